@@ -1,0 +1,73 @@
+/**
+ * The resolved configuration of a feature repository (`feature_store.yaml`
+ * after `${VAR}` substitution, validation and defaults). Paths are absolute.
+ */
+export interface RepoConfig {
+  /** Absolute path of the feature repository folder. */
+  repoPath: string;
+  /** Absolute path of the feature_store.yaml it was read from. */
+  configPath: string;
+  project: string;
+  provider: "local";
+  registry: RegistryConfig;
+  onlineStore: OnlineStoreConfig;
+  offlineStore: OfflineStoreConfig;
+  materialization: MaterializationConfig;
+  server: ServerConfig;
+  metrics: MetricsConfig;
+  /** Feast's entity key serialization version; only 3 is supported. */
+  entityKeySerializationVersion: 3;
+}
+
+export interface RegistryConfig {
+  /** Absolute path of the SQLite registry file. */
+  path: string;
+  /** How long a server may serve a cached registry before checking for an applied change. */
+  cacheTtlSeconds: number;
+}
+
+export type OnlineStoreConfig = SqliteOnlineStoreConfig | RedisOnlineStoreConfig;
+
+export interface SqliteOnlineStoreConfig {
+  type: "sqlite";
+  /** Absolute path of the SQLite online store file. */
+  path: string;
+}
+
+export interface RedisOnlineStoreConfig {
+  type: "redis";
+  /** Feast's format: "host:port[,host:port...][,password=...][,ssl=true][,db=N]". */
+  connectionString: string;
+  redisType: "redis" | "redis_cluster";
+  /** Expire entity hashes this long after their last write; null keeps them forever. */
+  keyTtlSeconds: number | null;
+  /** `packed` (one field per view) or `feast` (Feast's per-feature fields). */
+  layout: "packed" | "feast";
+}
+
+export interface OfflineStoreConfig {
+  type: "file";
+  /** Absolute folder that GetHistoricalFeatures may write Parquet into; nothing outside it. */
+  outputDir: string;
+}
+
+export interface MaterializationConfig {
+  /** Cron expression (UTC) for incremental materialization inside the server; null disables it. */
+  schedule: string | null;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Upper bound on entity rows in one GetOnlineFeatures request. */
+  maxEntitiesPerRequest: number;
+  tls: { certPath: string; keyPath: string } | null;
+  /** Static bearer tokens; null disables authentication. */
+  auth: { tokens: string[] } | null;
+}
+
+export interface MetricsConfig {
+  enabled: boolean;
+  host: string;
+  port: number;
+}

@@ -1,0 +1,1 @@
+export { Code, FstoreError, failedPrecondition, invalidArgument, notFound, unavailable } from "./fstore-error.js";

@@ -1,0 +1,100 @@
+/**
+ * The registry's domain model: what a feature repository defines, in the
+ * plain form the rest of fstore works with. `definitions/` builds these from
+ * user code; `registry/` stores them; the server maps them to protobuf.
+ */
+import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
+
+export type Tags = Record<string, string>;
+
+interface Described {
+  description: string;
+  tags: Tags;
+  owner: string;
+}
+
+export interface FieldDef {
+  name: string;
+  dtype: ValueType;
+  description: string;
+  tags: Tags;
+}
+
+export interface EntityDef extends Described {
+  name: string;
+  /** One or more join-key columns. */
+  joinKeys: string[];
+  valueType: ValueType;
+}
+
+export interface FileSourceDef extends Described {
+  kind: "file";
+  name: string;
+  /** Parquet file, folder or glob, as written in the definition (relative to the repo). */
+  path: string;
+  timestampField: string;
+  /** Empty string when the source has none. */
+  createdTimestampColumn: string;
+  /** Source column -> feature/join-key name. */
+  fieldMapping: Record<string, string>;
+}
+
+export interface PushSourceDef extends Described {
+  kind: "push";
+  name: string;
+  batchSource: FileSourceDef;
+}
+
+export type DataSourceDef = FileSourceDef | PushSourceDef;
+
+export interface FeatureViewDef extends Described {
+  name: string;
+  entities: string[];
+  /** Typed join-key columns, in the entities' order. */
+  entityColumns: FieldDef[];
+  features: FieldDef[];
+  /** 0 means unbounded. */
+  ttlSeconds: number;
+  /** A FileSource, or a PushSource (whose batch source holds the history). */
+  source: DataSourceDef;
+  online: boolean;
+}
+
+export interface FeatureViewProjectionDef {
+  featureView: string;
+  /** Selected feature names, in order. */
+  features: string[];
+}
+
+export interface FeatureServiceDef extends Described {
+  name: string;
+  projections: FeatureViewProjectionDef[];
+}
+
+export interface OnDemandFeatureViewDef extends Described {
+  name: string;
+  sources: FeatureViewProjectionDef[];
+  requestSchema: FieldDef[];
+  features: FieldDef[];
+  /**
+   * Source text of a function `(inputs) => outputs` over columnar inputs:
+   * `inputs[featureOrRequestName]` is an array of values (one per row) and it
+   * returns `{ [feature]: values[] }`. Stored as text so a running server picks
+   * up an applied change without a restart.
+   */
+  udfSource: string;
+}
+
+/** Everything one feature repository defines. */
+export interface RepoDefinitions {
+  entities: EntityDef[];
+  dataSources: DataSourceDef[];
+  featureViews: FeatureViewDef[];
+  featureServices: FeatureServiceDef[];
+  onDemandFeatureViews: OnDemandFeatureViewDef[];
+}
+
+/** The batch (Parquet) source behind a view, whether it is fed by a FileSource or a PushSource. */
+export function batchSourceOf(view: FeatureViewDef): FileSourceDef {
+  return view.source.kind === "file" ? view.source : view.source.batchSource;
+}
