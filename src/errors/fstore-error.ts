@@ -40,7 +40,8 @@ export class FstoreError extends Error {
 /** Shorthands for the codes used most, so call sites read as sentences. */
 export const invalidArgument = (message: string, cause?: unknown) =>
   new FstoreError(Code.InvalidArgument, message, { cause });
-export const notFound = (message: string, cause?: unknown) => new FstoreError(Code.NotFound, message, { cause });
+export const notFound = (message: string, cause?: unknown) =>
+  new FstoreError(Code.NotFound, message, { cause });
 export const unavailable = (message: string, cause?: unknown) =>
   new FstoreError(Code.Unavailable, message, { cause });
 export const failedPrecondition = (message: string, cause?: unknown) =>

@@ -1,1 +1,8 @@
-export { Code, FstoreError, failedPrecondition, invalidArgument, notFound, unavailable } from "./fstore-error.js";
+export {
+  Code,
+  FstoreError,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  unavailable,
+} from "./fstore-error.js";

@@ -3,8 +3,8 @@
  * Implemented over one SQLite file by `sqlite-registry.ts`.
  */
 import type {
-  EntityDef,
   DataSourceDef,
+  EntityDef,
   FeatureServiceDef,
   FeatureViewDef,
   OnDemandFeatureViewDef,

@@ -1,0 +1,43 @@
+/**
+ * What handlers are given: the repository's config, its registry, a logger,
+ * and shared resources (online store, DuckDB, ...) opened on first use and
+ * closed once at shutdown.
+ */
+import type { Logger } from "pino";
+import type { RepoConfig } from "../config/types.js";
+import type { Registry } from "../registry/registry.js";
+
+export interface ServerDeps {
+  config: RepoConfig;
+  registry: Registry;
+  logger: Logger;
+  resources: Resources;
+}
+
+type Closer = () => Promise<void> | void;
+
+/** A set of named, lazily opened resources that are closed in reverse order of opening. */
+export class Resources {
+  readonly #open = new Map<string, unknown>();
+  readonly #closers: { key: string; close: Closer }[] = [];
+
+  /** The resource named `key`, opened with `open` the first time it is asked for. */
+  get<T>(key: string, open: () => T, close: (resource: T) => Promise<void> | void): T {
+    if (this.#open.has(key)) return this.#open.get(key) as T;
+    const resource = open();
+    this.#open.set(key, resource);
+    this.#closers.push({ key, close: () => close(resource) });
+    return resource;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const { key, close } of this.#closers.reverse()) {
+      try {
+        await close();
+      } finally {
+        this.#open.delete(key);
+      }
+    }
+    this.#closers.length = 0;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The one place that turns domain errors into gRPC statuses.
+ */
+import { status as GrpcStatus, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { Code, FstoreError } from "../errors/index.js";
+
+const grpcCodeOf: Record<Code, GrpcStatus> = {
+  [Code.InvalidArgument]: GrpcStatus.INVALID_ARGUMENT,
+  [Code.NotFound]: GrpcStatus.NOT_FOUND,
+  [Code.AlreadyExists]: GrpcStatus.ALREADY_EXISTS,
+  [Code.FailedPrecondition]: GrpcStatus.FAILED_PRECONDITION,
+  [Code.ResourceExhausted]: GrpcStatus.RESOURCE_EXHAUSTED,
+  [Code.PermissionDenied]: GrpcStatus.PERMISSION_DENIED,
+  [Code.Unauthenticated]: GrpcStatus.UNAUTHENTICATED,
+  [Code.Unavailable]: GrpcStatus.UNAVAILABLE,
+  [Code.DeadlineExceeded]: GrpcStatus.DEADLINE_EXCEEDED,
+  [Code.Cancelled]: GrpcStatus.CANCELLED,
+  [Code.Unimplemented]: GrpcStatus.UNIMPLEMENTED,
+  [Code.Internal]: GrpcStatus.INTERNAL,
+};
+
+export function toGrpcCode(code: Code): GrpcStatus {
+  return grpcCodeOf[code];
+}
+
+/** Normalizes anything thrown by a handler into a status grpc-js can send. */
+export function toServiceError(err: unknown): Partial<ServiceError> & { code: GrpcStatus; details: string } {
+  const e = FstoreError.from(err);
+  return { code: grpcCodeOf[e.code], details: e.message, metadata: new Metadata() };
+}

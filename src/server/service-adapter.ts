@@ -1,0 +1,164 @@
+/**
+ * Builds a grpc-js service definition and implementation from a protobuf-es
+ * service descriptor, so handlers are plain typed functions:
+ *
+ *   unary:            (request, call) => Promise<response>
+ *   server streaming: (request, call) => AsyncIterable<response>
+ *
+ * Serialization, cancellation, deadlines and error mapping live here once.
+ */
+import type { DescMessage, DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  Metadata,
+  ServerWritableStream,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { toServiceError } from "./grpc-status.js";
+
+/** What a handler may know about its call. */
+export interface CallContext {
+  /** Aborted when the client cancels, the deadline passes, or the server shuts down hard. */
+  signal: AbortSignal;
+  /** The call's deadline, if the client set one. */
+  deadline: Date | undefined;
+  metadata: Metadata;
+  /** The RPC's name, e.g. "GetOnlineFeatures". */
+  method: string;
+}
+
+type In<M extends DescMethod> = MessageShape<M["input"]>;
+type Out<M extends DescMethod> = MessageShape<M["output"]>;
+
+export type UnaryHandler<I extends DescMessage, O extends DescMessage> = (
+  request: MessageShape<I>,
+  call: CallContext,
+) => Promise<MessageShape<O>>;
+export type ServerStreamingHandler<I extends DescMessage, O extends DescMessage> = (
+  request: MessageShape<I>,
+  call: CallContext,
+) => AsyncIterable<MessageShape<O>>;
+
+/** A full implementation of a service: one handler per method, keyed by the method's local name. */
+export type ServiceImpl<S extends DescService> = {
+  [K in keyof S["method"]]: S["method"][K] extends DescMethod & { methodKind: "unary" }
+    ? UnaryHandler<S["method"][K]["input"], S["method"][K]["output"]>
+    : S["method"][K] extends DescMethod & { methodKind: "server_streaming" }
+      ? ServerStreamingHandler<S["method"][K]["input"], S["method"][K]["output"]>
+      : never;
+};
+
+/** Wraps each call, e.g. for logging and metrics: `(next) => (method, run) => ...`. */
+export type CallObserver = (method: string, kind: "unary" | "server_streaming") => CallObservation;
+export interface CallObservation {
+  /** Called once when the call ends, with the gRPC status code sent (0 = OK). */
+  end(code: number, message: string): void;
+}
+
+export function grpcServiceDefinition(service: DescService): ServiceDefinition {
+  const def: Record<string, unknown> = {};
+  for (const method of service.methods) {
+    def[method.name] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: false,
+      responseStream: method.methodKind === "server_streaming",
+      requestSerialize: (m: MessageShape<DescMessage>) => Buffer.from(toBinary(method.input, m)),
+      requestDeserialize: (b: Buffer) => fromBinary(method.input, b),
+      responseSerialize: (m: MessageShape<DescMessage>) => Buffer.from(toBinary(method.output, m)),
+      responseDeserialize: (b: Buffer) => fromBinary(method.output, b),
+      originalName: method.localName,
+    };
+  }
+  return def as ServiceDefinition;
+}
+
+function callContext(
+  call: { getDeadline(): Date | number; metadata: Metadata; on(ev: "cancelled", f: () => void): unknown },
+  method: string,
+) {
+  const controller = new AbortController();
+  call.on("cancelled", () => controller.abort(new Error("call cancelled by the client or deadline")));
+  const d = call.getDeadline();
+  const deadline = d instanceof Date ? d : Number.isFinite(d) ? new Date(d) : undefined;
+  const ctx: CallContext = { signal: controller.signal, deadline, metadata: call.metadata, method };
+  return { ctx, controller };
+}
+
+export function grpcServiceImplementation<S extends DescService>(
+  service: S,
+  impl: ServiceImpl<S>,
+  observe?: CallObserver,
+): UntypedServiceImplementation {
+  const out: UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    const handler = (impl as Record<string, unknown>)[method.localName];
+    if (typeof handler !== "function") throw new Error(`no handler for ${service.typeName}/${method.name}`);
+    if (method.methodKind === "unary") {
+      const unary: handleUnaryCall<In<DescMethod>, Out<DescMethod>> = (call, callback) => {
+        const obs = observe?.(method.name, "unary");
+        const { ctx } = callContext(call, method.name);
+        (handler as UnaryHandler<DescMessage, DescMessage>)(call.request, ctx).then(
+          (res) => {
+            obs?.end(0, "");
+            callback(null, res);
+          },
+          (err: unknown) => {
+            const status = toServiceError(err);
+            obs?.end(status.code, status.details);
+            callback(status, null);
+          },
+        );
+      };
+      out[method.name] = unary;
+    } else if (method.methodKind === "server_streaming") {
+      const streaming: handleServerStreamingCall<In<DescMethod>, Out<DescMethod>> = (call) => {
+        const obs = observe?.(method.name, "server_streaming");
+        const { ctx } = callContext(call, method.name);
+        void pump(
+          call,
+          (handler as ServerStreamingHandler<DescMessage, DescMessage>)(call.request, ctx),
+          ctx,
+        ).then(
+          () => {
+            obs?.end(0, "");
+            call.end();
+          },
+          (err: unknown) => {
+            const status = toServiceError(err);
+            obs?.end(status.code, status.details);
+            call.destroy(Object.assign(new Error(status.details), status));
+          },
+        );
+      };
+      out[method.name] = streaming;
+    } else {
+      throw new Error(`${method.methodKind} methods are not supported`);
+    }
+  }
+  return out;
+}
+
+/** Writes every message, waiting for the transport to drain so memory stays bounded. */
+async function pump(
+  call: ServerWritableStream<unknown, unknown>,
+  messages: AsyncIterable<unknown>,
+  ctx: CallContext,
+): Promise<void> {
+  for await (const msg of messages) {
+    if (ctx.signal.aborted) return;
+    if (!call.write(msg)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          call.off("drain", done);
+          call.off("cancelled", done);
+          resolve();
+        };
+        call.on("drain", done);
+        call.on("cancelled", done);
+      });
+    }
+  }
+}
