@@ -1,0 +1,4 @@
+import type { Command } from "commander";
+
+/** Registers `fstore serve` (not implemented yet). */
+export function registerServeCommand(_program: Command): void {}

@@ -1,0 +1,29 @@
+/**
+ * The `fstore` command line. Each command lives in its own file under
+ * commands/ and registers itself on the program.
+ */
+import { Command } from "commander";
+import { registerApplyCommands } from "./commands/apply.js";
+import { registerHistoricalCommand } from "./commands/historical.js";
+import { registerMaterializeCommands } from "./commands/materialize.js";
+import { registerServeCommand } from "./commands/serve.js";
+import { registerValidateCommand } from "./commands/validate.js";
+
+const program = new Command("fstore")
+  .description("A feature store served over gRPC")
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+registerApplyCommands(program);
+registerServeCommand(program);
+registerHistoricalCommand(program);
+registerMaterializeCommands(program);
+registerValidateCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Commands report their own errors; anything reaching here is unexpected.
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+}
