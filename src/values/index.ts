@@ -1,0 +1,2 @@
+export type { NativeScalar, NativeValue } from "./native-value.js";
+export { fromRepeatedValue, fromValue, listElementType, toValue, valueTypeName } from "./native-value.js";
