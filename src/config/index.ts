@@ -1,0 +1,25 @@
+// For repository authors and the CLI.
+export { ConfigError } from "./config-error.js";
+// For other modules.
+export type { Env } from "./env-substitution.js";
+export { substituteVariables } from "./env-substitution.js";
+export {
+  CONFIG_FILE_NAME,
+  DEFAULT_MATERIALIZATION_SCHEDULE,
+  DEFAULT_METRICS_PORT,
+  DEFAULT_REGISTRY_CACHE_TTL_SECONDS,
+  DEFAULT_SERVER_PORT,
+  loadRepoConfig,
+  parseRepoConfig,
+} from "./load-repo-config.js";
+export type {
+  MaterializationConfig,
+  MetricsConfig,
+  OfflineStoreConfig,
+  OnlineStoreConfig,
+  RedisOnlineStoreConfig,
+  RegistryConfig,
+  RepoConfig,
+  ServerConfig,
+  SqliteOnlineStoreConfig,
+} from "./types.js";

@@ -1,0 +1,193 @@
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import cron from "node-cron";
+import { parse } from "yaml";
+import { invalidArgument, notFound } from "../errors/index.js";
+import { ConfigReader, describe } from "./config-reader.js";
+import type { Env } from "./env-substitution.js";
+import type {
+  MaterializationConfig,
+  MetricsConfig,
+  OfflineStoreConfig,
+  OnlineStoreConfig,
+  RegistryConfig,
+  RepoConfig,
+  ServerConfig,
+} from "./types.js";
+
+/** The file name fstore (like Feast) reads in a repository folder. */
+export const CONFIG_FILE_NAME = "feature_store.yaml";
+
+export const DEFAULT_REGISTRY_CACHE_TTL_SECONDS = 5;
+export const DEFAULT_MATERIALIZATION_SCHEDULE = "0 0 * * *";
+export const DEFAULT_SERVER_PORT = 6566;
+export const DEFAULT_METRICS_PORT = 9464;
+
+/**
+ * Reads `<repoPath>/feature_store.yaml`: substitutes `${VAR}` and
+ * `${VAR:-default}` from `env`, validates every key (unknown keys, wrong types
+ * and bad values are errors naming the file, the key path and what was
+ * expected), applies defaults and resolves paths against the repository.
+ */
+export function loadRepoConfig(repoPath: string, env: Env = process.env): RepoConfig {
+  const repo = resolve(repoPath);
+  const file = join(repo, CONFIG_FILE_NAME);
+  if (!existsSync(file)) throw notFound(`${file} not found: is ${repo} a feature repository?`);
+  let document: unknown;
+  try {
+    document = parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw invalidArgument(`${file}: not valid YAML: ${(err as Error).message}`, err);
+  }
+  return parseRepoConfig(document, { repoPath: repo, configPath: file, env });
+}
+
+/** Validates an already parsed `feature_store.yaml` document (see `loadRepoConfig`). */
+export function parseRepoConfig(
+  document: unknown,
+  where: { repoPath: string; configPath: string; env: Env },
+): RepoConfig {
+  const { repoPath, configPath: file, env } = where;
+  const root = ConfigReader.of(file, "", document, env);
+  const inRepo = (p: string) => (isAbsolute(p) ? p : resolve(repoPath, p));
+
+  const project = root.requiredString("project");
+  if (!/^[A-Za-z0-9_]+$/.test(project)) {
+    throw root.error("project", `expected letters, digits and underscores only, got "${project}"`);
+  }
+  const provider = root.oneOf("provider", ["local"] as const, "local");
+  const registry = readRegistry(root, inRepo);
+  const onlineStore = readOnlineStore(root.section("online_store"), inRepo);
+  const offlineStore = readOfflineStore(root.section("offline_store"), inRepo);
+  const version = root.integer("entity_key_serialization_version", 3);
+  if (version !== 3) {
+    throw root.error(
+      "entity_key_serialization_version",
+      `expected 3 (the only supported version), got ${version}`,
+    );
+  }
+  const materialization = readMaterialization(root);
+  const server = readServer(root.section("server"), inRepo);
+  const metrics = readMetrics(root.section("metrics"));
+  root.finish();
+  return {
+    repoPath,
+    configPath: file,
+    project,
+    provider,
+    registry,
+    onlineStore,
+    offlineStore,
+    materialization,
+    server,
+    metrics,
+    entityKeySerializationVersion: 3,
+  };
+}
+
+function readRegistry(root: ConfigReader, inRepo: (p: string) => string): RegistryConfig {
+  const value = root.raw("registry");
+  if (value === undefined || value === null) {
+    return { path: inRepo("data/registry.db"), cacheTtlSeconds: DEFAULT_REGISTRY_CACHE_TTL_SECONDS };
+  }
+  if (typeof value === "string") {
+    if (value === "") throw root.error("registry", "expected a non-empty path");
+    return { path: inRepo(value), cacheTtlSeconds: DEFAULT_REGISTRY_CACHE_TTL_SECONDS };
+  }
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw root.error(
+      "registry",
+      `expected a path or a mapping {path, cache_ttl_seconds}, got ${describe(value)}`,
+    );
+  }
+  const section = root.section("registry");
+  const registryType = section.oneOf("registry_type", ["sqlite", "file"] as const, "sqlite");
+  void registryType; // accepted for Feast compatibility; the registry is always one SQLite file
+  const config = {
+    path: inRepo(section.requiredString("path")),
+    cacheTtlSeconds: section.number("cache_ttl_seconds", DEFAULT_REGISTRY_CACHE_TTL_SECONDS),
+  };
+  section.finish();
+  return config;
+}
+
+function readOnlineStore(section: ConfigReader, inRepo: (p: string) => string): OnlineStoreConfig {
+  const type = section.oneOf("type", ["sqlite", "redis"] as const, "sqlite");
+  let config: OnlineStoreConfig;
+  if (type === "sqlite") {
+    config = { type, path: inRepo(section.string("path", "data/online_store.db")) };
+  } else {
+    const ttl = section.raw("key_ttl_seconds");
+    config = {
+      type,
+      connectionString: section.string("connection_string", "localhost:6379"),
+      redisType: section.oneOf("redis_type", ["redis", "redis_cluster"] as const, "redis"),
+      keyTtlSeconds:
+        ttl === undefined || ttl === null ? null : section.integer("key_ttl_seconds", 0, { min: 1 }),
+      layout: section.oneOf("layout", ["packed", "feast"] as const, "packed"),
+    };
+    if (config.connectionString === "") throw section.error("connection_string", "expected host:port[,...]");
+  }
+  section.finish();
+  return config;
+}
+
+function readOfflineStore(section: ConfigReader, inRepo: (p: string) => string): OfflineStoreConfig {
+  const config: OfflineStoreConfig = {
+    type: section.oneOf("type", ["file"] as const, "file"),
+    outputDir: inRepo(section.string("output_dir", "data/output")),
+  };
+  section.finish();
+  return config;
+}
+
+function readMaterialization(root: ConfigReader): MaterializationConfig {
+  if (root.has("materialization") && root.raw("materialization") === null) return { schedule: null };
+  const section = root.section("materialization");
+  const raw = section.raw("schedule");
+  let schedule: string | null;
+  if (raw === undefined) schedule = DEFAULT_MATERIALIZATION_SCHEDULE;
+  else if (raw === null || raw === false || raw === "off") schedule = null;
+  else if (typeof raw !== "string") {
+    throw section.error("schedule", `expected a cron expression, "off" or null, got ${describe(raw)}`);
+  } else if (!cron.validate(raw)) {
+    throw section.error(
+      "schedule",
+      `expected a valid cron expression (e.g. "0 0 * * *" for daily at 00:00 UTC), "off" or null, got "${raw}"`,
+    );
+  } else schedule = raw;
+  section.finish();
+  return { schedule };
+}
+
+function readServer(section: ConfigReader, inRepo: (p: string) => string): ServerConfig {
+  const host = section.string("host", "127.0.0.1");
+  const port = section.integer("port", DEFAULT_SERVER_PORT, { min: 0, max: 65535 });
+  const maxEntitiesPerRequest = section.integer("max_entities_per_request", 1000, { min: 1 });
+  let tls: ServerConfig["tls"] = null;
+  if (section.has("tls")) {
+    const t = section.section("tls");
+    tls = { certPath: inRepo(t.requiredString("cert_path")), keyPath: inRepo(t.requiredString("key_path")) };
+    t.finish();
+  }
+  let auth: ServerConfig["auth"] = null;
+  if (section.has("auth")) {
+    const a = section.section("auth");
+    const tokens = a.stringList("tokens");
+    if (!tokens || tokens.length === 0) throw a.error("tokens", "expected a non-empty list of bearer tokens");
+    auth = { tokens };
+    a.finish();
+  }
+  section.finish();
+  return { host, port, maxEntitiesPerRequest, tls, auth };
+}
+
+function readMetrics(section: ConfigReader): MetricsConfig {
+  const config: MetricsConfig = {
+    enabled: section.boolean("enabled", false),
+    host: section.string("host", "127.0.0.1"),
+    port: section.integer("port", DEFAULT_METRICS_PORT, { min: 0, max: 65535 }),
+  };
+  section.finish();
+  return config;
+}
