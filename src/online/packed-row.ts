@@ -1,0 +1,346 @@
+/**
+ * The `packed` row encoding: one binary value per view and entity holding the
+ * event timestamp and every feature value, so a lookup of any number of
+ * features costs one reply value (SPEC "Redis layout"). Also the row format
+ * of the SQLite store.
+ *
+ * Layout v1 (little-endian):
+ *   u8 version=1 | f64 event time (ms since epoch) | u32 schema fingerprint | u16 n
+ *   n x ( u32 tag | u8 type | payload )
+ * `tag` is murmur3("name:type") of the feature and `type` the value's
+ * ValueType (0 = stored null). Payloads: STRING/BYTES u32 len + bytes; INT32
+ * i32; INT64 i64; DOUBLE f64; FLOAT f32; BOOL u8; UNIX_TIMESTAMP f64 ms;
+ * lists u32 count + elements.
+ *
+ * Schema changes: the fingerprint hashes the view's feature names and types
+ * at write time. When it matches the reader's view, values are read by
+ * position (the fast path); otherwise each wanted feature is found by its
+ * tag, so a renamed, retyped or removed feature is simply absent (NOT_FOUND)
+ * and never decoded into another feature's value.
+ */
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { failedPrecondition, invalidArgument } from "../errors/index.js";
+import type { FeatureViewDef } from "../registry/model.js";
+import { listElementType, type NativeScalar, type NativeValue, valueTypeName } from "../values/index.js";
+import { murmur3_32String } from "./murmur3.js";
+import type { OnlineRow, StoredRow } from "./online-store.js";
+
+export const PACKED_VERSION = 1;
+/** Byte offset of the f64 event time (the Lua write script reads it there). */
+export const PACKED_TS_OFFSET = 1;
+const HEADER = 1 + 8 + 4 + 2;
+
+/** A view's feature schema as the packed encoding needs it; computed once per view object. */
+export interface PackedSchema {
+  fingerprint: number;
+  names: readonly string[];
+  types: readonly ValueType[];
+  tags: Uint32Array;
+  /** Feature name -> position. */
+  index: ReadonlyMap<string, number>;
+}
+
+const schemas = new WeakMap<FeatureViewDef, PackedSchema>();
+
+/** The packed schema of `view` (cached per view object, i.e. per registry version). */
+export function packedSchemaOf(view: FeatureViewDef): PackedSchema {
+  let s = schemas.get(view);
+  if (!s) {
+    const names = view.features.map((f) => f.name);
+    const types = view.features.map((f) => f.dtype);
+    const tags = Uint32Array.from(view.features, (f) => murmur3_32String(`${f.name}:${f.dtype}`));
+    const fingerprint = murmur3_32String(view.features.map((f) => `${f.name}:${f.dtype}`).join(","));
+    s = { fingerprint, names, types, tags, index: new Map(names.map((n, i) => [n, i])) };
+    schemas.set(view, s);
+  }
+  return s;
+}
+
+/**
+ * Encodes rows into one shared buffer and returns a slice per row (no
+ * per-row allocation of backing memory). Values must already match the view's
+ * types; a mismatch is INVALID_ARGUMENT naming the view, feature and row.
+ */
+export function encodePackedRows(view: FeatureViewDef, rows: readonly OnlineRow[]): Buffer[] {
+  const schema = packedSchemaOf(view);
+  const w = new Writer(rows.length * (HEADER + schema.names.length * 14) + 64);
+  const ends = new Array<number>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    writeRow(w, schema, rows[r] as OnlineRow, view.name, r);
+    ends[r] = w.pos;
+  }
+  const out = new Array<Buffer>(rows.length);
+  let start = 0;
+  for (let r = 0; r < rows.length; r++) {
+    out[r] = w.buf.subarray(start, ends[r]);
+    start = ends[r] as number;
+  }
+  return out;
+}
+
+/** The event time (ms) stored in a packed row. */
+export function packedRowTime(row: Uint8Array): number {
+  return Buffer.from(row.buffer, row.byteOffset, row.byteLength).readDoubleLE(PACKED_TS_OFFSET);
+}
+
+/**
+ * Which features of a view a read wants, precomputed once per lookup:
+ * `wanted[i]` is 1 when the view's i-th feature is wanted.
+ */
+export interface PackedReadPlan {
+  schema: PackedSchema;
+  features: readonly string[];
+  wanted: Uint8Array;
+}
+
+export function packedReadPlan(view: FeatureViewDef, features: readonly string[]): PackedReadPlan {
+  const schema = packedSchemaOf(view);
+  const wanted = new Uint8Array(schema.names.length);
+  for (const f of features) {
+    const i = schema.index.get(f);
+    if (i !== undefined) wanted[i] = 1;
+  }
+  return { schema, features, wanted };
+}
+
+/** Decodes the wanted features of a packed row; a feature the row does not hold is left out. */
+export function decodePackedRow(plan: PackedReadPlan, data: Uint8Array): StoredRow {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < HEADER || buf[0] !== PACKED_VERSION) {
+    throw failedPrecondition(`online row has unknown encoding version ${buf[0]}; rematerialize the view`);
+  }
+  const eventTimestamp = new Date(buf.readDoubleLE(PACKED_TS_OFFSET));
+  const fingerprint = buf.readUInt32LE(9);
+  const n = buf.readUInt16LE(13);
+  const values = new Map<string, NativeValue>();
+  const r = new Reader(buf, HEADER);
+  const { schema, wanted } = plan;
+  if (fingerprint === schema.fingerprint && n === schema.names.length) {
+    for (let i = 0; i < n; i++) {
+      r.pos += 4;
+      if (wanted[i] === 1) values.set(schema.names[i] as string, r.value());
+      else r.skip();
+    }
+  } else {
+    // Written under another schema: match by tag (name + type), never by position.
+    const wantedByTag = new Map<number, string>();
+    for (const f of plan.features) {
+      const i = schema.index.get(f);
+      if (i !== undefined) wantedByTag.set(schema.tags[i] as number, f);
+    }
+    for (let i = 0; i < n; i++) {
+      const tag = buf.readUInt32LE(r.pos);
+      r.pos += 4;
+      const name = wantedByTag.get(tag);
+      if (name !== undefined) values.set(name, r.value());
+      else r.skip();
+    }
+  }
+  return { eventTimestamp, values };
+}
+
+class Writer {
+  buf: Buffer;
+  pos = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(size, 256));
+  }
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+}
+
+function writeRow(w: Writer, s: PackedSchema, row: OnlineRow, view: string, rowIndex: number): void {
+  const n = s.names.length;
+  if (row.values.length !== n) {
+    throw invalidArgument(`view "${view}" row ${rowIndex}: expected ${n} values, got ${row.values.length}`);
+  }
+  w.ensure(HEADER);
+  const b = w.buf;
+  b[w.pos] = PACKED_VERSION;
+  b.writeDoubleLE(row.eventTimestamp.getTime(), w.pos + 1);
+  b.writeUInt32LE(s.fingerprint, w.pos + 9);
+  b.writeUInt16LE(n, w.pos + 13);
+  w.pos += HEADER;
+  for (let i = 0; i < n; i++) {
+    w.ensure(5);
+    w.buf.writeUInt32LE(s.tags[i] as number, w.pos);
+    w.pos += 4;
+    const t = s.types[i] as ValueType;
+    const v = row.values[i] as NativeValue;
+    if (v === null || v === undefined) {
+      w.buf[w.pos++] = 0;
+      continue;
+    }
+    w.buf[w.pos++] = t;
+    const elem = listElementType(t);
+    if (elem === undefined) {
+      if (!writeScalar(w, v as NativeScalar, t)) throw wrongType(view, s.names[i] as string, rowIndex, t, v);
+    } else {
+      if (!Array.isArray(v)) throw wrongType(view, s.names[i] as string, rowIndex, t, v);
+      w.ensure(4);
+      w.buf.writeUInt32LE(v.length, w.pos);
+      w.pos += 4;
+      for (const item of v) {
+        if (!writeScalar(w, item, elem)) throw wrongType(view, s.names[i] as string, rowIndex, t, v);
+      }
+    }
+  }
+}
+
+function wrongType(view: string, feature: string, row: number, t: ValueType, v: unknown) {
+  const shown = typeof v === "bigint" ? `${v}n` : v instanceof Date ? v.toISOString() : JSON.stringify(v);
+  return invalidArgument(
+    `view "${view}" feature "${feature}" row ${row}: expected ${valueTypeName(t)}, got ${typeof v} ${String(shown).slice(0, 40)}`,
+  );
+}
+
+/** Writes one scalar payload; false when `v` is not of type `t`. */
+function writeScalar(w: Writer, v: NativeScalar, t: ValueType): boolean {
+  switch (t) {
+    case ValueType.STRING: {
+      if (typeof v !== "string") return false;
+      w.ensure(4 + v.length * 3);
+      const len = w.buf.write(v, w.pos + 4, "utf8");
+      w.buf.writeUInt32LE(len, w.pos);
+      w.pos += 4 + len;
+      return true;
+    }
+    case ValueType.BYTES: {
+      if (!(v instanceof Uint8Array)) return false;
+      w.ensure(4 + v.length);
+      w.buf.writeUInt32LE(v.length, w.pos);
+      w.buf.set(v, w.pos + 4);
+      w.pos += 4 + v.length;
+      return true;
+    }
+    case ValueType.INT32:
+      if (typeof v !== "number" || !Number.isInteger(v)) return false;
+      w.ensure(4);
+      w.buf.writeInt32LE(v, w.pos);
+      w.pos += 4;
+      return true;
+    case ValueType.INT64:
+      if (typeof v === "number" && Number.isInteger(v)) v = BigInt(v);
+      if (typeof v !== "bigint") return false;
+      w.ensure(8);
+      w.buf.writeBigInt64LE(BigInt.asIntN(64, v), w.pos);
+      w.pos += 8;
+      return true;
+    case ValueType.DOUBLE:
+      if (typeof v === "bigint") v = Number(v);
+      if (typeof v !== "number") return false;
+      w.ensure(8);
+      w.buf.writeDoubleLE(v, w.pos);
+      w.pos += 8;
+      return true;
+    case ValueType.FLOAT:
+      if (typeof v === "bigint") v = Number(v);
+      if (typeof v !== "number") return false;
+      w.ensure(4);
+      w.buf.writeFloatLE(v, w.pos);
+      w.pos += 4;
+      return true;
+    case ValueType.BOOL:
+      if (typeof v !== "boolean") return false;
+      w.ensure(1);
+      w.buf[w.pos++] = v ? 1 : 0;
+      return true;
+    case ValueType.UNIX_TIMESTAMP:
+      if (!(v instanceof Date)) return false;
+      w.ensure(8);
+      w.buf.writeDoubleLE(v.getTime(), w.pos);
+      w.pos += 8;
+      return true;
+    default:
+      return false;
+  }
+}
+
+class Reader {
+  constructor(
+    readonly buf: Buffer,
+    public pos: number,
+  ) {}
+
+  value(): NativeValue {
+    const t = this.buf[this.pos++] as number;
+    if (t === 0) return null;
+    const elem = listElementType(t);
+    if (elem === undefined) return this.scalar(t);
+    const n = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    const out = new Array<NativeScalar>(n);
+    for (let i = 0; i < n; i++) out[i] = this.scalar(elem);
+    return out;
+  }
+
+  scalar(t: number): NativeScalar {
+    const b = this.buf;
+    const p = this.pos;
+    switch (t) {
+      case ValueType.STRING: {
+        const len = b.readUInt32LE(p);
+        this.pos = p + 4 + len;
+        return b.toString("utf8", p + 4, p + 4 + len);
+      }
+      case ValueType.BYTES: {
+        const len = b.readUInt32LE(p);
+        this.pos = p + 4 + len;
+        return new Uint8Array(b.subarray(p + 4, p + 4 + len));
+      }
+      case ValueType.INT32:
+        this.pos = p + 4;
+        return b.readInt32LE(p);
+      case ValueType.INT64:
+        this.pos = p + 8;
+        return b.readBigInt64LE(p);
+      case ValueType.DOUBLE:
+        this.pos = p + 8;
+        return b.readDoubleLE(p);
+      case ValueType.FLOAT:
+        this.pos = p + 4;
+        return b.readFloatLE(p);
+      case ValueType.BOOL:
+        this.pos = p + 1;
+        return b[p] === 1;
+      case ValueType.UNIX_TIMESTAMP:
+        this.pos = p + 8;
+        return new Date(b.readDoubleLE(p));
+      default:
+        throw failedPrecondition(`online row holds a value of unknown type ${t}; rematerialize the view`);
+    }
+  }
+
+  skip(): void {
+    const b = this.buf;
+    const t = b[this.pos++] as number;
+    if (t === 0) return;
+    const elem = listElementType(t);
+    if (elem === undefined) {
+      this.pos += scalarSkip(b, this.pos, t);
+      return;
+    }
+    const n = b.readUInt32LE(this.pos);
+    this.pos += 4;
+    for (let i = 0; i < n; i++) this.pos += scalarSkip(b, this.pos, elem);
+  }
+}
+
+function scalarSkip(b: Buffer, p: number, t: number): number {
+  switch (t) {
+    case ValueType.STRING:
+    case ValueType.BYTES:
+      return 4 + b.readUInt32LE(p);
+    case ValueType.INT32:
+    case ValueType.FLOAT:
+      return 4;
+    case ValueType.BOOL:
+      return 1;
+    default:
+      return 8;
+  }
+}
