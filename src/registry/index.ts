@@ -1,0 +1,31 @@
+// For the server, the CLI and other modules.
+export type { RepoPlan } from "./apply-repo.js";
+export { applyRepo, planRepo } from "./apply-repo.js";
+export { expectedColumnTypes, isCompatibleColumn, isTimestampColumn } from "./column-compat.js";
+export type {
+  DataSourceDef,
+  EntityDef,
+  FeatureServiceDef,
+  FeatureViewDef,
+  FeatureViewProjectionDef,
+  FieldDef,
+  FileSourceDef,
+  OnDemandFeatureViewDef,
+  PushSourceDef,
+  RepoDefinitions,
+  Tags,
+} from "./model.js";
+export { batchSourceOf } from "./model.js";
+export type { ObjectType } from "./plan-diff.js";
+export { changedProperties, diffObjects, OBJECT_TYPES, objectTableOf } from "./plan-diff.js";
+export type {
+  ChangeKind,
+  MaterializationIntervalRecord,
+  MaterializationRunRecord,
+  PlannedChange,
+  Registry,
+  RegistrySnapshot,
+} from "./registry.js";
+export type { SqliteRegistryOptions } from "./sqlite-registry.js";
+export { openRegistry, SqliteRegistry } from "./sqlite-registry.js";
+export { validateSources } from "./validate-sources.js";

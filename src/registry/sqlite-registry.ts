@@ -1,0 +1,295 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { RegistryConfig } from "../config/types.js";
+import { Code, FstoreError, failedPrecondition, unavailable } from "../errors/index.js";
+import type {
+  DataSourceDef,
+  EntityDef,
+  FeatureServiceDef,
+  FeatureViewDef,
+  OnDemandFeatureViewDef,
+  RepoDefinitions,
+} from "./model.js";
+import {
+  diffObjects,
+  type NamedDef,
+  OBJECT_TYPES,
+  type ObjectTable,
+  type ObjectType,
+  objectTableOf,
+} from "./plan-diff.js";
+import type {
+  MaterializationIntervalRecord,
+  MaterializationRunRecord,
+  PlannedChange,
+  Registry,
+  RegistrySnapshot,
+} from "./registry.js";
+import { SCHEMA_SQL, SCHEMA_VERSION } from "./registry-schema.js";
+
+export interface SqliteRegistryOptions {
+  project: string;
+  registry: RegistryConfig;
+}
+
+interface ObjectRow {
+  kind: string;
+  name: string;
+  spec: string;
+  created_ms: number;
+  updated_ms: number;
+}
+
+interface RunRow {
+  feature_view: string;
+  start_ms: number;
+  end_ms: number;
+  outcome: MaterializationRunRecord["outcome"];
+  rows_read: number;
+  entities_written: number;
+  error: string;
+  scheduled: number;
+}
+
+/**
+ * The registry over one SQLite file (WAL, so readers never block the writer).
+ * `snapshot()` is served from memory; at most every `cacheTtlSeconds` it asks
+ * SQLite whether another connection committed (`PRAGMA data_version`) and
+ * re-reads only if the applied version moved.
+ */
+export class SqliteRegistry implements Registry {
+  readonly #db: Database.Database;
+  readonly #project: string;
+  readonly #ttlMs: number;
+  #cached: RegistrySnapshot | undefined;
+  #checkedAt = 0;
+  #dataVersion = -1;
+
+  constructor(options: SqliteRegistryOptions) {
+    this.#project = options.project;
+    this.#ttlMs = Math.max(0, options.registry.cacheTtlSeconds * 1000);
+    const path = options.registry.path;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.#db = new Database(path);
+      this.#db.pragma("busy_timeout = 10000");
+      this.#db.pragma("journal_mode = WAL");
+      // The registry records what was durably materialized: commits must survive a crash.
+      this.#db.pragma("synchronous = FULL");
+      const version = this.#db.pragma("user_version", { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw failedPrecondition(
+          `registry ${path} was written by a newer fstore (schema ${version}, this one reads ${SCHEMA_VERSION})`,
+        );
+      }
+      this.#db.exec(SCHEMA_SQL);
+      if (version < SCHEMA_VERSION) this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (err) {
+      if (err instanceof FstoreError) throw err;
+      throw failedPrecondition(`cannot open registry ${path}: ${(err as Error).message}`, err);
+    }
+  }
+
+  snapshot(): RegistrySnapshot {
+    return this.#guard(() => {
+      const now = Date.now();
+      if (this.#cached && now - this.#checkedAt < this.#ttlMs) return this.#cached;
+      this.#checkedAt = now;
+      const dataVersion = this.#db.pragma("data_version", { simple: true }) as number;
+      if (this.#cached && dataVersion === this.#dataVersion) return this.#cached;
+      this.#dataVersion = dataVersion;
+      const version = this.#readVersion();
+      if (this.#cached && this.#cached.version === version) return this.#cached;
+      this.#cached = this.#readSnapshot(version);
+      return this.#cached;
+    });
+  }
+
+  plan(defs: RepoDefinitions): PlannedChange[] {
+    return this.#guard(() => diffObjects(this.#readTable(), objectTableOf(defs)));
+  }
+
+  apply(defs: RepoDefinitions): PlannedChange[] {
+    const next = objectTableOf(defs);
+    const write = this.#db.transaction(() => {
+      const changes = diffObjects(this.#readTable(), next);
+      if (changes.length === 0) return changes;
+      const now = Date.now();
+      const upsert = this.#db.prepare(
+        `INSERT INTO objects (project, kind, name, spec, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (project, kind, name) DO UPDATE SET spec = excluded.spec, updated_ms = excluded.updated_ms`,
+      );
+      const remove = this.#db.prepare("DELETE FROM objects WHERE project = ? AND kind = ? AND name = ?");
+      const removeIntervals = this.#db.prepare(
+        "DELETE FROM materialization_intervals WHERE project = ? AND feature_view = ?",
+      );
+      for (const change of changes) {
+        const type = change.objectType as ObjectType;
+        if (change.kind === "remove") {
+          remove.run(this.#project, type, change.name);
+          // A removed view's materialized history no longer describes anything.
+          if (type === "feature_view") removeIntervals.run(this.#project, change.name);
+        } else {
+          const def = next.get(type)?.get(change.name);
+          upsert.run(this.#project, type, change.name, JSON.stringify(def), now, now);
+        }
+      }
+      this.#db
+        .prepare(
+          `INSERT INTO meta (project, key, value) VALUES (?, 'version', ?)
+           ON CONFLICT (project, key) DO UPDATE SET value = excluded.value`,
+        )
+        .run(this.#project, String(this.#readVersion() + 1));
+      return changes;
+    });
+    return this.#guard(() => {
+      const changes = write.immediate();
+      if (changes.length > 0) this.#cached = undefined;
+      return changes;
+    });
+  }
+
+  materializationIntervals(featureView: string): MaterializationIntervalRecord[] {
+    return this.#guard(() => {
+      const rows = this.#db
+        .prepare(
+          `SELECT start_ms, end_ms, recorded_ms FROM materialization_intervals
+           WHERE project = ? AND feature_view = ? ORDER BY start_ms, end_ms, recorded_ms`,
+        )
+        .all(this.#project, featureView) as { start_ms: number; end_ms: number; recorded_ms: number }[];
+      return rows.map((r) => ({
+        featureView,
+        start: new Date(r.start_ms),
+        end: new Date(r.end_ms),
+        recorded: new Date(r.recorded_ms),
+      }));
+    });
+  }
+
+  recordMaterializationInterval(featureView: string, start: Date, end: Date): void {
+    this.#guard(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO materialization_intervals (project, feature_view, start_ms, end_ms, recorded_ms)
+           VALUES (?, ?, ?, ?, ?)`,
+        )
+        .run(this.#project, featureView, start.getTime(), end.getTime(), Date.now());
+    });
+  }
+
+  recordMaterializationRun(run: MaterializationRunRecord): void {
+    this.#guard(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO materialization_runs (project, feature_view, start_ms, end_ms, outcome, rows_read,
+             entities_written, error, scheduled, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          this.#project,
+          run.featureView,
+          run.start.getTime(),
+          run.end.getTime(),
+          run.outcome,
+          run.rowsRead,
+          run.entitiesWritten,
+          run.error,
+          run.scheduled ? 1 : 0,
+          Date.now(),
+        );
+    });
+  }
+
+  lastMaterializationRun(featureView: string): MaterializationRunRecord | undefined {
+    return this.#guard(() => {
+      const row = this.#db
+        .prepare(
+          `SELECT feature_view, start_ms, end_ms, outcome, rows_read, entities_written, error, scheduled
+           FROM materialization_runs WHERE project = ? AND feature_view = ? ORDER BY id DESC LIMIT 1`,
+        )
+        .get(this.#project, featureView) as RunRow | undefined;
+      if (!row) return undefined;
+      return {
+        featureView: row.feature_view,
+        start: new Date(row.start_ms),
+        end: new Date(row.end_ms),
+        outcome: row.outcome,
+        rowsRead: row.rows_read,
+        entitiesWritten: row.entities_written,
+        error: row.error,
+        scheduled: row.scheduled === 1,
+      };
+    });
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #readVersion(): number {
+    const row = this.#db
+      .prepare("SELECT value FROM meta WHERE project = ? AND key = 'version'")
+      .get(this.#project) as { value: string } | undefined;
+    return row ? Number(row.value) : 0;
+  }
+
+  #readRows(): ObjectRow[] {
+    return this.#db
+      .prepare(
+        "SELECT kind, name, spec, created_ms, updated_ms FROM objects WHERE project = ? ORDER BY kind, name",
+      )
+      .all(this.#project) as ObjectRow[];
+  }
+
+  #readTable(): ObjectTable {
+    const table: ObjectTable = new Map(OBJECT_TYPES.map((t) => [t, new Map<string, NamedDef>()]));
+    for (const row of this.#readRows())
+      table.get(row.kind as ObjectType)?.set(row.name, JSON.parse(row.spec));
+    return table;
+  }
+
+  #readSnapshot(version: number): RegistrySnapshot {
+    const rows = this.#readRows();
+    const of = <T>(kind: ObjectType) =>
+      new Map<string, T>(rows.filter((r) => r.kind === kind).map((r) => [r.name, JSON.parse(r.spec) as T]));
+    return {
+      project: this.#project,
+      version,
+      entities: of<EntityDef>("entity"),
+      dataSources: of<DataSourceDef>("data_source"),
+      featureViews: of<FeatureViewDef>("feature_view"),
+      featureServices: of<FeatureServiceDef>("feature_service"),
+      onDemandFeatureViews: of<OnDemandFeatureViewDef>("on_demand_feature_view"),
+      meta: new Map(
+        rows.map((r) => [
+          `${r.kind}/${r.name}`,
+          { created: new Date(r.created_ms), updated: new Date(r.updated_ms) },
+        ]),
+      ),
+    };
+  }
+
+  /** Translates driver errors where they enter: a locked or unreadable registry is retryable. */
+  #guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      if (err instanceof FstoreError) throw err;
+      const code = (err as { code?: string }).code ?? "";
+      if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+        throw unavailable(
+          `registry is busy (another process is applying); retry: ${(err as Error).message}`,
+          err,
+        );
+      }
+      if (!this.#db.open)
+        throw new FstoreError(Code.FailedPrecondition, "registry is closed", { cause: err });
+      throw FstoreError.from(err);
+    }
+  }
+}
+
+/** Opens (creating if needed) the project's registry described by a repository config. */
+export function openRegistry(config: { project: string; registry: RegistryConfig }): Registry {
+  return new SqliteRegistry({ project: config.project, registry: config.registry });
+}
