@@ -51,7 +51,11 @@ export type ServiceImpl<S extends DescService> = {
       : never;
 };
 
-/** Wraps each call, e.g. for logging and metrics: `(next) => (method, run) => ...`. */
+/**
+ * Sees each call, e.g. for logging and metrics: called when a call starts and
+ * returns an observation that is ended once with the status sent. Several are
+ * combined with `composeObservers` (call-observers.ts).
+ */
 export type CallObserver = (method: string, kind: "unary" | "server_streaming") => CallObservation;
 export interface CallObservation {
   /** Called once when the call ends, with the gRPC status code sent (0 = OK). */

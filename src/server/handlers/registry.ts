@@ -1,15 +1,104 @@
-import { Code, FstoreError } from "../../errors/index.js";
+/**
+ * Registry reads: ListEntities, ListFeatureViews, ListFeatureServices,
+ * GetFeatureView. Each call reads `deps.registry.snapshot()` (cheap, cached),
+ * so a change applied by `fstore apply` shows without a restart.
+ */
+import { create } from "@bufbuild/protobuf";
+import {
+  GetFeatureViewResponseSchema,
+  ListEntitiesResponseSchema,
+  ListFeatureServicesResponseSchema,
+  ListFeatureViewsResponseSchema,
+} from "../../../gen/fstore/v1/feature_service_pb.js";
+import { invalidArgument, notFound } from "../../errors/index.js";
 import type { ServerDeps } from "../deps.js";
+import { featureViewFreshness } from "../freshness.js";
+import {
+  entityToProto,
+  featureServiceToProto,
+  featureViewToProto,
+  matchesTags,
+  metaKey,
+  onDemandFeatureViewToProto,
+} from "../registry-to-proto.js";
 import type { HandlerGroup } from "./handler-group.js";
 
-export function createRegistryHandlers(_deps: ServerDeps): HandlerGroup {
-  const unimplemented = async () => {
-    throw new FstoreError(Code.Unimplemented, "registry reads are not implemented yet");
-  };
+/** The values of `map` carrying all of `tags`, sorted by name. */
+function selected<T extends { name: string; tags: Record<string, string> }>(
+  map: ReadonlyMap<string, T>,
+  tags: Record<string, string>,
+): T[] {
+  return [...map.values()]
+    .filter((o) => matchesTags(o.tags, tags))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Up to `limit` names of `names`, for "did you mean" hints in NOT_FOUND messages. */
+function known(names: Iterable<string>, limit = 10): string {
+  const all = [...names].sort();
+  if (all.length === 0) return "the registry has none (run `fstore apply`)";
+  const shown = all.slice(0, limit).join(", ");
+  return `known: ${shown}${all.length > limit ? `, ... (${all.length} in all)` : ""}`;
+}
+
+export function createRegistryHandlers(deps: ServerDeps): HandlerGroup {
   return {
-    listEntities: unimplemented,
-    listFeatureViews: unimplemented,
-    listFeatureServices: unimplemented,
-    getFeatureView: unimplemented,
+    listEntities: async (req) => {
+      const snap = deps.registry.snapshot();
+      return create(ListEntitiesResponseSchema, {
+        entities: selected(snap.entities, req.tags).map((e) =>
+          entityToProto(e, snap.meta.get(metaKey("entity", e.name))),
+        ),
+      });
+    },
+
+    listFeatureViews: async (req) => {
+      const snap = deps.registry.snapshot();
+      return create(ListFeatureViewsResponseSchema, {
+        featureViews: selected(snap.featureViews, req.tags).map((v) =>
+          featureViewToProto(v, { times: snap.meta.get(metaKey("feature_view", v.name)) }),
+        ),
+        onDemandFeatureViews: selected(snap.onDemandFeatureViews, req.tags).map((v) =>
+          onDemandFeatureViewToProto(v, snap, snap.meta.get(metaKey("on_demand_feature_view", v.name))),
+        ),
+      });
+    },
+
+    listFeatureServices: async (req) => {
+      const snap = deps.registry.snapshot();
+      return create(ListFeatureServicesResponseSchema, {
+        featureServices: selected(snap.featureServices, req.tags).map((s) =>
+          featureServiceToProto(s, snap, snap.meta.get(metaKey("feature_service", s.name))),
+        ),
+      });
+    },
+
+    getFeatureView: async (req) => {
+      if (req.name === "") throw invalidArgument("GetFeatureView: `name` is required");
+      const snap = deps.registry.snapshot();
+      const view = snap.featureViews.get(req.name);
+      if (!view) {
+        const hint = snap.onDemandFeatureViews.has(req.name)
+          ? `"${req.name}" is an on-demand feature view: list it with ListFeatureViews`
+          : known(snap.featureViews.keys());
+        throw notFound(`feature view "${req.name}" not found in project "${snap.project}"; ${hint}`);
+      }
+      const intervals = deps.registry.materializationIntervals(view.name);
+      const lastRun = deps.registry.lastMaterializationRun(view.name);
+      const freshness = featureViewFreshness({
+        intervals,
+        lastRun,
+        schedule: deps.config.materialization.schedule,
+        now: new Date(),
+      });
+      return create(GetFeatureViewResponseSchema, {
+        featureView: featureViewToProto(view, {
+          times: snap.meta.get(metaKey("feature_view", view.name)),
+          intervals,
+          lastRun,
+          freshness,
+        }),
+      });
+    },
   };
 }

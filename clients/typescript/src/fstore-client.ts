@@ -1,0 +1,172 @@
+/**
+ * The ergonomic fstore client: plain objects and native JS values in and out
+ * (bigint for int64, Date for timestamps, arrays for lists, null for null),
+ * `FstoreClientError` for every failure. `client.raw` gives the protobuf-level
+ * client for anything this layer does not cover.
+ */
+
+import { healthCheck, type ServingStatus } from "./health.js";
+import {
+  type HistoricalEvent,
+  type HistoricalFeaturesRequest,
+  type HistoricalSummaryInfo,
+  historicalEvent,
+  historicalRequest,
+} from "./historical.js";
+import type { NativeValue } from "./native-values.js";
+import {
+  type OnlineFeaturesRequest,
+  type OnlineFeaturesResult,
+  onlineRequest,
+  onlineResult,
+} from "./online.js";
+import {
+  type ConsistencyReport,
+  consistencyReport,
+  type MaterializeEvent,
+  type MaterializeOptions,
+  materializeEvent,
+  materializeRequest,
+  type PushOptions,
+  type PushResult,
+  pushRequest,
+  pushResult,
+  type ValidateConsistencyOptions,
+  validateRequest,
+} from "./operations.js";
+import {
+  type CallOptions,
+  type ConnectOptions,
+  createRawClient,
+  type RawFeatureServiceClient,
+} from "./raw-client.js";
+import {
+  type EntityInfo,
+  entityInfo,
+  type FeatureServiceInfo,
+  type FeatureViewInfo,
+  type FieldInfo,
+  featureServiceInfo,
+  featureViewInfo,
+  type OnDemandFeatureViewInfo,
+  onDemandFeatureViewInfo,
+} from "./registry-objects.js";
+
+/** Only objects carrying all of these tags. */
+export type TagFilter = Record<string, string>;
+
+/** A whole training set collected in memory (for small sets; stream big ones). */
+export interface HistoricalFeaturesResult {
+  fields: FieldInfo[];
+  /** Column name -> one value per row. */
+  columns: Record<string, NativeValue[]>;
+  summary: HistoricalSummaryInfo;
+}
+
+export interface FstoreClient {
+  /** The protobuf-level client. */
+  readonly raw: RawFeatureServiceClient;
+  getOnlineFeatures(request: OnlineFeaturesRequest, options?: CallOptions): Promise<OnlineFeaturesResult>;
+  /** Streams the training set: a schema, batches of rows, then the summary. */
+  streamHistoricalFeatures(
+    request: HistoricalFeaturesRequest,
+    options?: CallOptions,
+  ): AsyncIterable<HistoricalEvent>;
+  /** The whole training set in memory. */
+  getHistoricalFeatures(
+    request: HistoricalFeaturesRequest,
+    options?: CallOptions,
+  ): Promise<HistoricalFeaturesResult>;
+  /** Progress per view, ending with a summary. */
+  materialize(request?: MaterializeOptions, options?: CallOptions): AsyncIterable<MaterializeEvent>;
+  push(request: PushOptions, options?: CallOptions): Promise<PushResult>;
+  validateConsistency(
+    request?: ValidateConsistencyOptions,
+    options?: CallOptions,
+  ): Promise<ConsistencyReport>;
+  listEntities(tags?: TagFilter, options?: CallOptions): Promise<EntityInfo[]>;
+  listFeatureViews(
+    tags?: TagFilter,
+    options?: CallOptions,
+  ): Promise<{ featureViews: FeatureViewInfo[]; onDemandFeatureViews: OnDemandFeatureViewInfo[] }>;
+  listFeatureServices(tags?: TagFilter, options?: CallOptions): Promise<FeatureServiceInfo[]>;
+  /** One view with its materialization intervals, freshness and last run; NOT_FOUND names an unknown view. */
+  getFeatureView(name: string, options?: CallOptions): Promise<FeatureViewInfo>;
+  /** grpc.health.v1 Check for `service` ("" = the whole server). */
+  healthCheck(service?: string, options?: CallOptions): Promise<ServingStatus>;
+  close(): void;
+}
+
+/** Connects to an fstore server (the channel opens lazily on the first call). */
+export function createFstoreClient(connect: ConnectOptions): FstoreClient {
+  const raw = createRawClient(connect);
+
+  async function* streamHistoricalFeatures(request: HistoricalFeaturesRequest, options?: CallOptions) {
+    for await (const m of raw.getHistoricalFeatures(historicalRequest(request), options)) {
+      const event = historicalEvent(m);
+      if (event) yield event;
+    }
+  }
+
+  return {
+    raw,
+    async getOnlineFeatures(request, options) {
+      return onlineResult(await raw.getOnlineFeatures(onlineRequest(request), options));
+    },
+    streamHistoricalFeatures,
+    async getHistoricalFeatures(request, options) {
+      let fields: FieldInfo[] = [];
+      const columns: Record<string, NativeValue[]> = {};
+      let summary: HistoricalSummaryInfo | undefined;
+      for await (const event of streamHistoricalFeatures(request, options)) {
+        if (event.kind === "schema") fields = event.fields;
+        else if (event.kind === "batch") {
+          for (const [name, values] of Object.entries(event.columns)) {
+            const column = columns[name];
+            if (column) for (const v of values) column.push(v);
+            else columns[name] = values;
+          }
+        } else summary = event.summary;
+      }
+      if (!summary) throw new Error("GetHistoricalFeatures: the stream ended without a summary");
+      if (fields.length === 0) fields = summary.fields;
+      return { fields, columns, summary };
+    },
+    async *materialize(request = {}, options) {
+      for await (const m of raw.materialize(materializeRequest(request), options)) {
+        const event = materializeEvent(m);
+        if (event) yield event;
+      }
+    },
+    async push(request, options) {
+      return pushResult(await raw.push(pushRequest(request), options));
+    },
+    async validateConsistency(request = {}, options) {
+      return consistencyReport(await raw.validateConsistency(validateRequest(request), options));
+    },
+    async listEntities(tags = {}, options) {
+      return (await raw.listEntities({ tags }, options)).entities.map(entityInfo);
+    },
+    async listFeatureViews(tags = {}, options) {
+      const res = await raw.listFeatureViews({ tags }, options);
+      return {
+        featureViews: res.featureViews.map(featureViewInfo),
+        onDemandFeatureViews: res.onDemandFeatureViews.map(onDemandFeatureViewInfo),
+      };
+    },
+    async listFeatureServices(tags = {}, options) {
+      return (await raw.listFeatureServices({ tags }, options)).featureServices.map(featureServiceInfo);
+    },
+    async getFeatureView(name, options) {
+      const res = await raw.getFeatureView({ name }, options);
+      if (!res.featureView) throw new Error(`GetFeatureView: the server returned no view for "${name}"`);
+      return featureViewInfo(res.featureView);
+    },
+    healthCheck(service = "", options) {
+      return healthCheck(raw.grpcClient, connect, service, options);
+    },
+    close() {
+      raw.close();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * GetHistoricalFeatures in plain JS: the stream's schema, record batches
+ * decoded into columns of native values, and the summary.
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type {
+  Column,
+  GetHistoricalFeaturesRequestSchema,
+  GetHistoricalFeaturesResponse,
+  HistoricalSummary,
+  TableSchema,
+} from "../gen/fstore/v1/feature_service_pb.js";
+import { fromValue, type InputValue, type NativeValue, toColumns } from "./native-values.js";
+import { type FieldInfo, fieldInfo, msOf } from "./registry-objects.js";
+
+export interface HistoricalFeaturesRequest {
+  /** Feature references, each "view:feature". */
+  features?: string[];
+  /** Feature services whose features to add. */
+  featureServices?: string[];
+  /** Entity rows given inline: join-key columns plus one event timestamp per row. */
+  entityRows?: { columns: Record<string, readonly InputValue[]>; eventTimestamps: readonly Date[] };
+  /** Or entity rows read from a registered source. */
+  entitySource?: { source: string; start?: Date; end?: Date };
+  fullFeatureNames?: boolean;
+  options?: {
+    strict?: boolean;
+    dropUnmatched?: boolean;
+    excludeCreatedAfter?: boolean;
+    includeFeatureTimestamps?: boolean;
+  };
+  /** Write Parquet to this path (inside the server's output directory) instead of streaming rows. */
+  parquetOutput?: string;
+  /** Rows per streamed batch; the server's default when unset. */
+  batchSize?: number;
+}
+
+export interface HistoricalSummaryInfo {
+  rowCount: number;
+  matchCounts: { featureView: string; matchedRows: number }[];
+  elapsedMs: number;
+  leakageViolations: number;
+  leakagePassed: boolean;
+  /** With parquet output: the absolute path written. */
+  outputPath: string;
+  fields: FieldInfo[];
+}
+
+/** One message of the stream. Batches hold columns of native values (timestamps as Dates, int64 as bigint). */
+export type HistoricalEvent =
+  | { kind: "schema"; fields: FieldInfo[] }
+  | { kind: "batch"; numRows: number; columns: Record<string, NativeValue[]> }
+  | { kind: "summary"; summary: HistoricalSummaryInfo };
+
+export function historicalRequest(
+  req: HistoricalFeaturesRequest,
+): MessageInitShape<typeof GetHistoricalFeaturesRequestSchema> {
+  if (req.entityRows && req.entitySource) {
+    throw new TypeError("getHistoricalFeatures: give `entityRows` or `entitySource`, not both");
+  }
+  const entities = req.entityRows
+    ? {
+        case: "entityRows" as const,
+        value: {
+          columns: toColumns(req.entityRows.columns),
+          eventTimestamps: req.entityRows.eventTimestamps.map((d) => timestampFromDate(d)),
+        },
+      }
+    : req.entitySource
+      ? {
+          case: "entitySource" as const,
+          value: {
+            source: req.entitySource.source,
+            startTime: req.entitySource.start ? timestampFromDate(req.entitySource.start) : undefined,
+            endTime: req.entitySource.end ? timestampFromDate(req.entitySource.end) : undefined,
+          },
+        }
+      : { case: undefined };
+  return {
+    features: req.features ?? [],
+    featureServices: req.featureServices ?? [],
+    entities,
+    fullFeatureNames: req.fullFeatureNames ?? false,
+    options: req.options ?? {},
+    parquetOutput: req.parquetOutput ? { path: req.parquetOutput } : undefined,
+    batchSize: req.batchSize ?? 0,
+  };
+}
+
+const microsToDate = (us: bigint) => new Date(Number(us / 1000n));
+
+/** The native values of a record-batch column (null where `nulls[i]`). */
+export function columnValues(c: Column): NativeValue[] {
+  const v = c.values;
+  let values: NativeValue[];
+  switch (v.case) {
+    case undefined:
+      return [];
+    case "timestampMicrosValues":
+      values = v.value.val.map(microsToDate);
+      break;
+    case "listValues":
+      values = v.value.val.map(fromValue);
+      break;
+    default:
+      values = [...v.value.val];
+  }
+  if (c.nulls.length > 0) values = values.map((x, i) => (c.nulls[i] ? null : x));
+  return values;
+}
+
+function schemaFields(s: TableSchema | undefined): FieldInfo[] {
+  return (s?.fields ?? []).map(fieldInfo);
+}
+
+export function summaryInfo(s: HistoricalSummary): HistoricalSummaryInfo {
+  return {
+    rowCount: Number(s.rowCount),
+    matchCounts: s.matchCounts.map((m) => ({
+      featureView: m.featureView,
+      matchedRows: Number(m.matchedRows),
+    })),
+    elapsedMs: msOf(s.elapsed),
+    leakageViolations: Number(s.leakageAudit?.violations ?? 0n),
+    leakagePassed: s.leakageAudit?.passed ?? false,
+    outputPath: s.outputPath,
+    fields: schemaFields(s.schema),
+  };
+}
+
+export function historicalEvent(m: GetHistoricalFeaturesResponse): HistoricalEvent | undefined {
+  const k = m.kind;
+  switch (k.case) {
+    case "schema":
+      return { kind: "schema", fields: schemaFields(k.value) };
+    case "batch": {
+      const columns: Record<string, NativeValue[]> = {};
+      for (const c of k.value.columns) columns[c.name] = columnValues(c);
+      return { kind: "batch", numRows: k.value.numRows, columns };
+    }
+    case "summary":
+      return { kind: "summary", summary: summaryInfo(k.value) };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,41 @@
+// The ergonomic client: plain objects, native JS values.
+
+export type { StatusCodeName } from "./errors.js";
+export { FstoreClientError } from "./errors.js";
+export type { FstoreClient, HistoricalFeaturesResult, TagFilter } from "./fstore-client.js";
+export { createFstoreClient } from "./fstore-client.js";
+export type { ServingStatus } from "./health.js";
+export type { HistoricalEvent, HistoricalFeaturesRequest, HistoricalSummaryInfo } from "./historical.js";
+export type { InputValue, NativeScalar, NativeValue } from "./native-values.js";
+export { fromValue, toValue, typedValue } from "./native-values.js";
+export type { FieldStatusName, OnlineColumn, OnlineFeaturesRequest, OnlineFeaturesResult } from "./online.js";
+export type {
+  ConsistencyExampleInfo,
+  ConsistencyReport,
+  FeatureConsistencyInfo,
+  MaterializeEvent,
+  MaterializeOptions,
+  MaterializeProgressInfo,
+  PushDestination,
+  PushOptions,
+  PushResult,
+  ValidateConsistencyOptions,
+} from "./operations.js";
+export type { CallOptions, ConnectOptions, RawFeatureServiceClient } from "./raw-client.js";
+
+// The protobuf-level client, for callers who want the generated messages.
+export { createRawClient } from "./raw-client.js";
+export type {
+  DataSourceInfo,
+  EntityInfo,
+  FeatureServiceInfo,
+  FeatureViewInfo,
+  FieldInfo,
+  FreshnessInfo,
+  MaterializationIntervalInfo,
+  MaterializationRunInfo,
+  ObjectTimes,
+  OnDemandFeatureViewInfo,
+  ProjectionInfo,
+  ValueTypeName,
+} from "./registry-objects.js";

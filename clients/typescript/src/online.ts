@@ -1,0 +1,83 @@
+/**
+ * GetOnlineFeatures in plain JS: columnar entities in, one column per join
+ * key and feature out, plus the same data as rows.
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import {
+  FieldStatus,
+  type GetOnlineFeaturesRequestSchema,
+  type GetOnlineFeaturesResponse,
+} from "../gen/fstore/v1/feature_service_pb.js";
+import { fromValue, type InputValue, type NativeValue, toColumns } from "./native-values.js";
+import { dateOf } from "./registry-objects.js";
+
+export type FieldStatusName = "UNSPECIFIED" | "PRESENT" | "NULL_VALUE" | "NOT_FOUND" | "OUTSIDE_MAX_AGE";
+
+export interface OnlineFeaturesRequest {
+  /** Feature references, each "view:feature". Give this or `featureService`. */
+  features?: string[];
+  /** A feature service's name. */
+  featureService?: string;
+  /** Join-key name -> one value per entity row, e.g. `{ vehicle_id: [1n, 2n] }`. */
+  entities: Record<string, readonly InputValue[]>;
+  /** Name output columns "view__feature" instead of "feature". */
+  fullFeatureNames?: boolean;
+  /** Request data for on-demand feature views, columnar like `entities`. */
+  requestContext?: Record<string, readonly InputValue[]>;
+}
+
+export interface OnlineColumn {
+  name: string;
+  values: NativeValue[];
+  statuses: FieldStatusName[];
+  /** Event time of each value; null when not found. */
+  eventTimestamps: (Date | null)[];
+}
+
+export interface OnlineFeaturesResult {
+  /** Output column names: join keys first, then features. */
+  featureNames: string[];
+  /** One column per name, in `featureNames` order. */
+  columns: OnlineColumn[];
+  /** The same values as one object per entity row. */
+  rows: Record<string, NativeValue>[];
+}
+
+export function onlineRequest(
+  req: OnlineFeaturesRequest,
+): MessageInitShape<typeof GetOnlineFeaturesRequestSchema> {
+  if ((req.features === undefined) === (req.featureService === undefined)) {
+    throw new TypeError("getOnlineFeatures: give exactly one of `features` or `featureService`");
+  }
+  return {
+    kind:
+      req.featureService !== undefined
+        ? { case: "featureService", value: req.featureService }
+        : { case: "features", value: { val: req.features ?? [] } },
+    entities: toColumns(req.entities),
+    fullFeatureNames: req.fullFeatureNames ?? false,
+    requestContext: toColumns(req.requestContext ?? {}),
+  };
+}
+
+function statusName(s: FieldStatus): FieldStatusName {
+  return (FieldStatus[s] ?? "UNSPECIFIED") as FieldStatusName;
+}
+
+export function onlineResult(res: GetOnlineFeaturesResponse): OnlineFeaturesResult {
+  const featureNames = [...(res.metadata?.featureNames?.val ?? [])];
+  const columns = res.results.map((vector, i) => ({
+    name: featureNames[i] ?? `column_${i}`,
+    values: vector.values.map(fromValue),
+    statuses: vector.statuses.map(statusName),
+    eventTimestamps: vector.eventTimestamps.map((t) => dateOf(t)),
+  }));
+  const rowCount = Math.max(0, ...columns.map((c) => c.values.length));
+  const rows: Record<string, NativeValue>[] = [];
+  for (let r = 0; r < rowCount; r++) {
+    const row: Record<string, NativeValue> = {};
+    for (const c of columns) row[c.name] = c.values[r] ?? null;
+    rows.push(row);
+  }
+  return { featureNames, columns, rows };
+}

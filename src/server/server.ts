@@ -1,0 +1,142 @@
+/**
+ * The fstore gRPC server: FeatureService (through the service adapter),
+ * reflection, health checking, optional TLS and bearer-token auth, one log
+ * line per call, and a graceful shutdown that lets in-flight calls finish.
+ */
+import { Server } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { FeatureService, file_fstore_v1_feature_service } from "../../gen/fstore/v1/feature_service_pb.js";
+import type { RepoConfig } from "../config/types.js";
+import { openRegistry } from "../registry/index.js";
+import type { Registry } from "../registry/registry.js";
+import { createAuthInterceptor } from "./auth.js";
+import { composeObservers, createLoggingObserver } from "./call-observers.js";
+import { Resources, type ServerDeps } from "./deps.js";
+import { createFeatureServiceImpl } from "./feature-service.js";
+import { withHandlerDelay } from "./handler-delay.js";
+import { addHealth } from "./health.js";
+import { createLogger } from "./logger.js";
+import { addReflection } from "./reflection.js";
+import { serverCredentials } from "./server-credentials.js";
+import { type CallObserver, grpcServiceDefinition, grpcServiceImplementation } from "./service-adapter.js";
+
+export interface StartServerOptions {
+  config: RepoConfig;
+  /** The registry to serve; opened from `config.registry` (and closed at shutdown) when omitted. */
+  registry?: Registry;
+  /** Defaults to a JSON logger on stdout. */
+  logger?: Logger;
+  /** Defaults to `config.server.port`; 0 picks a free port. */
+  port?: number;
+  /** Defaults to `config.server.host`. */
+  host?: string;
+  /** Extra call observers (e.g. metrics), run after the logging observer. */
+  observers?: CallObserver[];
+  /** How long shutdown waits for in-flight calls before cancelling them. Default 10 s. */
+  shutdownTimeoutMs?: number;
+  /** Test only: delay every FeatureService handler, so a call is surely in flight. */
+  handlerDelayMs?: number;
+}
+
+export interface RunningServer {
+  /** The port actually bound. */
+  port: number;
+  /** "host:port", ready for a client. */
+  address: string;
+  deps: ServerDeps;
+  /**
+   * Graceful stop: health turns NOT_SERVING, new calls are refused, in-flight
+   * calls finish (cancelled after the timeout), then shared resources close.
+   * Safe to call more than once.
+   */
+  shutdown(): Promise<void>;
+}
+
+/** Max request size: GetOnlineFeatures and Push carry columnar batches larger than grpc-js's 4 MB default. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Starts serving `config`'s repository and resolves once the port is bound. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger();
+  const ownsRegistry = options.registry === undefined;
+  const registry = options.registry ?? openRegistry(config);
+  const deps: ServerDeps = { config, registry, logger, resources: new Resources() };
+
+  const auth = config.server.auth;
+  const server = new Server({
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    interceptors: auth ? [createAuthInterceptor(auth.tokens, logger)] : [],
+  });
+
+  let impl = createFeatureServiceImpl(deps);
+  if (options.handlerDelayMs) impl = withHandlerDelay(FeatureService, impl, options.handlerDelayMs);
+  const observer = composeObservers(createLoggingObserver(logger), ...(options.observers ?? []));
+  server.addService(
+    grpcServiceDefinition(FeatureService),
+    grpcServiceImplementation(FeatureService, impl, observer),
+  );
+  const health = addHealth(server);
+  addReflection(server, [file_fstore_v1_feature_service]);
+
+  const host = options.host ?? config.server.host;
+  const hostPort = `${host.includes(":") ? `[${host}]` : host}:${options.port ?? config.server.port}`;
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(hostPort, serverCredentials(config.server.tls), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+  } catch (err) {
+    server.forceShutdown();
+    if (ownsRegistry) registry.close();
+    throw err;
+  }
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  logger.info(
+    {
+      address,
+      project: config.project,
+      onlineStore: config.onlineStore.type,
+      registry: config.registry.path,
+      tls: config.server.tls !== null,
+      auth: auth !== null,
+    },
+    "fstore serving",
+  );
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => {
+    stopping ??= (async () => {
+      health.setServing(false);
+      logger.info({ address }, "shutting down: refusing new calls, finishing in-flight ones");
+      const drained = await tryShutdown(server, options.shutdownTimeoutMs ?? 10_000);
+      if (!drained) logger.warn("in-flight calls did not finish in time: cancelled them");
+      try {
+        await deps.resources.closeAll();
+      } finally {
+        if (ownsRegistry) registry.close();
+      }
+      logger.info({ address }, "stopped");
+    })();
+    return stopping;
+  };
+
+  return { port, address, deps, shutdown };
+}
+
+/** `server.tryShutdown`, forced after `timeoutMs`. Resolves true when every call finished on its own. */
+function tryShutdown(server: Server, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve(false);
+    }, timeoutMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
