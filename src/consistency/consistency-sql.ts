@@ -1,0 +1,207 @@
+/**
+ * The SQL of consistency validation, as pure builders. The sampled entities
+ * (with their online event times) are loaded into a DuckDB temp table
+ * `sampleTable(__idx, <join keys>, __online_ms)`, and the view's batch source
+ * is joined to it set-based:
+ *
+ * - `offlineAtOnlineTsSql`: per entity, the offline row at exactly the online
+ *   value's event time (to the millisecond), ties by latest created time;
+ * - `latestInWindowSql`: per entity, the event time of the latest offline row
+ *   inside the materialized windows (newer than online = stale; any and no
+ *   online value = missing online);
+ * - `latestRowInWindowSql`: that latest row's values, for a few examples;
+ * - `sampleOfflineKeysSql`: a reservoir sample of distinct entity keys.
+ *
+ * Identifiers are quoted and literals escaped here, and only here.
+ */
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import type { FeatureViewDef, FieldDef } from "../registry/model.js";
+import { batchSourceOf } from "../registry/model.js";
+
+/** A double-quoted SQL identifier. */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A single-quoted SQL string literal. */
+export function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** The DuckDB type that holds values of `t` (the form the comparison expects). */
+export function duckdbType(t: ValueType): string {
+  switch (t) {
+    case ValueType.BYTES:
+      return "BLOB";
+    case ValueType.STRING:
+      return "VARCHAR";
+    case ValueType.INT32:
+      return "INTEGER";
+    case ValueType.INT64:
+      return "BIGINT";
+    case ValueType.DOUBLE:
+      return "DOUBLE";
+    case ValueType.FLOAT:
+      return "FLOAT";
+    case ValueType.BOOL:
+      return "BOOLEAN";
+    case ValueType.UNIX_TIMESTAMP:
+      return "TIMESTAMP";
+    case ValueType.BYTES_LIST:
+      return "BLOB[]";
+    case ValueType.STRING_LIST:
+      return "VARCHAR[]";
+    case ValueType.INT32_LIST:
+      return "INTEGER[]";
+    case ValueType.INT64_LIST:
+      return "BIGINT[]";
+    case ValueType.DOUBLE_LIST:
+      return "DOUBLE[]";
+    case ValueType.FLOAT_LIST:
+      return "FLOAT[]";
+    case ValueType.BOOL_LIST:
+      return "BOOLEAN[]";
+    case ValueType.UNIX_TIMESTAMP_LIST:
+      return "TIMESTAMP[]";
+    default:
+      return "VARCHAR";
+  }
+}
+
+/** Name of the temp table holding the sampled entities. */
+export const SAMPLE_TABLE = "__fstore_consistency_sample";
+
+/** `CREATE TEMP TABLE` for the sampled entities of `view`. */
+export function createSampleTableSql(view: FeatureViewDef): string {
+  const keys = view.entityColumns.map((c) => `${ident(c.name)} ${duckdbType(c.dtype)}`);
+  return `CREATE OR REPLACE TEMP TABLE ${SAMPLE_TABLE} (__idx INTEGER, ${keys.join(", ")}, __online_ms BIGINT)`;
+}
+
+/** The source column that holds `name` after the source's field mapping (source column -> name). */
+export function sourceColumnOf(fieldMapping: Record<string, string>, name: string): string {
+  for (const [sourceColumn, mapped] of Object.entries(fieldMapping)) if (mapped === name) return sourceColumn;
+  return name;
+}
+
+/**
+ * The view's batch source as a relation with its columns renamed and cast to
+ * the declared types: join keys, `__ts` (event time), `__ts_ms` (event time in
+ * epoch ms), `__created` (created time or NULL) and the chosen features.
+ * `parquetGlobs` are the files to read (already resolved by the caller).
+ */
+export function sourceRelationSql(
+  view: FeatureViewDef,
+  features: readonly FieldDef[],
+  parquetGlobs: string[],
+): string {
+  const src = batchSourceOf(view);
+  const col = (name: string) => `src.${ident(sourceColumnOf(src.fieldMapping, name))}`;
+  const cast = (f: FieldDef) => `CAST(${col(f.name)} AS ${duckdbType(f.dtype)}) AS ${ident(f.name)}`;
+  const ts = `src.${ident(src.timestampField)}`;
+  const created = src.createdTimestampColumn ? `src.${ident(src.createdTimestampColumn)}` : "NULL";
+  const files = `[${parquetGlobs.map(literal).join(", ")}]`;
+  return [
+    "SELECT",
+    [
+      ...view.entityColumns.map(cast),
+      `${ts} AS __ts`,
+      `epoch_ms(${ts}) AS __ts_ms`,
+      `${created} AS __created`,
+      ...features.map(cast),
+    ].join(", "),
+    `FROM read_parquet(${files}, union_by_name = true) src`,
+  ].join(" ");
+}
+
+function keyJoin(view: FeatureViewDef): string {
+  return view.entityColumns.map((c) => `o.${ident(c.name)} = s.${ident(c.name)}`).join(" AND ");
+}
+
+/** Per sampled entity with an online value: the offline row at its event time (latest created wins). */
+export function offlineAtOnlineTsSql(
+  view: FeatureViewDef,
+  sourceSql: string,
+  features: readonly string[],
+): string {
+  const cols = features.map((f) => `o.${ident(f)}`).join(", ");
+  return [
+    `SELECT s.__idx AS __idx, o.__ts_ms AS __ts_ms${cols ? `, ${cols}` : ""}`,
+    `FROM ${SAMPLE_TABLE} s JOIN (${sourceSql}) o ON ${keyJoin(view)} AND o.__ts_ms = s.__online_ms`,
+    "QUALIFY row_number() OVER (PARTITION BY s.__idx ORDER BY o.__ts DESC, o.__created DESC NULLS LAST) = 1",
+  ].join(" ");
+}
+
+/** A materialized window, in epoch milliseconds, both ends inclusive. */
+export interface WindowMs {
+  startMs: number;
+  endMs: number;
+}
+
+/** Merges overlapping or touching windows and sorts them, so the SQL stays short after many incremental runs. */
+export function mergeWindows(windows: readonly WindowMs[]): WindowMs[] {
+  const sorted = [...windows].filter((w) => w.endMs >= w.startMs).sort((a, b) => a.startMs - b.startMs);
+  const out: WindowMs[] = [];
+  for (const w of sorted) {
+    const last = out[out.length - 1];
+    if (last && w.startMs <= last.endMs + 1) last.endMs = Math.max(last.endMs, w.endMs);
+    else out.push({ ...w });
+  }
+  return out;
+}
+
+function inWindowsSql(windows: readonly WindowMs[], column: string): string {
+  if (windows.length === 0) return "FALSE";
+  return `(${windows.map((w) => `${column} BETWEEN ${Math.trunc(w.startMs)} AND ${Math.trunc(w.endMs)}`).join(" OR ")})`;
+}
+
+/** Per sampled entity: the event time (ms) of its latest offline row inside the windows; absent when none. */
+export function latestInWindowSql(
+  view: FeatureViewDef,
+  sourceSql: string,
+  windows: readonly WindowMs[],
+): string {
+  return [
+    "SELECT s.__idx AS __idx, max(o.__ts_ms) AS __latest_ms",
+    `FROM ${SAMPLE_TABLE} s JOIN (${sourceSql}) o ON ${keyJoin(view)}`,
+    `WHERE ${inWindowsSql(windows, "o.__ts_ms")}`,
+    "GROUP BY s.__idx",
+  ].join(" ");
+}
+
+/** The latest offline row inside the windows for the given sample indexes (for examples). */
+export function latestRowInWindowSql(
+  view: FeatureViewDef,
+  sourceSql: string,
+  windows: readonly WindowMs[],
+  features: readonly string[],
+  indexes: readonly number[],
+): string {
+  const cols = features.map((f) => `o.${ident(f)}`).join(", ");
+  const idx = indexes.length > 0 ? indexes.map((i) => String(Math.trunc(i))).join(", ") : "NULL";
+  return [
+    `SELECT s.__idx AS __idx, o.__ts_ms AS __ts_ms${cols ? `, ${cols}` : ""}`,
+    `FROM ${SAMPLE_TABLE} s JOIN (${sourceSql}) o ON ${keyJoin(view)}`,
+    `WHERE s.__idx IN (${idx}) AND ${inWindowsSql(windows, "o.__ts_ms")}`,
+    "QUALIFY row_number() OVER (PARTITION BY s.__idx ORDER BY o.__ts DESC, o.__created DESC NULLS LAST) = 1",
+  ].join(" ");
+}
+
+/**
+ * Up to `limit` distinct entity keys of the source, drawn uniformly (reservoir
+ * sampling, seeded so a rerun checks the same entities), restricted to the
+ * windows when there are any.
+ */
+export function sampleOfflineKeysSql(
+  view: FeatureViewDef,
+  sourceSql: string,
+  windows: readonly WindowMs[],
+  limit: number,
+  seed = 42,
+): string {
+  const keys = view.entityColumns.map((c) => ident(c.name)).join(", ");
+  const where = windows.length > 0 ? ` WHERE ${inWindowsSql(windows, "__ts_ms")}` : "";
+  return [
+    `SELECT ${keys} FROM (SELECT DISTINCT ${keys} FROM (${sourceSql})${where})`,
+    `USING SAMPLE reservoir(${Math.trunc(limit)} ROWS) REPEATABLE (${Math.trunc(seed)})`,
+  ].join(" ");
+}

@@ -1,0 +1,97 @@
+/**
+ * Moving sampled entities into DuckDB and results out: the sample table is
+ * filled with DuckDB's appender (no SQL text per row), and results are read
+ * column by column as plain JS values (bigint, number, string, boolean,
+ * Uint8Array, Date, arrays), which are fstore's native value forms.
+ */
+import { type DuckDBConnection, DuckDBTimestampValue } from "@duckdb/node-api";
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { invalidArgument } from "../errors/index.js";
+import type { FeatureViewDef } from "../registry/model.js";
+import { type NativeValue, valueTypeName } from "../values/index.js";
+
+/**
+ * Appends rows `(__idx, <join keys>, __online_ms)` to `table`: index i, the
+ * i-th key, and the online event time (ms) of that entity or NULL.
+ */
+export async function appendSampleRows(
+  conn: DuckDBConnection,
+  table: string,
+  view: FeatureViewDef,
+  keys: readonly NativeValue[][],
+  onlineMs: (index: number) => number | undefined,
+): Promise<void> {
+  const appender = await conn.createAppender(table);
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      appender.appendInteger(i);
+      const key = keys[i] as NativeValue[];
+      view.entityColumns.forEach((c, k) => {
+        appendKey(appender, c.dtype, key[k] ?? null, c.name);
+      });
+      const ms = onlineMs(i);
+      if (ms === undefined) appender.appendNull();
+      else appender.appendBigInt(BigInt(ms));
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+type Appender = Awaited<ReturnType<DuckDBConnection["createAppender"]>>;
+
+function appendKey(appender: Appender, dtype: ValueType, value: NativeValue, name: string): void {
+  if (value === null) {
+    appender.appendNull();
+    return;
+  }
+  switch (dtype) {
+    case ValueType.INT64:
+      appender.appendBigInt(BigInt(value as bigint | number));
+      return;
+    case ValueType.INT32:
+      appender.appendInteger(Number(value));
+      return;
+    case ValueType.STRING:
+      appender.appendVarchar(String(value));
+      return;
+    case ValueType.BYTES:
+      appender.appendBlob(value as Uint8Array);
+      return;
+    case ValueType.BOOL:
+      appender.appendBoolean(Boolean(value));
+      return;
+    case ValueType.DOUBLE:
+      appender.appendDouble(Number(value));
+      return;
+    case ValueType.FLOAT:
+      appender.appendFloat(Number(value));
+      return;
+    case ValueType.UNIX_TIMESTAMP:
+      appender.appendTimestamp(new DuckDBTimestampValue(BigInt((value as Date).getTime()) * 1000n));
+      return;
+    default:
+      throw invalidArgument(`join key "${name}" has type ${valueTypeName(dtype)}, which cannot be validated`);
+  }
+}
+
+/** A result's columns as JS values, column-major. */
+export function columnsOf(reader: { getColumnsJS(): unknown[][] }): unknown[][] {
+  return reader.getColumnsJS();
+}
+
+/** A string that identifies an entity key, for de-duplication (types kept apart: 1 vs 1n vs "1"). */
+export function entityKeyString(key: readonly NativeValue[]): string {
+  return key
+    .map((v) => {
+      if (v === null) return "null";
+      if (typeof v === "bigint") return `${v}n`;
+      if (typeof v === "string") return JSON.stringify(v);
+      if (v instanceof Uint8Array) return `0x${Buffer.from(v).toString("hex")}`;
+      if (v instanceof Date) return `@${v.getTime()}`;
+      return String(v);
+    })
+    .join("|");
+}

@@ -1,0 +1,323 @@
+/**
+ * ValidateConsistency: for sampled (or given) entities, compares each online
+ * value with the offline value at the online value's event time and reports,
+ * per feature, what agrees and what does not. The I/O lives here (online store
+ * reads, DuckDB queries); the rules live in compare.ts, the SQL in
+ * consistency-sql.ts, the knobs in validate-options.ts.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
+import { Code, FstoreError, failedPrecondition, invalidArgument } from "../errors/index.js";
+import type { OnlineStore, StoredRow } from "../online/online-store.js";
+import type { FeatureViewDef, FieldDef } from "../registry/model.js";
+import type { Registry, RegistrySnapshot } from "../registry/registry.js";
+import { fromRepeatedValue, type NativeValue } from "../values/index.js";
+import { classifyPair } from "./compare.js";
+import {
+  createSampleTableSql,
+  latestInWindowSql,
+  latestRowInWindowSql,
+  mergeWindows,
+  offlineAtOnlineTsSql,
+  SAMPLE_TABLE,
+  sampleOfflineKeysSql,
+  sourceRelationSql,
+  type WindowMs,
+} from "./consistency-sql.js";
+import type { ConsistencyReport, FeatureReport } from "./report.js";
+import { FeatureTally } from "./report.js";
+import { appendSampleRows, columnsOf, entityKeyString } from "./sample-table.js";
+import { sourceParquetGlobs } from "./source-files.js";
+import { resolveTargets, type ViewTarget } from "./targets.js";
+import {
+  MAX_SAMPLE_SIZE,
+  type RawValidateOptions,
+  resolveValidateOptions,
+  type ValidateOptions,
+} from "./validate-options.js";
+
+/** What validation reads from. */
+export interface ConsistencyContext {
+  /** Absolute path of the feature repository (relative source paths resolve against it). */
+  repoPath: string;
+  snapshot: RegistrySnapshot;
+  registry: Pick<Registry, "materializationIntervals">;
+  onlineStore: OnlineStore;
+  /** A DuckDB connection for this validation; closed by the validation when done. */
+  connect: () => Promise<DuckDBConnection>;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ValidateConsistencyInput {
+  /** Views to check; with no service either, every online view. */
+  featureViews: readonly string[];
+  /** A feature service whose features to check; "" for none. */
+  featureService: string;
+  /** Where sampled entities are drawn from (ignored with explicit entities). */
+  sampleFrom: "online" | "offline";
+  /** Explicit entities, columnar (join key -> values); undefined or empty to sample. */
+  entities?: Record<string, RepeatedValue> | undefined;
+  options: RawValidateOptions;
+}
+
+/** Runs one validation and returns its report. Errors are FstoreErrors with precise codes. */
+export async function validateConsistency(
+  ctx: ConsistencyContext,
+  input: ValidateConsistencyInput,
+): Promise<ConsistencyReport> {
+  const started = performance.now();
+  const options = resolveValidateOptions(input.options);
+  const targets = resolveTargets(ctx.snapshot, {
+    featureViews: input.featureViews,
+    featureService: input.featureService,
+  });
+  if (targets.length === 0) {
+    throw failedPrecondition(
+      "no online feature views to validate: the repository (or the selection) has none",
+    );
+  }
+  const explicit = explicitEntityColumns(input.entities, targets);
+
+  const conn = await ctx.connect();
+  const onAbort = () => conn.interrupt();
+  ctx.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const checked = new Set<string>();
+    const features: FeatureReport[] = [];
+    for (const target of targets) {
+      throwIfAborted(ctx.signal);
+      const result = await validateView(ctx, conn, target, options, input.sampleFrom, explicit);
+      for (const k of result.entityKeys) checked.add(k);
+      features.push(...result.features);
+    }
+    return {
+      passed: features.every((f) => f.passed),
+      entitiesChecked: explicit ? explicit.rows : checked.size,
+      features,
+      elapsedMs: performance.now() - started,
+      tolerance: options.tolerance,
+      maxMismatchRate: options.maxMismatchRate,
+    };
+  } finally {
+    ctx.signal?.removeEventListener("abort", onAbort);
+    conn.closeSync();
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted)
+    throw new FstoreError(Code.Cancelled, "validation cancelled (client cancel or deadline)");
+}
+
+interface ExplicitEntities {
+  columns: Record<string, RepeatedValue>;
+  rows: number;
+}
+
+/** Checks explicit entity columns: equal lengths, within the limit, each a join key of a checked view. */
+function explicitEntityColumns(
+  entities: Record<string, RepeatedValue> | undefined,
+  targets: readonly ViewTarget[],
+): ExplicitEntities | undefined {
+  const names = Object.keys(entities ?? {});
+  if (!entities || names.length === 0) return undefined;
+  const joinKeys = new Set(targets.flatMap((t) => t.view.entityColumns.map((c) => c.name)));
+  let rows: number | undefined;
+  for (const name of names) {
+    if (!joinKeys.has(name)) {
+      throw invalidArgument(
+        `entities column "${name}" is not a join key of the validated views (join keys: ${[...joinKeys].sort().join(", ")})`,
+      );
+    }
+    const n = entities[name]?.val.length ?? 0;
+    if (rows !== undefined && n !== rows) {
+      throw invalidArgument(
+        `entities columns have different lengths: "${names[0]}" has ${rows}, "${name}" has ${n}`,
+      );
+    }
+    rows = n;
+  }
+  if (!rows) throw invalidArgument("entities columns are empty: give at least one entity, or none to sample");
+  if (rows > MAX_SAMPLE_SIZE) {
+    throw invalidArgument(`${rows} entities given; the limit is ${MAX_SAMPLE_SIZE} per call`);
+  }
+  return { columns: entities, rows };
+}
+
+/** The view's entity keys taken from explicit columns, each distinct key once. */
+function explicitKeys(view: FeatureViewDef, explicit: ExplicitEntities): NativeValue[][] {
+  const columns = view.entityColumns.map((c) => {
+    const column = explicit.columns[c.name];
+    if (!column) {
+      throw invalidArgument(
+        `entities have no column for join key "${c.name}" of feature view "${view.name}"`,
+      );
+    }
+    return fromRepeatedValue(column, c.dtype, c.name);
+  });
+  const seen = new Set<string>();
+  const keys: NativeValue[][] = [];
+  for (let i = 0; i < explicit.rows; i++) {
+    const key = columns.map((col) => col[i] as NativeValue);
+    if (key.some((v) => v === null)) {
+      throw invalidArgument(`entities row ${i}: join keys of feature view "${view.name}" must not be null`);
+    }
+    const s = entityKeyString(key);
+    if (seen.has(s)) continue;
+    seen.add(s);
+    keys.push(key);
+  }
+  return keys;
+}
+
+interface ViewResult {
+  entityKeys: string[];
+  features: FeatureReport[];
+}
+
+interface OfflineRow {
+  tsMs: number;
+  values: NativeValue[];
+}
+
+async function validateView(
+  ctx: ConsistencyContext,
+  conn: DuckDBConnection,
+  target: ViewTarget,
+  options: ValidateOptions,
+  sampleFrom: "online" | "offline",
+  explicit: ExplicitEntities | undefined,
+): Promise<ViewResult> {
+  const { view } = target;
+  const fields = target.features.map((f) => view.features.find((d) => d.name === f) as FieldDef);
+  const globs = sourceParquetGlobs(view, ctx.repoPath);
+  const sourceSql = globs.length > 0 ? sourceRelationSql(view, fields, globs) : undefined;
+  const windows: WindowMs[] = mergeWindows(
+    ctx.registry
+      .materializationIntervals(view.name)
+      .map((i) => ({ startMs: i.start.getTime(), endMs: i.end.getTime() })),
+  );
+  const query = async (sql: string) => {
+    throwIfAborted(ctx.signal);
+    try {
+      return await conn.runAndReadAll(sql);
+    } catch (err) {
+      throwIfAborted(ctx.signal);
+      throw failedPrecondition(
+        `reading the offline rows of feature view "${view.name}" (${globs.join(", ")}) failed: ${(err as Error).message}`,
+        err,
+      );
+    }
+  };
+
+  // 1. The entities.
+  let keys: NativeValue[][];
+  if (explicit) keys = explicitKeys(view, explicit);
+  else if (sampleFrom === "online") keys = await ctx.onlineStore.sampleEntityKeys(view, options.sampleSize);
+  else if (sourceSql) {
+    const reader = await query(sampleOfflineKeysSql(view, sourceSql, windows, options.sampleSize));
+    const cols = reader.getColumnsJS() as NativeValue[][];
+    keys = [];
+    for (let r = 0; r < reader.currentRowCount; r++) keys.push(cols.map((c) => c[r] as NativeValue));
+  } else keys = [];
+
+  // 2. Their online rows.
+  const online: (StoredRow | undefined)[] =
+    keys.length > 0
+      ? ((
+          await ctx.onlineStore.read([{ view, features: target.features, entityKeys: keys }], ctx.signal)
+        )[0] ?? [])
+      : [];
+  throwIfAborted(ctx.signal);
+
+  // 3. The offline side, set-based in DuckDB.
+  const atTs = new Map<number, OfflineRow>();
+  const latestInWindow = new Map<number, number>();
+  if (sourceSql && keys.length > 0) {
+    await conn.run(createSampleTableSql(view));
+    await appendSampleRows(conn, SAMPLE_TABLE, view, keys, (i) => online[i]?.eventTimestamp.getTime());
+    const a = await query(offlineAtOnlineTsSql(view, sourceSql, target.features));
+    for (const row of offlineRows(a)) atTs.set(row.index, row.row);
+    if (windows.length > 0) {
+      const b = columnsOf(await query(latestInWindowSql(view, sourceSql, windows)));
+      const idx = b[0] ?? [];
+      const latest = b[1] ?? [];
+      for (let r = 0; r < idx.length; r++) latestInWindow.set(Number(idx[r]), Number(latest[r]));
+    }
+  }
+
+  // 4. Classify every (entity, feature) pair.
+  const tallies = fields.map((f) => new FeatureTally(view.name, f.name, f.dtype, options.maxExamples));
+  const entityKeyOf = (i: number) =>
+    view.entityColumns.map((c, k) => ({ name: c.name, dtype: c.dtype, value: keys[i]?.[k] ?? null }));
+  for (let i = 0; i < keys.length; i++) {
+    const row = online[i];
+    const offline = atTs.get(i);
+    const latestMs = latestInWindow.get(i);
+    for (let f = 0; f < fields.length; f++) {
+      const tally = tallies[f] as FeatureTally;
+      const name = (fields[f] as FieldDef).name;
+      const onlineValue = row?.values.has(name)
+        ? { value: row.values.get(name) as NativeValue, eventMs: row.eventTimestamp.getTime() }
+        : undefined;
+      const { outcome, relativeDifference } = classifyPair(
+        {
+          online: onlineValue,
+          offlineAtOnlineTs: offline ? { value: offline.values[f] as NativeValue } : undefined,
+          latestInWindowMs: latestMs,
+        },
+        options.tolerance,
+      );
+      if (outcome === undefined || !tally.count(outcome) || outcome === "equal") continue;
+      const example = {
+        entityKey: entityKeyOf(i),
+        kind: outcome,
+        onlineValue: onlineValue?.value,
+        offlineValue: outcome === "mismatched" ? offline?.values[f] : undefined,
+        onlineEventTime: onlineValue ? new Date(onlineValue.eventMs) : undefined,
+        offlineEventTime: outcome === "mismatched" && offline ? new Date(offline.tsMs) : undefined,
+        relativeDifference,
+      };
+      const needsOffline = outcome === "stale_online" || outcome === "missing_online";
+      tally.addExample(example, needsOffline ? i : undefined);
+    }
+  }
+
+  // 5. The offline side of stale and missing examples: the latest row inside the window.
+  const pending = new Set(tallies.flatMap((t) => t.pendingOffline.map((p) => p.index)));
+  if (sourceSql && pending.size > 0) {
+    const c = await query(latestRowInWindowSql(view, sourceSql, windows, target.features, [...pending]));
+    const latestRows = new Map<number, OfflineRow>();
+    for (const row of offlineRows(c)) latestRows.set(row.index, row.row);
+    tallies.forEach((t, f) => {
+      for (const p of t.pendingOffline) {
+        const latest = latestRows.get(p.index);
+        if (!latest) continue;
+        p.example.offlineValue = latest.values[f];
+        p.example.offlineEventTime = new Date(latest.tsMs);
+      }
+    });
+  }
+  if (sourceSql && keys.length > 0) await conn.run(`DROP TABLE IF EXISTS ${SAMPLE_TABLE}`);
+
+  return {
+    entityKeys: keys.map((k) => `${view.entityColumns.map((c) => c.name).join(",")}=${entityKeyString(k)}`),
+    features: tallies.map((t) => t.finish(options.maxMismatchRate)),
+  };
+}
+
+/** Rows of a result shaped (__idx, __ts_ms, feature...). */
+function* offlineRows(
+  reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>,
+): Generator<{ index: number; row: OfflineRow }> {
+  const cols = columnsOf(reader);
+  const idx = cols[0] ?? [];
+  const ts = cols[1] ?? [];
+  const features = cols.slice(2);
+  for (let r = 0; r < idx.length; r++) {
+    yield {
+      index: Number(idx[r]),
+      row: { tsMs: Number(ts[r]), values: features.map((c) => (c[r] ?? null) as NativeValue) },
+    };
+  }
+}
