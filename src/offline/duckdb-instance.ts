@@ -1,0 +1,62 @@
+/**
+ * The process's DuckDB: one in-memory instance shared by every query (a
+ * connection per query), sized to the machine, spilling to a temp folder
+ * instead of growing past its memory limit.
+ */
+import { mkdirSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { Code, FstoreError } from "../errors/index.js";
+
+export interface DuckDbOptions {
+  /** Worker threads; default: the number of cores. */
+  threads?: number;
+  /** DuckDB's memory limit, e.g. "1GB"; default: 1GB. */
+  memoryLimit?: string;
+  /** Where DuckDB spills; default: a folder under the OS temp dir. */
+  tempDirectory?: string;
+}
+
+/** Opens an in-memory DuckDB instance. */
+export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDBInstance> {
+  const tempDirectory = options.tempDirectory ?? join(tmpdir(), `fstore-duckdb-${process.pid}`);
+  mkdirSync(tempDirectory, { recursive: true });
+  return DuckDBInstance.create(":memory:", {
+    threads: String(options.threads ?? availableParallelism()),
+    memory_limit: options.memoryLimit ?? "1GB",
+    temp_directory: tempDirectory,
+    // Sources and outputs are files the configuration allows; nothing else.
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+  });
+}
+
+/**
+ * Runs `fn` on a fresh connection, interrupting the running query when
+ * `signal` aborts (the error is then CANCELLED), and closes the connection.
+ */
+export async function withConnection<T>(
+  db: DuckDBInstance,
+  fn: (connection: DuckDBConnection) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (signal?.aborted) throw cancelled();
+  const connection = await db.connect();
+  const onAbort = () => connection.interrupt();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await fn(connection);
+  } catch (err) {
+    if (signal?.aborted) throw cancelled(err);
+    throw err;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    connection.closeSync();
+  }
+}
+
+function cancelled(cause?: unknown): FstoreError {
+  return new FstoreError(Code.Cancelled, "the query was cancelled", { cause });
+}

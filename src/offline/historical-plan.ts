@@ -1,0 +1,179 @@
+/**
+ * Everything a historical query needs before it runs: the features per view,
+ * the entity relation, each view's source read and checked, and the SQL of
+ * the join with its output columns.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { failedPrecondition, notFound } from "../errors/index.js";
+import type { FileSourceDef } from "../registry/model.js";
+import { batchSourceOf } from "../registry/model.js";
+import type { RegistrySnapshot } from "../registry/registry.js";
+import { isTimestampType } from "./duckdb-types.js";
+import type { EntityInput } from "./entity-input.js";
+import { prepareEntities } from "./entity-input.js";
+import { checkUniqueColumns, EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
+import type { PitOptions, PitView } from "./pit-query-sql.js";
+import { pitQuerySql } from "./pit-query-sql.js";
+import type { OutputColumn } from "./record-batch-builder.js";
+import type { SourceColumns } from "./source-scan.js";
+import {
+  describeParquet,
+  parquetScanSql,
+  sourceLocation,
+  storedColumnOf,
+  storedTimestampColumn,
+} from "./source-scan.js";
+import { viewSourceSql } from "./view-source-sql.js";
+
+/** Entity rows by the name of a registered data source (its batch source for a push source). */
+export interface RegisteredEntities {
+  kind: "registered";
+  name: string;
+  startMicros?: bigint;
+  endMicros?: bigint;
+}
+
+/** A point-in-time join request, in domain terms. */
+export interface HistoricalQuery {
+  snapshot: RegistrySnapshot;
+  /** "view:feature" references. */
+  features: readonly string[];
+  featureServices: readonly string[];
+  entities: EntityInput | RegisteredEntities;
+  fullFeatureNames: boolean;
+  options: PitOptions;
+}
+
+export interface HistoricalPlan {
+  /** The join, with one hidden match column per view after the visible ones. */
+  sql: string;
+  /** Visible output columns, in order. */
+  columns: OutputColumn[];
+  /** Index of event_timestamp among the columns. */
+  timestampIndex: number;
+  /** Per view: name, number of features and the hidden match column. */
+  views: { name: string; featureCount: number; matchColumn: string }[];
+}
+
+export interface PlanSettings {
+  repoPath: string;
+  /** Resolve ties of (keys, event time, created time) by the later file and row. */
+  tieBreakByFileOrder: boolean;
+}
+
+/** Plans `query` on `connection` (which then holds any temp table of inline entity rows). */
+export async function planHistorical(
+  connection: DuckDBConnection,
+  query: HistoricalQuery,
+  settings: PlanSettings,
+): Promise<HistoricalPlan> {
+  const plan = planFeatures(query.snapshot, query.features, query.featureServices, query.fullFeatureNames);
+  const entityInput: EntityInput =
+    query.entities.kind === "registered"
+      ? {
+          kind: "source",
+          source: registeredSource(query.snapshot, query.entities.name),
+          startMicros: query.entities.startMicros,
+          endMicros: query.entities.endMicros,
+        }
+      : query.entities;
+  const entities = await prepareEntities(connection, entityInput, plan.joinKeys, settings.repoPath);
+
+  const columns: OutputColumn[] = [];
+  const origins: { name: string; from: string }[] = [];
+  const add = (name: string, valueType: ValueType, from: string) => {
+    columns.push({ name, valueType });
+    origins.push({ name, from });
+  };
+  for (const k of plan.joinKeys) add(k.name, k.dtype, `join key "${k.name}"`);
+  add(EVENT_TIMESTAMP, ValueType.UNIX_TIMESTAMP, "the entity rows' timestamps");
+  for (const p of entities.passThrough) add(p.name, p.valueType, `entity column "${p.name}"`);
+
+  const pitViews: PitView[] = [];
+  const views: HistoricalPlan["views"] = [];
+  for (const [i, sel] of plan.views.entries()) {
+    const source = batchSourceOf(sel.view);
+    const location = sourceLocation(source, settings.repoPath);
+    const context = `feature view "${sel.view.name}": source "${source.name}"`;
+    const stored = await describeParquet(connection, location, context);
+    const need = (name: string, what: string) => {
+      const column = storedColumnOf(source, name);
+      if (!stored.has(column)) {
+        throw failedPrecondition(`${context} (${location}) has no column "${column}" for ${what}`);
+      }
+      return column;
+    };
+    const tsColumn = timestampColumn(
+      source,
+      stored,
+      source.timestampField,
+      context,
+      location,
+      "event timestamp",
+    );
+    const created = source.createdTimestampColumn
+      ? timestampColumn(source, stored, source.createdTimestampColumn, context, location, "created timestamp")
+      : null;
+    const hasFileOrder = settings.tieBreakByFileOrder;
+    const sourceSql = viewSourceSql({
+      scan: parquetScanSql(location),
+      keys: sel.view.entityColumns.map((field) => ({
+        field,
+        column: need(field.name, `join key "${field.name}"`),
+      })),
+      features: sel.features.map((field) => ({ field, column: need(field.name, `feature "${field.name}"`) })),
+      timestamp: { column: tsColumn, type: stored.get(tsColumn) as never },
+      created: created ? { column: created, type: stored.get(created) as never } : null,
+      withFileOrder: hasFileOrder,
+    });
+    const timestampName = featureTimestampColumn(sel.view.name);
+    pitViews.push({
+      sourceSql,
+      keys: sel.view.entityColumns.map((k) => k.name),
+      ttlSeconds: sel.view.ttlSeconds,
+      hasCreated: created !== null,
+      hasFileOrder,
+      featureNames: sel.outputNames,
+      timestampName,
+    });
+    sel.features.forEach((f, j) => {
+      add(sel.outputNames[j] as string, f.dtype, `feature "${sel.view.name}:${f.name}"`);
+    });
+    if (query.options.includeFeatureTimestamps) {
+      add(timestampName, ValueType.UNIX_TIMESTAMP, `the event timestamps of "${sel.view.name}"`);
+    }
+    views.push({ name: sel.view.name, featureCount: sel.features.length, matchColumn: `__m${i}` });
+  }
+  checkUniqueColumns(origins);
+  const sql = pitQuerySql(
+    { sql: entities.sql, keys: plan.joinKeys, passThrough: entities.passThrough.map((p) => p.name) },
+    pitViews,
+    query.options,
+    true,
+  );
+  return { sql, columns, timestampIndex: plan.joinKeys.length, views };
+}
+
+function registeredSource(snapshot: RegistrySnapshot, name: string): FileSourceDef {
+  const source = snapshot.dataSources.get(name);
+  if (!source) throw notFound(`entity source "${name}" is not a data source in the registry`);
+  return source.kind === "file" ? source : source.batchSource;
+}
+
+function timestampColumn(
+  source: FileSourceDef,
+  stored: SourceColumns,
+  field: string,
+  context: string,
+  location: string,
+  what: string,
+): string {
+  const column = storedTimestampColumn(source, stored, field);
+  const type = stored.get(column);
+  if (!type) throw failedPrecondition(`${context} (${location}) has no ${what} column "${field}"`);
+  if (!isTimestampType(type)) {
+    throw failedPrecondition(`${context}: ${what} column "${column}" is ${type.toString()}, not a timestamp`);
+  }
+  return column;
+}

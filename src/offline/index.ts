@@ -1,0 +1,24 @@
+// The offline store: point-in-time joins over Parquet with DuckDB.
+
+// For other modules (materialization, validation) that read the same sources.
+export { fromDuckDbError } from "./duckdb-errors.js";
+export type { DuckDbOptions } from "./duckdb-instance.js";
+export { openDuckDb, withConnection } from "./duckdb-instance.js";
+export type { EntityInput, InlineEntities, SourceEntities } from "./entity-input.js";
+export { timestampMicros } from "./entity-timestamps.js";
+export { EVENT_TIMESTAMP, featureTimestampColumn, parseFeatureRef, planFeatures } from "./feature-plan.js";
+export type { HistoricalQuery, RegisteredEntities } from "./historical-plan.js";
+export { countLeakage, leakageAuditSql } from "./leakage-audit.js";
+export type {
+  HistoricalEvent,
+  HistoricalResult,
+  OfflineStore,
+  OfflineStoreOptions,
+} from "./offline-store.js";
+export { createOfflineStore, DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS } from "./offline-store.js";
+export type { PitOptions } from "./pit-query-sql.js";
+export type { OutputColumn } from "./record-batch-builder.js";
+export type { SourceColumns } from "./source-scan.js";
+export { describeParquet, parquetScanSql, sourceLocation, storedColumnOf } from "./source-scan.js";
+export { quoteIdent, quoteString, timestampLiteral } from "./sql-text.js";
+export { utcTimestampExpr, viewSourceSql } from "./view-source-sql.js";

@@ -1,0 +1,174 @@
+/**
+ * The offline store: point-in-time correct training sets from Parquet with
+ * DuckDB. One DuckDB instance is shared; every query gets its own connection,
+ * so concurrent requests never see each other's temp tables.
+ */
+import { randomBytes } from "node:crypto";
+import { renameSync, rmSync } from "node:fs";
+import type { DuckDBInstance } from "@duckdb/node-api";
+import type { RecordBatch } from "../../gen/fstore/v1/feature_service_pb.js";
+import { fromDuckDbError } from "./duckdb-errors.js";
+import { withConnection } from "./duckdb-instance.js";
+import type { HistoricalPlan, HistoricalQuery } from "./historical-plan.js";
+import { planHistorical } from "./historical-plan.js";
+import { leakageAuditSql } from "./leakage-audit.js";
+import { resolveOutputPath } from "./output-path.js";
+import type { OutputColumn } from "./record-batch-builder.js";
+import { RecordBatchBuilder } from "./record-batch-builder.js";
+import { quoteIdent, quoteString } from "./sql-text.js";
+
+export interface OfflineStoreOptions {
+  /** The feature repository; relative source paths are resolved against it. */
+  repoPath: string;
+  /** The only folder Parquet output may be written into. */
+  outputDir: string;
+  /** The shared DuckDB instance (or its pending opening). */
+  duckdb: DuckDBInstance | Promise<DuckDBInstance>;
+  /** Resolve exact ties by the later file and row (default true). */
+  tieBreakByFileOrder?: boolean;
+}
+
+/** The outcome of a historical query. */
+export interface HistoricalResult {
+  rowCount: number;
+  matchCounts: { featureView: string; matchedRows: number }[];
+  /** Leaking feature values found by the audit; 0 when point-in-time correct. */
+  violations: number;
+  elapsedMs: number;
+  /** Absolute path written (Parquet output only). */
+  outputPath: string;
+  columns: OutputColumn[];
+}
+
+export type HistoricalEvent =
+  | { kind: "schema"; columns: OutputColumn[] }
+  | { kind: "batch"; batch: RecordBatch }
+  | { kind: "summary"; result: HistoricalResult };
+
+export interface OfflineStore {
+  /** The schema, then batches of at most `batchSize` rows (entity row order), then the summary. */
+  streamHistorical(
+    query: HistoricalQuery,
+    batchSize: number,
+    signal?: AbortSignal,
+  ): AsyncIterable<HistoricalEvent>;
+  /** Writes the training set as Parquet at `path` (relative to the output directory). */
+  writeHistorical(query: HistoricalQuery, path: string, signal?: AbortSignal): Promise<HistoricalResult>;
+}
+
+/** Largest batch the store hands out, whatever is asked. */
+export const MAX_BATCH_ROWS = 100_000;
+/** Batch size when none is asked. */
+export const DEFAULT_BATCH_ROWS = 10_000;
+
+export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
+  const settings = { repoPath: options.repoPath, tieBreakByFileOrder: options.tieBreakByFileOrder ?? true };
+  return {
+    async *streamHistorical(query, batchSize, signal) {
+      const started = performance.now();
+      const size = Math.min(Math.max(1, batchSize || DEFAULT_BATCH_ROWS), MAX_BATCH_ROWS);
+      const db = await options.duckdb;
+      // An async generator cannot yield from inside withConnection's callback, so the
+      // connection is managed here, with the same cancel and close rules.
+      if (signal?.aborted) return;
+      const connection = await db.connect();
+      const onAbort = () => connection.interrupt();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        const plan = await planHistorical(connection, query, settings);
+        yield { kind: "schema", columns: plan.columns };
+        const builder = new RecordBatchBuilder(
+          plan.columns,
+          plan.timestampIndex,
+          plan.views.map((v) => v.featureCount),
+          query.options.strict,
+        );
+        const result = await run(() => connection.stream(plan.sql));
+        for (;;) {
+          const chunk = await run(() => result.fetchChunk());
+          if (!chunk || chunk.rowCount === 0) break;
+          builder.append(chunk);
+          if (builder.rowCount >= size) yield { kind: "batch", batch: builder.flush() };
+          if (signal?.aborted) return;
+        }
+        if (builder.rowCount > 0) yield { kind: "batch", batch: builder.flush() };
+        yield {
+          kind: "summary",
+          result: {
+            rowCount: builder.totalRows,
+            matchCounts: plan.views.map((v, i) => ({
+              featureView: v.name,
+              matchedRows: builder.matched[i] ?? 0,
+            })),
+            violations: builder.violations,
+            elapsedMs: performance.now() - started,
+            outputPath: "",
+            columns: plan.columns,
+          },
+        };
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+        connection.closeSync();
+      }
+    },
+
+    async writeHistorical(query, path, signal) {
+      const started = performance.now();
+      const target = resolveOutputPath(options.outputDir, path);
+      const db = await options.duckdb;
+      return withConnection(
+        db,
+        async (connection) => {
+          const plan = await planHistorical(connection, query, settings);
+          const temp = `${target}.tmp-${randomBytes(6).toString("hex")}`;
+          try {
+            await run(() => connection.run(`CREATE TEMP TABLE __result AS ${plan.sql}`));
+            const audit = await run(() =>
+              connection.runAndReadAll(
+                leakageAuditSql("__result", "event_timestamp", plan.views, query.options.strict),
+              ),
+            );
+            const row = audit.getRows()[0] ?? [];
+            const visible = plan.columns.map((c) => quoteIdent(c.name)).join(", ");
+            await run(() =>
+              connection.run(
+                `COPY (SELECT ${visible} FROM __result) TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION zstd)`,
+              ),
+            );
+            renameSync(temp, target);
+            return summaryOf(plan, row, performance.now() - started, target);
+          } finally {
+            rmSync(temp, { force: true });
+          }
+        },
+        signal,
+      );
+    },
+  };
+}
+
+function summaryOf(
+  plan: HistoricalPlan,
+  row: readonly unknown[],
+  elapsedMs: number,
+  path: string,
+): HistoricalResult {
+  const n = (x: unknown) => Number(x ?? 0);
+  return {
+    rowCount: n(row[0]),
+    matchCounts: plan.views.map((v, i) => ({ featureView: v.name, matchedRows: n(row[1 + i]) })),
+    violations: n(row[1 + plan.views.length]),
+    elapsedMs,
+    outputPath: path,
+    columns: plan.columns,
+  };
+}
+
+/** Runs a DuckDB call, translating its errors (a bad Parquet file discovered mid-query, an interrupt). */
+async function run<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    throw fromDuckDbError(err, "historical query");
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Test fixtures for the offline store: Parquet files written by DuckDB from
+ * plain rows, and registry snapshots built by hand (no registry needed).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DuckDBInstance } from "@duckdb/node-api";
+import { ValueType } from "../gen/fstore/v1/value_pb.js";
+import type {
+  DataSourceDef,
+  FeatureServiceDef,
+  FeatureViewDef,
+  FieldDef,
+  FileSourceDef,
+} from "../src/registry/model.js";
+import type { RegistrySnapshot } from "../src/registry/registry.js";
+
+export function tempDir(prefix = "fstore-offline-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export const field = (name: string, dtype: ValueType): FieldDef => ({
+  name,
+  dtype,
+  description: "",
+  tags: {},
+});
+
+export function fileSource(name: string, path: string, extra: Partial<FileSourceDef> = {}): FileSourceDef {
+  return {
+    kind: "file",
+    name,
+    path,
+    timestampField: "ts",
+    createdTimestampColumn: "",
+    fieldMapping: {},
+    description: "",
+    tags: {},
+    owner: "",
+    ...extra,
+  };
+}
+
+export function featureView(
+  name: string,
+  keys: FieldDef[],
+  features: FieldDef[],
+  source: DataSourceDef,
+  ttlSeconds = 0,
+): FeatureViewDef {
+  return {
+    name,
+    entities: keys.map((k) => k.name),
+    entityColumns: keys,
+    features,
+    ttlSeconds,
+    source,
+    online: true,
+    description: "",
+    tags: {},
+    owner: "",
+  };
+}
+
+export function snapshotOf(
+  views: FeatureViewDef[],
+  services: FeatureServiceDef[] = [],
+  sources: DataSourceDef[] = [],
+): RegistrySnapshot {
+  const allSources = new Map<string, DataSourceDef>();
+  for (const v of views) allSources.set(v.source.name, v.source);
+  for (const s of sources) allSources.set(s.name, s);
+  return {
+    project: "test",
+    version: 1,
+    entities: new Map(),
+    dataSources: allSources,
+    featureViews: new Map(views.map((v) => [v.name, v])),
+    featureServices: new Map(services.map((s) => [s.name, s])),
+    onDemandFeatureViews: new Map(),
+    meta: new Map(),
+  };
+}
+
+export function service(
+  name: string,
+  projections: { featureView: string; features: string[] }[],
+): FeatureServiceDef {
+  return { name, projections, description: "", tags: {}, owner: "" };
+}
+
+/** A cell: null, a number (DOUBLE/INTEGER), bigint (BIGINT), string, boolean, or { micros } for a timestamp. */
+export type Cell = null | number | bigint | string | boolean | { micros: bigint; tz?: boolean };
+
+function literal(c: Cell, sqlType: string): string {
+  if (c === null) return `CAST(NULL AS ${sqlType})`;
+  if (typeof c === "object") {
+    const ts = `make_timestamp(${c.micros}::BIGINT)`;
+    return c.tz ? `CAST(${ts} AS TIMESTAMPTZ)` : ts;
+  }
+  if (typeof c === "string") return `CAST('${c.replaceAll("'", "''")}' AS ${sqlType})`;
+  return `CAST(${String(c)} AS ${sqlType})`;
+}
+
+/** Writes `rows` as a Parquet file with the given column names and DuckDB types. */
+export async function writeParquet(
+  db: DuckDBInstance,
+  path: string,
+  columns: { name: string; type: string }[],
+  rows: Cell[][],
+): Promise<void> {
+  const conn = await db.connect();
+  try {
+    const names = columns.map((c) => `"${c.name}"`).join(", ");
+    const values =
+      rows.length === 0
+        ? `SELECT ${columns.map((c) => `CAST(NULL AS ${c.type}) AS "${c.name}"`).join(", ")} WHERE false`
+        : `SELECT * FROM (VALUES ${rows
+            .map((r) => `(${r.map((c, i) => literal(c, (columns[i] as { type: string }).type)).join(", ")})`)
+            .join(", ")}) AS t(${names})`;
+    await conn.run(`COPY (${values}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+export const T = ValueType;
+
+import type { Column, RecordBatch } from "../gen/fstore/v1/feature_service_pb.js";
+
+/** Row objects of a batch: null where masked; timestamps as bigint micros, int64 as bigint. */
+export function rowsOfBatch(batch: RecordBatch): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = Array.from({ length: batch.numRows }, () => ({}));
+  for (const col of batch.columns) {
+    const vals = valuesOf(col);
+    for (let i = 0; i < batch.numRows; i++) {
+      (rows[i] as Record<string, unknown>)[col.name] = col.nulls[i] ? null : vals[i];
+    }
+  }
+  return rows;
+}
+
+function valuesOf(col: Column): readonly unknown[] {
+  const v = col.values;
+  if (v.case === undefined) return [];
+  return (v.value as { val: readonly unknown[] }).val;
+}
