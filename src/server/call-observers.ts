@@ -12,8 +12,8 @@ export function composeObservers(...observers: (CallObserver | undefined)[]): Ca
   const list = observers.filter((o): o is CallObserver => o !== undefined);
   if (list.length === 0) return undefined;
   if (list.length === 1) return list[0];
-  return (method, kind) => {
-    const observations = list.map((observe) => observe(method, kind));
+  return (method, kind, request) => {
+    const observations = list.map((observe) => observe(method, kind, request));
     return {
       end(code, message) {
         for (const o of observations) o.end(code, message);

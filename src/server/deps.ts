@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/types.js";
+import type { FstoreMetrics } from "../metrics/fstore-metrics.js";
 import type { Registry } from "../registry/registry.js";
 
 export interface ServerDeps {
@@ -12,6 +13,8 @@ export interface ServerDeps {
   registry: Registry;
   logger: Logger;
   resources: Resources;
+  /** Prometheus metrics, when enabled (metrics.enabled or --metrics-port); handlers record through it. */
+  metrics?: FstoreMetrics;
 }
 
 type Closer = () => Promise<void> | void;

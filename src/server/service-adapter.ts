@@ -56,7 +56,12 @@ export type ServiceImpl<S extends DescService> = {
  * returns an observation that is ended once with the status sent. Several are
  * combined with `composeObservers` (call-observers.ts).
  */
-export type CallObserver = (method: string, kind: "unary" | "server_streaming") => CallObservation;
+export type CallObserver = (
+  method: string,
+  kind: "unary" | "server_streaming",
+  /** The decoded request message (e.g. for a per-feature-service metric label). */
+  request?: unknown,
+) => CallObservation;
 export interface CallObservation {
   /** Called once when the call ends, with the gRPC status code sent (0 = OK). */
   end(code: number, message: string): void;
@@ -102,7 +107,7 @@ export function grpcServiceImplementation<S extends DescService>(
     if (typeof handler !== "function") throw new Error(`no handler for ${service.typeName}/${method.name}`);
     if (method.methodKind === "unary") {
       const unary: handleUnaryCall<In<DescMethod>, Out<DescMethod>> = (call, callback) => {
-        const obs = observe?.(method.name, "unary");
+        const obs = observe?.(method.name, "unary", call.request);
         const { ctx } = callContext(call, method.name);
         (handler as UnaryHandler<DescMessage, DescMessage>)(call.request, ctx).then(
           (res) => {
@@ -119,7 +124,7 @@ export function grpcServiceImplementation<S extends DescService>(
       out[method.name] = unary;
     } else if (method.methodKind === "server_streaming") {
       const streaming: handleServerStreamingCall<In<DescMethod>, Out<DescMethod>> = (call) => {
-        const obs = observe?.(method.name, "server_streaming");
+        const obs = observe?.(method.name, "server_streaming", call.request);
         const { ctx } = callContext(call, method.name);
         void pump(
           call,

@@ -1,0 +1,282 @@
+/**
+ * fstore's Prometheus metrics, in a dedicated prom-client Registry per server
+ * (never the global one, so two servers in one process, e.g. in tests, do not
+ * share counters). Recorded as things happen: calls (through the server's
+ * CallObserver hook), online-store reads, serving statuses and consistency
+ * results. Computed at scrape time from the registry: materialization runs and
+ * freshness, so they are right even when another process (a CLI run, another
+ * server) did the materializing.
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { RepoConfig } from "../config/types.js";
+import { computeFreshness } from "../materialize/freshness.js";
+import type { Registry as FstoreRegistry } from "../registry/registry.js";
+import type { CallObserver } from "../server/service-adapter.js";
+import { featureServiceOfRequest, grpcCodeLabel } from "./call-labels.js";
+
+/** What the scrape-time collectors read. */
+export interface MetricsSources {
+  config: Pick<RepoConfig, "materialization">;
+  registry: Pick<FstoreRegistry, "snapshot" | "materializationIntervals" | "lastMaterializationRun">;
+  /** Clock for freshness ages; default `Date.now`. */
+  now?: () => number;
+}
+
+/** One feature's consistency result, as recorded after a validation. */
+export interface ConsistencyResultSample {
+  featureView: string;
+  feature: string;
+  compared: number;
+  mismatchRate: number;
+  passed: boolean;
+}
+
+/** Latency buckets in seconds: sub-millisecond online reads up to long historical exports. */
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+export class FstoreMetrics {
+  /** The dedicated registry; `metrics()` renders it in Prometheus's text format. */
+  readonly registry = new Registry();
+  /** "host:port" of the HTTP endpoint once it listens (see metrics-http.ts). */
+  httpAddress: string | undefined;
+
+  readonly #rpcRequests: Counter<"method">;
+  readonly #rpcErrors: Counter<"method" | "code">;
+  readonly #rpcDuration: Histogram<"method">;
+  readonly #serviceRequests: Counter<"feature_service" | "method">;
+  readonly #serviceErrors: Counter<"feature_service" | "method" | "code">;
+  readonly #serviceDuration: Histogram<"feature_service" | "method">;
+  readonly #onlineReadDuration: Histogram<"store">;
+  readonly #servingStatus: Counter<"feature_view" | "status">;
+  readonly #consistencyRate: Gauge<"feature_view" | "feature">;
+  readonly #consistencyPassed: Gauge<"feature_view" | "feature">;
+  readonly #consistencyCompared: Gauge<"feature_view" | "feature">;
+  readonly #consistencyLastRun: Gauge;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    this.#rpcRequests = new Counter({
+      name: "fstore_rpc_requests_total",
+      help: "FeatureService calls, by method.",
+      labelNames: ["method"],
+      registers,
+    });
+    this.#rpcErrors = new Counter({
+      name: "fstore_rpc_errors_total",
+      help: "FeatureService calls that ended with a non-OK status, by method and gRPC status code.",
+      labelNames: ["method", "code"],
+      registers,
+    });
+    this.#rpcDuration = new Histogram({
+      name: "fstore_rpc_duration_seconds",
+      help: "FeatureService call latency (for streams: until the last message), by method.",
+      labelNames: ["method"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#serviceRequests = new Counter({
+      name: "fstore_feature_service_requests_total",
+      help: "Calls naming a feature service, by service and method.",
+      labelNames: ["feature_service", "method"],
+      registers,
+    });
+    this.#serviceErrors = new Counter({
+      name: "fstore_feature_service_errors_total",
+      help: "Calls naming a feature service that failed, by service, method and gRPC status code.",
+      labelNames: ["feature_service", "method", "code"],
+      registers,
+    });
+    this.#serviceDuration = new Histogram({
+      name: "fstore_feature_service_duration_seconds",
+      help: "Latency of calls naming a feature service, by service and method.",
+      labelNames: ["feature_service", "method"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#onlineReadDuration = new Histogram({
+      name: "fstore_online_store_read_duration_seconds",
+      help: "Latency of one online-store read (all views of a request), by store type.",
+      labelNames: ["store"],
+      buckets: STORE_BUCKETS,
+      registers,
+    });
+    this.#servingStatus = new Counter({
+      name: "fstore_online_feature_status_total",
+      help: "Served feature values that were NOT_FOUND or OUTSIDE_MAX_AGE, by feature view and status.",
+      labelNames: ["feature_view", "status"],
+      registers,
+    });
+    this.#consistencyRate = new Gauge({
+      name: "fstore_consistency_mismatch_rate",
+      help: "Mismatch rate of the last consistency validation, by feature.",
+      labelNames: ["feature_view", "feature"],
+      registers,
+    });
+    this.#consistencyPassed = new Gauge({
+      name: "fstore_consistency_passed",
+      help: "1 when the feature passed the last consistency validation, else 0.",
+      labelNames: ["feature_view", "feature"],
+      registers,
+    });
+    this.#consistencyCompared = new Gauge({
+      name: "fstore_consistency_compared",
+      help: "Entities compared for the feature in the last consistency validation.",
+      labelNames: ["feature_view", "feature"],
+      registers,
+    });
+    this.#consistencyLastRun = new Gauge({
+      name: "fstore_consistency_last_run_timestamp_seconds",
+      help: "When the last consistency validation finished (Unix seconds).",
+      registers,
+    });
+    registerScrapeTimeGauges(this.registry, sources);
+  }
+
+  /** A CallObserver for the server: counts, errors and latency per RPC and per feature service. */
+  readonly observer: CallObserver = (method, _kind, request) => {
+    const started = performance.now();
+    const service = featureServiceOfRequest(request);
+    this.#rpcRequests.inc({ method });
+    if (service) this.#serviceRequests.inc({ feature_service: service, method });
+    return {
+      end: (code) => {
+        const seconds = (performance.now() - started) / 1000;
+        this.#rpcDuration.observe({ method }, seconds);
+        if (service) this.#serviceDuration.observe({ feature_service: service, method }, seconds);
+        if (code !== 0) {
+          const label = grpcCodeLabel(code);
+          this.#rpcErrors.inc({ method, code: label });
+          if (service) this.#serviceErrors.inc({ feature_service: service, method, code: label });
+        }
+      },
+    };
+  };
+
+  /** Records one online-store read (all views of one request). */
+  observeOnlineRead(store: string, seconds: number): void {
+    this.#onlineReadDuration.observe({ store }, seconds);
+  }
+
+  /** Counts served values of `featureView` that were NOT_FOUND or OUTSIDE_MAX_AGE. */
+  countServingStatus(featureView: string, status: "NOT_FOUND" | "OUTSIDE_MAX_AGE", count = 1): void {
+    if (count > 0) this.#servingStatus.inc({ feature_view: featureView, status }, count);
+  }
+
+  /** Replaces the last consistency result of each feature in `features`. */
+  recordConsistency(features: readonly ConsistencyResultSample[], at: Date = new Date()): void {
+    for (const f of features) {
+      const labels = { feature_view: f.featureView, feature: f.feature };
+      this.#consistencyRate.set(labels, f.mismatchRate);
+      this.#consistencyPassed.set(labels, f.passed ? 1 : 0);
+      this.#consistencyCompared.set(labels, f.compared);
+    }
+    this.#consistencyLastRun.set(at.getTime() / 1000);
+  }
+
+  /** The metrics in Prometheus's text exposition format. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** Gauges filled from the registry at each scrape: materialization runs and freshness per view. */
+function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): void {
+  const registers = [registry];
+  const labelNames = ["feature_view"] as const;
+  const views = () => [...sources.registry.snapshot().featureViews.values()].filter((v) => v.online);
+  const now = () => (sources.now ?? Date.now)();
+
+  const lastRun = (
+    name: string,
+    help: string,
+    value: (run: NonNullable<ReturnType<MetricsSources["registry"]["lastMaterializationRun"]>>) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const view of views()) {
+          const run = sources.registry.lastMaterializationRun(view.name);
+          if (run) this.set({ feature_view: view.name }, value(run));
+        }
+      },
+    });
+  lastRun(
+    "fstore_materialization_last_rows_read",
+    "Offline rows read by the view's last materialization run.",
+    (r) => r.rowsRead,
+  );
+  lastRun(
+    "fstore_materialization_last_entities_written",
+    "Entities written online by the view's last materialization run.",
+    (r) => r.entitiesWritten,
+  );
+  lastRun(
+    "fstore_materialization_last_duration_seconds",
+    "Duration of the view's last materialization run.",
+    (r) => Math.max(0, r.end.getTime() - r.start.getTime()) / 1000,
+  );
+  lastRun(
+    "fstore_materialization_last_run_succeeded",
+    "1 when the view's last materialization run succeeded, 0 when it failed or was skipped.",
+    (r) => (r.outcome === "succeeded" ? 1 : 0),
+  );
+
+  new Gauge({
+    name: "fstore_materialization_last_success_timestamp_seconds",
+    help: "When the view's last successful materialization was recorded (Unix seconds).",
+    labelNames,
+    registers,
+    collect() {
+      this.reset();
+      for (const view of views()) {
+        let last: Date | undefined;
+        for (const i of sources.registry.materializationIntervals(view.name)) {
+          if (!last || i.recorded > last) last = i.recorded;
+        }
+        if (last) this.set({ feature_view: view.name }, last.getTime() / 1000);
+      }
+    },
+  });
+
+  const freshness = (viewName: string, created: Date | undefined) =>
+    computeFreshness({
+      intervalEnds: sources.registry.materializationIntervals(viewName).map((i) => i.end),
+      schedule: sources.config.materialization.schedule,
+      now: new Date(now()),
+      since: created,
+    });
+  new Gauge({
+    name: "fstore_feature_view_freshness_age_seconds",
+    help: "Now minus the end of the view's last materialized interval (absent when never materialized).",
+    labelNames,
+    registers,
+    collect() {
+      this.reset();
+      for (const view of views()) {
+        const f = freshness(view.name, undefined);
+        if (f.ageMs !== undefined) this.set({ feature_view: view.name }, f.ageMs / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: "fstore_feature_view_overdue",
+    help: "1 when a scheduled materialization of the view was missed (see materialize/freshness.ts), else 0.",
+    labelNames,
+    registers,
+    collect() {
+      this.reset();
+      const snapshot = sources.registry.snapshot();
+      for (const view of views()) {
+        const created = snapshot.meta.get(`feature_view/${view.name}`)?.created;
+        this.set({ feature_view: view.name }, freshness(view.name, created).overdue ? 1 : 0);
+      }
+    },
+  });
+}
