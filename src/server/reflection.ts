@@ -5,12 +5,12 @@
  * what the server actually speaks.
  */
 import type { DescFile } from "@bufbuild/protobuf";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { toBinary } from "@bufbuild/protobuf";
+import { type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { Server } from "@grpc/grpc-js";
-import { loadFileDescriptorSetFromBuffer, loadSync, type PackageDefinition } from "@grpc/proto-loader";
+import type { PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { protoPath as healthProtoPath } from "grpc-health-check";
+import { healthFileDescriptor } from "./health-descriptor.js";
 
 /** Every file `roots` need, dependencies first (the order a FileDescriptorSet wants). */
 export function filesWithDependencies(roots: readonly DescFile[]): DescFile[] {
@@ -26,15 +26,27 @@ export function filesWithDependencies(roots: readonly DescFile[]): DescFile[] {
   return out;
 }
 
-/** A serialized `google.protobuf.FileDescriptorSet` holding `roots` and everything they import. */
-export function fileDescriptorSetBytes(roots: readonly DescFile[]): Uint8Array {
-  const set = create(FileDescriptorSetSchema, { file: filesWithDependencies(roots).map((f) => f.proto) });
-  return toBinary(FileDescriptorSetSchema, set);
+/**
+ * A package definition for ReflectionService holding each file exactly as
+ * protobuf-es describes it. ReflectionService only reads the serialized
+ * `fileDescriptorProtos` of each entry; going through proto-loader's
+ * `loadFileDescriptorSetFromBuffer` instead would merge files of one package
+ * (value.proto, registry.proto, feature_service.proto) into one while keeping
+ * the imports of the originals, and `buf curl` then fails to resolve them.
+ */
+export function reflectionPackage(
+  roots: readonly DescFile[],
+  extra: readonly FileDescriptorProto[] = [],
+): PackageDefinition {
+  const fileDescriptorProtos = [...filesWithDependencies(roots).map((f) => f.proto), ...extra].map((p) =>
+    Buffer.from(toBinary(FileDescriptorProtoSchema, p)),
+  );
+  return {
+    files: { format: "Protocol Buffer 3 DescriptorProto", type: {}, fileDescriptorProtos },
+  } as unknown as PackageDefinition;
 }
 
 /** Adds the reflection service (v1 and v1alpha) describing `roots` plus grpc.health.v1 to `server`. */
 export function addReflection(server: Server, roots: readonly DescFile[]): void {
-  const fstore = loadFileDescriptorSetFromBuffer(Buffer.from(fileDescriptorSetBytes(roots)));
-  const health: PackageDefinition = loadSync(healthProtoPath);
-  new ReflectionService({ ...health, ...fstore }).addToServer(server);
+  new ReflectionService(reflectionPackage(roots, [healthFileDescriptor()])).addToServer(server);
 }

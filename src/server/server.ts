@@ -7,6 +7,7 @@ import { Server } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { FeatureService, file_fstore_v1_feature_service } from "../../gen/fstore/v1/feature_service_pb.js";
 import type { RepoConfig } from "../config/types.js";
+import { FstoreError, failedPrecondition } from "../errors/index.js";
 import { openRegistry } from "../registry/index.js";
 import type { Registry } from "../registry/registry.js";
 import { createAuthInterceptor } from "./auth.js";
@@ -92,7 +93,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   } catch (err) {
     server.forceShutdown();
     if (ownsRegistry) registry.close();
-    throw err;
+    if (err instanceof FstoreError) throw err;
+    throw failedPrecondition(`cannot listen on ${hostPort}: ${(err as Error).message}`, err);
   }
   const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info(

@@ -1,4 +1,86 @@
-import type { Command } from "commander";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Command, InvalidArgumentError } from "commander";
+import type { Logger } from "pino";
+import { loadRepoConfig } from "../../config/index.js";
+import { FstoreError } from "../../errors/index.js";
+import { applyRepo } from "../../registry/index.js";
+import { createLogger, startServer, stopOnSignals } from "../../server/index.js";
 
-/** Registers `fstore serve` (not implemented yet). */
-export function registerServeCommand(_program: Command): void {}
+export interface ServeOptions {
+  repo: string;
+  port?: number;
+  host?: string;
+  /** Generate the example data if missing and apply the repository first. */
+  init?: boolean;
+}
+
+/** Test only: delays every FeatureService handler (see server/handler-delay.ts). */
+const HANDLER_DELAY_ENV = "FSTORE_TEST_HANDLER_DELAY_MS";
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError("expected a port number between 0 and 65535");
+  }
+  return n;
+}
+
+/**
+ * `--init`: if the repository has a `_generate_data.ts` exporting
+ * `ensureExampleData(repoPath)`, make sure its data exists; then apply the
+ * repository so the registry matches its definitions.
+ */
+async function initRepo(repoPath: string, logger: Logger): Promise<void> {
+  const generator = join(repoPath, "_generate_data.ts");
+  if (existsSync(generator)) {
+    const mod = (await import(pathToFileURL(generator).href)) as {
+      ensureExampleData?: (repoPath: string) => Promise<unknown> | unknown;
+    };
+    if (typeof mod.ensureExampleData === "function") {
+      await mod.ensureExampleData(repoPath);
+      logger.info({ repo: repoPath }, "example data ready");
+    }
+  }
+  const plan = await applyRepo(repoPath);
+  logger.info({ repo: repoPath, version: plan.version, changes: plan.changes.length }, "repository applied");
+}
+
+/** Runs `fstore serve` until SIGTERM/SIGINT, which stop it gracefully (exit 0). */
+export async function runServe(options: ServeOptions): Promise<void> {
+  const logger = createLogger();
+  const repoPath = resolve(options.repo);
+  try {
+    if (options.init) await initRepo(repoPath, logger);
+    const config = loadRepoConfig(repoPath);
+    const delay = Number(process.env[HANDLER_DELAY_ENV] ?? 0);
+    const running = await startServer({
+      config,
+      logger,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(delay > 0 ? { handlerDelayMs: delay } : {}),
+    });
+    stopOnSignals(running, logger);
+  } catch (err) {
+    const e = FstoreError.from(err);
+    logger.error({ code: e.code, error: e.message }, "fstore serve failed to start");
+    console.error(`fstore serve: ${e.code}: ${e.message}`);
+    process.exitCode = 1;
+  }
+}
+
+/** Registers `fstore serve`. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the feature repository over gRPC (reflection and grpc.health.v1 included)")
+    .option("--repo <dir>", "feature repository folder", ".")
+    .option("--port <n>", "port to listen on (default: server.port, 6566)", portNumber)
+    .option("--host <host>", "address to listen on (default: server.host, 127.0.0.1)")
+    .option("--init", "generate the example data if missing and apply the repository before serving")
+    .action(async (options: ServeOptions) => {
+      await runServe(options);
+    });
+}
