@@ -1,0 +1,268 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: YAML under test contains ${VAR} references.
+/**
+ * feature_store.yaml loading: defaults, Feast keys, ${VAR} substitution, and
+ * errors that name the file, the key path and the expectation.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, loadRepoConfig } from "../src/config/index.js";
+import { Code, type FstoreError } from "../src/errors/index.js";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function repoWith(yaml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "fstore-config-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "feature_store.yaml"), yaml);
+  return dir;
+}
+
+/** Loads and returns the error, asserting it is an INVALID_ARGUMENT ConfigError naming the file. */
+function errorOf(yaml: string, env: Record<string, string> = {}): ConfigError {
+  const dir = repoWith(yaml);
+  try {
+    loadRepoConfig(dir, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const error = err as ConfigError;
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.message).toContain(join(dir, "feature_store.yaml"));
+    return error;
+  }
+  throw new Error("expected loadRepoConfig to fail");
+}
+
+describe("loadRepoConfig", () => {
+  it("fills Feast's defaults and resolves paths against the repository", () => {
+    const dir = repoWith("project: demo\n");
+    const config = loadRepoConfig(dir, {});
+    expect(config).toEqual({
+      repoPath: dir,
+      configPath: join(dir, "feature_store.yaml"),
+      project: "demo",
+      provider: "local",
+      registry: { path: join(dir, "data/registry.db"), cacheTtlSeconds: 5 },
+      onlineStore: { type: "sqlite", path: join(dir, "data/online_store.db") },
+      offlineStore: { type: "file", outputDir: join(dir, "data/output") },
+      materialization: { schedule: "0 0 * * *" },
+      server: { host: "127.0.0.1", port: 6566, maxEntitiesPerRequest: 1000, tls: null, auth: null },
+      metrics: { enabled: false, host: "127.0.0.1", port: 9464 },
+      entityKeySerializationVersion: 3,
+    });
+  });
+
+  it("reads every key, with ${VAR} and ${VAR:-default} substituted", () => {
+    const dir = repoWith(`
+project: \${PROJECT}
+provider: local
+registry:
+  path: /abs/registry.db
+  cache_ttl_seconds: 0.5
+online_store:
+  type: redis
+  connection_string: "\${REDIS_HOST:-localhost}:\${REDIS_PORT}"
+  redis_type: redis_cluster
+  key_ttl_seconds: \${KEY_TTL:-86400}
+  layout: feast
+offline_store:
+  type: file
+  output_dir: out
+entity_key_serialization_version: 3
+materialization:
+  schedule: "*/15 * * * *"
+server:
+  host: 0.0.0.0
+  port: \${PORT:-7000}
+  max_entities_per_request: 50
+  tls: { cert_path: certs/server.crt, key_path: certs/server.key }
+  auth: { tokens: ["\${TOKEN}", other] }
+metrics: { enabled: true, port: 9100 }
+`);
+    const config = loadRepoConfig(dir, { PROJECT: "proj_1", REDIS_PORT: "6380", TOKEN: "s3cret" });
+    expect(config.project).toBe("proj_1");
+    expect(config.registry).toEqual({ path: "/abs/registry.db", cacheTtlSeconds: 0.5 });
+    expect(config.onlineStore).toEqual({
+      type: "redis",
+      connectionString: "localhost:6380",
+      redisType: "redis_cluster",
+      keyTtlSeconds: 86400,
+      layout: "feast",
+    });
+    expect(config.offlineStore.outputDir).toBe(join(dir, "out"));
+    expect(config.materialization.schedule).toBe("*/15 * * * *");
+    expect(config.server).toEqual({
+      host: "0.0.0.0",
+      port: 7000,
+      maxEntitiesPerRequest: 50,
+      tls: { certPath: join(dir, "certs/server.crt"), keyPath: join(dir, "certs/server.key") },
+      auth: { tokens: ["s3cret", "other"] },
+    });
+    expect(config.metrics).toEqual({ enabled: true, host: "127.0.0.1", port: 9100 });
+  });
+
+  it("accepts registry as a plain path and disables the schedule with off or null", () => {
+    expect(
+      loadRepoConfig(repoWith("project: p\nregistry: r/reg.db\nmaterialization: { schedule: off }\n"), {}),
+    ).toMatchObject({ registry: { cacheTtlSeconds: 5 }, materialization: { schedule: null } });
+    expect(
+      loadRepoConfig(repoWith("project: p\nmaterialization:\n  schedule: null\n"), {}).materialization,
+    ).toEqual({
+      schedule: null,
+    });
+    expect(
+      loadRepoConfig(repoWith("project: p\nmaterialization: null\n"), {}).materialization.schedule,
+    ).toBeNull();
+  });
+
+  it("loads the example repository's config", () => {
+    const config = loadRepoConfig(join(import.meta.dirname, "..", "feature_repo"), {});
+    expect(config.project).toBe("vehicle_rental");
+    expect(config.onlineStore.type).toBe("sqlite");
+    expect(config.registry.path).toMatch(/feature_repo\/data\/registry\.db$/);
+    const large = loadRepoConfig(join(import.meta.dirname, "..", "feature_repo"), {
+      FSTORE_DATA_DIR: "data/large",
+    });
+    expect(large.registry.path).toMatch(/feature_repo\/data\/large\/registry\.db$/);
+  });
+
+  const errors: [string, string, string, RegExp][] = [
+    [
+      "unknown top-level key",
+      "project: p\nonline_stor: {}\n",
+      "online_stor",
+      /unknown key \(known keys here: .*online_store/,
+    ],
+    [
+      "unknown nested key",
+      "project: p\nonline_store: { type: sqlite, paht: x }\n",
+      "online_store.paht",
+      /unknown key/,
+    ],
+    [
+      "redis key under sqlite",
+      "project: p\nonline_store: { type: sqlite, redis_type: redis }\n",
+      "online_store.redis_type",
+      /unknown key/,
+    ],
+    ["wrong type", "project: p\nserver: { port: abc }\n", "server.port", /expected an integer, got "abc"/],
+    ["wrong type (mapping)", "project: p\nserver: 7\n", "server", /expected a mapping, got number 7/],
+    [
+      "out of range",
+      "project: p\nserver: { port: 70000 }\n",
+      "server.port",
+      /expected an integer between 0 and 65535/,
+    ],
+    [
+      "bad enum",
+      "project: p\nonline_store: { type: redis, redis_type: sentinel }\n",
+      "online_store.redis_type",
+      /expected one of "redis", "redis_cluster", got "sentinel"/,
+    ],
+    [
+      "bad store type",
+      "project: p\nonline_store: { type: dynamodb }\n",
+      "online_store.type",
+      /expected one of "sqlite", "redis"/,
+    ],
+    [
+      "bad layout",
+      "project: p\nonline_store: { type: redis, layout: wide }\n",
+      "online_store.layout",
+      /expected one of "packed", "feast"/,
+    ],
+    ["bad provider", "project: p\nprovider: gcp\n", "provider", /expected one of "local"/],
+    ["missing project", "provider: local\n", "project", /is required/],
+    ["bad project name", "project: my-proj\n", "project", /letters, digits and underscores/],
+    [
+      "bad cron",
+      'project: p\nmaterialization: { schedule: "every day" }\n',
+      "materialization.schedule",
+      /valid cron expression.*got "every day"/,
+    ],
+    [
+      "serialization version",
+      "project: p\nentity_key_serialization_version: 2\n",
+      "entity_key_serialization_version",
+      /expected 3/,
+    ],
+    ["registry type", "project: p\nregistry: [a]\n", "registry", /expected a path or a mapping/],
+    [
+      "registry path missing",
+      "project: p\nregistry: { cache_ttl_seconds: 1 }\n",
+      "registry.path",
+      /is required/,
+    ],
+    [
+      "negative cache ttl",
+      "project: p\nregistry: { path: r.db, cache_ttl_seconds: -1 }\n",
+      "registry.cache_ttl_seconds",
+      /expected a number >= 0/,
+    ],
+    [
+      "empty tokens",
+      "project: p\nserver: { auth: { tokens: [] } }\n",
+      "server.auth.tokens",
+      /non-empty list/,
+    ],
+    [
+      "tls without key",
+      "project: p\nserver: { tls: { cert_path: c } }\n",
+      "server.tls.key_path",
+      /is required/,
+    ],
+    [
+      "bool expected",
+      "project: p\nmetrics: { enabled: yes please }\n",
+      "metrics.enabled",
+      /expected true or false/,
+    ],
+    [
+      "key ttl",
+      "project: p\nonline_store: { type: redis, key_ttl_seconds: 0 }\n",
+      "online_store.key_ttl_seconds",
+      /expected an integer >= 1/,
+    ],
+  ];
+  it.each(errors)("%s: names the key path and the expectation", (_name, yaml, keyPath, expectation) => {
+    const error = errorOf(yaml);
+    expect(error.keyPath).toBe(keyPath);
+    expect(error.message).toContain(`: ${keyPath}: `);
+    expect(error.message).toMatch(expectation);
+  });
+
+  it("names an unset variable without default and the key that uses it", () => {
+    const error = errorOf("project: p\nonline_store:\n  type: redis\n  connection_string: ${REDIS_URL}\n");
+    expect(error.keyPath).toBe("online_store.connection_string");
+    expect(error.message).toMatch(/environment variable REDIS_URL is not set/);
+  });
+
+  it("uses the default of an unset variable and the value of a set one", () => {
+    const yaml = "project: p\nserver:\n  port: ${FSTORE_TEST_PORT:-6000}\n";
+    expect(loadRepoConfig(repoWith(yaml), {}).server.port).toBe(6000);
+    expect(loadRepoConfig(repoWith(yaml), { FSTORE_TEST_PORT: "6001" }).server.port).toBe(6001);
+  });
+
+  it("checks a substituted value like a literal one", () => {
+    const error = errorOf("project: p\nserver:\n  port: ${PORT}\n", { PORT: "not-a-port" });
+    expect(error.message).toMatch(/server\.port: expected an integer, got "not-a-port"/);
+  });
+
+  it("reports invalid YAML and a missing file", () => {
+    const dir = repoWith("project: [unclosed\n");
+    expect(() => loadRepoConfig(dir, {})).toThrow(/feature_store\.yaml: not valid YAML/);
+    const empty = mkdtempSync(join(tmpdir(), "fstore-config-"));
+    dirs.push(empty);
+    try {
+      loadRepoConfig(empty, {});
+      expect.unreachable();
+    } catch (err) {
+      expect((err as FstoreError).code).toBe(Code.NotFound);
+      expect((err as Error).message).toMatch(/feature_store\.yaml not found/);
+    }
+  });
+});
