@@ -5,8 +5,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
 import type { DuckDBInstance } from "@duckdb/node-api";
-import { ValueType } from "../gen/fstore/v1/value_pb.js";
+import type { RepeatedValue } from "../gen/fstore/v1/value_pb.js";
+import { RepeatedValueSchema, ValueType } from "../gen/fstore/v1/value_pb.js";
 import type {
   DataSourceDef,
   FeatureServiceDef,
@@ -145,4 +147,35 @@ function valuesOf(col: Column): readonly unknown[] {
   const v = col.values;
   if (v.case === undefined) return [];
   return (v.value as { val: readonly unknown[] }).val;
+}
+
+type ValueCase = "int64Val" | "int32Val" | "stringVal" | "doubleVal" | "boolVal";
+
+/** A RepeatedValue column of one case; null (or undefined) items become explicit nulls. */
+export function column(
+  kind: ValueCase,
+  xs: readonly (number | bigint | string | boolean | null | undefined)[],
+): RepeatedValue {
+  return create(RepeatedValueSchema, {
+    val: xs.map((x) =>
+      x === null || x === undefined
+        ? { val: { case: "nullVal", value: 0 } }
+        : { val: { case: kind, value: kind === "int64Val" ? BigInt(x as number) : x } },
+    ),
+  } as never);
+}
+
+/** A protobuf Timestamp init of whole seconds. */
+export const seconds = (s: number) => ({ seconds: BigInt(s), nanos: 0 });
+
+/** A deterministic PRNG (mulberry32) so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

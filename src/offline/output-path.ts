@@ -22,7 +22,6 @@ export function resolveOutputPath(outputDir: string, requested: string): string 
   mkdirSync(outputDir, { recursive: true });
   const root = realpathSync(outputDir);
   const target = resolve(root, requested);
-  if (isAbsolute(requested) && !inside(root, target)) throw outside(requested, outputDir);
   if (!inside(root, target)) throw outside(requested, outputDir);
   const parent = dirname(target);
   // Create missing folders one level at a time, checking each real location.
@@ -32,18 +31,24 @@ export function resolveOutputPath(outputDir: string, requested: string): string 
     missing.unshift(probe);
     probe = dirname(probe);
   }
-  if (!inside(root, realpathSync(probe))) throw outside(requested, outputDir);
+  if (!within(root, realpathSync(probe))) throw outside(requested, outputDir);
   for (const dir of missing) {
     mkdirSync(dir);
-    if (!inside(root, realpathSync(dir))) throw outside(requested, outputDir);
+    if (!within(root, realpathSync(dir))) throw outside(requested, outputDir);
   }
   const realParent = realpathSync(parent);
-  if (!inside(root, realParent)) throw outside(requested, outputDir);
+  if (!within(root, realParent)) throw outside(requested, outputDir);
   const final = resolve(realParent, basename(target));
   if (existsSync(final) && !inside(root, realpathSync(final))) throw outside(requested, outputDir);
   return final;
 }
 
+/** `path` is `root` or below it. */
+function within(root: string, path: string): boolean {
+  return path === root || inside(root, path);
+}
+
+/** `path` is strictly below `root`. */
 function inside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === "" ? false : !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);

@@ -1,0 +1,285 @@
+/**
+ * The point-in-time join against a brute-force oracle: plain loops over the
+ * same randomized rows (many keys, ties on event and created time, missing
+ * created times, duplicate entity rows, null keys, two views, ttl 0 and
+ * non-zero, strict and not, created-after exclusion, dropping unmatched
+ * rows). DuckDB's output, streamed and written as Parquet, must agree value
+ * for value.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { DuckDBInstance } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PitOptions } from "../src/offline/index.js";
+import { createOfflineStore, openDuckDb } from "../src/offline/index.js";
+import type { Cell } from "./offline-fixtures.js";
+import {
+  column,
+  featureView,
+  field,
+  fileSource,
+  rng,
+  rowsOfBatch,
+  seconds,
+  snapshotOf,
+  T,
+  tempDir,
+  writeParquet,
+} from "./offline-fixtures.js";
+
+const S = 1_000_000n;
+
+interface FeatureRow {
+  keys: (bigint | string | null)[];
+  ts: number;
+  created: number | null;
+  file: number;
+  row: number;
+  values: unknown[];
+}
+
+interface ViewData {
+  name: string;
+  keyNames: string[];
+  featureNames: string[];
+  rows: FeatureRow[];
+}
+
+interface EntityRow {
+  k1: bigint | null;
+  k2: string | null;
+  ts: number;
+}
+
+/** The oracle: the winning row of `view` for entity row `e`, or undefined. */
+function oracleMatch(view: ViewData, e: EntityRow, ttl: number, o: PitOptions): FeatureRow | undefined {
+  const eKeys = view.keyNames.map((k) => (k === "k1" ? e.k1 : e.k2));
+  let best: FeatureRow | undefined;
+  for (const r of view.rows) {
+    if (r.keys.some((k, i) => k === null || eKeys[i] === null || k !== eKeys[i])) continue;
+    if (o.strict ? !(r.ts < e.ts) : !(r.ts <= e.ts)) continue;
+    if (ttl > 0 && r.ts < e.ts - ttl) continue;
+    if (o.excludeCreatedAfter && (r.created ?? r.ts) > e.ts) continue;
+    if (!best || better(r, best)) best = r;
+  }
+  return best;
+}
+
+function better(a: FeatureRow, b: FeatureRow): boolean {
+  if (a.ts !== b.ts) return a.ts > b.ts;
+  const ca = a.created ?? Number.NEGATIVE_INFINITY;
+  const cb = b.created ?? Number.NEGATIVE_INFINITY;
+  if (ca !== cb) return ca > cb;
+  if (a.file !== b.file) return a.file > b.file;
+  return a.row > b.row;
+}
+
+let db: DuckDBInstance;
+afterAll(() => db?.closeSync());
+beforeAll(async () => {
+  db = await openDuckDb({ threads: 2, memoryLimit: "512MB" });
+});
+
+async function scenario(seed: number) {
+  const rand = rng(seed);
+  const int = (n: number) => Math.floor(rand() * n);
+  const dir = tempDir();
+  const k2s = ["p", "q", "r"];
+
+  // View A: composite key (k1, k2), created timestamps (some missing), two files in a folder.
+  const a: ViewData = { name: "va", keyNames: ["k1", "k2"], featureNames: ["x", "n"], rows: [] };
+  mkdirSync(join(dir, "va"));
+  for (let file = 0; file < 2; file++) {
+    const rows: Cell[][] = [];
+    const count = 60 + int(40);
+    for (let row = 0; row < count; row++) {
+      const k1 = rand() < 0.03 ? null : BigInt(int(6));
+      const k2 = k2s[int(3)] as string;
+      const t = int(40);
+      const created = rand() < 0.15 ? null : t + int(8);
+      const x = rand() < 0.1 ? null : Math.round(rand() * 1000) / 8;
+      const n = BigInt(int(1_000_000)) * 10_000_000_000n;
+      a.rows.push({ keys: [k1, k2], ts: t, created, file, row, values: [x, n] });
+      rows.push([
+        k1,
+        k2,
+        { micros: BigInt(t) * S },
+        created === null ? null : { micros: BigInt(created) * S },
+        x,
+        n,
+      ]);
+    }
+    await writeParquet(
+      db,
+      join(dir, "va", `part-${file}.parquet`),
+      [
+        { name: "k1", type: "BIGINT" },
+        { name: "k2", type: "VARCHAR" },
+        { name: "ts", type: "TIMESTAMP" },
+        { name: "created_at", type: "TIMESTAMP" },
+        { name: "x_raw", type: "DOUBLE" },
+        { name: "n", type: "BIGINT" },
+      ],
+      rows,
+    );
+  }
+  // View B: key k1 only, no created timestamp, TIMESTAMPTZ event times, one file.
+  const b: ViewData = { name: "vb", keyNames: ["k1"], featureNames: ["y"], rows: [] };
+  const bRows: Cell[][] = [];
+  for (let row = 0; row < 80; row++) {
+    let t = int(40);
+    const k1 = BigInt(int(7));
+    // No created column: exact (key, ts) duplicates resolve by row order.
+    const y = rand() < 0.1 ? null : `y${int(100)}`;
+    if (rand() < 0.1 && b.rows.length > 0) t = (b.rows[int(b.rows.length)] as FeatureRow).ts;
+    b.rows.push({ keys: [k1], ts: t, created: null, file: 0, row, values: [y] });
+    bRows.push([k1, { micros: BigInt(t) * S, tz: true }, y]);
+  }
+  await writeParquet(
+    db,
+    join(dir, "vb.parquet"),
+    [
+      { name: "k1", type: "BIGINT" },
+      { name: "event_time", type: "TIMESTAMPTZ" },
+      { name: "y", type: "VARCHAR" },
+    ],
+    bRows,
+  );
+
+  // Entity rows: keys partly outside the feature data, some null, duplicates kept.
+  const entities: EntityRow[] = [];
+  for (let i = 0; i < 150; i++) {
+    if (i > 0 && rand() < 0.15) {
+      entities.push({ ...(entities[int(entities.length)] as EntityRow) });
+      continue;
+    }
+    entities.push({
+      k1: rand() < 0.03 ? null : BigInt(int(8)),
+      k2: rand() < 0.03 ? null : (k2s[int(3)] as string),
+      ts: int(48),
+    });
+  }
+  return { dir, a, b, entities };
+}
+
+const optionSets: (PitOptions & { ttlA: number; ttlB: number })[] = [];
+for (const strict of [false, true]) {
+  for (const excludeCreatedAfter of [false, true]) {
+    for (const [ttlA, ttlB] of [
+      [0, 0],
+      [7, 5],
+    ] as const) {
+      for (const dropUnmatched of [false, true]) {
+        optionSets.push({
+          strict,
+          excludeCreatedAfter,
+          dropUnmatched,
+          includeFeatureTimestamps: true,
+          ttlA,
+          ttlB,
+        });
+      }
+    }
+  }
+}
+
+describe("point-in-time join agrees with a brute-force oracle", () => {
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: all ${optionSets.length} option combinations, streamed and as Parquet`, async () => {
+      const { dir, a, b, entities } = await scenario(seed);
+      const outDir = join(dir, "out");
+      const store = createOfflineStore({ repoPath: dir, outputDir: outDir, duckdb: db });
+      for (const o of optionSets) {
+        const label = JSON.stringify(o);
+        const va = featureView(
+          "va",
+          [field("k1", T.INT64), field("k2", T.STRING)],
+          [field("x", T.DOUBLE), field("n", T.INT64)],
+          fileSource("va_src", "va", {
+            createdTimestampColumn: "created_at",
+            fieldMapping: { x_raw: "x" },
+          }),
+          o.ttlA,
+        );
+        const vb = featureView(
+          "vb",
+          [field("k1", T.INT64)],
+          [field("y", T.STRING)],
+          fileSource("vb_src", "vb.parquet", { timestampField: "event_time" }),
+          o.ttlB,
+        );
+        const query = {
+          snapshot: snapshotOf([va, vb]),
+          features: ["va:x", "vb:y", "va:n"],
+          featureServices: [],
+          entities: {
+            kind: "inline" as const,
+            columns: {
+              k1: column(
+                "int64Val",
+                entities.map((e) => e.k1),
+              ),
+              k2: column(
+                "stringVal",
+                entities.map((e) => e.k2),
+              ),
+            },
+            timestamps: entities.map((e) => seconds(e.ts)),
+          },
+          fullFeatureNames: true,
+          options: o,
+        };
+
+        // The oracle's rows.
+        const expected: Record<string, unknown>[] = [];
+        const matched = [0, 0];
+        for (const e of entities) {
+          const ma = oracleMatch(a, e, o.ttlA, o);
+          const mb = oracleMatch(b, e, o.ttlB, o);
+          if (o.dropUnmatched && !ma && !mb) continue;
+          if (ma) matched[0]++;
+          if (mb) matched[1]++;
+          expected.push({
+            k1: e.k1,
+            k2: e.k2,
+            event_timestamp: BigInt(e.ts) * S,
+            va__x: ma ? ma.values[0] : null,
+            va__n: ma ? ma.values[1] : null,
+            va__event_timestamp: ma ? BigInt(ma.ts) * S : null,
+            vb__y: mb ? mb.values[0] : null,
+            vb__event_timestamp: mb ? BigInt(mb.ts) * S : null,
+          });
+        }
+
+        // Streamed.
+        const rows: Record<string, unknown>[] = [];
+        let summary: { rowCount: number; matchCounts: unknown; violations: number } | undefined;
+        for await (const ev of store.streamHistorical(query, 64)) {
+          if (ev.kind === "batch") rows.push(...rowsOfBatch(ev.batch));
+          if (ev.kind === "summary") summary = ev.result;
+        }
+        expect(rows, label).toEqual(expected);
+        expect(summary?.rowCount, label).toBe(expected.length);
+        expect(summary?.violations, label).toBe(0);
+        expect(summary?.matchCounts, label).toEqual([
+          { featureView: "va", matchedRows: matched[0] },
+          { featureView: "vb", matchedRows: matched[1] },
+        ]);
+
+        // Parquet.
+        const result = await store.writeHistorical(query, `seed${seed}/out.parquet`);
+        expect(result.rowCount, label).toBe(expected.length);
+        expect(result.violations, label).toBe(0);
+        expect(result.matchCounts, label).toEqual(summary?.matchCounts);
+        const conn = await db.connect();
+        const read = await conn.runAndReadAll(
+          `SELECT k1, k2, epoch_us(event_timestamp) AS event_timestamp, va__x, va__n,
+             epoch_us(va__event_timestamp) AS va__event_timestamp, vb__y, epoch_us(vb__event_timestamp) AS vb__event_timestamp
+           FROM read_parquet('${result.outputPath}')`,
+        );
+        conn.closeSync();
+        expect(read.getRowObjects(), label).toEqual(expected);
+      }
+    });
+  }
+});
