@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { changedProperties, diffObjects, type NamedDef, type ObjectTable } from "./plan-diff.js";
 
-const table = (entries: Partial<Record<string, NamedDef[]>>): ObjectTable =>
+const table = (entries: Partial<Record<string, (NamedDef & Record<string, unknown>)[]>>): ObjectTable =>
   new Map(
     Object.entries(entries).map(([k, v]) => [k, new Map((v ?? []).map((d) => [d.name, d]))]),
   ) as ObjectTable;
