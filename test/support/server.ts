@@ -7,13 +7,15 @@
  *   ...
  *   await t.shutdown();
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { createFstoreClient, type FstoreClient } from "../../clients/typescript/src/index.js";
+import { generateExampleData } from "../../feature_repo/_generate_data.js";
 import { loadRepoConfig, parseRepoConfig } from "../../src/config/index.js";
 import type { RepoConfig } from "../../src/config/types.js";
+import { applyRepo } from "../../src/registry/index.js";
 import type { RepoDefinitions } from "../../src/registry/model.js";
 import type {
   MaterializationIntervalRecord,
@@ -24,6 +26,7 @@ import type {
 import { createLogger } from "../../src/server/logger.js";
 import { type RunningServer, type StartServerOptions, startServer } from "../../src/server/server.js";
 import type { CallObserver } from "../../src/server/service-adapter.js";
+import { createTempRepo, PROJECT_ROOT, type TempRepo } from "./temp-repo.js";
 
 export interface TestServerOptions {
   /** A feature repository: its feature_store.yaml is loaded (and its registry opened unless `registry`). */
@@ -162,4 +165,26 @@ export function createMemoryRegistry(
     lastMaterializationRun: (view) => runs.filter((r) => r.featureView === view).at(-1),
     close: () => {},
   };
+}
+
+/**
+ * A copy of the example repository (feature_repo/) in a temp folder, with the
+ * small data set generated into it and applied to its own SQLite registry.
+ * `end` pins the data's newest hour (default: the generator's fixed date).
+ */
+export async function createExampleRepo(options: { end?: Date; apply?: boolean } = {}): Promise<TempRepo> {
+  const source = join(PROJECT_ROOT, "feature_repo");
+  const files: Record<string, string> = {};
+  // The data generator stays behind: it is imported from the checkout below.
+  for (const f of readdirSync(source)) {
+    if (f.endsWith(".ts") && !f.startsWith("_")) files[f] = readFileSync(join(source, f), "utf8");
+  }
+  const repo = createTempRepo({ config: readFileSync(join(source, "feature_store.yaml"), "utf8"), files });
+  await generateExampleData({
+    repoPath: repo.path,
+    preset: "small",
+    ...(options.end ? { end: options.end } : {}),
+  });
+  if (options.apply ?? true) await applyRepo(repo.path, { ...process.env, FSTORE_DATA_DIR: "data" });
+  return repo;
 }
