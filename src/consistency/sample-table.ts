@@ -82,6 +82,14 @@ export function columnsOf(reader: { getColumnsJS(): unknown[][] }): unknown[][] 
   return reader.getColumnsJS();
 }
 
+/** A JS value from DuckDB in native form: BLOBs arrive as Node Buffers, fstore uses plain Uint8Arrays. */
+export function nativeOf(v: unknown): NativeValue {
+  if (v === undefined || v === null) return null;
+  if (Buffer.isBuffer(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (Array.isArray(v)) return v.map((x) => nativeOf(x)) as NativeValue;
+  return v as NativeValue;
+}
+
 /** A string that identifies an entity key, for de-duplication (types kept apart: 1 vs 1n vs "1"). */
 export function entityKeyString(key: readonly NativeValue[]): string {
   return key

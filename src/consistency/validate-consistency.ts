@@ -26,7 +26,7 @@ import {
 } from "./consistency-sql.js";
 import type { ConsistencyReport, FeatureReport } from "./report.js";
 import { FeatureTally } from "./report.js";
-import { appendSampleRows, columnsOf, entityKeyString } from "./sample-table.js";
+import { appendSampleRows, columnsOf, entityKeyString, nativeOf } from "./sample-table.js";
 import { sourceParquetGlobs } from "./source-files.js";
 import { resolveTargets, type ViewTarget } from "./targets.js";
 import {
@@ -82,6 +82,8 @@ export async function validateConsistency(
   const onAbort = () => conn.interrupt();
   ctx.signal?.addEventListener("abort", onAbort, { once: true });
   try {
+    // Timestamps (UNIX_TIMESTAMP features of TIMESTAMPTZ columns) are read in UTC, whatever the session had.
+    await conn.run("SET TimeZone = 'UTC'");
     const checked = new Set<string>();
     const features: FeatureReport[] = [];
     for (const target of targets) {
@@ -218,7 +220,7 @@ async function validateView(
     const reader = await query(sampleOfflineKeysSql(view, sourceSql, windows, options.sampleSize));
     const cols = reader.getColumnsJS() as NativeValue[][];
     keys = [];
-    for (let r = 0; r < reader.currentRowCount; r++) keys.push(cols.map((c) => c[r] as NativeValue));
+    for (let r = 0; r < reader.currentRowCount; r++) keys.push(cols.map((c) => nativeOf(c[r])));
   } else keys = [];
 
   // 2. Their online rows.
@@ -317,7 +319,7 @@ function* offlineRows(
   for (let r = 0; r < idx.length; r++) {
     yield {
       index: Number(idx[r]),
-      row: { tsMs: Number(ts[r]), values: features.map((c) => (c[r] ?? null) as NativeValue) },
+      row: { tsMs: Number(ts[r]), values: features.map((c) => nativeOf(c[r])) },
     };
   }
 }

@@ -34,7 +34,9 @@ describe("resolveValidateOptions", () => {
   });
 
   it("accepts the edges", () => {
-    expect(resolveValidateOptions({ sampleSize: 1, tolerance: 0, maxMismatchRate: 1, maxExamples: 0 })).toEqual({
+    expect(
+      resolveValidateOptions({ sampleSize: 1, tolerance: 0, maxMismatchRate: 1, maxExamples: 0 }),
+    ).toEqual({
       sampleSize: 1,
       tolerance: 0,
       maxMismatchRate: 1,
