@@ -1,0 +1,70 @@
+/**
+ * Streams the latest row per entity of a view's window out of DuckDB in
+ * bounded batches: a streaming result read chunk by chunk, so neither DuckDB's
+ * result nor JS ever holds the whole window.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { Code, FstoreError } from "../errors/index.js";
+import type { OnlineRow } from "../online/online-store.js";
+import type { FeatureViewDef } from "../registry/model.js";
+import { appendChunkRows, rowConvertersOf } from "./chunk-rows.js";
+import { latestRowsSql } from "./latest-rows-sql.js";
+
+export interface LatestRowsBatch {
+  rows: OnlineRow[];
+  /** Source rows (of the window) that these entities' latest rows were chosen from. */
+  rowsRead: number;
+}
+
+export interface ReadLatestRowsOptions {
+  files: readonly string[];
+  start: Date;
+  end: Date;
+  /** Rows per batch (at least one DuckDB chunk, 2,048 rows, is read at a time). */
+  batchSize: number;
+  signal?: AbortSignal;
+}
+
+/** Yields the window's latest rows per entity, `batchSize` at a time. */
+export async function* readLatestRows(
+  conn: DuckDBConnection,
+  view: FeatureViewDef,
+  options: ReadLatestRowsOptions,
+): AsyncGenerator<LatestRowsBatch> {
+  if (options.files.length === 0) return;
+  const conv = rowConvertersOf(view);
+  const onAbort = () => conn.interrupt();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const result = await conn.stream(latestRowsSql(view, options.files, options.start, options.end));
+    let rows: OnlineRow[] = [];
+    let rowsRead = 0;
+    for (;;) {
+      throwIfAborted(options.signal);
+      const chunk = await result.fetchChunk();
+      if (chunk === null || chunk.rowCount === 0) break;
+      rowsRead += appendChunkRows(chunk, conv, rows);
+      if (rows.length >= options.batchSize) {
+        yield { rows, rowsRead };
+        rows = [];
+        rowsRead = 0;
+      }
+    }
+    if (rows.length > 0) yield { rows, rowsRead };
+  } catch (err) {
+    throwIfAborted(options.signal);
+    throw err instanceof FstoreError
+      ? err
+      : new FstoreError(
+          Code.FailedPrecondition,
+          `reading the source of "${view.name}" failed: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new FstoreError(Code.Cancelled, "materialization cancelled");
+}

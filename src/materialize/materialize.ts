@@ -1,0 +1,228 @@
+/**
+ * Materialization: per online feature view, the latest offline row per
+ * entity in a window, streamed from DuckDB in bounded batches into the online
+ * store. The interval is recorded in the registry only after every row of it
+ * has been written, and every run (succeeded, failed, skipped) is recorded.
+ */
+import type { DuckDBInstance } from "@duckdb/node-api";
+import type { RepoConfig } from "../config/types.js";
+import { Code, FstoreError, invalidArgument, notFound } from "../errors/index.js";
+import type { OnlineStore, WriteResult } from "../online/online-store.js";
+import type { FeatureViewDef } from "../registry/model.js";
+import { batchSourceOf } from "../registry/model.js";
+import type { Registry } from "../registry/registry.js";
+import { connectUtc } from "./duckdb.js";
+import { readLatestRows } from "./latest-rows-reader.js";
+import { listSourceFiles } from "./source-files.js";
+import { checkWindow, incrementalStart } from "./window.js";
+
+/** What materialization works with; the server and the CLI each build one. */
+export interface MaterializeContext {
+  config: RepoConfig;
+  registry: Registry;
+  onlineStore: OnlineStore;
+  /** The process's DuckDB instance (opened on first use). */
+  duckdb: () => Promise<DuckDBInstance>;
+}
+
+export interface MaterializeRequest {
+  /** Window start (inclusive); ignored when `incremental`. */
+  start?: Date;
+  /** Window end (inclusive). */
+  end: Date;
+  /** Start each view where its last recorded interval ended (else end - ttl). */
+  incremental: boolean;
+  /** View names; every online view when empty or absent. */
+  views?: readonly string[];
+  /** Marks the run records as started by the schedule. */
+  scheduled?: boolean;
+  signal?: AbortSignal;
+  /** Rows per online write (default 8,192). */
+  batchSize?: number;
+  /** Least time between two progress events of a view (default 250 ms). */
+  progressIntervalMs?: number;
+}
+
+/** Progress of one view. */
+export interface ViewProgress {
+  featureView: string;
+  start: Date;
+  end: Date;
+  rowsRead: number;
+  entitiesWritten: number;
+  /** Rows not written because the store held a newer value. */
+  skippedStale: number;
+  elapsedMs: number;
+  done: boolean;
+  /** Set on the final event of a view whose window was empty (incremental end before the last interval). */
+  skipped?: boolean;
+}
+
+export type MaterializeEvent =
+  | { kind: "progress"; progress: ViewProgress }
+  | { kind: "summary"; views: ViewProgress[]; elapsedMs: number };
+
+const DEFAULT_BATCH_SIZE = 8192;
+const DEFAULT_PROGRESS_INTERVAL_MS = 250;
+
+/** The views a request names (NOT_FOUND / INVALID_ARGUMENT for bad names), or every online view. */
+export function resolveViews(
+  ctx: MaterializeContext,
+  names: readonly string[] | undefined,
+): FeatureViewDef[] {
+  const views = ctx.registry.snapshot().featureViews;
+  if (!names || names.length === 0) {
+    return [...views.values()].filter((v) => v.online).sort((a, b) => a.name.localeCompare(b.name));
+  }
+  const out: FeatureViewDef[] = [];
+  for (const name of new Set(names)) {
+    const view = views.get(name);
+    if (!view) {
+      const known = [...views.keys()].sort().join(", ") || "none";
+      throw notFound(`feature view "${name}" not found (known views: ${known})`);
+    }
+    if (!view.online)
+      throw invalidArgument(
+        `feature view "${name}" is not online (online: false); it cannot be materialized`,
+      );
+    out.push(view);
+  }
+  return out;
+}
+
+/**
+ * Runs a materialization, yielding progress per view and then a summary.
+ * Bad requests fail before anything is written.
+ */
+export async function* materialize(
+  ctx: MaterializeContext,
+  req: MaterializeRequest,
+): AsyncGenerator<MaterializeEvent> {
+  const t0 = performance.now();
+  const views = resolveViews(ctx, req.views);
+  if (!req.incremental) checkWindow(req.start ?? new Date(Number.NaN), req.end);
+  else checkWindow(req.end, req.end);
+  const windows = views.map((view) => {
+    const start = req.incremental
+      ? incrementalStart(view.ttlSeconds, ctx.registry.materializationIntervals(view.name), req.end)
+      : (req.start as Date);
+    return { view, start, end: req.end };
+  });
+  const finals: ViewProgress[] = [];
+  for (const w of windows) {
+    let last: ViewProgress | undefined;
+    for await (const progress of materializeView(ctx, w.view, w.start, w.end, req)) {
+      last = progress;
+      yield { kind: "progress", progress };
+    }
+    if (last) finals.push(last);
+  }
+  yield { kind: "summary", views: finals, elapsedMs: performance.now() - t0 };
+}
+
+async function* materializeView(
+  ctx: MaterializeContext,
+  view: FeatureViewDef,
+  start: Date,
+  end: Date,
+  req: MaterializeRequest,
+): AsyncGenerator<ViewProgress> {
+  const runStart = new Date();
+  const t0 = performance.now();
+  const p: ViewProgress = {
+    featureView: view.name,
+    start,
+    end,
+    rowsRead: 0,
+    entitiesWritten: 0,
+    skippedStale: 0,
+    elapsedMs: 0,
+    done: false,
+  };
+  const snap = (done: boolean): ViewProgress => ({ ...p, elapsedMs: performance.now() - t0, done });
+  const record = (outcome: "succeeded" | "failed" | "skipped", error: string) =>
+    ctx.registry.recordMaterializationRun({
+      featureView: view.name,
+      start: runStart,
+      end: new Date(),
+      outcome,
+      rowsRead: p.rowsRead,
+      entitiesWritten: p.entitiesWritten,
+      error,
+      scheduled: req.scheduled ?? false,
+    });
+
+  if (start > end) {
+    // An incremental run whose end is before the last interval's end: nothing new to read.
+    record("skipped", `window start ${start.toISOString()} is after end ${end.toISOString()}`);
+    yield { ...snap(true), skipped: true };
+    return;
+  }
+
+  let settled = false;
+  const conn = await connectUtc(await ctx.duckdb());
+  try {
+    const source = batchSourceOf(view);
+    const files = await listSourceFiles(conn, ctx.config.repoPath, source, view.source.kind === "push");
+    const interval = req.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+    let lastProgress = performance.now();
+    yield snap(false);
+    // One write in flight while the next batch is read: DuckDB and the store overlap,
+    // and at most two batches are alive at once.
+    let pending: Promise<WriteResult> | undefined;
+    const settle = async () => {
+      if (!pending) return;
+      const r = await pending;
+      pending = undefined;
+      p.entitiesWritten += r.written;
+      p.skippedStale += r.skippedStale;
+    };
+    try {
+      const batches = readLatestRows(conn, view, {
+        files,
+        start,
+        end,
+        batchSize: req.batchSize ?? DEFAULT_BATCH_SIZE,
+        signal: req.signal,
+      });
+      for await (const batch of batches) {
+        await settle();
+        pending = ctx.onlineStore.writeBatch(view, batch.rows);
+        // Observed by settle(); this only keeps an early failure from being "unhandled".
+        pending.catch(() => {});
+        p.rowsRead += batch.rowsRead;
+        if (performance.now() - lastProgress >= interval) {
+          lastProgress = performance.now();
+          yield snap(false);
+        }
+      }
+      await settle();
+    } finally {
+      // Never leave a write running behind a failure.
+      if (pending) await pending.catch(() => {});
+    }
+    if (req.signal?.aborted) throw new FstoreError(Code.Cancelled, "materialization cancelled");
+    ctx.registry.recordMaterializationInterval(view.name, start, end);
+    record("succeeded", "");
+    settled = true;
+    yield snap(true);
+  } catch (err) {
+    if (!settled) {
+      settled = true;
+      recordFailure(record, err);
+    }
+    throw err;
+  } finally {
+    if (!settled)
+      recordFailure(record, new FstoreError(Code.Cancelled, "materialization stopped by the caller"));
+    conn.closeSync();
+  }
+}
+
+function recordFailure(record: (o: "failed", e: string) => void, err: unknown): void {
+  try {
+    record("failed", err instanceof Error ? err.message : String(err));
+  } catch {
+    // The registry itself failing must not hide the original error.
+  }
+}

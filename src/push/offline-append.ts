@@ -1,0 +1,148 @@
+/**
+ * Appends pushed rows to a batch source as a new Parquet file, atomically:
+ * DuckDB writes `<name>.parquet.tmp` (which no reader's `*.parquet` pattern
+ * matches), the file is fsynced, then renamed into place, so a killed process
+ * never leaves a half-written file visible.
+ */
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
+import { blobValue, listValue, timestampValue } from "@duckdb/node-api";
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { failedPrecondition } from "../errors/index.js";
+import { connectUtc } from "../materialize/duckdb.js";
+import { duckTypeOf, sourceColumnOf, sqlIdent, sqlString } from "../materialize/latest-rows-sql.js";
+import { sourcePath } from "../materialize/source-files.js";
+import type { FileSourceDef } from "../registry/model.js";
+import type { NativeScalar, NativeValue } from "../values/index.js";
+import { listElementType } from "../values/index.js";
+import type { PushColumn } from "./push-target.js";
+import type { PushTable } from "./validate-push.js";
+
+/** The folder a source's pushed files go to; a source that is a single file cannot take appends. */
+export function appendFolderOf(repoPath: string, source: FileSourceDef): string {
+  const abs = sourcePath(repoPath, source);
+  if (/[*?[]/.test(abs)) {
+    throw failedPrecondition(`source "${source.name}" is a glob (${abs}); offline push needs a folder`);
+  }
+  const st = statSync(abs, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) {
+    throw failedPrecondition(
+      `source "${source.name}" is a single file (${abs}); offline push needs a folder`,
+    );
+  }
+  return abs;
+}
+
+/** A file name that sorts after earlier pushes (latest-row ties break on file name). */
+export function pushFileName(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:.]/g, "");
+  return `push-${stamp}-${randomBytes(4).toString("hex")}.parquet`;
+}
+
+function scalarToDuck(x: NativeScalar, elem: ValueType): DuckDBValue {
+  if (elem === ValueType.UNIX_TIMESTAMP) return timestampValue(BigInt((x as Date).getTime()) * 1000n);
+  if (elem === ValueType.BYTES) return blobValue(x as Uint8Array);
+  return x as DuckDBValue;
+}
+
+function appendValue(app: DuckDBAppender, col: number, x: NativeValue, t: ValueType): void {
+  if (x === null) {
+    app.appendNull();
+    return;
+  }
+  const elem = listElementType(t);
+  if (elem !== undefined) {
+    const items = (x as NativeScalar[]).map((i) => scalarToDuck(i, elem));
+    app.appendList(listValue(items), app.columnType(col) as never);
+    return;
+  }
+  switch (t) {
+    case ValueType.STRING:
+      app.appendVarchar(x as string);
+      break;
+    case ValueType.BYTES:
+      app.appendBlob(x as Uint8Array);
+      break;
+    case ValueType.INT64:
+      app.appendBigInt(x as bigint);
+      break;
+    case ValueType.INT32:
+      app.appendInteger(x as number);
+      break;
+    case ValueType.DOUBLE:
+      app.appendDouble(x as number);
+      break;
+    case ValueType.FLOAT:
+      app.appendFloat(x as number);
+      break;
+    case ValueType.BOOL:
+      app.appendBoolean(x as boolean);
+      break;
+    default:
+      app.appendTimestamp(timestampValue(BigInt((x as Date).getTime()) * 1000n));
+  }
+}
+
+/** Makes the rename itself durable. */
+function syncFolder(folder: string): void {
+  const fd = openSync(folder, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface AppendOptions {
+  repoPath: string;
+  source: FileSourceDef;
+  columns: readonly PushColumn[];
+  table: PushTable;
+  now: Date;
+}
+
+/** Writes the rows as one new Parquet file in the source's folder and returns its path. */
+export async function appendParquet(db: DuckDBInstance, o: AppendOptions): Promise<string> {
+  const folder = appendFolderOf(o.repoPath, o.source);
+  mkdirSync(folder, { recursive: true });
+  const final = join(folder, pushFileName(o.now));
+  const temp = `${final}.tmp`;
+  // Stored names are the source's own columns (field_mapping reversed), plus its created timestamp.
+  const stored = o.columns.map((c) => (c.role === "timestamp" ? c.name : sourceColumnOf(o.source, c.name)));
+  const created = o.source.createdTimestampColumn;
+  const table = `push_${randomBytes(6).toString("hex")}`;
+  const conn: DuckDBConnection = await connectUtc(db);
+  try {
+    const defs = o.columns.map((c, i) => `${sqlIdent(stored[i] as string)} ${duckTypeOf(c.dtype)}`);
+    if (created) defs.push(`${sqlIdent(created)} TIMESTAMP`);
+    await conn.run(`CREATE TABLE ${table} (${defs.join(", ")})`);
+    const app = await conn.createAppender(table);
+    const cols = o.columns.map((c) => o.table.columns.get(c.name) as NativeValue[]);
+    for (let r = 0; r < o.table.rowCount; r++) {
+      for (let i = 0; i < o.columns.length; i++) {
+        appendValue(app, i, (cols[i] as NativeValue[])[r] ?? null, (o.columns[i] as PushColumn).dtype);
+      }
+      if (created) app.appendTimestamp(timestampValue(BigInt(o.now.getTime()) * 1000n));
+      app.endRow();
+    }
+    app.closeSync();
+    await conn.run(`COPY (SELECT * FROM ${table} ORDER BY rowid) TO ${sqlString(temp)} (FORMAT parquet)`);
+    const fd = openSync(temp, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, final);
+    syncFolder(folder);
+    return final;
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+    conn.closeSync();
+  }
+}
