@@ -1,0 +1,190 @@
+/**
+ * Graceful shutdown for real: `fstore serve` in a child process gets SIGTERM
+ * while a call is in flight; the call completes, new calls are refused, and
+ * the process exits 0. In-process: health turns NOT_SERVING for watchers, and
+ * calls that outlive the shutdown timeout are cancelled.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Client, credentials, Metadata, status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeHealthCheckResponse, encodeHealthCheckRequest } from "../clients/typescript/src/health.js";
+import { createFstoreClient, FstoreClientError } from "../clients/typescript/src/index.js";
+import { ValueType } from "../gen/fstore/v1/value_pb.js";
+import { createExampleRepo, createMemoryRegistry, startTestServer, testConfig } from "./support/server.js";
+import { PROJECT_ROOT, type TempRepo } from "./support/temp-repo.js";
+
+interface ServeProcess {
+  child: ChildProcess;
+  address: Promise<string>;
+  lines: Record<string, unknown>[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns `node bin/fstore.js serve` and collects its JSON log lines. */
+function spawnServe(repoPath: string, env: Record<string, string>): ServeProcess {
+  const child = spawn(process.execPath, ["bin/fstore.js", "serve", "--repo", repoPath, "--port", "0"], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  const address = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      try {
+        const obj = JSON.parse(line) as Record<string, unknown>;
+        lines.push(obj);
+        if (obj.msg === "fstore serving") resolve(String(obj.address));
+      } catch {
+        lines.push({ raw: line });
+      }
+    });
+    child.on("exit", () => reject(new Error(`serve exited before serving: ${stderr}`)));
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, address, lines, exit };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("fstore serve, SIGTERM during a call", () => {
+  let repo: TempRepo;
+  beforeAll(async () => {
+    repo = await createExampleRepo();
+  });
+  afterAll(() => repo?.cleanup());
+
+  it("lets the in-flight call finish, refuses new ones, and exits 0", async () => {
+    const serve = spawnServe(repo.path, { FSTORE_TEST_HANDLER_DELAY_MS: "2000", FSTORE_LOG_LEVEL: "info" });
+    try {
+      const address = await serve.address;
+      const client = createFstoreClient({ address, timeoutMs: 20_000 });
+      expect(await client.healthCheck()).toBe("SERVING"); // not delayed: health is not a FeatureService RPC
+
+      const started = Date.now();
+      const inFlight = client.listFeatureViews();
+      await sleep(500);
+      serve.child.kill("SIGTERM");
+      await sleep(200);
+
+      // A new connection is refused while the first call is still running.
+      const late = createFstoreClient({ address, timeoutMs: 5_000 });
+      const refused = await late.listEntities().catch((e: unknown) => e);
+      late.close();
+      expect(refused).toBeInstanceOf(FstoreClientError);
+      expect((refused as FstoreClientError).code).toBe(status.UNAVAILABLE);
+
+      const { featureViews } = await inFlight;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(featureViews.map((v) => v.name)).toEqual(["vehicle_features", "vehicle_hourly_stats"]);
+      client.close();
+
+      expect(await serve.exit).toEqual({ code: 0, signal: null });
+      const msgs = serve.lines.map((l) => l.msg);
+      expect(msgs).toContain("signal received");
+      expect(msgs.indexOf("stopped")).toBeGreaterThan(msgs.indexOf("signal received"));
+      // The in-flight call was logged as OK, after the signal and before the stop.
+      const callLine = serve.lines.findIndex((l) => l.method === "ListFeatureViews");
+      expect(serve.lines[callLine]).toMatchObject({ code: "OK", msg: "call" });
+      expect(Number(serve.lines[callLine]?.durationMs)).toBeGreaterThanOrEqual(1900);
+      expect(callLine).toBeGreaterThan(msgs.indexOf("signal received"));
+      expect(callLine).toBeLessThan(msgs.indexOf("stopped"));
+    } finally {
+      if (serve.child.exitCode === null) serve.child.kill("SIGKILL");
+    }
+  });
+
+  it("exits 1 with a precise message when the port is taken", async () => {
+    const first = spawnServe(repo.path, {});
+    try {
+      const address = await first.address;
+      const port = address.split(":").at(-1) ?? "";
+      const second = spawn(
+        process.execPath,
+        ["bin/fstore.js", "serve", "--repo", repo.path, "--port", port],
+        {
+          cwd: PROJECT_ROOT,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stderr = "";
+      second.stderr?.on("data", (d) => {
+        stderr += String(d);
+      });
+      const code = await new Promise<number | null>((r) => second.on("exit", (c) => r(c)));
+      expect(code).toBe(1);
+      expect(stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+    } finally {
+      first.child.kill("SIGTERM");
+      expect((await first.exit).code).toBe(0);
+    }
+  });
+});
+
+describe("in-process shutdown", () => {
+  const registry = () =>
+    createMemoryRegistry("life", {
+      entities: [
+        { name: "e", joinKeys: ["k"], valueType: ValueType.STRING, description: "", tags: {}, owner: "" },
+      ],
+      dataSources: [],
+      featureViews: [],
+      featureServices: [],
+      onDemandFeatureViews: [],
+    });
+  const config = () => testConfig(mkdtempSync(join(tmpdir(), "fstore-life-")));
+
+  it("turns health NOT_SERVING for watchers as soon as shutdown starts", async () => {
+    const t = await startTestServer({ config: config(), registry: registry(), shutdownTimeoutMs: 300 });
+    const raw = new Client(t.address, credentials.createInsecure());
+    const seen: string[] = [];
+    const watch = raw.makeServerStreamRequest(
+      "/grpc.health.v1.Health/Watch",
+      encodeHealthCheckRequest,
+      decodeHealthCheckResponse,
+      "fstore.v1.FeatureService",
+      new Metadata(),
+    );
+    const ended = new Promise<void>((resolve) => {
+      watch.on("data", (s: string) => seen.push(s));
+      watch.on("error", () => resolve());
+      watch.on("end", () => resolve());
+    });
+    while (seen.length === 0) await sleep(20);
+    expect(seen).toEqual(["SERVING"]);
+    // The open watch keeps the server from draining: it is cut at the shutdown timeout.
+    const started = Date.now();
+    await t.shutdown();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await ended;
+    expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
+    raw.close();
+  });
+
+  it("cancels calls that outlive the shutdown timeout", async () => {
+    const t = await startTestServer({
+      config: config(),
+      registry: registry(),
+      handlerDelayMs: 10_000,
+      shutdownTimeoutMs: 300,
+    });
+    const call = t.client.listEntities().catch((e: unknown) => e);
+    await sleep(200);
+    const started = Date.now();
+    await t.server.shutdown();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const err = await call;
+    expect(err).toBeInstanceOf(FstoreClientError);
+    expect([status.CANCELLED, status.UNAVAILABLE]).toContain((err as FstoreClientError).code);
+    t.client.close();
+  });
+});
