@@ -24,8 +24,8 @@ export function feastTimestampField(view: string): Buffer {
 }
 
 /** A serialized `Value` of type `t` holding `x` (Feast's bytes). */
-export function encodeFeastValue(x: NativeValue, t: ValueType): Uint8Array {
-  return toBinary(ValueSchema, toValue(x, t));
+export function encodeFeastValue(x: NativeValue, t: ValueType): Buffer {
+  return asBuffer(toBinary(ValueSchema, toValue(x, t)));
 }
 
 /**
@@ -35,7 +35,8 @@ export function encodeFeastValue(x: NativeValue, t: ValueType): Uint8Array {
  */
 export function decodeFeastValue(bytes: Uint8Array, t: ValueType): NativeValue | undefined {
   try {
-    return fromValue(fromBinary(ValueSchema, bytes), t, "stored value");
+    // A plain Uint8Array copy, so BYTES values are not Buffers aliasing the reply.
+    return fromValue(fromBinary(ValueSchema, new Uint8Array(bytes)), t, "stored value");
   } catch (err) {
     if (err instanceof FstoreError) return undefined;
     throw err;
@@ -43,10 +44,15 @@ export function decodeFeastValue(bytes: Uint8Array, t: ValueType): NativeValue |
 }
 
 /** A serialized `google.protobuf.Timestamp` of `date`. */
-export function encodeFeastTimestamp(date: Date): Uint8Array {
-  return toBinary(TimestampSchema, timestampFromMs(date.getTime()));
+export function encodeFeastTimestamp(date: Date): Buffer {
+  return asBuffer(toBinary(TimestampSchema, timestampFromMs(date.getTime())));
 }
 
 export function decodeFeastTimestamp(bytes: Uint8Array): Date {
   return timestampDate(fromBinary(TimestampSchema, bytes));
+}
+
+/** A Buffer view of the same bytes (ioredis sends a plain Uint8Array as text). */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }

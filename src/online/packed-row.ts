@@ -78,6 +78,20 @@ export function encodePackedRows(view: FeatureViewDef, rows: readonly OnlineRow[
   return out;
 }
 
+/**
+ * Checks that every row's values match the view's types (INVALID_ARGUMENT
+ * naming view, feature and row otherwise), for stores that do not write the
+ * packed encoding themselves.
+ */
+export function checkRowValues(view: FeatureViewDef, rows: readonly OnlineRow[]): void {
+  const schema = packedSchemaOf(view);
+  const w = new Writer(HEADER + schema.names.length * 14);
+  for (let r = 0; r < rows.length; r++) {
+    w.pos = 0;
+    writeRow(w, schema, rows[r] as OnlineRow, view.name, r);
+  }
+}
+
 /** The event time (ms) stored in a packed row. */
 export function packedRowTime(row: Uint8Array): number {
   return Buffer.from(row.buffer, row.byteOffset, row.byteLength).readDoubleLE(PACKED_TS_OFFSET);

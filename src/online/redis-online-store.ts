@@ -1,0 +1,464 @@
+/**
+ * The Redis online store (standalone or cluster; `packed` or `feast` layout).
+ * Keys are Feast's: entity key v3 + project. Reads cost one round trip per
+ * request (one pipeline, or one per node in a cluster); writes go through a
+ * Lua script that enforces the older-over-newer rule, many rows per call.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { Cluster, Redis } from "ioredis";
+import type { RedisOnlineStoreConfig } from "../config/types.js";
+import { unavailable } from "../errors/index.js";
+import type { FeatureViewDef, FieldDef } from "../registry/model.js";
+import type { NativeValue } from "../values/index.js";
+import { createEntityKeyEncoder, deserializeEntityKey, type EntityKeyEncoder } from "./entity-key.js";
+import {
+  decodeFeastTimestamp,
+  decodeFeastValue,
+  encodeFeastTimestamp,
+  encodeFeastValue,
+  feastFeatureField,
+  feastTimestampField,
+} from "./feast-fields.js";
+import type {
+  EntityKeyValues,
+  OnlineRow,
+  OnlineStore,
+  StoredRow,
+  ViewLookup,
+  WriteResult,
+} from "./online-store.js";
+import {
+  checkRowValues,
+  decodePackedRow,
+  encodePackedRows,
+  type PackedReadPlan,
+  packedReadPlan,
+} from "./packed-row.js";
+import { createRedisClient, type RedisClient, redisError, whenReady } from "./redis-connection.js";
+import { RELEASE_LOCK_SCRIPT, writeScripts } from "./redis-scripts.js";
+import { redisSlot } from "./redis-slot.js";
+
+export interface RedisOnlineStoreOptions {
+  project: string;
+  config: RedisOnlineStoreConfig;
+  /** Per-command timeout of the connection (bounds writes and scans); default 10,000 ms. */
+  commandTimeoutMs?: number;
+  /** A read not answered within this is UNAVAILABLE (a hung Redis never blocks serving); default 1000 ms. */
+  readTimeoutMs?: number;
+  /** Connect timeout; default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** How long a request waits for a reconnect in progress before UNAVAILABLE; default 200 ms. */
+  readyWaitMs?: number;
+  /** Rows per script call; default 500. */
+  rowsPerCall?: number;
+}
+
+type Pipeline = ReturnType<Redis["pipeline"]>;
+
+/** Opens a Redis online store (the connection is made in the background). */
+export function createRedisOnlineStore(options: RedisOnlineStoreOptions): OnlineStore {
+  return new RedisOnlineStore(options);
+}
+
+/** One HMGET of a merged read: a key and the fields every lookup wants from it. */
+interface KeyRead {
+  key: Buffer;
+  fields: (string | Buffer)[];
+  /** Per lookup reading this key: lookup index, entity index, first field index. */
+  sinks: number[];
+}
+
+class RedisOnlineStore implements OnlineStore {
+  readonly type = "redis" as const;
+  readonly #client: RedisClient;
+  readonly #cluster: boolean;
+  readonly #layout: "packed" | "feast";
+  readonly #project: string;
+  readonly #ttl: string;
+  readonly #readyWaitMs: number;
+  readonly #readTimeoutMs: number;
+  readonly #rowsPerCall: number;
+  readonly #scripts: { packed: string; feast: string; packedSha: string; feastSha: string };
+  readonly #encoders = new WeakMap<FeatureViewDef, EntityKeyEncoder>();
+  readonly #feastFields = new WeakMap<FeatureViewDef, Map<string, Buffer>>();
+
+  constructor(o: RedisOnlineStoreOptions) {
+    this.#project = o.project;
+    this.#layout = o.config.layout;
+    this.#cluster = o.config.redisType === "redis_cluster";
+    this.#ttl = String(o.config.keyTtlSeconds ?? 0);
+    this.#readyWaitMs = o.readyWaitMs ?? 200;
+    this.#readTimeoutMs = o.readTimeoutMs ?? 1000;
+    this.#rowsPerCall = o.rowsPerCall ?? 500;
+    const s = writeScripts(this.#cluster);
+    this.#scripts = { ...s, packedSha: sha1(s.packed), feastSha: sha1(s.feast) };
+    this.#client = createRedisClient(o.config, {
+      commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
+      connectTimeoutMs: o.connectTimeoutMs ?? 1000,
+    });
+  }
+
+  #encoder(view: FeatureViewDef): EntityKeyEncoder {
+    let e = this.#encoders.get(view);
+    if (!e) {
+      e = createEntityKeyEncoder(view.entityColumns, this.#project);
+      this.#encoders.set(view, e);
+    }
+    return e;
+  }
+
+  #feastField(view: FeatureViewDef, feature: string): Buffer {
+    let m = this.#feastFields.get(view);
+    if (!m) {
+      m = new Map(view.features.map((f) => [f.name, feastFeatureField(view.name, f.name)]));
+      this.#feastFields.set(view, m);
+    }
+    return m.get(feature) ?? feastFeatureField(view.name, feature);
+  }
+
+  async writeBatch(view: FeatureViewDef, rows: OnlineRow[]): Promise<WriteResult> {
+    if (rows.length === 0) return { written: 0, skippedStale: 0 };
+    const encode = this.#encoder(view);
+    const keys = rows.map((r) => encode(r.entityKey));
+    const packed = this.#layout === "packed";
+    const payload = packed ? encodePackedRows(view, rows) : undefined;
+    if (!packed) checkRowValues(view, rows);
+    const featureFields = packed ? [] : view.features.map((f) => this.#feastField(view, f.name));
+    const tsField = feastTimestampField(view.name);
+    await this.#ready();
+
+    // Per node (one group when standalone), chunks of rows -> one script call each.
+    const calls: { group: string; args: (string | Buffer | Uint8Array)[]; rows: number }[] = [];
+    const groups = this.#groupByNode(keys);
+    groups.forEach((indices, g) => {
+      for (let start = 0; start < indices.length; start += this.#rowsPerCall) {
+        const chunk = indices.slice(start, start + this.#rowsPerCall);
+        const first = keys[chunk[0] as number] as Buffer;
+        let args: (string | Buffer | Uint8Array)[];
+        if (packed) {
+          args = [first, view.name, this.#ttl, String(chunk.length)];
+          for (const i of chunk) args.push(keys[i] as Buffer);
+          for (const i of chunk) args.push((payload as Buffer[])[i] as Buffer);
+        } else {
+          args = [
+            first,
+            tsField,
+            this.#ttl,
+            String(chunk.length),
+            String(featureFields.length),
+            ...featureFields,
+          ];
+          for (const i of chunk) {
+            const row = rows[i] as OnlineRow;
+            args.push(
+              keys[i] as Buffer,
+              String(row.eventTimestamp.getTime()),
+              encodeFeastTimestamp(row.eventTimestamp),
+            );
+            for (let j = 0; j < view.features.length; j++) {
+              args.push(
+                encodeFeastValue(
+                  (row.values[j] ?? null) as NativeValue,
+                  (view.features[j] as FieldDef).dtype,
+                ),
+              );
+            }
+          }
+        }
+        calls.push({ group: g, args, rows: chunk.length });
+      }
+    });
+    const script = packed ? this.#scripts.packed : this.#scripts.feast;
+    const sha = packed ? this.#scripts.packedSha : this.#scripts.feastSha;
+    const results = await Promise.all(
+      [...groups.keys()].map((g) =>
+        this.#runScripts(
+          calls.filter((c) => c.group === g),
+          script,
+          sha,
+        ),
+      ),
+    );
+    const written = results.reduce((a, b) => a + b, 0);
+    return { written, skippedStale: rows.length - written };
+  }
+
+  /** Runs script calls in one pipeline; calls that hit NOSCRIPT (Redis restarted) are re-sent with EVAL. */
+  async #runScripts(
+    calls: { args: (string | Buffer | Uint8Array)[] }[],
+    script: string,
+    sha: string,
+  ): Promise<number> {
+    if (calls.length === 0) return 0;
+    const send = async (useEval: boolean, which: typeof calls) => {
+      const p = this.#client.pipeline();
+      for (const c of which) {
+        if (useEval) p.eval(script, 1, ...(c.args as Buffer[]));
+        else p.evalsha(sha, 1, ...(c.args as Buffer[]));
+      }
+      return (await this.#exec(p, "write")) as [Error | null, unknown][];
+    };
+    const res = await send(false, calls);
+    let written = 0;
+    const retry: typeof calls = [];
+    res.forEach(([err, n], i) => {
+      if (err && String(err.message).startsWith("NOSCRIPT")) retry.push(calls[i] as (typeof calls)[number]);
+      else if (err) throw redisError(err, "write");
+      else written += Number(n);
+    });
+    if (retry.length > 0) {
+      for (const [err, n] of await send(true, retry)) {
+        if (err) throw redisError(err, "write");
+        written += Number(n);
+      }
+    }
+    return written;
+  }
+
+  async read(lookups: ViewLookup[], signal?: AbortSignal): Promise<(StoredRow | undefined)[][]> {
+    const out = lookups.map((l) => new Array<StoredRow | undefined>(l.entityKeys.length).fill(undefined));
+    const packed = this.#layout === "packed";
+    const plans: (PackedReadPlan | undefined)[] = lookups.map((l) =>
+      packed ? packedReadPlan(l.view, l.features) : undefined,
+    );
+    // Merge every lookup's keys: views of the same entity share one Redis hash, so one HMGET.
+    const reads = new Map<string, KeyRead>();
+    const list: KeyRead[] = [];
+    lookups.forEach((l, li) => {
+      const encode = this.#encoder(l.view);
+      const fields: (string | Buffer)[] = packed
+        ? [l.view.name]
+        : [...l.features.map((f) => this.#feastField(l.view, f)), feastTimestampField(l.view.name)];
+      l.entityKeys.forEach((ek, ei) => {
+        const key = encode(ek);
+        const id = key.toString("latin1");
+        let r = reads.get(id);
+        if (!r) {
+          r = { key, fields: [], sinks: [] };
+          reads.set(id, r);
+          list.push(r);
+        }
+        r.sinks.push(li, ei, r.fields.length);
+        for (const f of fields) r.fields.push(f);
+      });
+    });
+    if (list.length === 0) return out;
+    if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
+    await this.#ready(signal);
+
+    const replies = await withTimeout(this.#fetch(list), this.#readTimeoutMs, "read");
+    list.forEach((r, ri) => {
+      const reply = replies[ri] as (Buffer | null)[];
+      for (let s = 0; s < r.sinks.length; s += 3) {
+        const li = r.sinks[s] as number;
+        const ei = r.sinks[s + 1] as number;
+        const at = r.sinks[s + 2] as number;
+        const lookup = lookups[li] as ViewLookup;
+        const row = packed
+          ? decodePacked(plans[li] as PackedReadPlan, reply[at] ?? null)
+          : decodeFeast(lookup, reply, at);
+        (out[li] as (StoredRow | undefined)[])[ei] = row;
+      }
+    });
+    return out;
+  }
+
+  /** One HMGET per merged key: a single command, one pipeline, or (cluster) one pipeline per node. */
+  async #fetch(list: KeyRead[]): Promise<(Buffer | null)[][]> {
+    let replies: (Buffer | null)[][];
+    if (list.length === 1 && !this.#cluster) {
+      const only = list[0] as KeyRead;
+      try {
+        replies = [await (this.#client as Redis).hmgetBuffer(only.key, ...only.fields)];
+      } catch (err) {
+        throw redisError(err, "read");
+      }
+    } else {
+      replies = new Array(list.length);
+      const groups = this.#groupByNode(list.map((r) => r.key));
+      await Promise.all(
+        [...groups.values()].map(async (indices) => {
+          const p = this.#client.pipeline();
+          for (const i of indices) {
+            const r = list[i] as KeyRead;
+            p.hmgetBuffer(r.key, ...r.fields);
+          }
+          const res = await this.#exec(p, "read");
+          res.forEach(([err, value], j) => {
+            if (err) throw redisError(err, "read");
+            replies[indices[j] as number] = value as (Buffer | null)[];
+          });
+        }),
+      );
+    }
+    return replies;
+  }
+
+  async sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {
+    const field = this.#layout === "packed" ? view.name : feastTimestampField(view.name);
+    const out: EntityKeyValues[] = [];
+    await this.#scanProjectKeys(async (keys, node) => {
+      const candidates: { key: Buffer; values: EntityKeyValues }[] = [];
+      for (const key of keys) {
+        const values = this.#entityOf(view, key);
+        if (values) candidates.push({ key, values });
+      }
+      if (candidates.length === 0) return out.length >= limit;
+      const p = node.pipeline();
+      for (const c of candidates) p.hexists(c.key, field);
+      const res = await this.#exec(p, "sample");
+      res.forEach(([err, exists], i) => {
+        if (!err && exists === 1 && out.length < limit)
+          out.push((candidates[i] as { values: EntityKeyValues }).values);
+      });
+      return out.length >= limit;
+    });
+    return out;
+  }
+
+  async deleteView(view: FeatureViewDef): Promise<void> {
+    const fields: (string | Buffer)[] =
+      this.#layout === "packed"
+        ? [view.name]
+        : [...view.features.map((f) => this.#feastField(view, f.name)), feastTimestampField(view.name)];
+    await this.#scanProjectKeys(async (keys, node) => {
+      const p = node.pipeline();
+      for (const key of keys) p.hdel(key, ...fields);
+      await this.#exec(p, "delete");
+      return false;
+    });
+  }
+
+  async tryLock(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    await this.#ready();
+    const key = `fstore:lock:${this.#project}:${name}`;
+    const token = randomUUID();
+    let ok: string | null;
+    try {
+      ok = await this.#client.set(key, token, "PX", Math.max(1, Math.round(ttlMs)), "NX");
+    } catch (err) {
+      throw redisError(err, "lock");
+    }
+    if (ok !== "OK") return undefined;
+    return async () => {
+      try {
+        await this.#client.eval(RELEASE_LOCK_SCRIPT, 1, key, token);
+      } catch (err) {
+        throw redisError(err, "unlock");
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.#client.status === "ready") await this.#client.quit();
+      else this.#client.disconnect();
+    } catch {
+      this.#client.disconnect();
+    }
+  }
+
+  async #ready(signal?: AbortSignal): Promise<void> {
+    await whenReady(this.#client, this.#readyWaitMs, signal);
+  }
+
+  async #exec(p: Pipeline, what: string): Promise<[Error | null, unknown][]> {
+    try {
+      return ((await p.exec()) ?? []) as [Error | null, unknown][];
+    } catch (err) {
+      throw redisError(err, what);
+    }
+  }
+
+  /** Indices of `keys` grouped by the node serving them (one group when standalone). */
+  #groupByNode(keys: Buffer[]): Map<string, number[]> {
+    const groups = new Map<string, number[]>();
+    if (!this.#cluster) {
+      groups.set(
+        "",
+        keys.map((_, i) => i),
+      );
+      return groups;
+    }
+    const slots = (this.#client as Cluster).slots;
+    keys.forEach((key, i) => {
+      const node = slots[redisSlot(key)]?.[0] ?? "";
+      let g = groups.get(node);
+      if (!g) {
+        g = [];
+        groups.set(node, g);
+      }
+      g.push(i);
+    });
+    return groups;
+  }
+
+  /** Calls `visit` with batches of this project's keys from every (master) node until it returns true. */
+  async #scanProjectKeys(visit: (keys: Buffer[], node: Redis) => Promise<boolean>): Promise<void> {
+    await this.#ready();
+    const nodes = this.#cluster ? (this.#client as Cluster).nodes("master") : [this.#client as Redis];
+    const pattern = `*${this.#project.replace(/[*?[\]\\]/g, "\\$&")}`;
+    for (const node of nodes) {
+      let cursor = "0";
+      do {
+        let res: [Buffer, Buffer[]];
+        try {
+          res = await node.scanBuffer(cursor, "MATCH", pattern, "COUNT", 1000);
+        } catch (err) {
+          throw redisError(err, "scan");
+        }
+        cursor = res[0].toString();
+        if (res[1].length > 0 && (await visit(res[1], node))) return;
+      } while (cursor !== "0");
+    }
+  }
+
+  /** The view's entity values of a key of this project, or undefined if the key is of another entity. */
+  #entityOf(view: FeatureViewDef, key: Buffer): EntityKeyValues | undefined {
+    const suffix = Buffer.byteLength(this.#project, "utf8");
+    try {
+      const values = deserializeEntityKey(view.entityColumns, key.subarray(0, key.length - suffix));
+      return this.#encoder(view)(values).equals(key) ? values : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function decodePacked(plan: PackedReadPlan, bytes: Buffer | null): StoredRow | undefined {
+  return bytes === null ? undefined : decodePackedRow(plan, bytes);
+}
+
+function decodeFeast(lookup: ViewLookup, reply: (Buffer | null)[], at: number): StoredRow | undefined {
+  const n = lookup.features.length;
+  const ts = reply[at + n];
+  if (ts === null || ts === undefined) return undefined;
+  const values = new Map<string, NativeValue>();
+  const types = new Map(lookup.view.features.map((f) => [f.name, f.dtype]));
+  for (let j = 0; j < n; j++) {
+    const bytes = reply[at + j];
+    const name = lookup.features[j] as string;
+    const t = types.get(name);
+    if (bytes === null || bytes === undefined || t === undefined) continue;
+    const v = decodeFeastValue(bytes, t);
+    if (v !== undefined) values.set(name, v);
+  }
+  return { eventTimestamp: decodeFeastTimestamp(ts), values };
+}
+
+/** Rejects with UNAVAILABLE when `p` does not settle within `ms`. */
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(unavailable(`Redis did not answer the ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sha1(text: string): string {
+  return createHash("sha1").update(text).digest("hex");
+}

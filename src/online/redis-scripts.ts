@@ -1,0 +1,96 @@
+/**
+ * Lua scripts that write rows under the older-over-newer rule: a row is
+ * stored only when its event time is >= the stored one (ties go to the
+ * incoming row). Many rows per call, so a batch costs a few round trips and
+ * little per-row overhead. Keys are passed in ARGV (KEYS[1] only routes the
+ * call): in a cluster a call holds keys of one node, which Redis 7 allows
+ * with `allow-cross-slot-keys`.
+ */
+
+/** ARGV: field, ttl, n, key x n, packed row x n. Returns rows written. */
+const PACKED_BODY = `
+local field = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+local written = 0
+for i = 1, n do
+  local key = ARGV[3 + i]
+  local row = ARGV[3 + n + i]
+  local old = redis.call('HGET', key, field)
+  if (not old) or string.len(old) < 9 or struct.unpack('<d', row, 2) >= struct.unpack('<d', old, 2) then
+    redis.call('HSET', key, field, row)
+    if ttl > 0 then redis.call('EXPIRE', key, ttl) end
+    written = written + 1
+  end
+end
+return written
+`;
+
+/**
+ * ARGV: ts field, ttl, n, m, feature field x m, then per row: key, event ms,
+ * Timestamp bytes, value bytes x m. The stored `_ts:view` is a serialized
+ * google.protobuf.Timestamp, decoded here (fields 1 seconds, 2 nanos).
+ */
+const FEAST_BODY = `
+local function ts_ms(b)
+  local pos, secs, nanos = 1, 0, 0
+  local len = string.len(b)
+  while pos <= len do
+    local tag = string.byte(b, pos)
+    pos = pos + 1
+    local v, mul = 0, 1
+    repeat
+      local c = string.byte(b, pos)
+      pos = pos + 1
+      v = v + (c % 128) * mul
+      mul = mul * 128
+    until c < 128 or pos > len
+    if tag == 8 then secs = v elseif tag == 16 then nanos = v end
+  end
+  return secs * 1000 + math.floor(nanos / 1000000)
+end
+local tsField = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+local m = tonumber(ARGV[4])
+local p = 5 + m
+local written = 0
+for i = 1, n do
+  local key = ARGV[p]
+  local old = redis.call('HGET', key, tsField)
+  if (not old) or tonumber(ARGV[p + 1]) >= ts_ms(old) then
+    local args = { tsField, ARGV[p + 2] }
+    for j = 1, m do
+      args[2 * j + 1] = ARGV[4 + j]
+      args[2 * j + 2] = ARGV[p + 2 + j]
+    end
+    redis.call('HSET', key, unpack(args))
+    if ttl > 0 then redis.call('EXPIRE', key, ttl) end
+    written = written + 1
+  end
+  p = p + 3 + m
+end
+return written
+`;
+
+const RELEASE_BODY = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+const CLUSTER_FLAGS = "#!lua flags=allow-cross-slot-keys\n";
+
+export interface WriteScripts {
+  packed: string;
+  feast: string;
+}
+
+/** The write scripts for a standalone server or a cluster (which needs Redis 7's script flags). */
+export function writeScripts(cluster: boolean): WriteScripts {
+  return cluster
+    ? { packed: CLUSTER_FLAGS + PACKED_BODY, feast: CLUSTER_FLAGS + FEAST_BODY }
+    : { packed: PACKED_BODY, feast: FEAST_BODY };
+}
+
+/** KEYS[1] lock key, ARGV[1] owner token: deletes the lock only if still owned. */
+export const RELEASE_LOCK_SCRIPT = RELEASE_BODY;

@@ -1,0 +1,173 @@
+/**
+ * The embedded online store: one SQLite file (WAL, synchronous NORMAL), one
+ * table keyed by (view, entity key) holding the packed row, so a read is one
+ * indexed lookup per entity and view. The older-over-newer rule is in the
+ * upsert itself; a lock table with expiry serves `tryLock`.
+ */
+
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { FstoreError, unavailable } from "../errors/index.js";
+import type { FeatureViewDef } from "../registry/model.js";
+import { createEntityKeyEncoder, deserializeEntityKey, type EntityKeyEncoder } from "./entity-key.js";
+import type {
+  EntityKeyValues,
+  OnlineRow,
+  OnlineStore,
+  StoredRow,
+  ViewLookup,
+  WriteResult,
+} from "./online-store.js";
+import { decodePackedRow, encodePackedRows, packedReadPlan } from "./packed-row.js";
+
+export interface SqliteOnlineStoreOptions {
+  project: string;
+  /** Absolute path of the database file (created with its folder if missing). */
+  path: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS online_rows (
+  view TEXT NOT NULL,
+  entity_key BLOB NOT NULL,
+  event_ts REAL NOT NULL,
+  row BLOB NOT NULL,
+  PRIMARY KEY (view, entity_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS online_locks (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires_at REAL NOT NULL
+);
+`;
+
+/** Opens (creating if needed) the SQLite online store at `options.path`. */
+export function createSqliteOnlineStore(options: SqliteOnlineStoreOptions): OnlineStore {
+  return new SqliteOnlineStore(options);
+}
+
+class SqliteOnlineStore implements OnlineStore {
+  readonly type = "sqlite" as const;
+  readonly #db: Database.Database;
+  readonly #project: string;
+  readonly #encoders = new WeakMap<FeatureViewDef, EntityKeyEncoder>();
+  readonly #upsert: Database.Statement;
+  readonly #get: Database.Statement;
+  readonly #writeMany: (view: string, keys: Buffer[], ts: number[], rows: Buffer[]) => number;
+
+  constructor(o: SqliteOnlineStoreOptions) {
+    this.#project = o.project;
+    mkdirSync(dirname(o.path), { recursive: true });
+    try {
+      this.#db = new Database(o.path);
+      this.#db.pragma("journal_mode = WAL");
+      this.#db.pragma("synchronous = NORMAL");
+      this.#db.pragma("busy_timeout = 5000");
+      this.#db.exec(SCHEMA);
+    } catch (err) {
+      throw sqliteError(err, `open ${o.path}`);
+    }
+    this.#upsert = this.#db.prepare(
+      `INSERT INTO online_rows (view, entity_key, event_ts, row) VALUES (?, ?, ?, ?)
+       ON CONFLICT (view, entity_key) DO UPDATE SET event_ts = excluded.event_ts, row = excluded.row
+       WHERE excluded.event_ts >= online_rows.event_ts`,
+    );
+    this.#get = this.#db.prepare("SELECT row FROM online_rows WHERE view = ? AND entity_key = ?").pluck();
+    this.#writeMany = this.#db.transaction((view: string, keys: Buffer[], ts: number[], rows: Buffer[]) => {
+      let written = 0;
+      for (let i = 0; i < keys.length; i++)
+        written += this.#upsert.run(view, keys[i], ts[i], rows[i]).changes;
+      return written;
+    });
+  }
+
+  #encoder(view: FeatureViewDef): EntityKeyEncoder {
+    let e = this.#encoders.get(view);
+    if (!e) {
+      e = createEntityKeyEncoder(view.entityColumns, this.#project);
+      this.#encoders.set(view, e);
+    }
+    return e;
+  }
+
+  async writeBatch(view: FeatureViewDef, rows: OnlineRow[]): Promise<WriteResult> {
+    if (rows.length === 0) return { written: 0, skippedStale: 0 };
+    const encode = this.#encoder(view);
+    const keys = rows.map((r) => encode(r.entityKey));
+    const payload = encodePackedRows(view, rows);
+    const ts = rows.map((r) => r.eventTimestamp.getTime());
+    let written: number;
+    try {
+      written = this.#writeMany(view.name, keys, ts, payload);
+    } catch (err) {
+      throw sqliteError(err, "write");
+    }
+    return { written, skippedStale: rows.length - written };
+  }
+
+  async read(lookups: ViewLookup[]): Promise<(StoredRow | undefined)[][]> {
+    try {
+      return lookups.map((l) => {
+        const encode = this.#encoder(l.view);
+        const plan = packedReadPlan(l.view, l.features);
+        return l.entityKeys.map((ek) => {
+          const bytes = this.#get.get(l.view.name, encode(ek)) as Buffer | undefined;
+          return bytes === undefined ? undefined : decodePackedRow(plan, bytes);
+        });
+      });
+    } catch (err) {
+      throw sqliteError(err, "read");
+    }
+  }
+
+  async sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {
+    const keys = this.#db
+      .prepare("SELECT entity_key FROM online_rows WHERE view = ? LIMIT ?")
+      .pluck()
+      .all(view.name, Math.max(0, Math.floor(limit))) as Buffer[];
+    const suffix = Buffer.byteLength(this.#project, "utf8");
+    return keys.map((k) => deserializeEntityKey(view.entityColumns, k.subarray(0, k.length - suffix)));
+  }
+
+  async deleteView(view: FeatureViewDef): Promise<void> {
+    this.#db.prepare("DELETE FROM online_rows WHERE view = ?").run(view.name);
+  }
+
+  async tryLock(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const key = `${this.#project}:${name}`;
+    const owner = randomUUID();
+    const now = Date.now();
+    let changes: number;
+    try {
+      changes = this.#db
+        .prepare(
+          `INSERT INTO online_locks (name, owner, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+           WHERE online_locks.expires_at <= ?`,
+        )
+        .run(key, owner, now + ttlMs, now).changes;
+    } catch (err) {
+      throw sqliteError(err, "lock");
+    }
+    if (changes !== 1) return undefined;
+    return async () => {
+      this.#db.prepare("DELETE FROM online_locks WHERE name = ? AND owner = ?").run(key, owner);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+/** A busy or locked database is UNAVAILABLE (retryable); anything else passes through as a bug. */
+function sqliteError(err: unknown, what: string): Error {
+  if (err instanceof FstoreError) return err;
+  const code = (err as { code?: string }).code ?? "";
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED") || code === "SQLITE_CANTOPEN") {
+    return unavailable(`SQLite online store ${what} failed: ${(err as Error).message}`, err);
+  }
+  return err as Error;
+}

@@ -1,0 +1,261 @@
+/**
+ * The online store conformance suite (Feast's "universal" tests idea): the
+ * same cases against SQLite, Redis standalone (packed and feast layouts) and
+ * a 3-node Redis Cluster (both layouts), each started by the test itself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOnlineStore, type OnlineRow, type OnlineStore } from "../src/online/index.js";
+import type { NativeValue } from "../src/values/index.js";
+import {
+  featureView,
+  field,
+  redisStoreConfig,
+  repoConfig,
+  sqliteStoreConfig,
+  ValueType,
+} from "./support/online-fixtures.js";
+import { type RedisCluster, type StartedRedis, startRedis, startRedisCluster } from "./support/redis.js";
+
+let redis: StartedRedis;
+let cluster: RedisCluster;
+beforeAll(async () => {
+  [redis, cluster] = await Promise.all([startRedis(), startRedisCluster(3)]);
+});
+afterAll(async () => {
+  await redis?.close();
+  await cluster?.close();
+});
+
+const driver = field("driver_id", ValueType.INT64);
+const stats = featureView(
+  "driver_stats",
+  [driver],
+  [
+    field("conv_rate", ValueType.FLOAT),
+    field("acc_rate", ValueType.DOUBLE),
+    field("trips", ValueType.INT64),
+    field("city", ValueType.STRING),
+    field("active", ValueType.BOOL),
+    field("tags", ValueType.STRING_LIST),
+    field("scores", ValueType.DOUBLE_LIST),
+    field("seen", ValueType.UNIX_TIMESTAMP),
+    field("blob", ValueType.BYTES),
+    field("small", ValueType.INT32),
+  ],
+);
+const other = featureView("driver_other", [driver], [field("x", ValueType.DOUBLE)]);
+const pair = featureView(
+  "pair_stats",
+  [field("zone", ValueType.STRING), driver],
+  [field("n", ValueType.INT64)],
+);
+
+const t0 = new Date("2024-01-01T00:00:00.000Z");
+const at = (s: number) => new Date(t0.getTime() + s * 1000);
+
+function statsRow(id: number, ts: Date, k = id): OnlineRow {
+  const values: NativeValue[] = [
+    Math.fround(k / 7),
+    k / 3,
+    BigInt(k) * 10_000_000_000n,
+    `city-${k}`,
+    k % 2 === 0,
+    [`t${k}`, "x"],
+    [k, -k],
+    new Date(t0.getTime() + k * 1000),
+    new Uint8Array([k & 255, 1]),
+    k % 1000,
+  ];
+  if (k % 5 === 0) values[1] = null;
+  return { entityKey: [BigInt(id)], eventTimestamp: ts, values };
+}
+
+const stores: [string, () => OnlineStore][] = [
+  ["sqlite", () => createOnlineStore(repoConfig(sqliteStoreConfig(), "p_sqlite"))],
+  [
+    "redis packed",
+    () => createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "packed"), "p_packed")),
+  ],
+  [
+    "redis feast",
+    () => createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "feast"), "p_feast")),
+  ],
+  [
+    "redis cluster packed",
+    () =>
+      createOnlineStore(
+        repoConfig(redisStoreConfig(cluster.connectionString, "packed", "redis_cluster"), "p_cpacked"),
+      ),
+  ],
+  [
+    "redis cluster feast",
+    () =>
+      createOnlineStore(
+        repoConfig(redisStoreConfig(cluster.connectionString, "feast", "redis_cluster"), "p_cfeast"),
+      ),
+  ],
+];
+
+describe.each(stores)("online store conformance: %s", (name, open) => {
+  let store: OnlineStore;
+  // Each store gets its own project so stores sharing one Redis do not see each other's keys.
+  beforeAll(async () => {
+    store = open();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+  const names = stats.features.map((f) => f.name);
+
+  it("reads back what it wrote, value by value, for 2,000 entities", async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => statsRow(i + 1, at(i % 17)));
+    const res = await store.writeBatch(stats, rows);
+    expect(res).toEqual({ written: 2000, skippedStale: 0 });
+    const keys = rows.map((r) => r.entityKey);
+    const [read] = await store.read([{ view: stats, features: names, entityKeys: keys }]);
+    expect(read).toHaveLength(2000);
+    rows.forEach((row, i) => {
+      const got = read?.[i];
+      expect(got?.eventTimestamp).toEqual(row.eventTimestamp);
+      expect(names.map((n) => got?.values.get(n))).toEqual(row.values);
+    });
+  });
+
+  it("returns undefined for unknown entities and only the features asked for", async () => {
+    await store.writeBatch(stats, [statsRow(5001, at(0))]);
+    const [read] = await store.read([
+      { view: stats, features: ["trips", "city"], entityKeys: [[5001n], [999_999n], [5001n]] },
+    ]);
+    expect(read?.[1]).toBeUndefined();
+    expect([...(read?.[0]?.values.keys() ?? [])].sort()).toEqual(["city", "trips"]);
+    expect(read?.[0]?.values.get("trips")).toBe(50_010_000_000_000n);
+    expect(read?.[2]?.values.get("city")).toBe("city-5001");
+  });
+
+  it("reads several views, including composite keys, in one call", async () => {
+    await store.writeBatch(other, [{ entityKey: [7n], eventTimestamp: at(3), values: [2.5] }]);
+    await store.writeBatch(pair, [
+      { entityKey: ["north", 7n], eventTimestamp: at(4), values: [11n] },
+      { entityKey: ["south", 7n], eventTimestamp: at(4), values: [12n] },
+    ]);
+    await store.writeBatch(stats, [statsRow(7, at(1))]);
+    const [s, o, p] = await store.read([
+      { view: stats, features: ["trips"], entityKeys: [[7n]] },
+      { view: other, features: ["x"], entityKeys: [[7n], [8n]] },
+      {
+        view: pair,
+        features: ["n"],
+        entityKeys: [
+          ["south", 7n],
+          ["north", 7n],
+          ["east", 7n],
+        ],
+      },
+    ]);
+    expect(s?.[0]?.values.get("trips")).toBe(70_000_000_000n);
+    expect(o?.[0]?.values.get("x")).toBe(2.5);
+    expect(o?.[1]).toBeUndefined();
+    expect(p?.map((r) => r?.values.get("n"))).toEqual([12n, 11n, undefined]);
+  });
+
+  it("never replaces a newer row with an older one; ties go to the incoming row", async () => {
+    await store.writeBatch(stats, [statsRow(6001, at(100), 1)]);
+    const older = await store.writeBatch(stats, [statsRow(6001, at(50), 2)]);
+    expect(older).toEqual({ written: 0, skippedStale: 1 });
+    let [read] = await store.read([{ view: stats, features: ["city"], entityKeys: [[6001n]] }]);
+    expect(read?.[0]?.values.get("city")).toBe("city-1");
+    expect(read?.[0]?.eventTimestamp).toEqual(at(100));
+    const tie = await store.writeBatch(stats, [statsRow(6001, at(100), 3)]);
+    expect(tie).toEqual({ written: 1, skippedStale: 0 });
+    const newer = await store.writeBatch(stats, [statsRow(6001, at(101), 4), statsRow(6002, at(1), 4)]);
+    expect(newer).toEqual({ written: 2, skippedStale: 0 });
+    [read] = await store.read([{ view: stats, features: ["city"], entityKeys: [[6001n]] }]);
+    expect(read?.[0]?.values.get("city")).toBe("city-4");
+    expect(read?.[0]?.eventTimestamp).toEqual(at(101));
+  });
+
+  it("applies the rule per row inside one batch", async () => {
+    await store.writeBatch(other, [
+      { entityKey: [9001n], eventTimestamp: at(10), values: [1] },
+      { entityKey: [9002n], eventTimestamp: at(10), values: [1] },
+    ]);
+    const res = await store.writeBatch(other, [
+      { entityKey: [9001n], eventTimestamp: at(5), values: [2] },
+      { entityKey: [9002n], eventTimestamp: at(20), values: [3] },
+      { entityKey: [9003n], eventTimestamp: at(1), values: [4] },
+    ]);
+    expect(res).toEqual({ written: 2, skippedStale: 1 });
+    const [read] = await store.read([
+      { view: other, features: ["x"], entityKeys: [[9001n], [9002n], [9003n]] },
+    ]);
+    expect(read?.map((r) => r?.values.get("x"))).toEqual([1, 3, 4]);
+  });
+
+  it("never decodes a row written before the view's schema changed into wrong values", async () => {
+    const v1 = featureView("evolving", [driver], [field("a", ValueType.DOUBLE), field("b", ValueType.INT64)]);
+    await store.writeBatch(v1, [{ entityKey: [1n], eventTimestamp: at(0), values: [1.5, 2n] }]);
+    // b retyped to STRING, c added, a kept.
+    const v2 = featureView(
+      "evolving",
+      [driver],
+      [field("c", ValueType.DOUBLE), field("b", ValueType.STRING), field("a", ValueType.DOUBLE)],
+    );
+    const [read] = await store.read([{ view: v2, features: ["a", "b", "c"], entityKeys: [[1n]] }]);
+    expect(read?.[0]?.values.get("a")).toBe(1.5);
+    expect(read?.[0]?.values.has("b")).toBe(false);
+    expect(read?.[0]?.values.has("c")).toBe(false);
+  });
+
+  it("samples entity keys of a view and deletes a view's rows", async () => {
+    const v = featureView("sampled", [driver], [field("x", ValueType.DOUBLE)]);
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      entityKey: [BigInt(i + 100)],
+      eventTimestamp: at(0),
+      values: [i],
+    }));
+    await store.writeBatch(v, rows);
+    const sample = await store.sampleEntityKeys(v, 10);
+    expect(sample).toHaveLength(10);
+    const all = new Set(rows.map((r) => String(r.entityKey[0])));
+    for (const k of sample) expect(all.has(String(k[0]))).toBe(true);
+    expect(new Set(sample.map(String)).size).toBe(10);
+    const everything = await store.sampleEntityKeys(v, 1000);
+    expect(everything.map((k) => String(k[0])).sort()).toEqual([...all].sort());
+
+    await store.deleteView(v);
+    const [read] = await store.read([{ view: v, features: ["x"], entityKeys: rows.map((r) => r.entityKey) }]);
+    expect(read?.every((r) => r === undefined)).toBe(true);
+    // Other views of the same entities are untouched.
+    const [still] = await store.read([{ view: stats, features: ["trips"], entityKeys: [[100n]] }]);
+    expect(still?.[0]?.values.get("trips")).toBe(1_000_000_000_000n);
+  });
+
+  it("grants a named lock once until it is released or expires", async () => {
+    const lockName = `job-${name}`;
+    const release = await store.tryLock(lockName, 10_000);
+    expect(release).toBeTypeOf("function");
+    expect(await store.tryLock(lockName, 10_000)).toBeUndefined();
+    await release?.();
+    const again = await store.tryLock(lockName, 150);
+    expect(again).toBeTypeOf("function");
+    expect(await store.tryLock(lockName, 150)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 250));
+    const afterExpiry = await store.tryLock(lockName, 10_000);
+    expect(afterExpiry).toBeTypeOf("function");
+    // The expired holder's release must not free the new holder's lock.
+    await again?.();
+    expect(await store.tryLock(lockName, 10_000)).toBeUndefined();
+    await afterExpiry?.();
+  });
+
+  it("rejects values of the wrong type with INVALID_ARGUMENT and writes nothing", async () => {
+    await expect(
+      store.writeBatch(other, [
+        { entityKey: [77_001n], eventTimestamp: at(0), values: [1] },
+        { entityKey: [77_002n], eventTimestamp: at(0), values: ["nope"] },
+      ]),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    const [read] = await store.read([{ view: other, features: ["x"], entityKeys: [[77_001n]] }]);
+    expect(read?.[0]).toBeUndefined();
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Small hand-made definitions for online tests: a `RepoConfig` for each store
+ * and feature views built field by field (no repository loader needed).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import type { OnlineStoreConfig, RepoConfig } from "../../src/config/types.js";
+import type { FeatureViewDef, FieldDef } from "../../src/registry/model.js";
+
+export const field = (name: string, dtype: ValueType): FieldDef => ({
+  name,
+  dtype,
+  description: "",
+  tags: {},
+});
+
+export function featureView(
+  name: string,
+  entityColumns: FieldDef[],
+  features: FieldDef[],
+  ttlSeconds = 0,
+  entities: string[] = entityColumns.map((c) => c.name.replace(/_id$/, "")),
+): FeatureViewDef {
+  return {
+    name,
+    entities,
+    entityColumns,
+    features,
+    ttlSeconds,
+    source: {
+      kind: "file",
+      name: `${name}_source`,
+      path: `data/${name}.parquet`,
+      timestampField: "event_timestamp",
+      createdTimestampColumn: "",
+      fieldMapping: {},
+      description: "",
+      tags: {},
+      owner: "",
+    },
+    online: true,
+    description: "",
+    tags: {},
+    owner: "",
+  };
+}
+
+export function repoConfig(onlineStore: OnlineStoreConfig, project = "test_proj"): RepoConfig {
+  const dir = mkdtempSync(join(tmpdir(), "fstore-online-"));
+  return {
+    repoPath: dir,
+    configPath: join(dir, "feature_store.yaml"),
+    project,
+    provider: "local",
+    registry: { path: join(dir, "registry.db"), cacheTtlSeconds: 0 },
+    onlineStore,
+    offlineStore: { type: "file", outputDir: join(dir, "out") },
+    materialization: { schedule: null },
+    server: { host: "127.0.0.1", port: 0, maxEntitiesPerRequest: 1000, tls: null, auth: null },
+    metrics: { enabled: false, host: "127.0.0.1", port: 0 },
+    entityKeySerializationVersion: 3,
+  };
+}
+
+export function sqliteStoreConfig(): OnlineStoreConfig {
+  return { type: "sqlite", path: join(mkdtempSync(join(tmpdir(), "fstore-sqlite-")), "online.db") };
+}
+
+export function redisStoreConfig(
+  connectionString: string,
+  layout: "packed" | "feast",
+  redisType: "redis" | "redis_cluster" = "redis",
+  keyTtlSeconds: number | null = null,
+): OnlineStoreConfig {
+  return { type: "redis", connectionString, redisType, keyTtlSeconds, layout };
+}
+
+export { ValueType };
