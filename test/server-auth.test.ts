@@ -1,0 +1,176 @@
+/**
+ * Static bearer-token auth and TLS from `server` in feature_store.yaml,
+ * against a real server: through the TypeScript client, raw grpc-js, and
+ * `buf curl` (reflection is guarded too; health checks are open).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFstoreClient, FstoreClientError } from "../clients/typescript/src/index.js";
+import { ValueType } from "../gen/fstore/v1/value_pb.js";
+import { checkBearerToken } from "../src/server/auth.js";
+import { bufCurl } from "./support/grpc.js";
+import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
+
+const registry = () =>
+  createMemoryRegistry("auth", {
+    entities: [
+      {
+        name: "driver",
+        joinKeys: ["driver_id"],
+        valueType: ValueType.INT64,
+        description: "",
+        tags: {},
+        owner: "",
+      },
+    ],
+    dataSources: [],
+    featureViews: [],
+    featureServices: [],
+    onDemandFeatureViews: [],
+  });
+
+const codeOf = (e: unknown) => (e instanceof FstoreClientError ? e.code : `not an FstoreClientError: ${e}`);
+
+describe("checkBearerToken", () => {
+  const tokens = ["alpha", "beta-token"];
+  it.each([
+    [[], status.UNAUTHENTICATED],
+    [["Basic abc"], status.UNAUTHENTICATED],
+    [["Bearer"], status.UNAUTHENTICATED],
+    [["Bearer "], status.UNAUTHENTICATED],
+    [["Bearer gamma"], status.PERMISSION_DENIED],
+    [["Bearer alph"], status.PERMISSION_DENIED],
+    [["Bearer alphaa"], status.PERMISSION_DENIED],
+  ])("rejects %j with %i", (values, code) => {
+    const d = checkBearerToken(values, tokens);
+    expect(d.ok).toBe(false);
+    expect(d.ok === false && d.code).toBe(code);
+  });
+  it.each([[["Bearer alpha"]], [["bearer beta-token"]], [["Bearer  alpha "]]])("accepts %j", (values) => {
+    expect(checkBearerToken(values, tokens)).toEqual({ ok: true });
+  });
+});
+
+describe("bearer-token auth", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    const config = testConfig(mkdtempSync(join(tmpdir(), "fstore-auth-")), {
+      server: { auth: { tokens: ["s3cret", "other-token"] } },
+    });
+    t = await startTestServer({ config, registry: registry() });
+  });
+  afterAll(async () => {
+    await t?.shutdown();
+  });
+
+  it("answers UNAUTHENTICATED without a token, naming the metadata to send", async () => {
+    const err = await t.client.listEntities().catch((e: unknown) => e);
+    expect(codeOf(err)).toBe(status.UNAUTHENTICATED);
+    expect((err as FstoreClientError).details).toContain("authorization: Bearer");
+  });
+
+  it("answers PERMISSION_DENIED for an unknown token", async () => {
+    const c = createFstoreClient({ address: t.address, token: "guess" });
+    expect(codeOf(await c.listEntities().catch((e: unknown) => e))).toBe(status.PERMISSION_DENIED);
+    c.close();
+  });
+
+  it("serves callers with any configured token", async () => {
+    for (const token of ["s3cret", "other-token"]) {
+      const c = createFstoreClient({ address: t.address, token });
+      expect((await c.listEntities()).map((e) => e.name)).toEqual(["driver"]);
+      c.close();
+    }
+  });
+
+  it("guards streaming RPCs too", async () => {
+    const err = await (async () => {
+      for await (const _ of t.client.materialize({})) {
+        /* no messages expected */
+      }
+    })().catch((e: unknown) => e);
+    expect(codeOf(err)).toBe(status.UNAUTHENTICATED);
+  });
+
+  it("leaves health checks open (probes carry no credentials)", async () => {
+    expect(await t.client.healthCheck()).toBe("SERVING");
+  });
+
+  it("guards reflection: buf curl needs the header", async () => {
+    const without = await bufCurl(t.address, "", ["--list-methods"]);
+    expect(without.exitCode).not.toBe(0);
+    expect(without.stderr.toLowerCase()).toContain("not authenticated");
+    const withToken = await bufCurl(t.address, "fstore.v1.FeatureService/ListEntities", [
+      "-H",
+      "authorization: Bearer s3cret",
+      "--reflect-header",
+      "*",
+      "-d",
+      "{}",
+    ]);
+    expect(withToken.exitCode).toBe(0);
+    expect(JSON.parse(withToken.stdout)).toMatchObject({ entities: [{ name: "driver" }] });
+  });
+});
+
+describe("TLS", () => {
+  let t: TestServer;
+  let cert: Buffer;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fstore-tls-"));
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    cert = readFileSync(join(dir, "cert.pem"));
+    const config = testConfig(dir, { server: { tls: { cert_path: "cert.pem", key_path: "key.pem" } } });
+    t = await startTestServer({ config, registry: registry() });
+  });
+  afterAll(async () => {
+    await t?.shutdown();
+  });
+
+  it("serves a client that trusts the certificate", async () => {
+    const c = createFstoreClient({ address: t.address, tls: { rootCert: cert }, timeoutMs: 10_000 });
+    expect((await c.listEntities()).map((e) => e.name)).toEqual(["driver"]);
+    expect(await c.healthCheck()).toBe("SERVING");
+    c.close();
+  });
+
+  it("refuses a plaintext client", async () => {
+    const c = createFstoreClient({ address: t.address, timeoutMs: 5_000 });
+    const err = await c.listEntities().catch((e: unknown) => e);
+    expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]).toContain(codeOf(err));
+    c.close();
+  });
+
+  it("names the config key when the certificate file is missing", async () => {
+    const config = testConfig(mkdtempSync(join(tmpdir(), "fstore-tls-missing-")), {
+      server: { tls: { cert_path: "nope.pem", key_path: "nope-key.pem" } },
+    });
+    await expect(startTestServer({ config, registry: registry() })).rejects.toThrow(
+      /server\.tls\.cert_path.*nope\.pem/,
+    );
+  });
+});
