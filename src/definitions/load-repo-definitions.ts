@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
-import { FstoreError, invalidArgument, notFound } from "../errors/index.js";
+import { Code, FstoreError, invalidArgument, notFound } from "../errors/index.js";
 import type { RepoDefinitions } from "../registry/model.js";
 import { kindOf } from "./definition-kind.js";
 import { type FoundDefinition, toRepoDefinitions } from "./to-model.js";
@@ -42,23 +42,39 @@ export async function loadRepoDefinitions(repoPath: string): Promise<RepoDefinit
   loads += 1;
   const api = register({ namespace: `fstore-repo-${process.pid}-${loads}-${Date.now()}` });
   const found: FoundDefinition[] = [];
+  const seen = new Set<unknown>();
   try {
     for (const file of files) {
-      const shown = relative(process.cwd(), file) || file;
+      const shown = relative(repo, file);
       let module: Record<string, unknown>;
       try {
         module = await api.import(pathToFileURL(file).href, import.meta.url);
       } catch (err) {
-        if (err instanceof FstoreError)
-          throw new FstoreError(err.code, `${shown}: ${err.message}`, { cause: err });
+        // The repository loads its own copy of fstore's modules, so its errors are FstoreErrors by shape.
+        if (isFstoreError(err)) throw new FstoreError(err.code, `${shown}: ${err.message}`, { cause: err });
         throw invalidArgument(`${shown}: failed to load: ${(err as Error)?.message ?? String(err)}`, err);
       }
       for (const value of Object.values(module)) {
-        if (kindOf(value) !== undefined) found.push({ value, file: shown });
+        // The same object re-exported by another file counts once.
+        if (kindOf(value) !== undefined && !seen.has(value)) {
+          seen.add(value);
+          found.push({ value, file: shown });
+        }
       }
     }
   } finally {
     await api.unregister();
   }
   return toRepoDefinitions(found);
+}
+
+function isFstoreError(err: unknown): err is FstoreError {
+  if (err instanceof FstoreError) return true;
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    e.name === "FstoreError" &&
+    Object.values(Code).includes(e.code as Code)
+  );
 }

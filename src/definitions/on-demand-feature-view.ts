@@ -87,4 +87,16 @@ function checkUdfShape(label: string, source: string, features: FieldDef[]): voi
       );
     }
   }
+  // One row of zeros: values may not suit every udf (only a missing variable is an error here),
+  // but a reference to something outside the function shows up as a ReferenceError.
+  try {
+    udf(new Proxy({}, { get: () => [0] }));
+  } catch (err) {
+    if (err instanceof ReferenceError) {
+      throw invalidArgument(
+        `${label}: udf: uses ${err.message.replace(/ is not defined$/, "")} from outside the function; a udf must be self-contained (it is stored as source text)`,
+        err,
+      );
+    }
+  }
 }

@@ -77,34 +77,43 @@ export function toRepoDefinitions(found: FoundDefinition[]): RepoDefinitions {
   }
 
   // Views and on-demand views share one namespace: feature references are "view:feature".
-  const viewNames = new Map<string, { kind: string; file: string }>();
-  const claimViewName = (name: string, kind: DefinitionKind, file: string) => {
+  const viewNames = new Map<string, { kind: string; file: string; json: string }>();
+  /** False when an equal definition already claimed the name (the same view reached twice). */
+  const claimViewName = (name: string, kind: DefinitionKind, file: string, json: string): boolean => {
     const other = viewNames.get(name);
+    if (other?.kind === KIND_LABEL[kind]) {
+      if (other.json === json) return false;
+      const where = [other.file, file].filter(Boolean).join(" and ");
+      throw invalidArgument(
+        `${KIND_LABEL[kind]} "${name}" is defined twice with different definitions${where ? ` (in ${where})` : ""}; names must be unique`,
+      );
+    }
     if (other) {
       throw invalidArgument(
         `${at(file)}${KIND_LABEL[kind]} "${name}": name already used by a ${other.kind}${other.file ? ` in ${other.file}` : ""}; view names must be unique`,
       );
     }
-    viewNames.set(name, { kind: KIND_LABEL[kind], file });
+    viewNames.set(name, { kind: KIND_LABEL[kind], file, json });
+    return true;
   };
 
-  const views: FeatureViewDef[] = [];
-  for (const { value, file } of byKind("feature_view")) {
-    const view = value as FeatureView;
-    claimViewName(view.name, "feature_view", file);
+  const uniqueViews: FoundDefinition[] = [];
+  for (const found of byKind("feature_view")) {
+    const view = found.value as FeatureView;
+    if (!claimViewName(view.name, "feature_view", found.file, canonicalJson(view))) continue;
+    uniqueViews.push(found);
     for (const entity of view.entities) {
-      if (typeof entity !== "string") entities.add(entity.name, entityDefOf(entity), file);
+      if (typeof entity !== "string") entities.add(entity.name, entityDefOf(entity), found.file);
     }
-    sources.add(view.source.name, view.source, file);
+    sources.add(view.source.name, view.source, found.file);
   }
-  for (const { value, file } of byKind("feature_view"))
-    views.push(viewDefOf(value as FeatureView, file, entities));
+  const views = uniqueViews.map(({ value, file }) => viewDefOf(value as FeatureView, file, entities));
 
   const viewByName = new Map(views.map((v) => [v.name, v]));
   const odfvs: OnDemandFeatureViewDef[] = [];
   for (const { value, file } of byKind("on_demand_feature_view")) {
     const odfv = value as OnDemandFeatureView;
-    claimViewName(odfv.name, "on_demand_feature_view", file);
+    if (!claimViewName(odfv.name, "on_demand_feature_view", file, canonicalJson(odfv))) continue;
     odfvs.push(odfvDefOf(odfv, file, viewByName));
   }
 
