@@ -47,8 +47,10 @@ export function decodeHealthCheckResponse(buf: Buffer): ServingStatus {
     if (wire === 0) {
       const v = varint();
       if (field === 1) status = v;
-    } else if (wire === 2) i += varint();
-    else if (wire === 1) i += 8;
+    } else if (wire === 2) {
+      const length = varint(); // read first: `i += varint()` would use i from before the read
+      i += length;
+    } else if (wire === 1) i += 8;
     else if (wire === 5) i += 4;
     else throw new Error(`unexpected wire type ${wire} in HealthCheckResponse`);
   }
