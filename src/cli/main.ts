@@ -7,6 +7,7 @@ import { registerApplyCommands } from "./commands/apply.js";
 import { registerHistoricalCommand } from "./commands/historical.js";
 import { registerMaterializeCommands } from "./commands/materialize.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerStatusCommand } from "./commands/status.js";
 import { registerValidateCommand } from "./commands/validate.js";
 
 const program = new Command("fstore")
@@ -19,6 +20,7 @@ registerServeCommand(program);
 registerHistoricalCommand(program);
 registerMaterializeCommands(program);
 registerValidateCommand(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

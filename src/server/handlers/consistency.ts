@@ -1,11 +1,48 @@
-import { Code, FstoreError } from "../../errors/index.js";
+/**
+ * ValidateConsistency: a thin handler over consistency/ (request -> input,
+ * validation on the shared online store and DuckDB, report -> response), and
+ * the last result per feature recorded in the metrics.
+ */
+
+import type { DuckDBInstance } from "@duckdb/node-api";
+import { inputFromRequest, reportToProto, validateConsistency } from "../../consistency/index.js";
+import { openDuckDb } from "../../offline/index.js";
+import { sharedOnlineStore } from "../../online/index.js";
 import type { ServerDeps } from "../deps.js";
 import type { HandlerGroup } from "./handler-group.js";
 
-export function createConsistencyHandlers(_deps: ServerDeps): HandlerGroup {
+export function createConsistencyHandlers(deps: ServerDeps): HandlerGroup {
   return {
-    validateConsistency: async () => {
-      throw new FstoreError(Code.Unimplemented, "validateConsistency is not implemented yet");
+    validateConsistency: async (req, call) => {
+      const report = await validateConsistency(
+        {
+          repoPath: deps.config.repoPath,
+          snapshot: deps.registry.snapshot(),
+          registry: deps.registry,
+          onlineStore: sharedOnlineStore(deps),
+          connect: async () => (await sharedDuckDb(deps)).connect(),
+          signal: call.signal,
+        },
+        inputFromRequest(req),
+      );
+      deps.metrics?.recordConsistency(report.features);
+      return reportToProto(report);
     },
   };
+}
+
+/**
+ * The server's one DuckDB instance, under the same key and type as offline/'s
+ * `sharedDuckDb` (historical retrieval and materialization), so whichever
+ * handler asks first opens it for all.
+ */
+function sharedDuckDb(deps: ServerDeps): Promise<DuckDBInstance> {
+  return deps.resources.get(
+    "duckdb",
+    () => openDuckDb(),
+    async (pending) => {
+      const db = await pending.catch(() => undefined);
+      db?.closeSync();
+    },
+  );
 }

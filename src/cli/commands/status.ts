@@ -1,0 +1,119 @@
+/**
+ * `fstore status`: per feature view, how fresh its online values are (end of
+ * the last materialized interval, age, overdue against the schedule) and how
+ * its last materialization run ended. Reads the registry directly.
+ */
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { loadRepoConfig } from "../../config/index.js";
+import { FstoreError } from "../../errors/index.js";
+import { computeFreshness } from "../../materialize/freshness.js";
+import { openRegistry } from "../../registry/index.js";
+import { exitOnUsageError, failWith } from "./validate.js";
+
+export interface ViewStatus {
+  featureView: string;
+  online: boolean;
+  lastMaterializedEnd: string | null;
+  ageSeconds: number | null;
+  overdue: boolean;
+  nextDue: string | null;
+  lastRun: { outcome: string; end: string; rowsRead: number; entitiesWritten: number; error: string } | null;
+}
+
+/** Freshness and last run of every view of the repository at `repo`. */
+export function repoStatus(repo: string, now = new Date()): { schedule: string | null; views: ViewStatus[] } {
+  const config = loadRepoConfig(resolve(repo));
+  const registry = openRegistry(config);
+  try {
+    const snapshot = registry.snapshot();
+    const schedule = config.materialization.schedule;
+    const views = [...snapshot.featureViews.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((view): ViewStatus => {
+        const f = computeFreshness({
+          intervalEnds: registry.materializationIntervals(view.name).map((i) => i.end),
+          schedule: view.online ? schedule : null,
+          now,
+          since: snapshot.meta.get(`feature_view/${view.name}`)?.created,
+        });
+        const run = registry.lastMaterializationRun(view.name);
+        return {
+          featureView: view.name,
+          online: view.online,
+          lastMaterializedEnd: f.lastMaterializedEnd?.toISOString() ?? null,
+          ageSeconds: f.ageMs === undefined ? null : Math.round(f.ageMs / 1000),
+          overdue: f.overdue,
+          nextDue: f.dueAt?.toISOString() ?? null,
+          lastRun: run
+            ? {
+                outcome: run.outcome,
+                end: run.end.toISOString(),
+                rowsRead: run.rowsRead,
+                entitiesWritten: run.entitiesWritten,
+                error: run.error,
+              }
+            : null,
+        };
+      });
+    return { schedule, views };
+  } finally {
+    registry.close();
+  }
+}
+
+/** "3d 4h", "2h 5m", "42s". */
+export function formatAge(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${seconds % 60}s`;
+  return `${seconds}s`;
+}
+
+function formatStatus(status: ReturnType<typeof repoStatus>): string {
+  const rows = [["feature view", "last materialized end", "age", "overdue", "next due", "last run"]];
+  for (const v of status.views) {
+    rows.push([
+      v.featureView + (v.online ? "" : " (offline only)"),
+      v.lastMaterializedEnd ?? "never",
+      v.ageSeconds === null ? "-" : formatAge(v.ageSeconds),
+      v.overdue ? "OVERDUE" : "no",
+      v.nextDue ?? "-",
+      v.lastRun ? `${v.lastRun.outcome} ${v.lastRun.end} (${v.lastRun.entitiesWritten} entities)` : "-",
+    ]);
+  }
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+  lines.push("", `schedule: ${status.schedule ?? "off"} (UTC)`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** Registers `fstore status`. */
+export function registerStatusCommand(program: Command): void {
+  const command = program
+    .command("status")
+    .description(
+      "freshness of each feature view: last materialized interval, age, overdue against the schedule",
+    )
+    .option("--repo <dir>", "feature repository folder", ".")
+    .option("--json", "print JSON")
+    .action((opts: { repo: string; json?: boolean }) => {
+      try {
+        const status = repoStatus(opts.repo);
+        process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+        // Exit 1 when a view is overdue, so a cron job or probe can alert on it.
+        process.exitCode = status.views.some((v) => v.overdue) ? 1 : 0;
+      } catch (err) {
+        failWith("status", FstoreError.from(err));
+      }
+    });
+  exitOnUsageError(command);
+}
