@@ -67,6 +67,19 @@ export interface CallObservation {
   end(code: number, message: string): void;
 }
 
+const WIRE_BYTES = Symbol("fstore.wireBytes");
+
+/**
+ * Attaches the already-encoded wire bytes of `message` (from a hand-written
+ * encoder on a hot path, e.g. GetOnlineFeatures); the adapter sends them as
+ * they are instead of running the reflective encoder. The caller guarantees
+ * the bytes encode `message`.
+ */
+export function withWireBytes<T extends object>(message: T, bytes: Uint8Array): T {
+  Object.defineProperty(message, WIRE_BYTES, { value: bytes, enumerable: false });
+  return message;
+}
+
 export function grpcServiceDefinition(service: DescService): ServiceDefinition {
   const def: Record<string, unknown> = {};
   for (const method of service.methods) {
@@ -76,7 +89,11 @@ export function grpcServiceDefinition(service: DescService): ServiceDefinition {
       responseStream: method.methodKind === "server_streaming",
       requestSerialize: (m: MessageShape<DescMessage>) => Buffer.from(toBinary(method.input, m)),
       requestDeserialize: (b: Buffer) => fromBinary(method.input, b),
-      responseSerialize: (m: MessageShape<DescMessage>) => Buffer.from(toBinary(method.output, m)),
+      responseSerialize: (m: MessageShape<DescMessage>) => {
+        const pre = (m as { [WIRE_BYTES]?: Uint8Array })[WIRE_BYTES];
+        if (pre) return Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength);
+        return Buffer.from(toBinary(method.output, m));
+      },
       responseDeserialize: (b: Buffer) => fromBinary(method.output, b),
       originalName: method.localName,
     };
@@ -138,7 +155,9 @@ export function grpcServiceImplementation<S extends DescService>(
           (err: unknown) => {
             const status = toServiceError(err);
             obs?.end(status.code, status.details);
-            call.destroy(Object.assign(new Error(status.details), status));
+            // grpc-js turns an 'error' event into the call's status; destroy() would skip
+            // sending it, leaving the client waiting until its deadline.
+            call.emit("error", Object.assign(new Error(status.details), status));
           },
         );
       };
