@@ -232,13 +232,14 @@ describe("point-in-time join agrees with a brute-force oracle", () => {
 
         // The oracle's rows.
         const expected: Record<string, unknown>[] = [];
-        const matched = [0, 0];
+        let matchedA = 0;
+        let matchedB = 0;
         for (const e of entities) {
           const ma = oracleMatch(a, e, o.ttlA, o);
           const mb = oracleMatch(b, e, o.ttlB, o);
           if (o.dropUnmatched && !ma && !mb) continue;
-          if (ma) matched[0]++;
-          if (mb) matched[1]++;
+          if (ma) matchedA++;
+          if (mb) matchedB++;
           expected.push({
             k1: e.k1,
             k2: e.k2,
@@ -262,8 +263,8 @@ describe("point-in-time join agrees with a brute-force oracle", () => {
         expect(summary?.rowCount, label).toBe(expected.length);
         expect(summary?.violations, label).toBe(0);
         expect(summary?.matchCounts, label).toEqual([
-          { featureView: "va", matchedRows: matched[0] },
-          { featureView: "vb", matchedRows: matched[1] },
+          { featureView: "va", matchedRows: matchedA },
+          { featureView: "vb", matchedRows: matchedB },
         ]);
 
         // Parquet.

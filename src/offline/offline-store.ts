@@ -87,9 +87,14 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
         for (;;) {
           const chunk = await run(() => result.fetchChunk());
           if (!chunk || chunk.rowCount === 0) break;
-          builder.append(chunk);
-          if (builder.rowCount >= size) yield { kind: "batch", batch: builder.flush() };
-          if (signal?.aborted) return;
+          // Batches hold at most `size` rows: a chunk may be split across two.
+          for (let from = 0; from < chunk.rowCount; ) {
+            const to = Math.min(chunk.rowCount, from + size - builder.rowCount);
+            builder.append(chunk, from, to);
+            from = to;
+            if (builder.rowCount >= size) yield { kind: "batch", batch: builder.flush() };
+            if (signal?.aborted) return;
+          }
         }
         if (builder.rowCount > 0) yield { kind: "batch", batch: builder.flush() };
         yield {

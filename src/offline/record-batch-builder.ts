@@ -21,7 +21,13 @@ export interface OutputColumn {
 }
 
 type Items = unknown[];
-type Reader = (v: DuckDBVector, n: number, out: Items, nulls: boolean[] | null) => boolean[] | null;
+type Reader = (
+  v: DuckDBVector,
+  from: number,
+  to: number,
+  out: Items,
+  nulls: boolean[] | null,
+) => boolean[] | null;
 
 /** Accumulates chunks and hands out bounded batches; counts matches and leaks as rows go by. */
 export class RecordBatchBuilder {
@@ -65,14 +71,17 @@ export class RecordBatchBuilder {
     return this.#rows;
   }
 
-  /** Adds a result chunk (visible columns, then one match column per view). */
-  append(chunk: DuckDBDataChunk): void {
-    const n = chunk.rowCount;
-    if (n === 0) return;
+  /**
+   * Adds rows `from..to` (default: all) of a result chunk (visible columns,
+   * then one match column per view).
+   */
+  append(chunk: DuckDBDataChunk, from = 0, to = chunk.rowCount): void {
+    const n = to - from;
+    if (n <= 0) return;
     for (let c = 0; c < this.#columns.length; c++) {
       const reader = this.#readers[c] as Reader;
       const before = this.#nulls[c] ?? null;
-      const nulls = reader(chunk.getColumnVector(c), n, this.#items[c] as Items, before);
+      const nulls = reader(chunk.getColumnVector(c), from, to, this.#items[c] as Items, before);
       if (nulls !== before) {
         // First null in this column: back-fill the mask for the rows already held.
         const mask = new Array<boolean>(this.#rows).fill(false);
@@ -80,22 +89,23 @@ export class RecordBatchBuilder {
         this.#nulls[c] = mask;
       }
     }
-    this.#audit(chunk, n);
+    this.#audit(chunk, from, to);
     this.#rows += n;
     this.totalRows += n;
   }
 
-  #audit(chunk: DuckDBDataChunk, n: number): void {
+  #audit(chunk: DuckDBDataChunk, from: number, to: number): void {
+    const n = to - from;
     const rowTs = chunk.getColumnVector(this.#timestampIndex);
     const rowMicros = new Array<bigint>(n);
-    for (let i = 0; i < n; i++) rowMicros[i] = micros(rowTs.getItem(i)) ?? 0n;
+    for (let i = 0; i < n; i++) rowMicros[i] = micros(rowTs.getItem(from + i)) ?? 0n;
     const matches: (bigint | null)[][] = [];
     for (let v = 0; v < this.#featureCounts.length; v++) {
       const vec = chunk.getColumnVector(this.#columns.length + v);
       const m = new Array<bigint | null>(n);
       let count = 0;
       for (let i = 0; i < n; i++) {
-        const t = micros(vec.getItem(i));
+        const t = micros(vec.getItem(from + i));
         m[i] = t;
         if (t !== null) count++;
       }
@@ -139,14 +149,14 @@ function micros(v: unknown): bigint | null {
  */
 function readerOf(t: ValueType): Reader {
   const convert = converterOf(t);
-  return (vec, n, out, nulls) => {
+  return (vec, from, to, out, nulls) => {
     let mask = nulls;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const x = vec.getItem(i);
       if (x === null) {
         if (mask === null) {
-          // Rows of this chunk before i were not null.
-          mask = new Array<boolean>(i).fill(false);
+          // Rows of this range before i were not null.
+          mask = new Array<boolean>(i - from).fill(false);
         }
         mask.push(true);
         out.push(placeholderOf(t));

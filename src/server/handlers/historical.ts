@@ -1,12 +1,123 @@
-import { Code, FstoreError } from "../../errors/index.js";
+/**
+ * GetHistoricalFeatures: parses the request, runs the offline store, and
+ * turns its events into stream messages. The work lives in offline/.
+ */
+import { create } from "@bufbuild/protobuf";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
+import type {
+  GetHistoricalFeaturesRequest,
+  GetHistoricalFeaturesResponse,
+  HistoricalSummary,
+} from "../../../gen/fstore/v1/feature_service_pb.js";
+import {
+  GetHistoricalFeaturesResponseSchema,
+  HistoricalSummarySchema,
+  TableSchemaSchema,
+} from "../../../gen/fstore/v1/feature_service_pb.js";
+import { FieldSchema } from "../../../gen/fstore/v1/registry_pb.js";
+import { invalidArgument } from "../../errors/index.js";
+import type {
+  EntityInput,
+  HistoricalQuery,
+  HistoricalResult,
+  OfflineStore,
+  OutputColumn,
+  RegisteredEntities,
+} from "../../offline/index.js";
+import { createOfflineStore, sharedDuckDb, timestampMicros } from "../../offline/index.js";
 import type { ServerDeps } from "../deps.js";
 import type { HandlerGroup } from "./handler-group.js";
 
-export function createHistoricalHandlers(_deps: ServerDeps): HandlerGroup {
-  return {
-    getHistoricalFeatures: // biome-ignore lint/correctness/useYield: placeholder until implemented
-      async function* () {
-        throw new FstoreError(Code.Unimplemented, "getHistoricalFeatures is not implemented yet");
-      },
+export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
+  let store: OfflineStore | undefined;
+  const offline = () => {
+    store ??= createOfflineStore({
+      repoPath: deps.config.repoPath,
+      outputDir: deps.config.offlineStore.outputDir,
+      duckdb: sharedDuckDb(deps.resources),
+    });
+    return store;
   };
+  return {
+    async *getHistoricalFeatures(req, call) {
+      const query = historicalQueryOf(req, deps);
+      if (req.parquetOutput) {
+        const result = await offline().writeHistorical(query, req.parquetOutput.path, call.signal);
+        yield summaryMessage(result);
+        return;
+      }
+      for await (const ev of offline().streamHistorical(query, req.batchSize, call.signal)) {
+        if (ev.kind === "schema") {
+          yield create(GetHistoricalFeaturesResponseSchema, {
+            kind: { case: "schema", value: schemaOf(ev.columns) },
+          });
+        } else if (ev.kind === "batch") {
+          yield create(GetHistoricalFeaturesResponseSchema, { kind: { case: "batch", value: ev.batch } });
+        } else {
+          yield summaryMessage(ev.result);
+        }
+      }
+    },
+  };
+}
+
+/** The domain query of a request (entity rows are checked by the offline store). */
+export function historicalQueryOf(req: GetHistoricalFeaturesRequest, deps: ServerDeps): HistoricalQuery {
+  const o = req.options;
+  return {
+    snapshot: deps.registry.snapshot(),
+    features: req.features,
+    featureServices: req.featureServices,
+    entities: entitiesOf(req),
+    fullFeatureNames: req.fullFeatureNames,
+    options: {
+      strict: o?.strict ?? false,
+      dropUnmatched: o?.dropUnmatched ?? false,
+      excludeCreatedAfter: o?.excludeCreatedAfter ?? false,
+      includeFeatureTimestamps: o?.includeFeatureTimestamps ?? false,
+    },
+  };
+}
+
+function entitiesOf(req: GetHistoricalFeaturesRequest): EntityInput | RegisteredEntities {
+  const e = req.entities;
+  if (e.case === "entityRows") {
+    return { kind: "inline", columns: e.value.columns, timestamps: e.value.eventTimestamps };
+  }
+  if (e.case === "entitySource") {
+    const { source, startTime, endTime } = e.value;
+    if (!source) throw invalidArgument("entity_source.source is empty: name a data source of the registry");
+    const start = startTime ? timestampMicros(startTime, "entity_source.start_time") : undefined;
+    const end = endTime ? timestampMicros(endTime, "entity_source.end_time") : undefined;
+    if (start !== undefined && end !== undefined && start > end) {
+      throw invalidArgument("entity_source.start_time is after entity_source.end_time");
+    }
+    return { kind: "registered", name: source, startMicros: start, endMicros: end };
+  }
+  throw invalidArgument("no entity rows: set entity_rows or entity_source");
+}
+
+function schemaOf(columns: readonly OutputColumn[]) {
+  return create(TableSchemaSchema, {
+    fields: columns.map((c) => create(FieldSchema, { name: c.name, valueType: c.valueType })),
+  });
+}
+
+function summaryMessage(r: HistoricalResult): GetHistoricalFeaturesResponse {
+  const ms = Math.max(0, r.elapsedMs);
+  const summary: HistoricalSummary = create(HistoricalSummarySchema, {
+    rowCount: BigInt(r.rowCount),
+    matchCounts: r.matchCounts.map((m) => ({
+      featureView: m.featureView,
+      matchedRows: BigInt(m.matchedRows),
+    })),
+    elapsed: create(DurationSchema, {
+      seconds: BigInt(Math.floor(ms / 1000)),
+      nanos: Math.round((ms % 1000) * 1e6) % 1e9,
+    }),
+    leakageAudit: { violations: BigInt(r.violations), passed: r.violations === 0 },
+    outputPath: r.outputPath,
+    schema: schemaOf(r.columns),
+  });
+  return create(GetHistoricalFeaturesResponseSchema, { kind: { case: "summary", value: summary } });
 }
