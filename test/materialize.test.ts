@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RepoConfig } from "../src/config/types.js";
 import { Code } from "../src/errors/index.js";
 import type { MaterializeContext, MaterializeEvent, MaterializeRequest } from "../src/materialize/index.js";
-import { materialize, openDuckDb } from "../src/materialize/index.js";
+import { materialize } from "../src/materialize/index.js";
+import { openDuckDb } from "../src/offline/index.js";
+import { createOnlineStore } from "../src/online/index.js";
 import type { OnlineStore } from "../src/online/online-store.js";
 import { openRegistry } from "../src/registry/index.js";
 import type { FeatureViewDef, PushSourceDef } from "../src/registry/model.js";
@@ -29,19 +31,44 @@ import {
   tempRepo,
   writeDriverParquet,
 } from "./materialize-fixtures.js";
+import { type StartedRedis, startRedis } from "./support/redis.js";
 
 interface StoreCase {
   name: string;
   open: (config: RepoConfig) => Promise<OnlineStore>;
 }
 
-const storeCases: StoreCase[] = [{ name: "memory stand-in", open: async () => createMemoryOnlineStore() }];
+let redis: StartedRedis | undefined;
+
+const storeCases: StoreCase[] = [
+  { name: "sqlite", open: async (config) => createOnlineStore(config) },
+  {
+    name: "redis",
+    open: async (config) => {
+      redis ??= await startRedis();
+      return createOnlineStore({
+        ...config,
+        onlineStore: {
+          type: "redis",
+          connectionString: redis.connectionString,
+          redisType: "redis",
+          keyTtlSeconds: null,
+          layout: "packed",
+        },
+      });
+    },
+  },
+  { name: "memory stand-in", open: async () => createMemoryOnlineStore() },
+];
 
 let db: DuckDBInstance;
 beforeAll(async () => {
   db = await openDuckDb({ threads: 2, memoryLimit: "512MB" });
 });
-afterAll(() => db?.closeSync());
+afterAll(async () => {
+  db?.closeSync();
+  await redis?.close();
+});
 
 async function run(ctx: MaterializeContext, req: MaterializeRequest): Promise<MaterializeEvent[]> {
   const events: MaterializeEvent[] = [];

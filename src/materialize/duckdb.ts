@@ -1,24 +1,8 @@
 /**
- * The DuckDB instance materialization and offline push read and write
- * Parquet with. One instance per process (shared through the server's
- * resources), a connection per job, sessions pinned to UTC.
+ * Connections for materialization and offline push on the process's DuckDB
+ * instance (opened by `offline/`'s `openDuckDb`, shared as a server resource).
  */
-import { availableParallelism } from "node:os";
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-
-export interface DuckDbOptions {
-  /** DuckDB's memory_limit, e.g. "1GB"; it spills to disk beyond it. */
-  memoryLimit?: string;
-  threads?: number;
-}
-
-/** Opens an in-memory DuckDB instance sized for this machine. */
-export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDBInstance> {
-  return DuckDBInstance.create(":memory:", {
-    threads: String(options.threads ?? availableParallelism()),
-    memory_limit: options.memoryLimit ?? "1GB",
-  });
-}
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 
 /**
  * A new connection on `instance` whose TIMESTAMP/TIMESTAMPTZ conversions are
@@ -26,7 +10,7 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDBIns
  * time zones and already converts as UTC.
  */
 export async function connectUtc(instance: DuckDBInstance): Promise<DuckDBConnection> {
-  const conn = await DuckDBConnection.create(instance);
+  const conn = await instance.connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");
   } catch {

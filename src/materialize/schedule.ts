@@ -46,11 +46,10 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
     let ctx: MaterializeContext;
     try {
       ctx = options.context();
-      const project = ctx.config.project;
       const store = ctx.onlineStore;
-      const slotLock = await store.tryLock(`materialize:${project}:slot:${slot.getTime()}`, ttl);
+      const slotLock = await store.tryLock(`materialize:slot:${slot.getTime()}`, ttl);
       if (!slotLock) return report({ outcome: "elsewhere", entitiesWritten: 0 });
-      const runLock = await store.tryLock(`materialize:${project}:running`, ttl);
+      const runLock = await store.tryLock("materialize:running", ttl);
       if (!runLock) {
         options.logger?.warn({ slot }, "scheduled materialization skipped: a previous run is still going");
         return report({ outcome: "busy", entitiesWritten: 0 });

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { FeatureService, file_fstore_v1_feature_service } from "../../gen/fstore/v1/feature_service_pb.js";
 import type { RepoConfig } from "../config/types.js";
 import { FstoreError, failedPrecondition } from "../errors/index.js";
+import { startSchedule } from "../materialize/index.js";
 import { openRegistry } from "../registry/index.js";
 import type { Registry } from "../registry/registry.js";
 import { createAuthInterceptor } from "./auth.js";
@@ -109,10 +110,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     "fstore serving",
   );
 
+  // Scheduled incremental materialization (materialization.schedule; off when null).
+  const stopSchedule = startSchedule(deps);
+
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
       health.setServing(false);
+      await stopSchedule();
       logger.info({ address }, "shutting down: refusing new calls, finishing in-flight ones");
       const drained = await tryShutdown(server, options.shutdownTimeoutMs ?? 10_000);
       if (!drained) logger.warn("in-flight calls did not finish in time: cancelled them");

@@ -1,12 +1,63 @@
-import { Code, FstoreError } from "../../errors/index.js";
+/**
+ * Materialize RPC: parses the request, runs materialization (materialize/)
+ * and streams progress, then a summary. Cancelling the call stops the run.
+ */
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  type MaterializeProgress,
+  MaterializeProgressSchema,
+  MaterializeResponseSchema,
+} from "../../../gen/fstore/v1/feature_service_pb.js";
+import { invalidArgument } from "../../errors/index.js";
+import type { ViewProgress } from "../../materialize/index.js";
+import { materialize, materializeContextOf } from "../../materialize/index.js";
 import type { ServerDeps } from "../deps.js";
 import type { HandlerGroup } from "./handler-group.js";
 
-export function createMaterializeHandlers(_deps: ServerDeps): HandlerGroup {
+function progressMessage(p: ViewProgress): MaterializeProgress {
+  return create(MaterializeProgressSchema, {
+    featureView: p.featureView,
+    rowsRead: BigInt(p.rowsRead),
+    entitiesWritten: BigInt(p.entitiesWritten),
+    elapsed: durationFromMs(Math.round(p.elapsedMs)),
+    startTime: timestampFromDate(p.start),
+    endTime: timestampFromDate(p.end),
+    done: p.done,
+  });
+}
+
+export function createMaterializeHandlers(deps: ServerDeps): HandlerGroup {
   return {
-    materialize: // biome-ignore lint/correctness/useYield: placeholder until implemented
-      async function* () {
-        throw new FstoreError(Code.Unimplemented, "materialize is not implemented yet");
-      },
+    materialize: async function* (req, call) {
+      const end = req.endTime ? timestampDate(req.endTime) : new Date();
+      if (!req.incremental && !req.startTime) {
+        throw invalidArgument("start_time is required unless incremental is set");
+      }
+      const events = materialize(materializeContextOf(deps), {
+        ...(req.startTime ? { start: timestampDate(req.startTime) } : {}),
+        end,
+        incremental: req.incremental,
+        views: req.featureViews,
+        signal: call.signal,
+      });
+      for await (const ev of events) {
+        if (ev.kind === "progress") {
+          yield create(MaterializeResponseSchema, {
+            kind: { case: "progress", value: progressMessage(ev.progress) },
+          });
+        } else {
+          yield create(MaterializeResponseSchema, {
+            kind: {
+              case: "summary",
+              value: {
+                views: ev.views.map(progressMessage),
+                elapsed: durationFromMs(Math.round(ev.elapsedMs)),
+              },
+            },
+          });
+        }
+      }
+    },
   };
 }
