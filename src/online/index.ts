@@ -14,6 +14,12 @@ export {
   feastTimestampField,
 } from "./feast-fields.js";
 export { murmur3_32, murmur3_32String } from "./murmur3.js";
+export type { OnlineResult, ResultColumn } from "./online-response.js";
+export { encodeOnlineResponse, toOnlineResponseMessage } from "./online-response.js";
+export { onlineResponseMessage } from "./online-response-message.js";
+// GetOnlineFeatures.
+export type { OnlineRetrieval, OnlineRetrievalOptions } from "./online-retrieval.js";
+export { createOnlineRetrieval } from "./online-retrieval.js";
 // Stores.
 export type {
   EntityKeyValues,
@@ -27,6 +33,15 @@ export type { RedisConnectionOptions, RedisEndpoint } from "./redis-connection.j
 export { parseRedisConnectionString } from "./redis-connection.js";
 export type { RedisOnlineStoreOptions } from "./redis-online-store.js";
 export { createRedisOnlineStore } from "./redis-online-store.js";
+export type {
+  FeatureSelection,
+  OdfvInput,
+  PlannedOdfv,
+  PlannedOutput,
+  PlannedRead,
+  RetrievalPlan,
+} from "./retrieval-plan.js";
+export { parseFeatureRef, planRetrieval, selectedRefs } from "./retrieval-plan.js";
 export { ONLINE_STORE_RESOURCE, sharedOnlineStore } from "./shared-online-store.js";
 export type { SqliteOnlineStoreOptions } from "./sqlite-online-store.js";
 export { createSqliteOnlineStore } from "./sqlite-online-store.js";

@@ -1,11 +1,20 @@
-import { Code, FstoreError } from "../../errors/index.js";
+/**
+ * GetOnlineFeatures: a thin handler over `online/`'s retrieval, answering
+ * with hand-encoded bytes (the hot path of serving).
+ */
+import { createOnlineRetrieval, onlineResponseMessage, sharedOnlineStore } from "../../online/index.js";
 import type { ServerDeps } from "../deps.js";
+import { withWireBytes } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
 
-export function createOnlineHandlers(_deps: ServerDeps): HandlerGroup {
+export function createOnlineHandlers(deps: ServerDeps): HandlerGroup {
+  const retrieval = createOnlineRetrieval({
+    registry: deps.registry,
+    store: () => sharedOnlineStore(deps),
+    maxEntitiesPerRequest: deps.config.server.maxEntitiesPerRequest,
+  });
   return {
-    getOnlineFeatures: async () => {
-      throw new FstoreError(Code.Unimplemented, "getOnlineFeatures is not implemented yet");
-    },
+    getOnlineFeatures: async (request, call) =>
+      onlineResponseMessage(await retrieval.getOnlineFeatures(request, call.signal), withWireBytes),
   };
 }

@@ -1,0 +1,105 @@
+import { toBinary } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { FieldStatus, GetOnlineFeaturesResponseSchema } from "../../gen/fstore/v1/feature_service_pb.js";
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import type { NativeValue } from "../values/index.js";
+import { encodeOnlineResponse, type OnlineResult, toOnlineResponseMessage } from "./online-response.js";
+
+/** Deterministic pseudo-random numbers (xorshift), so failures reproduce. */
+function rng(seed: number) {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+const generators: [ValueType, (r: () => number) => NativeValue][] = [
+  [ValueType.STRING, (r) => ["", "a", "héllo wörld", "x".repeat(200), "🚗"][Math.floor(r() * 5)] as string],
+  [ValueType.BYTES, (r) => new Uint8Array(Math.floor(r() * 5)).map(() => Math.floor(r() * 256))],
+  [ValueType.INT32, (r) => [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 300][Math.floor(r() * 6)] as number],
+  [
+    ValueType.INT64,
+    (r) =>
+      [0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 9_007_199_254_740_993n, 127n, 128n][
+        Math.floor(r() * 8)
+      ] as bigint,
+  ],
+  [ValueType.DOUBLE, (r) => [0, -0, 1.5, -1e300, Number.NaN, r()][Math.floor(r() * 6)] as number],
+  [ValueType.FLOAT, (r) => Math.fround(r() * 100 - 50)],
+  [ValueType.BOOL, (r) => r() < 0.5],
+  [ValueType.UNIX_TIMESTAMP, (r) => new Date(Math.floor(r() * 4e12) - 1e12)],
+  [ValueType.STRING_LIST, (r) => (r() < 0.3 ? [] : ["a", "bc"])],
+  [ValueType.INT64_LIST, (r) => (r() < 0.3 ? [] : [1n, -5n, 2n ** 40n])],
+  [ValueType.DOUBLE_LIST, () => [0.5, -2]],
+  [ValueType.BOOL_LIST, () => [true, false, true]],
+];
+
+function randomResult(seed: number, rows: number): OnlineResult {
+  const r = rng(seed);
+  const times = new Float64Array(rows).map(() => (r() < 0.2 ? 0 : Math.floor(r() * 4e12) - 1e12));
+  return {
+    rows,
+    columns: generators.map(([dtype, gen], c) => {
+      const statuses = new Uint8Array(rows);
+      const values = Array.from({ length: rows }, (_, i) => {
+        const p = r();
+        if (p < 0.1) {
+          statuses[i] = FieldStatus.NOT_FOUND;
+          return undefined;
+        }
+        if (p < 0.2) {
+          statuses[i] = FieldStatus.NULL_VALUE;
+          return null;
+        }
+        statuses[i] = p < 0.3 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
+        return gen(r);
+      });
+      return { name: `col_${c}_ü`, dtype, values, statuses, eventTimesMs: c % 3 === 0 ? undefined : times };
+    }),
+  };
+}
+
+describe("encodeOnlineResponse", () => {
+  it("produces exactly protobuf-es's bytes for every type, status and timestamp", () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const result = randomResult(seed, (seed * 7) % 23);
+      const expected = toBinary(GetOnlineFeaturesResponseSchema, toOnlineResponseMessage(result));
+      expect(Buffer.from(encodeOnlineResponse(result)).toString("hex")).toBe(
+        Buffer.from(expected).toString("hex"),
+      );
+    }
+  });
+
+  it("encodes an empty response and zero rows", () => {
+    const empty: OnlineResult = { rows: 0, columns: [] };
+    expect([...encodeOnlineResponse(empty)]).toEqual([
+      ...toBinary(GetOnlineFeaturesResponseSchema, toOnlineResponseMessage(empty)),
+    ]);
+    const noRows = randomResult(3, 0);
+    expect([...encodeOnlineResponse(noRows)]).toEqual([
+      ...toBinary(GetOnlineFeaturesResponseSchema, toOnlineResponseMessage(noRows)),
+    ]);
+  });
+
+  it("writes known bytes for a one-value response", () => {
+    const result: OnlineResult = {
+      rows: 1,
+      columns: [
+        {
+          name: "a",
+          dtype: ValueType.INT64,
+          values: [1001n],
+          statuses: Uint8Array.of(FieldStatus.PRESENT),
+          eventTimesMs: Float64Array.of(1_700_000_000_500),
+        },
+      ],
+    };
+    // metadata{feature_names{val:"a"}} then results{values{int64_val:1001} statuses[1] event_timestamps{s,n}}
+    expect(encodeOnlineResponse(result).toString("hex")).toBe(
+      "0a050a030a0161" + "1216" + "0a0320e907" + "120101" + "1a0c0880e2cfaa061080cab5ee01",
+    );
+  });
+});

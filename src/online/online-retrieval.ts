@@ -1,0 +1,305 @@
+/**
+ * GetOnlineFeatures: validates the request against a cached plan, reads
+ * every view in one store call (one Redis round trip), looks each distinct
+ * entity up once and fans the rows back out, computes on-demand features,
+ * and assigns statuses (PRESENT / NOT_FOUND / NULL_VALUE / OUTSIDE_MAX_AGE).
+ */
+import { FieldStatus, type GetOnlineFeaturesRequest } from "../../gen/fstore/v1/feature_service_pb.js";
+import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
+import { invalidArgument } from "../errors/index.js";
+import { evaluateOdfv } from "../ondemand/index.js";
+import type { FieldDef } from "../registry/model.js";
+import type { Registry } from "../registry/registry.js";
+import { fromRepeatedValue, type NativeValue } from "../values/index.js";
+import type { OnlineResult, ResultColumn } from "./online-response.js";
+import type { EntityKeyValues, OnlineStore, StoredRow } from "./online-store.js";
+import { type FeatureSelection, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
+
+export interface OnlineRetrievalOptions {
+  registry: Pick<Registry, "snapshot">;
+  /** The store, or a function returning it (opened lazily on the first request). */
+  store: OnlineStore | (() => OnlineStore);
+  /** Upper bound on entity rows per request (server.max_entities_per_request). */
+  maxEntitiesPerRequest: number;
+  /** Clock for ttl checks, in ms; default Date.now. */
+  now?: () => number;
+}
+
+export interface OnlineRetrieval {
+  getOnlineFeatures(request: GetOnlineFeaturesRequest, signal?: AbortSignal): Promise<OnlineResult>;
+}
+
+const MAX_CACHED_PLANS = 512;
+
+/** Distinct entities of one read and, per request row, the index of its distinct entity. */
+interface Distinct {
+  keys: EntityKeyValues[];
+  rowToKey: Int32Array;
+}
+
+export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRetrieval {
+  const now = options.now ?? Date.now;
+  const storeOf = typeof options.store === "function" ? options.store : () => options.store as OnlineStore;
+  let cachedVersion = -1;
+  const plans = new Map<string, RetrievalPlan>();
+
+  const planFor = (request: GetOnlineFeaturesRequest): RetrievalPlan => {
+    const snapshot = options.registry.snapshot();
+    if (snapshot.version !== cachedVersion) {
+      plans.clear();
+      cachedVersion = snapshot.version;
+    }
+    const selection = selectionOf(request);
+    const key = `${request.fullFeatureNames ? 1 : 0}|${selection.kind === "service" ? `s:${selection.name}` : selection.refs.join("\n")}`;
+    let plan = plans.get(key);
+    if (!plan) {
+      plan = planRetrieval(snapshot, selection, request.fullFeatureNames);
+      if (plans.size >= MAX_CACHED_PLANS) plans.clear();
+      plans.set(key, plan);
+    }
+    return plan;
+  };
+
+  return {
+    async getOnlineFeatures(request, signal) {
+      const plan = planFor(request);
+      const { rows, joinValues } = entityColumns(plan, request, options.maxEntitiesPerRequest);
+      const requestData = requestColumns(plan, request, rows);
+
+      // Distinct entities per read; reads over the same join keys share the work.
+      const distinctBySignature = new Map<string, Distinct>();
+      const distinct = plan.readKeyColumns.map((cols) => {
+        const sig = cols.join(",");
+        let d = distinctBySignature.get(sig);
+        if (!d) {
+          d = distinctEntities(
+            cols.map((k) => joinValues[k] as NativeValue[]),
+            rows,
+          );
+          distinctBySignature.set(sig, d);
+        }
+        return d;
+      });
+      const stored =
+        rows === 0
+          ? plan.reads.map(() => [])
+          : await storeOf().read(
+              plan.reads.map((r, i) => ({
+                view: r.view,
+                features: r.features,
+                entityKeys: (distinct[i] as Distinct).keys,
+              })),
+              signal,
+            );
+
+      // Per read: event time and freshness per request row.
+      const t = now();
+      const times = plan.reads.map((r, i) => {
+        const d = distinct[i] as Distinct;
+        const found = stored[i] as (StoredRow | undefined)[];
+        const perKey = new Float64Array(d.keys.length);
+        const stale = new Uint8Array(d.keys.length);
+        const ttlMs = r.view.ttlSeconds * 1000;
+        for (let u = 0; u < d.keys.length; u++) {
+          const row = found[u];
+          if (!row) continue;
+          const ms = row.eventTimestamp.getTime();
+          perKey[u] = ms;
+          if (ttlMs > 0 && t - ms > ttlMs) stale[u] = 1;
+        }
+        const perRow = new Float64Array(rows);
+        for (let i2 = 0; i2 < rows; i2++) perRow[i2] = perKey[d.rowToKey[i2] as number] as number;
+        return { perRow, stale };
+      });
+
+      const columns: ResultColumn[] = plan.joinKeys.map((k, i) => ({
+        name: k.name,
+        dtype: k.dtype,
+        values: joinValues[i] as NativeValue[],
+        statuses: new Uint8Array(rows).fill(FieldStatus.PRESENT),
+        eventTimesMs: undefined,
+      }));
+
+      const odfvOutputs = plan.odfvs.map((step) => {
+        const inputs: Record<string, NativeValue[]> = {};
+        for (const input of step.inputs) {
+          if (input.kind === "request") inputs[input.name] = requestData.get(input.name) as NativeValue[];
+          else {
+            const feature = (plan.reads[input.read] as { features: string[] }).features[
+              input.feature
+            ] as string;
+            // Not found is null to the udf, like a stored null.
+            inputs[input.name] = viewColumn(
+              distinct[input.read] as Distinct,
+              stored[input.read] ?? [],
+              feature,
+              rows,
+            ).values.map((v) => (v === undefined ? null : v));
+          }
+        }
+        return evaluateOdfv(step.odfv, inputs, rows);
+      });
+
+      for (const out of plan.outputs) {
+        if (out.source.kind === "view") {
+          const { read, feature } = out.source;
+          const name = (plan.reads[read] as { features: string[] }).features[feature] as string;
+          const timing = times[read] as { perRow: Float64Array; stale: Uint8Array };
+          const col = viewColumn(distinct[read] as Distinct, stored[read] ?? [], name, rows, timing.stale);
+          columns.push({ name: out.name, dtype: out.dtype, ...col, eventTimesMs: timing.perRow });
+        } else {
+          const values = (odfvOutputs[out.source.step] as Map<string, NativeValue[]>).get(
+            out.source.feature,
+          ) as NativeValue[];
+          const statuses = new Uint8Array(rows);
+          for (let i = 0; i < rows; i++) {
+            statuses[i] = values[i] === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
+          }
+          columns.push({ name: out.name, dtype: out.dtype, values, statuses, eventTimesMs: undefined });
+        }
+      }
+      return { rows, columns };
+    },
+  };
+}
+
+function selectionOf(request: GetOnlineFeaturesRequest): FeatureSelection {
+  const kind = request.kind;
+  if (kind.case === "featureService") {
+    if (kind.value === "") throw invalidArgument("feature_service is empty: name a feature service");
+    return { kind: "service", name: kind.value };
+  }
+  if (kind.case === "features") return { kind: "features", refs: kind.value.val };
+  throw invalidArgument("no features requested: set features or feature_service");
+}
+
+/** The typed join-key columns (in plan order) and the row count, checked. */
+function entityColumns(
+  plan: RetrievalPlan,
+  request: GetOnlineFeaturesRequest,
+  maxRows: number,
+): { rows: number; joinValues: NativeValue[][] } {
+  const entities = request.entities;
+  const given = Object.keys(entities);
+  const requestNames = new Set(plan.requestFields.map((f) => f.name));
+  for (const name of given) {
+    if (!plan.joinKeys.some((k) => k.name === name) && !requestNames.has(name)) {
+      const expected = plan.joinKeys.map((k) => k.name).join(", ");
+      throw invalidArgument(
+        `entity column "${name}" is not a join key of the requested features (expected: ${expected || "none"})`,
+      );
+    }
+  }
+  let rows = -1;
+  let first = "";
+  for (const k of plan.joinKeys) {
+    const column = entities[k.name];
+    if (!column) {
+      const users = plan.joinKeyUsers.get(k.name)?.join('", "') ?? "";
+      throw invalidArgument(`missing entity column "${k.name}", the join key of feature view "${users}"`);
+    }
+    if (rows < 0) {
+      rows = column.val.length;
+      first = k.name;
+    } else if (column.val.length !== rows) {
+      throw invalidArgument(
+        `entity columns differ in length: "${first}" has ${rows} values, "${k.name}" has ${column.val.length}`,
+      );
+    }
+  }
+  if (rows < 0) rows = 0;
+  if (rows > maxRows) {
+    throw invalidArgument(
+      `${rows} entity rows exceed the limit of ${maxRows} per request (server.max_entities_per_request); split the request`,
+    );
+  }
+  const joinValues = plan.joinKeys.map((k) =>
+    fromRepeatedValue(entities[k.name] as RepeatedValue, k.dtype, k.name),
+  );
+  joinValues.forEach((values, i) => {
+    const j = values.indexOf(null);
+    if (j >= 0) {
+      throw invalidArgument(
+        `column "${(plan.joinKeys[i] as FieldDef).name}" row ${j}: join key values cannot be null`,
+      );
+    }
+  });
+  return { rows, joinValues };
+}
+
+/** Request data for on-demand views, from request_context (or entity columns, as Feast allows). */
+function requestColumns(
+  plan: RetrievalPlan,
+  request: GetOnlineFeaturesRequest,
+  rows: number,
+): Map<string, NativeValue[]> {
+  const out = new Map<string, NativeValue[]>();
+  for (const field of plan.requestFields) {
+    const column = request.requestContext[field.name] ?? request.entities[field.name];
+    if (!column) {
+      const users = plan.odfvs
+        .filter((s) => s.odfv.requestSchema.some((f) => f.name === field.name))
+        .map((s) => s.odfv.name);
+      throw invalidArgument(
+        `missing request data "${field.name}" in request_context, needed by on-demand feature view "${users.join('", "')}"`,
+      );
+    }
+    if (column.val.length !== rows) {
+      throw invalidArgument(
+        `request data "${field.name}" has ${column.val.length} values, expected one per entity row (${rows})`,
+      );
+    }
+    out.set(field.name, fromRepeatedValue(column, field.dtype, field.name));
+  }
+  return out;
+}
+
+/** Groups identical entity rows so each distinct entity is read once. */
+function distinctEntities(columns: NativeValue[][], rows: number): Distinct {
+  const rowToKey = new Int32Array(rows);
+  const keys: EntityKeyValues[] = [];
+  const seen = new Map<unknown, number>();
+  const single = columns.length === 1 ? (columns[0] as NativeValue[]) : undefined;
+  for (let i = 0; i < rows; i++) {
+    // bigint, number and string keys compare by value in a Map; others go through a string form.
+    const id = single
+      ? mapKey(single[i] as NativeValue)
+      : columns.map((c) => String(mapKey(c[i] as NativeValue))).join("\u0000");
+    let u = seen.get(id);
+    if (u === undefined) {
+      u = keys.length;
+      seen.set(id, u);
+      keys.push(columns.map((c) => c[i] as NativeValue));
+    }
+    rowToKey[i] = u;
+  }
+  return { keys, rowToKey };
+}
+
+function mapKey(v: NativeValue): unknown {
+  if (typeof v === "bigint" || typeof v === "string" || typeof v === "number") return v;
+  if (v instanceof Date) return `d${v.getTime()}`;
+  if (v instanceof Uint8Array) return `b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex")}`;
+  return `j${String(v)}`;
+}
+
+/** One feature's values and statuses, fanned out from distinct entities to request rows. */
+function viewColumn(
+  d: Distinct,
+  found: readonly (StoredRow | undefined)[],
+  feature: string,
+  rows: number,
+  stale?: Uint8Array,
+): { values: (NativeValue | undefined)[]; statuses: Uint8Array } {
+  const values = new Array<NativeValue | undefined>(rows);
+  const statuses = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const u = d.rowToKey[i] as number;
+    const v = found[u]?.values.get(feature);
+    values[i] = v;
+    if (v === undefined) statuses[i] = FieldStatus.NOT_FOUND;
+    else if (v === null) statuses[i] = FieldStatus.NULL_VALUE;
+    else statuses[i] = stale?.[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
+  }
+  return { values, statuses };
+}
