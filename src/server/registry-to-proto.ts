@@ -68,9 +68,11 @@ function ts(d: Date | undefined): Timestamp | undefined {
   return d ? timestampFromDate(d) : undefined;
 }
 
-function duration(ms: number): Duration {
+/** A Duration for `ms` (non-negative); nanos clamped so rounding can never reach a full second. */
+export function durationOfMs(ms: number): Duration {
   const seconds = Math.floor(ms / 1000);
-  return create(DurationSchema, { seconds: BigInt(seconds), nanos: Math.round((ms - seconds * 1000) * 1e6) });
+  const nanos = Math.min(999_999_999, Math.max(0, Math.round((ms - seconds * 1000) * 1e6)));
+  return create(DurationSchema, { seconds: BigInt(seconds), nanos });
 }
 
 function objectMeta(times: MetaTimes): ObjectMeta | undefined {
@@ -169,7 +171,7 @@ function featureViewMeta(state: FeatureViewState): FeatureViewMeta {
     freshness: f
       ? create(FreshnessSchema, {
           lastMaterializedEnd: ts(f.lastMaterializedEnd),
-          age: duration(f.ageMs),
+          age: durationOfMs(f.ageMs),
           overdue: f.overdue,
         })
       : undefined,
