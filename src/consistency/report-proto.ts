@@ -68,7 +68,8 @@ export function reportToProto(report: ConsistencyReport): ValidateConsistencyRes
         examples: f.examples.map((e) => exampleToProto(e, f.dtype)),
       }),
     ),
-    elapsed: durationFromMs(report.elapsedMs),
+    // Whole milliseconds: durationFromMs keeps fractions, which do not encode as int32 nanos.
+    elapsed: durationFromMs(Math.round(report.elapsedMs)),
     tolerance: report.tolerance,
     maxMismatchRate: report.maxMismatchRate,
   });
