@@ -77,6 +77,8 @@ class RedisOnlineStore implements OnlineStore {
   readonly #ttl: string;
   readonly #readyWaitMs: number;
   readonly #readTimeoutMs: number;
+  readonly #connectWaitMs: number;
+  #everReady = false;
   readonly #rowsPerCall: number;
   readonly #scripts: { packed: string; feast: string; packedSha: string; feastSha: string };
   readonly #encoders = new WeakMap<FeatureViewDef, EntityKeyEncoder>();
@@ -89,6 +91,7 @@ class RedisOnlineStore implements OnlineStore {
     this.#ttl = String(o.config.keyTtlSeconds ?? 0);
     this.#readyWaitMs = o.readyWaitMs ?? 200;
     this.#readTimeoutMs = o.readTimeoutMs ?? 1000;
+    this.#connectWaitMs = 2 * (o.connectTimeoutMs ?? 1000) + 1000;
     this.#rowsPerCall = o.rowsPerCall ?? 500;
     const s = writeScripts(this.#cluster);
     this.#scripts = { ...s, packedSha: sha1(s.packed), feastSha: sha1(s.feast) };
@@ -359,7 +362,9 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   async #ready(signal?: AbortSignal): Promise<void> {
-    await whenReady(this.#client, this.#readyWaitMs, signal);
+    // The first connection may take a while (cluster discovery); after that, fail fast during outages.
+    await whenReady(this.#client, this.#everReady ? this.#readyWaitMs : this.#connectWaitMs, signal);
+    this.#everReady = true;
   }
 
   async #exec(p: Pipeline, what: string): Promise<[Error | null, unknown][]> {
