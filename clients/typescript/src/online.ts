@@ -30,7 +30,7 @@ export interface OnlineColumn {
   name: string;
   values: NativeValue[];
   statuses: FieldStatusName[];
-  /** Event time of each value; null when not found. */
+  /** Event time of each value; null when not found (or not sent). */
   eventTimestamps: (Date | null)[];
 }
 
@@ -66,12 +66,18 @@ function statusName(s: FieldStatus): FieldStatusName {
 
 export function onlineResult(res: GetOnlineFeaturesResponse): OnlineFeaturesResult {
   const featureNames = [...(res.metadata?.featureNames?.val ?? [])];
-  const columns = res.results.map((vector, i) => ({
-    name: featureNames[i] ?? `column_${i}`,
-    values: vector.values.map(fromValue),
-    statuses: vector.statuses.map(statusName),
-    eventTimestamps: vector.eventTimestamps.map((t) => dateOf(t)),
-  }));
+  const columns = res.results.map((vector, i) => {
+    const statuses = vector.statuses.map(statusName);
+    return {
+      name: featureNames[i] ?? `column_${i}`,
+      values: vector.values.map(fromValue),
+      statuses,
+      // A repeated Timestamp cannot hold "unset": servers send epoch 0 for a value not found.
+      eventTimestamps: vector.values.map((_, r) =>
+        statuses[r] === "NOT_FOUND" ? null : dateOf(vector.eventTimestamps[r]),
+      ),
+    };
+  });
   const rowCount = Math.max(0, ...columns.map((c) => c.values.length));
   const rows: Record<string, NativeValue>[] = [];
   for (let r = 0; r < rowCount; r++) {
