@@ -376,7 +376,7 @@ describe.each(storeDocs)("GetOnlineFeatures over gRPC: %s", (storeName, doc) => 
     expect(
       await call({
         features: ["vehicle_features:technology"],
-        entities: { vehicle_id: [typedValue(1, "int32")] },
+        entities: { vehicle_id: [typedValue(1, "INT32")] },
       }),
     ).toBe("OK");
   });
