@@ -3,9 +3,10 @@
  * `meta.freshness`. A pure function of the registry's records and the clock,
  * so it is tested without a server.
  *
- * Hook for the materialization work: `overdue` (a missed or failed scheduled
- * run) needs the schedule's period and is decided there; until then it is false.
+ * `overdue` (a missed or failed scheduled run) is decided by
+ * materialize/freshness.ts against the cron schedule.
  */
+import { computeFreshness } from "../materialize/freshness.js";
 import type { MaterializationIntervalRecord, MaterializationRunRecord } from "../registry/registry.js";
 
 export interface FreshnessInput {
@@ -26,12 +27,13 @@ export interface FreshnessInfo {
 
 /** The view's freshness, or undefined when it was never materialized. */
 export function featureViewFreshness(input: FreshnessInput): FreshnessInfo | undefined {
-  let last: Date | undefined;
-  for (const i of input.intervals) if (!last || i.end > last) last = i.end;
-  if (!last) return undefined;
-  return {
-    lastMaterializedEnd: last,
-    ageMs: Math.max(0, input.now.getTime() - last.getTime()),
-    overdue: false,
-  };
+  // The rule (overdue = the next scheduled run after the last end was missed by more than a grace) lives in
+  // materialize/freshness.ts, shared with `fstore status` and the metrics.
+  const f = computeFreshness({
+    intervalEnds: input.intervals.map((i) => i.end),
+    schedule: input.schedule,
+    now: input.now,
+  });
+  if (!f.lastMaterializedEnd) return undefined;
+  return { lastMaterializedEnd: f.lastMaterializedEnd, ageMs: f.ageMs ?? 0, overdue: f.overdue };
 }

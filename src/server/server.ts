@@ -9,6 +9,7 @@ import { FeatureService, file_fstore_v1_feature_service } from "../../gen/fstore
 import type { RepoConfig } from "../config/types.js";
 import { FstoreError, failedPrecondition } from "../errors/index.js";
 import { startSchedule } from "../materialize/index.js";
+import { startServerMetrics } from "../metrics/index.js";
 import { openRegistry } from "../registry/index.js";
 import type { Registry } from "../registry/registry.js";
 import { createAuthInterceptor } from "./auth.js";
@@ -34,6 +35,8 @@ export interface StartServerOptions {
   host?: string;
   /** Extra call observers (e.g. metrics), run after the logging observer. */
   observers?: CallObserver[];
+  /** Serve Prometheus metrics on this port (0 picks a free one) even when `metrics.enabled` is off. */
+  metricsPort?: number;
   /** How long shutdown waits for in-flight calls before cancelling them. Default 10 s. */
   shutdownTimeoutMs?: number;
   /** Test only: delay every FeatureService handler, so a call is surely in flight. */
@@ -64,6 +67,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const ownsRegistry = options.registry === undefined;
   const registry = options.registry ?? openRegistry(config);
   const deps: ServerDeps = { config, registry, logger, resources: new Resources() };
+  // Prometheus metrics (metrics.enabled or --metrics-port), recorded through a call observer.
+  let metricsObserver: CallObserver | undefined;
+  try {
+    metricsObserver = await startServerMetrics(deps, options.metricsPort);
+  } catch (err) {
+    if (ownsRegistry) registry.close();
+    throw err;
+  }
 
   const auth = config.server.auth;
   const server = new Server({
@@ -74,7 +85,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   let impl = createFeatureServiceImpl(deps);
   if (options.handlerDelayMs) impl = withHandlerDelay(FeatureService, impl, options.handlerDelayMs);
-  const observer = composeObservers(createLoggingObserver(logger), ...(options.observers ?? []));
+  const observer = composeObservers(
+    createLoggingObserver(logger),
+    metricsObserver,
+    ...(options.observers ?? []),
+  );
   server.addService(
     grpcServiceDefinition(FeatureService),
     grpcServiceImplementation(FeatureService, impl, observer),
@@ -93,6 +108,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     );
   } catch (err) {
     server.forceShutdown();
+    await deps.resources.closeAll();
     if (ownsRegistry) registry.close();
     if (err instanceof FstoreError) throw err;
     throw failedPrecondition(`cannot listen on ${hostPort}: ${(err as Error).message}`, err);
