@@ -14,6 +14,8 @@ export interface ServeOptions {
   host?: string;
   /** Generate the example data if missing and apply the repository first. */
   init?: boolean;
+  /** Serve Prometheus metrics on this port (turns metrics on even when metrics.enabled is off). */
+  metricsPort?: number;
 }
 
 /** Test only: delays every FeatureService handler (see server/handler-delay.ts). */
@@ -60,6 +62,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
       logger,
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
       ...(delay > 0 ? { handlerDelayMs: delay } : {}),
     });
     stopOnSignals(running, logger);
@@ -80,6 +83,7 @@ export function registerServeCommand(program: Command): void {
     .option("--port <n>", "port to listen on (default: server.port, 6566)", portNumber)
     .option("--host <host>", "address to listen on (default: server.host, 127.0.0.1)")
     .option("--init", "generate the example data if missing and apply the repository before serving")
+    .option("--metrics-port <n>", "serve Prometheus metrics on this port (or set metrics.enabled)", portNumber)
     .action(async (options: ServeOptions) => {
       await runServe(options);
     });
