@@ -5,7 +5,7 @@
  * calls that outlive the shutdown timeout are cancelled.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -24,9 +24,13 @@ interface ServeProcess {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `node bin/fstore.js serve` and collects its JSON log lines. */
+/** Spawns `node bin/fstore.js serve --repo DIR --port 0` and collects its JSON log lines. */
 function spawnServe(repoPath: string, env: Record<string, string>): ServeProcess {
-  const child = spawn(process.execPath, ["bin/fstore.js", "serve", "--repo", repoPath, "--port", "0"], {
+  return spawnServeArgs(["--repo", repoPath, "--port", "0"], env);
+}
+
+function spawnServeArgs(args: string[], env: Record<string, string>): ServeProcess {
+  const child = spawn(process.execPath, ["bin/fstore.js", "serve", ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -100,6 +104,33 @@ describe("fstore serve, SIGTERM during a call", () => {
       expect(callLine).toBeLessThan(msgs.indexOf("stopped"));
     } finally {
       if (serve.child.exitCode === null) serve.child.kill("SIGKILL");
+    }
+  });
+
+  it("--init calls the repo's ensureExampleData and applies the repository before serving", async () => {
+    const fresh = await createExampleRepo({ apply: false });
+    fresh.write(
+      "_generate_data.ts",
+      `import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+export async function ensureExampleData(repoPath: string) {
+  writeFileSync(join(repoPath, "init-called.txt"), repoPath);
+  return undefined;
+}
+`,
+    );
+    const serve = spawnServeArgs(["--repo", fresh.path, "--port", "0", "--init"], {});
+    try {
+      const address = await serve.address;
+      expect(readFileSync(join(fresh.path, "init-called.txt"), "utf8")).toBe(fresh.path);
+      const client = createFstoreClient({ address, timeoutMs: 10_000 });
+      expect((await client.listEntities()).map((e) => e.name)).toEqual(["vehicle"]);
+      client.close();
+      expect(serve.lines.find((l) => l.msg === "repository applied")).toMatchObject({ version: 1 });
+    } finally {
+      serve.child.kill("SIGTERM");
+      expect((await serve.exit).code).toBe(0);
+      fresh.cleanup();
     }
   });
 

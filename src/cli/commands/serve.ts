@@ -41,8 +41,9 @@ async function initRepo(repoPath: string, logger: Logger): Promise<void> {
       ensureExampleData?: (repoPath: string) => Promise<unknown> | unknown;
     };
     if (typeof mod.ensureExampleData === "function") {
-      await mod.ensureExampleData(repoPath);
-      logger.info({ repo: repoPath }, "example data ready");
+      // It returns what it generated, or undefined when the data was already there.
+      const generated = await mod.ensureExampleData(repoPath);
+      logger.info({ repo: repoPath, generated: generated !== undefined }, "example data ready");
     }
   }
   const plan = await applyRepo(repoPath);
