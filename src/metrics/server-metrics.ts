@@ -7,6 +7,7 @@
 import type { ServerDeps } from "../server/deps.js";
 import type { CallObserver } from "../server/service-adapter.js";
 import { FstoreMetrics } from "./fstore-metrics.js";
+import { instrumentOnlineStore } from "./instrumented-online-store.js";
 import { startMetricsHttp } from "./metrics-http.js";
 
 /**
@@ -18,6 +19,8 @@ export async function startServerMetrics(deps: ServerDeps, port?: number): Promi
   const { config } = deps;
   if (!config.metrics.enabled && port === undefined) return undefined;
   const metrics = new FstoreMetrics({ config, registry: deps.registry });
+  // Before any handler opens the online store: reads are timed and serving statuses counted.
+  instrumentOnlineStore(deps.resources, config, metrics);
   const http = await startMetricsHttp(metrics, config.metrics.host, port ?? config.metrics.port);
   deps.resources.get(
     "metrics-http",

@@ -6,6 +6,7 @@
 
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { inputFromRequest, reportToProto, validateConsistency } from "../../consistency/index.js";
+import { uninstrumented } from "../../metrics/index.js";
 import { openDuckDb } from "../../offline/index.js";
 import { sharedOnlineStore } from "../../online/index.js";
 import type { ServerDeps } from "../deps.js";
@@ -19,7 +20,8 @@ export function createConsistencyHandlers(deps: ServerDeps): HandlerGroup {
           repoPath: deps.config.repoPath,
           snapshot: deps.registry.snapshot(),
           registry: deps.registry,
-          onlineStore: sharedOnlineStore(deps),
+          // Validation reads are not serving reads: keep them out of the serving metrics.
+          onlineStore: uninstrumented(sharedOnlineStore(deps)),
           connect: async () => (await sharedDuckDb(deps)).connect(),
           signal: call.signal,
         },

@@ -1,0 +1,117 @@
+/**
+ * The server's online store, wrapped to feed the metrics: the latency of each
+ * read, and per view the values that will be served NOT_FOUND (no row, or the
+ * feature not stored) or OUTSIDE_MAX_AGE (older than the view's ttl). Counted
+ * per distinct entity looked up and per feature, from what the store returns,
+ * so online retrieval needs no metrics code. Registered under the shared
+ * online-store resource key before any handler asks for the store; the real
+ * store opens lazily on first use, as it would without metrics.
+ */
+import type { RepoConfig } from "../config/types.js";
+import { createOnlineStore, ONLINE_STORE_RESOURCE } from "../online/index.js";
+import type {
+  EntityKeyValues,
+  OnlineRow,
+  OnlineStore,
+  StoredRow,
+  ViewLookup,
+  WriteResult,
+} from "../online/online-store.js";
+import type { FeatureViewDef } from "../registry/model.js";
+import type { FstoreMetrics } from "./fstore-metrics.js";
+
+const RAW = Symbol("fstore.rawOnlineStore");
+
+/** The store without instrumentation (validation reads are not serving reads). */
+export function uninstrumented(store: OnlineStore): OnlineStore {
+  return (store as { [RAW]?: () => OnlineStore })[RAW]?.() ?? store;
+}
+
+/** Per view of a read: how many served values would be NOT_FOUND and OUTSIDE_MAX_AGE. Pure. */
+export function servingStatusCounts(
+  lookups: readonly ViewLookup[],
+  results: readonly (StoredRow | undefined)[][],
+  nowMs: number,
+): { view: string; notFound: number; outsideMaxAge: number }[] {
+  return lookups.map((lookup, l) => {
+    let notFound = 0;
+    let outsideMaxAge = 0;
+    const ttlMs = lookup.view.ttlSeconds * 1000;
+    for (const row of results[l] ?? []) {
+      if (!row) {
+        notFound += lookup.features.length;
+        continue;
+      }
+      let stored = 0;
+      for (const f of lookup.features) if (row.values.has(f)) stored++;
+      notFound += lookup.features.length - stored;
+      if (ttlMs > 0 && nowMs - row.eventTimestamp.getTime() > ttlMs) outsideMaxAge += stored;
+    }
+    return { view: lookup.view.name, notFound, outsideMaxAge };
+  });
+}
+
+class InstrumentedOnlineStore implements OnlineStore {
+  #inner: OnlineStore | undefined;
+
+  constructor(
+    private readonly config: RepoConfig,
+    private readonly metrics: FstoreMetrics,
+  ) {}
+
+  get type(): "sqlite" | "redis" {
+    return this.config.onlineStore.type;
+  }
+
+  [RAW] = (): OnlineStore => this.#store();
+
+  #store(): OnlineStore {
+    this.#inner ??= createOnlineStore(this.config);
+    return this.#inner;
+  }
+
+  writeBatch(view: FeatureViewDef, rows: OnlineRow[]): Promise<WriteResult> {
+    return this.#store().writeBatch(view, rows);
+  }
+
+  async read(lookups: ViewLookup[], signal?: AbortSignal): Promise<(StoredRow | undefined)[][]> {
+    const started = performance.now();
+    const results = await this.#store().read(lookups, signal);
+    this.metrics.observeOnlineRead(this.type, (performance.now() - started) / 1000);
+    for (const c of servingStatusCounts(lookups, results, Date.now())) {
+      this.metrics.countServingStatus(c.view, "NOT_FOUND", c.notFound);
+      this.metrics.countServingStatus(c.view, "OUTSIDE_MAX_AGE", c.outsideMaxAge);
+    }
+    return results;
+  }
+
+  sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {
+    return this.#store().sampleEntityKeys(view, limit);
+  }
+
+  deleteView(view: FeatureViewDef): Promise<void> {
+    return this.#store().deleteView(view);
+  }
+
+  tryLock(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    return this.#store().tryLock(name, ttlMs);
+  }
+
+  async close(): Promise<void> {
+    await this.#inner?.close();
+    this.#inner = undefined;
+  }
+}
+
+/** Registers the instrumented store as the server's shared online store. */
+export function instrumentOnlineStore(
+  resources: { get<T>(key: string, open: () => T, close: (r: T) => Promise<void> | void): T },
+  config: RepoConfig,
+  metrics: FstoreMetrics,
+): void {
+  resources.get(
+    ONLINE_STORE_RESOURCE,
+    (): OnlineStore => new InstrumentedOnlineStore(config, metrics),
+    (store) => store.close(),
+  );
+}
