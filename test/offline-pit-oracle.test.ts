@@ -69,9 +69,8 @@ function better(a: FeatureRow, b: FeatureRow): boolean {
   if (a.ts !== b.ts) return a.ts > b.ts;
   const ca = a.created ?? Number.NEGATIVE_INFINITY;
   const cb = b.created ?? Number.NEGATIVE_INFINITY;
-  if (ca !== cb) return ca > cb;
-  if (a.file !== b.file) return a.file > b.file;
-  return a.row > b.row;
+  if (ca === cb) throw new Error("the data must not hold rows equal in keys, event and created time");
+  return ca > cb;
 }
 
 let db: DuckDBInstance;
@@ -88,6 +87,7 @@ async function scenario(seed: number) {
 
   // View A: composite key (k1, k2), created timestamps (some missing), two files in a folder.
   const a: ViewData = { name: "va", keyNames: ["k1", "k2"], featureNames: ["x", "n"], rows: [] };
+  const seenA = new Set<string>();
   mkdirSync(join(dir, "va"));
   for (let file = 0; file < 2; file++) {
     const rows: Cell[][] = [];
@@ -97,6 +97,10 @@ async function scenario(seed: number) {
       const k2 = k2s[int(3)] as string;
       const t = int(40);
       const created = rand() < 0.15 ? null : t + int(8);
+      // Rows equal in keys, event and created time are interchangeable (either may win): none here.
+      const id = `${k1}/${k2}/${t}/${created}`;
+      if (k1 !== null && seenA.has(id)) continue;
+      seenA.add(id);
       const x = rand() < 0.1 ? null : Math.round(rand() * 1000) / 8;
       const n = BigInt(int(1_000_000)) * 10_000_000_000n;
       a.rows.push({ keys: [k1, k2], ts: t, created, file, row, values: [x, n] });
@@ -126,12 +130,14 @@ async function scenario(seed: number) {
   // View B: key k1 only, no created timestamp, TIMESTAMPTZ event times, one file.
   const b: ViewData = { name: "vb", keyNames: ["k1"], featureNames: ["y"], rows: [] };
   const bRows: Cell[][] = [];
+  const seenB = new Set<string>();
   for (let row = 0; row < 80; row++) {
-    let t = int(40);
+    const t = int(40);
     const k1 = BigInt(int(7));
-    // No created column: exact (key, ts) duplicates resolve by row order.
     const y = rand() < 0.1 ? null : `y${int(100)}`;
-    if (rand() < 0.1 && b.rows.length > 0) t = (b.rows[int(b.rows.length)] as FeatureRow).ts;
+    // No created column: (key, event time) must be unique for the winner to be defined.
+    if (seenB.has(`${k1}/${t}`)) continue;
+    seenB.add(`${k1}/${t}`);
     b.rows.push({ keys: [k1], ts: t, created: null, file: 0, row, values: [y] });
     bRows.push([k1, { micros: BigInt(t) * S, tz: true }, y]);
   }

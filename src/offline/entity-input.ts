@@ -1,6 +1,6 @@
 /**
  * The entity rows of a historical request, as a relation the join reads:
- * `__row_idx` (their order), the join keys typed as the views declare them,
+ * columns giving their order, the join keys typed as the views declare them,
  * `event_timestamp` (TIMESTAMPTZ, UTC), and any other columns passed through
  * (labels, for instance). Rows are given inline (loaded into a temp table
  * with DuckDB's appender) or read from a registered source.
@@ -45,11 +45,11 @@ export type EntityInput = InlineEntities | SourceEntities;
 
 /** The prepared entity relation. */
 export interface PreparedEntities {
-  /** SELECT giving __row_idx, the join keys, event_timestamp and the pass-through columns. */
+  /** SELECT giving the order columns, the join keys, event_timestamp and the pass-through columns. */
   sql: string;
   passThrough: { name: string; valueType: ValueType }[];
-  /** Number of rows, when known up front (inline rows). */
-  rowCount: number | undefined;
+  /** The columns that order the rows (and identify each one, duplicates included). */
+  orderBy: string[];
 }
 
 const INLINE_TABLE = "__entities";
@@ -177,7 +177,7 @@ async function prepareInline(
     passThrough: columns
       .filter((c) => !keyNames.has(c.name))
       .map((c) => ({ name: c.name, valueType: c.type })),
-    rowCount: micros.length,
+    orderBy: ["__row_idx"],
   };
 }
 
@@ -225,7 +225,9 @@ async function prepareSource(
     );
   }
   const used = new Set([tsColumn, source.createdTimestampColumn]);
-  const select = ["row_number() OVER (ORDER BY filename, file_row_number) - 1 AS __row_idx"];
+  // Rows keep their order in the files (by file name, then position).
+  const oneFile = !/[*?[]/.test(location);
+  const select = oneFile ? ["file_row_number AS __row"] : ["filename AS __file", "file_row_number AS __row"];
   for (const key of joinKeys) {
     const column = storedColumnOf(source, key.name);
     const type = stored.get(column);
@@ -247,6 +249,7 @@ async function prepareSource(
   const passThrough: { name: string; valueType: ValueType }[] = [];
   for (const [column, type] of stored) {
     if (used.has(column) || column === "filename" || column === "file_row_number") continue;
+    if (column === "__row" || column === "__file") continue;
     const valueType = valueTypeOfDuckType(type);
     const name = source.fieldMapping[column] ?? column;
     if (valueType === undefined || name === EVENT_TIMESTAMP || listElementType(valueType) !== undefined)
@@ -262,6 +265,6 @@ async function prepareSource(
   return {
     sql: `SELECT ${select.join(", ")} FROM ${scan}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`,
     passThrough,
-    rowCount: undefined,
+    orderBy: oneFile ? ["__row"] : ["__file", "__row"],
   };
 }

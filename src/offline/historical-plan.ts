@@ -9,6 +9,7 @@ import { failedPrecondition, notFound } from "../errors/index.js";
 import type { FileSourceDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
+import { fromDuckDbError } from "./duckdb-errors.js";
 import { isTimestampType } from "./duckdb-types.js";
 import type { EntityInput } from "./entity-input.js";
 import { prepareEntities } from "./entity-input.js";
@@ -58,8 +59,6 @@ export interface HistoricalPlan {
 
 export interface PlanSettings {
   repoPath: string;
-  /** Resolve ties of (keys, event time, created time) by the later file and row. */
-  tieBreakByFileOrder: boolean;
 }
 
 /** Plans `query` on `connection` (which then holds any temp table of inline entity rows). */
@@ -79,6 +78,7 @@ export async function planHistorical(
         }
       : query.entities;
   const entities = await prepareEntities(connection, entityInput, plan.joinKeys, settings.repoPath);
+  const range = await entityTimeRange(connection, entities.sql);
 
   const columns: OutputColumn[] = [];
   const origins: { name: string; from: string }[] = [];
@@ -115,7 +115,7 @@ export async function planHistorical(
     const created = source.createdTimestampColumn
       ? timestampColumn(source, stored, source.createdTimestampColumn, context, location, "created timestamp")
       : null;
-    const hasFileOrder = settings.tieBreakByFileOrder;
+    const ttlMicros = BigInt(sel.view.ttlSeconds) * 1_000_000n;
     const sourceSql = viewSourceSql({
       scan: parquetScanSql(location),
       keys: sel.view.entityColumns.map((field) => ({
@@ -125,7 +125,14 @@ export async function planHistorical(
       features: sel.features.map((field) => ({ field, column: need(field.name, `feature "${field.name}"`) })),
       timestamp: { column: tsColumn, type: stored.get(tsColumn) as never },
       created: created ? { column: created, type: stored.get(created) as never } : null,
-      withFileOrder: hasFileOrder,
+      ...(range
+        ? {
+            bounds: {
+              maxMicros: range.max,
+              ...(sel.view.ttlSeconds > 0 ? { minMicros: range.min - ttlMicros } : {}),
+            },
+          }
+        : {}),
     });
     const timestampName = featureTimestampColumn(sel.view.name);
     pitViews.push({
@@ -133,7 +140,6 @@ export async function planHistorical(
       keys: sel.view.entityColumns.map((k) => k.name),
       ttlSeconds: sel.view.ttlSeconds,
       hasCreated: created !== null,
-      hasFileOrder,
       featureNames: sel.outputNames,
       timestampName,
     });
@@ -147,12 +153,34 @@ export async function planHistorical(
   }
   checkUniqueColumns(origins);
   const sql = pitQuerySql(
-    { sql: entities.sql, keys: plan.joinKeys, passThrough: entities.passThrough.map((p) => p.name) },
+    {
+      sql: entities.sql,
+      keys: plan.joinKeys,
+      passThrough: entities.passThrough.map((p) => p.name),
+      orderBy: entities.orderBy,
+    },
     pitViews,
     query.options,
     true,
   );
   return { sql, columns, timestampIndex: plan.joinKeys.length, views };
+}
+
+/** Earliest and latest entity timestamps (microseconds), or undefined when there are no rows. */
+async function entityTimeRange(
+  connection: DuckDBConnection,
+  entitySql: string,
+): Promise<{ min: bigint; max: bigint } | undefined> {
+  let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
+  try {
+    reader = await connection.runAndReadAll(
+      `SELECT epoch_us(min(${EVENT_TIMESTAMP})), epoch_us(max(${EVENT_TIMESTAMP})) FROM (${entitySql})`,
+    );
+  } catch (err) {
+    throw fromDuckDbError(err, "entity rows");
+  }
+  const [min, max] = (reader.getRows()[0] ?? []) as (bigint | null)[];
+  return min === null || max === null || min === undefined || max === undefined ? undefined : { min, max };
 }
 
 function registeredSource(snapshot: RegistrySnapshot, name: string): FileSourceDef {

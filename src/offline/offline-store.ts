@@ -24,8 +24,6 @@ export interface OfflineStoreOptions {
   outputDir: string;
   /** The shared DuckDB instance (or its pending opening). */
   duckdb: DuckDBInstance | Promise<DuckDBInstance>;
-  /** Resolve exact ties by the later file and row (default true). */
-  tieBreakByFileOrder?: boolean;
 }
 
 /** The outcome of a historical query. */
@@ -62,7 +60,7 @@ export const MAX_BATCH_ROWS = 100_000;
 export const DEFAULT_BATCH_ROWS = 10_000;
 
 export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
-  const settings = { repoPath: options.repoPath, tieBreakByFileOrder: options.tieBreakByFileOrder ?? true };
+  const settings = { repoPath: options.repoPath };
   return {
     async *streamHistorical(query, batchSize, signal) {
       const started = performance.now();

@@ -2,16 +2,20 @@
  * Pure SQL for the point-in-time join. For each entity row and each view it
  * picks the feature row with the same keys whose event timestamp is <= (or,
  * strict, <) the row's, and >= row - ttl when the ttl is non-zero; the latest
- * event timestamp wins, then the latest created timestamp (then the later
- * file and row, so ties always resolve the same way).
+ * event timestamp wins, then the latest created timestamp (a missing created
+ * timestamp loses). Rows equal in keys, event and created time are
+ * interchangeable: either may be chosen, as in Feast.
  *
- * Plan, per view:
- * - ASOF (the default): the source is first reduced to one row per
- *   (keys, event timestamp), the winner of the created-timestamp tie-break;
- *   then DuckDB's ASOF LEFT JOIN finds, per entity row, the latest of those
- *   at or before its timestamp. The ttl is a filter applied afterwards: if
- *   the latest eligible row is older than row - ttl, every other eligible row
- *   is older still, so "no match" is the right answer.
+ * Plan, per view (measured on 1M entity rows x 10M feature rows, see
+ * bench/historical.bench.ts; a GROUP BY that first reduced the source to
+ * one row per (keys, event time) cost 3x more than the join itself):
+ * - ASOF (the default): one DuckDB ASOF LEFT JOIN per view on the join keys,
+ *   ordered by (event time, created time) as a single struct, so the
+ *   created-time tie-break happens inside the join. The entity side's struct
+ *   is (T, +infinity) with `>=`, or (T, -infinity) with `>` when strict, so
+ *   exactly the rows with event time <= T (or < T) are eligible. The ttl is a
+ *   filter afterwards: if the latest eligible row is older than T - ttl,
+ *   every other eligible row is older still, so "no match" is right.
  * - Range (only with exclude_created_after on a source that has created
  *   timestamps): eligibility then depends on the entity row through two
  *   columns, which one ASOF inequality cannot express, so it is an
@@ -41,18 +45,21 @@ export interface PitView {
   keys: string[];
   ttlSeconds: number;
   hasCreated: boolean;
-  hasFileOrder: boolean;
   /** Output column name of each selected feature, in slot order. */
   featureNames: string[];
   /** Output name of the view's feature-timestamp column. */
   timestampName: string;
 }
 
-/** The entity rows: a SELECT giving `__row_idx`, the join keys, `event_timestamp` and any pass-through columns. */
+/**
+ * The entity rows: a SELECT giving the join keys, `event_timestamp`, any
+ * pass-through columns, and the columns in `orderBy` that give their order.
+ */
 export interface PitEntities {
   sql: string;
   keys: FieldDef[];
   passThrough: string[];
+  orderBy: string[];
 }
 
 /** Name of the hidden column holding view i's matched event timestamp (NULL when unmatched). */
@@ -77,19 +84,20 @@ export function pitQuerySql(
   options: PitOptions,
   withMatchColumns: boolean,
 ): string {
-  const ctes: string[] = [`__e AS (${entities.sql})`];
+  const e = "__e";
+  const rowTs = `${e}.${EVENT_TIMESTAMP}`;
+  const ctes: string[] = [`${e} AS (${entities.sql})`];
+  // The order columns identify an entity row (duplicates included).
+  const rowId = entities.orderBy.map(quoteIdent);
   const joins: string[] = [];
   const okExprs: string[] = [];
   const cmp = options.strict ? "<" : "<=";
-  const e = "__e";
-  const rowTs = `${e}.${EVENT_TIMESTAMP}`;
 
   views.forEach((view, i) => {
     const alias = `__v${i}`;
     ctes.push(`${alias}_src AS (${view.sourceSql})`);
     const keyEq = view.keys.map((k) => `${e}.${quoteIdent(k)} = ${alias}.${quoteIdent(k)}`);
     const slots = view.featureNames.map((_, j) => featureSlot(j));
-    const order = tieBreak(view, alias);
     if (usesRangePlan(view, options)) {
       const conds = [
         ...keyEq,
@@ -98,35 +106,23 @@ export function pitQuerySql(
       ];
       if (view.ttlSeconds > 0) conds.push(`${alias}.__ts >= ${rowTs} - ${secondsInterval(view.ttlSeconds)}`);
       const picked = ["__ts", ...slots].map((c) => `${c} := ${alias}.${c}`).join(", ");
+      const order = `struct_pack(t := ${alias}.__ts, c := coalesce(${alias}.__created, '-infinity'::TIMESTAMPTZ))`;
+      const unpack = ["__ts", ...slots].map((c) => `__p.${c} AS ${c}`).join(", ");
       ctes.push(
-        `${alias}_best AS (SELECT __row_idx, ${["__ts", ...slots].map((c) => `__p.${c} AS ${c}`).join(", ")} FROM (` +
-          `SELECT ${e}.__row_idx, arg_max(struct_pack(${picked}), struct_pack(${order})) AS __p ` +
-          `FROM ${e} JOIN ${alias}_src AS ${alias} ON ${conds.join(" AND ")} GROUP BY ${e}.__row_idx))`,
+        `${alias}_best AS (SELECT ${[...rowId, unpack].join(", ")} FROM (` +
+          `SELECT ${rowId.map((c) => `${e}.${c}`).join(", ")}, arg_max(struct_pack(${picked}), ${order}) AS __p ` +
+          `FROM ${e} JOIN ${alias}_src AS ${alias} ON ${conds.join(" AND ")} GROUP BY ALL))`,
       );
-      joins.push(`LEFT JOIN ${alias}_best AS ${alias} ON ${alias}.__row_idx = ${e}.__row_idx`);
+      const on = rowId.map((c) => `${alias}.${c} = ${e}.${c}`).join(" AND ");
+      joins.push(`LEFT JOIN ${alias}_best AS ${alias} ON ${on}`);
       okExprs.push(`(${alias}.__ts IS NOT NULL)`);
     } else {
-      let dedup = `${alias}_src`;
-      if (view.hasCreated || view.hasFileOrder) {
-        // One row per (keys, event timestamp): the tie-break winner.
-        const keyCols = view.keys.map(quoteIdent);
-        const picked = slots.map((c) => `${c} := ${c}`).join(", ");
-        const unpack = slots.map((c) => `__p.${c} AS ${c}`);
-        const inner =
-          slots.length > 0
-            ? `SELECT ${[...keyCols, "__ts"].join(", ")}, arg_max(struct_pack(${picked}), struct_pack(${tieBreak(view, null)})) AS __p FROM ${alias}_src GROUP BY ALL`
-            : `SELECT DISTINCT ${[...keyCols, "__ts"].join(", ")} FROM ${alias}_src`;
-        ctes.push(
-          slots.length > 0
-            ? `${alias}_dedup AS (SELECT ${[...keyCols, "__ts", ...unpack].join(", ")} FROM (${inner}))`
-            : `${alias}_dedup AS (${inner})`,
-        );
-        dedup = `${alias}_dedup`;
-      }
       const asofCmp = options.strict ? ">" : ">=";
-      joins.push(
-        `ASOF LEFT JOIN ${dedup} AS ${alias} ON ${[...keyEq, `${rowTs} ${asofCmp} ${alias}.__ts`].join(" AND ")}`,
-      );
+      const ineq = view.hasCreated
+        ? // (T, +inf) >= (ts, created) iff ts <= T; (T, -inf) > (ts, created) iff ts < T.
+          `struct_pack(t := ${rowTs}, c := '${options.strict ? "-infinity" : "infinity"}'::TIMESTAMPTZ) ${asofCmp} ${alias}.__order`
+        : `${rowTs} ${asofCmp} ${alias}.__ts`;
+      joins.push(`ASOF LEFT JOIN ${alias}_src AS ${alias} ON ${[...keyEq, ineq].join(" AND ")}`);
       const ttl =
         view.ttlSeconds > 0 ? ` AND ${alias}.__ts >= ${rowTs} - ${secondsInterval(view.ttlSeconds)}` : "";
       okExprs.push(`(${alias}.__ts IS NOT NULL${ttl})`);
@@ -153,21 +149,9 @@ export function pitQuerySql(
     });
   }
   const where = options.dropUnmatched && okExprs.length > 0 ? ` WHERE ${okExprs.join(" OR ")}` : "";
+  const orderBy = entities.orderBy.map((c) => `${e}.${quoteIdent(c)}`).join(", ");
   return (
     `WITH ${ctes.join(",\n")}\n` +
-    `SELECT ${select.join(", ")}\nFROM ${e} ${joins.join(" ")}${where}\nORDER BY ${e}.__row_idx`
+    `SELECT ${select.join(", ")}\nFROM ${e} ${joins.join(" ")}${where}\nORDER BY ${orderBy}`
   );
-}
-
-/**
- * The ordering of candidate rows, best last, for arg_max: event timestamp,
- * then created timestamp (a missing one loses), then file and row.
- * `alias` qualifies the columns (null inside a single-table query).
- */
-function tieBreak(view: PitView, alias: string | null): string {
-  const q = (c: string) => (alias ? `${alias}.${c}` : c);
-  const parts = [`t := ${q("__ts")}`];
-  if (view.hasCreated) parts.push(`c := coalesce(${q("__created")}, '-infinity'::TIMESTAMPTZ)`);
-  if (view.hasFileOrder) parts.push(`f := ${q("__file")}`, `r := ${q("__row")}`);
-  return parts.join(", ");
 }

@@ -22,8 +22,12 @@ export interface ViewSourceSpec {
   timestamp: { column: string; type: DuckDBType };
   /** Stored created-timestamp column, when the source has one. */
   created: { column: string; type: DuckDBType } | null;
-  /** Keep each row's file and position so ties resolve the same way every time. */
-  withFileOrder: boolean;
+  /**
+   * Only rows that some entity row can match: event time <= `maxMicros` and,
+   * when given, >= `minMicros` (the earliest entity time minus the ttl).
+   * Written against the stored column so Parquet statistics can skip row groups.
+   */
+  bounds?: { minMicros?: bigint; maxMicros: bigint };
 }
 
 /**
@@ -53,27 +57,46 @@ export function featureSlot(i: number): string {
 
 /**
  * SELECT over the source giving, per row: the join keys (named as the view
- * names them), `__ts`, `__created` (when the source has one), `__file` and
- * `__row` (when asked), and `__f0..` the features. Rows without an event
- * timestamp can never match and are left out.
+ * names them), `__ts`, and when the source has created timestamps
+ * `__created` and `__order` (the struct (event time, created time or
+ * -infinity) the ASOF join orders by), then `__f0..` the features. Rows
+ * without an event timestamp can never match and are left out.
  */
 export function viewSourceSql(spec: ViewSourceSpec): string {
   const cols: string[] = [];
   for (const { field, column } of spec.keys) {
     cols.push(`CAST(${quoteIdent(column)} AS ${sqlTypeOf(field.dtype)}) AS ${quoteIdent(field.name)}`);
   }
-  cols.push(`${utcTimestampExpr(spec.timestamp.column, spec.timestamp.type)} AS __ts`);
-  if (spec.created) cols.push(`${utcTimestampExpr(spec.created.column, spec.created.type)} AS __created`);
-  if (spec.withFileOrder) cols.push("filename AS __file", "file_row_number AS __row");
+  const ts = utcTimestampExpr(spec.timestamp.column, spec.timestamp.type);
+  cols.push(`${ts} AS __ts`);
+  if (spec.created) {
+    const created = utcTimestampExpr(spec.created.column, spec.created.type);
+    cols.push(`${created} AS __created`);
+    cols.push(`struct_pack(t := ${ts}, c := coalesce(${created}, '-infinity'::TIMESTAMPTZ)) AS __order`);
+  }
   spec.features.forEach(({ field, column }, i) => {
     cols.push(`CAST(${quoteIdent(column)} AS ${sqlTypeOf(field.dtype)}) AS ${featureSlot(i)}`);
   });
-  const scan = spec.withFileOrder ? withFileOrderScan(spec.scan) : spec.scan;
-  return `SELECT ${cols.join(", ")} FROM ${scan} WHERE ${quoteIdent(spec.timestamp.column)} IS NOT NULL`;
+  const where = [`${quoteIdent(spec.timestamp.column)} IS NOT NULL`];
+  if (spec.bounds) {
+    const { column, type } = spec.timestamp;
+    where.push(`${boundSide(column, type)} <= ${boundLiteral(spec.bounds.maxMicros, type)}`);
+    if (spec.bounds.minMicros !== undefined) {
+      where.push(`${boundSide(column, type)} >= ${boundLiteral(spec.bounds.minMicros, type)}`);
+    }
+  }
+  return `SELECT ${cols.join(", ")} FROM ${spec.scan} WHERE ${where.join(" AND ")}`;
 }
 
-function withFileOrderScan(scan: string): string {
-  // read_parquet(<path>, union_by_name = true) -> add the file name and row number.
-  if (!scan.startsWith("read_parquet(") || !scan.endsWith(")")) return scan;
-  return `${scan.slice(0, -1)}, filename = true, file_row_number = true)`;
+/** The stored column itself where its type allows Parquet pruning, else its UTC form. */
+function boundSide(column: string, type: DuckDBType): string {
+  return type.typeId === DuckDBTypeId.TIMESTAMP || type.typeId === DuckDBTypeId.TIMESTAMP_TZ
+    ? quoteIdent(column)
+    : utcTimestampExpr(column, type);
+}
+
+/** A literal of the stored column's type (naive TIMESTAMPs hold UTC). */
+function boundLiteral(micros: bigint, type: DuckDBType): string {
+  const ts = `make_timestamp(${BigInt.asIntN(64, micros).toString()}::BIGINT)`;
+  return type.typeId === DuckDBTypeId.TIMESTAMP ? ts : `CAST(${ts} AS TIMESTAMPTZ)`;
 }
