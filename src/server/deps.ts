@@ -33,14 +33,22 @@ export class Resources {
     return resource;
   }
 
+  /**
+   * Closes every resource, newest first. One failing close does not keep the
+   * others open: all are attempted, then the first error is thrown.
+   */
   async closeAll(): Promise<void> {
-    for (const { key, close } of this.#closers.reverse()) {
+    const closers = this.#closers.splice(0).reverse();
+    let firstError: unknown;
+    for (const { key, close } of closers) {
       try {
         await close();
+      } catch (err) {
+        firstError ??= new Error(`closing ${key} failed: ${(err as Error)?.message ?? err}`, { cause: err });
       } finally {
         this.#open.delete(key);
       }
     }
-    this.#closers.length = 0;
+    if (firstError !== undefined) throw firstError;
   }
 }
