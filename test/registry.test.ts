@@ -1,0 +1,267 @@
+/**
+ * The SQLite registry on real files: apply/plan diffs, versions, all-or-nothing
+ * applies, cached snapshots that notice other connections' commits, and the
+ * materialization bookkeeping tables.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ValueType } from "../gen/fstore/v1/value_pb.js";
+import { Code, type FstoreError } from "../src/errors/index.js";
+import {
+  type FeatureViewDef,
+  type FileSourceDef,
+  openRegistry,
+  type Registry,
+  type RepoDefinitions,
+} from "../src/registry/index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "fstore-registry-"));
+const opened: Registry[] = [];
+afterAll(() => {
+  for (const r of opened) r.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(file: string, cacheTtlSeconds = 0, project = "proj"): Registry {
+  const registry = openRegistry({ project, registry: { path: join(dir, file), cacheTtlSeconds } });
+  opened.push(registry);
+  return registry;
+}
+
+const source: FileSourceDef = {
+  kind: "file",
+  name: "src",
+  path: "data/x.parquet",
+  timestampField: "ts",
+  createdTimestampColumn: "",
+  fieldMapping: {},
+  description: "",
+  tags: {},
+  owner: "",
+};
+const field = (name: string, dtype = ValueType.INT64) => ({ name, dtype, description: "", tags: {} });
+const view = (name: string, over: Partial<FeatureViewDef> = {}): FeatureViewDef => ({
+  name,
+  entities: ["driver"],
+  entityColumns: [field("driver_id")],
+  features: [field("trips"), field("rating", ValueType.DOUBLE)],
+  ttlSeconds: 3600,
+  source,
+  online: true,
+  description: "",
+  tags: {},
+  owner: "",
+  ...over,
+});
+
+function repoDefs(over: Partial<RepoDefinitions> = {}): RepoDefinitions {
+  return {
+    entities: [
+      {
+        name: "driver",
+        joinKeys: ["driver_id"],
+        valueType: ValueType.INT64,
+        description: "",
+        tags: {},
+        owner: "",
+      },
+    ],
+    dataSources: [source],
+    featureViews: [view("stats"), view("hourly")],
+    featureServices: [
+      {
+        name: "svc",
+        projections: [{ featureView: "stats", features: ["trips"] }],
+        description: "",
+        tags: {},
+        owner: "",
+      },
+    ],
+    onDemandFeatureViews: [],
+    ...over,
+  };
+}
+
+describe("SqliteRegistry", () => {
+  it("applies adds, changes with details and removes, moving the version only on change", () => {
+    const registry = open("diff.db");
+    expect(registry.snapshot().version).toBe(0);
+    const first = repoDefs();
+    expect(registry.plan(first).map((c) => `${c.kind} ${c.objectType} ${c.name}`)).toEqual([
+      "add entity driver",
+      "add data_source src",
+      "add feature_view hourly",
+      "add feature_view stats",
+      "add feature_service svc",
+    ]);
+    expect(registry.snapshot().version).toBe(0); // plan writes nothing
+    expect(registry.apply(first)).toHaveLength(5);
+    const s1 = registry.snapshot();
+    expect(s1.version).toBe(1);
+    expect(s1.project).toBe("proj");
+    expect(s1.featureViews.get("stats")).toEqual(view("stats"));
+    expect([...s1.featureViews.keys()].sort()).toEqual(["hourly", "stats"]);
+    expect(s1.entities.get("driver")?.joinKeys).toEqual(["driver_id"]);
+    expect(s1.dataSources.get("src")).toEqual(source);
+    expect(s1.featureServices.get("svc")?.projections).toEqual([
+      { featureView: "stats", features: ["trips"] },
+    ]);
+
+    expect(registry.apply(repoDefs())).toEqual([]);
+    expect(registry.snapshot().version).toBe(1);
+
+    const second = repoDefs({
+      featureViews: [
+        view("stats", { ttlSeconds: 7200, features: [field("trips"), field("rating", ValueType.FLOAT)] }),
+        view("hourly", { tags: { pii: "true" } }),
+      ],
+      featureServices: [],
+    });
+    const changes = registry.apply(second);
+    expect(changes).toEqual([
+      { kind: "change", objectType: "feature_view", name: "hourly", details: ["tags"] },
+      { kind: "change", objectType: "feature_view", name: "stats", details: ["features", "ttl"] },
+      { kind: "remove", objectType: "feature_service", name: "svc", details: [] },
+    ]);
+    const s2 = registry.snapshot();
+    expect(s2.version).toBe(2);
+    expect(s2.featureServices.size).toBe(0);
+    expect(s2.featureViews.get("stats")?.ttlSeconds).toBe(7200);
+    const meta = s2.meta.get("feature_view/stats");
+    expect(meta && meta.updated.getTime() >= meta.created.getTime()).toBe(true);
+    expect(s2.meta.get("entity/driver")).toEqual(s1.meta.get("entity/driver"));
+  });
+
+  it("keeps data across reopen, and projects apart in one file", () => {
+    const a = open("persist.db");
+    a.apply(repoDefs());
+    a.close();
+    const b = open("persist.db");
+    expect(b.snapshot().version).toBe(1);
+    expect(b.snapshot().featureViews.get("stats")).toEqual(view("stats"));
+    const other = open("persist.db", 0, "other");
+    expect(other.snapshot().version).toBe(0);
+    expect(other.snapshot().featureViews.size).toBe(0);
+  });
+
+  it("changes nothing when an apply fails part-way", () => {
+    const registry = open("atomic.db");
+    registry.apply(repoDefs());
+    const before = registry.snapshot();
+    // Serializing the last object throws after earlier rows were written inside the transaction.
+    const poisoned = {
+      name: "zzz",
+      projections: [],
+      description: "",
+      tags: {},
+      owner: "",
+      toJSON() {
+        throw new Error("cannot serialize");
+      },
+    };
+    const next = repoDefs({
+      featureViews: [view("stats", { ttlSeconds: 1 }), view("new_view")],
+      featureServices: [poisoned],
+    });
+    expect(() => registry.apply(next)).toThrow(/cannot serialize/);
+    const after = registry.snapshot();
+    expect(after.version).toBe(before.version);
+    expect(after.featureViews.get("stats")?.ttlSeconds).toBe(3600);
+    expect(after.featureViews.has("new_view")).toBe(false);
+    const fresh = open("atomic.db");
+    expect(fresh.snapshot().version).toBe(before.version);
+    expect([...fresh.snapshot().featureViews.keys()].sort()).toEqual(["hourly", "stats"]);
+  });
+
+  it("serves snapshots from memory and notices another connection's apply", () => {
+    const reader = open("shared.db", 0);
+    const writer = open("shared.db", 0);
+    writer.apply(repoDefs());
+    const s1 = reader.snapshot();
+    expect(s1.version).toBe(1);
+    expect(reader.snapshot()).toBe(s1); // unchanged: the same cached object
+    writer.recordMaterializationInterval("stats", new Date(0), new Date(1000));
+    expect(reader.snapshot()).toBe(s1); // a commit that is not an apply does not rebuild it
+    writer.apply(repoDefs({ featureServices: [] }));
+    const s2 = reader.snapshot();
+    expect(s2.version).toBe(2);
+    expect(s2.featureServices.size).toBe(0);
+  });
+
+  it("checks for another connection's apply at most every cache_ttl_seconds", async () => {
+    const reader = open("ttl.db", 0.4);
+    const writer = open("ttl.db", 0);
+    writer.apply(repoDefs());
+    expect(reader.snapshot().version).toBe(1);
+    writer.apply(repoDefs({ featureServices: [] }));
+    expect(reader.snapshot().version).toBe(1); // within the ttl: cached
+    await new Promise((r) => setTimeout(r, 450));
+    expect(reader.snapshot().version).toBe(2);
+  });
+
+  it("records materialization intervals and runs, and forgets a removed view's intervals", () => {
+    const registry = open("mat.db");
+    registry.apply(repoDefs());
+    registry.recordMaterializationInterval(
+      "stats",
+      new Date("2024-01-02T00:00:00Z"),
+      new Date("2024-01-03T00:00:00Z"),
+    );
+    registry.recordMaterializationInterval(
+      "stats",
+      new Date("2024-01-01T00:00:00Z"),
+      new Date("2024-01-02T00:00:00Z"),
+    );
+    registry.recordMaterializationInterval(
+      "hourly",
+      new Date("2024-01-01T00:00:00Z"),
+      new Date("2024-01-05T00:00:00Z"),
+    );
+    const intervals = registry.materializationIntervals("stats");
+    expect(intervals.map((i) => [i.start.toISOString(), i.end.toISOString()])).toEqual([
+      ["2024-01-01T00:00:00.000Z", "2024-01-02T00:00:00.000Z"],
+      ["2024-01-02T00:00:00.000Z", "2024-01-03T00:00:00.000Z"],
+    ]);
+    expect(intervals.every((i) => i.featureView === "stats" && i.recorded instanceof Date)).toBe(true);
+
+    expect(registry.lastMaterializationRun("stats")).toBeUndefined();
+    const run = {
+      featureView: "stats",
+      start: new Date("2024-01-01T00:00:00Z"),
+      end: new Date("2024-01-02T00:00:00Z"),
+      outcome: "succeeded" as const,
+      rowsRead: 10,
+      entitiesWritten: 4,
+      error: "",
+      scheduled: true,
+    };
+    registry.recordMaterializationRun(run);
+    registry.recordMaterializationRun({ ...run, outcome: "failed", error: "redis down", scheduled: false });
+    expect(registry.lastMaterializationRun("stats")).toEqual({
+      ...run,
+      outcome: "failed",
+      error: "redis down",
+      scheduled: false,
+    });
+
+    registry.apply(repoDefs({ featureViews: [view("hourly")], featureServices: [] }));
+    expect(registry.materializationIntervals("stats")).toEqual([]);
+    expect(registry.materializationIntervals("hourly")).toHaveLength(1);
+  });
+
+  it("reports a registry file it cannot open as FAILED_PRECONDITION naming the path", () => {
+    // The registry's folder would have to live under a regular file.
+    const blocker = join(dir, "not-a-folder");
+    writeFileSync(blocker, "");
+    const path = join(blocker, "registry.db");
+    try {
+      openRegistry({ project: "p", registry: { path, cacheTtlSeconds: 0 } });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as FstoreError).code).toBe(Code.FailedPrecondition);
+      expect((err as Error).message).toContain(`cannot open registry ${path}`);
+    }
+  });
+});
