@@ -123,7 +123,7 @@ export async function runValidate(options: ValidateCommandOptions): Promise<void
       : await validateInProcess(options.repo, request);
     if (options.json) {
       process.stdout.write(
-        `${JSON.stringify(toJson(ValidateConsistencyResponseSchema, response), null, 2)}\n`,
+        `${JSON.stringify(toJson(ValidateConsistencyResponseSchema, response, { alwaysEmitImplicit: true }), null, 2)}\n`,
       );
     } else {
       process.stdout.write(formatConsistencyReport(response));
