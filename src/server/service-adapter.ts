@@ -17,6 +17,7 @@ import type {
   ServiceDefinition,
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { status as GrpcStatus } from "@grpc/grpc-js";
 import { toServiceError } from "./grpc-status.js";
 
 /** What a handler may know about its call. */
@@ -101,16 +102,40 @@ export function grpcServiceDefinition(service: DescService): ServiceDefinition {
   return def as ServiceDefinition;
 }
 
+const DEADLINE_SLACK_MS = 50;
+/** When each call's signal was aborted, to tell a deadline from an earlier cancel. */
+const cancelledAt = new WeakMap<AbortSignal, number>();
+
 function callContext(
   call: { getDeadline(): Date | number; metadata: Metadata; on(ev: "cancelled", f: () => void): unknown },
   method: string,
 ) {
   const controller = new AbortController();
-  call.on("cancelled", () => controller.abort(new Error("call cancelled by the client or deadline")));
+  call.on("cancelled", () => {
+    cancelledAt.set(controller.signal, Date.now());
+    controller.abort(new Error("call cancelled by the client or deadline"));
+  });
   const d = call.getDeadline();
   const deadline = d instanceof Date ? d : Number.isFinite(d) ? new Date(d) : undefined;
   const ctx: CallContext = { signal: controller.signal, deadline, metadata: call.metadata, method };
   return { ctx, controller };
+}
+
+/**
+ * The status of a call the client cancelled or whose deadline passed, so
+ * observers record CANCELLED / DEADLINE_EXCEEDED rather than the handler's
+ * own outcome (which the client never sees). Undefined for a live call.
+ */
+function abortedStatus(ctx: CallContext): { code: GrpcStatus; details: string } | undefined {
+  if (!ctx.signal.aborted) return undefined;
+  // The client's own timer usually fires a little before the server's copy of the deadline (the
+  // grpc-timeout header is counted from when the server received it), and the client then
+  // cancels: a cancel that close to the deadline is the deadline.
+  const at = cancelledAt.get(ctx.signal) ?? Date.now();
+  if (ctx.deadline && at >= ctx.deadline.getTime() - DEADLINE_SLACK_MS) {
+    return { code: GrpcStatus.DEADLINE_EXCEEDED, details: "the call's deadline passed" };
+  }
+  return { code: GrpcStatus.CANCELLED, details: "the call was cancelled" };
 }
 
 export function grpcServiceImplementation<S extends DescService>(
@@ -126,40 +151,45 @@ export function grpcServiceImplementation<S extends DescService>(
       const unary: handleUnaryCall<In<DescMethod>, Out<DescMethod>> = (call, callback) => {
         const obs = observe?.(method.name, "unary", call.request);
         const { ctx } = callContext(call, method.name);
-        (handler as UnaryHandler<DescMessage, DescMessage>)(call.request, ctx).then(
-          (res) => {
-            obs?.end(0, "");
-            callback(null, res);
-          },
-          (err: unknown) => {
-            const status = toServiceError(err);
-            obs?.end(status.code, status.details);
-            callback(status, null);
-          },
-        );
+        // Through a promise, so even a handler that throws synchronously becomes a status.
+        Promise.resolve()
+          .then(() => (handler as UnaryHandler<DescMessage, DescMessage>)(call.request, ctx))
+          .then(
+            (res) => {
+              const aborted = abortedStatus(ctx);
+              obs?.end(aborted?.code ?? 0, aborted?.details ?? "");
+              callback(null, res);
+            },
+            (err: unknown) => {
+              const status = abortedStatus(ctx) ?? toServiceError(err);
+              obs?.end(status.code, status.details);
+              callback(status, null);
+            },
+          );
       };
       out[method.name] = unary;
     } else if (method.methodKind === "server_streaming") {
       const streaming: handleServerStreamingCall<In<DescMethod>, Out<DescMethod>> = (call) => {
         const obs = observe?.(method.name, "server_streaming", call.request);
         const { ctx } = callContext(call, method.name);
-        void pump(
-          call,
-          (handler as ServerStreamingHandler<DescMessage, DescMessage>)(call.request, ctx),
-          ctx,
-        ).then(
-          () => {
-            obs?.end(0, "");
-            call.end();
-          },
-          (err: unknown) => {
-            const status = toServiceError(err);
-            obs?.end(status.code, status.details);
-            // grpc-js turns an 'error' event into the call's status; destroy() would skip
-            // sending it, leaving the client waiting until its deadline.
-            call.emit("error", Object.assign(new Error(status.details), status));
-          },
-        );
+        void Promise.resolve()
+          .then(() =>
+            pump(call, (handler as ServerStreamingHandler<DescMessage, DescMessage>)(call.request, ctx), ctx),
+          )
+          .then(
+            () => {
+              const aborted = abortedStatus(ctx);
+              obs?.end(aborted?.code ?? 0, aborted?.details ?? "");
+              call.end();
+            },
+            (err: unknown) => {
+              const status = abortedStatus(ctx) ?? toServiceError(err);
+              obs?.end(status.code, status.details);
+              // grpc-js turns an 'error' event into the call's status; destroy() would skip
+              // sending it, leaving the client waiting until its deadline.
+              call.emit("error", Object.assign(new Error(status.details), status));
+            },
+          );
       };
       out[method.name] = streaming;
     } else {
