@@ -118,7 +118,7 @@ describe("ergonomic client, end to end", () => {
     const numImages = res.columns.find((c) => c.name === "num_images");
     expect(numImages?.statuses).toEqual(["PRESENT", "PRESENT", "PRESENT", "NOT_FOUND"]);
     expect(numImages?.eventTimestamps.slice(0, 3)).toEqual(expected.map((r) => new Date(Number(r.ts_ms))));
-    expect(numImages?.eventTimestamps[3]).toBeNull();
+    expect(numImages?.eventTimestamps[3]).toEqual(new Date(0)); // NOT_FOUND: epoch 0, as Feast sends it
   });
 
   it("serves a feature service with full names, including the on-demand price_diff", async () => {

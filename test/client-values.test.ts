@@ -125,7 +125,7 @@ describe("getOnlineFeatures shapes", () => {
       name: "num_images",
       values: [7n, null],
       statuses: ["OUTSIDE_MAX_AGE", "NOT_FOUND"],
-      eventTimestamps: [t1, null],
+      eventTimestamps: [t1, null], // the server sent one timestamp only
     });
     expect(out.rows).toEqual([
       { vehicle_id: 1n, num_images: 7n },

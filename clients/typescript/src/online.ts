@@ -30,7 +30,7 @@ export interface OnlineColumn {
   name: string;
   values: NativeValue[];
   statuses: FieldStatusName[];
-  /** Event time of each value; null when not found (or not sent). */
+  /** Event time of each value, as sent: epoch 0 (`new Date(0)`) for NOT_FOUND; null only if the server sent none. */
   eventTimestamps: (Date | null)[];
 }
 
@@ -72,10 +72,8 @@ export function onlineResult(res: GetOnlineFeaturesResponse): OnlineFeaturesResu
       name: featureNames[i] ?? `column_${i}`,
       values: vector.values.map(fromValue),
       statuses,
-      // A repeated Timestamp cannot hold "unset": servers send epoch 0 for a value not found.
-      eventTimestamps: vector.values.map((_, r) =>
-        statuses[r] === "NOT_FOUND" ? null : dateOf(vector.eventTimestamps[r]),
-      ),
+      // As sent: a repeated Timestamp cannot hold "unset", so a value not found carries epoch 0 (Feast's way).
+      eventTimestamps: vector.values.map((_, r) => dateOf(vector.eventTimestamps[r])),
     };
   });
   const rowCount = Math.max(0, ...columns.map((c) => c.values.length));
