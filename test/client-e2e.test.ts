@@ -176,7 +176,9 @@ describe("ergonomic client, end to end", () => {
     const got = new Map<string, NativeValue>();
     const vid = set.columns.vehicle_id ?? [];
     const ts = set.columns.event_timestamp ?? [];
-    vid.forEach((v, i) => got.set(`${v}@${(ts[i] as Date).getTime()}`, set.columns.num_images?.[i] ?? null));
+    for (const [i, v] of vid.entries()) {
+      got.set(`${v}@${(ts[i] as Date).getTime()}`, set.columns.num_images?.[i] ?? null);
+    }
     const want = new Map(ids.map((id, i) => [`${id}@${times[i]?.getTime()}`, expected[i]]));
     expect(got).toEqual(want);
   });

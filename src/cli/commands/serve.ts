@@ -84,7 +84,11 @@ export function registerServeCommand(program: Command): void {
     .option("--port <n>", "port to listen on (default: server.port, 6566)", portNumber)
     .option("--host <host>", "address to listen on (default: server.host, 127.0.0.1)")
     .option("--init", "generate the example data if missing and apply the repository before serving")
-    .option("--metrics-port <n>", "serve Prometheus metrics on this port (or set metrics.enabled)", portNumber)
+    .option(
+      "--metrics-port <n>",
+      "serve Prometheus metrics on this port (or set metrics.enabled)",
+      portNumber,
+    )
     .action(async (options: ServeOptions) => {
       await runServe(options);
     });
