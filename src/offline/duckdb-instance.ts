@@ -11,9 +11,13 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Code, FstoreError } from "../errors/index.js";
 
 export interface DuckDbOptions {
-  /** Worker threads; default: the number of cores. */
+  /** Worker threads; default: $FSTORE_DUCKDB_THREADS, else the number of cores. */
   threads?: number;
-  /** DuckDB's memory limit, e.g. "1GB"; default: 1GB. */
+  /**
+   * DuckDB's memory limit, e.g. "2GB"; default: $FSTORE_DUCKDB_MEMORY_LIMIT, else 1536MB
+   * (a 1M-row join against two 5M-row views needs about that much to run without
+   * failing; beyond it DuckDB spills to `tempDirectory`).
+   */
   memoryLimit?: string;
   /** Where DuckDB spills; default: a folder under the OS temp dir. */
   tempDirectory?: string;
@@ -24,8 +28,8 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDBIns
   const tempDirectory = options.tempDirectory ?? join(tmpdir(), `fstore-duckdb-${process.pid}`);
   mkdirSync(tempDirectory, { recursive: true });
   return DuckDBInstance.create(":memory:", {
-    threads: String(options.threads ?? availableParallelism()),
-    memory_limit: options.memoryLimit ?? "1GB",
+    threads: String(options.threads ?? (Number(process.env.FSTORE_DUCKDB_THREADS) || availableParallelism())),
+    memory_limit: options.memoryLimit ?? process.env.FSTORE_DUCKDB_MEMORY_LIMIT ?? "1536MB",
     temp_directory: tempDirectory,
     // Sources and outputs are files the configuration allows; nothing else.
     autoinstall_known_extensions: "false",

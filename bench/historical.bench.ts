@@ -1,0 +1,360 @@
+/**
+ * Benchmark: GetHistoricalFeatures of 1,000,000 entity rows against two
+ * feature views over ~10,000,000 feature rows (100,000 vehicles), the
+ * vehicle-rental example's large preset:
+ * - to Parquet, in-process (the offline store's writeHistorical);
+ * - streamed through a real gRPC server (a child process) to a TypeScript
+ *   client that decodes every message;
+ * - beside the hand-written DuckDB query with the same semantics (ASOF on
+ *   (event, created) per view, ttl filter, entity order), run on the same
+ *   data in the same run.
+ * Each case runs in its own process so its peak RSS (VmHWM from
+ * /proc/<pid>/status) is its own. Prints one table.
+ *
+ *   npm run bench -- historical            (RUNS=2 by default; best run kept)
+ *
+ * Data is generated once (DuckDB SQL, seeded) into $TMPDIR/fstore-bench-historical.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRawClient } from "../clients/typescript/src/index.js";
+import { generateExampleData } from "../feature_repo/_generate_data.js";
+import { ValueType } from "../gen/fstore/v1/value_pb.js";
+import type { HistoricalQuery } from "../src/offline/index.js";
+import { createOfflineStore, openDuckDb } from "../src/offline/index.js";
+import type { FeatureViewDef, FieldDef, FileSourceDef, RepoDefinitions } from "../src/registry/model.js";
+import type { RegistrySnapshot } from "../src/registry/registry.js";
+
+const REPO = join(tmpdir(), "fstore-bench-historical");
+const RUNS = Number(process.env.RUNS ?? 2);
+const MEMORY_LIMIT = process.env.FSTORE_DUCKDB_MEMORY_LIMIT ?? "1536MB";
+const TARGETS = {
+  ratio: 1.25,
+  parquetRowsPerSecond: 650_000,
+  streamRowsPerSecond: 500_000,
+  rssBytes: 2 * 1024 ** 3,
+};
+
+const described = { description: "", tags: {}, owner: "" };
+const field = (name: string, dtype: ValueType): FieldDef => ({ name, dtype, description: "", tags: {} });
+const source = (name: string, path: string, created: string): FileSourceDef => ({
+  kind: "file",
+  name,
+  path,
+  timestampField: "event_timestamp",
+  createdTimestampColumn: created,
+  fieldMapping: {},
+  ...described,
+});
+const VEHICLE = [field("vehicle_id", ValueType.INT64)];
+const DAILY = [
+  "technology",
+  "num_images",
+  "street_parked",
+  "description",
+  "actual_price",
+  "recommended_price",
+];
+const HOURLY = ["recent_reservations", "current_price"];
+
+function definitions(): RepoDefinitions {
+  const view = (
+    name: string,
+    features: FieldDef[],
+    src: FileSourceDef,
+    ttlSeconds: number,
+  ): FeatureViewDef => ({
+    name,
+    entities: ["vehicle"],
+    entityColumns: VEHICLE,
+    features,
+    ttlSeconds,
+    source: src,
+    online: true,
+    ...described,
+  });
+  const daily = view(
+    "vehicle_features",
+    [
+      field("technology", ValueType.STRING),
+      field("num_images", ValueType.INT64),
+      field("street_parked", ValueType.BOOL),
+      field("description", ValueType.INT64),
+      field("actual_price", ValueType.DOUBLE),
+      field("recommended_price", ValueType.DOUBLE),
+    ],
+    source("vehicle_features_source", "data/vehicle_features.parquet", "created"),
+    30 * 86_400,
+  );
+  const hourly = view(
+    "vehicle_hourly_stats",
+    [field("recent_reservations", ValueType.INT64), field("current_price", ValueType.DOUBLE)],
+    source("vehicle_hourly_source", "data/vehicle_hourly", "created"),
+    2 * 3600,
+  );
+  const labels = source("vehicle_labels", "data/vehicle_labels.parquet", "");
+  return {
+    entities: [],
+    dataSources: [daily.source, hourly.source, labels],
+    featureViews: [daily, hourly],
+    featureServices: [],
+    onDemandFeatureViews: [],
+  };
+}
+
+function snapshotOf(defs: RepoDefinitions): RegistrySnapshot {
+  const byName = <T extends { name: string }>(xs: T[]) => new Map(xs.map((x) => [x.name, x]));
+  return {
+    project: "bench",
+    version: 1,
+    entities: byName(defs.entities),
+    dataSources: byName(defs.dataSources),
+    featureViews: byName(defs.featureViews),
+    featureServices: byName(defs.featureServices),
+    onDemandFeatureViews: byName(defs.onDemandFeatureViews),
+    meta: new Map(),
+  };
+}
+
+const FEATURE_REFS = [
+  ...DAILY.map((f) => `vehicle_features:${f}`),
+  ...HOURLY.map((f) => `vehicle_hourly_stats:${f}`),
+];
+
+/** The hand-written query: what one would type into DuckDB for the same training set. */
+function handWrittenSql(out: string): string {
+  const d = `'${REPO}/data`;
+  const order = "struct_pack(t := event_timestamp, c := coalesce(created, '-infinity'::TIMESTAMP))";
+  const pick = (alias: string, ttl: string, cols: string[]) =>
+    cols.map(
+      (c) =>
+        `CASE WHEN ${alias}.event_timestamp >= e.event_timestamp - ${ttl} THEN ${alias}.${c} END AS ${c}`,
+    );
+  return `COPY (
+    WITH e AS (SELECT file_row_number AS rn, * FROM read_parquet(${d}/vehicle_labels.parquet', file_row_number = true)),
+    f1 AS (SELECT *, ${order} AS o FROM read_parquet(${d}/vehicle_features.parquet')),
+    f2 AS (SELECT *, ${order} AS o FROM read_parquet(${d}/vehicle_hourly/*.parquet'))
+    SELECT e.vehicle_id, e.event_timestamp, e.num_reservations,
+      ${[...pick("f1", "INTERVAL 30 DAY", DAILY), ...pick("f2", "INTERVAL 2 HOUR", HOURLY)].join(",\n      ")}
+    FROM e
+    ASOF LEFT JOIN f1 ON e.vehicle_id = f1.vehicle_id AND struct_pack(t := e.event_timestamp, c := 'infinity'::TIMESTAMP) >= f1.o
+    ASOF LEFT JOIN f2 ON e.vehicle_id = f2.vehicle_id AND struct_pack(t := e.event_timestamp, c := 'infinity'::TIMESTAMP) >= f2.o
+    ORDER BY e.rn
+  ) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+function query(): HistoricalQuery {
+  return {
+    snapshot: snapshotOf(definitions()),
+    features: FEATURE_REFS,
+    featureServices: [],
+    entities: { kind: "registered", name: "vehicle_labels" },
+    fullFeatureNames: false,
+    options: {
+      strict: false,
+      dropUnmatched: false,
+      excludeCreatedAfter: false,
+      includeFeatureTimestamps: false,
+    },
+  };
+}
+
+function vmHwmBytes(pid: number | "self"): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmHWM:\s+(\d+) kB/);
+  return Number(m?.[1] ?? 0) * 1024;
+}
+
+// ---- child processes: one case each; print one JSON line ----
+
+async function child(kind: string): Promise<void> {
+  const outDir = join(REPO, "out");
+  if (kind === "hand") {
+    const db = await openDuckDb({ memoryLimit: MEMORY_LIMIT });
+    const conn = await db.connect();
+    const started = performance.now();
+    await conn.run(handWrittenSql(join(outDir, "hand.parquet")));
+    const seconds = (performance.now() - started) / 1000;
+    const rows = Number(
+      (
+        await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${join(outDir, "hand.parquet")}')`)
+      ).getRows()[0]?.[0],
+    );
+    console.log(JSON.stringify({ seconds, rows, rss: vmHwmBytes("self") }));
+    conn.closeSync();
+    db.closeSync();
+  } else if (kind === "parquet") {
+    const db = await openDuckDb({ memoryLimit: MEMORY_LIMIT });
+    const store = createOfflineStore({ repoPath: REPO, outputDir: outDir, duckdb: db });
+    const started = performance.now();
+    const r = await store.writeHistorical(query(), "fstore.parquet");
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      JSON.stringify({ seconds, rows: r.rowCount, violations: r.violations, rss: vmHwmBytes("self") }),
+    );
+    db.closeSync();
+  } else if (kind === "server") {
+    const { startServer } = await import("../src/server/index.js");
+    const { createLogger } = await import("../src/server/logger.js");
+    const { parseRepoConfig } = await import("../src/config/index.js");
+    const config = parseRepoConfig(
+      {
+        project: "bench",
+        provider: "local",
+        registry: "data/registry.db",
+        offline_store: { type: "file", output_dir: "out" },
+      },
+      { repoPath: REPO, configPath: join(REPO, "feature_store.yaml"), env: {} },
+    );
+    const snap = snapshotOf(definitions());
+    const registry = { snapshot: () => snap, close() {} } as never;
+    process.env.FSTORE_DUCKDB_MEMORY_LIMIT = MEMORY_LIMIT;
+    const server = await startServer({
+      config,
+      registry,
+      logger: createLogger({ level: "silent" }),
+      host: "127.0.0.1",
+      port: 0,
+    });
+    console.log(JSON.stringify({ address: server.address }));
+    process.on("SIGTERM", () => void server.shutdown().then(() => process.exit(0)));
+  }
+}
+
+// ---- parent: data, runs, table ----
+
+function runChild(
+  kind: string,
+): Promise<{ seconds: number; rows: number; rss: number; violations?: number }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(
+      process.execPath,
+      [join("bin", "run-ts.js"), "bench/historical.bench.ts", "--child", kind],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    p.on("exit", (code) => {
+      const line = out.trim().split("\n").at(-1) ?? "";
+      if (code !== 0) reject(new Error(`${kind} exited with ${code}: ${out}`));
+      else resolve(JSON.parse(line));
+    });
+  });
+}
+
+async function startServerChild(): Promise<{ proc: ChildProcess; address: string }> {
+  const proc = spawn(
+    process.execPath,
+    [join("bin", "run-ts.js"), "bench/historical.bench.ts", "--child", "server"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/\{"address":"([^"]+)"\}/);
+      if (m?.[1]) resolve(m[1]);
+    });
+    proc.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { proc, address };
+}
+
+async function streamOnce(address: string, pid: number) {
+  const client = createRawClient({
+    address,
+    channelOptions: { "grpc.max_receive_message_length": 256 * 1024 * 1024 },
+  });
+  const started = performance.now();
+  let rows = 0;
+  let violations = -1;
+  for await (const m of client.getHistoricalFeatures(
+    {
+      features: FEATURE_REFS,
+      entities: { case: "entitySource", value: { source: "vehicle_labels" } },
+      batchSize: 50_000,
+    },
+    { timeoutMs: 600_000 },
+  )) {
+    if (m.kind.case === "batch") rows += m.kind.value.numRows;
+    if (m.kind.case === "summary") violations = Number(m.kind.value.leakageAudit?.violations ?? -1);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  (client as unknown as { close?: () => void }).close?.();
+  return { seconds, rows, violations, rss: vmHwmBytes(pid) };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(REPO, "data", "vehicle_labels.parquet"))) {
+    console.log(`generating the large data set in ${REPO} ...`);
+    const g = await generateExampleData({ repoPath: REPO, preset: "large", dataDir: "data" });
+    console.log(`  ${JSON.stringify(g.rows)}`);
+  }
+  rmSync(join(REPO, "out"), { recursive: true, force: true });
+  mkdirSync(join(REPO, "out"), { recursive: true });
+  const best = <T extends { seconds: number }>(xs: T[]) =>
+    xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const hand = [];
+  const parquet = [];
+  const stream = [];
+  for (let i = 0; i < RUNS; i++) {
+    hand.push(await runChild("hand"));
+    parquet.push(await runChild("parquet"));
+    const { proc, address } = await startServerChild();
+    try {
+      stream.push(await streamOnce(address, proc.pid as number));
+    } finally {
+      proc.kill("SIGTERM");
+    }
+  }
+  const h = best(hand);
+  const p = best(parquet);
+  const s = best(stream);
+  const mb = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MB`;
+  const rps = (r: { rows: number; seconds: number }) => r.rows / r.seconds;
+  const rowsOut = [
+    ["hand-written DuckDB query -> Parquet", h, "-", rps(h) >= 0],
+    [
+      "fstore -> Parquet",
+      p,
+      (p.seconds / h.seconds).toFixed(2),
+      p.seconds / h.seconds <= TARGETS.ratio && rps(p) >= TARGETS.parquetRowsPerSecond,
+    ],
+    [
+      "fstore -> gRPC stream -> TS client",
+      s,
+      (s.seconds / h.seconds).toFixed(2),
+      rps(s) >= TARGETS.streamRowsPerSecond,
+    ],
+  ] as const;
+  console.log(
+    `\nGetHistoricalFeatures: ${h.rows.toLocaleString()} entity rows x 2 views (~9.6M feature rows, 100,000 vehicles); best of ${RUNS}`,
+  );
+  console.log("| case | seconds | rows/s | ratio to hand-written | peak RSS | leakage | targets met |");
+  console.log("|---|---:|---:|---:|---:|---:|---|");
+  for (const [name, r, ratio, ok] of rowsOut) {
+    const leak = "violations" in r && r.violations !== undefined ? String(r.violations) : "-";
+    const rssOk = r.rss <= TARGETS.rssBytes;
+    console.log(
+      `| ${name} | ${r.seconds.toFixed(2)} | ${Math.round(rps(r)).toLocaleString()} | ${ratio} | ${mb(r.rss)} | ${leak} | ${name.startsWith("hand") ? "-" : ok && rssOk ? "yes" : "NO"} |`,
+    );
+  }
+  console.log(
+    `targets: <= ${TARGETS.ratio}x hand-written, >= ${TARGETS.parquetRowsPerSecond.toLocaleString()} rows/s to Parquet, ` +
+      `>= ${TARGETS.streamRowsPerSecond.toLocaleString()} rows/s streamed, peak RSS <= 2 GB (server process for streaming)`,
+  );
+  console.log(
+    `load average at the end: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
+  );
+}
+
+const at = process.argv.indexOf("--child");
+if (at >= 0) await child(process.argv[at + 1] ?? "");
+else await main();
