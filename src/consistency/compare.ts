@@ -39,18 +39,50 @@ export interface PairResult {
  */
 export function classifyPair(facts: PairFacts, tolerance: number): PairResult {
   const { online, offlineAtOnlineTs, latestInWindowMs } = facts;
-  if (!online) {
-    return {
-      outcome: latestInWindowMs !== undefined ? "missing_online" : undefined,
-      relativeDifference: undefined,
-    };
+  const outcome = outcomeOf(
+    online !== undefined,
+    online?.value ?? null,
+    online?.eventMs ?? 0,
+    offlineAtOnlineTs !== undefined,
+    offlineAtOnlineTs?.value ?? null,
+    latestInWindowMs,
+    tolerance,
+  );
+  const relativeDifference =
+    outcome === "equal" || outcome === "mismatched"
+      ? compareValues(online?.value ?? null, offlineAtOnlineTs?.value ?? null, tolerance).relativeDifference
+      : undefined;
+  return { outcome, relativeDifference };
+}
+
+/**
+ * `classifyPair` in allocation-free form, for the validation's hot loop (one
+ * call per entity and feature): the same rules, flat arguments.
+ */
+export function outcomeOf(
+  hasOnline: boolean,
+  onlineValue: NativeValue,
+  onlineEventMs: number,
+  hasOfflineAtOnlineTs: boolean,
+  offlineValue: NativeValue,
+  latestInWindowMs: number | undefined,
+  tolerance: number,
+): Outcome | undefined {
+  if (!hasOnline) return latestInWindowMs !== undefined ? "missing_online" : undefined;
+  if (latestInWindowMs !== undefined && latestInWindowMs > onlineEventMs) return "stale_online";
+  if (!hasOfflineAtOnlineTs) return "online_only";
+  return valuesEqual(onlineValue, offlineValue, tolerance) ? "equal" : "mismatched";
+}
+
+/** `compareValues(...).equal` without building the result object for the common scalar cases. */
+export function valuesEqual(online: NativeValue, offline: NativeValue, tolerance: number): boolean {
+  if (typeof online === "number" && typeof offline === "number") {
+    if (online === offline) return true;
+    const rd = relativeDifference(online, offline);
+    return Number.isNaN(rd) ? Number.isNaN(online) && Number.isNaN(offline) : rd <= tolerance;
   }
-  if (latestInWindowMs !== undefined && latestInWindowMs > online.eventMs) {
-    return { outcome: "stale_online", relativeDifference: undefined };
-  }
-  if (!offlineAtOnlineTs) return { outcome: "online_only", relativeDifference: undefined };
-  const cmp = compareValues(online.value, offlineAtOnlineTs.value, tolerance);
-  return { outcome: cmp.equal ? "equal" : "mismatched", relativeDifference: cmp.relativeDifference };
+  if (typeof online === "string" || typeof online === "boolean") return online === offline;
+  return compareValues(online, offline, tolerance).equal;
 }
 
 export interface ValueComparison {

@@ -1,8 +1,10 @@
 /**
  * The SQL of consistency validation, as pure builders. The sampled entities
- * (with their online event times) are loaded into a DuckDB temp table
- * `sampleTable(__idx, <join keys>, __online_ms)`, and the view's batch source
- * is joined to it set-based:
+ * are loaded into a DuckDB temp table `SAMPLE_TABLE(__idx, <join keys>)` and
+ * the online event times of those found online into
+ * `ONLINE_TS_TABLE(__idx, __online_ms)` (two tables, so the window query can
+ * run while the online store is still being read), and the view's batch
+ * source is joined to them set-based:
  *
  * - `offlineAtOnlineTsSql`: per entity, the offline row at exactly the online
  *   value's event time (to the millisecond), ties by latest created time;
@@ -70,11 +72,23 @@ export function duckdbType(t: ValueType): string {
 
 /** Name of the temp table holding the sampled entities. */
 export const SAMPLE_TABLE = "__fstore_consistency_sample";
+/** Name of the temp table holding the online event time (ms) of each sampled entity found online. */
+export const ONLINE_TS_TABLE = "__fstore_consistency_online_ts";
 
 /** `CREATE TEMP TABLE` for the sampled entities of `view`. */
 export function createSampleTableSql(view: FeatureViewDef): string {
   const keys = view.entityColumns.map((c) => `${ident(c.name)} ${duckdbType(c.dtype)}`);
-  return `CREATE OR REPLACE TEMP TABLE ${SAMPLE_TABLE} (__idx INTEGER, ${keys.join(", ")}, __online_ms BIGINT)`;
+  return `CREATE OR REPLACE TEMP TABLE ${SAMPLE_TABLE} (__idx INTEGER, ${keys.join(", ")})`;
+}
+
+/** `CREATE TEMP TABLE` for the online event times. */
+export function createOnlineTsTableSql(): string {
+  return `CREATE OR REPLACE TEMP TABLE ${ONLINE_TS_TABLE} (__idx INTEGER, __online_ms BIGINT)`;
+}
+
+/** Drops both temp tables. */
+export function dropTempTablesSql(): string[] {
+  return [`DROP TABLE IF EXISTS ${SAMPLE_TABLE}`, `DROP TABLE IF EXISTS ${ONLINE_TS_TABLE}`];
 }
 
 /** The source column that holds `name` after the source's field mapping (source column -> name). */
@@ -126,7 +140,8 @@ export function offlineAtOnlineTsSql(
   const cols = features.map((f) => `o.${ident(f)}`).join(", ");
   return [
     `SELECT s.__idx AS __idx, o.__ts_ms AS __ts_ms${cols ? `, ${cols}` : ""}`,
-    `FROM ${SAMPLE_TABLE} s JOIN (${sourceSql}) o ON ${keyJoin(view)} AND o.__ts_ms = s.__online_ms`,
+    `FROM ${SAMPLE_TABLE} s JOIN ${ONLINE_TS_TABLE} t ON t.__idx = s.__idx`,
+    `JOIN (${sourceSql}) o ON ${keyJoin(view)} AND o.__ts_ms = t.__online_ms`,
     "QUALIFY row_number() OVER (PARTITION BY s.__idx ORDER BY o.__ts DESC, o.__created DESC NULLS LAST) = 1",
   ].join(" ");
 }

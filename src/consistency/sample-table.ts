@@ -10,16 +10,12 @@ import { invalidArgument } from "../errors/index.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { type NativeValue, valueTypeName } from "../values/index.js";
 
-/**
- * Appends rows `(__idx, <join keys>, __online_ms)` to `table`: index i, the
- * i-th key, and the online event time (ms) of that entity or NULL.
- */
+/** Appends rows `(__idx, <join keys>)` to `table`: index i and the i-th key. */
 export async function appendSampleRows(
   conn: DuckDBConnection,
   table: string,
   view: FeatureViewDef,
   keys: readonly NativeValue[][],
-  onlineMs: (index: number) => number | undefined,
 ): Promise<void> {
   const appender = await conn.createAppender(table);
   try {
@@ -29,9 +25,28 @@ export async function appendSampleRows(
       view.entityColumns.forEach((c, k) => {
         appendKey(appender, c.dtype, key[k] ?? null, c.name);
       });
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** Appends rows `(__idx, __online_ms)` to `table` for every index with an online event time. */
+export async function appendOnlineTimes(
+  conn: DuckDBConnection,
+  table: string,
+  count: number,
+  onlineMs: (index: number) => number | undefined,
+): Promise<void> {
+  const appender = await conn.createAppender(table);
+  try {
+    for (let i = 0; i < count; i++) {
       const ms = onlineMs(i);
-      if (ms === undefined) appender.appendNull();
-      else appender.appendBigInt(BigInt(ms));
+      if (ms === undefined) continue;
+      appender.appendInteger(i);
+      appender.appendBigInt(BigInt(ms));
       appender.endRow();
     }
     appender.flushSync();

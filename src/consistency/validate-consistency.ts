@@ -12,12 +12,15 @@ import type { OnlineStore, StoredRow } from "../online/online-store.js";
 import type { FeatureViewDef, FieldDef } from "../registry/model.js";
 import type { Registry, RegistrySnapshot } from "../registry/registry.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
-import { classifyPair } from "./compare.js";
+import { compareValues, outcomeOf } from "./compare.js";
 import {
+  createOnlineTsTableSql,
   createSampleTableSql,
+  dropTempTablesSql,
   latestInWindowSql,
   latestRowInWindowSql,
   mergeWindows,
+  ONLINE_TS_TABLE,
   offlineAtOnlineTsSql,
   SAMPLE_TABLE,
   sampleOfflineKeysSql,
@@ -26,7 +29,7 @@ import {
 } from "./consistency-sql.js";
 import type { ConsistencyReport, FeatureReport } from "./report.js";
 import { FeatureTally } from "./report.js";
-import { appendSampleRows, columnsOf, entityKeyString, nativeOf } from "./sample-table.js";
+import { appendOnlineTimes, appendSampleRows, columnsOf, entityKeyString, nativeOf } from "./sample-table.js";
 import { sourceParquetGlobs } from "./source-files.js";
 import { resolveTargets, type ViewTarget } from "./targets.js";
 import {
@@ -222,72 +225,95 @@ async function validateView(
     keys = [];
     for (let r = 0; r < reader.currentRowCount; r++) keys.push(cols.map((c) => nativeOf(c[r])));
   } else keys = [];
+  const offline = sourceSql !== undefined && keys.length > 0;
 
-  // 2. Their online rows.
-  const online: (StoredRow | undefined)[] =
-    keys.length > 0
-      ? ((
-          await ctx.onlineStore.read([{ view, features: target.features, entityKeys: keys }], ctx.signal)
-        )[0] ?? [])
-      : [];
+  // 2. Their online rows, read while DuckDB finds each entity's latest offline row inside the
+  //    materialized window (that query needs only the keys), so the two overlap.
+  const latestInWindow = new Map<number, number>();
+  let windowQuery: Promise<void> = Promise.resolve();
+  if (offline) {
+    await conn.run(createSampleTableSql(view));
+    await appendSampleRows(conn, SAMPLE_TABLE, view, keys);
+    if (windows.length > 0) {
+      windowQuery = query(latestInWindowSql(view, sourceSql, windows)).then((reader) => {
+        const [idx = [], latest = []] = columnsOf(reader);
+        for (let r = 0; r < idx.length; r++) latestInWindow.set(Number(idx[r]), Number(latest[r]));
+      });
+    }
+  }
+  let online: (StoredRow | undefined)[];
+  try {
+    online =
+      keys.length > 0
+        ? ((
+            await ctx.onlineStore.read([{ view, features: target.features, entityKeys: keys }], ctx.signal)
+          )[0] ?? [])
+        : [];
+  } finally {
+    // Never leave the window query running on the connection (its error, if any, surfaces below).
+    await windowQuery.catch(() => undefined);
+  }
+  await windowQuery;
   throwIfAborted(ctx.signal);
 
-  // 3. The offline side, set-based in DuckDB.
+  // 3. The offline row at each online value's event time.
   const atTs = new Map<number, OfflineRow>();
-  const latestInWindow = new Map<number, number>();
-  if (sourceSql && keys.length > 0) {
-    await conn.run(createSampleTableSql(view));
-    await appendSampleRows(conn, SAMPLE_TABLE, view, keys, (i) => online[i]?.eventTimestamp.getTime());
-    const a = await query(offlineAtOnlineTsSql(view, sourceSql, target.features));
-    for (const row of offlineRows(a)) atTs.set(row.index, row.row);
-    if (windows.length > 0) {
-      const b = columnsOf(await query(latestInWindowSql(view, sourceSql, windows)));
-      const idx = b[0] ?? [];
-      const latest = b[1] ?? [];
-      for (let r = 0; r < idx.length; r++) latestInWindow.set(Number(idx[r]), Number(latest[r]));
+  if (offline) {
+    await conn.run(createOnlineTsTableSql());
+    await appendOnlineTimes(conn, ONLINE_TS_TABLE, keys.length, (i) => online[i]?.eventTimestamp.getTime());
+    for (const row of offlineRows(await query(offlineAtOnlineTsSql(view, sourceSql, target.features)))) {
+      atTs.set(row.index, row.row);
     }
   }
 
-  // 4. Classify every (entity, feature) pair.
+  // 4. Classify every (entity, feature) pair. The hot loop of a large validation: no allocation per
+  //    pair unless it becomes an example.
   const tallies = fields.map((f) => new FeatureTally(view.name, f.name, f.dtype, options.maxExamples));
+  const names = fields.map((f) => f.name);
   const entityKeyOf = (i: number) =>
     view.entityColumns.map((c, k) => ({ name: c.name, dtype: c.dtype, value: keys[i]?.[k] ?? null }));
   for (let i = 0; i < keys.length; i++) {
     const row = online[i];
-    const offline = atTs.get(i);
+    const offlineRow = atTs.get(i);
     const latestMs = latestInWindow.get(i);
-    for (let f = 0; f < fields.length; f++) {
+    const eventMs = row ? row.eventTimestamp.getTime() : 0;
+    for (let f = 0; f < names.length; f++) {
       const tally = tallies[f] as FeatureTally;
-      const name = (fields[f] as FieldDef).name;
-      const onlineValue = row?.values.has(name)
-        ? { value: row.values.get(name) as NativeValue, eventMs: row.eventTimestamp.getTime() }
-        : undefined;
-      const { outcome, relativeDifference } = classifyPair(
-        {
-          online: onlineValue,
-          offlineAtOnlineTs: offline ? { value: offline.values[f] as NativeValue } : undefined,
-          latestInWindowMs: latestMs,
-        },
+      const name = names[f] as string;
+      const hasOnline = row?.values.has(name) === true;
+      const onlineValue = hasOnline ? (row?.values.get(name) as NativeValue) : null;
+      const offlineValue = offlineRow ? (offlineRow.values[f] as NativeValue) : null;
+      const outcome = outcomeOf(
+        hasOnline,
+        onlineValue,
+        eventMs,
+        offlineRow !== undefined,
+        offlineValue,
+        latestMs,
         options.tolerance,
       );
       if (outcome === undefined || !tally.count(outcome) || outcome === "equal") continue;
-      const example = {
-        entityKey: entityKeyOf(i),
-        kind: outcome,
-        onlineValue: onlineValue?.value,
-        offlineValue: outcome === "mismatched" ? offline?.values[f] : undefined,
-        onlineEventTime: onlineValue ? new Date(onlineValue.eventMs) : undefined,
-        offlineEventTime: outcome === "mismatched" && offline ? new Date(offline.tsMs) : undefined,
-        relativeDifference,
-      };
-      const needsOffline = outcome === "stale_online" || outcome === "missing_online";
-      tally.addExample(example, needsOffline ? i : undefined);
+      const mismatched = outcome === "mismatched";
+      tally.addExample(
+        {
+          entityKey: entityKeyOf(i),
+          kind: outcome,
+          onlineValue: hasOnline ? onlineValue : undefined,
+          offlineValue: mismatched ? offlineValue : undefined,
+          onlineEventTime: hasOnline ? new Date(eventMs) : undefined,
+          offlineEventTime: mismatched && offlineRow ? new Date(offlineRow.tsMs) : undefined,
+          relativeDifference: mismatched
+            ? compareValues(onlineValue, offlineValue, options.tolerance).relativeDifference
+            : undefined,
+        },
+        outcome === "stale_online" || outcome === "missing_online" ? i : undefined,
+      );
     }
   }
 
   // 5. The offline side of stale and missing examples: the latest row inside the window.
   const pending = new Set(tallies.flatMap((t) => t.pendingOffline.map((p) => p.index)));
-  if (sourceSql && pending.size > 0) {
+  if (offline && pending.size > 0) {
     const c = await query(latestRowInWindowSql(view, sourceSql, windows, target.features, [...pending]));
     const latestRows = new Map<number, OfflineRow>();
     for (const row of offlineRows(c)) latestRows.set(row.index, row.row);
@@ -300,7 +326,7 @@ async function validateView(
       }
     });
   }
-  if (sourceSql && keys.length > 0) await conn.run(`DROP TABLE IF EXISTS ${SAMPLE_TABLE}`);
+  if (offline) for (const sql of dropTempTablesSql()) await conn.run(sql);
 
   return {
     entityKeys: keys.map((k) => `${view.entityColumns.map((c) => c.name).join(",")}=${entityKeyString(k)}`),
