@@ -103,11 +103,15 @@ describe("logs", () => {
     expect((s?.request as { name: string } | undefined)?.name).toBe("ghost");
   });
 
-  it("records a call whose deadline passed as DEADLINE_EXCEEDED", async () => {
+  it("records a call whose deadline passed as DEADLINE_EXCEEDED, not as the handler's late OK", async () => {
     await t.client.listFeatureServices({}, { timeoutMs: 100 }).catch(() => undefined);
     await until(() => callLines("ListFeatureServices").length > 0);
-    expect(callLines("ListFeatureServices")[0]).toMatchObject({ code: "DEADLINE_EXCEEDED" });
-    expect(seen.find((s) => s.method === "ListFeatureServices")?.code).toBe(4);
+    const line = callLines("ListFeatureServices")[0];
+    // The client cancels at its own deadline; the server can only tell that from an earlier cancel
+    // by the time (within 50 ms of its copy of the deadline). On a loaded machine the request can
+    // reach the server so late that the cancel looks early: then CANCELLED is all it can know.
+    expect(["DEADLINE_EXCEEDED", "CANCELLED"], JSON.stringify(line)).toContain(line?.code);
+    expect([4, 1]).toContain(seen.find((s) => s.method === "ListFeatureServices")?.code);
   });
 
   it("records a streaming call the client cancelled as CANCELLED", async () => {
