@@ -32,6 +32,8 @@ export interface ResultColumn {
 export interface OnlineResult {
   rows: number;
   columns: ResultColumn[];
+  /** The encoded metadata field (column names), when cached by the caller; see `encodeResponseMetadata`. */
+  metadata?: Buffer;
 }
 
 const EMPTY_VALUE: Value = create(ValueSchema);
@@ -215,14 +217,114 @@ function writeTimestamp(o: Out, ms: number): void {
   }
 }
 
+/** The response's field 1 (metadata { feature_names { val } }), encoded: the same for every response of a plan. */
+export function encodeResponseMetadata(names: readonly string[]): Buffer {
+  let namesSize = 0;
+  for (const name of names) {
+    const len = Buffer.byteLength(name, "utf8");
+    namesSize += 1 + varintSize(len) + len;
+  }
+  const inner = 1 + varintSize(namesSize) + namesSize;
+  const o = new Out(Buffer.allocUnsafe(1 + varintSize(inner) + inner));
+  o.byte(0x0a);
+  o.varint(inner);
+  o.byte(0x0a);
+  o.varint(namesSize);
+  for (const name of names) {
+    o.byte(0x0a);
+    o.varint(Buffer.byteLength(name, "utf8"));
+    o.pos += o.buf.write(name, o.pos, "utf8");
+  }
+  return o.buf;
+}
+
 /** Per-column sizes computed in the first pass and reused while writing. */
 interface ColumnSizes {
+  /** Per row, the encoded size of the Value's content. */
   valueSizes: Int32Array;
+  /** Per row, UTF-8 byte length of a STRING value (-1 when not a string). */
+  strLens: Int32Array | undefined;
   /** Encoded lists (protobuf-es), by row, when the column is a list type. */
   listBytes: (Uint8Array | undefined)[] | undefined;
-  tsSizes: Int32Array;
-  statusesSize: number;
+  /** The encoded `event_timestamps` entries of every row (shared by the columns of a view). */
+  timestamps: Buffer;
   body: number;
+}
+
+/** UTF-8 length of `s`, with a fast path for ASCII. */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
+  }
+  return s.length;
+}
+
+const SAFE = 2n ** 53n;
+
+/** The `event_timestamps` entries (tag, length, Timestamp) of all rows, encoded once per time array. */
+function encodeTimestamps(times: Float64Array | undefined, rows: number): Buffer {
+  let size = 0;
+  for (let i = 0; i < rows; i++) {
+    const t = timestampSize(times?.[i] ?? 0);
+    size += 1 + varintSize(t) + t;
+  }
+  const o = new Out(Buffer.allocUnsafe(size));
+  for (let i = 0; i < rows; i++) {
+    const ms = times?.[i] ?? 0;
+    o.byte(0x1a);
+    o.varint(timestampSize(ms));
+    writeTimestamp(o, ms);
+  }
+  return o.buf;
+}
+
+/** Sizes the values of one column, type by type (one switch per column, not per value). */
+function sizeColumn(
+  c: ResultColumn,
+  n: number,
+): Pick<ColumnSizes, "valueSizes" | "strLens" | "listBytes"> & { total: number } {
+  const valueSizes = new Int32Array(n);
+  let strLens: Int32Array | undefined;
+  let listBytes: (Uint8Array | undefined)[] | undefined;
+  let total = 0;
+  const values = c.values;
+  const fixed =
+    c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    let size: number;
+    if (v === undefined) size = 0;
+    else if (v === null) size = 3;
+    else if (fixed > 0) size = fixed;
+    else {
+      switch (c.dtype) {
+        case ValueType.STRING: {
+          strLens ??= new Int32Array(n);
+          const len = utf8Length(v as string);
+          strLens[i] = len;
+          size = 1 + varintSize(len) + len;
+          break;
+        }
+        case ValueType.INT64: {
+          const x = v as bigint;
+          size = x >= 0n && x < SAFE ? 1 + varintSize(Number(x)) : 1 + varint64Size(x);
+          break;
+        }
+        default: {
+          size = valueSize(v, c.dtype);
+          if (size < 0) {
+            listBytes ??= new Array(n);
+            const bytes = toBinary(ValueSchema, toValue(v, c.dtype));
+            listBytes[i] = bytes;
+            size = bytes.length;
+          }
+        }
+      }
+    }
+    valueSizes[i] = size;
+    total += 1 + varintSize(size) + size;
+  }
+  return { valueSizes, strLens, listBytes, total };
 }
 
 /**
@@ -231,79 +333,88 @@ interface ColumnSizes {
  */
 export function encodeOnlineResponse(result: OnlineResult): Buffer {
   const n = result.rows;
-  const tsCache = new Map<Float64Array | undefined, Int32Array>();
+  const tsCache = new Map<Float64Array | undefined, Buffer>();
   const sizes: ColumnSizes[] = [];
-  let namesSize = 0;
+  const metadata = result.metadata ?? encodeResponseMetadata(result.columns.map((c) => c.name));
+  let total = metadata.length;
   for (const c of result.columns) {
-    const len = Buffer.byteLength(c.name, "utf8");
-    namesSize += 1 + varintSize(len) + len;
-  }
-  let total = 1 + varintSize(1 + varintSize(namesSize) + namesSize) + 1 + varintSize(namesSize) + namesSize;
-  for (const c of result.columns) {
-    const valueSizes = new Int32Array(n);
-    let listBytes: (Uint8Array | undefined)[] | undefined;
-    let body = 0;
-    for (let i = 0; i < n; i++) {
-      const v = c.values[i];
-      let s = valueSize(v, c.dtype);
-      if (s < 0) {
-        listBytes ??= new Array(n);
-        const bytes = toBinary(ValueSchema, toValue(v as NativeValue, c.dtype));
-        listBytes[i] = bytes;
-        s = bytes.length;
-      }
-      valueSizes[i] = s;
-      body += 1 + varintSize(s) + s;
+    const sized = sizeColumn(c, n);
+    let timestamps = tsCache.get(c.eventTimesMs);
+    if (!timestamps) {
+      timestamps = encodeTimestamps(c.eventTimesMs, n);
+      tsCache.set(c.eventTimesMs, timestamps);
     }
-    let tsSizes = tsCache.get(c.eventTimesMs);
-    if (!tsSizes) {
-      tsSizes = new Int32Array(n);
-      for (let i = 0; i < n; i++) tsSizes[i] = timestampSize(c.eventTimesMs?.[i] ?? 0);
-      tsCache.set(c.eventTimesMs, tsSizes);
-    }
-    for (let i = 0; i < n; i++) body += 1 + varintSize(tsSizes[i] as number) + (tsSizes[i] as number);
     // Statuses are FieldStatus numbers < 128: one byte each, packed.
-    const statusesSize = n;
-    if (n > 0) body += 1 + varintSize(statusesSize) + statusesSize;
-    sizes.push({ valueSizes, listBytes, tsSizes, statusesSize, body });
+    const body = sized.total + timestamps.length + (n > 0 ? 1 + varintSize(n) + n : 0);
+    sizes.push({ ...sized, timestamps, body });
     total += 1 + varintSize(body) + body;
   }
 
   const o = new Out(Buffer.allocUnsafe(total));
-  // metadata { feature_names { val: [...] } }
-  o.byte(0x0a);
-  o.varint(1 + varintSize(namesSize) + namesSize);
-  o.byte(0x0a);
-  o.varint(namesSize);
-  for (const c of result.columns) {
-    o.byte(0x0a);
-    o.varint(Buffer.byteLength(c.name, "utf8"));
-    o.pos += o.buf.write(c.name, o.pos, "utf8");
-  }
+  const dv = new DataView(o.buf.buffer, o.buf.byteOffset, o.buf.byteLength);
+  o.buf.set(metadata, 0);
+  o.pos = metadata.length;
   result.columns.forEach((c, ci) => {
     const s = sizes[ci] as ColumnSizes;
     o.byte(0x12);
     o.varint(s.body);
+    const values = c.values;
     for (let i = 0; i < n; i++) {
+      const size = s.valueSizes[i] as number;
       o.byte(0x0a);
-      o.varint(s.valueSizes[i] as number);
-      const list = s.listBytes?.[i];
-      if (list) {
-        o.buf.set(list, o.pos);
-        o.pos += list.length;
-      } else writeValue(o, c.values[i], c.dtype);
+      if (size < 0x80) o.buf[o.pos++] = size;
+      else o.varint(size);
+      const v = values[i];
+      if (v === undefined) continue;
+      if (v === null) {
+        o.byte(0x98);
+        o.byte(0x01);
+        o.byte(0);
+        continue;
+      }
+      switch (c.dtype) {
+        case ValueType.DOUBLE:
+          o.buf[o.pos++] = 0x29;
+          dv.setFloat64(o.pos, v as number, true);
+          o.pos += 8;
+          break;
+        case ValueType.INT64: {
+          const x = v as bigint;
+          o.buf[o.pos++] = 0x20;
+          if (x >= 0n && x < SAFE) o.varint(Number(x));
+          else o.varint64(x);
+          break;
+        }
+        case ValueType.STRING: {
+          const str = v as string;
+          const len = s.strLens?.[i] as number;
+          o.buf[o.pos++] = 0x12;
+          o.varint(len);
+          if (len === str.length) {
+            const b = o.buf;
+            let p = o.pos;
+            for (let k = 0; k < len; k++) b[p++] = str.charCodeAt(k);
+            o.pos = p;
+          } else o.pos += o.buf.write(str, o.pos, "utf8");
+          break;
+        }
+        default: {
+          const list = s.listBytes?.[i];
+          if (list) {
+            o.buf.set(list, o.pos);
+            o.pos += list.length;
+          } else writeValue(o, v, c.dtype);
+        }
+      }
     }
     if (n > 0) {
       o.byte(0x12);
-      o.varint(s.statusesSize);
+      o.varint(n);
       o.buf.set(c.statuses.subarray(0, n), o.pos);
       o.pos += n;
     }
-    for (let i = 0; i < n; i++) {
-      o.byte(0x1a);
-      o.varint(s.tsSizes[i] as number);
-      writeTimestamp(o, c.eventTimesMs?.[i] ?? 0);
-    }
+    o.buf.set(s.timestamps, o.pos);
+    o.pos += s.timestamps.length;
   });
   if (o.pos !== total) throw new Error(`online response encoder wrote ${o.pos} bytes, expected ${total}`);
   return o.buf;

@@ -11,8 +11,8 @@ import { evaluateOdfv } from "../ondemand/index.js";
 import type { FieldDef } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
-import type { OnlineResult, ResultColumn } from "./online-response.js";
-import type { EntityKeyValues, OnlineStore, StoredRow } from "./online-store.js";
+import { encodeResponseMetadata, type OnlineResult, type ResultColumn } from "./online-response.js";
+import type { AlignedRow, EntityKeyValues, OnlineStore, ViewLookup } from "./online-store.js";
 import { type FeatureSelection, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
 
 export interface OnlineRetrievalOptions {
@@ -80,30 +80,25 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         }
         return d;
       });
-      const stored =
-        rows === 0
-          ? plan.reads.map(() => [])
-          : await storeOf().read(
-              plan.reads.map((r, i) => ({
-                view: r.view,
-                features: r.features,
-                entityKeys: (distinct[i] as Distinct).keys,
-              })),
-              signal,
-            );
+      const lookups = plan.reads.map((r, i) => ({
+        view: r.view,
+        features: r.features,
+        entityKeys: (distinct[i] as Distinct).keys,
+      }));
+      const stored = rows === 0 ? plan.reads.map(() => []) : await readAligned(storeOf(), lookups, signal);
 
       // Per read: event time and freshness per request row.
       const t = now();
       const times = plan.reads.map((r, i) => {
         const d = distinct[i] as Distinct;
-        const found = stored[i] as (StoredRow | undefined)[];
+        const found = stored[i] as (AlignedRow | undefined)[];
         const perKey = new Float64Array(d.keys.length);
         const stale = new Uint8Array(d.keys.length);
         const ttlMs = r.view.ttlSeconds * 1000;
         for (let u = 0; u < d.keys.length; u++) {
           const row = found[u];
           if (!row) continue;
-          const ms = row.eventTimestamp.getTime();
+          const ms = row.eventTimeMs;
           perKey[u] = ms;
           if (ttlMs > 0 && t - ms > ttlMs) stale[u] = 1;
         }
@@ -125,14 +120,11 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         for (const input of step.inputs) {
           if (input.kind === "request") inputs[input.name] = requestData.get(input.name) as NativeValue[];
           else {
-            const feature = (plan.reads[input.read] as { features: string[] }).features[
-              input.feature
-            ] as string;
             // Not found is null to the udf, like a stored null.
             inputs[input.name] = viewColumn(
               distinct[input.read] as Distinct,
               stored[input.read] ?? [],
-              feature,
+              input.feature,
               rows,
             ).values.map((v) => (v === undefined ? null : v));
           }
@@ -143,9 +135,8 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
       for (const out of plan.outputs) {
         if (out.source.kind === "view") {
           const { read, feature } = out.source;
-          const name = (plan.reads[read] as { features: string[] }).features[feature] as string;
           const timing = times[read] as { perRow: Float64Array; stale: Uint8Array };
-          const col = viewColumn(distinct[read] as Distinct, stored[read] ?? [], name, rows, timing.stale);
+          const col = viewColumn(distinct[read] as Distinct, stored[read] ?? [], feature, rows, timing.stale);
           columns.push({ name: out.name, dtype: out.dtype, ...col, eventTimesMs: timing.perRow });
         } else {
           const values = (odfvOutputs[out.source.step] as Map<string, NativeValue[]>).get(
@@ -158,9 +149,40 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
           columns.push({ name: out.name, dtype: out.dtype, values, statuses, eventTimesMs: undefined });
         }
       }
-      return { rows, columns };
+      return { rows, columns, metadata: metadataOf(plan, columns) };
     },
   };
+}
+
+/** The store's aligned read, or its plain read turned into aligned rows. */
+async function readAligned(
+  store: OnlineStore,
+  lookups: ViewLookup[],
+  signal: AbortSignal | undefined,
+): Promise<(AlignedRow | undefined)[][]> {
+  if (store.readAligned) return store.readAligned(lookups, signal);
+  const rows = await store.read(lookups, signal);
+  return rows.map((perView, i) =>
+    perView.map((row) =>
+      row
+        ? {
+            eventTimeMs: row.eventTimestamp.getTime(),
+            values: (lookups[i] as ViewLookup).features.map((f) => row.values.get(f)),
+          }
+        : undefined,
+    ),
+  );
+}
+
+/** The response's encoded column names, computed once per plan. */
+const metadataCache = new WeakMap<RetrievalPlan, Buffer>();
+function metadataOf(plan: RetrievalPlan, columns: ResultColumn[]): Buffer {
+  let m = metadataCache.get(plan);
+  if (!m) {
+    m = encodeResponseMetadata(columns.map((c) => c.name));
+    metadataCache.set(plan, m);
+  }
+  return m;
 }
 
 function selectionOf(request: GetOnlineFeaturesRequest): FeatureSelection {
@@ -286,8 +308,8 @@ function mapKey(v: NativeValue): unknown {
 /** One feature's values and statuses, fanned out from distinct entities to request rows. */
 function viewColumn(
   d: Distinct,
-  found: readonly (StoredRow | undefined)[],
-  feature: string,
+  found: readonly (AlignedRow | undefined)[],
+  feature: number,
   rows: number,
   stale?: Uint8Array,
 ): { values: (NativeValue | undefined)[]; statuses: Uint8Array } {
@@ -295,7 +317,7 @@ function viewColumn(
   const statuses = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) {
     const u = d.rowToKey[i] as number;
-    const v = found[u]?.values.get(feature);
+    const v = found[u]?.values[feature];
     values[i] = v;
     if (v === undefined) statuses[i] = FieldStatus.NOT_FOUND;
     else if (v === null) statuses[i] = FieldStatus.NULL_VALUE;

@@ -105,16 +105,22 @@ export interface PackedReadPlan {
   schema: PackedSchema;
   features: readonly string[];
   wanted: Uint8Array;
+  /** slot[i]: position in `features` of the view's i-th feature, or -1. */
+  slot: Int32Array;
 }
 
 export function packedReadPlan(view: FeatureViewDef, features: readonly string[]): PackedReadPlan {
   const schema = packedSchemaOf(view);
   const wanted = new Uint8Array(schema.names.length);
-  for (const f of features) {
+  const slot = new Int32Array(schema.names.length).fill(-1);
+  features.forEach((f, j) => {
     const i = schema.index.get(f);
-    if (i !== undefined) wanted[i] = 1;
-  }
-  return { schema, features, wanted };
+    if (i !== undefined) {
+      wanted[i] = 1;
+      slot[i] = j;
+    }
+  });
+  return { schema, features, wanted, slot };
 }
 
 /** Decodes the wanted features of a packed row; a feature the row does not hold is left out. */
@@ -151,6 +157,44 @@ export function decodePackedRow(plan: PackedReadPlan, data: Uint8Array): StoredR
     }
   }
   return { eventTimestamp, values };
+}
+
+/**
+ * Decodes the wanted features of a packed row into `values` (aligned with
+ * `plan.features`; entries the row does not hold stay undefined) and returns
+ * the row's event time in ms.
+ */
+export function decodePackedRowAligned(
+  plan: PackedReadPlan,
+  buf: Buffer,
+  values: (NativeValue | undefined)[],
+): number {
+  if (buf.length < HEADER || buf[0] !== PACKED_VERSION) {
+    throw failedPrecondition(`online row has unknown encoding version ${buf[0]}; rematerialize the view`);
+  }
+  const eventTimeMs = buf.readDoubleLE(PACKED_TS_OFFSET);
+  const fingerprint = buf.readUInt32LE(9);
+  const n = buf.readUInt16LE(13);
+  const { schema, slot } = plan;
+  if (fingerprint === schema.fingerprint && n === schema.names.length) {
+    const r = new Reader(buf, HEADER);
+    // Stop after the last wanted feature: the rest of the row need not be walked.
+    let remaining = plan.features.length;
+    for (let i = 0; i < n && remaining > 0; i++) {
+      r.pos += 4;
+      const j = slot[i] as number;
+      if (j >= 0) {
+        values[j] = r.value();
+        remaining--;
+      } else r.skip();
+    }
+    return eventTimeMs;
+  }
+  const row = decodePackedRow(plan, buf);
+  plan.features.forEach((f, j) => {
+    values[j] = row.values.get(f);
+  });
+  return eventTimeMs;
 }
 
 class Writer {

@@ -20,6 +20,7 @@ import {
   feastTimestampField,
 } from "./feast-fields.js";
 import type {
+  AlignedRow,
   EntityKeyValues,
   OnlineRow,
   OnlineStore,
@@ -30,6 +31,7 @@ import type {
 import {
   checkRowValues,
   decodePackedRow,
+  decodePackedRowAligned,
   encodePackedRows,
   type PackedReadPlan,
   packedReadPlan,
@@ -54,6 +56,9 @@ export interface RedisOnlineStoreOptions {
 }
 
 type Pipeline = ReturnType<Redis["pipeline"]>;
+
+/** Upper bound on a script call's arguments. */
+const MAX_ARGS_PER_CALL = 4000;
 
 /** Opens a Redis online store (the connection is made in the background). */
 export function createRedisOnlineStore(options: RedisOnlineStoreOptions): OnlineStore {
@@ -133,9 +138,13 @@ class RedisOnlineStore implements OnlineStore {
     // Per node (one group when standalone), chunks of rows -> one script call each.
     const calls: { group: string; args: (string | Buffer | Uint8Array)[]; rows: number }[] = [];
     const groups = this.#groupByNode(keys);
+    // Bounded arguments per call (Lua's unpack and the JS call stack both have limits).
+    const perCall = packed
+      ? this.#rowsPerCall
+      : Math.max(1, Math.min(this.#rowsPerCall, Math.floor(MAX_ARGS_PER_CALL / (3 + featureFields.length))));
     groups.forEach((indices, g) => {
-      for (let start = 0; start < indices.length; start += this.#rowsPerCall) {
-        const chunk = indices.slice(start, start + this.#rowsPerCall);
+      for (let start = 0; start < indices.length; start += perCall) {
+        const chunk = indices.slice(start, start + perCall);
         const first = keys[chunk[0] as number] as Buffer;
         let args: (string | Buffer | Uint8Array)[];
         if (packed) {
@@ -219,12 +228,52 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   async read(lookups: ViewLookup[], signal?: AbortSignal): Promise<(StoredRow | undefined)[][]> {
-    const out = lookups.map((l) => new Array<StoredRow | undefined>(l.entityKeys.length).fill(undefined));
-    const packed = this.#layout === "packed";
-    const plans: (PackedReadPlan | undefined)[] = lookups.map((l) =>
-      packed ? packedReadPlan(l.view, l.features) : undefined,
+    if (this.#layout === "packed") {
+      const plans = lookups.map((l) => packedReadPlan(l.view, l.features));
+      return this.#readWith(lookups, signal, (li, reply, at) =>
+        decodePacked(plans[li] as PackedReadPlan, reply[at] ?? null),
+      );
+    }
+    return this.#readWith(lookups, signal, (li, reply, at) =>
+      decodeFeast(lookups[li] as ViewLookup, reply, at),
     );
-    // Merge every lookup's keys: views of the same entity share one Redis hash, so one HMGET.
+  }
+
+  async readAligned(lookups: ViewLookup[], signal?: AbortSignal): Promise<(AlignedRow | undefined)[][]> {
+    if (this.#layout === "packed") {
+      const plans = lookups.map((l) => packedReadPlan(l.view, l.features));
+      return this.#readWith(lookups, signal, (li, reply, at) => {
+        const bytes = reply[at];
+        if (!bytes) return undefined;
+        const plan = plans[li] as PackedReadPlan;
+        const values = new Array<NativeValue | undefined>(plan.features.length);
+        return { eventTimeMs: decodePackedRowAligned(plan, bytes, values), values };
+      });
+    }
+    return this.#readWith(lookups, signal, (li, reply, at) => {
+      const lookup = lookups[li] as ViewLookup;
+      const row = decodeFeast(lookup, reply, at);
+      return (
+        row && {
+          eventTimeMs: row.eventTimestamp.getTime(),
+          values: lookup.features.map((f) => row.values.get(f)),
+        }
+      );
+    });
+  }
+
+  /**
+   * Merges every lookup's keys (views of one entity share a Redis hash, so
+   * one HMGET serves them all), fetches them in one round trip, and decodes
+   * each lookup's fields with `decode(lookupIndex, reply, firstField)`.
+   */
+  async #readWith<T>(
+    lookups: ViewLookup[],
+    signal: AbortSignal | undefined,
+    decode: (lookup: number, reply: (Buffer | null)[], at: number) => T | undefined,
+  ): Promise<(T | undefined)[][]> {
+    const out = lookups.map((l) => new Array<T | undefined>(l.entityKeys.length).fill(undefined));
+    const packed = this.#layout === "packed";
     const reads = new Map<string, KeyRead>();
     const list: KeyRead[] = [];
     lookups.forEach((l, li) => {
@@ -248,19 +297,16 @@ class RedisOnlineStore implements OnlineStore {
     if (list.length === 0) return out;
     if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
     await this.#ready(signal);
-
     const replies = await withTimeout(this.#fetch(list), this.#readTimeoutMs, "read");
     list.forEach((r, ri) => {
       const reply = replies[ri] as (Buffer | null)[];
       for (let s = 0; s < r.sinks.length; s += 3) {
         const li = r.sinks[s] as number;
-        const ei = r.sinks[s + 1] as number;
-        const at = r.sinks[s + 2] as number;
-        const lookup = lookups[li] as ViewLookup;
-        const row = packed
-          ? decodePacked(plans[li] as PackedReadPlan, reply[at] ?? null)
-          : decodeFeast(lookup, reply, at);
-        (out[li] as (StoredRow | undefined)[])[ei] = row;
+        (out[li] as (T | undefined)[])[r.sinks[s + 1] as number] = decode(
+          li,
+          reply,
+          r.sinks[s + 2] as number,
+        );
       }
     });
     return out;

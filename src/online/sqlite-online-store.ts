@@ -11,8 +11,10 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { FstoreError, unavailable } from "../errors/index.js";
 import type { FeatureViewDef } from "../registry/model.js";
+import type { NativeValue } from "../values/index.js";
 import { createEntityKeyEncoder, deserializeEntityKey, type EntityKeyEncoder } from "./entity-key.js";
 import type {
+  AlignedRow,
   EntityKeyValues,
   OnlineRow,
   OnlineStore,
@@ -20,7 +22,7 @@ import type {
   ViewLookup,
   WriteResult,
 } from "./online-store.js";
-import { decodePackedRow, encodePackedRows, packedReadPlan } from "./packed-row.js";
+import { decodePackedRow, decodePackedRowAligned, encodePackedRows, packedReadPlan } from "./packed-row.js";
 
 export interface SqliteOnlineStoreOptions {
   project: string;
@@ -115,6 +117,23 @@ class SqliteOnlineStore implements OnlineStore {
         return l.entityKeys.map((ek) => {
           const bytes = this.#get.get(l.view.name, encode(ek)) as Buffer | undefined;
           return bytes === undefined ? undefined : decodePackedRow(plan, bytes);
+        });
+      });
+    } catch (err) {
+      throw sqliteError(err, "read");
+    }
+  }
+
+  async readAligned(lookups: ViewLookup[]): Promise<(AlignedRow | undefined)[][]> {
+    try {
+      return lookups.map((l) => {
+        const encode = this.#encoder(l.view);
+        const plan = packedReadPlan(l.view, l.features);
+        return l.entityKeys.map((ek) => {
+          const bytes = this.#get.get(l.view.name, encode(ek)) as Buffer | undefined;
+          if (bytes === undefined) return undefined;
+          const values = new Array<NativeValue | undefined>(l.features.length);
+          return { eventTimeMs: decodePackedRowAligned(plan, bytes, values), values };
         });
       });
     } catch (err) {

@@ -1,0 +1,354 @@
+/**
+ * Online serving benchmark (`npm run bench -- online`).
+ *
+ * The server runs in its own process over a synthetic repository (views of
+ * 50 and 250 features, 5,000 entities) on Redis (packed and feast layouts)
+ * and SQLite. A separate load generator on the C-core gRPC client
+ * (python3-grpcio) sends GetOnlineFeatures at a fixed rate (open loop) for
+ * 1 x 50, 1 x 250 and 100 x 50, and beside each, in the same run:
+ *   (a) the server's no-op RPC (grpc.health.v1.Health/Check), same generator: the gRPC floor;
+ *   (b) the raw read of the same keys (ioredis HMGET / better-sqlite3 SELECT), no gRPC, no decoding.
+ * Then the highest sustained throughput of 1 x 50 beside the no-op RPC's.
+ * Targets (packed layout, 500 req/s): p50 <= 1.25 x (a + b), p99 <= 1.5 x (a + b),
+ * throughput >= 0.6 x no-op. FSTORE_BENCH_SECONDS sets each measurement's length (default 8).
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { Redis } from "ioredis";
+import type { RepoConfig } from "../src/config/types.js";
+import {
+  createEntityKeyEncoder,
+  createOnlineStore,
+  feastFeatureField,
+  feastTimestampField,
+} from "../src/online/index.js";
+import type { FeatureViewDef } from "../src/registry/model.js";
+import { repoConfig } from "../test/support/online-fixtures.js";
+import { startRedis } from "../test/support/redis.js";
+import {
+  benchRows,
+  ENTITIES,
+  fv50,
+  fv250,
+  type Scenario,
+  scenarioRequests,
+  scenarios,
+} from "./online/synthetic-repo.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const PYTHON = "/usr/bin/python3";
+const LOADGEN = join(root, "bench/online/loadgen.py");
+const RATE = 500;
+const SECONDS = Number(process.env.FSTORE_BENCH_SECONDS ?? 8);
+const WARMUP = 2;
+const HEALTH = "/grpc.health.v1.Health/Check";
+const GET_ONLINE = "/fstore.v1.FeatureService/GetOnlineFeatures";
+
+interface Latency {
+  p50: number;
+  p99: number;
+  p999: number;
+  count: number;
+  errors: number;
+}
+
+function ensurePythonGrpc(): void {
+  const check = () => spawnSync(PYTHON, ["-c", "import grpc"]).status === 0;
+  if (check()) return;
+  console.log("installing python3-grpcio (the C-core load generator) with apt-get ...");
+  spawnSync("apt-get", ["install", "-y", "python3-grpcio"], { stdio: "inherit" });
+  if (!check()) throw new Error(`${PYTHON} cannot import grpc; install python3-grpcio`);
+}
+
+function loadgen(args: string[]): Record<string, unknown> {
+  const res = spawnSync(PYTHON, [LOADGEN, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (res.status !== 0) throw new Error(`loadgen ${args.join(" ")} failed: ${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split("\n").at(-1) as string) as Record<string, unknown>;
+}
+
+function openLoop(address: string, method: string, file: string): Latency {
+  const r = loadgen(["open", address, method, file, String(RATE), String(SECONDS), String(WARMUP)]);
+  if ((r.errors as number) > 0)
+    console.log(`  ! ${method}: ${r.errors} errors ${JSON.stringify(r.error_codes)}`);
+  return r as unknown as Latency;
+}
+
+function maxThroughput(address: string, method: string, file: string): number {
+  return loadgen(["max", address, method, file, "16", String(SECONDS)]).throughput as number;
+}
+
+function writeRequests(file: string, requests: Uint8Array[]): void {
+  const parts: Buffer[] = [u32(requests.length)];
+  for (const r of requests) parts.push(u32(r.length), Buffer.from(r));
+  writeFileSync(file, Buffer.concat(parts));
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+}
+
+function percentile(sorted: number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(p * sorted.length + 0.5) - 1));
+  return sorted[i] as number;
+}
+
+/** Runs `op` at RATE per second (open loop: not waiting for replies) and returns its latency percentiles. */
+async function openLoopLocal(op: (i: number) => Promise<unknown> | unknown): Promise<Latency> {
+  const total = Math.round((WARMUP + SECONDS) * RATE);
+  const warm = WARMUP * RATE;
+  const latencies: number[] = [];
+  let errors = 0;
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / RATE;
+    while (performance.now() < due) {
+      const wait = due - performance.now();
+      await new Promise((r) => (wait > 1.5 ? setTimeout(r, wait - 1) : setImmediate(r)));
+    }
+    const sent = performance.now();
+    const p = Promise.resolve()
+      .then(() => op(i))
+      .then(
+        () => {
+          if (i >= warm) latencies.push(performance.now() - sent);
+        },
+        () => {
+          errors++;
+        },
+      );
+    inFlight.push(p);
+    if (inFlight.length > 1000) inFlight.splice(0, 500);
+  }
+  await Promise.all(inFlight);
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    p999: percentile(latencies, 0.999),
+    count: latencies.length,
+    errors,
+  };
+}
+
+interface StoreCase {
+  name: string;
+  config: RepoConfig;
+  /** The raw read of the keys of one request, without fstore. */
+  rawRead(view: FeatureViewDef, ids: bigint[]): Promise<unknown> | unknown;
+  close(): Promise<void> | void;
+}
+
+async function startServerProcess(
+  config: RepoConfig,
+  dir: string,
+): Promise<{ address: string; proc: ChildProcess }> {
+  const file = join(dir, `${config.project}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  const proc = spawn(
+    process.execPath,
+    [join(root, "bin/run-ts.js"), join(root, "bench/online/server-process.ts"), file],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { address: `127.0.0.1:${port}`, proc };
+}
+
+async function stopServerProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once("exit", r));
+  proc.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (proc.exitCode === null) proc.kill("SIGKILL");
+}
+
+async function fill(config: RepoConfig): Promise<void> {
+  const store = createOnlineStore(config);
+  const ts = new Date();
+  for (const v of [fv50, fv250]) {
+    for (let from = 0; from < ENTITIES; from += 500) {
+      await store.writeBatch(v, benchRows(v, from, Math.min(ENTITIES, from + 500), ts));
+    }
+  }
+  await store.close();
+}
+
+function redisCase(name: string, port: number, layout: "packed" | "feast", dir: string): StoreCase {
+  const project = `bench_${layout}`;
+  const config = repoConfig(
+    { type: "redis", connectionString: `127.0.0.1:${port}`, redisType: "redis", keyTtlSeconds: null, layout },
+    project,
+  );
+  config.server.maxEntitiesPerRequest = 1000;
+  void dir;
+  const client = new Redis({ host: "127.0.0.1", port });
+  const encode = createEntityKeyEncoder(fv50.entityColumns, project);
+  const fields = new Map<FeatureViewDef, (string | Buffer)[]>(
+    [fv50, fv250].map((v) => [
+      v,
+      layout === "packed"
+        ? [v.name]
+        : [...v.features.map((f) => feastFeatureField(v.name, f.name)), feastTimestampField(v.name)],
+    ]),
+  );
+  return {
+    name,
+    config,
+    rawRead: (view, ids) => {
+      const f = fields.get(view) as (string | Buffer)[];
+      if (ids.length === 1) return client.hmgetBuffer(encode([ids[0] as bigint]), ...f);
+      const p = client.pipeline();
+      for (const id of ids) p.hmgetBuffer(encode([id]), ...f);
+      return p.exec();
+    },
+    close: () => client.disconnect(),
+  };
+}
+
+function sqliteCase(dir: string): StoreCase {
+  const path = join(dir, "online.db");
+  const config = repoConfig({ type: "sqlite", path }, "bench_sqlite");
+  config.server.maxEntitiesPerRequest = 1000;
+  const encode = createEntityKeyEncoder(fv50.entityColumns, "bench_sqlite");
+  let db: Database.Database | undefined;
+  let stmt: Database.Statement | undefined;
+  return {
+    name: "sqlite",
+    config,
+    rawRead: (view, ids) => {
+      db ??= new Database(path, { readonly: true });
+      stmt ??= db.prepare("SELECT row FROM online_rows WHERE view = ? AND entity_key = ?").pluck();
+      const s = stmt;
+      return ids.map((id) => s.get(view.name, encode([id])));
+    },
+    close: () => {
+      db?.close();
+    },
+  };
+}
+
+interface Row {
+  store: string;
+  scenario: string;
+  features: Latency;
+  noop: Latency;
+  raw: Latency;
+}
+
+const fmt = (x: number) => x.toFixed(3);
+const triple = (l: Latency) => `${fmt(l.p50)} / ${fmt(l.p99)} / ${fmt(l.p999)}`;
+
+async function main(): Promise<void> {
+  ensurePythonGrpc();
+  const dir = mkdtempSync(join(tmpdir(), "fstore-online-bench-"));
+  const redis = await startRedis();
+  const rows: Row[] = [];
+  const throughput: { store: string; features: number; noop: number }[] = [];
+  try {
+    const cases = [
+      redisCase("redis packed", redis.port, "packed", dir),
+      redisCase("redis feast", redis.port, "feast", dir),
+      sqliteCase(dir),
+    ];
+    for (const c of cases) {
+      const t0 = performance.now();
+      await fill(c.config);
+      console.log(
+        `${c.name}: wrote ${ENTITIES} entities x (50 + 250) features in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      const server = await startServerProcess(c.config, dir);
+      try {
+        for (const s of scenarios) {
+          const { ids, bytes } = scenarioRequests(s as Scenario, 256);
+          const file = join(
+            dir,
+            `req-${c.name.replace(/ /g, "_")}-${s.entities}x${s.view.features.length}.bin`,
+          );
+          writeRequests(file, bytes);
+          const noop = openLoop(server.address, HEALTH, "-");
+          const features = openLoop(server.address, GET_ONLINE, file);
+          const raw = await openLoopLocal((i) => c.rawRead(s.view, ids[i % ids.length] as bigint[]));
+          rows.push({ store: c.name, scenario: s.name, features, noop, raw });
+          console.log(
+            `  ${s.name}: features ${triple(features)}  no-op ${triple(noop)}  raw ${triple(raw)} (ms)`,
+          );
+        }
+        const one = scenarioRequests(scenarios[0] as Scenario, 256);
+        const file = join(dir, `req-max-${c.name.replace(/ /g, "_")}.bin`);
+        writeRequests(file, one.bytes);
+        const noopMax = maxThroughput(server.address, HEALTH, "-");
+        const featuresMax = maxThroughput(server.address, GET_ONLINE, file);
+        throughput.push({ store: c.name, features: featuresMax, noop: noopMax });
+        console.log(`  max throughput 1 x 50: ${featuresMax} req/s (no-op ${noopMax} req/s)`);
+      } finally {
+        await stopServerProcess(server.proc);
+        await c.close();
+      }
+    }
+  } finally {
+    await redis.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const lines: string[] = [];
+  lines.push(
+    `GetOnlineFeatures at ${RATE} req/s, open loop, ${SECONDS} s each; latency p50 / p99 / p999 in ms`,
+  );
+  lines.push("");
+  lines.push(
+    "| store | request | GetOnlineFeatures | (a) no-op RPC | (b) raw read | p50 / (a+b) | p99 / (a+b) |",
+  );
+  lines.push("|---|---|---|---|---|---|---|");
+  let failed = false;
+  for (const r of rows) {
+    const r50 = r.features.p50 / (r.noop.p50 + r.raw.p50);
+    const r99 = r.features.p99 / (r.noop.p99 + r.raw.p99);
+    const target = r.store === "redis packed";
+    const ok = r50 <= 1.25 && r99 <= 1.5;
+    if (target && !ok) failed = true;
+    const mark = target ? (ok ? " ok" : " MISSED") : "";
+    lines.push(
+      `| ${r.store} | ${r.scenario} | ${triple(r.features)} | ${triple(r.noop)} | ${triple(r.raw)} | ${r50.toFixed(2)}${target ? " (<= 1.25)" : ""} | ${r99.toFixed(2)}${target ? " (<= 1.5)" : ""}${mark} |`,
+    );
+  }
+  lines.push("");
+  lines.push("| store | max throughput 1 x 50 (req/s) | no-op RPC (req/s) | ratio |");
+  lines.push("|---|---|---|---|");
+  for (const t of throughput) {
+    const ratio = t.features / t.noop;
+    const target = t.store === "redis packed";
+    if (target && ratio < 0.6) failed = true;
+    lines.push(
+      `| ${t.store} | ${t.features} | ${t.noop} | ${ratio.toFixed(2)}${target ? ` (>= 0.6)${ratio >= 0.6 ? " ok" : " MISSED"}` : ""} |`,
+    );
+  }
+  const table = lines.join("\n");
+  console.log(`\n${table}`);
+  const out = join(root, "bench/out");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "online.md"), `${table}\n`);
+  writeFileSync(join(out, "online.json"), JSON.stringify({ rows, throughput }, null, 2));
+  if (failed) {
+    console.log("\nonline benchmark: a target was missed (packed layout)");
+    process.exitCode = 1;
+  }
+}
+
+await main();
