@@ -6,6 +6,8 @@
 import cron from "node-cron";
 import { describe, expect, it } from "vitest";
 import { computeFreshness, defaultGraceMs, nextCronFire } from "../src/materialize/freshness.js";
+import { driverDefinitions, tempRepo } from "./consistency-fixtures.js";
+import { createMemoryRegistry, startTestServer, testConfig } from "./support/server.js";
 
 const at = (iso: string) => new Date(iso);
 const MIN = 60_000;
@@ -126,5 +128,46 @@ describe("computeFreshness", () => {
       now: at("2025-03-10T00:00:00Z"),
     });
     expect(f.ageMs).toBe(0);
+  });
+});
+
+describe("GetFeatureView freshness", () => {
+  it("reports the last end, its age and overdue against the schedule through the registry RPC", async () => {
+    const repo = tempRepo("fstore-freshness-");
+    const defs = driverDefinitions("data/none.parquet");
+    const registry = createMemoryRegistry("fresh", defs);
+    const hourly = testConfig(repo, { materialization: { schedule: "0 * * * *" } });
+    const now = Date.now();
+    // Materialized up to 10 minutes ago: the hourly run after that is due at most 50 minutes from now.
+    registry.recordMaterializationInterval(
+      "driver_stats",
+      new Date(now - 2 * 3_600_000),
+      new Date(now - 10 * MIN),
+    );
+    const t = await startTestServer({ config: hourly, registry });
+    try {
+      const fresh = (await t.client.getFeatureView("driver_stats")).freshness;
+      expect(fresh?.lastMaterializedEnd).toEqual(new Date(now - 10 * MIN));
+      expect(Math.abs((fresh?.ageMs ?? 0) - 10 * MIN)).toBeLessThan(30_000);
+      expect(fresh?.overdue).toBe(false);
+      // Last end 3 hours ago: two hourly runs were missed.
+      registry.recordMaterializationInterval(
+        "driver_stats",
+        new Date(now - 5 * HOUR),
+        new Date(now - 3 * HOUR),
+      );
+      const stale = createMemoryRegistry("fresh", defs);
+      stale.recordMaterializationInterval("driver_stats", new Date(now - 5 * HOUR), new Date(now - 3 * HOUR));
+      const t2 = await startTestServer({ config: hourly, registry: stale });
+      try {
+        const late = (await t2.client.getFeatureView("driver_stats")).freshness;
+        expect(late?.overdue).toBe(true);
+        expect(Math.abs((late?.ageMs ?? 0) - 3 * HOUR)).toBeLessThan(30_000);
+      } finally {
+        await t2.shutdown();
+      }
+    } finally {
+      await t.shutdown();
+    }
   });
 });
