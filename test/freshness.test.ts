@@ -151,11 +151,6 @@ describe("GetFeatureView freshness", () => {
       expect(Math.abs((fresh?.ageMs ?? 0) - 10 * MIN)).toBeLessThan(30_000);
       expect(fresh?.overdue).toBe(false);
       // Last end 3 hours ago: two hourly runs were missed.
-      registry.recordMaterializationInterval(
-        "driver_stats",
-        new Date(now - 5 * HOUR),
-        new Date(now - 3 * HOUR),
-      );
       const stale = createMemoryRegistry("fresh", defs);
       stale.recordMaterializationInterval("driver_stats", new Date(now - 5 * HOUR), new Date(now - 3 * HOUR));
       const t2 = await startTestServer({ config: hourly, registry: stale });
