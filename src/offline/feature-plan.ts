@@ -59,8 +59,10 @@ export function planFeatures(
     if (!service) throw notFound(`feature service "${name}" is not in the registry`);
     for (const p of service.projections) {
       const view = snapshot.featureViews.get(p.featureView);
-      if (!view)
+      if (!view) {
+        if (snapshot.onDemandFeatureViews.has(p.featureView)) throw onDemandUnsupported(p.featureView);
         throw notFound(`feature service "${name}" uses feature view "${p.featureView}", not in the registry`);
+      }
       const features = p.features.length > 0 ? p.features : view.features.map((f) => f.name);
       for (const feature of features) wanted.push({ view: p.featureView, feature });
     }
@@ -78,12 +80,7 @@ export function planFeatures(
     if (!sel) {
       const view = snapshot.featureViews.get(viewName);
       if (!view) {
-        if (snapshot.onDemandFeatureViews.has(viewName)) {
-          throw new FstoreError(
-            Code.Unimplemented,
-            `"${viewName}" is an on-demand feature view; historical retrieval serves batch feature views only`,
-          );
-        }
+        if (snapshot.onDemandFeatureViews.has(viewName)) throw onDemandUnsupported(viewName);
         throw notFound(`feature view "${viewName}" is not in the registry`);
       }
       sel = { view, features: [], outputNames: [] };
@@ -103,6 +100,13 @@ export function planFeatures(
     }
   }
   return { views, joinKeys };
+}
+
+function onDemandUnsupported(name: string): FstoreError {
+  return new FstoreError(
+    Code.Unimplemented,
+    `"${name}" is an on-demand feature view; historical retrieval serves batch feature views only (request its source features and compute it afterwards)`,
+  );
 }
 
 /**
