@@ -7,6 +7,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MaterializeEvent, NativeValue } from "../clients/typescript/src/index.js";
+import type { CallObserver } from "../src/server/service-adapter.js";
 import { createExampleRepo, startTestServer, type TestServer } from "./support/server.js";
 import type { TempRepo } from "./support/temp-repo.js";
 
@@ -22,6 +23,13 @@ interface VehicleRow {
   actual_price: number;
   recommended_price: number;
 }
+
+const finished: { method: string; code: number }[] = [];
+const recorder: CallObserver = (method) => ({
+  end(code) {
+    finished.push({ method, code });
+  },
+});
 
 let repo: TempRepo;
 let t: TestServer;
@@ -52,7 +60,7 @@ function latestVehicleRows(at: Date, ids: bigint[], ttlMs = 30 * DAY): Promise<V
 
 beforeAll(async () => {
   repo = await createExampleRepo({ end });
-  t = await startTestServer({ repoPath: repo.path });
+  t = await startTestServer({ repoPath: repo.path, observers: [recorder] });
   db = await DuckDBInstance.create(":memory:");
 });
 afterAll(async () => {
@@ -181,6 +189,35 @@ describe("ergonomic client, end to end", () => {
     }
     const want = new Map(ids.map((id, i) => [`${id}@${times[i]?.getTime()}`, expected[i]]));
     expect(got).toEqual(want);
+  });
+
+  it("leaving a training-set stream early cancels it on the server", async () => {
+    finished.length = 0; // earlier tests' calls
+    // Far more output than HTTP/2 flow control lets the server send ahead, so it must wait for the reader.
+    const ids = Array.from({ length: 60_000 }, (_, i) => BigInt(1001 + (i % 1000)));
+    let batches = 0;
+    for await (const event of t.client.streamHistoricalFeatures({
+      features: [
+        "vehicle_features:technology",
+        "vehicle_features:num_images",
+        "vehicle_features:actual_price",
+      ],
+      entityRows: { columns: { vehicle_id: ids }, eventTimestamps: ids.map(() => end) },
+      batchSize: 100,
+    })) {
+      if (event.kind === "batch") {
+        expect(event.numRows).toBe(100);
+        batches++;
+        break;
+      }
+    }
+    expect(batches).toBe(1);
+    for (let i = 0; i < 100 && !finished.some((f) => f.method === "GetHistoricalFeatures"); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(finished.filter((f) => f.method === "GetHistoricalFeatures")).toEqual([
+      { method: "GetHistoricalFeatures", code: 1 },
+    ]);
   });
 
   it("validates consistency after materializing: every vehicle_features feature passes", async () => {
