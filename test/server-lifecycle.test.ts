@@ -68,7 +68,7 @@ describe("fstore serve, SIGTERM during a call", () => {
   afterAll(() => repo?.cleanup());
 
   it("lets the in-flight call finish, refuses new ones, and exits 0", async () => {
-    const serve = spawnServe(repo.path, { FSTORE_TEST_HANDLER_DELAY_MS: "2000", FSTORE_LOG_LEVEL: "info" });
+    const serve = spawnServe(repo.path, { FSTORE_TEST_HANDLER_DELAY_MS: "3000", FSTORE_LOG_LEVEL: "info" });
     try {
       const address = await serve.address;
       const client = createFstoreClient({ address, timeoutMs: 20_000 });
@@ -76,9 +76,12 @@ describe("fstore serve, SIGTERM during a call", () => {
 
       const started = Date.now();
       const inFlight = client.listFeatureViews();
-      await sleep(500);
+      await sleep(800);
       serve.child.kill("SIGTERM");
-      await sleep(200);
+      // Logged just before the server stops listening (same tick).
+      for (let i = 0; i < 250 && !serve.lines.some((l) => String(l.msg).startsWith("shutting down")); i++) {
+        await sleep(20);
+      }
 
       // A new connection is refused while the first call is still running.
       const late = createFstoreClient({ address, timeoutMs: 5_000 });
@@ -88,7 +91,7 @@ describe("fstore serve, SIGTERM during a call", () => {
       expect((refused as FstoreClientError).code).toBe(status.UNAVAILABLE);
 
       const { featureViews } = await inFlight;
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
       expect(featureViews.map((v) => v.name)).toEqual(["vehicle_features", "vehicle_hourly_stats"]);
       client.close();
 
@@ -99,7 +102,7 @@ describe("fstore serve, SIGTERM during a call", () => {
       // The in-flight call was logged as OK, after the signal and before the stop.
       const callLine = serve.lines.findIndex((l) => l.method === "ListFeatureViews");
       expect(serve.lines[callLine]).toMatchObject({ code: "OK", msg: "call" });
-      expect(Number(serve.lines[callLine]?.durationMs)).toBeGreaterThanOrEqual(1900);
+      expect(Number(serve.lines[callLine]?.durationMs)).toBeGreaterThanOrEqual(2900);
       expect(callLine).toBeGreaterThan(msgs.indexOf("signal received"));
       expect(callLine).toBeLessThan(msgs.indexOf("stopped"));
     } finally {
