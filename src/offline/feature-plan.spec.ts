@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { Code, FstoreError } from "../errors/index.js";
+import type { FeatureViewDef } from "../registry/model.js";
+import type { RegistrySnapshot } from "../registry/registry.js";
+import { checkUniqueColumns, parseFeatureRef, planFeatures } from "./feature-plan.js";
+
+const f = (name: string, dtype = ValueType.DOUBLE) => ({ name, dtype, description: "", tags: {} });
+const described = { description: "", tags: {}, owner: "" };
+const view = (name: string, keys: string[], features: string[]): FeatureViewDef => ({
+  name,
+  entities: keys,
+  entityColumns: keys.map((k) => f(k, ValueType.INT64)),
+  features: features.map((x) => f(x)),
+  ttlSeconds: 0,
+  source: {
+    kind: "file",
+    name: `${name}_src`,
+    path: "x",
+    timestampField: "ts",
+    createdTimestampColumn: "",
+    fieldMapping: {},
+    ...described,
+  },
+  online: true,
+  ...described,
+});
+const snapshot: RegistrySnapshot = {
+  project: "p",
+  version: 1,
+  entities: new Map(),
+  dataSources: new Map(),
+  featureViews: new Map([
+    ["a", view("a", ["id"], ["x", "y"])],
+    ["b", view("b", ["id", "zone"], ["x", "z"])],
+  ]),
+  featureServices: new Map([
+    ["svc", { name: "svc", projections: [{ featureView: "b", features: [] }], ...described }],
+    ["odfv_svc", { name: "odfv_svc", projections: [{ featureView: "odfv", features: [] }], ...described }],
+  ]),
+  onDemandFeatureViews: new Map([
+    ["odfv", { name: "odfv", sources: [], requestSchema: [], features: [], udfSource: "", ...described }],
+  ]),
+  meta: new Map(),
+};
+
+function codeOf(fn: () => unknown): Code | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof FstoreError ? e.code : undefined;
+  }
+  return undefined;
+}
+
+describe("feature plan", () => {
+  it("parses references and refuses malformed ones", () => {
+    expect(parseFeatureRef("a:x")).toEqual({ view: "a", feature: "x" });
+    for (const bad of ["ax", ":x", "a:", "a:b:c"])
+      expect(codeOf(() => parseFeatureRef(bad))).toBe(Code.InvalidArgument);
+  });
+
+  it("mixes references and services, groups by view, reads each feature once, unions join keys", () => {
+    const plan = planFeatures(snapshot, ["b:z", "a:y", "b:x"], ["svc"], true);
+    expect(plan.views.map((v) => [v.view.name, v.outputNames])).toEqual([
+      ["b", ["b__z", "b__x"]],
+      ["a", ["a__y"]],
+    ]);
+    expect(plan.joinKeys.map((k) => k.name)).toEqual(["id", "zone"]);
+  });
+
+  it("names unknown views, features and services (NOT_FOUND); on-demand views are UNIMPLEMENTED", () => {
+    expect(codeOf(() => planFeatures(snapshot, ["nope:x"], [], false))).toBe(Code.NotFound);
+    expect(codeOf(() => planFeatures(snapshot, ["a:nope"], [], false))).toBe(Code.NotFound);
+    expect(codeOf(() => planFeatures(snapshot, [], ["nope"], false))).toBe(Code.NotFound);
+    expect(codeOf(() => planFeatures(snapshot, ["odfv:x"], [], false))).toBe(Code.Unimplemented);
+    expect(codeOf(() => planFeatures(snapshot, [], ["odfv_svc"], false))).toBe(Code.Unimplemented);
+    expect(codeOf(() => planFeatures(snapshot, [], [], false))).toBe(Code.InvalidArgument);
+  });
+
+  it("refuses clashing output columns with the fix in the message", () => {
+    expect(() =>
+      checkUniqueColumns([
+        { name: "x", from: 'feature "a:x"' },
+        { name: "x", from: 'feature "b:x"' },
+      ]),
+    ).toThrow(/set full_feature_names/);
+  });
+});
