@@ -6,7 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { status } from "@grpc/grpc-js";
+import { Client, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FstoreClientError } from "../clients/typescript/src/index.js";
 import { ValueType } from "../gen/fstore/v1/value_pb.js";
@@ -317,5 +317,54 @@ describe("registry changes", () => {
     registry.setDefinitions(definitions());
     const e = (await t.client.getFeatureView("added_view").catch((x: unknown) => x)) as FstoreClientError;
     expect(e.code).toBe(status.NOT_FOUND);
+  });
+});
+
+describe("malformed requests", () => {
+  /** Sends raw bytes as the request of `path` and resolves the status. */
+  function sendBytes(
+    path: string,
+    bytes: number[],
+    streaming: boolean,
+  ): Promise<{ code: number; details: string }> {
+    const raw = new Client(t.address, credentials.createInsecure());
+    const serialize = (b: Buffer) => b;
+    const deserialize = (b: Buffer) => b;
+    return new Promise((resolve) => {
+      const done = (err: ServiceError | null) => {
+        raw.close();
+        resolve({ code: err?.code ?? 0, details: err?.details ?? "" });
+      };
+      if (streaming) {
+        const call = raw.makeServerStreamRequest(
+          path,
+          serialize,
+          deserialize,
+          Buffer.from(bytes),
+          new Metadata(),
+        );
+        call.on("data", () => {});
+        call.on("error", (e: ServiceError) => done(e));
+        call.on("end", () => done(null));
+      } else {
+        raw.makeUnaryRequest(path, serialize, deserialize, Buffer.from(bytes), new Metadata(), {}, (e) =>
+          done(e),
+        );
+      }
+    });
+  }
+
+  it("answers INVALID_ARGUMENT (not INTERNAL) for bytes that are not the request message", async () => {
+    // Field 1 (name) as length-delimited with a length running past the end.
+    const res = await sendBytes("/fstore.v1.FeatureService/GetFeatureView", [0x0a, 0x7f, 0x61], false);
+    expect(res.code).toBe(status.INVALID_ARGUMENT);
+    expect(res.details).toContain("fstore.v1.GetFeatureViewRequest");
+  });
+
+  it("does the same for streaming RPCs, and keeps serving", async () => {
+    const res = await sendBytes("/fstore.v1.FeatureService/Materialize", [0xff, 0xff, 0xff], true);
+    expect(res.code).toBe(status.INVALID_ARGUMENT);
+    expect(res.details).toContain("fstore.v1.MaterializeRequest");
+    expect((await t.client.listEntities()).map((e) => e.name)).toEqual(["vehicle"]);
   });
 });

@@ -18,6 +18,7 @@ import type {
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { status as GrpcStatus } from "@grpc/grpc-js";
+import { invalidArgument } from "../errors/index.js";
 import { toServiceError } from "./grpc-status.js";
 
 /** What a handler may know about its call. */
@@ -81,6 +82,31 @@ export function withWireBytes<T extends object>(message: T, bytes: Uint8Array): 
   return message;
 }
 
+/**
+ * A request whose bytes did not decode. grpc-js would answer INTERNAL for a
+ * throwing deserializer; returning this instead lets the adapter answer
+ * INVALID_ARGUMENT, because the fault is the client's.
+ */
+class UndecodableRequest {
+  constructor(
+    readonly typeName: string,
+    readonly reason: string,
+  ) {}
+}
+
+/** What observers see of a request: undefined when it did not decode. */
+function requestForObservers(request: unknown): unknown {
+  return request instanceof UndecodableRequest ? undefined : request;
+}
+
+/** The decoded request, or INVALID_ARGUMENT for bytes that are not a valid message. */
+function decoded<T>(request: T | UndecodableRequest): T {
+  if (request instanceof UndecodableRequest) {
+    throw invalidArgument(`the request is not a valid ${request.typeName} message: ${request.reason}`);
+  }
+  return request;
+}
+
 export function grpcServiceDefinition(service: DescService): ServiceDefinition {
   const def: Record<string, unknown> = {};
   for (const method of service.methods) {
@@ -89,7 +115,13 @@ export function grpcServiceDefinition(service: DescService): ServiceDefinition {
       requestStream: false,
       responseStream: method.methodKind === "server_streaming",
       requestSerialize: (m: MessageShape<DescMessage>) => Buffer.from(toBinary(method.input, m)),
-      requestDeserialize: (b: Buffer) => fromBinary(method.input, b),
+      requestDeserialize: (b: Buffer) => {
+        try {
+          return fromBinary(method.input, b);
+        } catch (err) {
+          return new UndecodableRequest(method.input.typeName, (err as Error).message);
+        }
+      },
       responseSerialize: (m: MessageShape<DescMessage>) => {
         const pre = (m as { [WIRE_BYTES]?: Uint8Array })[WIRE_BYTES];
         if (pre) return Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength);
@@ -149,11 +181,11 @@ export function grpcServiceImplementation<S extends DescService>(
     if (typeof handler !== "function") throw new Error(`no handler for ${service.typeName}/${method.name}`);
     if (method.methodKind === "unary") {
       const unary: handleUnaryCall<In<DescMethod>, Out<DescMethod>> = (call, callback) => {
-        const obs = observe?.(method.name, "unary", call.request);
+        const obs = observe?.(method.name, "unary", requestForObservers(call.request));
         const { ctx } = callContext(call, method.name);
         // Through a promise, so even a handler that throws synchronously becomes a status.
         Promise.resolve()
-          .then(() => (handler as UnaryHandler<DescMessage, DescMessage>)(call.request, ctx))
+          .then(() => (handler as UnaryHandler<DescMessage, DescMessage>)(decoded(call.request), ctx))
           .then(
             (res) => {
               const aborted = abortedStatus(ctx);
@@ -170,11 +202,15 @@ export function grpcServiceImplementation<S extends DescService>(
       out[method.name] = unary;
     } else if (method.methodKind === "server_streaming") {
       const streaming: handleServerStreamingCall<In<DescMethod>, Out<DescMethod>> = (call) => {
-        const obs = observe?.(method.name, "server_streaming", call.request);
+        const obs = observe?.(method.name, "server_streaming", requestForObservers(call.request));
         const { ctx } = callContext(call, method.name);
         void Promise.resolve()
           .then(() =>
-            pump(call, (handler as ServerStreamingHandler<DescMessage, DescMessage>)(call.request, ctx), ctx),
+            pump(
+              call,
+              (handler as ServerStreamingHandler<DescMessage, DescMessage>)(decoded(call.request), ctx),
+              ctx,
+            ),
           )
           .then(
             () => {
