@@ -334,6 +334,28 @@ describe("validateConsistency", () => {
     reg.close();
   });
 
+  it("stops with CANCELLED when the call is cancelled", async () => {
+    const { store, reg } = await materialized();
+    const controller = new AbortController();
+    controller.abort();
+    await expectError(
+      validateConsistency(
+        {
+          repoPath: repo,
+          snapshot: reg.snapshot(),
+          registry: reg,
+          onlineStore: store,
+          connect: () => db.connect(),
+          signal: controller.signal,
+        },
+        { featureViews: [], featureService: "", sampleFrom: "online", options: {} },
+      ),
+      Code.Cancelled,
+      /cancelled/,
+    );
+    reg.close();
+  });
+
   it("rejects bad input with precise statuses", async () => {
     const store = new MemoryOnlineStore();
     await expectError(
