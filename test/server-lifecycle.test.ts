@@ -137,7 +137,7 @@ export async function ensureExampleData(repoPath: string) {
     }
   });
 
-  it("exits 1 with a precise message when the port is taken", async () => {
+  it("exits 1 with a precise message when the port is taken; SIGINT exits 0", async () => {
     const first = spawnServe(repo.path, {});
     try {
       const address = await first.address;
@@ -158,7 +158,7 @@ export async function ensureExampleData(repoPath: string) {
       expect(code).toBe(1);
       expect(stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
     } finally {
-      first.child.kill("SIGTERM");
+      first.child.kill("SIGINT"); // Ctrl-C stops as gracefully as SIGTERM
       expect((await first.exit).code).toBe(0);
     }
   });
