@@ -129,10 +129,17 @@ export async function writeParquet(
 
 export const T = ValueType;
 
+import { fromBinary } from "@bufbuild/protobuf";
 import type { Column, RecordBatch } from "../gen/fstore/v1/feature_service_pb.js";
+import { RecordBatchSchema } from "../gen/fstore/v1/feature_service_pb.js";
+
+/** Row objects of an encoded batch (decoded by protobuf-es, so the encoder is checked too). */
+export function rowsOfBatch(encoded: Uint8Array): Record<string, unknown>[] {
+  return rowsOfRecordBatch(fromBinary(RecordBatchSchema, encoded));
+}
 
 /** Row objects of a batch: null where masked; timestamps as bigint micros, int64 as bigint. */
-export function rowsOfBatch(batch: RecordBatch): Record<string, unknown>[] {
+export function rowsOfRecordBatch(batch: RecordBatch): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = Array.from({ length: batch.numRows }, () => ({}));
   for (const col of batch.columns) {
     const vals = valuesOf(col);

@@ -50,7 +50,7 @@ async function collect(query: HistoricalQuery) {
   const rows: Record<string, unknown>[] = [];
   let summary: HistoricalResult | undefined;
   for await (const ev of store.streamHistorical(query, 3)) {
-    if (ev.kind === "batch") rows.push(...rowsOfBatch(ev.batch));
+    if (ev.kind === "batch") rows.push(...rowsOfBatch(ev.encoded));
     if (ev.kind === "summary") summary = ev.result;
   }
   return { rows, summary: summary as HistoricalResult };

@@ -262,7 +262,7 @@ describe("point-in-time join agrees with a brute-force oracle", () => {
         const rows: Record<string, unknown>[] = [];
         let summary: { rowCount: number; matchCounts: unknown; violations: number } | undefined;
         for await (const ev of store.streamHistorical(query, 64)) {
-          if (ev.kind === "batch") rows.push(...rowsOfBatch(ev.batch));
+          if (ev.kind === "batch") rows.push(...rowsOfBatch(ev.encoded));
           if (ev.kind === "summary") summary = ev.result;
         }
         expect(rows, label).toEqual(expected);

@@ -254,7 +254,11 @@ async function prepareSource(
     const name = source.fieldMapping[column] ?? column;
     if (valueType === undefined || name === EVENT_TIMESTAMP || listElementType(valueType) !== undefined)
       continue;
-    const expr = valueType === ValueType.UNIX_TIMESTAMP ? utcTimestampExpr(column, type) : quoteIdent(column);
+    // Cast to the value type's own DuckDB type, so every output vector has the layout its type implies.
+    const expr =
+      valueType === ValueType.UNIX_TIMESTAMP
+        ? utcTimestampExpr(column, type)
+        : `CAST(${quoteIdent(column)} AS ${sqlTypeOf(valueType)})`;
     select.push(`${expr} AS ${quoteIdent(name)}`);
     passThrough.push({ name, valueType });
   }

@@ -16,7 +16,7 @@ import { prepareEntities } from "./entity-input.js";
 import { checkUniqueColumns, EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
 import type { PitOptions, PitView } from "./pit-query-sql.js";
 import { pitQuerySql } from "./pit-query-sql.js";
-import type { OutputColumn } from "./record-batch-builder.js";
+import type { OutputColumn } from "./record-batch-encoder.js";
 import type { SourceColumns } from "./source-scan.js";
 import {
   describeParquet,

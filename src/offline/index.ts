@@ -17,7 +17,7 @@ export type {
 } from "./offline-store.js";
 export { createOfflineStore, DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS } from "./offline-store.js";
 export type { PitOptions } from "./pit-query-sql.js";
-export type { OutputColumn } from "./record-batch-builder.js";
+export type { OutputColumn } from "./record-batch-encoder.js";
 export type { ResourcePool } from "./shared-duckdb.js";
 export { DUCKDB_RESOURCE, sharedDuckDb } from "./shared-duckdb.js";
 export type { SourceColumns } from "./source-scan.js";

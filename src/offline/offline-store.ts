@@ -6,15 +6,14 @@
 import { randomBytes } from "node:crypto";
 import { renameSync, rmSync } from "node:fs";
 import type { DuckDBInstance } from "@duckdb/node-api";
-import type { RecordBatch } from "../../gen/fstore/v1/feature_service_pb.js";
 import { fromDuckDbError } from "./duckdb-errors.js";
 import { withConnection } from "./duckdb-instance.js";
 import type { HistoricalPlan, HistoricalQuery } from "./historical-plan.js";
 import { planHistorical } from "./historical-plan.js";
 import { leakageAuditSql } from "./leakage-audit.js";
 import { resolveOutputPath } from "./output-path.js";
-import type { OutputColumn } from "./record-batch-builder.js";
-import { RecordBatchBuilder } from "./record-batch-builder.js";
+import type { OutputColumn } from "./record-batch-encoder.js";
+import { RecordBatchEncoder } from "./record-batch-encoder.js";
 import { quoteIdent, quoteString } from "./sql-text.js";
 
 export interface OfflineStoreOptions {
@@ -40,7 +39,8 @@ export interface HistoricalResult {
 
 export type HistoricalEvent =
   | { kind: "schema"; columns: OutputColumn[] }
-  | { kind: "batch"; batch: RecordBatch }
+  /** A batch as `fstore.v1.RecordBatch` protobuf bytes (encoded from DuckDB's vectors directly). */
+  | { kind: "batch"; numRows: number; encoded: Uint8Array }
   | { kind: "summary"; result: HistoricalResult };
 
 export interface OfflineStore {
@@ -75,12 +75,17 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
       try {
         const plan = await planHistorical(connection, query, settings);
         yield { kind: "schema", columns: plan.columns };
-        const builder = new RecordBatchBuilder(
+        const builder = new RecordBatchEncoder(
           plan.columns,
           plan.timestampIndex,
           plan.views.map((v) => v.featureCount),
           query.options.strict,
+          size,
         );
+        const batch = (): HistoricalEvent => {
+          const numRows = builder.rowCount;
+          return { kind: "batch", numRows, encoded: builder.flush() };
+        };
         const result = await run(() => connection.stream(plan.sql));
         for (;;) {
           const chunk = await run(() => result.fetchChunk());
@@ -90,11 +95,11 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
             const to = Math.min(chunk.rowCount, from + size - builder.rowCount);
             builder.append(chunk, from, to);
             from = to;
-            if (builder.rowCount >= size) yield { kind: "batch", batch: builder.flush() };
+            if (builder.rowCount >= size) yield batch();
             if (signal?.aborted) return;
           }
         }
-        if (builder.rowCount > 0) yield { kind: "batch", batch: builder.flush() };
+        if (builder.rowCount > 0) yield batch();
         yield {
           kind: "summary",
           result: {

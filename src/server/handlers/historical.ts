@@ -3,6 +3,7 @@
  * turns its events into stream messages. The work lives in offline/.
  */
 import { create } from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import type {
   GetHistoricalFeaturesRequest,
@@ -52,7 +53,7 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
             kind: { case: "schema", value: schemaOf(ev.columns) },
           });
         } else if (ev.kind === "batch") {
-          yield create(GetHistoricalFeaturesResponseSchema, { kind: { case: "batch", value: ev.batch } });
+          yield batchMessage(ev.encoded);
         } else {
           yield summaryMessage(ev.result);
         }
@@ -95,6 +96,20 @@ function entitiesOf(req: GetHistoricalFeaturesRequest): EntityInput | Registered
     return { kind: "registered", name: source, startMicros: start, endMicros: end };
   }
   throw invalidArgument("no entity rows: set entity_rows or entity_source");
+}
+
+/**
+ * A response whose `batch` field (number 2) holds already-encoded RecordBatch
+ * bytes: protobuf-es writes unknown fields verbatim, so the bytes the offline
+ * store built from DuckDB's vectors go on the wire as they are, and every
+ * client decodes an ordinary `batch`.
+ */
+function batchMessage(encoded: Uint8Array): GetHistoricalFeaturesResponse {
+  const message = create(GetHistoricalFeaturesResponseSchema);
+  const w = new BinaryWriter();
+  w.uint32(encoded.length).raw(encoded);
+  message.$unknown = [{ no: 2, wireType: WireType.LengthDelimited, data: w.finish() }];
+  return message;
 }
 
 function schemaOf(columns: readonly OutputColumn[]) {
