@@ -80,6 +80,12 @@ export function formatConsistencyReport(res: ValidateConsistencyResponse): strin
   const summary =
     `${res.entitiesChecked} entities, ${res.features.length} features, tolerance ${res.tolerance}, ` +
     `max mismatch rate ${res.maxMismatchRate}, ${seconds.toFixed(2)} s`;
+  if (res.features.every((f) => f.compared === 0n)) {
+    out.push(
+      "WARNING: nothing was compared: no sampled entity has an online value or an offline row in the " +
+        "materialized window (empty online store? try --sample-from offline, or materialize first)",
+    );
+  }
   out.push(
     res.passed
       ? `PASSED: every feature within the threshold (${summary})`
