@@ -24,7 +24,7 @@ export interface ResultColumn {
   /** Per row; `undefined` is "no value" (an empty Value, status NOT_FOUND). */
   values: (NativeValue | undefined)[];
   /** Per row, FieldStatus numbers. */
-  statuses: Uint8Array;
+  statuses: ArrayLike<number>;
   /** Per row event time in ms (0 = unset); shared by the columns of one view. Undefined: all unset. */
   eventTimesMs: Float64Array | undefined;
 }
@@ -46,7 +46,7 @@ export function toOnlineResponseMessage(result: OnlineResult): GetOnlineFeatures
       (c): FeatureVector =>
         create(FeatureVectorSchema, {
           values: c.values.map((v) => (v === undefined ? EMPTY_VALUE : toValue(v, c.dtype))),
-          statuses: [...c.statuses],
+          statuses: Array.from(c.statuses),
           eventTimestamps: Array.from({ length: result.rows }, (_, i) =>
             timestampFromMs(c.eventTimesMs?.[i] ?? 0),
           ),
@@ -238,19 +238,6 @@ export function encodeResponseMetadata(names: readonly string[]): Buffer {
   return o.buf;
 }
 
-/** Per-column sizes computed in the first pass and reused while writing. */
-interface ColumnSizes {
-  /** Per row, the encoded size of the Value's content. */
-  valueSizes: Int32Array;
-  /** Per row, UTF-8 byte length of a STRING value (-1 when not a string). */
-  strLens: Int32Array | undefined;
-  /** Encoded lists (protobuf-es), by row, when the column is a list type. */
-  listBytes: (Uint8Array | undefined)[] | undefined;
-  /** The encoded `event_timestamps` entries of every row (shared by the columns of a view). */
-  timestamps: Buffer;
-  body: number;
-}
-
 /** UTF-8 length of `s`, with a fast path for ASCII. */
 function utf8Length(s: string): number {
   for (let i = 0; i < s.length; i++) {
@@ -278,144 +265,140 @@ function encodeTimestamps(times: Float64Array | undefined, rows: number): Buffer
   return o.buf;
 }
 
-/** Sizes the values of one column, type by type (one switch per column, not per value). */
-function sizeColumn(
-  c: ResultColumn,
-  n: number,
-): Pick<ColumnSizes, "valueSizes" | "strLens" | "listBytes"> & { total: number } {
-  const valueSizes = new Int32Array(n);
-  let strLens: Int32Array | undefined;
-  let listBytes: (Uint8Array | undefined)[] | undefined;
-  let total = 0;
-  const values = c.values;
-  const fixed =
-    c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    let size: number;
-    if (v === undefined) size = 0;
-    else if (v === null) size = 3;
-    else if (fixed > 0) size = fixed;
-    else {
-      switch (c.dtype) {
-        case ValueType.STRING: {
-          strLens ??= new Int32Array(n);
-          const len = utf8Length(v as string);
-          strLens[i] = len;
-          size = 1 + varintSize(len) + len;
-          break;
-        }
-        case ValueType.INT64: {
-          const x = v as bigint;
-          size = x >= 0n && x < SAFE ? 1 + varintSize(Number(x)) : 1 + varint64Size(x);
-          break;
-        }
-        default: {
-          size = valueSize(v, c.dtype);
-          if (size < 0) {
-            listBytes ??= new Array(n);
-            const bytes = toBinary(ValueSchema, toValue(v, c.dtype));
-            listBytes[i] = bytes;
-            size = bytes.length;
-          }
-        }
-      }
-    }
-    valueSizes[i] = size;
-    total += 1 + varintSize(size) + size;
-  }
-  return { valueSizes, strLens, listBytes, total };
-}
-
 /**
  * The wire bytes of GetOnlineFeaturesResponse for `result`, identical to
- * protobuf-es's `toBinary` of `toOnlineResponseMessage(result)`.
+ * protobuf-es's `toBinary` of `toOnlineResponseMessage(result)`. Two passes
+ * (sizes, then bytes) over flat typed arrays, one switch per column rather
+ * than per value, and the timestamps of a view encoded once for all of its
+ * columns: this runs on every request.
  */
 export function encodeOnlineResponse(result: OnlineResult): Buffer {
   const n = result.rows;
-  const tsCache = new Map<Float64Array | undefined, Buffer>();
-  const sizes: ColumnSizes[] = [];
-  const metadata = result.metadata ?? encodeResponseMetadata(result.columns.map((c) => c.name));
+  const columns = result.columns;
+  const cols = columns.length;
+  const metadata = result.metadata ?? encodeResponseMetadata(columns.map((c) => c.name));
+  const valueSizes = new Int32Array(cols * n);
+  const bodies = new Int32Array(cols);
+  const timestamps = new Array<Buffer>(cols);
+  let strLens: Int32Array | undefined;
+  let listBytes: Map<number, Uint8Array> | undefined;
   let total = metadata.length;
-  for (const c of result.columns) {
-    const sized = sizeColumn(c, n);
-    let timestamps = tsCache.get(c.eventTimesMs);
-    if (!timestamps) {
-      timestamps = encodeTimestamps(c.eventTimesMs, n);
-      tsCache.set(c.eventTimesMs, timestamps);
+  let lastTimes: Float64Array | undefined | null = null;
+  let lastBlock: Buffer | undefined;
+
+  for (let ci = 0; ci < cols; ci++) {
+    const c = columns[ci] as ResultColumn;
+    const values = c.values;
+    const base = ci * n;
+    const fixed =
+      c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
+    let body = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      let size: number;
+      if (v === undefined) size = 0;
+      else if (v === null) size = 3;
+      else if (fixed > 0) size = fixed;
+      else if (c.dtype === ValueType.STRING) {
+        strLens ??= new Int32Array(cols * n);
+        const len = utf8Length(v as string);
+        strLens[base + i] = len;
+        size = 1 + varintSize(len) + len;
+      } else if (c.dtype === ValueType.INT64) {
+        const x = v as bigint;
+        size = x >= 0n && x < SAFE ? 1 + varintSize(Number(x)) : 1 + varint64Size(x);
+      } else {
+        size = valueSize(v, c.dtype);
+        if (size < 0) {
+          listBytes ??= new Map();
+          const bytes = toBinary(ValueSchema, toValue(v, c.dtype));
+          listBytes.set(base + i, bytes);
+          size = bytes.length;
+        }
+      }
+      valueSizes[base + i] = size;
+      body += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
     }
+    // Columns of one view share their time array (and follow each other): encode it once.
+    if (c.eventTimesMs !== lastTimes) {
+      lastTimes = c.eventTimesMs;
+      lastBlock = encodeTimestamps(c.eventTimesMs, n);
+    }
+    timestamps[ci] = lastBlock as Buffer;
     // Statuses are FieldStatus numbers < 128: one byte each, packed.
-    const body = sized.total + timestamps.length + (n > 0 ? 1 + varintSize(n) + n : 0);
-    sizes.push({ ...sized, timestamps, body });
+    body += (lastBlock as Buffer).length + (n > 0 ? 1 + varintSize(n) + n : 0);
+    bodies[ci] = body;
     total += 1 + varintSize(body) + body;
   }
 
   const o = new Out(Buffer.allocUnsafe(total));
-  const dv = new DataView(o.buf.buffer, o.buf.byteOffset, o.buf.byteLength);
-  o.buf.set(metadata, 0);
+  const buf = o.buf;
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  buf.set(metadata, 0);
   o.pos = metadata.length;
-  result.columns.forEach((c, ci) => {
-    const s = sizes[ci] as ColumnSizes;
-    o.byte(0x12);
-    o.varint(s.body);
+  for (let ci = 0; ci < cols; ci++) {
+    const c = columns[ci] as ResultColumn;
     const values = c.values;
+    const base = ci * n;
+    o.byte(0x12);
+    o.varint(bodies[ci] as number);
     for (let i = 0; i < n; i++) {
-      const size = s.valueSizes[i] as number;
-      o.byte(0x0a);
-      if (size < 0x80) o.buf[o.pos++] = size;
+      const size = valueSizes[base + i] as number;
+      buf[o.pos++] = 0x0a;
+      if (size < 0x80) buf[o.pos++] = size;
       else o.varint(size);
       const v = values[i];
       if (v === undefined) continue;
       if (v === null) {
-        o.byte(0x98);
-        o.byte(0x01);
-        o.byte(0);
+        buf[o.pos++] = 0x98;
+        buf[o.pos++] = 0x01;
+        buf[o.pos++] = 0;
         continue;
       }
       switch (c.dtype) {
         case ValueType.DOUBLE:
-          o.buf[o.pos++] = 0x29;
+          buf[o.pos++] = 0x29;
           dv.setFloat64(o.pos, v as number, true);
           o.pos += 8;
           break;
         case ValueType.INT64: {
           const x = v as bigint;
-          o.buf[o.pos++] = 0x20;
+          buf[o.pos++] = 0x20;
           if (x >= 0n && x < SAFE) o.varint(Number(x));
           else o.varint64(x);
           break;
         }
         case ValueType.STRING: {
           const str = v as string;
-          const len = s.strLens?.[i] as number;
-          o.buf[o.pos++] = 0x12;
+          const len = (strLens as Int32Array)[base + i] as number;
+          buf[o.pos++] = 0x12;
           o.varint(len);
           if (len === str.length) {
-            const b = o.buf;
             let p = o.pos;
-            for (let k = 0; k < len; k++) b[p++] = str.charCodeAt(k);
+            for (let k = 0; k < len; k++) buf[p++] = str.charCodeAt(k);
             o.pos = p;
-          } else o.pos += o.buf.write(str, o.pos, "utf8");
+          } else o.pos += buf.write(str, o.pos, "utf8");
           break;
         }
         default: {
-          const list = s.listBytes?.[i];
+          const list = listBytes?.get(base + i);
           if (list) {
-            o.buf.set(list, o.pos);
+            buf.set(list, o.pos);
             o.pos += list.length;
           } else writeValue(o, v, c.dtype);
         }
       }
     }
     if (n > 0) {
-      o.byte(0x12);
+      buf[o.pos++] = 0x12;
       o.varint(n);
-      o.buf.set(c.statuses.subarray(0, n), o.pos);
-      o.pos += n;
+      const statuses = c.statuses;
+      for (let i = 0; i < n; i++) buf[o.pos++] = statuses[i] as number;
     }
-    o.buf.set(s.timestamps, o.pos);
-    o.pos += s.timestamps.length;
-  });
+    const block = timestamps[ci] as Buffer;
+    buf.set(block, o.pos);
+    o.pos += block.length;
+  }
   if (o.pos !== total) throw new Error(`online response encoder wrote ${o.pos} bytes, expected ${total}`);
-  return o.buf;
+  return buf;
 }

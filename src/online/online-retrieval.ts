@@ -111,7 +111,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         name: k.name,
         dtype: k.dtype,
         values: joinValues[i] as NativeValue[],
-        statuses: new Uint8Array(rows).fill(FieldStatus.PRESENT),
+        statuses: new Array<number>(rows).fill(FieldStatus.PRESENT),
         eventTimesMs: undefined,
       }));
 
@@ -137,12 +137,18 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
           const { read, feature } = out.source;
           const timing = times[read] as { perRow: Float64Array; stale: Uint8Array };
           const col = viewColumn(distinct[read] as Distinct, stored[read] ?? [], feature, rows, timing.stale);
-          columns.push({ name: out.name, dtype: out.dtype, ...col, eventTimesMs: timing.perRow });
+          columns.push({
+            name: out.name,
+            dtype: out.dtype,
+            values: col.values,
+            statuses: col.statuses,
+            eventTimesMs: timing.perRow,
+          });
         } else {
           const values = (odfvOutputs[out.source.step] as Map<string, NativeValue[]>).get(
             out.source.feature,
           ) as NativeValue[];
-          const statuses = new Uint8Array(rows);
+          const statuses = new Array<number>(rows);
           for (let i = 0; i < rows; i++) {
             statuses[i] = values[i] === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
           }
@@ -312,9 +318,9 @@ function viewColumn(
   feature: number,
   rows: number,
   stale?: Uint8Array,
-): { values: (NativeValue | undefined)[]; statuses: Uint8Array } {
+): { values: (NativeValue | undefined)[]; statuses: number[] } {
   const values = new Array<NativeValue | undefined>(rows);
-  const statuses = new Uint8Array(rows);
+  const statuses = new Array<number>(rows);
   for (let i = 0; i < rows; i++) {
     const u = d.rowToKey[i] as number;
     const v = found[u]?.values[feature];
