@@ -5,6 +5,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { Code, FstoreError } from "../errors/index.js";
+import { fromDuckDbError } from "../offline/index.js";
 import type { OnlineRow } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { appendChunkRows, rowConvertersOf } from "./chunk-rows.js";
@@ -53,13 +54,7 @@ export async function* readLatestRows(
     if (rows.length > 0) yield { rows, rowsRead };
   } catch (err) {
     throwIfAborted(options.signal);
-    throw err instanceof FstoreError
-      ? err
-      : new FstoreError(
-          Code.FailedPrecondition,
-          `reading the source of "${view.name}" failed: ${err instanceof Error ? err.message : String(err)}`,
-          { cause: err },
-        );
+    throw fromDuckDbError(err, `reading the source of feature view "${view.name}"`);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }

@@ -78,6 +78,10 @@ describe("latestRowsSql", () => {
   });
   it("escapes file paths and breaks ties without a created column by file and row", () => {
     expect(sql).toContain("read_parquet(['/d/it''s.parquet']");
+    expect(latestRowsSql(view, ["/a", "/b"], new Date(0), new Date(1))).toContain(
+      "read_parquet(['/b', '/a']",
+    );
+    expect(sql).toContain("f := -CAST(file_index AS BIGINT)");
     expect(sql).toContain("c := 0");
   });
 });

@@ -56,10 +56,10 @@ export function readExpression(column: string, t: ValueType): string {
   return `CAST(${col} AS ${duckTypeOf(t)})`;
 }
 
-/** `read_parquet(...)` over a list of files, keeping each row's file and position for tie-breaking. */
+/** `read_parquet(...)` over a list of files, keeping each row's file index and position for tie-breaking. */
 export function parquetScan(files: readonly string[]): string {
   const list = files.map(sqlString).join(", ");
-  return `read_parquet([${list}], filename = true, file_row_number = true, union_by_name = true)`;
+  return `read_parquet([${list}], file_row_number = true, union_by_name = true)`;
 }
 
 /** Microseconds since the epoch of a Date, for `make_timestamp`. */
@@ -69,8 +69,8 @@ function micros(d: Date): string {
 
 /**
  * SELECT of the latest row per entity with event timestamp in [start, end]
- * (ties: latest created timestamp, then the later file and row so the choice
- * is total). Output columns, by position: the join keys in
+ * (ties: latest created timestamp, then the later file (by name) and row, so
+ * the choice is total). `files` must be sorted by name. Output columns, by position: the join keys in
  * `view.entityColumns` order, the features in `view.features` order, the
  * event time as epoch milliseconds, and the number of source rows the entity
  * had in the window. A hash aggregate (arg_max) keeps one state per entity, so
@@ -94,7 +94,10 @@ export function latestRowsSql(
   const created = source.createdTimestampColumn
     ? `coalesce(epoch_us(${sqlIdent(source.createdTimestampColumn)}), -9223372036854775807)`
     : "0";
-  const order = `struct_pack(t := epoch_us(${ts}), c := ${created}, f := filename, r := file_row_number)`;
+  // Files are scanned newest name first (`files` sorted ascending, reversed here): with data
+  // appended over time, the first row an entity meets is then usually its latest, so arg_max
+  // rarely replaces (and copies) its value. -file_index (signed) keeps "the later file name wins" for ties.
+  const order = `struct_pack(t := epoch_us(${ts}), c := ${created}, f := -CAST(file_index AS BIGINT), r := file_row_number)`;
   const groupBy = view.entityColumns.map((_, i) => `${i + 1}`).join(", ");
   // A row without a complete entity key cannot be looked up online.
   const keysPresent = view.entityColumns.map(
@@ -105,7 +108,7 @@ export function latestRowsSql(
   return [
     `SELECT ${[...outKeys, ...outFeatures, "r.ts", "n"].join(", ")} FROM (`,
     `  SELECT ${keys.join(", ")}, arg_max(struct_pack(${fields.join(", ")}), ${order}) AS r, count(*) AS n`,
-    `  FROM ${parquetScan(files)}`,
+    `  FROM ${parquetScan([...files].reverse())}`,
     `  WHERE ${ts} >= make_timestamp(${micros(start)}) AND ${ts} <= make_timestamp(${micros(end)})`,
     ...keysPresent.map((c) => `    AND ${c}`),
     `  GROUP BY ${groupBy}`,

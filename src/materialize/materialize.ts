@@ -64,6 +64,7 @@ export type MaterializeEvent =
 
 const DEFAULT_BATCH_SIZE = 8192;
 const DEFAULT_PROGRESS_INTERVAL_MS = 250;
+const WRITES_IN_FLIGHT = 2;
 
 /** The views a request names (NOT_FOUND / INVALID_ARGUMENT for bad names), or every online view. */
 export function resolveViews(
@@ -167,13 +168,12 @@ async function* materializeView(
     const interval = req.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
     let lastProgress = performance.now();
     yield snap(false);
-    // One write in flight while the next batch is read: DuckDB and the store overlap,
-    // and at most two batches are alive at once.
-    let pending: Promise<WriteResult> | undefined;
-    const settle = async () => {
-      if (!pending) return;
-      const r = await pending;
-      pending = undefined;
+    // Up to WRITES_IN_FLIGHT writes run while the next batch is read and converted, so
+    // DuckDB, this thread and the store overlap; at most WRITES_IN_FLIGHT + 1 batches are alive.
+    const pending: Promise<WriteResult>[] = [];
+    const settleOldest = async () => {
+      const r = await (pending[0] as Promise<WriteResult>);
+      pending.shift();
       p.entitiesWritten += r.written;
       p.skippedStale += r.skippedStale;
     };
@@ -186,20 +186,21 @@ async function* materializeView(
         signal: req.signal,
       });
       for await (const batch of batches) {
-        await settle();
-        pending = ctx.onlineStore.writeBatch(view, batch.rows);
-        // Observed by settle(); this only keeps an early failure from being "unhandled".
-        pending.catch(() => {});
+        while (pending.length >= WRITES_IN_FLIGHT) await settleOldest();
+        const write = ctx.onlineStore.writeBatch(view, batch.rows);
+        // Observed by settleOldest(); this only keeps an early failure from being "unhandled".
+        write.catch(() => {});
+        pending.push(write);
         p.rowsRead += batch.rowsRead;
         if (performance.now() - lastProgress >= interval) {
           lastProgress = performance.now();
           yield snap(false);
         }
       }
-      await settle();
+      while (pending.length > 0) await settleOldest();
     } finally {
       // Never leave a write running behind a failure.
-      if (pending) await pending.catch(() => {});
+      await Promise.allSettled(pending);
     }
     if (req.signal?.aborted) throw new FstoreError(Code.Cancelled, "materialization cancelled");
     ctx.registry.recordMaterializationInterval(view.name, start, end);

@@ -1,0 +1,80 @@
+/**
+ * One materialization in its own process (so its peak RSS is its own):
+ *   run-materialize.ts DATA_DIR REDIS_ADDR HOURS [BATCH]
+ * materializes [T0, T0 + HOURS h) of the bench data into Redis and prints a
+ * JSON line with seconds, rows read, entities written and peak RSS.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseRepoConfig } from "../../src/config/index.js";
+import { materialize } from "../../src/materialize/index.js";
+import { openDuckDb } from "../../src/offline/index.js";
+import { createOnlineStore } from "../../src/online/index.js";
+import { openRegistry } from "../../src/registry/index.js";
+import { benchView, HOUR, peakRssMb, T0 } from "./shared.js";
+
+const [dataDir, redisAddr, hoursArg, batchArg] = process.argv.slice(2);
+const hours = Number(hoursArg);
+const repo = mkdtempSync(join(tmpdir(), "fstore-bench-mat-"));
+const config = parseRepoConfig(
+  {
+    project: "bench",
+    provider: "local",
+    registry: "registry.db",
+    online_store: { type: "redis", connection_string: redisAddr },
+    materialization: { schedule: null },
+  },
+  { repoPath: repo, configPath: join(repo, "feature_store.yaml"), env: {} },
+);
+const view = benchView(dataDir as string);
+const registry = openRegistry(config);
+registry.apply({
+  entities: [
+    {
+      name: "driver",
+      joinKeys: ["driver_id"],
+      valueType: view.entityColumns[0]?.dtype as never,
+      description: "",
+      tags: {},
+      owner: "",
+    },
+  ],
+  dataSources: [view.source],
+  featureViews: [view],
+  featureServices: [],
+  onDemandFeatureViews: [],
+});
+const store = createOnlineStore(config);
+const db = await openDuckDb({ threads: 2, memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? "1GB" });
+const t0 = performance.now();
+let result = { rowsRead: 0, entitiesWritten: 0 };
+let firstBatch = 0;
+for await (const ev of materialize(
+  { config, registry, onlineStore: store, duckdb: async () => db },
+  {
+    start: new Date(T0),
+    end: new Date(T0 + hours * HOUR - 1),
+    incremental: false,
+    ...(batchArg ? { batchSize: Number(batchArg) } : {}),
+    progressIntervalMs: 0,
+  },
+)) {
+  if (ev.kind === "summary") result = ev.views[0] ?? result;
+  if (ev.kind === "progress" && ev.progress.rowsRead > 0 && firstBatch === 0)
+    firstBatch = performance.now() - t0;
+}
+const seconds = (performance.now() - t0) / 1000;
+console.log(
+  JSON.stringify({
+    seconds,
+    firstBatchSeconds: firstBatch / 1000,
+    rowsRead: result.rowsRead,
+    entities: result.entitiesWritten,
+    peakRssMb: peakRssMb(),
+  }),
+);
+db.closeSync();
+await store.close();
+registry.close();
+rmSync(repo, { recursive: true, force: true });
