@@ -4,7 +4,7 @@ import type { FeatureViewDef } from "../registry/model.js";
 import {
   duckdbType,
   ident,
-  latestInWindowSql,
+  latestRowInWindowSql,
   literal,
   offlineAtOnlineTsSql,
   sourceColumnOf,
@@ -57,11 +57,17 @@ describe("consistency SQL", () => {
     const a = offlineAtOnlineTsSql(view, "SELECT 1", ["trips"]);
     expect(a).toContain('o."id" = s."id" AND o.__ts_ms = t.__online_ms');
     expect(a).toContain("ORDER BY o.__ts DESC, o.__created DESC NULLS LAST");
-    const b = latestInWindowSql(view, "SELECT 1", [
-      { startMs: 0, endMs: 10 },
-      { startMs: 20, endMs: 30 },
-    ]);
+    const b = latestRowInWindowSql(
+      view,
+      "SELECT 1",
+      [
+        { startMs: 0, endMs: 10 },
+        { startMs: 20, endMs: 30 },
+      ],
+      ["trips"],
+    );
     expect(b).toContain("WHERE (o.__ts_ms BETWEEN 0 AND 10 OR o.__ts_ms BETWEEN 20 AND 30)");
-    expect(latestInWindowSql(view, "SELECT 1", [])).toContain("WHERE FALSE");
+    expect(b).toContain("ORDER BY o.__ts DESC, o.__created DESC NULLS LAST");
+    expect(latestRowInWindowSql(view, "SELECT 1", [], [])).toContain("WHERE FALSE");
   });
 });

@@ -6,12 +6,14 @@
  * run while the online store is still being read), and the view's batch
  * source is joined to them set-based:
  *
- * - `offlineAtOnlineTsSql`: per entity, the offline row at exactly the online
- *   value's event time (to the millisecond), ties by latest created time;
- * - `latestInWindowSql`: per entity, the event time of the latest offline row
- *   inside the materialized windows (newer than online = stale; any and no
- *   online value = missing online);
- * - `latestRowInWindowSql`: that latest row's values, for a few examples;
+ * - `latestRowInWindowSql`: per entity, its latest offline row inside the
+ *   materialized windows (run while the online store is read). When the online
+ *   value has exactly that event time (the usual case), that row is the one to
+ *   compare with; a later one means the online value is stale; an entity
+ *   without online value but with such a row is "missing online";
+ * - `offlineAtOnlineTsSql`: for the other entities only (online value newer
+ *   than the window's latest row, or no window), the offline row at exactly the
+ *   online value's event time (to the millisecond), ties by latest created time;
  * - `sampleOfflineKeysSql`: a reservoir sample of distinct entity keys.
  *
  * Identifiers are quoted and literals escaped here, and only here.
@@ -169,34 +171,22 @@ function inWindowsSql(windows: readonly WindowMs[], column: string): string {
   return `(${windows.map((w) => `${column} BETWEEN ${Math.trunc(w.startMs)} AND ${Math.trunc(w.endMs)}`).join(" OR ")})`;
 }
 
-/** Per sampled entity: the event time (ms) of its latest offline row inside the windows; absent when none. */
-export function latestInWindowSql(
-  view: FeatureViewDef,
-  sourceSql: string,
-  windows: readonly WindowMs[],
-): string {
-  return [
-    "SELECT s.__idx AS __idx, max(o.__ts_ms) AS __latest_ms",
-    `FROM ${SAMPLE_TABLE} s JOIN (${sourceSql}) o ON ${keyJoin(view)}`,
-    `WHERE ${inWindowsSql(windows, "o.__ts_ms")}`,
-    "GROUP BY s.__idx",
-  ].join(" ");
-}
-
-/** The latest offline row inside the windows for the given sample indexes (for examples). */
+/**
+ * Per sampled entity: its latest offline row inside the windows (latest event
+ * time, then latest created time), with the chosen features. Needs only the
+ * keys, so it runs while the online store is read.
+ */
 export function latestRowInWindowSql(
   view: FeatureViewDef,
   sourceSql: string,
   windows: readonly WindowMs[],
   features: readonly string[],
-  indexes: readonly number[],
 ): string {
   const cols = features.map((f) => `o.${ident(f)}`).join(", ");
-  const idx = indexes.length > 0 ? indexes.map((i) => String(Math.trunc(i))).join(", ") : "NULL";
   return [
     `SELECT s.__idx AS __idx, o.__ts_ms AS __ts_ms${cols ? `, ${cols}` : ""}`,
     `FROM ${SAMPLE_TABLE} s JOIN (${sourceSql}) o ON ${keyJoin(view)}`,
-    `WHERE s.__idx IN (${idx}) AND ${inWindowsSql(windows, "o.__ts_ms")}`,
+    `WHERE ${inWindowsSql(windows, "o.__ts_ms")}`,
     "QUALIFY row_number() OVER (PARTITION BY s.__idx ORDER BY o.__ts DESC, o.__created DESC NULLS LAST) = 1",
   ].join(" ");
 }

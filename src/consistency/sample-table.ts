@@ -33,16 +33,16 @@ export async function appendSampleRows(
   }
 }
 
-/** Appends rows `(__idx, __online_ms)` to `table` for every index with an online event time. */
+/** Appends rows `(__idx, __online_ms)` to `table` for the given indexes that have an online event time. */
 export async function appendOnlineTimes(
   conn: DuckDBConnection,
   table: string,
-  count: number,
+  indexes: readonly number[],
   onlineMs: (index: number) => number | undefined,
 ): Promise<void> {
   const appender = await conn.createAppender(table);
   try {
-    for (let i = 0; i < count; i++) {
+    for (const i of indexes) {
       const ms = onlineMs(i);
       if (ms === undefined) continue;
       appender.appendInteger(i);

@@ -17,7 +17,6 @@ import {
   createOnlineTsTableSql,
   createSampleTableSql,
   dropTempTablesSql,
-  latestInWindowSql,
   latestRowInWindowSql,
   mergeWindows,
   ONLINE_TS_TABLE,
@@ -229,15 +228,14 @@ async function validateView(
 
   // 2. Their online rows, read while DuckDB finds each entity's latest offline row inside the
   //    materialized window (that query needs only the keys), so the two overlap.
-  const latestInWindow = new Map<number, number>();
+  const latestInWindow = new Map<number, OfflineRow>();
   let windowQuery: Promise<void> = Promise.resolve();
   if (offline) {
     await conn.run(createSampleTableSql(view));
     await appendSampleRows(conn, SAMPLE_TABLE, view, keys);
     if (windows.length > 0) {
-      windowQuery = query(latestInWindowSql(view, sourceSql, windows)).then((reader) => {
-        const [idx = [], latest = []] = columnsOf(reader);
-        for (let r = 0; r < idx.length; r++) latestInWindow.set(Number(idx[r]), Number(latest[r]));
+      windowQuery = query(latestRowInWindowSql(view, sourceSql, windows, target.features)).then((reader) => {
+        for (const row of offlineRows(reader)) latestInWindow.set(row.index, row.row);
       });
     }
   }
@@ -256,13 +254,26 @@ async function validateView(
   await windowQuery;
   throwIfAborted(ctx.signal);
 
-  // 3. The offline row at each online value's event time.
+  // 3. The offline row at each online value's event time. Usually it is the window's latest row
+  //    (a consistent store); only online values newer than that (or views never materialized)
+  //    need a lookup at their exact time. Older ones are stale and need none.
   const atTs = new Map<number, OfflineRow>();
   if (offline) {
-    await conn.run(createOnlineTsTableSql());
-    await appendOnlineTimes(conn, ONLINE_TS_TABLE, keys.length, (i) => online[i]?.eventTimestamp.getTime());
-    for (const row of offlineRows(await query(offlineAtOnlineTsSql(view, sourceSql, target.features)))) {
-      atTs.set(row.index, row.row);
+    const lookup: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const row = online[i];
+      if (!row) continue;
+      const onlineMs = row.eventTimestamp.getTime();
+      const latest = latestInWindow.get(i);
+      if (latest && latest.tsMs === onlineMs) atTs.set(i, latest);
+      else if (!latest || latest.tsMs < onlineMs) lookup.push(i);
+    }
+    if (lookup.length > 0) {
+      await conn.run(createOnlineTsTableSql());
+      await appendOnlineTimes(conn, ONLINE_TS_TABLE, lookup, (i) => online[i]?.eventTimestamp.getTime());
+      for (const row of offlineRows(await query(offlineAtOnlineTsSql(view, sourceSql, target.features)))) {
+        atTs.set(row.index, row.row);
+      }
     }
   }
 
@@ -275,7 +286,7 @@ async function validateView(
   for (let i = 0; i < keys.length; i++) {
     const row = online[i];
     const offlineRow = atTs.get(i);
-    const latestMs = latestInWindow.get(i);
+    const latestMs = latestInWindow.get(i)?.tsMs;
     const eventMs = row ? row.eventTimestamp.getTime() : 0;
     for (let f = 0; f < names.length; f++) {
       const tally = tallies[f] as FeatureTally;
@@ -312,20 +323,14 @@ async function validateView(
   }
 
   // 5. The offline side of stale and missing examples: the latest row inside the window.
-  const pending = new Set(tallies.flatMap((t) => t.pendingOffline.map((p) => p.index)));
-  if (offline && pending.size > 0) {
-    const c = await query(latestRowInWindowSql(view, sourceSql, windows, target.features, [...pending]));
-    const latestRows = new Map<number, OfflineRow>();
-    for (const row of offlineRows(c)) latestRows.set(row.index, row.row);
-    tallies.forEach((t, f) => {
-      for (const p of t.pendingOffline) {
-        const latest = latestRows.get(p.index);
-        if (!latest) continue;
-        p.example.offlineValue = latest.values[f];
-        p.example.offlineEventTime = new Date(latest.tsMs);
-      }
-    });
-  }
+  tallies.forEach((t, f) => {
+    for (const p of t.pendingOffline) {
+      const latest = latestInWindow.get(p.index);
+      if (!latest) continue;
+      p.example.offlineValue = latest.values[f];
+      p.example.offlineEventTime = new Date(latest.tsMs);
+    }
+  });
   if (offline) for (const sql of dropTempTablesSql()) await conn.run(sql);
 
   return {
