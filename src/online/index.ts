@@ -14,6 +14,7 @@ export {
   feastTimestampField,
 } from "./feast-fields.js";
 export { murmur3_32, murmur3_32String } from "./murmur3.js";
+export { decodeOnlineRequest } from "./online-request-decoder.js";
 export type { OnlineResult, ResultColumn } from "./online-response.js";
 export { encodeOnlineResponse, toOnlineResponseMessage } from "./online-response.js";
 export { onlineResponseMessage } from "./online-response-message.js";

@@ -42,6 +42,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
   const storeOf = typeof options.store === "function" ? options.store : () => options.store as OnlineStore;
   let cachedVersion = -1;
   const plans = new Map<string, RetrievalPlan>();
+  const planByList = new WeakMap<object, { version: number; full: boolean; plan: RetrievalPlan }>();
 
   const planFor = (request: GetOnlineFeaturesRequest): RetrievalPlan => {
     const snapshot = options.registry.snapshot();
@@ -49,6 +50,11 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
       plans.clear();
       cachedVersion = snapshot.version;
     }
+    // Requests decoded by `decodeOnlineRequest` share one FeatureList object per distinct list.
+    const list = request.kind.case === "features" ? request.kind.value : undefined;
+    const byList = list ? planByList.get(list) : undefined;
+    if (byList && byList.version === cachedVersion && byList.full === request.fullFeatureNames)
+      return byList.plan;
     const selection = selectionOf(request);
     const key = `${request.fullFeatureNames ? 1 : 0}|${selection.kind === "service" ? `s:${selection.name}` : selection.refs.join("\n")}`;
     let plan = plans.get(key);
@@ -57,6 +63,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
       if (plans.size >= MAX_CACHED_PLANS) plans.clear();
       plans.set(key, plan);
     }
+    if (list) planByList.set(list, { version: cachedVersion, full: request.fullFeatureNames, plan });
     return plan;
   };
 

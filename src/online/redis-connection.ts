@@ -108,6 +108,8 @@ export function createRedisClient(config: RedisOnlineStoreConfig, timeouts: Redi
       port: ep.port,
       db: c.db,
       enableOfflineQueue: false,
+      // Concurrent requests' commands share one socket write and one reply parse per tick.
+      enableAutoPipelining: true,
       retryStrategy: (times) => Math.min(50 * times, 500),
     });
   }

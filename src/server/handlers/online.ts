@@ -2,10 +2,19 @@
  * GetOnlineFeatures: a thin handler over `online/`'s retrieval, answering
  * with hand-encoded bytes (the hot path of serving).
  */
-import { createOnlineRetrieval, onlineResponseMessage, sharedOnlineStore } from "../../online/index.js";
+import { GetOnlineFeaturesRequestSchema } from "../../../gen/fstore/v1/feature_service_pb.js";
+import {
+  createOnlineRetrieval,
+  decodeOnlineRequest,
+  onlineResponseMessage,
+  sharedOnlineStore,
+} from "../../online/index.js";
 import type { ServerDeps } from "../deps.js";
-import { withWireBytes } from "../service-adapter.js";
+import { setRequestDecoder, withWireBytes } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
+
+// Requests are decoded by hand too (the feature list is cached by its bytes).
+setRequestDecoder(GetOnlineFeaturesRequestSchema, decodeOnlineRequest);
 
 export function createOnlineHandlers(deps: ServerDeps): HandlerGroup {
   const retrieval = createOnlineRetrieval({
