@@ -269,6 +269,30 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
     }
   });
 
+  it("reports a row pushed online only through the Push RPC as online-only", async () => {
+    const at = new Date(WINDOW_END + 3 * HOUR);
+    const base = h.latest.get(1009n) as DriverRow;
+    const pushed = await h.server.client.push({
+      source: VIEW,
+      to: "online",
+      columns: {
+        driver_id: [1009n],
+        event_timestamp: [at],
+        ...Object.fromEntries(FEATURES.map((f) => [f.name, [base.values[f.name] ?? null]])),
+      },
+    });
+    expect(pushed.onlineEntitiesWritten).toBe(1);
+    const report = await h.server.client.validateConsistency({ entities: { driver_id: [1009n] } });
+    for (const f of report.features) {
+      expect(f).toMatchObject({ compared: 1, equal: 0, onlineOnly: 1, passed: false });
+      expect(f.examples[0]).toMatchObject({
+        kind: "online_only",
+        onlineEventTimestamp: at,
+        offlineValue: null,
+      });
+    }
+  });
+
   it("reports a deleted online key as missing online", async () => {
     await h.rawDelete(1011n);
     const report = await h.server.client.validateConsistency({ entities: { driver_id: [1011n, 1012n] } });
@@ -304,11 +328,11 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
   });
 
   it("applies the threshold: passes at exactly the rate, fails just under it", async () => {
-    // 1007 (online only), 1011 (missing), 1013 (stale) fail among all sampled offline keys.
+    // 1007 and 1009 (online only), 1011 (missing), 1013 (stale) fail among all sampled offline keys.
     const all = await h.server.client.validateConsistency({ sampleFrom: "offline", featureViews: [VIEW] });
     const name = feature(all, "name");
-    expect(name).toMatchObject({ compared: DRIVERS, onlineOnly: 1, missingOnline: 1, staleOnline: 1 });
-    const rate = 3 / DRIVERS;
+    expect(name).toMatchObject({ compared: DRIVERS, onlineOnly: 2, missingOnline: 1, staleOnline: 1 });
+    const rate = 4 / DRIVERS;
     expect(name.mismatchRate).toBeCloseTo(rate, 15);
     const at = await h.server.client.validateConsistency({
       sampleFrom: "offline",

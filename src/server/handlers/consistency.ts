@@ -4,10 +4,9 @@
  * the last result per feature recorded in the metrics.
  */
 
-import type { DuckDBInstance } from "@duckdb/node-api";
 import { inputFromRequest, reportToProto, validateConsistency } from "../../consistency/index.js";
 import { uninstrumented } from "../../metrics/index.js";
-import { openDuckDb } from "../../offline/index.js";
+import { sharedDuckDb } from "../../offline/index.js";
 import { sharedOnlineStore } from "../../online/index.js";
 import type { ServerDeps } from "../deps.js";
 import type { HandlerGroup } from "./handler-group.js";
@@ -22,7 +21,7 @@ export function createConsistencyHandlers(deps: ServerDeps): HandlerGroup {
           registry: deps.registry,
           // Validation reads are not serving reads: keep them out of the serving metrics.
           onlineStore: uninstrumented(sharedOnlineStore(deps)),
-          connect: async () => (await sharedDuckDb(deps)).connect(),
+          connect: async () => (await sharedDuckDb(deps.resources)).connect(),
           signal: call.signal,
         },
         inputFromRequest(req),
@@ -31,20 +30,4 @@ export function createConsistencyHandlers(deps: ServerDeps): HandlerGroup {
       return reportToProto(report);
     },
   };
-}
-
-/**
- * The server's one DuckDB instance, under the same key and type as offline/'s
- * `sharedDuckDb` (historical retrieval and materialization), so whichever
- * handler asks first opens it for all.
- */
-function sharedDuckDb(deps: ServerDeps): Promise<DuckDBInstance> {
-  return deps.resources.get(
-    "duckdb",
-    () => openDuckDb(),
-    async (pending) => {
-      const db = await pending.catch(() => undefined);
-      db?.closeSync();
-    },
-  );
 }
