@@ -181,6 +181,25 @@ describe("fstore validate", () => {
     });
   });
 
+  it("sends a bearer token to a server that requires one", async () => {
+    const authed = await startTestServer({
+      config: { ...config, server: { ...config.server, auth: { tokens: ["s3cret"] } } },
+      registry,
+      token: "s3cret",
+    });
+    try {
+      const denied = await run(["validate", "--server", authed.address]);
+      expect(denied.code).toBe(2);
+      expect(denied.stderr).toMatch(/UNAUTHENTICATED/);
+      const ok = await run(["validate", "--server", authed.address, "--token", "s3cret", "--json"]);
+      expect(ok.stderr).toBe("");
+      expect([0, 1]).toContain(ok.code);
+      expect(JSON.parse(ok.stdout)).toHaveProperty("entitiesChecked", String(DRIVERS));
+    } finally {
+      await authed.shutdown();
+    }
+  });
+
   it("exits 2 with a precise message on bad input", async () => {
     const zero = await run(["validate", "--repo", repo, "--sample", "0"]);
     expect(zero.code).toBe(2);

@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { create, toJson } from "@bufbuild/protobuf";
-import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
+import { credentials, Metadata, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
 import { type Command, InvalidArgumentError } from "commander";
 import {
   FeatureService,
@@ -43,6 +43,8 @@ export interface ValidateCommandOptions {
   maxExamples?: number;
   json?: boolean;
   server?: string;
+  /** Bearer token for a server with `server.auth` (default: $FSTORE_TOKEN). */
+  token?: string;
 }
 
 function wholeNumber(value: string): number {
@@ -119,7 +121,13 @@ export async function runValidate(options: ValidateCommandOptions): Promise<void
   try {
     const request = validateRequestOf(options);
     const response = options.server
-      ? await callUnary(options.server, "ValidateConsistency", request, ValidateConsistencyResponseSchema)
+      ? await callUnary(
+          options.server,
+          "ValidateConsistency",
+          request,
+          ValidateConsistencyResponseSchema,
+          options.token ?? process.env.FSTORE_TOKEN,
+        )
       : await validateInProcess(options.repo, request);
     if (options.json) {
       process.stdout.write(
@@ -159,6 +167,7 @@ export function registerValidateCommand(program: Command): void {
     .option("--max-examples <n>", "examples per failing feature (default 3)", wholeNumber)
     .option("--json", "print the report as JSON (the ValidateConsistencyResponse)")
     .option("--server <address>", "validate on a running server (host:port) instead of in-process")
+    .option("--token <token>", "bearer token for --server when it requires auth (default: $FSTORE_TOKEN)")
     .action(async (opts: ValidateCommandOptions) => {
       if (opts.sampleFrom !== "online" && opts.sampleFrom !== "offline") {
         failWith(
@@ -211,18 +220,25 @@ const grpcCodeToFstore: Record<number, Code> = {
 
 type UnaryCall = (
   request: unknown,
+  metadata: Metadata,
   options: { deadline: Date },
   callback: (err: ServiceError | null, res: unknown) => void,
 ) => void;
 
-/** One unary FeatureService call to a running server (plaintext); gRPC errors come back as FstoreErrors. */
+/**
+ * One unary FeatureService call to a running server (plaintext, optional bearer
+ * token); gRPC errors come back as FstoreErrors with the same code.
+ */
 export async function callUnary<O extends DescMessage>(
   address: string,
   method: string,
   request: unknown,
   _output: O,
+  token?: string,
   timeoutMs = 600_000,
 ): Promise<MessageShape<O>> {
+  const metadata = new Metadata();
+  if (token) metadata.set("authorization", `Bearer ${token}`);
   const Client = makeGenericClientConstructor(grpcServiceDefinition(FeatureService), "FeatureService");
   const client = new Client(address, credentials.createInsecure(), {
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
@@ -234,6 +250,7 @@ export async function callUnary<O extends DescMessage>(
       fn.call(
         client,
         request,
+        metadata,
         { deadline: new Date(Date.now() + timeoutMs) },
         (err: ServiceError | null, res: unknown) => {
           if (err)
