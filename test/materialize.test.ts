@@ -17,7 +17,6 @@ import { openRegistry } from "../src/registry/index.js";
 import type { FeatureViewDef, PushSourceDef } from "../src/registry/model.js";
 import type { Registry } from "../src/registry/registry.js";
 import {
-  createMemoryOnlineStore,
   type DriverRow,
   definitions,
   driverSource,
@@ -58,7 +57,6 @@ const storeCases: StoreCase[] = [
       });
     },
   },
-  { name: "memory stand-in", open: async () => createMemoryOnlineStore() },
 ];
 
 let db: DuckDBInstance;
@@ -295,4 +293,51 @@ describe.each(storeCases)("materialize on $name", (sc) => {
     expect(registry.lastMaterializationRun("driver_pushed")?.outcome).toBe("succeeded");
     await expectOnlineEqualsOracle(store, view, oracleLatest(files, T0, end.getTime()), allIds);
   });
+});
+
+describe("materialize while Redis is down", () => {
+  it("fails UNAVAILABLE, records a failed run and no interval, and a rerun after recovery converges", async () => {
+    const own = await startRedis();
+    const config = tempRepo({ redis: own.connectionString });
+    const rows = generateRows(7, 2000, 100);
+    await writeDriverParquet(db, join(config.repoPath, "data", "drivers", "part-0.parquet"), rows);
+    const view = driverView(driverSource("data/drivers"));
+    const registry = openRegistry(config);
+    registry.apply(definitions([view]));
+    const store = createOnlineStore(config);
+    const ctx: MaterializeContext = { config, registry, onlineStore: store, duckdb: async () => db };
+    const req: MaterializeRequest = {
+      start: new Date(T0),
+      end: new Date(T0 + 48 * HOUR),
+      incremental: false,
+    };
+    try {
+      await own.stop();
+      const started = Date.now();
+      await expect(run(ctx, req)).rejects.toMatchObject({ code: Code.Unavailable });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(registry.lastMaterializationRun("driver_stats")).toMatchObject({
+        outcome: "failed",
+        error: expect.any(String),
+      });
+      expect(registry.materializationIntervals("driver_stats")).toEqual([]);
+
+      await own.start();
+      const until = Date.now() + 15_000;
+      let events: MaterializeEvent[] | undefined;
+      while (!events && Date.now() < until) {
+        events = await run(ctx, req).catch(() => undefined);
+        if (!events) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(events && summaryOf(events).views[0]?.entitiesWritten).toBe(100);
+      expect(registry.materializationIntervals("driver_stats")).toHaveLength(1);
+      await expectOnlineEqualsOracle(store, view, oracleLatest([rows], T0, T0 + 48 * HOUR), [
+        ...oracleLatest([rows], T0, T0 + 48 * HOUR).keys(),
+      ]);
+    } finally {
+      await store.close();
+      registry.close();
+      await own.close();
+    }
+  }, 60_000);
 });
