@@ -110,7 +110,7 @@ async function openLoopLocal(op: (i: number) => Promise<unknown> | unknown): Pro
     const due = start + (i * 1000) / RATE;
     while (performance.now() < due) {
       const wait = due - performance.now();
-      await new Promise((r) => (wait > 1.5 ? setTimeout(r, wait - 1) : setImmediate(r)));
+      await new Promise((r) => (wait > 1.2 ? setTimeout(r, wait - 1) : setImmediate(r)));
     }
     const sent = performance.now();
     const p = Promise.resolve()

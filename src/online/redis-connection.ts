@@ -115,6 +115,8 @@ export function createRedisClient(config: RedisOnlineStoreConfig, timeouts: Redi
   }
   // Connection errors surface on requests (as UNAVAILABLE); don't let the emitter treat them as unhandled.
   client.on("error", () => {});
+  // Every request waiting out a reconnect listens for "ready".
+  client.setMaxListeners(0);
   return client;
 }
 
