@@ -6,7 +6,7 @@
  */
 import { FieldStatus, type GetOnlineFeaturesRequest } from "../../gen/fstore/v1/feature_service_pb.js";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
-import { invalidArgument } from "../errors/index.js";
+import { Code, FstoreError, invalidArgument } from "../errors/index.js";
 import { evaluateOdfv } from "../ondemand/index.js";
 import type { FieldDef } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
@@ -69,6 +69,9 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
 
   return {
     async getOnlineFeatures(request, signal) {
+      // A call already cancelled or past its deadline (e.g. queued behind a burst) costs nothing more.
+      if (signal?.aborted)
+        throw new FstoreError(Code.Cancelled, "the call was cancelled before it was served");
       const plan = planFor(request);
       const { rows, joinValues } = entityColumns(plan, request, options.maxEntitiesPerRequest);
       const requestData = requestColumns(plan, request, rows);
