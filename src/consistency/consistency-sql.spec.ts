@@ -4,9 +4,9 @@ import type { FeatureViewDef } from "../registry/model.js";
 import {
   duckdbType,
   ident,
-  latestRowInWindowSql,
+  latestInWindowSql,
   literal,
-  offlineAtOnlineTsSql,
+  offlineRowsAtSql,
   sourceColumnOf,
   sourceRelationSql,
 } from "./consistency-sql.js";
@@ -54,20 +54,15 @@ describe("consistency SQL", () => {
   });
 
   it("joins on every key and the exact online time, and filters windows inclusively", () => {
-    const a = offlineAtOnlineTsSql(view, "SELECT 1", ["trips"]);
-    expect(a).toContain('o."id" = s."id" AND o.__ts_ms = t.__online_ms');
+    const a = offlineRowsAtSql(view, "SELECT 1", ["trips"]);
+    expect(a).toContain('o."id" = s."id" AND o.__ts_ms = w.__want_ms');
     expect(a).toContain("ORDER BY o.__ts DESC, o.__created DESC NULLS LAST");
-    const b = latestRowInWindowSql(
-      view,
-      "SELECT 1",
-      [
-        { startMs: 0, endMs: 10 },
-        { startMs: 20, endMs: 30 },
-      ],
-      ["trips"],
-    );
+    const b = latestInWindowSql(view, "SELECT 1", [
+      { startMs: 0, endMs: 10 },
+      { startMs: 20, endMs: 30 },
+    ]);
     expect(b).toContain("WHERE (o.__ts_ms BETWEEN 0 AND 10 OR o.__ts_ms BETWEEN 20 AND 30)");
-    expect(b).toContain("ORDER BY o.__ts DESC, o.__created DESC NULLS LAST");
-    expect(latestRowInWindowSql(view, "SELECT 1", [], [])).toContain("WHERE FALSE");
+    expect(b).toContain("max(o.__ts_ms)");
+    expect(latestInWindowSql(view, "SELECT 1", [])).toContain("WHERE FALSE");
   });
 });

@@ -1,19 +1,16 @@
 /**
  * The SQL of consistency validation, as pure builders. The sampled entities
- * are loaded into a DuckDB temp table `SAMPLE_TABLE(__idx, <join keys>)` and
- * the online event times of those found online into
- * `ONLINE_TS_TABLE(__idx, __online_ms)` (two tables, so the window query can
- * run while the online store is still being read), and the view's batch
- * source is joined to them set-based:
+ * are loaded into a DuckDB temp table `SAMPLE_TABLE(__idx, <join keys>)`, and
+ * the view's batch source is joined to it set-based, in two steps:
  *
- * - `latestRowInWindowSql`: per entity, its latest offline row inside the
- *   materialized windows (run while the online store is read). When the online
- *   value has exactly that event time (the usual case), that row is the one to
- *   compare with; a later one means the online value is stale; an entity
- *   without online value but with such a row is "missing online";
- * - `offlineAtOnlineTsSql`: for the other entities only (online value newer
- *   than the window's latest row, or no window), the offline row at exactly the
- *   online value's event time (to the millisecond), ties by latest created time;
+ * - `latestInWindowSql`: per entity, the event time (ms) of its latest offline
+ *   row inside the materialized windows. It reads only the key and time
+ *   columns, and needs only the keys, so it runs while the online store is read.
+ * - `offlineRowsAtSql`: per entity, the offline row at one wanted event time
+ *   `WANTED_TABLE(__idx, __want_ms)` (to the millisecond; ties: latest created
+ *   time): the online value's time when it is not stale (the row to compare
+ *   with), else the window's latest time (the row a stale or missing example
+ *   shows). One scan of the source serves both.
  * - `sampleOfflineKeysSql`: a reservoir sample of distinct entity keys.
  *
  * Identifiers are quoted and literals escaped here, and only here.
@@ -74,8 +71,8 @@ export function duckdbType(t: ValueType): string {
 
 /** Name of the temp table holding the sampled entities. */
 export const SAMPLE_TABLE = "__fstore_consistency_sample";
-/** Name of the temp table holding the online event time (ms) of each sampled entity found online. */
-export const ONLINE_TS_TABLE = "__fstore_consistency_online_ts";
+/** Name of the temp table holding, per sampled entity, the event time (ms) whose offline row is wanted. */
+export const WANTED_TABLE = "__fstore_consistency_wanted";
 
 /** `CREATE TEMP TABLE` for the sampled entities of `view`. */
 export function createSampleTableSql(view: FeatureViewDef): string {
@@ -83,14 +80,14 @@ export function createSampleTableSql(view: FeatureViewDef): string {
   return `CREATE OR REPLACE TEMP TABLE ${SAMPLE_TABLE} (__idx INTEGER, ${keys.join(", ")})`;
 }
 
-/** `CREATE TEMP TABLE` for the online event times. */
-export function createOnlineTsTableSql(): string {
-  return `CREATE OR REPLACE TEMP TABLE ${ONLINE_TS_TABLE} (__idx INTEGER, __online_ms BIGINT)`;
+/** `CREATE TEMP TABLE` for the wanted event times. */
+export function createWantedTableSql(): string {
+  return `CREATE OR REPLACE TEMP TABLE ${WANTED_TABLE} (__idx INTEGER, __want_ms BIGINT)`;
 }
 
 /** Drops both temp tables. */
 export function dropTempTablesSql(): string[] {
-  return [`DROP TABLE IF EXISTS ${SAMPLE_TABLE}`, `DROP TABLE IF EXISTS ${ONLINE_TS_TABLE}`];
+  return [`DROP TABLE IF EXISTS ${SAMPLE_TABLE}`, `DROP TABLE IF EXISTS ${WANTED_TABLE}`];
 }
 
 /** The source column that holds `name` after the source's field mapping (source column -> name). */
@@ -133,8 +130,8 @@ function keyJoin(view: FeatureViewDef): string {
   return view.entityColumns.map((c) => `o.${ident(c.name)} = s.${ident(c.name)}`).join(" AND ");
 }
 
-/** Per sampled entity with an online value: the offline row at its event time (latest created wins). */
-export function offlineAtOnlineTsSql(
+/** Per entity of WANTED_TABLE: the offline row at its wanted event time (latest created wins). */
+export function offlineRowsAtSql(
   view: FeatureViewDef,
   sourceSql: string,
   features: readonly string[],
@@ -142,8 +139,8 @@ export function offlineAtOnlineTsSql(
   const cols = features.map((f) => `o.${ident(f)}`).join(", ");
   return [
     `SELECT s.__idx AS __idx, o.__ts_ms AS __ts_ms${cols ? `, ${cols}` : ""}`,
-    `FROM ${SAMPLE_TABLE} s JOIN ${ONLINE_TS_TABLE} t ON t.__idx = s.__idx`,
-    `JOIN (${sourceSql}) o ON ${keyJoin(view)} AND o.__ts_ms = t.__online_ms`,
+    `FROM ${SAMPLE_TABLE} s JOIN ${WANTED_TABLE} w ON w.__idx = s.__idx`,
+    `JOIN (${sourceSql}) o ON ${keyJoin(view)} AND o.__ts_ms = w.__want_ms`,
     "QUALIFY row_number() OVER (PARTITION BY s.__idx ORDER BY o.__ts DESC, o.__created DESC NULLS LAST) = 1",
   ].join(" ");
 }
@@ -171,23 +168,17 @@ function inWindowsSql(windows: readonly WindowMs[], column: string): string {
   return `(${windows.map((w) => `${column} BETWEEN ${Math.trunc(w.startMs)} AND ${Math.trunc(w.endMs)}`).join(" OR ")})`;
 }
 
-/**
- * Per sampled entity: its latest offline row inside the windows (latest event
- * time, then latest created time), with the chosen features. Needs only the
- * keys, so it runs while the online store is read.
- */
-export function latestRowInWindowSql(
+/** Per sampled entity: the event time (ms) of its latest offline row inside the windows; absent when none. */
+export function latestInWindowSql(
   view: FeatureViewDef,
   sourceSql: string,
   windows: readonly WindowMs[],
-  features: readonly string[],
 ): string {
-  const cols = features.map((f) => `o.${ident(f)}`).join(", ");
   return [
-    `SELECT s.__idx AS __idx, o.__ts_ms AS __ts_ms${cols ? `, ${cols}` : ""}`,
+    "SELECT s.__idx AS __idx, max(o.__ts_ms) AS __latest_ms",
     `FROM ${SAMPLE_TABLE} s JOIN (${sourceSql}) o ON ${keyJoin(view)}`,
     `WHERE ${inWindowsSql(windows, "o.__ts_ms")}`,
-    "QUALIFY row_number() OVER (PARTITION BY s.__idx ORDER BY o.__ts DESC, o.__created DESC NULLS LAST) = 1",
+    "GROUP BY s.__idx",
   ].join(" ");
 }
 

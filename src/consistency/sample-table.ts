@@ -33,19 +33,16 @@ export async function appendSampleRows(
   }
 }
 
-/** Appends rows `(__idx, __online_ms)` to `table` for the given indexes that have an online event time. */
-export async function appendOnlineTimes(
+/** Appends rows `(__idx, __want_ms)` to `table`. */
+export async function appendWantedTimes(
   conn: DuckDBConnection,
   table: string,
-  indexes: readonly number[],
-  onlineMs: (index: number) => number | undefined,
+  wanted: ReadonlyMap<number, number>,
 ): Promise<void> {
   const appender = await conn.createAppender(table);
   try {
-    for (const i of indexes) {
-      const ms = onlineMs(i);
-      if (ms === undefined) continue;
-      appender.appendInteger(i);
+    for (const [index, ms] of wanted) {
+      appender.appendInteger(index);
       appender.appendBigInt(BigInt(ms));
       appender.endRow();
     }

@@ -14,21 +14,21 @@ import type { Registry, RegistrySnapshot } from "../registry/registry.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
 import { compareValues, outcomeOf } from "./compare.js";
 import {
-  createOnlineTsTableSql,
   createSampleTableSql,
+  createWantedTableSql,
   dropTempTablesSql,
-  latestRowInWindowSql,
+  latestInWindowSql,
   mergeWindows,
-  ONLINE_TS_TABLE,
-  offlineAtOnlineTsSql,
+  offlineRowsAtSql,
   SAMPLE_TABLE,
   sampleOfflineKeysSql,
   sourceRelationSql,
+  WANTED_TABLE,
   type WindowMs,
 } from "./consistency-sql.js";
 import type { ConsistencyReport, FeatureReport } from "./report.js";
 import { FeatureTally } from "./report.js";
-import { appendOnlineTimes, appendSampleRows, columnsOf, entityKeyString, nativeOf } from "./sample-table.js";
+import { appendSampleRows, appendWantedTimes, columnsOf, entityKeyString, nativeOf } from "./sample-table.js";
 import { sourceParquetGlobs } from "./source-files.js";
 import { resolveTargets, type ViewTarget } from "./targets.js";
 import {
@@ -226,16 +226,17 @@ async function validateView(
   } else keys = [];
   const offline = sourceSql !== undefined && keys.length > 0;
 
-  // 2. Their online rows, read while DuckDB finds each entity's latest offline row inside the
-  //    materialized window (that query needs only the keys), so the two overlap.
-  const latestInWindow = new Map<number, OfflineRow>();
+  // 2. Their online rows, read while DuckDB finds each entity's latest offline event time inside
+  //    the materialized window (that query needs only the keys), so the two overlap.
+  const latestInWindow = new Map<number, number>();
   let windowQuery: Promise<void> = Promise.resolve();
   if (offline) {
     await conn.run(createSampleTableSql(view));
     await appendSampleRows(conn, SAMPLE_TABLE, view, keys);
     if (windows.length > 0) {
-      windowQuery = query(latestRowInWindowSql(view, sourceSql, windows, target.features)).then((reader) => {
-        for (const row of offlineRows(reader)) latestInWindow.set(row.index, row.row);
+      windowQuery = query(latestInWindowSql(view, sourceSql, windows)).then((reader) => {
+        const [idx = [], latest = []] = columnsOf(reader);
+        for (let r = 0; r < idx.length; r++) latestInWindow.set(Number(idx[r]), Number(latest[r]));
       });
     }
   }
@@ -254,25 +255,27 @@ async function validateView(
   await windowQuery;
   throwIfAborted(ctx.signal);
 
-  // 3. The offline row at each online value's event time. Usually it is the window's latest row
-  //    (a consistent store); only online values newer than that (or views never materialized)
-  //    need a lookup at their exact time. Older ones are stale and need none.
+  // 3. One more scan: per entity, the offline row at the online value's time when it is not stale
+  //    (to compare with), else at the window's latest time (for stale and missing examples).
   const atTs = new Map<number, OfflineRow>();
+  const latestRows = new Map<number, OfflineRow>();
   if (offline) {
-    const lookup: number[] = [];
+    const wanted = new Map<number, number>();
     for (let i = 0; i < keys.length; i++) {
-      const row = online[i];
-      if (!row) continue;
-      const onlineMs = row.eventTimestamp.getTime();
-      const latest = latestInWindow.get(i);
-      if (latest && latest.tsMs === onlineMs) atTs.set(i, latest);
-      else if (!latest || latest.tsMs < onlineMs) lookup.push(i);
+      const onlineMs = online[i]?.eventTimestamp.getTime();
+      const latestMs = latestInWindow.get(i);
+      if (onlineMs !== undefined && (latestMs === undefined || latestMs <= onlineMs)) wanted.set(i, onlineMs);
+      else if (latestMs !== undefined) wanted.set(i, latestMs);
     }
-    if (lookup.length > 0) {
-      await conn.run(createOnlineTsTableSql());
-      await appendOnlineTimes(conn, ONLINE_TS_TABLE, lookup, (i) => online[i]?.eventTimestamp.getTime());
-      for (const row of offlineRows(await query(offlineAtOnlineTsSql(view, sourceSql, target.features)))) {
-        atTs.set(row.index, row.row);
+    if (wanted.size > 0) {
+      await conn.run(createWantedTableSql());
+      await appendWantedTimes(conn, WANTED_TABLE, wanted);
+      for (const { index, row } of offlineRows(
+        await query(offlineRowsAtSql(view, sourceSql, target.features)),
+      )) {
+        const onlineMs = online[index]?.eventTimestamp.getTime();
+        if (onlineMs === row.tsMs) atTs.set(index, row);
+        else latestRows.set(index, row);
       }
     }
   }
@@ -286,7 +289,7 @@ async function validateView(
   for (let i = 0; i < keys.length; i++) {
     const row = online[i];
     const offlineRow = atTs.get(i);
-    const latestMs = latestInWindow.get(i)?.tsMs;
+    const latestMs = latestInWindow.get(i);
     const eventMs = row ? row.eventTimestamp.getTime() : 0;
     for (let f = 0; f < names.length; f++) {
       const tally = tallies[f] as FeatureTally;
@@ -325,7 +328,7 @@ async function validateView(
   // 5. The offline side of stale and missing examples: the latest row inside the window.
   tallies.forEach((t, f) => {
     for (const p of t.pendingOffline) {
-      const latest = latestInWindow.get(p.index);
+      const latest = latestRows.get(p.index);
       if (!latest) continue;
       p.example.offlineValue = latest.values[f];
       p.example.offlineEventTime = new Date(latest.tsMs);
