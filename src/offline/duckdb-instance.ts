@@ -14,7 +14,7 @@ export interface DuckDbOptions {
   /** Worker threads; default: $FSTORE_DUCKDB_THREADS, else the number of cores. */
   threads?: number;
   /**
-   * DuckDB's memory limit, e.g. "2GB"; default: $FSTORE_DUCKDB_MEMORY_LIMIT, else 1536MB
+   * DuckDB's memory limit, e.g. "2GB"; default: $FSTORE_DUCKDB_MEMORY_LIMIT, else 1GB
    * (a 1M-row join against two 5M-row views needs about that much to run without
    * failing; beyond it DuckDB spills to `tempDirectory`).
    */
@@ -29,7 +29,7 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDBIns
   mkdirSync(tempDirectory, { recursive: true });
   return DuckDBInstance.create(":memory:", {
     threads: String(options.threads ?? (Number(process.env.FSTORE_DUCKDB_THREADS) || availableParallelism())),
-    memory_limit: options.memoryLimit ?? process.env.FSTORE_DUCKDB_MEMORY_LIMIT ?? "1536MB",
+    memory_limit: options.memoryLimit ?? process.env.FSTORE_DUCKDB_MEMORY_LIMIT ?? "1GB",
     temp_directory: tempDirectory,
     // Sources and outputs are files the configuration allows; nothing else.
     autoinstall_known_extensions: "false",

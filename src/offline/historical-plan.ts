@@ -15,7 +15,7 @@ import type { EntityInput } from "./entity-input.js";
 import { prepareEntities } from "./entity-input.js";
 import { checkUniqueColumns, EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
 import type { PitOptions, PitView } from "./pit-query-sql.js";
-import { pitQuerySql } from "./pit-query-sql.js";
+import { orderColumn, pitQuerySql } from "./pit-query-sql.js";
 import type { OutputColumn } from "./record-batch-encoder.js";
 import type { SourceColumns } from "./source-scan.js";
 import {
@@ -47,8 +47,11 @@ export interface HistoricalQuery {
 }
 
 export interface HistoricalPlan {
-  /** The join, with one hidden match column per view after the visible ones. */
+  /** The join, with one hidden match column per view after the visible ones, in entity-row order. */
   sql: string;
+  /** The same join unsorted, with the order columns (`orderColumns`) after the match columns. */
+  unsortedSql: string;
+  orderColumns: string[];
   /** Visible output columns, in order. */
   columns: OutputColumn[];
   /** Index of event_timestamp among the columns. */
@@ -152,18 +155,20 @@ export async function planHistorical(
     views.push({ name: sel.view.name, featureCount: sel.features.length, matchColumn: `__m${i}` });
   }
   checkUniqueColumns(origins);
-  const sql = pitQuerySql(
-    {
-      sql: entities.sql,
-      keys: plan.joinKeys,
-      passThrough: entities.passThrough.map((p) => p.name),
-      orderBy: entities.orderBy,
-    },
-    pitViews,
-    query.options,
-    true,
-  );
-  return { sql, columns, timestampIndex: plan.joinKeys.length, views };
+  const pitEntities = {
+    sql: entities.sql,
+    keys: plan.joinKeys,
+    passThrough: entities.passThrough.map((p) => p.name),
+    orderBy: entities.orderBy,
+  };
+  return {
+    sql: pitQuerySql(pitEntities, pitViews, query.options, true),
+    unsortedSql: pitQuerySql(pitEntities, pitViews, query.options, true, "order-columns"),
+    orderColumns: entities.orderBy.map((_, i) => orderColumn(i)),
+    columns,
+    timestampIndex: plan.joinKeys.length,
+    views,
+  };
 }
 
 /** Earliest and latest entity timestamps (microseconds), or undefined when there are no rows. */

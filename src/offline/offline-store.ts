@@ -130,7 +130,8 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
           const plan = await planHistorical(connection, query, settings);
           const temp = `${target}.tmp-${randomBytes(6).toString("hex")}`;
           try {
-            await run(() => connection.run(`CREATE TEMP TABLE __result AS ${plan.sql}`));
+            // Materialized once, unsorted (in parallel): the audit reads it, then COPY sorts and writes.
+            await run(() => connection.run(`CREATE TEMP TABLE __result AS ${plan.unsortedSql}`));
             const audit = await run(() =>
               connection.runAndReadAll(
                 leakageAuditSql("__result", "event_timestamp", plan.views, query.options.strict),
@@ -140,7 +141,8 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
             const visible = plan.columns.map((c) => quoteIdent(c.name)).join(", ");
             await run(() =>
               connection.run(
-                `COPY (SELECT ${visible} FROM __result) TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION zstd)`,
+                `COPY (SELECT ${visible} FROM __result ORDER BY ${plan.orderColumns.join(", ")}) ` +
+                  `TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION zstd)`,
               ),
             );
             renameSync(temp, target);

@@ -67,6 +67,11 @@ export function matchColumn(i: number): string {
   return `__m${i}`;
 }
 
+/** Name of the i-th order column in "order-columns" mode. */
+export function orderColumn(i: number): string {
+  return `__o${i}`;
+}
+
 /** Whether view i uses the range plan under `options`. */
 export function usesRangePlan(view: PitView, options: PitOptions): boolean {
   return options.excludeCreatedAfter && view.hasCreated;
@@ -76,13 +81,15 @@ export function usesRangePlan(view: PitView, options: PitOptions): boolean {
  * The join's SELECT. Output columns, in order: join keys, event_timestamp,
  * pass-through columns, then per view its features (and its timestamp column
  * when asked); with `withMatchColumns`, `__m0..` follow. Rows come in entity
- * row order.
+ * row order ("sorted"), or unsorted with the order columns `__o0..` last
+ * ("order-columns"), for a caller that materializes first and sorts on output.
  */
 export function pitQuerySql(
   entities: PitEntities,
   views: readonly PitView[],
   options: PitOptions,
   withMatchColumns: boolean,
+  order: "sorted" | "order-columns" = "sorted",
 ): string {
   const e = "__e";
   const rowTs = `${e}.${EVENT_TIMESTAMP}`;
@@ -149,9 +156,16 @@ export function pitQuerySql(
     });
   }
   const where = options.dropUnmatched && okExprs.length > 0 ? ` WHERE ${okExprs.join(" OR ")}` : "";
-  const orderBy = entities.orderBy.map((c) => `${e}.${quoteIdent(c)}`).join(", ");
+  const orderBy = entities.orderBy.map((c) => `${e}.${quoteIdent(c)}`);
+  if (order === "order-columns") {
+    // Unsorted, with the order as columns __o0.. at the end: the caller sorts later.
+    orderBy.forEach((c, i) => {
+      select.push(`${c} AS ${orderColumn(i)}`);
+    });
+    return `WITH ${ctes.join(",\n")}\nSELECT ${select.join(", ")}\nFROM ${e} ${joins.join(" ")}${where}`;
+  }
   return (
     `WITH ${ctes.join(",\n")}\n` +
-    `SELECT ${select.join(", ")}\nFROM ${e} ${joins.join(" ")}${where}\nORDER BY ${orderBy}`
+    `SELECT ${select.join(", ")}\nFROM ${e} ${joins.join(" ")}${where}\nORDER BY ${orderBy.join(", ")}`
   );
 }
