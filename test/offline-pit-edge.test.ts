@@ -5,6 +5,7 @@
  * field mapping, composite keys, time zones, duplicates, name clashes, and
  * the leakage audit catching a planted violation.
  */
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -286,6 +287,70 @@ describe("point-in-time join: hand-made cases", () => {
       timestamps: [seconds(10)],
     });
     expect(rows).toEqual([{ vehicle_id: 1n, event_timestamp: 10n * S, label: true, x: 2.0 }]);
+  });
+});
+
+describe("entity rows from a source", () => {
+  it("reads a folder in file-then-row order, with a time range, typed pass-through columns and an empty range", async () => {
+    mkdirSync(join(dir, "labels"), { recursive: true });
+    const cols = [
+      { name: "vid", type: "INTEGER" },
+      { name: "at", type: "TIMESTAMPTZ" },
+      { name: "label", type: "SMALLINT" },
+    ];
+    await writeParquet(db, join(dir, "labels", "b.parquet"), cols, [
+      [1, at(25, true), 7],
+      [1, at(10, true), 8],
+    ]);
+    await writeParquet(db, join(dir, "labels", "a.parquet"), cols, [
+      [1, at(19, true), 5],
+      [9, at(30, true), null],
+    ]);
+    await writeParquet(
+      db,
+      join(dir, "src.parquet"),
+      [
+        { name: "vehicle_id", type: "BIGINT" },
+        { name: "ts", type: "TIMESTAMP" },
+        { name: "x", type: "DOUBLE" },
+      ],
+      [
+        [1n, at(10), 1.0],
+        [1n, at(20), 2.0],
+      ],
+    );
+    const v = featureView("s", [ID], [X], fileSource("s_src", "src.parquet"));
+    const labels = fileSource("labels", "labels", {
+      timestampField: "at",
+      fieldMapping: { vid: "vehicle_id" },
+    });
+    const snapshot = snapshotOf([v], [], [labels]);
+    const q = (start?: number, end?: number) =>
+      collect({
+        snapshot,
+        features: ["s:x"],
+        featureServices: [],
+        entities: {
+          kind: "registered",
+          name: "labels",
+          startMicros: start === undefined ? undefined : BigInt(start) * S,
+          endMicros: end === undefined ? undefined : BigInt(end) * S,
+        },
+        fullFeatureNames: false,
+        options: defaults,
+      });
+    const all = await q();
+    expect(all.rows).toEqual([
+      { vehicle_id: 1n, event_timestamp: 19n * S, label: 5, x: 1.0 },
+      { vehicle_id: 9n, event_timestamp: 30n * S, label: null, x: null },
+      { vehicle_id: 1n, event_timestamp: 25n * S, label: 7, x: 2.0 },
+      { vehicle_id: 1n, event_timestamp: 10n * S, label: 8, x: 1.0 },
+    ]);
+    expect((await q(15, 25)).rows.map((r) => r.label)).toEqual([5, 7]);
+    const empty = await q(100, 200);
+    expect(empty.rows).toEqual([]);
+    expect(empty.summary.rowCount).toBe(0);
+    expect(empty.summary.columns.map((c) => c.name)).toEqual(["vehicle_id", "event_timestamp", "label", "x"]);
   });
 });
 
