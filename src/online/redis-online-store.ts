@@ -57,6 +57,11 @@ export interface RedisOnlineStoreOptions {
 
 type Pipeline = ReturnType<Redis["pipeline"]>;
 
+/** The read script as ioredis defines it (`defineCommand`): binary replies. */
+interface ReadCommand {
+  fstoreReadBuffer(numKeys: number, ...args: (Buffer | string)[]): Promise<(Buffer | null)[]>;
+}
+
 /** Upper bound on a script call's arguments. */
 const MAX_ARGS_PER_CALL = 4000;
 
@@ -85,7 +90,12 @@ class RedisOnlineStore implements OnlineStore {
   readonly #connectWaitMs: number;
   #everReady = false;
   readonly #rowsPerCall: number;
-  readonly #scripts: { packed: string; feast: string; packedSha: string; feastSha: string };
+  readonly #scripts: {
+    packed: string;
+    feast: string;
+    packedSha: string;
+    feastSha: string;
+  };
   readonly #encoders = new WeakMap<FeatureViewDef, EntityKeyEncoder>();
   readonly #feastFields = new WeakMap<FeatureViewDef, Map<string, Buffer>>();
 
@@ -99,11 +109,12 @@ class RedisOnlineStore implements OnlineStore {
     this.#connectWaitMs = 2 * (o.connectTimeoutMs ?? 1000) + 1000;
     this.#rowsPerCall = o.rowsPerCall ?? 500;
     const s = writeScripts(this.#cluster);
-    this.#scripts = { ...s, packedSha: sha1(s.packed), feastSha: sha1(s.feast) };
+    this.#scripts = { packed: s.packed, feast: s.feast, packedSha: sha1(s.packed), feastSha: sha1(s.feast) };
     this.#client = createRedisClient(o.config, {
       commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
       connectTimeoutMs: o.connectTimeoutMs ?? 1000,
     });
+    this.#client.defineCommand("fstoreRead", { lua: s.read });
   }
 
   #encoder(view: FeatureViewDef): EntityKeyEncoder {
@@ -312,35 +323,48 @@ class RedisOnlineStore implements OnlineStore {
     return out;
   }
 
-  /** One HMGET per merged key: a single command, one pipeline, or (cluster) one pipeline per node. */
+  /**
+   * One HMGET per merged key, in one round trip: a single command for one
+   * key, else one read script call (per node in a cluster, in parallel).
+   */
   async #fetch(list: KeyRead[]): Promise<(Buffer | null)[][]> {
-    let replies: (Buffer | null)[][];
     if (list.length === 1 && !this.#cluster) {
       const only = list[0] as KeyRead;
       try {
-        replies = [await (this.#client as Redis).hmgetBuffer(only.key, ...only.fields)];
+        return [await (this.#client as Redis).hmgetBuffer(only.key, ...only.fields)];
       } catch (err) {
         throw redisError(err, "read");
       }
-    } else {
-      replies = new Array(list.length);
-      const groups = this.#groupByNode(list.map((r) => r.key));
-      await Promise.all(
-        [...groups.values()].map(async (indices) => {
-          const p = this.#client.pipeline();
-          for (const i of indices) {
-            const r = list[i] as KeyRead;
-            p.hmgetBuffer(r.key, ...r.fields);
-          }
-          const res = await this.#exec(p, "read");
-          res.forEach(([err, value], j) => {
-            if (err) throw redisError(err, "read");
-            replies[indices[j] as number] = value as (Buffer | null)[];
-          });
-        }),
-      );
     }
+    const replies = new Array<(Buffer | null)[]>(list.length);
+    const groups = this.#groupByNode(list.map((r) => r.key));
+    await Promise.all(
+      [...groups.values()].map(async (indices) => {
+        const args: (Buffer | string)[] = [(list[indices[0] as number] as KeyRead).key];
+        for (const i of indices) {
+          const r = list[i] as KeyRead;
+          args.push(r.key, String(r.fields.length));
+          for (const f of r.fields) args.push(f);
+        }
+        const flat = await this.#readScript(args);
+        let at = 0;
+        for (const i of indices) {
+          const n = (list[i] as KeyRead).fields.length;
+          replies[i] = flat.slice(at, at + n);
+          at += n;
+        }
+      }),
+    );
     return replies;
+  }
+
+  /** The read script (ioredis sends EVALSHA and loads the script itself when Redis does not know it). */
+  async #readScript(args: (Buffer | string)[]): Promise<(Buffer | null)[]> {
+    try {
+      return await (this.#client as unknown as ReadCommand).fstoreReadBuffer(1, ...args);
+    } catch (err) {
+      throw redisError(err, "read");
+    }
   }
 
   async sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {
