@@ -5,6 +5,8 @@
  * serving statuses counted, and materialization, freshness and consistency
  * gauges reflect the registry and the last validation.
  */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RepoConfig } from "../src/config/types.js";
@@ -235,6 +237,42 @@ describe("metrics switches", () => {
       await a.shutdown();
     }
     // Closed with the server.
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+  });
+});
+
+describe("fstore serve --metrics-port", () => {
+  it("serves the metrics endpoint from the CLI flag, and stops with the server", async () => {
+    const dir = tempRepo("fstore-metrics-cli-");
+    writeFileSync(join(dir, "feature_store.yaml"), "project: cli_metrics\nregistry: data/registry.db\n");
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, "..", "bin/fstore.js"),
+        "serve",
+        "--repo",
+        dir,
+        "--port",
+        "0",
+        "--metrics-port",
+        String(port),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      let res: { status: number; text: string } | undefined;
+      for (let i = 0; i < 150 && !res; i++) {
+        res = await scrape(`127.0.0.1:${port}`).catch(() => undefined);
+        if (!res) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(res?.status).toBe(200);
+      expect(res?.text).toContain("# TYPE fstore_rpc_requests_total counter");
+    } finally {
+      const exited = new Promise((r) => child.once("exit", r));
+      if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
+      await exited;
+    }
     await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
   });
 });
