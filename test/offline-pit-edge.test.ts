@@ -10,7 +10,13 @@ import { join } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HistoricalQuery, HistoricalResult, OfflineStore, PitOptions } from "../src/offline/index.js";
-import { countLeakage, createOfflineStore, leakageAuditSql, openDuckDb } from "../src/offline/index.js";
+import {
+  auditMatches,
+  countLeakage,
+  createOfflineStore,
+  leakageAuditSql,
+  openDuckDb,
+} from "../src/offline/index.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
 import type { Cell } from "./offline-fixtures.js";
 import {
@@ -364,6 +370,15 @@ describe("leakage audit", () => {
     expect(countLeakage(rowTs, matches, [2, 3], false)).toBe(2);
     expect(countLeakage(rowTs, matches, [2, 3], true)).toBe(2 + 9);
     expect(countLeakage(rowTs, [[1n, 2n, 3n]], [4], true)).toBe(0);
+  });
+
+  it("compares 64-bit times exactly: before 1970, beyond 2^32 microseconds, equal high halves", () => {
+    const rows = BigInt64Array.from([-5n, 2n ** 40n, 2n ** 40n + 1n, -(2n ** 40n), 0n]);
+    const matches = BigInt64Array.from([-4n, 2n ** 40n - 1n, 2n ** 40n + 1n, -(2n ** 40n) + 2n ** 32n, -1n]);
+    // Leaks: -4 > -5, and -(2^40) + 2^32 > -(2^40); strict adds the equal pair.
+    expect(auditMatches(rows, matches, () => true, 0, 5, false)).toEqual({ matched: 5, leaking: 2 });
+    expect(auditMatches(rows, matches, () => true, 0, 5, true)).toEqual({ matched: 5, leaking: 3 });
+    expect(auditMatches(rows, matches, (i) => i !== 3, 1, 5, false)).toEqual({ matched: 3, leaking: 0 });
   });
 
   it("the SQL audit catches a planted violation in a produced table", async () => {

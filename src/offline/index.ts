@@ -8,7 +8,7 @@ export type { EntityInput, InlineEntities, SourceEntities } from "./entity-input
 export { timestampMicros } from "./entity-timestamps.js";
 export { EVENT_TIMESTAMP, featureTimestampColumn, parseFeatureRef, planFeatures } from "./feature-plan.js";
 export type { HistoricalQuery, RegisteredEntities } from "./historical-plan.js";
-export { countLeakage, leakageAuditSql } from "./leakage-audit.js";
+export { auditMatches, countLeakage, leakageAuditSql } from "./leakage-audit.js";
 export type {
   HistoricalEvent,
   HistoricalResult,

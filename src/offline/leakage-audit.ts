@@ -2,7 +2,9 @@
  * The leakage audit: over the rows actually produced, count the feature
  * values whose (matched) event timestamp is after the row's timestamp, or,
  * with the strict option, not before it. A point-in-time correct set has 0.
- * Kept apart from the join so it checks the join rather than trusting it.
+ * Kept apart from the join so it checks the join rather than trusting it:
+ * streamed batches are audited by `auditMatches` as they are encoded, Parquet
+ * output by `leakageAuditSql` over the materialized result.
  */
 import { quoteIdent } from "./sql-text.js";
 
@@ -14,26 +16,57 @@ export interface AuditedView {
 }
 
 /**
- * Leaking values among rows `from..to` of a batch: `rowMicros[i]` is row i's
- * timestamp, `matchMicros[v][i]` view v's matched timestamp (null: no match).
+ * Over rows `from..to`: how many have a match (`isMatched(i)`) and how many
+ * of those match a timestamp after (strict: not before) the row's. Times are
+ * microseconds; they are compared as 64-bit integers through their 32-bit
+ * halves, so no BigInt is made per row.
+ */
+export function auditMatches(
+  rowMicros: BigInt64Array,
+  matchMicros: BigInt64Array,
+  isMatched: (i: number) => boolean,
+  from: number,
+  to: number,
+  strict: boolean,
+): { matched: number; leaking: number } {
+  const m = new Int32Array(matchMicros.buffer, matchMicros.byteOffset, matchMicros.length * 2);
+  const r = new Int32Array(rowMicros.buffer, rowMicros.byteOffset, rowMicros.length * 2);
+  let matched = 0;
+  let leaking = 0;
+  for (let i = from; i < to; i++) {
+    if (!isMatched(i)) continue;
+    matched++;
+    const mh = m[2 * i + 1] as number;
+    const rh = r[2 * i + 1] as number;
+    if (mh !== rh) {
+      if (mh > rh) leaking++;
+      continue;
+    }
+    const ml = (m[2 * i] as number) >>> 0;
+    const rl = (r[2 * i] as number) >>> 0;
+    if (ml > rl || (strict && ml === rl)) leaking++;
+  }
+  return { matched, leaking };
+}
+
+/**
+ * Leaking feature values in plain arrays: `rowMicros[i]` is row i's
+ * timestamp, `matchMicros[v][i]` view v's matched timestamp (null: no match),
+ * `featureCounts[v]` the values a match of view v carries.
  */
 export function countLeakage(
-  rowMicros: ArrayLike<bigint>,
-  matchMicros: readonly ArrayLike<bigint | null>[],
+  rowMicros: readonly bigint[],
+  matchMicros: readonly (readonly (bigint | null)[])[],
   featureCounts: readonly number[],
   strict: boolean,
 ): number {
+  const rows = BigInt64Array.from(rowMicros);
   let violations = 0;
-  for (let v = 0; v < matchMicros.length; v++) {
-    const m = matchMicros[v] as ArrayLike<bigint | null>;
-    const weight = featureCounts[v] ?? 0;
-    for (let i = 0; i < rowMicros.length; i++) {
-      const t = m[i];
-      if (t === null || t === undefined) continue;
-      const row = rowMicros[i] as bigint;
-      if (strict ? t >= row : t > row) violations += weight;
-    }
-  }
+  matchMicros.forEach((ms, v) => {
+    const matches = BigInt64Array.from(ms, (t) => t ?? 0n);
+    const { leaking } = auditMatches(rows, matches, (i) => ms[i] !== null, 0, rows.length, strict);
+    violations += leaking * (featureCounts[v] ?? 0);
+  });
   return violations;
 }
 

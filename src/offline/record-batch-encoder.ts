@@ -15,6 +15,7 @@ import type { DuckDBDataChunk, DuckDBVector } from "@duckdb/node-api";
 import { RepeatedValueSchema, type Value, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import type { NativeScalar } from "../values/index.js";
 import { listElementType, toValue } from "../values/index.js";
+import { auditMatches } from "./leakage-audit.js";
 import { LEN, ProtoWriter, VARINT } from "./proto-writer.js";
 
 /** A column of the output, as streamed. */
@@ -54,6 +55,16 @@ function isValid(bits: Uint8Array | null, offset: number, i: number): boolean {
 function itemsOf<T>(vec: DuckDBVector, ctor: new (...args: never[]) => T): T | undefined {
   const items = (vec as unknown as { items?: unknown }).items;
   return items instanceof ctor ? (items as T) : undefined;
+}
+
+/** A timestamp vector's microseconds, read value by value (when its typed array is not exposed). */
+function timestampsOf(vec: DuckDBVector): BigInt64Array {
+  const out = new BigInt64Array(vec.itemCount);
+  for (let i = 0; i < out.length; i++) {
+    const t = vec.getItem(i) as { micros: bigint } | null;
+    out[i] = t === null ? 0n : t.micros;
+  }
+  return out;
 }
 
 /** One column's values for the batch being built. */
@@ -182,14 +193,18 @@ class BoolBuffer implements ColumnBuffer {
     this.values = new Uint8Array(capacity);
   }
   append(vec: DuckDBVector, from: number, to: number, base: number, nulls: Uint8Array): boolean {
+    // DuckDB keeps one byte per boolean; read them directly when the library exposes them.
+    const view = (vec as unknown as { dataView?: unknown }).dataView;
+    const raw =
+      view instanceof DataView ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : null;
+    const { bits, offset } = validityOf(vec);
     let anyNull = false;
     for (let i = from, j = base; i < to; i++, j++) {
-      const x = vec.getItem(i) as boolean | null;
-      if (x === null) {
+      if (!isValid(bits, offset, i)) {
         this.values[j] = 0;
         nulls[j] = 1;
         anyNull = true;
-      } else this.values[j] = x ? 1 : 0;
+      } else this.values[j] = raw ? ((raw[i] as number) !== 0 ? 1 : 0) : vec.getItem(i) ? 1 : 0;
     }
     return anyNull;
   }
@@ -204,8 +219,9 @@ class VarlenBuffer implements ColumnBuffer {
   constructor(readonly bytes: boolean) {}
   append(vec: DuckDBVector, from: number, to: number, base: number, nulls: Uint8Array): boolean {
     let anyNull = false;
+    const { bits, offset } = validityOf(vec);
     for (let i = from, j = base; i < to; i++, j++) {
-      const x = vec.getItem(i) as string | { bytes: Uint8Array } | null;
+      const x = isValid(bits, offset, i) ? (vec.getItem(i) as string | { bytes: Uint8Array } | null) : null;
       this.w.tag(1, LEN);
       if (x === null) {
         this.w.uint32(0);
@@ -341,41 +357,24 @@ export class RecordBatchEncoder {
     this.totalRows += n;
   }
 
-  /** Counts matches and leaks: compares each match timestamp with its row's, as 64-bit integers. */
+  /** Counts matches and leaks per view over the rows just added (see leakage-audit.ts). */
   #audit(chunk: DuckDBDataChunk, from: number, to: number): void {
     const rowVec = chunk.getColumnVector(this.#timestampIndex);
-    const rowTs = itemsOf(rowVec, BigInt64Array);
+    const rowTs = itemsOf(rowVec, BigInt64Array) ?? timestampsOf(rowVec);
     for (let v = 0; v < this.#featureCounts.length; v++) {
       const vec = chunk.getColumnVector(this.#columns.length + v);
-      const items = itemsOf(vec, BigInt64Array);
+      const items = itemsOf(vec, BigInt64Array) ?? timestampsOf(vec);
       const { bits, offset } = validityOf(vec);
-      let count = 0;
-      let leaks = 0;
-      if (items && rowTs) {
-        const m = new Int32Array(items.buffer, items.byteOffset, items.length * 2);
-        const r = new Int32Array(rowTs.buffer, rowTs.byteOffset, rowTs.length * 2);
-        for (let i = from; i < to; i++) {
-          if (!isValid(bits, offset, i)) continue;
-          count++;
-          const mh = m[2 * i + 1] as number;
-          const rh = r[2 * i + 1] as number;
-          const ml = (m[2 * i] as number) >>> 0;
-          const rl = (r[2 * i] as number) >>> 0;
-          const after = mh > rh || (mh === rh && ml > rl);
-          const same = mh === rh && ml === rl;
-          if (after || (this.#strict && same)) leaks++;
-        }
-      } else {
-        for (let i = from; i < to; i++) {
-          const t = vec.getItem(i) as { micros: bigint } | null;
-          if (t === null) continue;
-          count++;
-          const row = (rowVec.getItem(i) as { micros: bigint }).micros;
-          if (this.#strict ? t.micros >= row : t.micros > row) leaks++;
-        }
-      }
-      this.matched[v] = (this.matched[v] ?? 0) + count;
-      this.violations += leaks * (this.#featureCounts[v] ?? 0);
+      const { matched, leaking } = auditMatches(
+        rowTs,
+        items,
+        (i) => isValid(bits, offset, i),
+        from,
+        to,
+        this.#strict,
+      );
+      this.matched[v] = (this.matched[v] ?? 0) + matched;
+      this.violations += leaking * (this.#featureCounts[v] ?? 0);
     }
   }
 
