@@ -88,6 +88,11 @@ export function convertInline(
   const n = input.timestamps.length;
   if (n === 0) throw invalidArgument("no entity rows: entity_rows.event_timestamps is empty");
   for (const [name, col] of columns) {
+    if (name === "" || name.includes("\0") || name.startsWith("__")) {
+      throw invalidArgument(
+        `entity column name ${JSON.stringify(name)} is not allowed (empty, NUL, or a reserved "__" prefix)`,
+      );
+    }
     if (col.val.length !== n) {
       throw invalidArgument(
         `entity column "${name}" has ${col.val.length} values but there are ${n} event timestamps; every column needs one value per row`,
