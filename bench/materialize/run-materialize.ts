@@ -48,6 +48,7 @@ registry.apply({
 const store = createOnlineStore(config);
 const db = await openDuckDb({ threads: 2, memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? "1GB" });
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let result = { rowsRead: 0, entitiesWritten: 0 };
 let firstBatch = 0;
 for await (const ev of materialize(
@@ -65,10 +66,13 @@ for await (const ev of materialize(
     firstBatch = performance.now() - t0;
 }
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 console.log(
   JSON.stringify({
     seconds,
     firstBatchSeconds: firstBatch / 1000,
+    cpuSeconds,
     rowsRead: result.rowsRead,
     entities: result.entitiesWritten,
     peakRssMb: peakRssMb(),
