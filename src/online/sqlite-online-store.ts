@@ -45,6 +45,9 @@ CREATE TABLE IF NOT EXISTS online_locks (
 );
 `;
 
+/** Keys per `IN (...)` lookup (well below SQLite's parameter limit). */
+const IN_CHUNK = 200;
+
 /** Opens (creating if needed) the SQLite online store at `options.path`. */
 export function createSqliteOnlineStore(options: SqliteOnlineStoreOptions): OnlineStore {
   return new SqliteOnlineStore(options);
@@ -57,6 +60,7 @@ class SqliteOnlineStore implements OnlineStore {
   readonly #encoders = new WeakMap<FeatureViewDef, EntityKeyEncoder>();
   readonly #upsert: Database.Statement;
   readonly #get: Database.Statement;
+  readonly #getManyCache = new Map<number, Database.Statement>();
   readonly #writeMany: (view: string, keys: Buffer[], ts: number[], rows: Buffer[]) => number;
 
   constructor(o: SqliteOnlineStoreOptions) {
@@ -129,16 +133,55 @@ class SqliteOnlineStore implements OnlineStore {
       return lookups.map((l) => {
         const encode = this.#encoder(l.view);
         const plan = packedReadPlan(l.view, l.features);
-        return l.entityKeys.map((ek) => {
-          const bytes = this.#get.get(l.view.name, encode(ek)) as Buffer | undefined;
+        const decode = (bytes: Buffer | undefined): AlignedRow | undefined => {
           if (bytes === undefined) return undefined;
           const values = new Array<NativeValue | undefined>(l.features.length);
           return { eventTimeMs: decodePackedRowAligned(plan, bytes, values), values };
+        };
+        if (l.entityKeys.length === 1) {
+          return [
+            decode(
+              this.#get.get(l.view.name, encode(l.entityKeys[0] as EntityKeyValues)) as Buffer | undefined,
+            ),
+          ];
+        }
+        // Many keys: one statement per chunk (a single pass of index seeks) instead of one call per key.
+        const keys = l.entityKeys.map(encode);
+        const out = new Array<AlignedRow | undefined>(keys.length).fill(undefined);
+        const position = new Map<string, number[]>();
+        keys.forEach((k, i) => {
+          const id = k.toString("latin1");
+          const at = position.get(id);
+          if (at) at.push(i);
+          else position.set(id, [i]);
         });
+        for (let start = 0; start < keys.length; start += IN_CHUNK) {
+          const chunk = keys.slice(start, start + IN_CHUNK);
+          const rows = this.#getMany(chunk.length).all(l.view.name, ...chunk) as [Buffer, Buffer][];
+          for (const [key, bytes] of rows) {
+            const row = decode(bytes);
+            for (const i of position.get(key.toString("latin1")) ?? []) out[i] = row;
+          }
+        }
+        return out;
       });
     } catch (err) {
       throw sqliteError(err, "read");
     }
+  }
+
+  /** `SELECT ... WHERE view = ? AND entity_key IN (?, ...)` for `n` keys, prepared once per n. */
+  #getMany(n: number): Database.Statement {
+    let stmt = this.#getManyCache.get(n);
+    if (!stmt) {
+      stmt = this.#db
+        .prepare(
+          `SELECT entity_key, row FROM online_rows WHERE view = ? AND entity_key IN (${new Array(n).fill("?").join(",")})`,
+        )
+        .raw();
+      this.#getManyCache.set(n, stmt);
+    }
+    return stmt;
   }
 
   async sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {
