@@ -132,6 +132,29 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
     expect(read?.[2]?.values.get("city")).toBe("city-5001");
   });
 
+  it("readAligned returns what read returns, aligned to the features asked for, duplicates included", async () => {
+    await store.writeBatch(stats, [statsRow(8001, at(5)), statsRow(8002, at(6))]);
+    const lookup = {
+      view: stats,
+      features: ["city", "nope", "trips"],
+      entityKeys: [[8002n], [8001n], [999_998n], [8002n]],
+    };
+    const [plain] = await store.read([lookup]);
+    const [aligned] = (await store.readAligned?.([lookup])) ?? [];
+    expect(aligned).toHaveLength(4);
+    aligned?.forEach((row, i) => {
+      const p = plain?.[i];
+      if (!p) expect(row).toBeUndefined();
+      else
+        expect(row).toEqual({
+          eventTimeMs: p.eventTimestamp.getTime(),
+          values: lookup.features.map((f) => p.values.get(f)),
+        });
+    });
+    expect(aligned?.[0]?.values).toEqual(["city-8002", undefined, 80_020_000_000_000n]);
+    expect(aligned?.[2]).toBeUndefined();
+  });
+
   it("reads several views, including composite keys, in one call", async () => {
     await store.writeBatch(other, [{ entityKey: [7n], eventTimestamp: at(3), values: [2.5] }]);
     await store.writeBatch(pair, [
