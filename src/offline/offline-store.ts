@@ -86,7 +86,19 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
           const numRows = builder.rowCount;
           return { kind: "batch", numRows, encoded: builder.flush() };
         };
-        const result = await run(() => connection.stream(plan.sql));
+        // A streamed DuckDB result runs with little parallelism (measured: 2x slower than the
+        // same join written to Parquet), so the join is materialized first at full speed,
+        // unsorted; only the sorted read of that table is streamed.
+        await run(() => connection.run(`CREATE TEMP TABLE __result AS ${plan.unsortedSql}`));
+        const names = [
+          ...plan.columns.map((c) => quoteIdent(c.name)),
+          ...plan.views.map((v) => v.matchColumn),
+        ];
+        const result = await run(() =>
+          connection.stream(
+            `SELECT ${names.join(", ")} FROM __result ORDER BY ${plan.orderColumns.join(", ")}`,
+          ),
+        );
         for (;;) {
           const chunk = await run(() => result.fetchChunk());
           if (!chunk || chunk.rowCount === 0) break;
