@@ -75,7 +75,8 @@ export function appendChunkRows(chunk: DuckDBDataChunk, conv: ViewRowConverters,
       values[f] = raw === null || raw === undefined ? null : (conv.features[f] as Convert)(raw);
     }
     out.push({ entityKey, eventTimestamp: new Date(tsVector.getItem(i) as number), values });
-    rowsRead += Number(countVector.getItem(i) as bigint);
+    // A DOUBLE count: a plain number, no BigInt per row.
+    rowsRead += countVector.getItem(i) as number;
   }
   return rowsRead;
 }

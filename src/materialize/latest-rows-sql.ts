@@ -107,7 +107,7 @@ export function latestRowsSql(
   const outFeatures = view.features.map((_, i) => `r.f${i}`);
   return [
     `SELECT ${[...outKeys, ...outFeatures, "r.ts", "n"].join(", ")} FROM (`,
-    `  SELECT ${keys.join(", ")}, arg_max(struct_pack(${fields.join(", ")}), ${order}) AS r, count(*) AS n`,
+    `  SELECT ${keys.join(", ")}, arg_max(struct_pack(${fields.join(", ")}), ${order}) AS r, CAST(count(*) AS DOUBLE) AS n`,
     `  FROM ${parquetScan([...files].reverse())}`,
     `  WHERE ${ts} >= make_timestamp(${micros(start)}) AND ${ts} <= make_timestamp(${micros(end)})`,
     ...keysPresent.map((c) => `    AND ${c}`),
