@@ -5,10 +5,18 @@
  * calls that outlive the shutdown timeout are cancelled.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { Client, credentials, Metadata, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeHealthCheckResponse, encodeHealthCheckRequest } from "../clients/typescript/src/health.js";
@@ -25,6 +33,14 @@ interface ServeProcess {
 }
 
 /** Spawns `node bin/fstore.js serve --repo DIR --port 0` and collects its JSON log lines. */
+async function waitFor(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error("timed out waiting for a condition");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function spawnServe(repoPath: string, env: Record<string, string>): ServeProcess {
   return spawnServeArgs(["--repo", repoPath, "--port", "0"], env);
 }
@@ -134,6 +150,40 @@ export async function ensureExampleData(repoPath: string) {
       serve.child.kill("SIGTERM");
       expect((await serve.exit).code).toBe(0);
       fresh.cleanup();
+    }
+  });
+
+  it("--init on a fresh copy of the example repository generates, applies and materializes it", async () => {
+    // Inside the checkout, so the generator resolves @duckdb/node-api and the definitions "fstore".
+    mkdirSync(join(PROJECT_ROOT, ".tmp"), { recursive: true });
+    const dir = mkdtempSync(join(PROJECT_ROOT, ".tmp", "init-"));
+    for (const f of readdirSync(join(PROJECT_ROOT, "feature_repo"))) {
+      if (f.endsWith(".ts") || f.endsWith(".yaml"))
+        copyFileSync(join(PROJECT_ROOT, "feature_repo", f), join(dir, f));
+    }
+    const serve = spawnServeArgs(["--repo", dir, "--port", "0", "--init"], {});
+    try {
+      const address = await serve.address;
+      await waitFor(() => serve.lines.some((l) => l.msg === "first start: materialized"));
+      // The value served is the latest row of vehicle 1001 in the generated Parquet, read independently.
+      const db = await (await DuckDBInstance.create()).connect();
+      const reader = await db.runAndReadAll(
+        `SELECT num_images FROM read_parquet('${join(dir, "data", "vehicle_features.parquet")}')
+         WHERE vehicle_id = 1001 ORDER BY event_timestamp DESC LIMIT 1`,
+      );
+      const expected = reader.getRows()[0]?.[0];
+      const client = createFstoreClient({ address, timeoutMs: 10_000 });
+      const res = await client.getOnlineFeatures({
+        features: ["vehicle_features:num_images"],
+        entities: { vehicle_id: [1001n] },
+      });
+      client.close();
+      expect(res.columns[1]?.statuses).toEqual(["PRESENT"]);
+      expect(res.rows[0]?.num_images).toBe(BigInt(expected as number | bigint));
+    } finally {
+      serve.child.kill("SIGTERM");
+      expect((await serve.exit).code).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

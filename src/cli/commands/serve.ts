@@ -3,9 +3,12 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Logger } from "pino";
+import { register } from "tsx/esm/api";
 import { loadRepoConfig } from "../../config/index.js";
 import { FstoreError } from "../../errors/index.js";
+import { materialize, materializeContextOf } from "../../materialize/index.js";
 import { applyRepo } from "../../registry/index.js";
+import type { RunningServer } from "../../server/index.js";
 import { createLogger, startServer, stopOnSignals } from "../../server/index.js";
 
 export interface ServeOptions {
@@ -37,7 +40,10 @@ function portNumber(value: string): number {
 async function initRepo(repoPath: string, logger: Logger): Promise<void> {
   const generator = join(repoPath, "_generate_data.ts");
   if (existsSync(generator)) {
-    const mod = (await import(pathToFileURL(generator).href)) as {
+    // Through tsx's own namespace, as repository definitions are loaded: a repository outside
+    // this package has no package.json saying "type": "module".
+    const tsx = register({ namespace: "fstore-init" });
+    const mod = (await tsx.import(pathToFileURL(generator).href, import.meta.url)) as {
       ensureExampleData?: (repoPath: string) => Promise<unknown> | unknown;
     };
     if (typeof mod.ensureExampleData === "function") {
@@ -48,6 +54,38 @@ async function initRepo(repoPath: string, logger: Logger): Promise<void> {
   }
   const plan = await applyRepo(repoPath);
   logger.info({ repo: repoPath, version: plan.version, changes: plan.changes.length }, "repository applied");
+}
+
+/**
+ * `--init`, after the server is up: when no online view was ever
+ * materialized (a fresh checkout), materialize incrementally up to now so the
+ * first GetOnlineFeatures finds values. Later starts leave the store alone.
+ */
+async function materializeIfNeverMaterialized(running: RunningServer, logger: Logger): Promise<void> {
+  const { registry } = running.deps;
+  const views = [...registry.snapshot().featureViews.values()].filter((v) => v.online);
+  if (views.length === 0 || views.some((v) => registry.materializationIntervals(v.name).length > 0)) return;
+  logger.info({ views: views.map((v) => v.name) }, "first start: materializing up to now");
+  try {
+    for await (const event of materialize(materializeContextOf(running.deps), {
+      end: new Date(),
+      incremental: true,
+    })) {
+      if (event.kind === "summary") {
+        logger.info(
+          {
+            elapsedMs: event.elapsedMs,
+            views: event.views.map((v) => ({ view: v.featureView, entities: v.entitiesWritten })),
+          },
+          "first start: materialized",
+        );
+      }
+    }
+  } catch (err) {
+    // Serving goes on; the user can materialize by hand.
+    const e = FstoreError.from(err);
+    logger.error({ code: e.code, error: e.message }, "first start: materialization failed");
+  }
 }
 
 /** Runs `fstore serve` until SIGTERM/SIGINT, which stop it gracefully (exit 0). */
@@ -67,6 +105,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
       ...(delay > 0 ? { handlerDelayMs: delay } : {}),
     });
     stopOnSignals(running, logger);
+    if (options.init) await materializeIfNeverMaterialized(running, logger);
   } catch (err) {
     const e = FstoreError.from(err);
     logger.error({ code: e.code, error: e.message }, "fstore serve failed to start");
