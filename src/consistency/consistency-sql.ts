@@ -13,21 +13,15 @@
  *   shows). One scan of the source serves both.
  * - `sampleOfflineKeysSql`: a reservoir sample of distinct entity keys.
  *
- * Identifiers are quoted and literals escaped here, and only here.
+ * Identifiers and literals are quoted with the offline store's sql-text functions.
  */
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { quoteIdent as ident, quoteString as literal } from "../offline/sql-text.js";
 import type { FeatureViewDef, FieldDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 
-/** A double-quoted SQL identifier. */
-export function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** A single-quoted SQL string literal. */
-export function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
+// One quoting for every SQL fstore builds: the offline store's.
+export { quoteIdent as ident, quoteString as literal } from "../offline/sql-text.js";
 
 /** The DuckDB type that holds values of `t` (the form the comparison expects). */
 export function duckdbType(t: ValueType): string {

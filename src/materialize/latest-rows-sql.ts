@@ -4,18 +4,12 @@
  * from the repository, never from a request, but both are still quoted.
  */
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { quoteIdent as sqlIdent, quoteString as sqlString } from "../offline/sql-text.js";
 import type { FeatureViewDef, FileSourceDef } from "../registry/model.js";
 import { listElementType } from "../values/index.js";
 
-/** A DuckDB identifier: double quotes, inner quotes doubled. */
-export function sqlIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** A DuckDB string literal: single quotes, inner quotes doubled. */
-export function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
+// One quoting for every SQL fstore builds: the offline store's.
+export { quoteIdent as sqlIdent, quoteString as sqlString } from "../offline/sql-text.js";
 
 /** The source column that feeds `name` (a join key or feature), after the source's field_mapping. */
 export function sourceColumnOf(source: FileSourceDef, name: string): string {
