@@ -11,7 +11,7 @@
  * Each case runs in its own process so its peak RSS (VmHWM from
  * /proc/<pid>/status) is its own. Prints one table.
  *
- *   npm run bench -- historical            (RUNS=3 by default; the fastest run of each case is kept)
+ *   npm run bench -- historical            (RUNS=5 by default; the fastest run of each case is kept)
  *
  * On a shared machine wall time swings with the load of other processes; the
  * CPU seconds of the working process are printed too, and their ratio is the
@@ -32,7 +32,7 @@ import type { FeatureViewDef, FieldDef, FileSourceDef, RepoDefinitions } from ".
 import type { RegistrySnapshot } from "../src/registry/registry.js";
 
 const REPO = join(tmpdir(), "fstore-bench-historical");
-const RUNS = Number(process.env.RUNS ?? 3);
+const RUNS = Number(process.env.RUNS ?? 5);
 const MEMORY_LIMIT = process.env.FSTORE_DUCKDB_MEMORY_LIMIT ?? "1GB";
 const TARGETS = {
   ratio: 1.25,
