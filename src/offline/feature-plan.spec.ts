@@ -40,6 +40,17 @@ const snapshot: RegistrySnapshot = {
   ]),
   onDemandFeatureViews: new Map([
     ["odfv", { name: "odfv", sources: [], requestSchema: [], features: [], udfSource: "", ...described }],
+    [
+      "diff",
+      {
+        name: "diff",
+        sources: [{ featureView: "a", features: ["x", "y"] }],
+        requestSchema: [f("r")],
+        features: [f("d")],
+        udfSource: "",
+        ...described,
+      },
+    ],
   ]),
   meta: new Map(),
 };
@@ -69,12 +80,25 @@ describe("feature plan", () => {
     expect(plan.joinKeys.map((k) => k.name)).toEqual(["id", "zone"]);
   });
 
-  it("names unknown views, features and services (NOT_FOUND); on-demand views are UNIMPLEMENTED", () => {
+  it("reads an on-demand view's inputs as hidden columns unless requested, and puts its outputs last", () => {
+    const plan = planFeatures(snapshot, ["diff:d", "a:x"], [], true);
+    expect(plan.views.map((v) => [v.view.name, v.outputNames, v.hidden])).toEqual([
+      ["a", ["a__x", "__in0_1"], [false, true]],
+    ]);
+    expect(plan.odfvs.map((o) => [o.odfv.name, o.outputNames, o.requestFields.map((r) => r.name)])).toEqual([
+      ["diff", ["diff__d"], ["r"]],
+    ]);
+    expect(plan.odfvs[0]?.inputs.map((i) => i.name)).toEqual(["x", "a__x", "y", "a__y"]);
+    expect(plan.joinKeys.map((k) => k.name)).toEqual(["id"]);
+  });
+
+  it("names unknown views, features and services (NOT_FOUND), also of on-demand views", () => {
     expect(codeOf(() => planFeatures(snapshot, ["nope:x"], [], false))).toBe(Code.NotFound);
     expect(codeOf(() => planFeatures(snapshot, ["a:nope"], [], false))).toBe(Code.NotFound);
     expect(codeOf(() => planFeatures(snapshot, [], ["nope"], false))).toBe(Code.NotFound);
-    expect(codeOf(() => planFeatures(snapshot, ["odfv:x"], [], false))).toBe(Code.Unimplemented);
-    expect(codeOf(() => planFeatures(snapshot, [], ["odfv_svc"], false))).toBe(Code.Unimplemented);
+    expect(codeOf(() => planFeatures(snapshot, ["odfv:x"], [], false))).toBe(Code.NotFound);
+    // The on-demand view of odfv_svc has no features: nothing is requested.
+    expect(codeOf(() => planFeatures(snapshot, [], ["odfv_svc"], false))).toBe(Code.InvalidArgument);
     expect(codeOf(() => planFeatures(snapshot, [], [], false))).toBe(Code.InvalidArgument);
   });
 

@@ -5,8 +5,8 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
-import { failedPrecondition, notFound } from "../errors/index.js";
-import type { FileSourceDef } from "../registry/model.js";
+import { failedPrecondition, invalidArgument, notFound } from "../errors/index.js";
+import type { FieldDef, FileSourceDef, OnDemandFeatureViewDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
 import { fromDuckDbError } from "./duckdb-errors.js";
@@ -58,6 +58,20 @@ export interface HistoricalPlan {
   timestampIndex: number;
   /** Per view: name, number of features and the hidden match column. */
   views: { name: string; featureCount: number; matchColumn: string }[];
+  /**
+   * On-demand views to compute over the join's rows (empty: none). Their
+   * output columns are the last of `columns`.
+   */
+  odfvs: PlannedOdfv[];
+}
+
+/** An on-demand view to compute: udf inputs by join column, and its output columns. */
+export interface PlannedOdfv {
+  odfv: OnDemandFeatureViewDef;
+  /** Udf input name -> column of the join (a feature, hidden or not, or an entity-row column). */
+  inputs: { name: string; column: string }[];
+  /** The requested features and their output columns. */
+  outputs: { feature: FieldDef; column: string }[];
 }
 
 export interface PlanSettings {
@@ -147,13 +161,36 @@ export async function planHistorical(
       timestampName,
     });
     sel.features.forEach((f, j) => {
-      add(sel.outputNames[j] as string, f.dtype, `feature "${sel.view.name}:${f.name}"`);
+      if (!sel.hidden[j]) add(sel.outputNames[j] as string, f.dtype, `feature "${sel.view.name}:${f.name}"`);
     });
-    if (query.options.includeFeatureTimestamps) {
+    // A view read only for on-demand inputs shows no timestamp column either.
+    if (query.options.includeFeatureTimestamps && sel.hidden.some((h) => !h)) {
       add(timestampName, ValueType.UNIX_TIMESTAMP, `the event timestamps of "${sel.view.name}"`);
     }
     views.push({ name: sel.view.name, featureCount: sel.features.length, matchColumn: `__m${i}` });
   }
+  const entityColumns = [...plan.joinKeys.map((k) => k.name), ...entities.passThrough.map((p) => p.name)];
+  const odfvs: PlannedOdfv[] = plan.odfvs.map((o) => {
+    const inputs = o.inputs.map((input) => {
+      const sel = plan.views.find((v) => v.view.name === input.view);
+      const j = sel?.features.findIndex((f) => f.name === input.feature) ?? -1;
+      return { name: input.name, column: sel?.outputNames[j] as string };
+    });
+    for (const field of o.requestFields) {
+      // Request data comes from the entity rows' columns of the same name.
+      if (!entityColumns.includes(field.name)) {
+        throw invalidArgument(
+          `missing request data "${field.name}": on-demand feature view "${o.odfv.name}" needs an entity-row column "${field.name}" (entity columns: ${entityColumns.join(", ")})`,
+        );
+      }
+      inputs.push({ name: field.name, column: field.name });
+    }
+    const outputs = o.features.map((feature, j) => ({ feature, column: o.outputNames[j] as string }));
+    for (const out of outputs) {
+      add(out.column, out.feature.dtype, `feature "${o.odfv.name}:${out.feature.name}"`);
+    }
+    return { odfv: o.odfv, inputs, outputs };
+  });
   checkUniqueColumns(origins);
   const pitEntities = {
     sql: entities.sql,
@@ -168,6 +205,7 @@ export async function planHistorical(
     columns,
     timestampIndex: plan.joinKeys.length,
     views,
+    odfvs,
   };
 }
 

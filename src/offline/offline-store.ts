@@ -11,10 +11,11 @@ import { withConnection } from "./duckdb-instance.js";
 import type { HistoricalPlan, HistoricalQuery } from "./historical-plan.js";
 import { planHistorical } from "./historical-plan.js";
 import { leakageAuditSql } from "./leakage-audit.js";
+import { computeOdfvTable, resultSelectSql } from "./odfv-columns.js";
 import { resolveOutputPath } from "./output-path.js";
 import type { OutputColumn } from "./record-batch-encoder.js";
 import { RecordBatchEncoder } from "./record-batch-encoder.js";
-import { quoteIdent, quoteString } from "./sql-text.js";
+import { quoteString } from "./sql-text.js";
 
 export interface OfflineStoreOptions {
   /** The feature repository; relative source paths are resolved against it. */
@@ -90,15 +91,12 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
         // same join written to Parquet), so the join is materialized first at full speed,
         // unsorted; only the sorted read of that table is streamed.
         await run(() => connection.run(`CREATE TEMP TABLE __result AS ${plan.unsortedSql}`));
-        const names = [
-          ...plan.columns.map((c) => quoteIdent(c.name)),
-          ...plan.views.map((v) => v.matchColumn),
-        ];
-        const result = await run(() =>
-          connection.stream(
-            `SELECT ${names.join(", ")} FROM __result ORDER BY ${plan.orderColumns.join(", ")}`,
-          ),
-        );
+        if (plan.odfvs.length > 0) {
+          await run(() => computeOdfvTable(connection, plan, "__result", () => signal?.aborted === true));
+          if (signal?.aborted) return;
+        }
+        const matchColumns = plan.views.map((v) => v.matchColumn);
+        const result = await run(() => connection.stream(resultSelectSql(plan, "__result", matchColumns)));
         for (;;) {
           const chunk = await run(() => result.fetchChunk());
           if (!chunk || chunk.rowCount === 0) break;
@@ -150,10 +148,15 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
               ),
             );
             const row = audit.getRows()[0] ?? [];
-            const visible = plan.columns.map((c) => quoteIdent(c.name)).join(", ");
+            if (plan.odfvs.length > 0) {
+              // Streamed through the udfs in chunks into a temp table, then written by COPY.
+              await run(() => computeOdfvTable(connection, plan, "__result", () => signal?.aborted === true));
+              // withConnection reports an abort as CANCELLED; never write a partial table.
+              if (signal?.aborted) throw new Error("aborted while computing on-demand features");
+            }
             await run(() =>
               connection.run(
-                `COPY (SELECT ${visible} FROM __result ORDER BY ${plan.orderColumns.join(", ")}) ` +
+                `COPY (${resultSelectSql(plan, "__result", [])}) ` +
                   `TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION zstd)`,
               ),
             );

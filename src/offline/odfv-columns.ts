@@ -1,0 +1,182 @@
+/**
+ * On-demand feature views in historical retrieval. The join is materialized
+ * first (`__result`); one streamed pass reads the udf inputs in output order,
+ * evaluates each on-demand view per chunk with the online path's evaluation
+ * (src/ondemand/), and appends the outputs with their row number into a temp
+ * table. The output then reads the join and that table side by side, so the
+ * existing batch encoder and Parquet COPY see ordinary DuckDB columns of the
+ * declared types, and memory stays bounded by DuckDB, not by JS arrays.
+ */
+import type { DuckDBAppender, DuckDBConnection, DuckDBType, DuckDBValue } from "@duckdb/node-api";
+import {
+  BIGINT,
+  BLOB,
+  BOOLEAN,
+  blobValue,
+  DOUBLE,
+  FLOAT,
+  INTEGER,
+  LIST,
+  listValue,
+  TIMESTAMPTZ,
+  timestampTZValue,
+  VARCHAR,
+} from "@duckdb/node-api";
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { evaluateOdfv } from "../ondemand/index.js";
+import type { NativeScalar, NativeValue } from "../values/index.js";
+import { listElementType } from "../values/index.js";
+import { sqlTypeOf } from "./duckdb-types.js";
+import type { HistoricalPlan } from "./historical-plan.js";
+import { quoteIdent } from "./sql-text.js";
+
+/** Temp table of the on-demand outputs, keyed by `__rn` (1-based position in output order). */
+export const ODFV_TABLE = "__odfv";
+const ROW_NUMBER = "__rn";
+
+/**
+ * The SELECT list and FROM clause reading `table` in output order, with the
+ * on-demand outputs joined in when the plan has any. Columns are referenced
+ * as `r.<name>` (the join) and `o.<name>` (on-demand outputs).
+ */
+export function resultSelectSql(plan: HistoricalPlan, table: string, extra: readonly string[]): string {
+  const odfvColumns = new Set(plan.odfvs.flatMap((o) => o.outputs.map((out) => out.column)));
+  const names = [
+    ...plan.columns.map((c) => `${odfvColumns.has(c.name) ? "o" : "r"}.${quoteIdent(c.name)}`),
+    ...extra.map((c) => `r.${c}`),
+  ];
+  const order = plan.orderColumns.join(", ");
+  if (plan.odfvs.length === 0) return `SELECT ${names.join(", ")} FROM ${table} AS r ORDER BY ${order}`;
+  return (
+    `SELECT ${names.join(", ")} FROM (SELECT *, row_number() OVER (ORDER BY ${order}) AS ${ROW_NUMBER} FROM ${table}) AS r ` +
+    `JOIN ${ODFV_TABLE} AS o ON r.${ROW_NUMBER} = o.${ROW_NUMBER} ORDER BY r.${ROW_NUMBER}`
+  );
+}
+
+/**
+ * Computes every on-demand view of `plan` over `table` (the materialized
+ * join) into `ODFV_TABLE`. A udf failure is FAILED_PRECONDITION naming the
+ * view (from evaluateOdfv). Stops early when `aborted()` says so.
+ */
+export async function computeOdfvTable(
+  connection: DuckDBConnection,
+  plan: HistoricalPlan,
+  table: string,
+  aborted: () => boolean,
+): Promise<void> {
+  const outputs = plan.odfvs.flatMap((o) => o.outputs);
+  const defs = [
+    `${ROW_NUMBER} BIGINT`,
+    ...outputs.map((out) => `${quoteIdent(out.column)} ${sqlTypeOf(out.feature.dtype)}`),
+  ];
+  await connection.run(`CREATE TEMP TABLE ${ODFV_TABLE} (${defs.join(", ")})`);
+  // Each distinct input column is read once, whatever udf input names it goes by.
+  const columns = [...new Set(plan.odfvs.flatMap((o) => o.inputs.map((i) => i.column)))];
+  const result = await connection.stream(
+    `SELECT ${columns.map(quoteIdent).join(", ")} FROM ${table} ORDER BY ${plan.orderColumns.join(", ")}`,
+  );
+  const appender = await connection.createAppender(ODFV_TABLE, "main", "temp");
+  try {
+    let rowNumber = 0n;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const rows = chunk.rowCount;
+      const byColumn = new Map<string, NativeValue[]>();
+      columns.forEach((name, c) => {
+        byColumn.set(name, chunk.getColumnValues(c).map(nativeOf));
+      });
+      const computed = plan.odfvs.map((o) => {
+        const inputs: Record<string, NativeValue[]> = {};
+        // A copy per view: a udf that mutates its inputs cannot affect another view.
+        for (const input of o.inputs) inputs[input.name] = [...(byColumn.get(input.column) ?? [])];
+        return evaluateOdfv(o.odfv, inputs, rows);
+      });
+      const outColumns: { values: NativeValue[]; type: ValueType }[] = [];
+      plan.odfvs.forEach((o, i) => {
+        for (const out of o.outputs) {
+          outColumns.push({
+            values: computed[i]?.get(out.feature.name) ?? [],
+            type: out.feature.dtype,
+          });
+        }
+      });
+      for (let r = 0; r < rows; r++) {
+        rowNumber += 1n;
+        appender.appendBigInt(rowNumber);
+        for (const col of outColumns) appendNative(appender, col.values[r] ?? null, col.type);
+        appender.endRow();
+      }
+      if (aborted()) return;
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** A DuckDB value as the udf sees it (the same native values the online path passes). */
+function nativeOf(v: DuckDBValue): NativeValue {
+  if (v === null || typeof v !== "object") return v as NativeValue;
+  if (v instanceof Uint8Array) return v;
+  const o = v as unknown as Record<string, unknown>;
+  if (Array.isArray(o.items)) return (o.items as DuckDBValue[]).map((x) => nativeOf(x) as NativeScalar);
+  if (o.bytes instanceof Uint8Array) return o.bytes;
+  if (typeof o.micros === "bigint") return new Date(Number(o.micros / 1000n));
+  if (typeof o.millis === "bigint") return new Date(Number(o.millis));
+  if (typeof o.seconds === "bigint") return new Date(Number(o.seconds) * 1000);
+  if (typeof o.nanos === "bigint") return new Date(Number(o.nanos / 1_000_000n));
+  if (typeof o.days === "number") return new Date(o.days * 86_400_000);
+  return String(v);
+}
+
+const SCALAR_TYPE: Partial<Record<ValueType, DuckDBType>> = {
+  [ValueType.BYTES]: BLOB,
+  [ValueType.STRING]: VARCHAR,
+  [ValueType.INT32]: INTEGER,
+  [ValueType.INT64]: BIGINT,
+  [ValueType.DOUBLE]: DOUBLE,
+  [ValueType.FLOAT]: FLOAT,
+  [ValueType.BOOL]: BOOLEAN,
+  [ValueType.UNIX_TIMESTAMP]: TIMESTAMPTZ,
+};
+
+/** Appends a checked native value (evaluateOdfv has verified it against `t`). */
+function appendNative(appender: DuckDBAppender, v: NativeValue, t: ValueType): void {
+  if (v === null) {
+    appender.appendNull();
+    return;
+  }
+  const elem = listElementType(t);
+  if (elem !== undefined) {
+    const items = (v as NativeScalar[]).map((x) => duckScalar(x, elem));
+    appender.appendValue(listValue(items), LIST(SCALAR_TYPE[elem] as DuckDBType));
+    return;
+  }
+  switch (t) {
+    case ValueType.DOUBLE:
+      appender.appendDouble(v as number);
+      return;
+    case ValueType.FLOAT:
+      appender.appendFloat(v as number);
+      return;
+    case ValueType.INT32:
+      appender.appendInteger(v as number);
+      return;
+    case ValueType.BOOL:
+      appender.appendBoolean(v as boolean);
+      return;
+    case ValueType.STRING:
+      appender.appendVarchar(v as string);
+      return;
+    default:
+      appender.appendValue(duckScalar(v as NativeScalar, t), SCALAR_TYPE[t]);
+  }
+}
+
+function duckScalar(v: NativeScalar, t: ValueType): DuckDBValue {
+  if (t === ValueType.UNIX_TIMESTAMP) return timestampTZValue(BigInt((v as Date).getTime()) * 1000n);
+  if (t === ValueType.INT64) return typeof v === "bigint" ? v : BigInt(v as number);
+  if (t === ValueType.BYTES) return blobValue(v as Uint8Array);
+  return v as DuckDBValue;
+}
