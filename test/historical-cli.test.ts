@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyRepo } from "../src/registry/index.js";
 import { createTempRepo, PROJECT_ROOT, type TempRepo } from "./support/temp-repo.js";
 
-const DEFS = `import { Entity, FeatureService, FeatureView, Field, FileSource, Float64, Int64 } from "fstore";
+const DEFS = `import { Entity, FeatureService, FeatureView, Field, FileSource, Float64, Int64, OnDemandFeatureView } from "fstore";
 export const driver = new Entity({ name: "driver", joinKeys: ["driver_id"], valueType: Int64 });
 export const src = new FileSource({ name: "driver_src", path: "data/drivers.parquet",
   timestampField: "event_timestamp", createdTimestampColumn: "created", fieldMapping: { rating_raw: "rating" } });
@@ -18,6 +18,9 @@ export const stats = new FeatureView({ name: "driver_stats", entities: [driver],
   schema: [new Field({ name: "trips", dtype: Int64 }), new Field({ name: "rating", dtype: Float64 })], source: src });
 export const svc = new FeatureService({ name: "model_v1", features: [stats.select(["rating"])] });
 export const labels = new FileSource({ name: "labels", path: "data/labels.parquet", timestampField: "event_timestamp" });
+export const derived = new OnDemandFeatureView({ name: "derived", sources: [stats.select(["trips", "rating"])],
+  schema: [new Field({ name: "score", dtype: Float64 })],
+  udf: (i) => ({ score: i.trips.map((t, k) => (t === null || i.rating[k] === null ? null : Number(t) * i.rating[k])) }) });
 `;
 
 let repo: TempRepo;
@@ -108,6 +111,37 @@ describe("fstore historical", () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/wrote 2 rows/);
+  });
+
+  it("computes an on-demand feature view from its point-in-time inputs", async () => {
+    const out = join(repo.path, "sets", "odfv.parquet");
+    const r = cli(
+      "historical",
+      "--repo",
+      repo.path,
+      "--entity-source",
+      "labels",
+      "--features",
+      "derived:score",
+      "--out",
+      out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/wrote 3 rows/);
+    expect(r.stdout).toMatch(
+      /columns: driver_id INT64, event_timestamp UNIX_TIMESTAMP, label BOOL, score DOUBLE$/m,
+    );
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    const rows = (await conn.runAndReadAll(`SELECT driver_id, score FROM read_parquet('${out}')`)).getRows();
+    conn.closeSync();
+    db.closeSync();
+    // As above: only driver 1 at 10:30 matches (trips 6, rating 4.6).
+    expect(rows).toEqual([
+      [1n, 6 * 4.6],
+      [2n, null],
+      [1n, null],
+    ]);
   });
 
   it("reports a bad reference with its status and exit code 2", () => {
