@@ -6,6 +6,7 @@
  * columns of the same rows; hidden inputs; full feature names; request data
  * from entity-row columns, and its absence as INVALID_ARGUMENT.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -145,12 +146,13 @@ describe("historical retrieval of the example repository's vehicle_model_v1", ()
 
 describe("on-demand views with request data", () => {
   let t: TestServer;
+  let dir: string;
   const S = 1_000_000n;
   const at = (s: number): Cell => ({ micros: BigInt(s) * S });
   const date = (s: number) => new Date(s * 1000);
 
   beforeAll(async () => {
-    const dir = tempDir("fstore-historical-odfv-");
+    dir = tempDir("fstore-historical-odfv-");
     const db = await openDuckDb({ threads: 1, memoryLimit: "256MB" });
     await writeParquet(
       db,
@@ -187,12 +189,20 @@ describe("on-demand views with request data", () => {
       })`,
       ...described,
     };
+    const broken: OnDemandFeatureViewDef = {
+      ...adjusted,
+      name: "broken",
+      requestSchema: [],
+      udfSource: `(i) => { if (i.price.length > 0) throw new Error("no prices today"); return { price: [], more_trips: [] }; }`,
+    };
     const defs: RepoDefinitions = {
       entities: [],
       dataSources: [stats.source],
       featureViews: [stats],
-      featureServices: [],
-      onDemandFeatureViews: [adjusted],
+      featureServices: [
+        { name: "svc", projections: [{ featureView: "adjusted", features: ["more_trips"] }], ...described },
+      ],
+      onDemandFeatureViews: [adjusted, broken],
     };
     t = await startTestServer({
       config: testConfig(dir, { offline_store: { type: "file", output_dir: "." } }),
@@ -252,6 +262,33 @@ describe("on-demand views with request data", () => {
         [null, null, "BIGINT"],
       ]);
     }
+  });
+
+  it("takes on-demand features from a feature service projection", async () => {
+    const r = await t.client.getHistoricalFeatures({ featureServices: ["svc"], entityRows: rows });
+    expect(r.summary.fields.map((f) => f.name)).toEqual([
+      "vehicle_id",
+      "event_timestamp",
+      "bonus",
+      "more_trips",
+    ]);
+    expect(r.columns.more_trips).toEqual([4n, 5n, 8n, null]);
+    expect(r.summary.matchCounts).toEqual([{ featureView: "stats", matchedRows: 3 }]);
+  });
+
+  it("is FAILED_PRECONDITION naming a view whose udf throws, streamed or as Parquet", async () => {
+    for (const parquetOutput of [undefined, "broken.parquet"]) {
+      await expectStatus(
+        t.client.getHistoricalFeatures({
+          features: ["broken:price"],
+          entityRows: rows,
+          ...(parquetOutput ? { parquetOutput } : {}),
+        }),
+        status.FAILED_PRECONDITION,
+        /on-demand feature view "broken" failed: no prices today/,
+      );
+    }
+    expect(existsSync(join(dir, "broken.parquet"))).toBe(false);
   });
 
   it("is INVALID_ARGUMENT naming the request column missing from the entity rows", async () => {
