@@ -304,6 +304,21 @@ describe("on-demand views with request data", () => {
         /missing request data "bonus".*"adjusted"/,
       );
     }
+    // Integral request data is converted to the declared DOUBLE; text is refused, naming both types.
+    const ints = await t.client.getHistoricalFeatures({
+      features: ["adjusted:price"],
+      entityRows: { ...rows, columns: { vehicle_id: rows.columns.vehicle_id, bonus: [1n, 2n, null, 4n] } },
+    });
+    expect(ints.columns.price).toEqual([11.5, null, null, null]);
+    expect(ints.columns.bonus).toEqual([1n, 2n, null, 4n]);
+    await expectStatus(
+      t.client.getHistoricalFeatures({
+        features: ["adjusted:price"],
+        entityRows: { columns: { vehicle_id: [1n], bonus: ["lots"] }, eventTimestamps: [date(100)] },
+      }),
+      status.INVALID_ARGUMENT,
+      /entity-row column "bonus" is STRING.*"adjusted".*as DOUBLE/,
+    );
     // The server keeps serving.
     const r = await t.client.getHistoricalFeatures({ features: ["stats:trips"], entityRows: without });
     expect(r.columns.trips).toEqual([3n]);

@@ -9,6 +9,7 @@ import { failedPrecondition, invalidArgument, notFound } from "../errors/index.j
 import type { FieldDef, FileSourceDef, OnDemandFeatureViewDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
+import { valueTypeName } from "../values/index.js";
 import { fromDuckDbError } from "./duckdb-errors.js";
 import { isTimestampType } from "./duckdb-types.js";
 import type { EntityInput } from "./entity-input.js";
@@ -69,7 +70,7 @@ export interface HistoricalPlan {
 export interface PlannedOdfv {
   odfv: OnDemandFeatureViewDef;
   /** Udf input name -> column of the join (a feature, hidden or not, or an entity-row column). */
-  inputs: { name: string; column: string }[];
+  inputs: { name: string; column: string; cast?: ValueType }[];
   /** The requested features and their output columns. */
   outputs: { feature: FieldDef; column: string }[];
 }
@@ -169,9 +170,13 @@ export async function planHistorical(
     }
     views.push({ name: sel.view.name, featureCount: sel.features.length, matchColumn: `__m${i}` });
   }
-  const entityColumns = [...plan.joinKeys.map((k) => k.name), ...entities.passThrough.map((p) => p.name)];
+  const entityTypes = new Map<string, ValueType>([
+    ...plan.joinKeys.map((k): [string, ValueType] => [k.name, k.dtype]),
+    ...entities.passThrough.map((p): [string, ValueType] => [p.name, p.valueType]),
+  ]);
+  const entityColumns = [...entityTypes.keys()];
   const odfvs: PlannedOdfv[] = plan.odfvs.map((o) => {
-    const inputs = o.inputs.map((input) => {
+    const inputs: PlannedOdfv["inputs"] = o.inputs.map((input) => {
       const sel = plan.views.find((v) => v.view.name === input.view);
       const j = sel?.features.findIndex((f) => f.name === input.feature) ?? -1;
       return { name: input.name, column: sel?.outputNames[j] as string };
@@ -183,7 +188,18 @@ export async function planHistorical(
           `missing request data "${field.name}": on-demand feature view "${o.odfv.name}" needs an entity-row column "${field.name}" (entity columns: ${entityColumns.join(", ")})`,
         );
       }
-      inputs.push({ name: field.name, column: field.name });
+      const type = entityTypes.get(field.name) as ValueType;
+      if (type !== field.dtype && !(NUMERIC.has(type) && NUMERIC.has(field.dtype))) {
+        throw invalidArgument(
+          `entity-row column "${field.name}" is ${valueTypeName(type)}, but on-demand feature view "${o.odfv.name}" takes request data "${field.name}" as ${valueTypeName(field.dtype)}`,
+        );
+      }
+      // Numbers are converted to the declared type (an integral column for a DOUBLE input is fine).
+      inputs.push({
+        name: field.name,
+        column: field.name,
+        ...(type !== field.dtype ? { cast: field.dtype } : {}),
+      });
     }
     const outputs = o.features.map((feature, j) => ({ feature, column: o.outputNames[j] as string }));
     for (const out of outputs) {
@@ -208,6 +224,8 @@ export async function planHistorical(
     odfvs,
   };
 }
+
+const NUMERIC = new Set([ValueType.INT32, ValueType.INT64, ValueType.FLOAT, ValueType.DOUBLE]);
 
 /** Earliest and latest entity timestamps (microseconds), or undefined when there are no rows. */
 async function entityTimeRange(

@@ -71,9 +71,11 @@ export async function computeOdfvTable(
   ];
   await connection.run(`CREATE TEMP TABLE ${ODFV_TABLE} (${defs.join(", ")})`);
   // Each distinct input column is read once, whatever udf input names it goes by.
-  const columns = [...new Set(plan.odfvs.flatMap((o) => o.inputs.map((i) => i.column)))];
+  const expressionOf = (i: { column: string; cast?: ValueType }) =>
+    i.cast === undefined ? quoteIdent(i.column) : `CAST(${quoteIdent(i.column)} AS ${sqlTypeOf(i.cast)})`;
+  const columns = [...new Set(plan.odfvs.flatMap((o) => o.inputs.map(expressionOf)))];
   const result = await connection.stream(
-    `SELECT ${columns.map(quoteIdent).join(", ")} FROM ${table} ORDER BY ${plan.orderColumns.join(", ")}`,
+    `SELECT ${columns.join(", ")} FROM ${table} ORDER BY ${plan.orderColumns.join(", ")}`,
   );
   const appender = await connection.createAppender(ODFV_TABLE, "main", "temp");
   try {
@@ -89,7 +91,7 @@ export async function computeOdfvTable(
       const computed = plan.odfvs.map((o) => {
         const inputs: Record<string, NativeValue[]> = {};
         // A copy per view: a udf that mutates its inputs cannot affect another view.
-        for (const input of o.inputs) inputs[input.name] = [...(byColumn.get(input.column) ?? [])];
+        for (const input of o.inputs) inputs[input.name] = [...(byColumn.get(expressionOf(input)) ?? [])];
         return evaluateOdfv(o.odfv, inputs, rows);
       });
       const outColumns: { values: NativeValue[]; type: ValueType }[] = [];
