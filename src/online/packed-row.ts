@@ -109,8 +109,24 @@ export interface PackedReadPlan {
   slot: Int32Array;
 }
 
+/** Read plans by the lookup's feature list (the retrieval plan passes the same array on every request). */
+const readPlans = new WeakMap<readonly string[], PackedReadPlan>();
+
+/**
+ * The read plan of `features` of `view`, cached per feature-list array and
+ * view object (a serving request reuses its plan's arrays, so this is one
+ * WeakMap hit instead of two typed arrays and a Map lookup per feature).
+ */
 export function packedReadPlan(view: FeatureViewDef, features: readonly string[]): PackedReadPlan {
   const schema = packedSchemaOf(view);
+  const cached = readPlans.get(features);
+  if (cached && cached.schema === schema) return cached;
+  const plan = buildReadPlan(schema, features);
+  readPlans.set(features, plan);
+  return plan;
+}
+
+function buildReadPlan(schema: PackedSchema, features: readonly string[]): PackedReadPlan {
   const wanted = new Uint8Array(schema.names.length);
   const slot = new Int32Array(schema.names.length).fill(-1);
   features.forEach((f, j) => {
