@@ -287,24 +287,36 @@ class RedisOnlineStore implements OnlineStore {
     const packed = this.#layout === "packed";
     const reads = new Map<string, KeyRead>();
     const list: KeyRead[] = [];
-    lookups.forEach((l, li) => {
-      const encode = this.#encoder(l.view);
+    // One entity of one view (the common serving request): no merging needed.
+    const only = lookups.length === 1 ? (lookups[0] as ViewLookup) : undefined;
+    if (only?.entityKeys.length === 1) {
       const fields: (string | Buffer)[] = packed
-        ? [l.view.name]
-        : [...l.features.map((f) => this.#feastField(l.view, f)), feastTimestampField(l.view.name)];
-      l.entityKeys.forEach((ek, ei) => {
-        const key = encode(ek);
-        const id = key.toString("latin1");
-        let r = reads.get(id);
-        if (!r) {
-          r = { key, fields: [], sinks: [] };
-          reads.set(id, r);
-          list.push(r);
-        }
-        r.sinks.push(li, ei, r.fields.length);
-        for (const f of fields) r.fields.push(f);
+        ? [only.view.name]
+        : [...only.features.map((f) => this.#feastField(only.view, f)), feastTimestampField(only.view.name)];
+      list.push({
+        key: this.#encoder(only.view)(only.entityKeys[0] as EntityKeyValues),
+        fields,
+        sinks: [0, 0, 0],
       });
-    });
+    } else
+      lookups.forEach((l, li) => {
+        const encode = this.#encoder(l.view);
+        const fields: (string | Buffer)[] = packed
+          ? [l.view.name]
+          : [...l.features.map((f) => this.#feastField(l.view, f)), feastTimestampField(l.view.name)];
+        l.entityKeys.forEach((ek, ei) => {
+          const key = encode(ek);
+          const id = key.toString("latin1");
+          let r = reads.get(id);
+          if (!r) {
+            r = { key, fields: [], sinks: [] };
+            reads.set(id, r);
+            list.push(r);
+          }
+          r.sinks.push(li, ei, r.fields.length);
+          for (const f of fields) r.fields.push(f);
+        });
+      });
     if (list.length === 0) return out;
     if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
     await this.#ready(signal);
@@ -521,17 +533,27 @@ function decodeFeast(lookup: ViewLookup, reply: (Buffer | null)[], at: number): 
   return { eventTimestamp: decodeFeastTimestamp(ts), values };
 }
 
-/** Rejects with UNAVAILABLE when `p` does not settle within `ms`. */
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(unavailable(`Redis did not answer the ${what} within ${ms} ms`)), ms);
+/**
+ * Rejects with UNAVAILABLE when `p` does not settle within `ms`. One timer and
+ * one promise per read (no Promise.race and its extra promises on the hot path).
+ */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(unavailable(`Redis did not answer the ${what} within ${ms} ms`)),
+      ms,
+    );
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function sha1(text: string): string {
