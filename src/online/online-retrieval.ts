@@ -121,7 +121,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         name: k.name,
         dtype: k.dtype,
         values: joinValues[i] as NativeValue[],
-        statuses: new Array<number>(rows).fill(FieldStatus.PRESENT),
+        statuses: new Uint8Array(rows).fill(FieldStatus.PRESENT),
         eventTimesMs: undefined,
       }));
 
@@ -158,7 +158,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
           const values = (odfvOutputs[out.source.step] as Map<string, NativeValue[]>).get(
             out.source.feature,
           ) as NativeValue[];
-          const statuses = new Array<number>(rows);
+          const statuses = new Uint8Array(rows);
           for (let i = 0; i < rows; i++) {
             statuses[i] = values[i] === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
           }
@@ -218,10 +218,9 @@ function entityColumns(
   maxRows: number,
 ): { rows: number; joinValues: NativeValue[][] } {
   const entities = request.entities;
-  const given = Object.keys(entities);
-  const requestNames = new Set(plan.requestFields.map((f) => f.name));
-  for (const name of given) {
-    if (!plan.joinKeys.some((k) => k.name === name) && !requestNames.has(name)) {
+  const accepted = acceptedColumnsOf(plan);
+  for (const name of Object.keys(entities)) {
+    if (!accepted.has(name)) {
       const expected = plan.joinKeys.map((k) => k.name).join(", ");
       throw invalidArgument(
         `entity column "${name}" is not a join key of the requested features (expected: ${expected || "none"})`,
@@ -263,6 +262,17 @@ function entityColumns(
     }
   });
   return { rows, joinValues };
+}
+
+/** Entity column names a request of `plan` may carry (join keys and request data), once per plan. */
+const acceptedColumns = new WeakMap<RetrievalPlan, ReadonlySet<string>>();
+function acceptedColumnsOf(plan: RetrievalPlan): ReadonlySet<string> {
+  let names = acceptedColumns.get(plan);
+  if (!names) {
+    names = new Set([...plan.joinKeys.map((k) => k.name), ...plan.requestFields.map((f) => f.name)]);
+    acceptedColumns.set(plan, names);
+  }
+  return names;
 }
 
 /** Request data for on-demand views, from request_context (or entity columns, as Feast allows). */
@@ -328,9 +338,10 @@ function viewColumn(
   feature: number,
   rows: number,
   stale?: Uint8Array,
-): { values: (NativeValue | undefined)[]; statuses: number[] } {
+): { values: (NativeValue | undefined)[]; statuses: Uint8Array } {
   const values = new Array<NativeValue | undefined>(rows);
-  const statuses = new Array<number>(rows);
+  // FieldStatus numbers are < 128; bytes are what the encoder writes.
+  const statuses = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) {
     const u = d.rowToKey[i] as number;
     const v = found[u]?.values[feature];
