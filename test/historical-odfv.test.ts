@@ -148,6 +148,7 @@ describe("on-demand views with request data", () => {
   let t: TestServer;
   let dir: string;
   const S = 1_000_000n;
+  const MANY = 250_000;
   const at = (s: number): Cell => ({ micros: BigInt(s) * S });
   const date = (s: number) => new Date(s * 1000);
 
@@ -169,6 +170,14 @@ describe("on-demand views with request data", () => {
         [2n, at(150), 20.0, 7n],
       ],
     );
+    // More rows than a DuckDB appender buffers before it flushes on its own (204,800).
+    const many = join(dir, "many.parquet").replaceAll("'", "''");
+    const conn = await db.connect();
+    await conn.run(
+      `COPY (SELECT (i % 3)::BIGINT AS vehicle_id, TIMESTAMP '1970-01-01 00:05:00' AS ts, 0.5::DOUBLE AS bonus ` +
+        `FROM range(${MANY}) AS t(i)) TO '${many}' (FORMAT parquet)`,
+    );
+    conn.closeSync();
     db.closeSync();
     const vid = field("vehicle_id", T.INT64);
     const stats = featureView(
@@ -197,7 +206,7 @@ describe("on-demand views with request data", () => {
     };
     const defs: RepoDefinitions = {
       entities: [],
-      dataSources: [stats.source],
+      dataSources: [stats.source, fileSource("many", "many.parquet", { timestampField: "ts" })],
       featureViews: [stats],
       featureServices: [
         { name: "svc", projections: [{ featureView: "adjusted", features: ["more_trips"] }], ...described },
@@ -263,6 +272,46 @@ describe("on-demand views with request data", () => {
       ]);
     }
   });
+
+  it("computes every row of a long entity source, streamed and as Parquet", async () => {
+    // At t=300: vehicle 1 sees trips 4 (t=200), vehicle 2 trips 7 (t=150), vehicle 0 nothing.
+    const expected = (id: bigint) => (id === 1n ? 5n : id === 2n ? 8n : null);
+    let rowsSeen = 0;
+    let wrong = 0;
+    for await (const ev of t.client.streamHistoricalFeatures({
+      features: ["adjusted:more_trips"],
+      entitySource: { source: "many" },
+      batchSize: 50_000,
+    })) {
+      if (ev.kind !== "batch") continue;
+      const ids = ev.columns.vehicle_id as bigint[];
+      const got = ev.columns.more_trips as (bigint | null)[];
+      ids.forEach((id, k) => {
+        if (got[k] !== expected(id)) wrong++;
+      });
+      rowsSeen += ev.numRows;
+    }
+    expect(rowsSeen).toBe(MANY);
+    expect(wrong).toBe(0);
+
+    const out = await t.client.getHistoricalFeatures({
+      features: ["adjusted:more_trips"],
+      entitySource: { source: "many" },
+      parquetOutput: "many-out.parquet",
+    });
+    expect(out.summary.rowCount).toBe(MANY);
+    const db = await openDuckDb({ threads: 1 });
+    const conn = await db.connect();
+    const counts = (
+      await conn.runAndReadAll(
+        `SELECT count(*)::INTEGER, count(*) FILTER (WHERE more_trips IS NOT DISTINCT FROM ` +
+          `CASE vehicle_id WHEN 1 THEN 5 WHEN 2 THEN 8 END)::INTEGER FROM read_parquet('${out.summary.outputPath}')`,
+      )
+    ).getRows();
+    conn.closeSync();
+    db.closeSync();
+    expect(counts).toEqual([[MANY, MANY]]);
+  }, 60_000);
 
   it("takes on-demand features from a feature service projection", async () => {
     const r = await t.client.getHistoricalFeatures({ featureServices: ["svc"], entityRows: rows });

@@ -2,12 +2,19 @@
  * On-demand feature views in historical retrieval. The join is materialized
  * first (`__result`); one streamed pass reads the udf inputs in output order,
  * evaluates each on-demand view per chunk with the online path's evaluation
- * (src/ondemand/), and appends the outputs with their row number into a temp
+ * (src/ondemand/), and appends the outputs with their row number into a
  * table. The output then reads the join and that table side by side, so the
  * existing batch encoder and Parquet COPY see ordinary DuckDB columns of the
  * declared types, and memory stays bounded by DuckDB, not by JS arrays.
  */
-import type { DuckDBAppender, DuckDBConnection, DuckDBType, DuckDBValue } from "@duckdb/node-api";
+import { randomBytes } from "node:crypto";
+import type {
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBType,
+  DuckDBValue,
+} from "@duckdb/node-api";
 import {
   BIGINT,
   BLOB,
@@ -30,16 +37,47 @@ import { sqlTypeOf } from "./duckdb-types.js";
 import type { HistoricalPlan } from "./historical-plan.js";
 import { quoteIdent } from "./sql-text.js";
 
-/** Temp table of the on-demand outputs, keyed by `__rn` (1-based position in output order). */
-export const ODFV_TABLE = "__odfv";
 const ROW_NUMBER = "__rn";
+
+/**
+ * A fresh name for the table of on-demand outputs, keyed by `__rn` (1-based
+ * position in output order). It is an ordinary table, not a temp one: the
+ * appender filling it must run on a second connection, because anything run
+ * on the reading connection (an appender's automatic flush included) would
+ * end the streamed read of the inputs. Drop it with `dropOdfvTable`.
+ */
+export function odfvTableName(): string {
+  return `__odfv_${randomBytes(8).toString("hex")}`;
+}
+
+/**
+ * Drops the table of on-demand outputs, if it was made, on a connection of
+ * its own (the query's may be interrupted); errors are ignored (cleanup).
+ */
+export async function dropOdfvTable(db: DuckDBInstance, name: string): Promise<void> {
+  try {
+    const connection = await db.connect();
+    try {
+      await connection.run(`DROP TABLE IF EXISTS ${name}`);
+    } finally {
+      connection.closeSync();
+    }
+  } catch {
+    // The instance is closing: the in-memory table goes with it.
+  }
+}
 
 /**
  * The SELECT list and FROM clause reading `table` in output order, with the
  * on-demand outputs joined in when the plan has any. Columns are referenced
  * as `r.<name>` (the join) and `o.<name>` (on-demand outputs).
  */
-export function resultSelectSql(plan: HistoricalPlan, table: string, extra: readonly string[]): string {
+export function resultSelectSql(
+  plan: HistoricalPlan,
+  table: string,
+  odfvTable: string,
+  extra: readonly string[],
+): string {
   const odfvColumns = new Set(plan.odfvs.flatMap((o) => o.outputs.map((out) => out.column)));
   const names = [
     ...plan.columns.map((c) => `${odfvColumns.has(c.name) ? "o" : "r"}.${quoteIdent(c.name)}`),
@@ -49,19 +87,22 @@ export function resultSelectSql(plan: HistoricalPlan, table: string, extra: read
   if (plan.odfvs.length === 0) return `SELECT ${names.join(", ")} FROM ${table} AS r ORDER BY ${order}`;
   return (
     `SELECT ${names.join(", ")} FROM (SELECT *, row_number() OVER (ORDER BY ${order}) AS ${ROW_NUMBER} FROM ${table}) AS r ` +
-    `JOIN ${ODFV_TABLE} AS o ON r.${ROW_NUMBER} = o.${ROW_NUMBER} ORDER BY r.${ROW_NUMBER}`
+    `JOIN ${odfvTable} AS o ON r.${ROW_NUMBER} = o.${ROW_NUMBER} ORDER BY r.${ROW_NUMBER}`
   );
 }
 
 /**
  * Computes every on-demand view of `plan` over `table` (the materialized
- * join) into `ODFV_TABLE`. A udf failure is FAILED_PRECONDITION naming the
+ * join, read on `connection`) into a new table `name`, appended on a second
+ * connection of `db`. A udf failure is FAILED_PRECONDITION naming the
  * view (from evaluateOdfv). Stops early when `aborted()` says so.
  */
 export async function computeOdfvTable(
+  db: DuckDBInstance,
   connection: DuckDBConnection,
   plan: HistoricalPlan,
   table: string,
+  name: string,
   aborted: () => boolean,
 ): Promise<void> {
   const outputs = plan.odfvs.flatMap((o) => o.outputs);
@@ -69,7 +110,7 @@ export async function computeOdfvTable(
     `${ROW_NUMBER} BIGINT`,
     ...outputs.map((out) => `${quoteIdent(out.column)} ${sqlTypeOf(out.feature.dtype)}`),
   ];
-  await connection.run(`CREATE TEMP TABLE ${ODFV_TABLE} (${defs.join(", ")})`);
+  await connection.run(`CREATE TABLE ${name} (${defs.join(", ")})`);
   // Each distinct input column is read once, whatever udf input names it goes by.
   const expressionOf = (i: { column: string; cast?: ValueType }) =>
     i.cast === undefined ? quoteIdent(i.column) : `CAST(${quoteIdent(i.column)} AS ${sqlTypeOf(i.cast)})`;
@@ -77,7 +118,8 @@ export async function computeOdfvTable(
   const result = await connection.stream(
     `SELECT ${columns.join(", ")} FROM ${table} ORDER BY ${plan.orderColumns.join(", ")}`,
   );
-  const appender = await connection.createAppender(ODFV_TABLE, "main", "temp");
+  const writer = await db.connect();
+  const appender = await writer.createAppender(name);
   try {
     let rowNumber = 0n;
     for (;;) {
@@ -114,6 +156,7 @@ export async function computeOdfvTable(
     appender.flushSync();
   } finally {
     appender.closeSync();
+    writer.closeSync();
   }
 }
 

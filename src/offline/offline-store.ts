@@ -11,7 +11,7 @@ import { withConnection } from "./duckdb-instance.js";
 import type { HistoricalPlan, HistoricalQuery } from "./historical-plan.js";
 import { planHistorical } from "./historical-plan.js";
 import { leakageAuditSql } from "./leakage-audit.js";
-import { computeOdfvTable, resultSelectSql } from "./odfv-columns.js";
+import { computeOdfvTable, dropOdfvTable, odfvTableName, resultSelectSql } from "./odfv-columns.js";
 import { resolveOutputPath } from "./output-path.js";
 import type { OutputColumn } from "./record-batch-encoder.js";
 import { RecordBatchEncoder } from "./record-batch-encoder.js";
@@ -73,6 +73,7 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
       const connection = await db.connect();
       const onAbort = () => connection.interrupt();
       signal?.addEventListener("abort", onAbort, { once: true });
+      let odfvTable = "";
       try {
         const plan = await planHistorical(connection, query, settings);
         yield { kind: "schema", columns: plan.columns };
@@ -92,11 +93,16 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
         // unsorted; only the sorted read of that table is streamed.
         await run(() => connection.run(`CREATE TEMP TABLE __result AS ${plan.unsortedSql}`));
         if (plan.odfvs.length > 0) {
-          await run(() => computeOdfvTable(connection, plan, "__result", () => signal?.aborted === true));
+          odfvTable = odfvTableName();
+          await run(() =>
+            computeOdfvTable(db, connection, plan, "__result", odfvTable, () => signal?.aborted === true),
+          );
           if (signal?.aborted) return;
         }
         const matchColumns = plan.views.map((v) => v.matchColumn);
-        const result = await run(() => connection.stream(resultSelectSql(plan, "__result", matchColumns)));
+        const result = await run(() =>
+          connection.stream(resultSelectSql(plan, "__result", odfvTable, matchColumns)),
+        );
         for (;;) {
           const chunk = await run(() => result.fetchChunk());
           if (!chunk || chunk.rowCount === 0) break;
@@ -127,6 +133,7 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
       } finally {
         signal?.removeEventListener("abort", onAbort);
         connection.closeSync();
+        if (odfvTable) await dropOdfvTable(db, odfvTable);
       }
     },
 
@@ -139,6 +146,7 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
         async (connection) => {
           const plan = await planHistorical(connection, query, settings);
           const temp = `${target}.tmp-${randomBytes(6).toString("hex")}`;
+          const odfvTable = plan.odfvs.length > 0 ? odfvTableName() : "";
           try {
             // Materialized once, unsorted (in parallel): the audit reads it, then COPY sorts and writes.
             await run(() => connection.run(`CREATE TEMP TABLE __result AS ${plan.unsortedSql}`));
@@ -149,20 +157,23 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
             );
             const row = audit.getRows()[0] ?? [];
             if (plan.odfvs.length > 0) {
-              // Streamed through the udfs in chunks into a temp table, then written by COPY.
-              await run(() => computeOdfvTable(connection, plan, "__result", () => signal?.aborted === true));
+              // Streamed through the udfs in chunks into a table, then written by COPY.
+              await run(() =>
+                computeOdfvTable(db, connection, plan, "__result", odfvTable, () => signal?.aborted === true),
+              );
               // withConnection reports an abort as CANCELLED; never write a partial table.
               if (signal?.aborted) throw new Error("aborted while computing on-demand features");
             }
             await run(() =>
               connection.run(
-                `COPY (${resultSelectSql(plan, "__result", [])}) ` +
+                `COPY (${resultSelectSql(plan, "__result", odfvTable, [])}) ` +
                   `TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION zstd)`,
               ),
             );
             renameSync(temp, target);
             return summaryOf(plan, row, performance.now() - started, target);
           } finally {
+            if (odfvTable) await dropOdfvTable(db, odfvTable);
             rmSync(temp, { force: true });
           }
         },
