@@ -8,31 +8,11 @@
  * declared types, and memory stays bounded by DuckDB, not by JS arrays.
  */
 import { randomBytes } from "node:crypto";
-import type {
-  DuckDBAppender,
-  DuckDBConnection,
-  DuckDBInstance,
-  DuckDBType,
-  DuckDBValue,
-} from "@duckdb/node-api";
-import {
-  BIGINT,
-  BLOB,
-  BOOLEAN,
-  blobValue,
-  DOUBLE,
-  FLOAT,
-  INTEGER,
-  LIST,
-  listValue,
-  TIMESTAMPTZ,
-  timestampTZValue,
-  VARCHAR,
-} from "@duckdb/node-api";
-import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from "@duckdb/node-api";
+import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { evaluateOdfv } from "../ondemand/index.js";
 import type { NativeScalar, NativeValue } from "../values/index.js";
-import { listElementType } from "../values/index.js";
+import { appendNative } from "./duckdb-append.js";
 import { sqlTypeOf } from "./duckdb-types.js";
 import type { HistoricalPlan } from "./historical-plan.js";
 import { quoteIdent } from "./sql-text.js";
@@ -121,6 +101,8 @@ export async function computeOdfvTable(
   const writer = await db.connect();
   const appender = await writer.createAppender(name);
   try {
+    // Column 0 is the row number; the outputs follow in `outputs` order.
+    const outTypes = outputs.map((_, i) => appender.columnType(i + 1));
     let rowNumber = 0n;
     for (;;) {
       const chunk = await result.fetchChunk();
@@ -148,7 +130,10 @@ export async function computeOdfvTable(
       for (let r = 0; r < rows; r++) {
         rowNumber += 1n;
         appender.appendBigInt(rowNumber);
-        for (const col of outColumns) appendNative(appender, col.values[r] ?? null, col.type);
+        for (let c = 0; c < outColumns.length; c++) {
+          const col = outColumns[c] as { values: NativeValue[]; type: ValueType };
+          appendNative(appender, col.values[r] ?? null, col.type, outTypes[c] as DuckDBType);
+        }
         appender.endRow();
       }
       if (aborted()) return;
@@ -173,55 +158,4 @@ function nativeOf(v: DuckDBValue): NativeValue {
   if (typeof o.nanos === "bigint") return new Date(Number(o.nanos / 1_000_000n));
   if (typeof o.days === "number") return new Date(o.days * 86_400_000);
   return String(v);
-}
-
-const SCALAR_TYPE: Partial<Record<ValueType, DuckDBType>> = {
-  [ValueType.BYTES]: BLOB,
-  [ValueType.STRING]: VARCHAR,
-  [ValueType.INT32]: INTEGER,
-  [ValueType.INT64]: BIGINT,
-  [ValueType.DOUBLE]: DOUBLE,
-  [ValueType.FLOAT]: FLOAT,
-  [ValueType.BOOL]: BOOLEAN,
-  [ValueType.UNIX_TIMESTAMP]: TIMESTAMPTZ,
-};
-
-/** Appends a checked native value (evaluateOdfv has verified it against `t`). */
-function appendNative(appender: DuckDBAppender, v: NativeValue, t: ValueType): void {
-  if (v === null) {
-    appender.appendNull();
-    return;
-  }
-  const elem = listElementType(t);
-  if (elem !== undefined) {
-    const items = (v as NativeScalar[]).map((x) => duckScalar(x, elem));
-    appender.appendValue(listValue(items), LIST(SCALAR_TYPE[elem] as DuckDBType));
-    return;
-  }
-  switch (t) {
-    case ValueType.DOUBLE:
-      appender.appendDouble(v as number);
-      return;
-    case ValueType.FLOAT:
-      appender.appendFloat(v as number);
-      return;
-    case ValueType.INT32:
-      appender.appendInteger(v as number);
-      return;
-    case ValueType.BOOL:
-      appender.appendBoolean(v as boolean);
-      return;
-    case ValueType.STRING:
-      appender.appendVarchar(v as string);
-      return;
-    default:
-      appender.appendValue(duckScalar(v as NativeScalar, t), SCALAR_TYPE[t]);
-  }
-}
-
-function duckScalar(v: NativeScalar, t: ValueType): DuckDBValue {
-  if (t === ValueType.UNIX_TIMESTAMP) return timestampTZValue(BigInt((v as Date).getTime()) * 1000n);
-  if (t === ValueType.INT64) return typeof v === "bigint" ? v : BigInt(v as number);
-  if (t === ValueType.BYTES) return blobValue(v as Uint8Array);
-  return v as DuckDBValue;
 }

@@ -7,16 +7,17 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
-import { blobValue, listValue, timestampValue } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBType } from "@duckdb/node-api";
+import { timestampTZValue } from "@duckdb/node-api";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { failedPrecondition } from "../errors/index.js";
 import { connectUtc } from "../materialize/duckdb.js";
-import { duckTypeOf, sourceColumnOf, sqlIdent, sqlString } from "../materialize/latest-rows-sql.js";
+import { sourceColumnOf, sqlIdent, sqlString } from "../materialize/latest-rows-sql.js";
 import { sourcePath } from "../materialize/source-files.js";
+import { appendNative } from "../offline/duckdb-append.js";
+import { sqlTypeOf } from "../offline/duckdb-types.js";
 import type { FileSourceDef } from "../registry/model.js";
-import type { NativeScalar, NativeValue } from "../values/index.js";
-import { listElementType } from "../values/index.js";
+import type { NativeValue } from "../values/index.js";
 import type { PushColumn } from "./push-target.js";
 import type { PushTable } from "./validate-push.js";
 
@@ -39,50 +40,6 @@ export function appendFolderOf(repoPath: string, source: FileSourceDef): string 
 export function pushFileName(now: Date): string {
   const stamp = now.toISOString().replace(/[-:.]/g, "");
   return `push-${stamp}-${randomBytes(4).toString("hex")}.parquet`;
-}
-
-function scalarToDuck(x: NativeScalar, elem: ValueType): DuckDBValue {
-  if (elem === ValueType.UNIX_TIMESTAMP) return timestampValue(BigInt((x as Date).getTime()) * 1000n);
-  if (elem === ValueType.BYTES) return blobValue(x as Uint8Array);
-  return x as DuckDBValue;
-}
-
-function appendValue(app: DuckDBAppender, col: number, x: NativeValue, t: ValueType): void {
-  if (x === null) {
-    app.appendNull();
-    return;
-  }
-  const elem = listElementType(t);
-  if (elem !== undefined) {
-    const items = (x as NativeScalar[]).map((i) => scalarToDuck(i, elem));
-    app.appendList(listValue(items), app.columnType(col) as never);
-    return;
-  }
-  switch (t) {
-    case ValueType.STRING:
-      app.appendVarchar(x as string);
-      break;
-    case ValueType.BYTES:
-      app.appendBlob(x as Uint8Array);
-      break;
-    case ValueType.INT64:
-      app.appendBigInt(x as bigint);
-      break;
-    case ValueType.INT32:
-      app.appendInteger(x as number);
-      break;
-    case ValueType.DOUBLE:
-      app.appendDouble(x as number);
-      break;
-    case ValueType.FLOAT:
-      app.appendFloat(x as number);
-      break;
-    case ValueType.BOOL:
-      app.appendBoolean(x as boolean);
-      break;
-    default:
-      app.appendTimestamp(timestampValue(BigInt((x as Date).getTime()) * 1000n));
-  }
 }
 
 /** Makes the rename itself durable. */
@@ -115,16 +72,20 @@ export async function appendParquet(db: DuckDBInstance, o: AppendOptions): Promi
   const table = `push_${randomBytes(6).toString("hex")}`;
   const conn: DuckDBConnection = await connectUtc(db);
   try {
-    const defs = o.columns.map((c, i) => `${sqlIdent(stored[i] as string)} ${duckTypeOf(c.dtype)}`);
-    if (created) defs.push(`${sqlIdent(created)} TIMESTAMP`);
+    // The offline store's types: timestamps are TIMESTAMPTZ, Parquet's UTC-adjusted timestamps.
+    const defs = o.columns.map((c, i) => `${sqlIdent(stored[i] as string)} ${sqlTypeOf(c.dtype)}`);
+    if (created) defs.push(`${sqlIdent(created)} ${sqlTypeOf(ValueType.UNIX_TIMESTAMP)}`);
     await conn.run(`CREATE TABLE ${table} (${defs.join(", ")})`);
     const app = await conn.createAppender(table);
+    const types: DuckDBType[] = o.columns.map((_, i) => app.columnType(i));
     const cols = o.columns.map((c) => o.table.columns.get(c.name) as NativeValue[]);
+    const createdValue = timestampTZValue(BigInt(o.now.getTime()) * 1000n);
     for (let r = 0; r < o.table.rowCount; r++) {
       for (let i = 0; i < o.columns.length; i++) {
-        appendValue(app, i, (cols[i] as NativeValue[])[r] ?? null, (o.columns[i] as PushColumn).dtype);
+        const value = (cols[i] as NativeValue[])[r] ?? null;
+        appendNative(app, value, (o.columns[i] as PushColumn).dtype, types[i] as DuckDBType);
       }
-      if (created) app.appendTimestamp(timestampValue(BigInt(o.now.getTime()) * 1000n));
+      if (created) app.appendTimestampTZ(createdValue);
       app.endRow();
     }
     app.closeSync();
