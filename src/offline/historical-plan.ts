@@ -26,6 +26,9 @@ import {
   storedColumnOf,
   storedTimestampColumn,
 } from "./source-scan.js";
+import type { TimePacking } from "./time-order.js";
+import { timePacking, timeStatsOf, timeStatsSql } from "./time-order.js";
+import type { ViewSourceSpec } from "./view-source-sql.js";
 import { viewSourceSql } from "./view-source-sql.js";
 
 /** Entity rows by the name of a registered data source (its batch source for a push source). */
@@ -134,7 +137,7 @@ export async function planHistorical(
       ? timestampColumn(source, stored, source.createdTimestampColumn, context, location, "created timestamp")
       : null;
     const ttlMicros = BigInt(sel.view.ttlSeconds) * 1_000_000n;
-    const sourceSql = viewSourceSql({
+    const spec: ViewSourceSpec = {
       scan: parquetScanSql(location),
       keys: sel.view.entityColumns.map((field) => ({
         field,
@@ -151,13 +154,17 @@ export async function planHistorical(
             },
           }
         : {}),
-    });
+    };
+    // With created times, one aggregate decides whether (event, created) packs into a BIGINT.
+    const packing = created ? await sourcePacking(connection, spec, context) : null;
+    const sourceSql = viewSourceSql({ ...spec, packing });
     const timestampName = featureTimestampColumn(sel.view.name);
     pitViews.push({
       sourceSql,
       keys: sel.view.entityColumns.map((k) => k.name),
       ttlSeconds: sel.view.ttlSeconds,
       hasCreated: created !== null,
+      packing,
       featureNames: sel.outputNames,
       timestampName,
     });
@@ -242,6 +249,21 @@ async function entityTimeRange(
   }
   const [min, max] = (reader.getRows()[0] ?? []) as (bigint | null)[];
   return min === null || max === null || min === undefined || max === undefined ? undefined : { min, max };
+}
+
+/** The BIGINT packing of the source's (event, created) order, or null when its times do not allow one. */
+async function sourcePacking(
+  connection: DuckDBConnection,
+  spec: ViewSourceSpec,
+  context: string,
+): Promise<TimePacking | null> {
+  let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
+  try {
+    reader = await connection.runAndReadAll(timeStatsSql(viewSourceSql(spec), true));
+  } catch (err) {
+    throw fromDuckDbError(err, context);
+  }
+  return timePacking(timeStatsOf(reader.getRows()[0] ?? []));
 }
 
 function registeredSource(snapshot: RegistrySnapshot, name: string): FileSourceDef {

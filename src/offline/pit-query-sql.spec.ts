@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import type { PitOptions, PitView } from "./pit-query-sql.js";
 import { pitQuerySql, usesRangePlan } from "./pit-query-sql.js";
+import type { TimePacking } from "./time-order.js";
+import { packedBoundSql } from "./time-order.js";
 
 const options: PitOptions = {
   strict: false,
@@ -15,11 +17,20 @@ const entities = {
   passThrough: [],
   orderBy: ["__row_idx"],
 };
-const view = (hasCreated: boolean, ttlSeconds = 0): PitView => ({
+const packing: TimePacking = {
+  minEvent: 0n,
+  eventUnit: 1_000_000n,
+  maxStep: 100n,
+  minCreated: 0n,
+  createdUnit: 1_000_000n,
+  createdBits: 8,
+};
+const view = (hasCreated: boolean, ttlSeconds = 0, packed: TimePacking | null = null): PitView => ({
   sourceSql: "SELECT 1",
   keys: ['odd"key'],
   ttlSeconds,
   hasCreated,
+  packing: packed,
   featureNames: ["x"],
   timestampName: "v__event_timestamp",
 });
@@ -46,9 +57,9 @@ describe("pitQuerySql", () => {
 
   it("filters by ttl after the join, and drops unmatched rows when asked", () => {
     const sql = pitQuerySql(entities, [view(false, 3600)], { ...options, dropUnmatched: true }, false);
-    expect(sql).toContain("__v0.__ts >= __e.event_timestamp - INTERVAL (3600) SECOND");
+    expect(sql).toContain("epoch_us(__v0.__ts) >= epoch_us(__e.event_timestamp) - 3600000000");
     expect(sql).toContain(
-      "WHERE (__v0.__ts IS NOT NULL AND __v0.__ts >= __e.event_timestamp - INTERVAL (3600) SECOND)",
+      "WHERE (__v0.__ts IS NOT NULL AND epoch_us(__v0.__ts) >= epoch_us(__e.event_timestamp) - 3600000000)",
     );
   });
 
@@ -60,5 +71,22 @@ describe("pitQuerySql", () => {
     expect(sql).not.toContain("ASOF");
     expect(sql).toContain("coalesce(__v0.__created, __v0.__ts) <= __e.event_timestamp");
     expect(sql).toContain("arg_max(");
+  });
+
+  it("joins on the packed BIGINT order when the view has a packing", () => {
+    const sql = pitQuerySql(entities, [view(true, 0, packing)], options, false);
+    expect(sql).toContain(`${packedBoundSql(packing, "__e.event_timestamp", false)} >= __v0.__order`);
+    expect(sql).not.toContain("struct_pack");
+    const strict = pitQuerySql(entities, [view(true, 0, packing)], { ...options, strict: true }, false);
+    expect(strict).toContain(`${packedBoundSql(packing, "__e.event_timestamp", true)} > __v0.__order`);
+  });
+
+  it("orders the range plan's arg_max by the packed order when there is one", () => {
+    const o = { ...options, excludeCreatedAfter: true };
+    const sql = pitQuerySql(entities, [view(true, 60, packing)], o, false);
+    expect(sql).toContain("__v0.__order) AS __p");
+    expect(pitQuerySql(entities, [view(true, 60)], o, false)).toContain(
+      "struct_pack(t := __v0.__ts, c := coalesce(__v0.__created, '-infinity'::TIMESTAMPTZ))) AS __p",
+    );
   });
 });

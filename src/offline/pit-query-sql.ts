@@ -10,10 +10,13 @@
  * bench/historical.bench.ts; a GROUP BY that first reduced the source to
  * one row per (keys, event time) cost 3x more than the join itself):
  * - ASOF (the default): one DuckDB ASOF LEFT JOIN per view on the join keys,
- *   ordered by (event time, created time) as a single struct, so the
- *   created-time tie-break happens inside the join. The entity side's struct
- *   is (T, +infinity) with `>=`, or (T, -infinity) with `>` when strict, so
- *   exactly the rows with event time <= T (or < T) are eligible. The ttl is a
+ *   ordered by (event time, created time) as one value, so the created-time
+ *   tie-break happens inside the join. That value is a BIGINT packing both
+ *   times when the source's times allow it (time-order.ts; the join then
+ *   runs about twice as fast), else a struct. The entity side is chosen so
+ *   that exactly the rows with event time <= T (or < T, strict) are
+ *   eligible: the struct (T, +infinity) with `>=`, or (T, -infinity) with `>`
+ *   when strict; for the packing, `packedBoundSql`. The ttl is a
  *   filter afterwards: if the latest eligible row is older than T - ttl,
  *   every other eligible row is older still, so "no match" is right.
  * - Range (only with exclude_created_after on a source that has created
@@ -24,7 +27,9 @@
  */
 import type { FieldDef } from "../registry/model.js";
 import { EVENT_TIMESTAMP } from "./feature-plan.js";
-import { quoteIdent, secondsInterval } from "./sql-text.js";
+import { quoteIdent } from "./sql-text.js";
+import type { TimePacking } from "./time-order.js";
+import { packedBoundSql } from "./time-order.js";
 import { featureSlot } from "./view-source-sql.js";
 
 export interface PitOptions {
@@ -45,6 +50,11 @@ export interface PitView {
   keys: string[];
   ttlSeconds: number;
   hasCreated: boolean;
+  /**
+   * With created times: the packing `sourceSql` used for `__order` (a
+   * BIGINT), or null when `__order` is the struct.
+   */
+  packing?: TimePacking | null;
   /** Output column name of each selected feature, in slot order. */
   featureNames: string[];
   /** Output name of the view's feature-timestamp column. */
@@ -70,6 +80,16 @@ export function matchColumn(i: number): string {
 /** Name of the i-th order column in "order-columns" mode. */
 export function orderColumn(i: number): string {
   return `__o${i}`;
+}
+
+/**
+ * `featureTs >= rowTs - ttl`, in integer microseconds: TIMESTAMPTZ minus an
+ * INTERVAL is calendar arithmetic in ICU (measured ~130 ns a row), epoch_us
+ * a field read.
+ */
+function ttlBound(featureTs: string, rowTs: string, ttlSeconds: number): string {
+  if (!Number.isSafeInteger(ttlSeconds)) throw new Error(`not a whole number of seconds: ${ttlSeconds}`);
+  return `epoch_us(${featureTs}) >= epoch_us(${rowTs}) - ${BigInt(ttlSeconds) * 1_000_000n}`;
 }
 
 /** Whether view i uses the range plan under `options`. */
@@ -111,9 +131,11 @@ export function pitQuerySql(
         `${alias}.__ts ${cmp} ${rowTs}`,
         `coalesce(${alias}.__created, ${alias}.__ts) <= ${rowTs}`,
       ];
-      if (view.ttlSeconds > 0) conds.push(`${alias}.__ts >= ${rowTs} - ${secondsInterval(view.ttlSeconds)}`);
+      if (view.ttlSeconds > 0) conds.push(ttlBound(`${alias}.__ts`, rowTs, view.ttlSeconds));
       const picked = ["__ts", ...slots].map((c) => `${c} := ${alias}.${c}`).join(", ");
-      const order = `struct_pack(t := ${alias}.__ts, c := coalesce(${alias}.__created, '-infinity'::TIMESTAMPTZ))`;
+      const order = view.packing
+        ? `${alias}.__order`
+        : `struct_pack(t := ${alias}.__ts, c := coalesce(${alias}.__created, '-infinity'::TIMESTAMPTZ))`;
       const unpack = ["__ts", ...slots].map((c) => `__p.${c} AS ${c}`).join(", ");
       ctes.push(
         `${alias}_best AS (SELECT ${[...rowId, unpack].join(", ")} FROM (` +
@@ -125,13 +147,14 @@ export function pitQuerySql(
       okExprs.push(`(${alias}.__ts IS NOT NULL)`);
     } else {
       const asofCmp = options.strict ? ">" : ">=";
-      const ineq = view.hasCreated
-        ? // (T, +inf) >= (ts, created) iff ts <= T; (T, -inf) > (ts, created) iff ts < T.
-          `struct_pack(t := ${rowTs}, c := '${options.strict ? "-infinity" : "infinity"}'::TIMESTAMPTZ) ${asofCmp} ${alias}.__order`
-        : `${rowTs} ${asofCmp} ${alias}.__ts`;
+      const ineq = !view.hasCreated
+        ? `${rowTs} ${asofCmp} ${alias}.__ts`
+        : view.packing
+          ? `${packedBoundSql(view.packing, rowTs, options.strict)} ${asofCmp} ${alias}.__order`
+          : // (T, +inf) >= (ts, created) iff ts <= T; (T, -inf) > (ts, created) iff ts < T.
+            `struct_pack(t := ${rowTs}, c := '${options.strict ? "-infinity" : "infinity"}'::TIMESTAMPTZ) ${asofCmp} ${alias}.__order`;
       joins.push(`ASOF LEFT JOIN ${alias}_src AS ${alias} ON ${[...keyEq, ineq].join(" AND ")}`);
-      const ttl =
-        view.ttlSeconds > 0 ? ` AND ${alias}.__ts >= ${rowTs} - ${secondsInterval(view.ttlSeconds)}` : "";
+      const ttl = view.ttlSeconds > 0 ? ` AND ${ttlBound(`${alias}.__ts`, rowTs, view.ttlSeconds)}` : "";
       okExprs.push(`(${alias}.__ts IS NOT NULL${ttl})`);
     }
   });
