@@ -1,11 +1,13 @@
 /**
  * `fstore validate` and `fstore status` as a batch job or CI sees them: the
  * real CLI in a child process against a repository on disk (feature_store.yaml,
- * SQLite registry and online store, Parquet), in-process and with --server.
+ * SQLite registry and online store, Parquet), in-process and with --server
+ * (plaintext, and TLS with a self-signed certificate and a bearer token).
  * Exit codes: 0 passed, 1 the check failed, 2 usage errors and errors.
  */
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadRepoConfig } from "../src/config/index.js";
@@ -41,11 +43,15 @@ let registry: Registry;
 let store: OnlineStore;
 let latest: Map<bigint, DriverRow>;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
+    const { FSTORE_TOKEN: _inherited, ...parent } = process.env;
     const child = spawn(process.execPath, [join(root, "bin/fstore.js"), ...args], {
       cwd: root,
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...parent, NO_COLOR: "1", ...env },
     });
     let stdout = "";
     let stderr = "";
@@ -249,5 +255,106 @@ describe("fstore status", () => {
     expect(v).toMatchObject({ lastMaterializedEnd: new Date(WINDOW_END).toISOString(), overdue: true });
     expect(Math.abs((v?.ageSeconds ?? 0) - (Date.now() - WINDOW_END) / 1000)).toBeLessThan(120);
     expect(v?.lastRun).toMatchObject({ outcome: "succeeded", entitiesWritten: DRIVERS });
+  });
+});
+
+describe("commands against a server with TLS and a bearer token", () => {
+  let server: TestServer;
+  let dir: string;
+  let ca: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "fstore-cli-tls-"));
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    ca = join(dir, "cert.pem");
+    const tls = { certPath: join(dir, "cert.pem"), keyPath: join(dir, "key.pem") };
+    server = await startTestServer({
+      config: { ...config, server: { ...config.server, tls, auth: { tokens: ["s3cret"] } } },
+      registry,
+    });
+  });
+  afterAll(async () => {
+    await server?.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("status --server reports the registry's freshness and last run per view, as in-process", async () => {
+    const local = JSON.parse((await run(["status", "--repo", repo, "--json"])).stdout) as {
+      views: Record<string, unknown>[];
+    };
+    const r = await run(["status", "--server", server.address, "--ca", ca, "--token", "s3cret", "--json"]);
+    expect(r.stderr).toBe("");
+    // The daily schedule's run after the 2025 window end was missed: overdue, exit 1.
+    expect(r.code).toBe(1);
+    const remote = JSON.parse(r.stdout) as { server: string; views: Record<string, unknown>[] };
+    expect(remote.server).toBe(server.address);
+    const comparable = (v: Record<string, unknown>) => ({ ...v, ageSeconds: undefined, nextDue: undefined });
+    expect(remote.views.map(comparable)).toEqual(local.views.map(comparable));
+    const age = remote.views[0]?.ageSeconds as number;
+    expect(Math.abs(age - (Date.now() - WINDOW_END) / 1000)).toBeLessThan(120);
+
+    // The token from $FSTORE_TOKEN; the table form.
+    const table = await run(["status", "--server", server.address, "--ca", ca], { FSTORE_TOKEN: "s3cret" });
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(
+      new RegExp(`driver_stats\\s+${new Date(WINDOW_END).toISOString()}\\s+\\d+d \\d+h\\s+OVERDUE`),
+    );
+    expect(table.stdout).toMatch(/succeeded \S+ \(20 entities\)/);
+    expect(table.stdout).toContain(`server: ${server.address}`);
+  });
+
+  it("refuses without a token, with a wrong one, in plaintext, or with an untrusted certificate (exit 2)", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--ca", ca], /UNAUTHENTICATED/],
+      [["--ca", ca, "--token", "wrong"], /PERMISSION_DENIED/],
+      [["--token", "s3cret"], /UNAVAILABLE/],
+      [["--tls", "--token", "s3cret"], /UNAVAILABLE/],
+      [["--ca", join(dir, "missing.pem"), "--token", "s3cret"], /INVALID_ARGUMENT: --ca: cannot read/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(["status", "--server", server.address, ...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(message);
+    }
+  });
+
+  it("validate and materialize take the same options", async () => {
+    const options = ["--server", server.address, "--ca", ca, "--token", "s3cret"];
+    // The online value changed above is still there: validate fails on it.
+    const before = await run(["validate", ...options, "--json"]);
+    expect(before.stderr).toBe("");
+    expect(before.code).toBe(1);
+    const report = JSON.parse(before.stdout) as { features: { feature: string; mismatched?: string }[] };
+    expect(report.features.find((f) => f.feature === "trips")?.mismatched).toBe("1");
+    // Materializing the window again on the server restores it.
+    const window = [new Date(T0).toISOString(), new Date(WINDOW_END).toISOString()];
+    const mat = await run(["materialize", ...window, "--views", "driver_stats", ...options]);
+    expect(mat.stderr).not.toMatch(/UNAVAILABLE|UNAUTHENTICATED/);
+    expect(mat.code, mat.stderr).toBe(0);
+    expect(mat.stdout).toMatch(/driver_stats: 20 entities written/);
+    const after = await run(["validate", ...options]);
+    expect(after.code, after.stdout).toBe(0);
+    const denied = await run(["materialize", ...window, "--server", server.address, "--ca", ca]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/UNAUTHENTICATED/);
   });
 });

@@ -8,19 +8,11 @@
 import { resolve } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { durationMs, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  type ClientReadableStream,
-  credentials,
-  Metadata,
-  makeGenericClientConstructor,
-  type ServiceError,
-  status,
-} from "@grpc/grpc-js";
+import type { ClientReadableStream, Metadata, ServiceError } from "@grpc/grpc-js";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import {
-  FeatureService,
   type MaterializeProgress,
   type MaterializeRequest,
   MaterializeRequestSchema,
@@ -33,13 +25,17 @@ import { materialize } from "../../materialize/index.js";
 import { openDuckDb } from "../../offline/index.js";
 import { createOnlineStore } from "../../online/index.js";
 import { openRegistry } from "../../registry/index.js";
-import { grpcServiceDefinition } from "../../server/service-adapter.js";
+import {
+  addServerOptions,
+  callMetadataOf,
+  featureServiceClient,
+  fstoreErrorOf,
+  type ServerConnectionOptions,
+} from "../server-connection.js";
 
-interface MaterializeCommandOptions {
+interface MaterializeCommandOptions extends ServerConnectionOptions {
   repo: string;
   views?: string[];
-  server?: string;
-  token?: string;
   batchSize?: number;
 }
 
@@ -104,10 +100,8 @@ async function* onServer(
   o: MaterializeCommandOptions & { server: string },
   req: { start?: Date; end: Date; incremental: boolean },
 ): AsyncGenerator<MaterializeEvent> {
-  const Client = makeGenericClientConstructor(grpcServiceDefinition(FeatureService), "FeatureService");
-  const client = new Client(o.server, credentials.createInsecure());
-  const metadata = new Metadata();
-  if (o.token) metadata.set("authorization", `Bearer ${o.token}`);
+  const client = featureServiceClient(o);
+  const metadata = callMetadataOf(o);
   const request: MaterializeRequest = create(MaterializeRequestSchema, {
     ...(req.start ? { startTime: timestampFromDate(req.start) } : {}),
     endTime: timestampFromDate(req.end),
@@ -134,7 +128,7 @@ async function* onServer(
     }
   } catch (err) {
     const e = err as Partial<ServiceError>;
-    if (typeof e.code === "number") throw new Error(`${status[e.code] ?? e.code}: ${e.details ?? e.message}`);
+    if (typeof e.code === "number") throw fstoreErrorOf(e);
     throw err;
   } finally {
     client.close();
@@ -221,16 +215,16 @@ async function runMaterialize(
 }
 
 function commonOptions(c: Command): Command {
-  return c
-    .option("--repo <dir>", "feature repository folder", ".")
-    .option(
-      "--views <names>",
-      "feature views, comma-separated or repeated (default: every online view)",
-      viewList,
-    )
-    .option("--server <host:port>", "run on this fstore server instead of in-process")
-    .option("--token <token>", "bearer token for --server")
-    .option("--batch-size <rows>", "rows per online write (in-process)", positiveInt);
+  return addServerOptions(
+    c
+      .option("--repo <dir>", "feature repository folder", ".")
+      .option(
+        "--views <names>",
+        "feature views, comma-separated or repeated (default: every online view)",
+        viewList,
+      ),
+    "run on this fstore server instead of in-process",
+  ).option("--batch-size <rows>", "rows per online write (in-process)", positiveInt);
 }
 
 /** Registers `fstore materialize` and `fstore materialize-incremental`. */

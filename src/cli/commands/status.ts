@@ -1,14 +1,25 @@
 /**
  * `fstore status`: per feature view, how fresh its online values are (end of
  * the last materialized interval, age, overdue against the schedule) and how
- * its last materialization run ended. Reads the registry directly.
+ * its last materialization run ended. Reads the registry directly, or asks a
+ * running server with --server (ListFeatureViews, then GetFeatureView per view).
  */
 import { resolve } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { durationMs, timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
+import {
+  GetFeatureViewRequestSchema,
+  GetFeatureViewResponseSchema,
+  ListFeatureViewsRequestSchema,
+  ListFeatureViewsResponseSchema,
+} from "../../../gen/fstore/v1/feature_service_pb.js";
+import { type FeatureView, MaterializationOutcome } from "../../../gen/fstore/v1/registry_pb.js";
 import { loadRepoConfig } from "../../config/index.js";
 import { FstoreError } from "../../errors/index.js";
 import { computeFreshness } from "../../materialize/freshness.js";
 import { openRegistry } from "../../registry/index.js";
+import { addServerOptions, type ServerConnectionOptions, unaryCaller } from "../server-connection.js";
 import { exitOnUsageError, failWith } from "./validate.js";
 
 export interface ViewStatus {
@@ -21,8 +32,16 @@ export interface ViewStatus {
   lastRun: { outcome: string; end: string; rowsRead: number; entitiesWritten: number; error: string } | null;
 }
 
+export interface RepoStatus {
+  /** The materialization schedule; null when off, or unknown (asked through --server). */
+  schedule: string | null;
+  /** The server asked, with --server. */
+  server?: string;
+  views: ViewStatus[];
+}
+
 /** Freshness and last run of every view of the repository at `repo`. */
-export function repoStatus(repo: string, now = new Date()): { schedule: string | null; views: ViewStatus[] } {
+export function repoStatus(repo: string, now = new Date()): RepoStatus {
   const config = loadRepoConfig(resolve(repo));
   const registry = openRegistry(config);
   try {
@@ -62,6 +81,65 @@ export function repoStatus(repo: string, now = new Date()): { schedule: string |
   }
 }
 
+const outcomeNames: Record<MaterializationOutcome, string> = {
+  [MaterializationOutcome.UNSPECIFIED]: "unknown",
+  [MaterializationOutcome.SUCCEEDED]: "succeeded",
+  [MaterializationOutcome.FAILED]: "failed",
+  [MaterializationOutcome.SKIPPED]: "skipped",
+};
+
+/** A view's status from its GetFeatureView answer (the server computes freshness; next due is not sent). */
+export function viewStatusOf(view: FeatureView): ViewStatus {
+  const f = view.meta?.freshness;
+  const run = view.meta?.lastRun;
+  return {
+    featureView: view.name,
+    online: view.online,
+    lastMaterializedEnd: f?.lastMaterializedEnd ? timestampDate(f.lastMaterializedEnd).toISOString() : null,
+    ageSeconds: f?.age ? Math.round(durationMs(f.age) / 1000) : f?.lastMaterializedEnd ? 0 : null,
+    overdue: f?.overdue ?? false,
+    nextDue: null,
+    lastRun: run
+      ? {
+          outcome: outcomeNames[run.outcome] ?? "unknown",
+          end: run.endTime ? timestampDate(run.endTime).toISOString() : "",
+          rowsRead: Number(run.rowsRead),
+          entitiesWritten: Number(run.entitiesWritten),
+          error: run.error,
+        }
+      : null,
+  };
+}
+
+/** Freshness and last run of every feature view served at `o.server`, by name. */
+export async function serverStatus(o: ServerConnectionOptions & { server: string }): Promise<RepoStatus> {
+  const caller = unaryCaller(o, 60_000);
+  try {
+    const list = await caller.call(
+      "ListFeatureViews",
+      create(ListFeatureViewsRequestSchema),
+      ListFeatureViewsResponseSchema,
+    );
+    const names = list.featureViews.map((v) => v.name).sort((a, b) => a.localeCompare(b));
+    const views = await Promise.all(
+      names.map((name) =>
+        caller.call(
+          "GetFeatureView",
+          create(GetFeatureViewRequestSchema, { name }),
+          GetFeatureViewResponseSchema,
+        ),
+      ),
+    );
+    return {
+      schedule: null,
+      server: o.server,
+      views: views.flatMap((r) => (r.featureView ? [viewStatusOf(r.featureView)] : [])),
+    };
+  } finally {
+    caller.close();
+  }
+}
+
 /** "3d 4h", "2h 5m", "42s". */
 export function formatAge(seconds: number): string {
   const d = Math.floor(seconds / 86_400);
@@ -73,7 +151,7 @@ export function formatAge(seconds: number): string {
   return `${seconds}s`;
 }
 
-function formatStatus(status: ReturnType<typeof repoStatus>): string {
+function formatStatus(status: RepoStatus): string {
   const rows = [["feature view", "last materialized end", "age", "overdue", "next due", "last run"]];
   for (const v of status.views) {
     rows.push([
@@ -92,28 +170,37 @@ function formatStatus(status: ReturnType<typeof repoStatus>): string {
       .join("  ")
       .trimEnd(),
   );
-  lines.push("", `schedule: ${status.schedule ?? "off"} (UTC)`);
+  lines.push(
+    "",
+    status.server
+      ? `server: ${status.server} (overdue against the server's schedule)`
+      : `schedule: ${status.schedule ?? "off"} (UTC)`,
+  );
   return `${lines.join("\n")}\n`;
 }
 
 /** Registers `fstore status`. */
 export function registerStatusCommand(program: Command): void {
-  const command = program
-    .command("status")
-    .description(
-      "freshness of each feature view: last materialized interval, age, overdue against the schedule",
-    )
-    .option("--repo <dir>", "feature repository folder", ".")
-    .option("--json", "print JSON")
-    .action((opts: { repo: string; json?: boolean }) => {
-      try {
-        const status = repoStatus(opts.repo);
-        process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
-        // Exit 1 when a view is overdue, so a cron job or probe can alert on it.
-        process.exitCode = status.views.some((v) => v.overdue) ? 1 : 0;
-      } catch (err) {
-        failWith("status", FstoreError.from(err));
-      }
-    });
+  const command = addServerOptions(
+    program
+      .command("status")
+      .description(
+        "freshness of each feature view: last materialized interval, age, overdue against the schedule",
+      )
+      .option("--repo <dir>", "feature repository folder", ".")
+      .option("--json", "print JSON"),
+    "ask a running server (host:port) instead of reading the repository's registry",
+  ).action(async (opts: ServerConnectionOptions & { repo: string; json?: boolean }) => {
+    try {
+      const status = opts.server
+        ? await serverStatus({ ...opts, server: opts.server })
+        : repoStatus(opts.repo);
+      process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+      // Exit 1 when a view is overdue, so a cron job or probe can alert on it.
+      process.exitCode = status.views.some((v) => v.overdue) ? 1 : 0;
+    } catch (err) {
+      failWith("status", FstoreError.from(err));
+    }
+  });
   exitOnUsageError(command);
 }

@@ -6,12 +6,9 @@
  * or against a running server with --server.
  */
 import { resolve } from "node:path";
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { create, toJson } from "@bufbuild/protobuf";
-import { credentials, Metadata, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
 import { type Command, InvalidArgumentError } from "commander";
 import {
-  FeatureService,
   SampleFrom,
   type ValidateConsistencyRequest,
   ValidateConsistencyRequestSchema,
@@ -26,13 +23,13 @@ import {
   resolveValidateOptions,
   validateConsistency,
 } from "../../consistency/index.js";
-import { Code, FstoreError, invalidArgument } from "../../errors/index.js";
+import { FstoreError, invalidArgument } from "../../errors/index.js";
 import { openDuckDb } from "../../offline/index.js";
 import { createOnlineStore } from "../../online/index.js";
 import { openRegistry } from "../../registry/index.js";
-import { grpcServiceDefinition } from "../../server/service-adapter.js";
+import { addServerOptions, callUnary, type ServerConnectionOptions } from "../server-connection.js";
 
-export interface ValidateCommandOptions {
+export interface ValidateCommandOptions extends ServerConnectionOptions {
   repo: string;
   sample?: number;
   sampleFrom: "online" | "offline";
@@ -42,9 +39,6 @@ export interface ValidateCommandOptions {
   tolerance?: number;
   maxExamples?: number;
   json?: boolean;
-  server?: string;
-  /** Bearer token for a server with `server.auth` (default: $FSTORE_TOKEN). */
-  token?: string;
 }
 
 function wholeNumber(value: string): number {
@@ -122,11 +116,10 @@ export async function runValidate(options: ValidateCommandOptions): Promise<void
     const request = validateRequestOf(options);
     const response = options.server
       ? await callUnary(
-          options.server,
+          { ...options, server: options.server },
           "ValidateConsistency",
           request,
           ValidateConsistencyResponseSchema,
-          options.token ?? process.env.FSTORE_TOKEN,
         )
       : await validateInProcess(options.repo, request);
     if (options.json) {
@@ -144,40 +137,40 @@ export async function runValidate(options: ValidateCommandOptions): Promise<void
 
 /** Registers `fstore validate`. */
 export function registerValidateCommand(program: Command): void {
-  const command = program
-    .command("validate")
-    .description(
-      "compare online values with the offline values at the same event time; exit 1 when the check fails",
-    )
-    .option("--repo <dir>", "feature repository folder", ".")
-    .option("--sample <n>", "entities to sample per view (default 1000, at most 1000000)", wholeNumber)
-    .option("--sample-from <where>", "draw sampled entities from 'online' or 'offline' keys", "online")
-    .option(
-      "--views <names>",
-      "feature views to check, comma-separated or repeated (default: all online views)",
-      viewList,
-    )
-    .option("--feature-service <name>", "check the features of this feature service")
-    .option(
-      "--max-mismatch-rate <r>",
-      "a feature passes when its mismatch rate is at most r (0..1, default 0)",
-      number,
-    )
-    .option("--tolerance <t>", "relative tolerance for numbers (default 1e-6)", number)
-    .option("--max-examples <n>", "examples per failing feature (default 3)", wholeNumber)
-    .option("--json", "print the report as JSON (the ValidateConsistencyResponse)")
-    .option("--server <address>", "validate on a running server (host:port) instead of in-process")
-    .option("--token <token>", "bearer token for --server when it requires auth (default: $FSTORE_TOKEN)")
-    .action(async (opts: ValidateCommandOptions) => {
-      if (opts.sampleFrom !== "online" && opts.sampleFrom !== "offline") {
-        failWith(
-          "validate",
-          invalidArgument(`--sample-from must be online or offline, got "${opts.sampleFrom}"`),
-        );
-        return;
-      }
-      await runValidate(opts);
-    });
+  const command = addServerOptions(
+    program
+      .command("validate")
+      .description(
+        "compare online values with the offline values at the same event time; exit 1 when the check fails",
+      )
+      .option("--repo <dir>", "feature repository folder", ".")
+      .option("--sample <n>", "entities to sample per view (default 1000, at most 1000000)", wholeNumber)
+      .option("--sample-from <where>", "draw sampled entities from 'online' or 'offline' keys", "online")
+      .option(
+        "--views <names>",
+        "feature views to check, comma-separated or repeated (default: all online views)",
+        viewList,
+      )
+      .option("--feature-service <name>", "check the features of this feature service")
+      .option(
+        "--max-mismatch-rate <r>",
+        "a feature passes when its mismatch rate is at most r (0..1, default 0)",
+        number,
+      )
+      .option("--tolerance <t>", "relative tolerance for numbers (default 1e-6)", number)
+      .option("--max-examples <n>", "examples per failing feature (default 3)", wholeNumber)
+      .option("--json", "print the report as JSON (the ValidateConsistencyResponse)"),
+    "validate on a running server (host:port) instead of in-process",
+  ).action(async (opts: ValidateCommandOptions) => {
+    if (opts.sampleFrom !== "online" && opts.sampleFrom !== "offline") {
+      failWith(
+        "validate",
+        invalidArgument(`--sample-from must be online or offline, got "${opts.sampleFrom}"`),
+      );
+      return;
+    }
+    await runValidate(opts);
+  });
   exitOnUsageError(command);
 }
 
@@ -202,69 +195,4 @@ export function exitOnUsageError(command: Command): void {
     }
     process.exit(EXIT_ERROR);
   });
-}
-
-const grpcCodeToFstore: Record<number, Code> = {
-  1: Code.Cancelled,
-  3: Code.InvalidArgument,
-  4: Code.DeadlineExceeded,
-  5: Code.NotFound,
-  6: Code.AlreadyExists,
-  7: Code.PermissionDenied,
-  8: Code.ResourceExhausted,
-  9: Code.FailedPrecondition,
-  12: Code.Unimplemented,
-  14: Code.Unavailable,
-  16: Code.Unauthenticated,
-};
-
-type UnaryCall = (
-  request: unknown,
-  metadata: Metadata,
-  options: { deadline: Date },
-  callback: (err: ServiceError | null, res: unknown) => void,
-) => void;
-
-/**
- * One unary FeatureService call to a running server (plaintext, optional bearer
- * token); gRPC errors come back as FstoreErrors with the same code.
- */
-export async function callUnary<O extends DescMessage>(
-  address: string,
-  method: string,
-  request: unknown,
-  _output: O,
-  token?: string,
-  timeoutMs = 600_000,
-): Promise<MessageShape<O>> {
-  const metadata = new Metadata();
-  if (token) metadata.set("authorization", `Bearer ${token}`);
-  const Client = makeGenericClientConstructor(grpcServiceDefinition(FeatureService), "FeatureService");
-  const client = new Client(address, credentials.createInsecure(), {
-    "grpc.max_receive_message_length": 64 * 1024 * 1024,
-  });
-  try {
-    const fn = (client as unknown as Record<string, UnaryCall>)[method];
-    if (typeof fn !== "function") throw new Error(`no method ${method}`);
-    return await new Promise<MessageShape<O>>((resolve, reject) => {
-      fn.call(
-        client,
-        request,
-        metadata,
-        { deadline: new Date(Date.now() + timeoutMs) },
-        (err: ServiceError | null, res: unknown) => {
-          if (err)
-            reject(
-              new FstoreError(
-                grpcCodeToFstore[err.code] ?? Code.Unavailable,
-                `${address}: ${err.details || err.message}`,
-              ),
-            );
-          else resolve(res as MessageShape<O>);
-        },
-      );
-    });
-  } finally {
-    client.close();
-  }
 }
