@@ -1,8 +1,10 @@
 /**
  * Graceful shutdown for real: `fstore serve` in a child process gets SIGTERM
  * while a call is in flight; the call completes, new calls are refused, and
- * the process exits 0. In-process: health turns NOT_SERVING for watchers, and
- * calls that outlive the shutdown timeout are cancelled.
+ * the process exits 0, and an open health Watch does not hold the exit.
+ * In-process: health turns NOT_SERVING for watchers, open Watch and
+ * reflection streams end at once, and calls that outlive the shutdown
+ * timeout are cancelled.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -119,6 +121,34 @@ describe("fstore serve, SIGTERM during a call", () => {
     }
   });
 
+  it("exits promptly on SIGTERM while a health Watch is open", async () => {
+    const serve = spawnServe(repo.path, {});
+    try {
+      const address = await serve.address;
+      const raw = new Client(address, credentials.createInsecure());
+      const seen: string[] = [];
+      const watch = raw.makeServerStreamRequest(
+        "/grpc.health.v1.Health/Watch",
+        encodeHealthCheckRequest,
+        decodeHealthCheckResponse,
+        "",
+        new Metadata(),
+      );
+      watch.on("data", (s: string) => seen.push(s));
+      watch.on("error", () => {});
+      await waitFor(() => seen.length > 0, 10_000);
+      const started = Date.now();
+      serve.child.kill("SIGTERM");
+      expect(await serve.exit).toEqual({ code: 0, signal: null });
+      // The 10 s shutdown timeout is not waited for.
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
+      raw.close();
+    } finally {
+      if (serve.child.exitCode === null) serve.child.kill("SIGKILL");
+    }
+  });
+
   it("--init calls the repo's ensureExampleData and applies the repository before serving", async () => {
     const fresh = await createExampleRepo({ apply: false });
     fresh.write(
@@ -220,30 +250,61 @@ describe("in-process shutdown", () => {
     });
   const config = () => testConfig(mkdtempSync(join(tmpdir(), "fstore-life-")));
 
-  it("turns health NOT_SERVING for watchers as soon as shutdown starts", async () => {
-    const t = await startTestServer({ config: config(), registry: registry(), shutdownTimeoutMs: 300 });
-    const raw = new Client(t.address, credentials.createInsecure());
+  /** Opens a Watch of `service` and records the statuses it streams and how it ends. */
+  function openWatch(raw: Client, service = "fstore.v1.FeatureService") {
     const seen: string[] = [];
     const watch = raw.makeServerStreamRequest(
       "/grpc.health.v1.Health/Watch",
       encodeHealthCheckRequest,
       decodeHealthCheckResponse,
-      "fstore.v1.FeatureService",
+      service,
       new Metadata(),
     );
-    const ended = new Promise<void>((resolve) => {
+    const ended = new Promise<number>((resolve) => {
       watch.on("data", (s: string) => seen.push(s));
-      watch.on("error", () => resolve());
-      watch.on("end", () => resolve());
+      watch.on("status", (st: { code: number }) => resolve(st.code));
+      watch.on("error", () => {});
     });
-    while (seen.length === 0) await sleep(20);
-    expect(seen).toEqual(["SERVING"]);
-    // The open watch keeps the server from draining: it is cut at the shutdown timeout.
+    return { seen, ended };
+  }
+
+  /** Opens a reflection stream, asks for the service list once, and keeps the stream open. */
+  async function openReflection(raw: Client) {
+    const stream = raw.makeBidiStreamRequest(
+      "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      new Metadata(),
+    );
+    const ended = new Promise<number>((resolve) => {
+      stream.on("status", (st: { code: number }) => resolve(st.code));
+      stream.on("error", () => {});
+    });
+    const answered = new Promise<Buffer>((resolve) => stream.once("data", resolve));
+    // ServerReflectionRequest { list_services = 7: "*" }
+    stream.write(Buffer.from([0x3a, 0x01, 0x2a]));
+    const answer = await answered;
+    expect(answer.toString("latin1")).toContain("fstore.v1.FeatureService");
+    return { ended };
+  }
+
+  it("tells watchers NOT_SERVING, then ends open Watch and reflection streams at once (no timeout wait)", async () => {
+    // The default 10 s shutdown timeout: only ending the streams lets the drain finish sooner.
+    const t = await startTestServer({ config: config(), registry: registry() });
+    const raw = new Client(t.address, credentials.createInsecure());
+    const watches = [openWatch(raw), openWatch(raw, "")];
+    const reflection = await openReflection(raw);
+    while (watches.some((w) => w.seen.length === 0)) await sleep(20);
+    expect(watches.map((w) => w.seen)).toEqual([["SERVING"], ["SERVING"]]);
     const started = Date.now();
     await t.shutdown();
-    expect(Date.now() - started).toBeLessThan(5_000);
-    await ended;
-    expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(await Promise.all(watches.map((w) => w.ended))).toEqual([status.OK, status.OK]);
+    expect(watches.map((w) => w.seen)).toEqual([
+      ["SERVING", "NOT_SERVING"],
+      ["SERVING", "NOT_SERVING"],
+    ]);
+    expect(await reflection.ended).toBe(status.UNAVAILABLE);
     raw.close();
   });
 

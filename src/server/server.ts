@@ -1,7 +1,8 @@
 /**
  * The fstore gRPC server: FeatureService (through the service adapter),
  * reflection, health checking, optional TLS and bearer-token auth, one log
- * line per call, and a graceful shutdown that lets in-flight calls finish.
+ * line per call, and a graceful shutdown that ends open-ended streams (health
+ * Watch, reflection) at once and lets in-flight calls finish.
  */
 import { Server } from "@grpc/grpc-js";
 import type { Logger } from "pino";
@@ -19,6 +20,7 @@ import { createFeatureServiceImpl } from "./feature-service.js";
 import { withHandlerDelay } from "./handler-delay.js";
 import { addHealth } from "./health.js";
 import { createLogger } from "./logger.js";
+import { trackOpenStreams } from "./open-streams.js";
 import { addReflection } from "./reflection.js";
 import { serverCredentials } from "./server-credentials.js";
 import { type CallObserver, grpcServiceDefinition, grpcServiceImplementation } from "./service-adapter.js";
@@ -50,9 +52,9 @@ export interface RunningServer {
   address: string;
   deps: ServerDeps;
   /**
-   * Graceful stop: health turns NOT_SERVING, new calls are refused, in-flight
-   * calls finish (cancelled after the timeout), then shared resources close.
-   * Safe to call more than once.
+   * Graceful stop: health turns NOT_SERVING, open health Watch and reflection
+   * streams end, new calls are refused, in-flight calls finish (cancelled
+   * after the timeout), then shared resources close. Safe to call more than once.
    */
   shutdown(): Promise<void>;
 }
@@ -77,10 +79,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 
   const auth = config.server.auth;
+  const openStreams = trackOpenStreams();
   const server = new Server({
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
-    interceptors: auth ? [createAuthInterceptor(auth.tokens, logger)] : [],
+    interceptors: [openStreams.interceptor, ...(auth ? [createAuthInterceptor(auth.tokens, logger)] : [])],
   });
 
   let impl = createFeatureServiceImpl(deps);
@@ -135,6 +138,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       health.setServing(false);
       await stopSchedule();
       logger.info({ address }, "shutting down: refusing new calls, finishing in-flight ones");
+      // Health watchers have seen NOT_SERVING; nothing else would end their streams.
+      const ended = openStreams.endAll();
+      if (ended > 0) logger.info({ streams: ended }, "ended open health watch and reflection streams");
       const drained = await tryShutdown(server, options.shutdownTimeoutMs ?? 10_000);
       if (!drained) logger.warn("in-flight calls did not finish in time: cancelled them");
       try {
