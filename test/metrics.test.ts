@@ -2,11 +2,12 @@
  * Prometheus metrics scraped over real HTTP from a real server after real
  * gRPC calls: counters move by exactly the calls made, errors carry their
  * status code, feature services are labelled, online reads are timed and
- * serving statuses counted, and materialization, freshness and consistency
+ * serving statuses counted, materialization runs counted by outcome with the
+ * rows and entities they moved, and the last-run, freshness and consistency
  * gauges reflect the registry and the last validation.
  */
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RepoConfig } from "../src/config/types.js";
@@ -19,7 +20,15 @@ import type { FeatureViewDef } from "../src/registry/model.js";
 import type { Registry } from "../src/registry/registry.js";
 import { createLogger } from "../src/server/logger.js";
 import { startServer } from "../src/server/server.js";
-import { driverDefinitions, generateRows, HOUR, T0, tempRepo, writeParquet } from "./consistency-fixtures.js";
+import {
+  type DriverRow,
+  driverDefinitions,
+  generateRows,
+  HOUR,
+  T0,
+  tempRepo,
+  writeParquet,
+} from "./consistency-fixtures.js";
 import { freePort } from "./support/redis.js";
 import { startTestServer, type TestServer, testConfig } from "./support/server.js";
 
@@ -73,10 +82,11 @@ let config: RepoConfig;
 let registry: Registry;
 let t: TestServer;
 let metricsAddress: string;
+let rows: DriverRow[];
 
 beforeAll(async () => {
   repo = tempRepo("fstore-metrics-");
-  const rows = generateRows(DRIVERS, HOURS, 3);
+  rows = generateRows(DRIVERS, HOURS, 3);
   await writeParquet(join(repo, "data", "drivers.parquet"), rows);
   config = testConfig(repo, {
     online_store: { type: "sqlite", path: "data/online.db" },
@@ -177,15 +187,67 @@ describe("metrics endpoint", () => {
     ).toBe(4);
   });
 
-  it("shows materialization runs and freshness computed at scrape time", async () => {
+  it("counts materialization runs by outcome, with the rows read and entities written", async () => {
+    const view = { feature_view: "driver_stats" };
+    const run = (outcome: string) => ({ ...view, outcome });
+    const before = parseMetrics((await scrape(metricsAddress)).text);
+    // Every online view has its counters from the start, at 0 (the in-process run above was not this server's).
+    for (const outcome of ["succeeded", "failed", "skipped"]) {
+      expect(
+        before.some((x) => x.name === "fstore_materialization_runs_total" && x.labels.outcome === outcome),
+      ).toBe(true);
+      expect(value(before, "fstore_materialization_runs_total", run(outcome))).toBe(0);
+    }
+    expect(value(before, "fstore_materialization_rows_read_total", view)).toBe(0);
+
+    // A run over the whole window: every source row in it is read, every driver written.
+    const inWindow = rows.filter((r) => r.eventMs >= T0 && r.eventMs <= WINDOW_END).length;
+    for await (const _ of t.client.materialize({ start: new Date(T0), end: new Date(WINDOW_END) })) {
+      // drain
+    }
+    // Incremental up to a time before the last end: nothing to read, recorded as skipped.
+    for await (const _ of t.client.materialize({ incremental: true, end: new Date(T0) })) {
+      // drain
+    }
+    // The source is gone: a failed run.
+    const parquet = join(repo, "data", "drivers.parquet");
+    renameSync(parquet, `${parquet}.away`);
+    try {
+      const events = t.client.materialize({ start: new Date(T0), end: new Date(WINDOW_END) });
+      await expect(
+        (async () => {
+          for await (const _ of events) {
+            // drain
+          }
+        })(),
+      ).rejects.toThrow();
+    } finally {
+      renameSync(`${parquet}.away`, parquet);
+    }
+
+    const after = parseMetrics((await scrape(metricsAddress)).text);
+    expect(value(after, "fstore_materialization_runs_total", run("succeeded"))).toBe(1);
+    expect(value(after, "fstore_materialization_runs_total", run("skipped"))).toBe(1);
+    expect(value(after, "fstore_materialization_runs_total", run("failed"))).toBe(1);
+    expect(value(after, "fstore_materialization_rows_read_total", view)).toBe(inWindow);
+    expect(value(after, "fstore_materialization_entities_written_total", view)).toBe(DRIVERS);
+    expect((await scrape(metricsAddress)).text).toContain("# TYPE fstore_materialization_runs_total counter");
+
+    // The last run (the failed one) and the last success, from the registry.
+    expect(value(after, "fstore_materialization_last_run_succeeded", view)).toBe(0);
+    expect(value(after, "fstore_materialization_last_duration_seconds", view)).toBeGreaterThanOrEqual(0);
+    const lastRun = value(after, "fstore_materialization_last_run_timestamp_seconds", view);
+    expect(Math.abs(lastRun - Date.now() / 1000)).toBeLessThan(60);
+    const lastSuccess = value(after, "fstore_materialization_last_success_timestamp_seconds", view);
+    expect(lastSuccess).toBeLessThanOrEqual(lastRun);
+    expect(Math.abs(lastSuccess - Date.now() / 1000)).toBeLessThan(60);
+    // The last-run counts are counters now, not gauges.
+    expect(after.some((x) => x.name === "fstore_materialization_last_rows_read")).toBe(false);
+  });
+
+  it("shows freshness computed at scrape time", async () => {
     const samples = parseMetrics((await scrape(metricsAddress)).text);
     const view = { feature_view: "driver_stats" };
-    expect(value(samples, "fstore_materialization_last_entities_written", view)).toBe(DRIVERS);
-    expect(value(samples, "fstore_materialization_last_rows_read", view)).toBeGreaterThanOrEqual(DRIVERS);
-    expect(value(samples, "fstore_materialization_last_run_succeeded", view)).toBe(1);
-    expect(value(samples, "fstore_materialization_last_duration_seconds", view)).toBeGreaterThanOrEqual(0);
-    const lastSuccess = value(samples, "fstore_materialization_last_success_timestamp_seconds", view);
-    expect(Math.abs(lastSuccess - Date.now() / 1000)).toBeLessThan(600);
     const age = value(samples, "fstore_feature_view_freshness_age_seconds", view);
     expect(Math.abs(age - (Date.now() - WINDOW_END) / 1000)).toBeLessThan(60);
     // Daily schedule, last end in 2025: the next run was due long ago.

@@ -2,15 +2,16 @@
  * fstore's Prometheus metrics, in a dedicated prom-client Registry per server
  * (never the global one, so two servers in one process, e.g. in tests, do not
  * share counters). Recorded as things happen: calls (through the server's
- * CallObserver hook), online-store reads, serving statuses and consistency
- * results. Computed at scrape time from the registry: materialization runs and
- * freshness, so they are right even when another process (a CLI run, another
+ * CallObserver hook), online-store reads, serving statuses, consistency
+ * results, and the materialization runs this server makes (counters).
+ * Computed at scrape time from the registry: the last run and freshness of
+ * each view, so they are right even when another process (a CLI run, another
  * server) did the materializing.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RepoConfig } from "../config/types.js";
 import { computeFreshness } from "../materialize/freshness.js";
-import type { Registry as FstoreRegistry } from "../registry/registry.js";
+import type { Registry as FstoreRegistry, MaterializationRunRecord } from "../registry/registry.js";
 import type { CallObserver } from "../server/service-adapter.js";
 import { featureServiceOfRequest, grpcCodeLabel } from "./call-labels.js";
 
@@ -30,6 +31,8 @@ export interface ConsistencyResultSample {
   mismatchRate: number;
   passed: boolean;
 }
+
+const RUN_OUTCOMES: readonly MaterializationRunRecord["outcome"][] = ["succeeded", "failed", "skipped"];
 
 /** Latency buckets in seconds: sub-millisecond online reads up to long historical exports. */
 const LATENCY_BUCKETS = [
@@ -55,6 +58,9 @@ export class FstoreMetrics {
   readonly #consistencyPassed: Gauge<"feature_view" | "feature">;
   readonly #consistencyCompared: Gauge<"feature_view" | "feature">;
   readonly #consistencyLastRun: Gauge;
+  readonly #materializationRuns: Counter<"feature_view" | "outcome">;
+  readonly #materializationRowsRead: Counter<"feature_view">;
+  readonly #materializationEntitiesWritten: Counter<"feature_view">;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -132,7 +138,47 @@ export class FstoreMetrics {
       help: "When the last consistency validation finished (Unix seconds).",
       registers,
     });
+    // Every online view gets its series at 0 before its first run, so rate() and increase() see the first one.
+    const onlineViews = () =>
+      [...sources.registry.snapshot().featureViews.values()].filter((v) => v.online).map((v) => v.name);
+    this.#materializationRuns = new Counter({
+      name: "fstore_materialization_runs_total",
+      help: "Materialization runs made by this server (Materialize calls and the schedule), by view and outcome (succeeded, failed, skipped).",
+      labelNames: ["feature_view", "outcome"],
+      registers,
+      collect() {
+        for (const view of onlineViews()) {
+          for (const outcome of RUN_OUTCOMES) this.inc({ feature_view: view, outcome }, 0);
+        }
+      },
+    });
+    this.#materializationRowsRead = new Counter({
+      name: "fstore_materialization_rows_read_total",
+      help: "Offline rows read by this server's materialization runs, by view.",
+      labelNames: ["feature_view"],
+      registers,
+      collect() {
+        for (const view of onlineViews()) this.inc({ feature_view: view }, 0);
+      },
+    });
+    this.#materializationEntitiesWritten = new Counter({
+      name: "fstore_materialization_entities_written_total",
+      help: "Entities written online by this server's materialization runs, by view.",
+      labelNames: ["feature_view"],
+      registers,
+      collect() {
+        for (const view of onlineViews()) this.inc({ feature_view: view }, 0);
+      },
+    });
     registerScrapeTimeGauges(this.registry, sources);
+  }
+
+  /** Counts one materialization run as the registry records it (see server-metrics.ts). */
+  countMaterializationRun(run: MaterializationRunRecord): void {
+    const feature_view = run.featureView;
+    this.#materializationRuns.inc({ feature_view, outcome: run.outcome });
+    this.#materializationRowsRead.inc({ feature_view }, run.rowsRead);
+    this.#materializationEntitiesWritten.inc({ feature_view }, run.entitiesWritten);
   }
 
   /** A CallObserver for the server: counts, errors and latency per RPC and per feature service. */
@@ -182,7 +228,7 @@ export class FstoreMetrics {
   }
 }
 
-/** Gauges filled from the registry at each scrape: materialization runs and freshness per view. */
+/** Gauges filled from the registry at each scrape: the last materialization run and freshness per view. */
 function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): void {
   const registers = [registry];
   const labelNames = ["feature_view"] as const;
@@ -208,14 +254,9 @@ function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): 
       },
     });
   lastRun(
-    "fstore_materialization_last_rows_read",
-    "Offline rows read by the view's last materialization run.",
-    (r) => r.rowsRead,
-  );
-  lastRun(
-    "fstore_materialization_last_entities_written",
-    "Entities written online by the view's last materialization run.",
-    (r) => r.entitiesWritten,
+    "fstore_materialization_last_run_timestamp_seconds",
+    "When the view's last materialization run ended, whatever its outcome (Unix seconds).",
+    (r) => r.end.getTime() / 1000,
   );
   lastRun(
     "fstore_materialization_last_duration_seconds",

@@ -1,9 +1,11 @@
 /**
  * Wires metrics into a starting server in one call, so server.ts needs only a
  * line: creates the metrics when enabled (config or flag), puts them on
- * `deps.metrics` for handlers, starts the HTTP endpoint and registers its
- * closing with the server's resources, and returns the call observer.
+ * `deps.metrics` for handlers, counts materialization runs as the registry
+ * records them, starts the HTTP endpoint and registers its closing with the
+ * server's resources, and returns the call observer.
  */
+import type { MaterializationRunRecord, Registry } from "../registry/registry.js";
 import type { ServerDeps } from "../server/deps.js";
 import type { CallObserver } from "../server/service-adapter.js";
 import { FstoreMetrics } from "./fstore-metrics.js";
@@ -21,6 +23,9 @@ export async function startServerMetrics(deps: ServerDeps, port?: number): Promi
   const metrics = new FstoreMetrics({ config, registry: deps.registry });
   // Before any handler opens the online store: reads are timed and serving statuses counted.
   instrumentOnlineStore(deps.resources, config, metrics);
+  // Every run (the Materialize RPC and the schedule, through materializeContextOf(deps)) ends in
+  // recordMaterializationRun: counting there needs no hook inside materialize/.
+  deps.registry = countingRuns(deps.registry, (run) => metrics.countMaterializationRun(run));
   const http = await startMetricsHttp(metrics, config.metrics.host, port ?? config.metrics.port);
   deps.resources.get(
     "metrics-http",
@@ -30,4 +35,22 @@ export async function startServerMetrics(deps: ServerDeps, port?: number): Promi
   deps.metrics = metrics;
   deps.logger.info({ address: http.address, path: "/metrics" }, "serving Prometheus metrics");
   return metrics.observer;
+}
+
+/** `registry`, calling `onRun` after each materialization run it records. */
+export function countingRuns(registry: Registry, onRun: (run: MaterializationRunRecord) => void): Registry {
+  return {
+    snapshot: () => registry.snapshot(),
+    plan: (defs) => registry.plan(defs),
+    apply: (defs) => registry.apply(defs),
+    materializationIntervals: (view) => registry.materializationIntervals(view),
+    recordMaterializationInterval: (view, start, end) =>
+      registry.recordMaterializationInterval(view, start, end),
+    recordMaterializationRun: (run) => {
+      registry.recordMaterializationRun(run);
+      onRun(run);
+    },
+    lastMaterializationRun: (view) => registry.lastMaterializationRun(view),
+    close: () => registry.close(),
+  };
 }
