@@ -2,7 +2,7 @@
  * GetHistoricalFeatures in plain JS: the stream's schema, record batches
  * decoded into columns of native values, and the summary.
  */
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type {
   Column,
@@ -11,7 +11,9 @@ import type {
   HistoricalSummary,
   TableSchema,
 } from "../gen/fstore/v1/feature_service_pb.js";
+import { GetHistoricalFeaturesResponseSchema } from "../gen/fstore/v1/feature_service_pb.js";
 import { fromValue, type InputValue, type NativeValue, toColumns } from "./native-values.js";
+import { type DecodedBatch, type DecodedColumn, decodeBatchMessage } from "./record-batch-decoder.js";
 import { type FieldInfo, fieldInfo, msOf } from "./registry-objects.js";
 
 export interface HistoricalFeaturesRequest {
@@ -52,6 +54,29 @@ export type HistoricalEvent =
   | { kind: "schema"; fields: FieldInfo[] }
   | { kind: "batch"; numRows: number; columns: Record<string, NativeValue[]> }
   | { kind: "summary"; summary: HistoricalSummaryInfo };
+
+/**
+ * One message of the stream with batches as typed columns (see
+ * record-batch-decoder.ts): the fast way to consume a large training set.
+ */
+export type HistoricalColumnsEvent =
+  | { kind: "schema"; fields: FieldInfo[] }
+  | { kind: "batch"; numRows: number; columns: DecodedColumn[] }
+  | { kind: "summary"; summary: HistoricalSummaryInfo };
+
+/** A stream message as read off the wire: a batch decoded to typed arrays, anything else by protobuf-es. */
+export type HistoricalWireMessage = { batch: DecodedBatch } | { message: GetHistoricalFeaturesResponse };
+
+export function readHistoricalMessage(b: Uint8Array): HistoricalWireMessage {
+  const batch = decodeBatchMessage(b);
+  return batch ? { batch } : { message: fromBinary(GetHistoricalFeaturesResponseSchema, b) };
+}
+
+export function historicalColumnsEvent(m: HistoricalWireMessage): HistoricalColumnsEvent | undefined {
+  if ("batch" in m) return { kind: "batch", numRows: m.batch.numRows, columns: m.batch.columns };
+  const e = historicalEvent(m.message);
+  return e?.kind === "batch" ? undefined : e;
+}
 
 export function historicalRequest(
   req: HistoricalFeaturesRequest,

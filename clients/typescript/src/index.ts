@@ -5,7 +5,12 @@ export { FstoreClientError } from "./errors.js";
 export type { FstoreClient, HistoricalFeaturesResult, TagFilter } from "./fstore-client.js";
 export { createFstoreClient } from "./fstore-client.js";
 export type { ServingStatus } from "./health.js";
-export type { HistoricalEvent, HistoricalFeaturesRequest, HistoricalSummaryInfo } from "./historical.js";
+export type {
+  HistoricalColumnsEvent,
+  HistoricalEvent,
+  HistoricalFeaturesRequest,
+  HistoricalSummaryInfo,
+} from "./historical.js";
 export type { InputValue, NativeScalar, NativeValue } from "./native-values.js";
 export { fromValue, toValue, typedValue } from "./native-values.js";
 export type { FieldStatusName, OnlineColumn, OnlineFeaturesRequest, OnlineFeaturesResult } from "./online.js";
@@ -22,9 +27,10 @@ export type {
   ValidateConsistencyOptions,
 } from "./operations.js";
 export type { CallOptions, ConnectOptions, RawFeatureServiceClient } from "./raw-client.js";
-
 // The protobuf-level client, for callers who want the generated messages.
 export { createRawClient } from "./raw-client.js";
+export type { ColumnValues, DecodedBatch, DecodedColumn } from "./record-batch-decoder.js";
+export { decodeRecordBatch } from "./record-batch-decoder.js";
 export type {
   DataSourceInfo,
   EntityInfo,

@@ -122,9 +122,21 @@ function unaryMethod(client: Client, connect: ConnectOptions, method: DescMethod
 }
 
 function streamingMethod(client: Client, connect: ConnectOptions, method: DescMethod) {
+  return streamingCall(client, connect, method, deserializer(method.output));
+}
+
+/**
+ * A server-streaming call of `method` whose messages are read by
+ * `deserialize` (for a caller that decodes some messages its own way).
+ */
+export function streamingCall<T>(
+  client: Client,
+  connect: ConnectOptions,
+  method: DescMethod,
+  deserialize: (b: Buffer) => T,
+): (request: MessageInitShape<DescMessage>, options?: CallOptions) => AsyncGenerator<T> {
   const path = `/${FeatureService.typeName}/${method.name}`;
   const serialize = serializer(method.input);
-  const deserialize = deserializer(method.output);
   return async function* (request: MessageInitShape<DescMessage>, options?: CallOptions) {
     const { metadata, grpcOptions } = callSetup(connect, options);
     const call = client.makeServerStreamRequest(
@@ -139,7 +151,7 @@ function streamingMethod(client: Client, connect: ConnectOptions, method: DescMe
     options?.signal?.addEventListener("abort", onAbort, { once: true });
     let finished = false;
     try {
-      for await (const message of call) yield message;
+      for await (const message of call) yield message as T;
       finished = true;
     } catch (err) {
       finished = true;
