@@ -5,7 +5,7 @@
  * (plaintext, and TLS with a self-signed certificate and a bearer token).
  * Exit codes: 0 passed, 1 the check failed, 2 usage errors and errors.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +31,7 @@ import {
   writeParquet,
 } from "./consistency-fixtures.js";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { selfSignedCertificate } from "./support/tls.js";
 
 const DRIVERS = 20;
 const HOURS = 3;
@@ -264,29 +265,8 @@ describe("commands against a server with TLS and a bearer token", () => {
   let ca: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "fstore-cli-tls-"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
-    ca = join(dir, "cert.pem");
-    const tls = { certPath: join(dir, "cert.pem"), keyPath: join(dir, "key.pem") };
+    const tls = selfSignedCertificate(dir);
+    ca = tls.certPath;
     server = await startTestServer({
       config: { ...config, server: { ...config.server, tls, auth: { tokens: ["s3cret"] } } },
       registry,

@@ -3,7 +3,6 @@
  * against a real server: through the TypeScript client, raw grpc-js, and
  * `buf curl` (reflection is guarded too; health checks are open).
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import { ValueType } from "../gen/fstore/v1/value_pb.js";
 import { checkBearerToken } from "../src/server/auth.js";
 import { bufCurl } from "./support/grpc.js";
 import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
+import { selfSignedCertificate } from "./support/tls.js";
 
 const registry = () =>
   createMemoryRegistry("auth", {
@@ -122,27 +122,7 @@ describe("TLS", () => {
   let cert: Buffer;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), "fstore-tls-"));
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
+    selfSignedCertificate(dir);
     cert = readFileSync(join(dir, "cert.pem"));
     const config = testConfig(dir, { server: { tls: { cert_path: "cert.pem", key_path: "key.pem" } } });
     t = await startTestServer({ config, registry: registry() });

@@ -49,23 +49,20 @@ const SCALAR_OF_TYPE_ID: Partial<Record<DuckDBTypeId, ValueType>> = {
   [DuckDBTypeId.DATE]: ValueType.UNIX_TIMESTAMP,
 };
 
-const LIST_OF: Partial<Record<ValueType, ValueType>> = {
-  [ValueType.BYTES]: ValueType.BYTES_LIST,
-  [ValueType.STRING]: ValueType.STRING_LIST,
-  [ValueType.INT32]: ValueType.INT32_LIST,
-  [ValueType.INT64]: ValueType.INT64_LIST,
-  [ValueType.DOUBLE]: ValueType.DOUBLE_LIST,
-  [ValueType.FLOAT]: ValueType.FLOAT_LIST,
-  [ValueType.BOOL]: ValueType.BOOL_LIST,
-  [ValueType.UNIX_TIMESTAMP]: ValueType.UNIX_TIMESTAMP_LIST,
-};
+/** Element type -> list type: `listElementType` inverted, so the pairing is written once. */
+const LIST_OF = new Map<ValueType, ValueType>(
+  Object.values(ValueType).flatMap((t) => {
+    const elem = typeof t === "number" ? listElementType(t) : undefined;
+    return elem === undefined ? [] : [[elem, t as ValueType] as const];
+  }),
+);
 
 /** The value type of a DuckDB column type, or undefined when fstore has none (maps, structs, ...). */
 export function valueTypeOfDuckType(type: DuckDBType): ValueType | undefined {
   if (type.typeId === DuckDBTypeId.LIST) {
     const child = (type as { valueType?: DuckDBType }).valueType;
     const elem = child ? SCALAR_OF_TYPE_ID[child.typeId] : undefined;
-    return elem === undefined ? undefined : LIST_OF[elem];
+    return elem === undefined ? undefined : LIST_OF.get(elem);
   }
   return SCALAR_OF_TYPE_ID[type.typeId];
 }
