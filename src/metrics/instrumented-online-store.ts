@@ -18,6 +18,7 @@ import type {
   ViewLookup,
   WriteResult,
 } from "../online/online-store.js";
+import { locatePackedValues, packedReadPlan } from "../online/packed-row.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import type { FstoreMetrics } from "./fstore-metrics.js";
 
@@ -72,6 +73,35 @@ export function alignedStatusCounts(
       for (let i = 0; i < n; i++) if (row.values[i] !== undefined) stored++;
       notFound += n - stored;
       if (ttlMs > 0 && nowMs - row.eventTimeMs > ttlMs) outsideMaxAge += stored;
+    }
+    return { view: lookup.view.name, notFound, outsideMaxAge };
+  });
+}
+
+/** `servingStatusCounts` for packed rows (a feature the row does not hold is not stored). Pure. */
+export function packedStatusCounts(
+  lookups: readonly ViewLookup[],
+  results: readonly (Buffer | undefined)[][],
+  nowMs: number,
+): { view: string; notFound: number; outsideMaxAge: number }[] {
+  return lookups.map((lookup, l) => {
+    let notFound = 0;
+    let outsideMaxAge = 0;
+    const ttlMs = lookup.view.ttlSeconds * 1000;
+    const n = lookup.features.length;
+    const plan = packedReadPlan(lookup.view, lookup.features);
+    const offsets = new Int32Array(n);
+    for (const row of results[l] ?? []) {
+      if (!row) {
+        notFound += n;
+        continue;
+      }
+      offsets.fill(-1);
+      const eventTimeMs = locatePackedValues(plan, row, offsets, 0);
+      let stored = 0;
+      for (let i = 0; i < n; i++) if ((offsets[i] as number) >= 0) stored++;
+      notFound += n - stored;
+      if (ttlMs > 0 && nowMs - eventTimeMs > ttlMs) outsideMaxAge += stored;
     }
     return { view: lookup.view.name, notFound, outsideMaxAge };
   });
@@ -144,6 +174,25 @@ class InstrumentedOnlineStore implements OnlineStore {
       this.metrics.countServingStatus(c.view, "OUTSIDE_MAX_AGE", c.outsideMaxAge);
     }
     return results;
+  }
+
+  /**
+   * The store's packed read (the serving fast path on SQLite and packed
+   * Redis), timed and counted like `read`; absent when the store has none.
+   */
+  get readPacked(): OnlineStore["readPacked"] {
+    const store = this.#store();
+    if (!store.readPacked) return undefined;
+    return async (lookups, signal) => {
+      const started = performance.now();
+      const results = await (store.readPacked as NonNullable<OnlineStore["readPacked"]>)(lookups, signal);
+      this.metrics.observeOnlineRead(this.type, (performance.now() - started) / 1000);
+      for (const c of packedStatusCounts(lookups, results, Date.now())) {
+        this.metrics.countServingStatus(c.view, "NOT_FOUND", c.notFound);
+        this.metrics.countServingStatus(c.view, "OUTSIDE_MAX_AGE", c.outsideMaxAge);
+      }
+      return results;
+    };
   }
 
   sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {

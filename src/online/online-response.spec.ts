@@ -2,8 +2,16 @@ import { toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { FieldStatus, GetOnlineFeaturesResponseSchema } from "../../gen/fstore/v1/feature_service_pb.js";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import type { FeatureViewDef } from "../registry/model.js";
 import type { NativeValue } from "../values/index.js";
-import { encodeOnlineResponse, type OnlineResult, toOnlineResponseMessage } from "./online-response.js";
+import {
+  encodeOnlineResponse,
+  type OnlineResult,
+  type PackedCells,
+  type ResultColumn,
+  toOnlineResponseMessage,
+} from "./online-response.js";
+import { encodePackedRows, locatePackedValues, packedReadPlan } from "./packed-row.js";
 
 /** Deterministic pseudo-random numbers (xorshift), so failures reproduce. */
 function rng(seed: number) {
@@ -101,5 +109,120 @@ describe("encodeOnlineResponse", () => {
     expect(encodeOnlineResponse(result).toString("hex")).toBe(
       "0a050a030a0161" + "1216" + "0a0320e907" + "120101" + "1a0c0880e2cfaa061080cab5ee01",
     );
+  });
+});
+
+function viewOf(name: string, dtypes: readonly ValueType[]): FeatureViewDef {
+  const described = { description: "", tags: {}, owner: "" };
+  return {
+    ...described,
+    name,
+    entities: ["e"],
+    entityColumns: [{ name: "id", dtype: ValueType.INT64, ...described }],
+    features: dtypes.map((dtype, i) => ({ name: `f${i}`, dtype, ...described })),
+    ttlSeconds: 0,
+    source: {
+      ...described,
+      kind: "file",
+      name: "src",
+      path: "x.parquet",
+      timestampField: "ts",
+      createdTimestampColumn: "",
+      fieldMapping: {},
+    },
+    online: true,
+  };
+}
+
+describe("encodeOnlineResponse of packed columns", () => {
+  const dtypes = generators.map(([t]) => t);
+  // Extra doubles and int64s around 2^53 and 2^32 exercise the varint paths of the packed encoder.
+  const extra: [ValueType, (r: () => number) => NativeValue][] = [
+    [
+      ValueType.INT64,
+      (r) =>
+        [2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, -(2n ** 32n)][Math.floor(r() * 5)] as bigint,
+    ],
+    [ValueType.DOUBLE, (r) => r() * 1e6],
+  ];
+  const all = [...generators, ...extra];
+  const view = viewOf("v", [...dtypes, ...extra.map(([t]) => t)]);
+  // The same view before three features were added: its rows are read by tag, and lack those.
+  const older = viewOf("v", dtypes.slice(0, -3));
+
+  it("copies stored values into exactly the bytes protobuf-es writes for the same values", () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const r = rng(seed);
+      const keys = 1 + Math.floor(r() * 9);
+      const rows = Math.floor(r() * 20);
+      // Per distinct entity: no row, a row of the current schema, or one of the older schema.
+      const stored: (NativeValue[] | undefined)[] = [];
+      const kinds: ("none" | "current" | "older")[] = [];
+      const packed: (Buffer | undefined)[] = [];
+      for (let u = 0; u < keys; u++) {
+        const kind = r() < 0.2 ? "none" : r() < 0.3 ? "older" : "current";
+        kinds.push(kind);
+        if (kind === "none") {
+          stored.push(undefined);
+          packed.push(undefined);
+          continue;
+        }
+        const values = all.map(([, gen]) => (r() < 0.15 ? null : gen(r)));
+        const target = kind === "older" ? older : view;
+        const own = values.slice(0, target.features.length);
+        stored.push(values);
+        packed.push(
+          encodePackedRows(target, [
+            { entityKey: [BigInt(u)], eventTimestamp: new Date(1e12 + u), values: own },
+          ])[0],
+        );
+      }
+      // A shuffled subset of the features, so read positions differ from stored positions.
+      const wanted = view.features.map((f, i) => ({ f: f.name, i, k: r() })).filter(() => r() < 0.8);
+      wanted.sort((a, b) => a.k - b.k);
+      const features = wanted.map((w) => w.f);
+      const plan = packedReadPlan(view, features);
+      const width = features.length;
+      const offsets = new Int32Array(keys * width).fill(-1);
+      const timesByKey = new Float64Array(keys);
+      packed.forEach((b, u) => {
+        if (b) timesByKey[u] = locatePackedValues(plan, b, offsets, u * width);
+      });
+      const rowToKey = Int32Array.from({ length: rows }, () => Math.floor(r() * keys));
+      const times = Float64Array.from(rowToKey, (u) => timesByKey[u] as number);
+      const cells: PackedCells = { rows: packed, offsets, width, rowToKey };
+      const statuses = Uint8Array.from({ length: rows }, () => FieldStatus.PRESENT);
+
+      const packedColumns: ResultColumn[] = wanted.map((w, j) => ({
+        name: `${w.f}_ü`,
+        dtype: (view.features[w.i] as { dtype: ValueType }).dtype,
+        packed: cells,
+        feature: j,
+        statuses,
+        eventTimesMs: times,
+      }));
+      // The oracle: the values as written (none for a missing row or a feature the older row lacks).
+      const valueColumns: ResultColumn[] = wanted.map((w) => ({
+        name: `${w.f}_ü`,
+        dtype: (view.features[w.i] as { dtype: ValueType }).dtype,
+        values: Array.from(rowToKey, (u) =>
+          kinds[u] === "none" || (kinds[u] === "older" && w.i >= older.features.length)
+            ? undefined
+            : ((stored[u] as NativeValue[])[w.i] as NativeValue),
+        ),
+        statuses,
+        eventTimesMs: times,
+      }));
+      const expected = toBinary(
+        GetOnlineFeaturesResponseSchema,
+        toOnlineResponseMessage({ rows, columns: valueColumns }),
+      );
+      const result = { rows, columns: packedColumns };
+      expect(Buffer.from(encodeOnlineResponse(result)).toString("hex")).toBe(
+        Buffer.from(expected).toString("hex"),
+      );
+      // The message built lazily for in-process callers decodes the same values.
+      expect(toBinary(GetOnlineFeaturesResponseSchema, toOnlineResponseMessage(result))).toEqual(expected);
+    }
   });
 });

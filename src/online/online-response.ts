@@ -16,17 +16,60 @@ import {
 } from "../../gen/fstore/v1/feature_service_pb.js";
 import { type Value, ValueSchema, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { type NativeValue, toValue } from "../values/index.js";
+import { packedValueAt } from "./packed-row.js";
 
-/** One output column. */
-export interface ResultColumn {
+/** One output column: its values as JS values, or still in the stored packed rows. */
+export type ResultColumn = ValueColumn | PackedColumn;
+
+interface ColumnBase {
   name: string;
   dtype: ValueType;
-  /** Per row; `undefined` is "no value" (an empty Value, status NOT_FOUND). */
-  values: (NativeValue | undefined)[];
   /** Per row, FieldStatus numbers. */
   statuses: ArrayLike<number>;
   /** Per row event time in ms (0 = unset); shared by the columns of one view. Undefined: all unset. */
   eventTimesMs: Float64Array | undefined;
+}
+
+export interface ValueColumn extends ColumnBase {
+  /** Per row; `undefined` is "no value" (an empty Value, status NOT_FOUND). */
+  values: (NativeValue | undefined)[];
+  packed?: undefined;
+}
+
+/** A feature's values left in their packed rows (the serving fast path: no value objects). */
+export interface PackedColumn extends ColumnBase {
+  values?: undefined;
+  packed: PackedCells;
+  /** The feature's position in the read's feature list (a column of `packed.offsets`). */
+  feature: number;
+}
+
+/** Where the values of one read's features are, per distinct entity (see `locatePackedValues`). */
+export interface PackedCells {
+  /** Per distinct entity, its packed row (undefined: no row). */
+  rows: readonly (Buffer | undefined)[];
+  /** `offsets[u * width + j]`: offset of feature j's value in `rows[u]`, -1 when the row does not hold it. */
+  offsets: Int32Array;
+  width: number;
+  /** Per request row, its distinct entity. */
+  rowToKey: Int32Array;
+}
+
+/** The values of a column as JS values (`undefined`: no value). */
+export function columnValues(
+  c: Pick<ValueColumn, "values" | "packed"> | Pick<PackedColumn, "values" | "packed" | "feature">,
+  rows: number,
+): (NativeValue | undefined)[] {
+  if (c.packed === undefined) return c.values;
+  const { rows: stored, offsets, width, rowToKey } = c.packed;
+  const out = new Array<NativeValue | undefined>(rows);
+  for (let i = 0; i < rows; i++) {
+    const u = rowToKey[i] as number;
+    const b = stored[u];
+    const off = b === undefined ? -1 : (offsets[u * width + c.feature] as number);
+    out[i] = off < 0 ? undefined : packedValueAt(b as Buffer, off);
+  }
+  return out;
 }
 
 export interface OnlineResult {
@@ -45,7 +88,9 @@ export function toOnlineResponseMessage(result: OnlineResult): GetOnlineFeatures
     results: result.columns.map(
       (c): FeatureVector =>
         create(FeatureVectorSchema, {
-          values: c.values.map((v) => (v === undefined ? EMPTY_VALUE : toValue(v, c.dtype))),
+          values: columnValues(c, result.rows).map((v) =>
+            v === undefined ? EMPTY_VALUE : toValue(v, c.dtype),
+          ),
           statuses: Array.from(c.statuses),
           eventTimestamps: Array.from({ length: result.rows }, (_, i) =>
             timestampFromMs(c.eventTimesMs?.[i] ?? 0),
@@ -265,6 +310,141 @@ function encodeTimestamps(times: Float64Array | undefined, rows: number): Buffer
   return o.buf;
 }
 
+// --- packed columns: protobuf Values straight from the stored packed rows ----------------------
+
+/** Offset of request row `i`'s value in its packed row, or -1 (no row, or the row lacks the feature). */
+function packedOffset(cells: PackedCells, feature: number, i: number): number {
+  const u = cells.rowToKey[i] as number;
+  return cells.rows[u] === undefined ? -1 : (cells.offsets[u * cells.width + feature] as number);
+}
+
+function columnValueAt(cells: PackedCells, feature: number, i: number): NativeValue | undefined {
+  const off = packedOffset(cells, feature, i);
+  return off < 0 ? undefined : packedValueAt(cells.rows[cells.rowToKey[i] as number] as Buffer, off);
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * Encoded size of the Value of request row `i` (the packed payload is, or
+ * maps directly onto, the protobuf field), or -1 for a list.
+ */
+function packedValueSize(cells: PackedCells, feature: number, i: number): number {
+  const off = packedOffset(cells, feature, i);
+  if (off < 0) return 0;
+  const b = cells.rows[cells.rowToKey[i] as number] as Buffer;
+  switch (b[off]) {
+    case 0:
+      return 3; // null_val
+    case ValueType.DOUBLE:
+      return 9;
+    case ValueType.FLOAT:
+      return 5;
+    case ValueType.BOOL:
+      return 2;
+    case ValueType.STRING:
+    case ValueType.BYTES: {
+      const len = b.readUInt32LE(off + 1);
+      return 1 + varintSize(len) + len;
+    }
+    case ValueType.INT64: {
+      const hi = b.readInt32LE(off + 5);
+      if (hi >= 0 && hi < 0x200000) return 1 + varintSize(hi * TWO_32 + b.readUInt32LE(off + 1));
+      return 1 + varint64Size(b.readBigInt64LE(off + 1));
+    }
+    case ValueType.INT32:
+      return 1 + intVarintSize(b.readInt32LE(off + 1));
+    case ValueType.UNIX_TIMESTAMP:
+      return 1 + intVarintSize(Math.floor(b.readDoubleLE(off + 1) / 1000));
+    default:
+      return -1;
+  }
+}
+
+/** Copies `len` bytes; a loop for the short runs of single values (cheaper than a native copy call). */
+function copyBytes(from: Buffer, at: number, to: Buffer, pos: number, len: number): void {
+  if (len > 32) {
+    from.copy(to, pos, at, at + len);
+    return;
+  }
+  for (let k = 0; k < len; k++) to[pos + k] = from[at + k] as number;
+}
+
+/** Writes the `values` entries (tag, length, Value) of a packed column; sizes from `packedValueSize`. */
+function writePackedValues(
+  o: Out,
+  cells: PackedCells,
+  feature: number,
+  n: number,
+  sizes: Int32Array,
+  base: number,
+  listBytes: Map<number, Uint8Array> | undefined,
+): void {
+  const buf = o.buf;
+  for (let i = 0; i < n; i++) {
+    const size = sizes[base + i] as number;
+    buf[o.pos++] = 0x0a;
+    if (size < 0x80) buf[o.pos++] = size;
+    else o.varint(size);
+    if (size === 0) continue;
+    const off = packedOffset(cells, feature, i);
+    const b = cells.rows[cells.rowToKey[i] as number] as Buffer;
+    const t = b[off] as number;
+    switch (t) {
+      case 0:
+        buf[o.pos++] = 0x98;
+        buf[o.pos++] = 0x01;
+        buf[o.pos++] = 0;
+        break;
+      case ValueType.DOUBLE:
+        // Packed f64 LE is protobuf's fixed64 double.
+        buf[o.pos++] = 0x29;
+        copyBytes(b, off + 1, buf, o.pos, 8);
+        o.pos += 8;
+        break;
+      case ValueType.FLOAT:
+        buf[o.pos++] = 0x35;
+        copyBytes(b, off + 1, buf, o.pos, 4);
+        o.pos += 4;
+        break;
+      case ValueType.BOOL:
+        buf[o.pos++] = 0x38;
+        buf[o.pos++] = b[off + 1] === 1 ? 1 : 0;
+        break;
+      case ValueType.STRING:
+      case ValueType.BYTES: {
+        // UTF-8 (or raw) bytes as stored: copied, never decoded.
+        const len = b.readUInt32LE(off + 1);
+        buf[o.pos++] = t === ValueType.STRING ? 0x12 : 0x0a;
+        o.varint(len);
+        copyBytes(b, off + 5, buf, o.pos, len);
+        o.pos += len;
+        break;
+      }
+      case ValueType.INT64: {
+        buf[o.pos++] = 0x20;
+        const hi = b.readInt32LE(off + 5);
+        if (hi >= 0 && hi < 0x200000) o.varint(hi * TWO_32 + b.readUInt32LE(off + 1));
+        else o.varint64(b.readBigInt64LE(off + 1));
+        break;
+      }
+      case ValueType.INT32:
+        buf[o.pos++] = 0x18;
+        o.int(b.readInt32LE(off + 1));
+        break;
+      case ValueType.UNIX_TIMESTAMP:
+        buf[o.pos++] = 0x40;
+        o.int(Math.floor(b.readDoubleLE(off + 1) / 1000));
+        break;
+      default: {
+        const list = listBytes?.get(base + i) as Uint8Array;
+        buf.set(list, o.pos);
+        o.pos += list.length;
+      }
+    }
+  }
+}
+
 /**
  * The wire bytes of GetOnlineFeaturesResponse for `result`, identical to
  * protobuf-es's `toBinary` of `toOnlineResponseMessage(result)`. Two passes
@@ -290,35 +470,51 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
     const c = columns[ci] as ResultColumn;
     const values = c.values;
     const base = ci * n;
-    const fixed =
-      c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
     let body = 0;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      let size: number;
-      if (v === undefined) size = 0;
-      else if (v === null) size = 3;
-      else if (fixed > 0) size = fixed;
-      else if (c.dtype === ValueType.STRING) {
-        strLens ??= new Int32Array(cols * n);
-        const len = utf8Length(v as string);
-        strLens[base + i] = len;
-        size = 1 + varintSize(len) + len;
-      } else if (c.dtype === ValueType.INT64) {
-        const x = v as bigint;
-        size = x >= 0n && x < SAFE ? 1 + varintSize(Number(x)) : 1 + varint64Size(x);
-      } else {
-        size = valueSize(v, c.dtype);
+    if (c.packed !== undefined) {
+      for (let i = 0; i < n; i++) {
+        let size = packedValueSize(c.packed, c.feature, i);
         if (size < 0) {
+          // A list: through protobuf-es, like the value path.
           listBytes ??= new Map();
+          const v = columnValueAt(c.packed, c.feature, i) as NativeValue;
           const bytes = toBinary(ValueSchema, toValue(v, c.dtype));
           listBytes.set(base + i, bytes);
           size = bytes.length;
         }
+        valueSizes[base + i] = size;
+        body += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
       }
-      valueSizes[base + i] = size;
-      body += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
     }
+    const fixed =
+      c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
+    if (values !== undefined)
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        let size: number;
+        if (v === undefined) size = 0;
+        else if (v === null) size = 3;
+        else if (fixed > 0) size = fixed;
+        else if (c.dtype === ValueType.STRING) {
+          strLens ??= new Int32Array(cols * n);
+          const len = utf8Length(v as string);
+          strLens[base + i] = len;
+          size = 1 + varintSize(len) + len;
+        } else if (c.dtype === ValueType.INT64) {
+          const x = v as bigint;
+          size = x >= 0n && x < SAFE ? 1 + varintSize(Number(x)) : 1 + varint64Size(x);
+        } else {
+          size = valueSize(v, c.dtype);
+          if (size < 0) {
+            listBytes ??= new Map();
+            const bytes = toBinary(ValueSchema, toValue(v, c.dtype));
+            listBytes.set(base + i, bytes);
+            size = bytes.length;
+          }
+        }
+        valueSizes[base + i] = size;
+        body += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
+      }
     // Columns of one view share their time array (and follow each other): encode it once.
     if (c.eventTimesMs !== lastTimes) {
       lastTimes = c.eventTimesMs;
@@ -342,53 +538,55 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
     const base = ci * n;
     o.byte(0x12);
     o.varint(bodies[ci] as number);
-    for (let i = 0; i < n; i++) {
-      const size = valueSizes[base + i] as number;
-      buf[o.pos++] = 0x0a;
-      if (size < 0x80) buf[o.pos++] = size;
-      else o.varint(size);
-      const v = values[i];
-      if (v === undefined) continue;
-      if (v === null) {
-        buf[o.pos++] = 0x98;
-        buf[o.pos++] = 0x01;
-        buf[o.pos++] = 0;
-        continue;
+    if (c.packed !== undefined) writePackedValues(o, c.packed, c.feature, n, valueSizes, base, listBytes);
+    else if (values !== undefined)
+      for (let i = 0; i < n; i++) {
+        const size = valueSizes[base + i] as number;
+        buf[o.pos++] = 0x0a;
+        if (size < 0x80) buf[o.pos++] = size;
+        else o.varint(size);
+        const v = values[i];
+        if (v === undefined) continue;
+        if (v === null) {
+          buf[o.pos++] = 0x98;
+          buf[o.pos++] = 0x01;
+          buf[o.pos++] = 0;
+          continue;
+        }
+        switch (c.dtype) {
+          case ValueType.DOUBLE:
+            buf[o.pos++] = 0x29;
+            dv.setFloat64(o.pos, v as number, true);
+            o.pos += 8;
+            break;
+          case ValueType.INT64: {
+            const x = v as bigint;
+            buf[o.pos++] = 0x20;
+            if (x >= 0n && x < SAFE) o.varint(Number(x));
+            else o.varint64(x);
+            break;
+          }
+          case ValueType.STRING: {
+            const str = v as string;
+            const len = (strLens as Int32Array)[base + i] as number;
+            buf[o.pos++] = 0x12;
+            o.varint(len);
+            if (len === str.length) {
+              let p = o.pos;
+              for (let k = 0; k < len; k++) buf[p++] = str.charCodeAt(k);
+              o.pos = p;
+            } else o.pos += buf.write(str, o.pos, "utf8");
+            break;
+          }
+          default: {
+            const list = listBytes?.get(base + i);
+            if (list) {
+              buf.set(list, o.pos);
+              o.pos += list.length;
+            } else writeValue(o, v, c.dtype);
+          }
+        }
       }
-      switch (c.dtype) {
-        case ValueType.DOUBLE:
-          buf[o.pos++] = 0x29;
-          dv.setFloat64(o.pos, v as number, true);
-          o.pos += 8;
-          break;
-        case ValueType.INT64: {
-          const x = v as bigint;
-          buf[o.pos++] = 0x20;
-          if (x >= 0n && x < SAFE) o.varint(Number(x));
-          else o.varint64(x);
-          break;
-        }
-        case ValueType.STRING: {
-          const str = v as string;
-          const len = (strLens as Int32Array)[base + i] as number;
-          buf[o.pos++] = 0x12;
-          o.varint(len);
-          if (len === str.length) {
-            let p = o.pos;
-            for (let k = 0; k < len; k++) buf[p++] = str.charCodeAt(k);
-            o.pos = p;
-          } else o.pos += buf.write(str, o.pos, "utf8");
-          break;
-        }
-        default: {
-          const list = listBytes?.get(base + i);
-          if (list) {
-            buf.set(list, o.pos);
-            o.pos += list.length;
-          } else writeValue(o, v, c.dtype);
-        }
-      }
-    }
     if (n > 0) {
       buf[o.pos++] = 0x12;
       o.varint(n);

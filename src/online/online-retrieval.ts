@@ -5,14 +5,21 @@
  * and assigns statuses (PRESENT / NOT_FOUND / NULL_VALUE / OUTSIDE_MAX_AGE).
  */
 import { FieldStatus, type GetOnlineFeaturesRequest } from "../../gen/fstore/v1/feature_service_pb.js";
-import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
+import { type RepeatedValue, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { Code, FstoreError, invalidArgument } from "../errors/index.js";
 import { evaluateOdfv } from "../ondemand/index.js";
 import type { FieldDef } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
-import { encodeResponseMetadata, type OnlineResult, type ResultColumn } from "./online-response.js";
+import {
+  columnValues,
+  encodeResponseMetadata,
+  type OnlineResult,
+  type PackedCells,
+  type ResultColumn,
+} from "./online-response.js";
 import type { AlignedRow, EntityKeyValues, OnlineStore, ViewLookup } from "./online-store.js";
+import { locatePackedValues, packedReadPlan } from "./packed-row.js";
 import { type FeatureSelection, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
 
 export interface OnlineRetrievalOptions {
@@ -25,8 +32,21 @@ export interface OnlineRetrievalOptions {
   now?: () => number;
 }
 
+/**
+ * A call's cancellation as a free check (the server's call context): unlike
+ * an AbortSignal it costs nothing per call. With it, a read waiting for a
+ * Redis reconnect is bounded by the store's short ready wait rather than
+ * aborted at once.
+ */
+export interface CancelCheck {
+  readonly cancelled: boolean;
+}
+
 export interface OnlineRetrieval {
-  getOnlineFeatures(request: GetOnlineFeaturesRequest, signal?: AbortSignal): Promise<OnlineResult>;
+  getOnlineFeatures(
+    request: GetOnlineFeaturesRequest,
+    cancel?: AbortSignal | CancelCheck,
+  ): Promise<OnlineResult>;
 }
 
 const MAX_CACHED_PLANS = 512;
@@ -68,10 +88,11 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
   };
 
   return {
-    async getOnlineFeatures(request, signal) {
+    async getOnlineFeatures(request, cancel) {
       // A call already cancelled or past its deadline (e.g. queued behind a burst) costs nothing more.
-      if (signal?.aborted)
+      if (cancel && (cancel instanceof AbortSignal ? cancel.aborted : cancel.cancelled))
         throw new FstoreError(Code.Cancelled, "the call was cancelled before it was served");
+      const storeSignal = cancel instanceof AbortSignal ? cancel : undefined;
       const plan = planFor(request);
       const { rows, joinValues } = entityColumns(plan, request, options.maxEntitiesPerRequest);
       const requestData = requestColumns(plan, request, rows);
@@ -95,27 +116,22 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         features: r.features,
         entityKeys: (distinct[i] as Distinct).keys,
       }));
-      const stored = rows === 0 ? plan.reads.map(() => []) : await readAligned(storeOf(), lookups, signal);
-
-      // Per read: event time and freshness per request row.
+      const store = storeOf();
       const t = now();
-      const times = plan.reads.map((r, i) => {
-        const d = distinct[i] as Distinct;
-        const found = stored[i] as (AlignedRow | undefined)[];
-        const perKey = new Float64Array(d.keys.length);
-        const stale = new Uint8Array(d.keys.length);
-        const ttlMs = r.view.ttlSeconds * 1000;
-        for (let u = 0; u < d.keys.length; u++) {
-          const row = found[u];
-          if (!row) continue;
-          const ms = row.eventTimeMs;
-          perKey[u] = ms;
-          if (ttlMs > 0 && t - ms > ttlMs) stale[u] = 1;
-        }
-        const perRow = new Float64Array(rows);
-        for (let i2 = 0; i2 < rows; i2++) perRow[i2] = perKey[d.rowToKey[i2] as number] as number;
-        return { perRow, stale };
-      });
+      // Per read: where its values are, event time per request row, and freshness per entity.
+      let reads: ReadOutput[];
+      if (rows === 0) reads = plan.reads.map(() => emptyRead());
+      else if (store.readPacked) {
+        const packed = await store.readPacked(lookups, storeSignal);
+        reads = lookups.map((lookup, i) =>
+          packedRead(lookup, packed[i] ?? [], distinct[i] as Distinct, rows, t),
+        );
+      } else {
+        const aligned = await readAligned(store, lookups, storeSignal);
+        reads = plan.reads.map((r, i) =>
+          alignedRead(r.view.ttlSeconds, aligned[i] ?? [], distinct[i] as Distinct, rows, t),
+        );
+      }
 
       const columns: ResultColumn[] = plan.joinKeys.map((k, i) => ({
         name: k.name,
@@ -131,12 +147,12 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
           if (input.kind === "request") inputs[input.name] = requestData.get(input.name) as NativeValue[];
           else {
             // Not found is null to the udf, like a stored null.
-            inputs[input.name] = viewColumn(
-              distinct[input.read] as Distinct,
-              stored[input.read] ?? [],
+            const col = (reads[input.read] as ReadOutput).column(
               input.feature,
-              rows,
-            ).values.map((v) => (v === undefined ? null : v));
+              input.name,
+              ValueType.UNSPECIFIED,
+            );
+            inputs[input.name] = columnValues(col, rows).map((v) => (v === undefined ? null : v));
           }
         }
         return evaluateOdfv(step.odfv, inputs, rows);
@@ -144,16 +160,8 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
 
       for (const out of plan.outputs) {
         if (out.source.kind === "view") {
-          const { read, feature } = out.source;
-          const timing = times[read] as { perRow: Float64Array; stale: Uint8Array };
-          const col = viewColumn(distinct[read] as Distinct, stored[read] ?? [], feature, rows, timing.stale);
-          columns.push({
-            name: out.name,
-            dtype: out.dtype,
-            values: col.values,
-            statuses: col.statuses,
-            eventTimesMs: timing.perRow,
-          });
+          const read = reads[out.source.read] as ReadOutput;
+          columns.push(read.column(out.source.feature, out.name, out.dtype));
         } else {
           const values = (odfvOutputs[out.source.step] as Map<string, NativeValue[]>).get(
             out.source.feature,
@@ -331,24 +339,107 @@ function mapKey(v: NativeValue): unknown {
   return `j${String(v)}`;
 }
 
-/** One feature's values and statuses, fanned out from distinct entities to request rows. */
-function viewColumn(
+/** One read's result, ready to become output columns. */
+interface ReadOutput {
+  /** A feature's output column (values or packed cells, statuses, event times). */
+  column(feature: number, name: string, dtype: ValueType): ResultColumn;
+}
+
+function emptyRead(): ReadOutput {
+  return {
+    column: (_feature, name, dtype) => ({
+      name,
+      dtype,
+      values: [],
+      statuses: new Uint8Array(0),
+      eventTimesMs: new Float64Array(0),
+    }),
+  };
+}
+
+/** Event time per request row, from event time per distinct entity. */
+function perRowTimes(d: Distinct, perKey: Float64Array, rows: number): Float64Array {
+  const perRow = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) perRow[i] = perKey[d.rowToKey[i] as number] as number;
+  return perRow;
+}
+
+/**
+ * A read of packed rows: the values stay in the stored bytes (located, not
+ * decoded) and the response encoder copies them out.
+ */
+function packedRead(
+  lookup: ViewLookup,
+  found: readonly (Buffer | undefined)[],
   d: Distinct,
-  found: readonly (AlignedRow | undefined)[],
-  feature: number,
   rows: number,
-  stale?: Uint8Array,
-): { values: (NativeValue | undefined)[]; statuses: Uint8Array } {
-  const values = new Array<NativeValue | undefined>(rows);
-  // FieldStatus numbers are < 128; bytes are what the encoder writes.
-  const statuses = new Uint8Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const u = d.rowToKey[i] as number;
-    const v = found[u]?.values[feature];
-    values[i] = v;
-    if (v === undefined) statuses[i] = FieldStatus.NOT_FOUND;
-    else if (v === null) statuses[i] = FieldStatus.NULL_VALUE;
-    else statuses[i] = stale?.[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
+  nowMs: number,
+): ReadOutput {
+  const plan = packedReadPlan(lookup.view, lookup.features);
+  const width = lookup.features.length;
+  const keys = d.keys.length;
+  const offsets = new Int32Array(keys * width).fill(-1);
+  const perKey = new Float64Array(keys);
+  const stale = new Uint8Array(keys);
+  const ttlMs = lookup.view.ttlSeconds * 1000;
+  for (let u = 0; u < keys; u++) {
+    const b = found[u];
+    if (b === undefined) continue;
+    const ms = locatePackedValues(plan, b, offsets, u * width);
+    perKey[u] = ms;
+    if (ttlMs > 0 && nowMs - ms > ttlMs) stale[u] = 1;
   }
-  return { values, statuses };
+  const cells: PackedCells = { rows: found, offsets, width, rowToKey: d.rowToKey };
+  const eventTimesMs = perRowTimes(d, perKey, rows);
+  return {
+    column(feature, name, dtype) {
+      // FieldStatus numbers are < 128; bytes are what the encoder writes.
+      const statuses = new Uint8Array(rows);
+      for (let i = 0; i < rows; i++) {
+        const u = d.rowToKey[i] as number;
+        const b = found[u];
+        const off = b === undefined ? -1 : (offsets[u * width + feature] as number);
+        if (off < 0) statuses[i] = FieldStatus.NOT_FOUND;
+        else if ((b as Buffer)[off] === 0) statuses[i] = FieldStatus.NULL_VALUE;
+        else statuses[i] = stale[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
+      }
+      return { name, dtype, packed: cells, feature, statuses, eventTimesMs };
+    },
+  };
+}
+
+/** A read of decoded rows (stores without packed rows, e.g. Redis `layout: feast`). */
+function alignedRead(
+  ttlSeconds: number,
+  found: readonly (AlignedRow | undefined)[],
+  d: Distinct,
+  rows: number,
+  nowMs: number,
+): ReadOutput {
+  const keys = d.keys.length;
+  const perKey = new Float64Array(keys);
+  const stale = new Uint8Array(keys);
+  const ttlMs = ttlSeconds * 1000;
+  for (let u = 0; u < keys; u++) {
+    const row = found[u];
+    if (!row) continue;
+    perKey[u] = row.eventTimeMs;
+    if (ttlMs > 0 && nowMs - row.eventTimeMs > ttlMs) stale[u] = 1;
+  }
+  const eventTimesMs = perRowTimes(d, perKey, rows);
+  return {
+    column(feature, name, dtype) {
+      const values = new Array<NativeValue | undefined>(rows);
+      const statuses = new Uint8Array(rows);
+      for (let i = 0; i < rows; i++) {
+        const u = d.rowToKey[i] as number;
+        const v = found[u]?.values[feature];
+        values[i] = v;
+        if (v === undefined) statuses[i] = FieldStatus.NOT_FOUND;
+        else if (v === null) statuses[i] = FieldStatus.NULL_VALUE;
+        else statuses[i] = stale[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
+      }
+      return { name, dtype, values, statuses, eventTimesMs };
+    },
+  };
 }

@@ -64,6 +64,13 @@ export interface OnlineStore {
   read(lookups: ViewLookup[], signal?: AbortSignal): Promise<(StoredRow | undefined)[][]>;
   /** Optional fast path of `read` (same round trips), with values aligned to each lookup's features. */
   readAligned?(lookups: ViewLookup[], signal?: AbortSignal): Promise<(AlignedRow | undefined)[][]>;
+  /**
+   * Optional fast path of `read` (same round trips) for stores that keep
+   * rows in the packed encoding (SQLite; Redis with `layout: packed`): the
+   * stored packed rows themselves, per lookup and entity key (undefined: no
+   * row). Serving encodes its response straight from these bytes.
+   */
+  readPacked?(lookups: ViewLookup[], signal?: AbortSignal): Promise<(Buffer | undefined)[][]>;
   /** Up to `limit` entity keys that have a row for `view` (for consistency sampling). */
   sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]>;
   /** Removes a view's rows (e.g. when it is removed from the repository). */

@@ -213,6 +213,96 @@ export function decodePackedRowAligned(
   return eventTimeMs;
 }
 
+/**
+ * Finds the wanted features of a packed row without decoding them:
+ * `offsets[base + j]` becomes the byte offset of `plan.features[j]`'s value
+ * (its type byte, then the payload), and stays as it was (-1) when the row
+ * does not hold it. Returns the row's event time in ms. The serving path
+ * encodes responses straight from these bytes (no value objects).
+ */
+export function locatePackedValues(
+  plan: PackedReadPlan,
+  buf: Buffer,
+  offsets: Int32Array,
+  base: number,
+): number {
+  if (buf.length < HEADER || buf[0] !== PACKED_VERSION) {
+    throw failedPrecondition(`online row has unknown encoding version ${buf[0]}; rematerialize the view`);
+  }
+  const eventTimeMs = buf.readDoubleLE(PACKED_TS_OFFSET);
+  const fingerprint = buf.readUInt32LE(9);
+  const n = buf.readUInt16LE(13);
+  const { schema, slot } = plan;
+  let p = HEADER;
+  if (fingerprint === schema.fingerprint && n === schema.names.length) {
+    // Stop after the last wanted feature: the rest of the row need not be walked.
+    let remaining = plan.features.length;
+    for (let i = 0; i < n && remaining > 0; i++) {
+      p += 4;
+      const j = slot[i] as number;
+      if (j >= 0) {
+        offsets[base + j] = p;
+        remaining--;
+      }
+      p = skipValueAt(buf, p);
+    }
+  } else {
+    // Written under another schema: match by tag (name + type), never by position.
+    const byTag = new Map<number, number>();
+    plan.features.forEach((f, j) => {
+      const i = schema.index.get(f);
+      if (i !== undefined) byTag.set(schema.tags[i] as number, j);
+    });
+    for (let i = 0; i < n; i++) {
+      const j = byTag.get(buf.readUInt32LE(p));
+      p += 4;
+      if (j !== undefined) offsets[base + j] = p;
+      p = skipValueAt(buf, p);
+    }
+  }
+  if (p > buf.length) throw failedPrecondition("online row is truncated; rematerialize the view");
+  return eventTimeMs;
+}
+
+/** The value at `offset` of a packed row (an offset from `locatePackedValues`). */
+export function packedValueAt(buf: Buffer, offset: number): NativeValue {
+  return new Reader(buf, offset).value();
+}
+
+/** Payload widths by type byte: > 0 fixed, -1 length-prefixed (string, bytes), -2 list, 0 stored null or unknown. */
+const PAYLOAD_WIDTH = (() => {
+  const w = new Int8Array(256);
+  for (let t = 1; t < 256; t++) {
+    if (listElementType(t) !== undefined) w[t] = -2;
+  }
+  w[ValueType.STRING] = -1;
+  w[ValueType.BYTES] = -1;
+  w[ValueType.INT32] = 4;
+  w[ValueType.FLOAT] = 4;
+  w[ValueType.BOOL] = 1;
+  w[ValueType.INT64] = 8;
+  w[ValueType.DOUBLE] = 8;
+  w[ValueType.UNIX_TIMESTAMP] = 8;
+  return w;
+})();
+
+/** The offset just past the value (type byte and payload) at `p`. */
+function skipValueAt(b: Buffer, p: number): number {
+  const t = b[p] as number;
+  const w = PAYLOAD_WIDTH[t] as number;
+  if (w > 0) return p + 1 + w;
+  if (w === -1) return p + 5 + b.readUInt32LE(p + 1);
+  if (t === 0) return p + 1;
+  if (w === 0) {
+    throw failedPrecondition(`online row holds a value of unknown type ${t}; rematerialize the view`);
+  }
+  const elem = listElementType(t) as ValueType;
+  const count = b.readUInt32LE(p + 1);
+  let q = p + 5;
+  for (let i = 0; i < count; i++) q += scalarSkip(b, q, elem);
+  return q;
+}
+
 class Writer {
   buf: Buffer;
   pos = 0;

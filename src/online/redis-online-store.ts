@@ -97,6 +97,8 @@ class RedisOnlineStore implements OnlineStore {
     feastSha: string;
   };
   readonly #encoders = new WeakMap<FeatureViewDef, EntityKeyEncoder>();
+  /** The stored packed rows (layout `packed` only): see `OnlineStore.readPacked`. */
+  readonly readPacked?: (lookups: ViewLookup[], signal?: AbortSignal) => Promise<(Buffer | undefined)[][]>;
   readonly #feastFields = new WeakMap<FeatureViewDef, Map<string, Buffer>>();
 
   constructor(o: RedisOnlineStoreOptions) {
@@ -115,6 +117,9 @@ class RedisOnlineStore implements OnlineStore {
       connectTimeoutMs: o.connectTimeoutMs ?? 1000,
     });
     this.#client.defineCommand("fstoreRead", { lua: s.read });
+    if (this.#layout === "packed") {
+      this.readPacked = (lookups, signal) => this.#readWith(lookups, signal, rawReply);
+    }
   }
 
   #encoder(view: FeatureViewDef): EntityKeyEncoder {
@@ -510,6 +515,10 @@ class RedisOnlineStore implements OnlineStore {
       return undefined;
     }
   }
+}
+
+function rawReply(_lookup: number, reply: (Buffer | null)[], at: number): Buffer | undefined {
+  return reply[at] ?? undefined;
 }
 
 function decodePacked(plan: PackedReadPlan, bytes: Buffer | null): StoredRow | undefined {

@@ -129,42 +129,45 @@ class SqliteOnlineStore implements OnlineStore {
   }
 
   async readAligned(lookups: ViewLookup[]): Promise<(AlignedRow | undefined)[][]> {
-    try {
-      return lookups.map((l) => {
-        const encode = this.#encoder(l.view);
-        const plan = packedReadPlan(l.view, l.features);
-        const decode = (bytes: Buffer | undefined): AlignedRow | undefined => {
-          if (bytes === undefined) return undefined;
-          const values = new Array<NativeValue | undefined>(l.features.length);
-          return { eventTimeMs: decodePackedRowAligned(plan, bytes, values), values };
-        };
-        if (l.entityKeys.length === 1) {
-          return [
-            decode(
-              this.#get.get(l.view.name, encode(l.entityKeys[0] as EntityKeyValues)) as Buffer | undefined,
-            ),
-          ];
-        }
-        // Many keys: one statement per chunk (a single pass of index seeks) instead of one call per key.
-        const keys = l.entityKeys.map(encode);
-        const out = new Array<AlignedRow | undefined>(keys.length).fill(undefined);
-        const position = new Map<string, number[]>();
-        keys.forEach((k, i) => {
-          const id = k.toString("latin1");
-          const at = position.get(id);
-          if (at) at.push(i);
-          else position.set(id, [i]);
-        });
-        for (let start = 0; start < keys.length; start += IN_CHUNK) {
-          const chunk = keys.slice(start, start + IN_CHUNK);
-          const rows = this.#getMany(chunk.length).all(l.view.name, ...chunk) as [Buffer, Buffer][];
-          for (const [key, bytes] of rows) {
-            const row = decode(bytes);
-            for (const i of position.get(key.toString("latin1")) ?? []) out[i] = row;
-          }
-        }
-        return out;
+    return lookups.map((l) => {
+      const plan = packedReadPlan(l.view, l.features);
+      return this.#rows(l).map((bytes): AlignedRow | undefined => {
+        if (bytes === undefined) return undefined;
+        const values = new Array<NativeValue | undefined>(l.features.length);
+        return { eventTimeMs: decodePackedRowAligned(plan, bytes, values), values };
       });
+    });
+  }
+
+  async readPacked(lookups: ViewLookup[]): Promise<(Buffer | undefined)[][]> {
+    return lookups.map((l) => this.#rows(l));
+  }
+
+  /** The stored packed rows of a lookup's entities (undefined: no row). */
+  #rows(l: ViewLookup): (Buffer | undefined)[] {
+    try {
+      const encode = this.#encoder(l.view);
+      if (l.entityKeys.length === 1) {
+        return [this.#get.get(l.view.name, encode(l.entityKeys[0] as EntityKeyValues)) as Buffer | undefined];
+      }
+      // Many keys: one statement per chunk (a single pass of index seeks) instead of one call per key.
+      const keys = l.entityKeys.map(encode);
+      const out = new Array<Buffer | undefined>(keys.length).fill(undefined);
+      const position = new Map<string, number[]>();
+      keys.forEach((k, i) => {
+        const id = k.toString("latin1");
+        const at = position.get(id);
+        if (at) at.push(i);
+        else position.set(id, [i]);
+      });
+      for (let start = 0; start < keys.length; start += IN_CHUNK) {
+        const chunk = keys.slice(start, start + IN_CHUNK);
+        const rows = this.#getMany(chunk.length).all(l.view.name, ...chunk) as [Buffer, Buffer][];
+        for (const [key, bytes] of rows) {
+          for (const i of position.get(key.toString("latin1")) ?? []) out[i] = bytes;
+        }
+      }
+      return out;
     } catch (err) {
       throw sqliteError(err, "read");
     }

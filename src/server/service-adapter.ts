@@ -23,13 +23,19 @@ import { toServiceError } from "./grpc-status.js";
 
 /** What a handler may know about its call. */
 export interface CallContext {
-  /** Aborted when the client cancels, the deadline passes, or the server shuts down hard. */
-  signal: AbortSignal;
+  /**
+   * Aborted when the client cancels, the deadline passes, or the server shuts
+   * down hard. Created on first read: a handler that only needs `cancelled`
+   * (the serving hot path) costs no AbortController.
+   */
+  readonly signal: AbortSignal;
+  /** Whether the call has been cancelled (by the client, its deadline, or a hard shutdown); free to read. */
+  readonly cancelled: boolean;
   /** The call's deadline, if the client set one. */
-  deadline: Date | undefined;
-  metadata: Metadata;
+  readonly deadline: Date | undefined;
+  readonly metadata: Metadata;
   /** The RPC's name, e.g. "GetOnlineFeatures". */
-  method: string;
+  readonly method: string;
 }
 
 type In<M extends DescMethod> = MessageShape<M["input"]>;
@@ -150,22 +156,75 @@ export function grpcServiceDefinition(service: DescService): ServiceDefinition {
 }
 
 const DEADLINE_SLACK_MS = 50;
-/** When each call's signal was aborted, to tell a deadline from an earlier cancel. */
-const cancelledAt = new WeakMap<AbortSignal, number>();
 
-function callContext(
-  call: { getDeadline(): Date | number; metadata: Metadata; on(ev: "cancelled", f: () => void): unknown },
-  method: string,
-) {
-  const controller = new AbortController();
-  call.on("cancelled", () => {
-    cancelledAt.set(controller.signal, Date.now());
-    controller.abort(new Error("call cancelled by the client or deadline"));
-  });
-  const d = call.getDeadline();
-  const deadline = d instanceof Date ? d : Number.isFinite(d) ? new Date(d) : undefined;
-  const ctx: CallContext = { signal: controller.signal, deadline, metadata: call.metadata, method };
-  return { ctx, controller };
+/** What the adapter uses of a grpc-js server call. */
+interface ServerCall {
+  readonly cancelled: boolean;
+  readonly metadata: Metadata;
+  getDeadline(): Date | number;
+  once(ev: "cancelled", f: () => void): unknown;
+}
+
+const CONTEXT = Symbol("fstore.callContext");
+
+/** The "cancelled" listener of every call: one shared function, no closure per call. */
+function onCancelled(this: ServerCall & { [CONTEXT]?: LazyCallContext }): void {
+  this[CONTEXT]?.markCancelled();
+}
+
+/**
+ * A call's context, cheap to create: the AbortController and the deadline's
+ * Date are made only when a handler reads them (a GetOnlineFeatures call reads
+ * neither), and the cancel listener is one shared function.
+ */
+class LazyCallContext implements CallContext {
+  #controller: AbortController | undefined;
+  #deadline: Date | undefined | null = null;
+  /** When the call was cancelled (ms since epoch), 0 while live. */
+  cancelledAt = 0;
+
+  constructor(
+    readonly call: ServerCall,
+    readonly method: string,
+  ) {
+    (call as { [CONTEXT]?: LazyCallContext })[CONTEXT] = this;
+    call.once("cancelled", onCancelled);
+  }
+
+  get metadata(): Metadata {
+    return this.call.metadata;
+  }
+
+  get cancelled(): boolean {
+    return this.cancelledAt !== 0 || this.call.cancelled;
+  }
+
+  get deadline(): Date | undefined {
+    if (this.#deadline === null) {
+      const d = this.call.getDeadline();
+      this.#deadline = d instanceof Date ? d : Number.isFinite(d) ? new Date(d) : undefined;
+    }
+    return this.#deadline;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.cancelled) this.#abort();
+    }
+    return this.#controller.signal;
+  }
+
+  markCancelled(): void {
+    if (this.cancelledAt === 0) this.cancelledAt = Date.now();
+    this.#abort();
+  }
+
+  #abort(): void {
+    if (this.#controller && !this.#controller.signal.aborted) {
+      this.#controller.abort(new Error("call cancelled by the client or deadline"));
+    }
+  }
 }
 
 /**
@@ -173,13 +232,14 @@ function callContext(
  * observers record CANCELLED / DEADLINE_EXCEEDED rather than the handler's
  * own outcome (which the client never sees). Undefined for a live call.
  */
-function abortedStatus(ctx: CallContext): { code: GrpcStatus; details: string } | undefined {
-  if (!ctx.signal.aborted) return undefined;
+function abortedStatus(ctx: LazyCallContext): { code: GrpcStatus; details: string } | undefined {
+  if (!ctx.cancelled) return undefined;
   // The client's own timer usually fires a little before the server's copy of the deadline (the
   // grpc-timeout header is counted from when the server received it), and the client then
   // cancels: a cancel that close to the deadline is the deadline.
-  const at = cancelledAt.get(ctx.signal) ?? Date.now();
-  if (ctx.deadline && at >= ctx.deadline.getTime() - DEADLINE_SLACK_MS) {
+  const at = ctx.cancelledAt || Date.now();
+  const deadline = ctx.deadline;
+  if (deadline && at >= deadline.getTime() - DEADLINE_SLACK_MS) {
     return { code: GrpcStatus.DEADLINE_EXCEEDED, details: "the call's deadline passed" };
   }
   return { code: GrpcStatus.CANCELLED, details: "the call was cancelled" };
@@ -197,7 +257,7 @@ export function grpcServiceImplementation<S extends DescService>(
     if (method.methodKind === "unary") {
       const unary: handleUnaryCall<In<DescMethod>, Out<DescMethod>> = (call, callback) => {
         const obs = observe?.(method.name, "unary", requestForObservers(call.request));
-        const { ctx } = callContext(call, method.name);
+        const ctx = new LazyCallContext(call, method.name);
         // Through a promise, so even a handler that throws synchronously becomes a status.
         Promise.resolve()
           .then(() => (handler as UnaryHandler<DescMessage, DescMessage>)(decoded(call.request), ctx))
@@ -218,7 +278,7 @@ export function grpcServiceImplementation<S extends DescService>(
     } else if (method.methodKind === "server_streaming") {
       const streaming: handleServerStreamingCall<In<DescMethod>, Out<DescMethod>> = (call) => {
         const obs = observe?.(method.name, "server_streaming", requestForObservers(call.request));
-        const { ctx } = callContext(call, method.name);
+        const ctx = new LazyCallContext(call, method.name);
         void Promise.resolve()
           .then(() =>
             pump(
@@ -257,7 +317,7 @@ async function pump(
   ctx: CallContext,
 ): Promise<void> {
   for await (const msg of messages) {
-    if (ctx.signal.aborted) return;
+    if (ctx.cancelled) return;
     if (!call.write(msg)) {
       await new Promise<void>((resolve) => {
         const done = () => {

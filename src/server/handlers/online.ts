@@ -24,6 +24,7 @@ export function createOnlineHandlers(deps: ServerDeps): HandlerGroup {
   });
   return {
     getOnlineFeatures: async (request, call) =>
-      onlineResponseMessage(await retrieval.getOnlineFeatures(request, call.signal), withWireBytes),
+      // The call context as a free cancellation check (no AbortSignal per call).
+      onlineResponseMessage(await retrieval.getOnlineFeatures(request, call), withWireBytes),
   };
 }
