@@ -4,7 +4,8 @@
  * TIMESTAMP columns, as push wrote them before it used the offline type map)
  * next to files pushed now still reads correctly: historical retrieval and
  * materialization (then consistency validation) over the folder, checked
- * against hand-made tables.
+ * against hand-made tables. The process runs in a zone that is not UTC, as a
+ * server host may: naive timestamps must still be read as UTC.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +19,9 @@ import type { FeatureViewDef, FieldDef, FileSourceDef } from "../src/registry/mo
 import type { Registry } from "../src/registry/registry.js";
 import { definitions, HOUR, T0, tempRepo } from "./materialize-fixtures.js";
 import { startTestServer, type TestServer } from "./support/server.js";
+
+// Before any DuckDB instance opens (they take their default zone from it); this file runs in its own process.
+process.env.TZ = "America/New_York";
 
 const at = (h: number) => new Date(T0 + h * HOUR);
 const field = (name: string, dtype: ValueType): FieldDef => ({ name, dtype, description: "", tags: {} });

@@ -23,11 +23,11 @@ export interface DuckDbOptions {
   tempDirectory?: string;
 }
 
-/** Opens an in-memory DuckDB instance. */
+/** Opens an in-memory DuckDB instance whose time zone is UTC (naive TIMESTAMPs are read as UTC). */
 export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDBInstance> {
   const tempDirectory = options.tempDirectory ?? join(tmpdir(), `fstore-duckdb-${process.pid}`);
   mkdirSync(tempDirectory, { recursive: true });
-  return DuckDBInstance.create(":memory:", {
+  const instance = await DuckDBInstance.create(":memory:", {
     threads: String(options.threads ?? (Number(process.env.FSTORE_DUCKDB_THREADS) || availableParallelism())),
     memory_limit: options.memoryLimit ?? process.env.FSTORE_DUCKDB_MEMORY_LIMIT ?? "1GB",
     temp_directory: tempDirectory,
@@ -35,6 +35,16 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDBIns
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
   });
+  // With ICU loaded the zone is the host's, and casting a naive TIMESTAMP to TIMESTAMPTZ would shift it.
+  const connection = await instance.connect();
+  try {
+    await connection.run("SET GLOBAL TimeZone = 'UTC'");
+  } catch {
+    // No ICU: DuckDB has no time zones and already casts as UTC.
+  } finally {
+    connection.closeSync();
+  }
+  return instance;
 }
 
 /**
