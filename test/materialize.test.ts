@@ -229,6 +229,13 @@ describe.each(storeCases)("materialize on $name", (sc) => {
       },
       read: (l, s) => store.read(l, s),
     };
+    // Stores that keep the packed encoding take encoded batches (the fast path): count those too.
+    const writeEncoded = store.writeEncoded;
+    if (writeEncoded)
+      counting.writeEncoded = (v, batch) => {
+        sizes.push(batch.count);
+        return writeEncoded.call(store, v, batch);
+      };
     const events = await run(
       { ...ctx, onlineStore: counting },
       {

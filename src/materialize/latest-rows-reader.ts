@@ -3,12 +3,13 @@
  * bounded batches: a streaming result read chunk by chunk, so neither DuckDB's
  * result nor JS ever holds the whole window.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import { Code, FstoreError } from "../errors/index.js";
 import { fromDuckDbError } from "../offline/index.js";
-import type { OnlineRow } from "../online/online-store.js";
+import type { EncodedRows, OnlineRow } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { appendChunkRows, rowConvertersOf } from "./chunk-rows.js";
+import { EncodedRowsBuilder } from "./encode-chunk.js";
 import { latestRowsSql } from "./latest-rows-sql.js";
 
 export interface LatestRowsBatch {
@@ -57,6 +58,57 @@ export async function* readLatestRows(
     throw fromDuckDbError(err, `reading the source of feature view "${view.name}"`);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+export interface EncodedRowsBatch {
+  batch: EncodedRows;
+  /** Source rows (of the window) that these entities' latest rows were chosen from. */
+  rowsRead: number;
+}
+
+/**
+ * Yields the window's latest rows per entity already encoded for the online
+ * store (keys and packed rows), `batchSize` at a time. The next chunk is
+ * fetched while the current one is encoded, so DuckDB's threads produce while
+ * this thread encodes; at most one chunk is read ahead.
+ */
+export async function* readLatestEncoded(
+  conn: DuckDBConnection,
+  view: FeatureViewDef,
+  options: ReadLatestRowsOptions,
+): AsyncGenerator<EncodedRowsBatch> {
+  if (options.files.length === 0) return;
+  const builder = new EncodedRowsBuilder(view, options.batchSize);
+  const onAbort = () => conn.interrupt();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  let next: Promise<DuckDBDataChunk | null> | undefined;
+  try {
+    const result = await conn.stream(latestRowsSql(view, options.files, options.start, options.end));
+    let rowsRead = 0;
+    next = result.fetchChunk();
+    for (;;) {
+      throwIfAborted(options.signal);
+      const chunk = await next;
+      next = undefined;
+      if (chunk === null || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      // Observed on the next turn; this only keeps a failure while we yield from being "unhandled".
+      next.catch(() => {});
+      rowsRead += builder.append(chunk);
+      if (builder.count >= options.batchSize) {
+        yield { batch: builder.take(), rowsRead };
+        rowsRead = 0;
+      }
+    }
+    if (builder.count > 0) yield { batch: builder.take(), rowsRead };
+  } catch (err) {
+    throwIfAborted(options.signal);
+    throw fromDuckDbError(err, `reading the source of feature view "${view.name}"`);
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    // A read-ahead still running when the consumer stops: let it finish before the connection closes.
+    if (next) await next.catch(() => null);
   }
 }
 

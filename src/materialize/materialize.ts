@@ -12,7 +12,7 @@ import type { FeatureViewDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
 import { connectUtc } from "./duckdb.js";
-import { readLatestRows } from "./latest-rows-reader.js";
+import { readLatestEncoded, readLatestRows } from "./latest-rows-reader.js";
 import { listSourceFiles } from "./source-files.js";
 import { checkWindow, incrementalStart } from "./window.js";
 
@@ -178,16 +178,26 @@ async function* materializeView(
       p.skippedStale += r.skippedStale;
     };
     try {
-      const batches = readLatestRows(conn, view, {
+      const readOptions = {
         files,
         start,
         end,
         batchSize: req.batchSize ?? DEFAULT_BATCH_SIZE,
         signal: req.signal,
-      });
+      };
+      // Stores that keep the packed encoding take rows encoded straight from DuckDB's vectors.
+      const store = ctx.onlineStore;
+      const batches: AsyncGenerator<{ rowsRead: number; write: () => Promise<WriteResult> }> =
+        store.writeEncoded
+          ? mapBatches(
+              readLatestEncoded(conn, view, readOptions),
+              (b) => () =>
+                (store.writeEncoded as NonNullable<OnlineStore["writeEncoded"]>).call(store, view, b.batch),
+            )
+          : mapBatches(readLatestRows(conn, view, readOptions), (b) => () => store.writeBatch(view, b.rows));
       for await (const batch of batches) {
         while (pending.length >= WRITES_IN_FLIGHT) await settleOldest();
-        const write = ctx.onlineStore.writeBatch(view, batch.rows);
+        const write = batch.write();
         // Observed by settleOldest(); this only keeps an early failure from being "unhandled".
         write.catch(() => {});
         pending.push(write);
@@ -218,6 +228,13 @@ async function* materializeView(
       recordFailure(record, new FstoreError(Code.Cancelled, "materialization stopped by the caller"));
     conn.closeSync();
   }
+}
+
+async function* mapBatches<T extends { rowsRead: number }>(
+  batches: AsyncGenerator<T>,
+  writer: (batch: T) => () => Promise<WriteResult>,
+): AsyncGenerator<{ rowsRead: number; write: () => Promise<WriteResult> }> {
+  for await (const b of batches) yield { rowsRead: b.rowsRead, write: writer(b) };
 }
 
 function recordFailure(record: (o: "failed", e: string) => void, err: unknown): void {

@@ -147,6 +147,13 @@ class InstrumentedOnlineStore implements OnlineStore {
     return this.#store().writeBatch(view, rows);
   }
 
+  /** The store's fast path for rows already packed (materialization), when it offers one. */
+  get writeEncoded(): OnlineStore["writeEncoded"] {
+    const store = this.#store();
+    const write = store.writeEncoded;
+    return write && ((view, batch) => write.call(store, view, batch));
+  }
+
   async read(lookups: ViewLookup[], signal?: AbortSignal): Promise<(StoredRow | undefined)[][]> {
     const started = performance.now();
     const results = await this.#store().read(lookups, signal);

@@ -32,6 +32,23 @@ export interface WriteResult {
   skippedStale: number;
 }
 
+/**
+ * Rows of one view already in the packed encoding (the materialization fast
+ * path: encoded straight from DuckDB's column vectors, no row objects). Row
+ * `i` is `keys[keyEnds[i - 1] .. keyEnds[i])` (the entity key, Feast
+ * serialization v3 without the project suffix) and `rows[rowEnds[i - 1] ..
+ * rowEnds[i])` (its packed row), with `keyEnds[-1] = rowEnds[-1] = 0`.
+ */
+export interface EncodedRows {
+  count: number;
+  keys: Buffer;
+  keyEnds: Uint32Array;
+  rows: Buffer;
+  rowEnds: Uint32Array;
+  /** Event time (ms since the epoch) of each row. */
+  eventTimesMs: Float64Array;
+}
+
 /** A read of some entities of one view. */
 export interface ViewLookup {
   view: FeatureViewDef;
@@ -57,6 +74,12 @@ export interface OnlineStore {
    * event timestamp (the older-over-newer rule); ties go to the incoming row.
    */
   writeBatch(view: FeatureViewDef, rows: OnlineRow[]): Promise<WriteResult>;
+  /**
+   * Optional fast path of `writeBatch` for rows already packed (same rule:
+   * older never over newer). Offered only by stores that keep the packed
+   * encoding (SQLite; Redis with `layout: packed`).
+   */
+  writeEncoded?(view: FeatureViewDef, batch: EncodedRows): Promise<WriteResult>;
   /**
    * Reads several views at once, in one round trip to the store where the
    * store allows it. Result: per lookup, per entity key, the row or undefined.

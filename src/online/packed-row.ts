@@ -29,6 +29,8 @@ export const PACKED_VERSION = 1;
 /** Byte offset of the f64 event time (the Lua write script reads it there). */
 export const PACKED_TS_OFFSET = 1;
 const HEADER = 1 + 8 + 4 + 2;
+/** Bytes of a packed row before its first feature: version, event time, fingerprint, count. */
+export const PACKED_HEADER_SIZE = HEADER;
 
 /** A view's feature schema as the packed encoding needs it; computed once per view object. */
 export interface PackedSchema {
@@ -303,7 +305,8 @@ function skipValueAt(b: Buffer, p: number): number {
   return q;
 }
 
-class Writer {
+/** A growable output buffer for packed encodings (`ensure` before writing at `pos`). */
+export class Writer {
   buf: Buffer;
   pos = 0;
   constructor(size: number) {
@@ -355,7 +358,7 @@ function writeRow(w: Writer, s: PackedSchema, row: OnlineRow, view: string, rowI
   }
 }
 
-function wrongType(view: string, feature: string, row: number, t: ValueType, v: unknown) {
+export function wrongType(view: string, feature: string, row: number, t: ValueType, v: unknown) {
   const shown = typeof v === "bigint" ? `${v}n` : v instanceof Date ? v.toISOString() : JSON.stringify(v);
   return invalidArgument(
     `view "${view}" feature "${feature}" row ${row}: expected ${valueTypeName(t)}, got ${typeof v} ${String(shown).slice(0, 40)}`,
@@ -363,7 +366,7 @@ function wrongType(view: string, feature: string, row: number, t: ValueType, v: 
 }
 
 /** Writes one scalar payload; false when `v` is not of type `t`. */
-function writeScalar(w: Writer, v: NativeScalar, t: ValueType): boolean {
+export function writeScalar(w: Writer, v: NativeScalar, t: ValueType): boolean {
   switch (t) {
     case ValueType.STRING: {
       if (typeof v !== "string") return false;

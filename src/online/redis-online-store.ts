@@ -21,6 +21,7 @@ import {
 } from "./feast-fields.js";
 import type {
   AlignedRow,
+  EncodedRows,
   EntityKeyValues,
   OnlineRow,
   OnlineStore,
@@ -36,7 +37,14 @@ import {
   type PackedReadPlan,
   packedReadPlan,
 } from "./packed-row.js";
-import { createRedisClient, type RedisClient, redisError, whenReady } from "./redis-connection.js";
+import { RedisBulkWriter } from "./redis-bulk-writer.js";
+import {
+  createRedisClient,
+  parseRedisConnectionString,
+  type RedisClient,
+  redisError,
+  whenReady,
+} from "./redis-connection.js";
 import { RELEASE_LOCK_SCRIPT, writeScripts } from "./redis-scripts.js";
 import { redisSlot } from "./redis-slot.js";
 
@@ -97,6 +105,10 @@ class RedisOnlineStore implements OnlineStore {
     feastSha: string;
   };
   readonly #encoders = new WeakMap<FeatureViewDef, EntityKeyEncoder>();
+  /** The packed layout's bulk writer (materialization's fast path). */
+  readonly #bulk: RedisBulkWriter | undefined;
+  /** Rows already packed (packed layout only): HSETNX first, the script only for existing fields. */
+  readonly writeEncoded?: (view: FeatureViewDef, batch: EncodedRows) => Promise<WriteResult>;
   /** The stored packed rows (layout `packed` only): see `OnlineStore.readPacked`. */
   readonly readPacked?: (lookups: ViewLookup[], signal?: AbortSignal) => Promise<(Buffer | undefined)[][]>;
   readonly #feastFields = new WeakMap<FeatureViewDef, Map<string, Buffer>>();
@@ -117,6 +129,23 @@ class RedisOnlineStore implements OnlineStore {
       connectTimeoutMs: o.connectTimeoutMs ?? 1000,
     });
     this.#client.defineCommand("fstoreRead", { lua: s.read });
+    if (this.#layout === "packed") {
+      const bulk = new RedisBulkWriter({
+        connection: parseRedisConnectionString(o.config.connectionString),
+        cluster: this.#cluster ? (this.#client as Cluster) : undefined,
+        project: o.project,
+        ttlSeconds: o.config.keyTtlSeconds ?? 0,
+        script: s.packed,
+        connectTimeoutMs: o.connectTimeoutMs ?? 1000,
+        commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
+        rowsPerCall: this.#rowsPerCall,
+      });
+      this.#bulk = bulk;
+      this.writeEncoded = async (view, batch) => {
+        await this.#ready();
+        return bulk.write(view.name, batch);
+      };
+    }
     if (this.#layout === "packed") {
       this.readPacked = (lookups, signal) => this.#readWith(lookups, signal, rawReply);
     }
@@ -440,6 +469,7 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   async close(): Promise<void> {
+    this.#bulk?.close();
     try {
       if (this.#client.status === "ready") await this.#client.quit();
       else this.#client.disconnect();

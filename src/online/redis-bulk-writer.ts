@@ -1,0 +1,285 @@
+/**
+ * Bulk writes of packed rows into Redis (the materialization fast path),
+ * under the older-over-newer rule, for a standalone server or a cluster.
+ *
+ * HSETNX first: every row goes out as a plain `HSETNX key view row`, the
+ * cheapest write Redis has, which by construction never overwrites anything;
+ * a new field (the common case: a first materialization, a new entity) is
+ * then written with no script at all. Only the rows whose field already
+ * existed (HSETNX replied 0) go through the compare-and-set script, which
+ * writes them only when they are not older than the stored row. The script
+ * is atomic, so the rule also holds when a Push lands between the two steps.
+ * With a key ttl, a row that HSETNX wrote gets its EXPIRE in the second step
+ * (the script sets its own).
+ *
+ * Commands are RESP bytes built here straight from the encoded batch and
+ * written on a connection per node (`RespConnection`); in a cluster rows are
+ * routed by slot with ioredis's slot table. A redirect (MOVED/ASK, the
+ * cluster resharding) fails the batch as UNAVAILABLE, after asking ioredis to
+ * refresh its slots: the materialization fails, records no interval, and a
+ * rerun (writes are idempotent) converges.
+ */
+import type { Cluster } from "ioredis";
+import { unavailable } from "../errors/index.js";
+import type { EncodedRows, WriteResult } from "./online-store.js";
+import type { RedisConnectionOptions } from "./redis-connection.js";
+import { redisError } from "./redis-connection.js";
+import { redisSlot } from "./redis-slot.js";
+import { RespConnection, RespError, type RespReply, respCommand } from "./resp-connection.js";
+
+export interface RedisBulkWriterOptions {
+  connection: RedisConnectionOptions;
+  /** The ioredis client of the store (its slot table routes cluster writes). */
+  cluster: Cluster | undefined;
+  project: string;
+  /** Key ttl in seconds (0: keys do not expire). */
+  ttlSeconds: number;
+  /** The packed compare-and-set script (ARGV: field, ttl, n, keys, rows). */
+  script: string;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** Rows per script call; default 500. */
+  rowsPerCall: number;
+}
+
+const HSETNX_HEAD = Buffer.from("*4\r\n$6\r\nHSETNX\r\n");
+
+/** Bytes of "$<n>\r\n". */
+function bulkHeaderSize(n: number): number {
+  return (n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : String(n).length) + 3;
+}
+
+function writeBulkHeader(buf: Buffer, pos: number, n: number): number {
+  buf[pos++] = 36; // '$'
+  const digits = bulkHeaderSize(n) - 3;
+  for (let d = digits - 1, x = n; d >= 0; d--, x = Math.floor(x / 10)) buf[pos + d] = 48 + (x % 10);
+  pos += digits;
+  buf[pos++] = 13;
+  buf[pos++] = 10;
+  return pos;
+}
+
+/** Copies src[from, to) to dst at `at`; returns the bytes copied (a loop for the small pieces of a frame). */
+function put(dst: Uint8Array, at: number, src: Uint8Array, from: number, to: number): number {
+  const n = to - from;
+  if (n > 96) dst.set(src.subarray(from, to), at);
+  else for (let k = 0; k < n; k++) dst[at + k] = src[from + k] as number;
+  return n;
+}
+
+function replyError(r: RespError, what: string): Error {
+  const e = new Error(r.message);
+  e.name = "ReplyError";
+  return redisError(e, what);
+}
+
+export class RedisBulkWriter {
+  readonly #o: RedisBulkWriterOptions;
+  readonly #suffix: Buffer;
+  /** Open connections by node ("host:port"). */
+  readonly #conns = new Map<string, Promise<RespConnection>>();
+  #closed = false;
+
+  constructor(o: RedisBulkWriterOptions) {
+    this.#o = o;
+    this.#suffix = Buffer.from(o.project, "utf8");
+  }
+
+  /** Writes `batch` of view `viewName`; resolves with the rows written and skipped as stale. */
+  async write(viewName: string, batch: EncodedRows): Promise<WriteResult> {
+    if (batch.count === 0) return { written: 0, skippedStale: 0 };
+    const groups = this.#groupByNode(batch);
+    const field = Buffer.from(viewName, "utf8");
+    const counts = await Promise.all(
+      [...groups].map(([node, rows]) => this.#writeNode(node, field, batch, rows)),
+    );
+    const written = counts.reduce((a, b) => a + b, 0);
+    return { written, skippedStale: batch.count - written };
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const c of this.#conns.values())
+      c.then(
+        (conn) => conn.close(),
+        () => {},
+      );
+    this.#conns.clear();
+  }
+
+  /** Row indices per node ("" for a standalone server). */
+  #groupByNode(batch: EncodedRows): Map<string, Uint32Array> {
+    const all = new Uint32Array(batch.count);
+    for (let i = 0; i < all.length; i++) all[i] = i;
+    const cluster = this.#o.cluster;
+    if (!cluster) return new Map([["", all]]);
+    const slots = cluster.slots;
+    const byNode = new Map<string, number[]>();
+    let start = 0;
+    for (let i = 0; i < batch.count; i++) {
+      const end = batch.keyEnds[i] as number;
+      const key = Buffer.concat([batch.keys.subarray(start, end), this.#suffix]);
+      start = end;
+      const node = slots[redisSlot(key)]?.[0];
+      if (node === undefined) throw unavailable("Redis cluster slot table is not known yet; retry");
+      let list = byNode.get(node);
+      if (!list) {
+        list = [];
+        byNode.set(node, list);
+      }
+      list.push(i);
+    }
+    return new Map([...byNode].map(([node, list]) => [node, Uint32Array.from(list)]));
+  }
+
+  async #connection(node: string): Promise<RespConnection> {
+    if (this.#closed) throw unavailable("the online store is closed");
+    let p = this.#conns.get(node);
+    if (p) {
+      const conn = await p.catch(() => undefined);
+      if (conn && !conn.closed) return conn;
+      if (this.#conns.get(node) === p) this.#conns.delete(node);
+    }
+    const c = this.#o.connection;
+    let host: string;
+    let port: number;
+    if (node === "") {
+      const ep = c.endpoints[0] as { host: string; port: number };
+      host = ep.host;
+      port = ep.port;
+    } else {
+      const colon = node.lastIndexOf(":");
+      host = node.slice(0, colon);
+      port = Number(node.slice(colon + 1));
+    }
+    p = RespConnection.open({
+      host,
+      port,
+      tls: c.ssl,
+      username: c.username,
+      password: c.password,
+      db: node === "" ? c.db : 0,
+      connectTimeoutMs: this.#o.connectTimeoutMs,
+      timeoutMs: this.#o.commandTimeoutMs,
+    });
+    this.#conns.set(node, p);
+    try {
+      return await p;
+    } catch (err) {
+      if (this.#conns.get(node) === p) this.#conns.delete(node);
+      throw redisError(err, "write");
+    }
+  }
+
+  async #send(conn: RespConnection, frame: Buffer | Buffer[], replies: number): Promise<RespReply[]> {
+    try {
+      return await conn.send(frame, replies);
+    } catch (err) {
+      throw redisError(err, "write");
+    }
+  }
+
+  async #writeNode(node: string, field: Buffer, batch: EncodedRows, rows: Uint32Array): Promise<number> {
+    const conn = await this.#connection(node);
+    const replies = await this.#send(conn, this.#hsetnxFrame(field, batch, rows), rows.length);
+    let written = 0;
+    const fresh: number[] = [];
+    const existing: number[] = [];
+    for (let j = 0; j < replies.length; j++) {
+      const r = replies[j];
+      if (r === 1) {
+        written++;
+        if (this.#o.ttlSeconds > 0) fresh.push(rows[j] as number);
+      } else if (r === 0) existing.push(rows[j] as number);
+      else this.#replyFailure(r, "write");
+    }
+    if (fresh.length === 0 && existing.length === 0) return written;
+    // Second step: EXPIRE for rows HSETNX wrote, the compare-and-set script for the others.
+    const frames: Buffer[] = [];
+    const ttl = String(this.#o.ttlSeconds);
+    for (const i of fresh) frames.push(respCommand(["EXPIRE", this.#fullKey(batch, i), ttl]));
+    const perCall = this.#o.rowsPerCall;
+    for (let s = 0; s < existing.length; s += perCall) {
+      const chunk = existing.slice(s, s + perCall);
+      const args: (string | Buffer)[] = [
+        "EVAL",
+        this.#o.script,
+        "1",
+        this.#fullKey(batch, chunk[0] as number),
+      ];
+      args.push(field, ttl, String(chunk.length));
+      for (const i of chunk) args.push(this.#fullKey(batch, i));
+      for (const i of chunk) args.push(rowOf(batch, i));
+      frames.push(respCommand(args));
+    }
+    const second = await this.#send(conn, frames, frames.length);
+    for (let j = 0; j < second.length; j++) {
+      const r = second[j];
+      if (j < fresh.length) {
+        if (typeof r !== "number") this.#replyFailure(r, "write (expire)");
+      } else if (typeof r === "number") written += r;
+      else this.#replyFailure(r, "write");
+    }
+    return written;
+  }
+
+  #replyFailure(r: RespReply | undefined, what: string): never {
+    if (r instanceof RespError) {
+      if (/^(MOVED|ASK) /.test(r.message)) this.#o.cluster?.refreshSlotsCache();
+      throw replyError(r, what);
+    }
+    throw redisError(new Error(`unexpected reply ${String(r)}`), what);
+  }
+
+  #fullKey(batch: EncodedRows, i: number): Buffer {
+    const start = i === 0 ? 0 : (batch.keyEnds[i - 1] as number);
+    return Buffer.concat([batch.keys.subarray(start, batch.keyEnds[i] as number), this.#suffix]);
+  }
+
+  /** One frame of `HSETNX key field row` for the given rows. */
+  #hsetnxFrame(field: Buffer, batch: EncodedRows, rows: Uint32Array): Buffer {
+    const suffix = this.#suffix;
+    const fieldPart = Buffer.concat([Buffer.from(`$${field.length}\r\n`), field, Buffer.from("\r\n")]);
+    const { keys, keyEnds, rows: data, rowEnds } = batch;
+    let size = 0;
+    for (const i of rows) {
+      const klen = (keyEnds[i] as number) - (i === 0 ? 0 : (keyEnds[i - 1] as number)) + suffix.length;
+      const rlen = (rowEnds[i] as number) - (i === 0 ? 0 : (rowEnds[i - 1] as number));
+      size +=
+        HSETNX_HEAD.length +
+        bulkHeaderSize(klen) +
+        klen +
+        2 +
+        fieldPart.length +
+        bulkHeaderSize(rlen) +
+        rlen +
+        2;
+    }
+    const out = Buffer.allocUnsafe(size);
+    let pos = 0;
+    for (const i of rows) {
+      const k0 = i === 0 ? 0 : (keyEnds[i - 1] as number);
+      const k1 = keyEnds[i] as number;
+      const r0 = i === 0 ? 0 : (rowEnds[i - 1] as number);
+      const r1 = rowEnds[i] as number;
+      pos += put(out, pos, HSETNX_HEAD, 0, HSETNX_HEAD.length);
+      pos = writeBulkHeader(out, pos, k1 - k0 + suffix.length);
+      pos += put(out, pos, keys, k0, k1);
+      pos += put(out, pos, suffix, 0, suffix.length);
+      out[pos++] = 13;
+      out[pos++] = 10;
+      pos += put(out, pos, fieldPart, 0, fieldPart.length);
+      pos = writeBulkHeader(out, pos, r1 - r0);
+      pos += put(out, pos, data, r0, r1);
+      out[pos++] = 13;
+      out[pos++] = 10;
+    }
+    if (pos !== size) throw new Error(`HSETNX frame of ${pos} bytes, expected ${size}`);
+    return out;
+  }
+}
+
+function rowOf(batch: EncodedRows, i: number): Buffer {
+  const start = i === 0 ? 0 : (batch.rowEnds[i - 1] as number);
+  return batch.rows.subarray(start, batch.rowEnds[i] as number);
+}
