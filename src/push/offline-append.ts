@@ -12,10 +12,11 @@ import { timestampTZValue } from "@duckdb/node-api";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { failedPrecondition } from "../errors/index.js";
 import { connectUtc } from "../materialize/duckdb.js";
-import { sourceColumnOf, sqlIdent, sqlString } from "../materialize/latest-rows-sql.js";
 import { sourcePath } from "../materialize/source-files.js";
 import { appendNative } from "../offline/duckdb-append.js";
 import { sqlTypeOf } from "../offline/duckdb-types.js";
+import { storedColumnOf } from "../offline/source-scan.js";
+import { quoteIdent, quoteString } from "../offline/sql-text.js";
 import type { FileSourceDef } from "../registry/model.js";
 import type { NativeValue } from "../values/index.js";
 import type { PushColumn } from "./push-target.js";
@@ -67,14 +68,14 @@ export async function appendParquet(db: DuckDBInstance, o: AppendOptions): Promi
   const final = join(folder, pushFileName(o.now));
   const temp = `${final}.tmp`;
   // Stored names are the source's own columns (field_mapping reversed), plus its created timestamp.
-  const stored = o.columns.map((c) => (c.role === "timestamp" ? c.name : sourceColumnOf(o.source, c.name)));
+  const stored = o.columns.map((c) => (c.role === "timestamp" ? c.name : storedColumnOf(o.source, c.name)));
   const created = o.source.createdTimestampColumn;
   const table = `push_${randomBytes(6).toString("hex")}`;
   const conn: DuckDBConnection = await connectUtc(db);
   try {
     // The offline store's types: timestamps are TIMESTAMPTZ, Parquet's UTC-adjusted timestamps.
-    const defs = o.columns.map((c, i) => `${sqlIdent(stored[i] as string)} ${sqlTypeOf(c.dtype)}`);
-    if (created) defs.push(`${sqlIdent(created)} ${sqlTypeOf(ValueType.UNIX_TIMESTAMP)}`);
+    const defs = o.columns.map((c, i) => `${quoteIdent(stored[i] as string)} ${sqlTypeOf(c.dtype)}`);
+    if (created) defs.push(`${quoteIdent(created)} ${sqlTypeOf(ValueType.UNIX_TIMESTAMP)}`);
     await conn.run(`CREATE TABLE ${table} (${defs.join(", ")})`);
     const app = await conn.createAppender(table);
     const types: DuckDBType[] = o.columns.map((_, i) => app.columnType(i));
@@ -89,7 +90,7 @@ export async function appendParquet(db: DuckDBInstance, o: AppendOptions): Promi
       app.endRow();
     }
     app.closeSync();
-    await conn.run(`COPY (SELECT * FROM ${table} ORDER BY rowid) TO ${sqlString(temp)} (FORMAT parquet)`);
+    await conn.run(`COPY (SELECT * FROM ${table} ORDER BY rowid) TO ${quoteString(temp)} (FORMAT parquet)`);
     const fd = openSync(temp, "r");
     try {
       fsyncSync(fd);
