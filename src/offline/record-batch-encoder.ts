@@ -213,22 +213,50 @@ class BoolBuffer implements ColumnBuffer {
   }
 }
 
-/** Strings and bytes: written as repeated field-1 entries as rows arrive. */
+/**
+ * Strings and bytes: written as repeated field-1 entries as rows arrive.
+ * DuckDB keeps a value of up to 12 bytes inline in its 16-byte entry
+ * (u32 length, then the bytes); those are copied as bytes, with no JS string
+ * decoded and encoded again. Longer values go through the library.
+ */
 class VarlenBuffer implements ColumnBuffer {
   readonly w = new ProtoWriter(1 << 14);
   constructor(readonly bytes: boolean) {}
   append(vec: DuckDBVector, from: number, to: number, base: number, nulls: Uint8Array): boolean {
     let anyNull = false;
     const { bits, offset } = validityOf(vec);
+    const view = (vec as unknown as { dataView?: unknown }).dataView;
+    const entries =
+      view instanceof DataView && view.byteLength >= to * 16
+        ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
+        : null;
+    const w = this.w;
     for (let i = from, j = base; i < to; i++, j++) {
-      const x = isValid(bits, offset, i) ? (vec.getItem(i) as string | { bytes: Uint8Array } | null) : null;
-      this.w.tag(1, LEN);
-      if (x === null) {
-        this.w.uint32(0);
+      w.tag(1, LEN);
+      if (!isValid(bits, offset, i)) {
+        w.uint32(0);
         nulls[j] = 1;
         anyNull = true;
-      } else if (this.bytes) this.w.bytes((x as { bytes: Uint8Array }).bytes);
-      else this.w.string(x as string);
+        continue;
+      }
+      if (entries !== null) {
+        const at = i * 16;
+        const length =
+          ((entries[at] as number) |
+            ((entries[at + 1] as number) << 8) |
+            ((entries[at + 2] as number) << 16) |
+            ((entries[at + 3] as number) << 24)) >>>
+          0;
+        if (length <= 12) {
+          w.uint32(length);
+          w.ensure(length);
+          for (let k = 0; k < length; k++) w.buf[w.pos++] = entries[at + 4 + k] as number;
+          continue;
+        }
+      }
+      const x = vec.getItem(i) as string | { bytes: Uint8Array };
+      if (this.bytes) w.bytes((x as { bytes: Uint8Array }).bytes);
+      else w.string(x as string);
     }
     return anyNull;
   }
