@@ -68,6 +68,7 @@ type Pipeline = ReturnType<Redis["pipeline"]>;
 /** The read script as ioredis defines it (`defineCommand`): binary replies. */
 interface ReadCommand {
   fstoreReadBuffer(numKeys: number, ...args: (Buffer | string)[]): Promise<(Buffer | null)[]>;
+  fstoreReadFieldBuffer(numKeys: number, ...args: (Buffer | string)[]): Promise<(Buffer | null)[]>;
 }
 
 /** Upper bound on a script call's arguments. */
@@ -129,6 +130,7 @@ class RedisOnlineStore implements OnlineStore {
       connectTimeoutMs: o.connectTimeoutMs ?? 1000,
     });
     this.#client.defineCommand("fstoreRead", { lua: s.read });
+    this.#client.defineCommand("fstoreReadField", { lua: s.readField });
     if (this.#layout === "packed") {
       const bulk = new RedisBulkWriter({
         connection: parseRedisConnectionString(o.config.connectionString),
@@ -323,6 +325,16 @@ class RedisOnlineStore implements OnlineStore {
     const list: KeyRead[] = [];
     // One entity of one view (the common serving request): no merging needed.
     const only = lookups.length === 1 ? (lookups[0] as ViewLookup) : undefined;
+    if (packed && only && only.entityKeys.length > 1) {
+      // Many entities of one view (packed): one field per key, so keys need no merging either.
+      const keys = only.entityKeys.map(this.#encoder(only.view));
+      if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
+      await this.#ready(signal);
+      const flat = await withTimeout(this.#fetchField(keys, only.view.name), this.#readTimeoutMs, "read");
+      const row = out[0] as (T | undefined)[];
+      for (let i = 0; i < keys.length; i++) row[i] = decode(0, flat, i);
+      return out;
+    }
     if (only?.entityKeys.length === 1) {
       const fields: (string | Buffer)[] = packed
         ? [only.view.name]
@@ -399,6 +411,27 @@ class RedisOnlineStore implements OnlineStore {
           replies[i] = flat.slice(at, at + n);
           at += n;
         }
+      }),
+    );
+    return replies;
+  }
+
+  /** One field of many keys, in one round trip (one script call per node in a cluster, in parallel). */
+  async #fetchField(keys: Buffer[], field: string): Promise<(Buffer | null)[]> {
+    const read = (args: (Buffer | string)[]) =>
+      (this.#client as unknown as ReadCommand).fstoreReadFieldBuffer(1, ...args).catch((err: unknown) => {
+        throw redisError(err, "read");
+      });
+    if (!this.#cluster) return read([keys[0] as Buffer, field, ...keys]);
+    const replies = new Array<Buffer | null>(keys.length);
+    await Promise.all(
+      [...this.#groupByNode(keys).values()].map(async (indices) => {
+        const args: (Buffer | string)[] = [keys[indices[0] as number] as Buffer, field];
+        for (const i of indices) args.push(keys[i] as Buffer);
+        const flat = await read(args);
+        indices.forEach((i, k) => {
+          replies[i] = flat[k] ?? null;
+        });
       }),
     );
     return replies;

@@ -92,6 +92,20 @@ end
 return out
 `;
 
+/**
+ * ARGV: field, then keys. Returns each key's value of the one field (nil when
+ * absent). The packed layout's read of one view: one argument per entity
+ * instead of three, which is what the client spends its time building.
+ */
+const READ_FIELD_BODY = `
+local field = ARGV[1]
+local out = {}
+for i = 2, #ARGV do
+  out[i - 1] = redis.call('HGET', ARGV[i], field)
+end
+return out
+`;
+
 const RELEASE_BODY = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -104,6 +118,8 @@ export interface WriteScripts {
   feast: string;
   /** The multi-key read (not a write, but flagged the same way in a cluster). */
   read: string;
+  /** The multi-key read of one field per key (the packed layout's read of one view). */
+  readField: string;
 }
 
 /** The write scripts for a standalone server or a cluster (which needs Redis 7's script flags). */
@@ -113,8 +129,9 @@ export function writeScripts(cluster: boolean): WriteScripts {
         packed: CLUSTER_FLAGS + PACKED_BODY,
         feast: CLUSTER_FLAGS + FEAST_BODY,
         read: CLUSTER_FLAGS + READ_BODY,
+        readField: CLUSTER_FLAGS + READ_FIELD_BODY,
       }
-    : { packed: PACKED_BODY, feast: FEAST_BODY, read: READ_BODY };
+    : { packed: PACKED_BODY, feast: FEAST_BODY, read: READ_BODY, readField: READ_FIELD_BODY };
 }
 
 /** KEYS[1] lock key, ARGV[1] owner token: deletes the lock only if still owned. */
