@@ -8,12 +8,22 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { historicalRequest } from "../clients/typescript/src/historical.js";
 import type { FstoreClient } from "../clients/typescript/src/index.js";
 import { FstoreClientError } from "../clients/typescript/src/index.js";
 import { openDuckDb } from "../src/offline/index.js";
 import type { RepoDefinitions } from "../src/registry/model.js";
 import type { Cell } from "./offline-fixtures.js";
-import { featureView, field, fileSource, service, T, tempDir, writeParquet } from "./offline-fixtures.js";
+import {
+  featureView,
+  field,
+  fileSource,
+  rowsOfRecordBatch,
+  service,
+  T,
+  tempDir,
+  writeParquet,
+} from "./offline-fixtures.js";
 import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
 
 const S = 1_000_000n;
@@ -130,6 +140,31 @@ async function stillServing(): Promise<void> {
 }
 
 describe("GetHistoricalFeatures over gRPC", () => {
+  it("sends batches any protobuf client decodes: protobuf-es and the typed-column decoder agree", async () => {
+    const request = {
+      features: ["stats:price", "stats:trips"],
+      entityRows: inline,
+      options: { includeFeatureTimestamps: true },
+      batchSize: 2,
+    };
+    const generic: Record<string, unknown>[] = [];
+    for await (const m of client.raw.getHistoricalFeatures(historicalRequest(request))) {
+      if (m.kind.case === "batch") generic.push(...rowsOfRecordBatch(m.kind.value));
+    }
+    const typed: Record<string, unknown>[] = [];
+    for await (const ev of client.streamHistoricalColumns(request)) {
+      if (ev.kind !== "batch") continue;
+      for (let i = 0; i < ev.numRows; i++) {
+        const row: Record<string, unknown> = {};
+        for (const c of ev.columns) row[c.name] = c.nulls?.[i] ? null : c.values[i];
+        typed.push(row);
+      }
+    }
+    expect(generic).toHaveLength(5);
+    expect(generic.map((r) => r.price)).toEqual([null, 10.5, 20.0, null, 10.5]);
+    expect(typed).toEqual(generic);
+  });
+
   it("streams a schema, batches and a summary with the leakage audit", async () => {
     const events = [];
     for await (const ev of client.streamHistoricalFeatures({

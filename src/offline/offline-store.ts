@@ -40,8 +40,13 @@ export interface HistoricalResult {
 
 export type HistoricalEvent =
   | { kind: "schema"; columns: OutputColumn[] }
-  /** A batch as `fstore.v1.RecordBatch` protobuf bytes (encoded from DuckDB's vectors directly). */
-  | { kind: "batch"; numRows: number; encoded: Uint8Array }
+  /**
+   * A batch as `fstore.v1.RecordBatch` protobuf bytes (encoded from DuckDB's
+   * vectors directly), and the same bytes framed as field 2 (`batch`) of a
+   * GetHistoricalFeaturesResponse, i.e. the stream message as it is sent
+   * (`encoded` is a view into `message`).
+   */
+  | { kind: "batch"; numRows: number; encoded: Uint8Array; message: Uint8Array }
   | { kind: "summary"; result: HistoricalResult };
 
 export interface OfflineStore {
@@ -86,7 +91,8 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
         );
         const batch = (): HistoricalEvent => {
           const numRows = builder.rowCount;
-          return { kind: "batch", numRows, encoded: builder.flush() };
+          const { batch, framed } = builder.flushFramed(2);
+          return { kind: "batch", numRows, encoded: batch, message: framed };
         };
         // A streamed DuckDB result runs with little parallelism (measured: 2x slower than the
         // same join written to Parquet), so the join is materialized first at full speed,

@@ -408,8 +408,20 @@ export class RecordBatchEncoder {
 
   /** The rows held so far as RecordBatch bytes; the encoder starts empty again. */
   flush(): Uint8Array {
+    return this.flushFramed().batch;
+  }
+
+  /**
+   * The rows held so far as RecordBatch bytes (`batch`), and the same batch
+   * as field `field` of an enclosing message (`framed`: tag, length, batch),
+   * in one buffer: `batch` is a view into `framed`, so a stream message can be
+   * sent as is with no further copy. The encoder starts empty again.
+   */
+  flushFramed(field = 2): { batch: Uint8Array; framed: Uint8Array } {
     const w = this.#writer;
     const n = this.#rows;
+    w.tag(field, LEN).fork();
+    const start = w.pos;
     w.tag(1, VARINT).uint32(n);
     for (let c = 0; c < this.#columns.length; c++) {
       w.tag(2, LEN).fork();
@@ -423,6 +435,9 @@ export class RecordBatchEncoder {
       this.#hasNull[c] = false;
     }
     this.#rows = 0;
-    return w.finish();
+    const length = w.pos - start;
+    w.join();
+    const framed = w.finish();
+    return { batch: framed.subarray(framed.length - length), framed };
   }
 }

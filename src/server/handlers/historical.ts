@@ -3,7 +3,7 @@
  * turns its events into stream messages. The work lives in offline/.
  */
 import { create } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { WireType } from "@bufbuild/protobuf/wire";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import type {
   GetHistoricalFeaturesRequest,
@@ -27,6 +27,7 @@ import type {
 } from "../../offline/index.js";
 import { createOfflineStore, sharedDuckDb, timestampMicros } from "../../offline/index.js";
 import type { ServerDeps } from "../deps.js";
+import { withWireBytes } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
 
 export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
@@ -53,7 +54,7 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
             kind: { case: "schema", value: schemaOf(ev.columns) },
           });
         } else if (ev.kind === "batch") {
-          yield batchMessage(ev.encoded);
+          yield batchMessage(ev.message);
         } else {
           yield summaryMessage(ev.result);
         }
@@ -100,16 +101,18 @@ function entitiesOf(req: GetHistoricalFeaturesRequest): EntityInput | Registered
 
 /**
  * A response whose `batch` field (number 2) holds already-encoded RecordBatch
- * bytes: protobuf-es writes unknown fields verbatim, so the bytes the offline
- * store built from DuckDB's vectors go on the wire as they are, and every
- * client decodes an ordinary `batch`.
+ * bytes. `message` is the whole response as the offline store framed it (tag
+ * of field 2, length, batch): the adapter sends those bytes as they are
+ * (withWireBytes), with no copy, and every client decodes an ordinary
+ * `batch`. The message object carries the same bytes as an unknown field
+ * (a view, not a copy), so protobuf-es would write them identically.
  */
-function batchMessage(encoded: Uint8Array): GetHistoricalFeaturesResponse {
-  const message = create(GetHistoricalFeaturesResponseSchema);
-  const w = new BinaryWriter();
-  w.uint32(encoded.length).raw(encoded);
-  message.$unknown = [{ no: 2, wireType: WireType.LengthDelimited, data: w.finish() }];
-  return message;
+function batchMessage(message: Uint8Array): GetHistoricalFeaturesResponse {
+  const response = create(GetHistoricalFeaturesResponseSchema);
+  // The one-byte tag of field 2 (length-delimited), then the length and the batch.
+  if (message[0] !== ((2 << 3) | WireType.LengthDelimited)) throw new Error("not a framed batch");
+  response.$unknown = [{ no: 2, wireType: WireType.LengthDelimited, data: message.subarray(1) }];
+  return withWireBytes(response, message);
 }
 
 function schemaOf(columns: readonly OutputColumn[]) {
