@@ -10,7 +10,7 @@ import type { EncodedRows, OnlineRow } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { appendChunkRows, rowConvertersOf } from "./chunk-rows.js";
 import { EncodedRowsBuilder } from "./encode-chunk.js";
-import { latestRowsSql } from "./latest-rows-sql.js";
+import { latestRowsSql, type OrderStats, orderPacking, orderStatsSql } from "./latest-rows-sql.js";
 
 export interface LatestRowsBatch {
   rows: OnlineRow[];
@@ -38,7 +38,9 @@ export async function* readLatestRows(
   const onAbort = () => conn.interrupt();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const result = await conn.stream(latestRowsSql(view, options.files, options.start, options.end));
+    const sql = await latestRowsQuery(conn, view, options);
+    if (sql === undefined) return;
+    const result = await conn.stream(sql);
     let rows: OnlineRow[] = [];
     let rowsRead = 0;
     for (;;) {
@@ -84,7 +86,9 @@ export async function* readLatestEncoded(
   options.signal?.addEventListener("abort", onAbort, { once: true });
   let next: Promise<DuckDBDataChunk | null> | undefined;
   try {
-    const result = await conn.stream(latestRowsSql(view, options.files, options.start, options.end));
+    const sql = await latestRowsQuery(conn, view, options);
+    if (sql === undefined) return;
+    const result = await conn.stream(sql);
     let rowsRead = 0;
     next = result.fetchChunk();
     for (;;) {
@@ -110,6 +114,33 @@ export async function* readLatestEncoded(
     // A read-ahead still running when the consumer stops: let it finish before the connection closes.
     if (next) await next.catch(() => null);
   }
+}
+
+/**
+ * The latest-rows query of the window, ordering rows by one packed BIGINT
+ * when the window's statistics allow it (one cheap aggregate first), else by
+ * the struct; undefined when the window holds no row.
+ */
+async function latestRowsQuery(
+  conn: DuckDBConnection,
+  view: FeatureViewDef,
+  o: ReadLatestRowsOptions,
+): Promise<string | undefined> {
+  const reader = await conn.runAndReadAll(orderStatsSql(view, o.files, o.start, o.end));
+  const r = (reader.getRows()[0] ?? []) as (bigint | number | null)[];
+  const big = (v: bigint | number | null | undefined) => (v === null || v === undefined ? null : BigInt(v));
+  const stats: OrderStats = {
+    rows: big(r[0]) ?? 0n,
+    minT: big(r[1]),
+    maxT: big(r[2]),
+    tSub: big(r[3]),
+    minC: big(r[4]),
+    maxC: big(r[5]),
+    cSub: big(r[6]),
+    maxRow: big(r[7]),
+  };
+  if (stats.rows === 0n) return undefined;
+  return latestRowsSql(view, o.files, o.start, o.end, orderPacking(stats, o.files.length));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

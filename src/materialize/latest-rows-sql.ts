@@ -75,6 +75,7 @@ export function latestRowsSql(
   files: readonly string[],
   start: Date,
   end: Date,
+  packing?: OrderPacking | null,
 ): string {
   const source = view.source.kind === "file" ? view.source : view.source.batchSource;
   const ts = sqlIdent(source.timestampField);
@@ -91,12 +92,16 @@ export function latestRowsSql(
   // Files are scanned newest name first (`files` sorted ascending, reversed here): with data
   // appended over time, the first row an entity meets is then usually its latest, so arg_max
   // rarely replaces (and copies) its value. -file_index (signed) keeps "the later file name wins" for ties.
-  const order = `struct_pack(t := epoch_us(${ts}), c := ${created}, f := -CAST(file_index AS BIGINT), r := file_row_number)`;
+  const order = packing
+    ? packedOrderExpression(
+        packing,
+        ts,
+        source.createdTimestampColumn ? sqlIdent(source.createdTimestampColumn) : "",
+        files.length,
+      )
+    : `struct_pack(t := epoch_us(${ts}), c := ${created}, f := -CAST(file_index AS BIGINT), r := file_row_number)`;
   const groupBy = view.entityColumns.map((_, i) => `${i + 1}`).join(", ");
-  // A row without a complete entity key cannot be looked up online.
-  const keysPresent = view.entityColumns.map(
-    (k) => `${sqlIdent(sourceColumnOf(source, k.name))} IS NOT NULL`,
-  );
+  const keysPresent = keysPresentOf(view);
   const outKeys = view.entityColumns.map((_, i) => `k${i}`);
   const outFeatures = view.features.map((_, i) => `r.f${i}`);
   return [
@@ -108,4 +113,132 @@ export function latestRowsSql(
     `  GROUP BY ${groupBy}`,
     ")",
   ].join("\n");
+}
+
+/** One condition per join key: a row without a complete entity key cannot be looked up online. */
+function keysPresentOf(view: FeatureViewDef): string[] {
+  const source = view.source.kind === "file" ? view.source : view.source.batchSource;
+  return view.entityColumns.map((k) => `${sqlIdent(sourceColumnOf(source, k.name))} IS NOT NULL`);
+}
+
+/**
+ * What one cheap aggregate over the window says about its rows' order
+ * columns (microseconds since the epoch; `*Sub`: bit_or of the values
+ * modulo one second, 0 when every value is a whole second).
+ */
+export interface OrderStats {
+  rows: bigint;
+  minT: bigint | null;
+  maxT: bigint | null;
+  tSub: bigint | null;
+  /** null when the source has no created column or every created time is NULL. */
+  minC: bigint | null;
+  maxC: bigint | null;
+  cSub: bigint | null;
+  maxRow: bigint | null;
+}
+
+/**
+ * The window's statistics for `orderPacking`: one aggregate of the event
+ * time, created time and row number columns over the rows the window keeps.
+ * Output: one row, the fields of `OrderStats` in order.
+ */
+export function orderStatsSql(
+  view: FeatureViewDef,
+  files: readonly string[],
+  start: Date,
+  end: Date,
+): string {
+  const source = view.source.kind === "file" ? view.source : view.source.batchSource;
+  const ts = sqlIdent(source.timestampField);
+  const created = source.createdTimestampColumn
+    ? `epoch_us(${sqlIdent(source.createdTimestampColumn)})`
+    : "NULL::BIGINT";
+  return [
+    "SELECT count(*), min(t), max(t), bit_or(t % 1000000), min(c), max(c), bit_or(c % 1000000), max(r) FROM (",
+    `  SELECT epoch_us(${ts}) AS t, ${created} AS c, file_row_number AS r`,
+    `  FROM ${parquetScan(files)}`,
+    `  WHERE ${ts} >= make_timestamp(${micros(start)}) AND ${ts} <= make_timestamp(${micros(end)})`,
+    ...keysPresentOf(view).map((c) => `    AND ${c}`),
+    ")",
+  ].join("\n");
+}
+
+/**
+ * The order "latest event time, then latest created time (NULL lowest),
+ * then the later file (by name), then the later row" packed into one BIGINT:
+ *
+ *   (t - minT) / tUnit << tShift | (c IS NULL ? 0 : (c - minC) / cUnit + 1) << cShift
+ *     | (files - 1 - file_index) << fShift | file_row_number
+ *
+ * (`file_index` counts in the scan's order, newest name first). DuckDB's
+ * arg_max orders a BIGINT about twice as fast as the struct of the four.
+ */
+export interface OrderPacking {
+  minT: bigint;
+  tUnit: bigint;
+  tShift: number;
+  minC: bigint;
+  cUnit: bigint;
+  cShift: number;
+  fShift: number;
+}
+
+function bitLength(n: bigint): number {
+  let bits = 0;
+  for (let x = n; x > 0n; x >>= 1n) bits++;
+  return bits;
+}
+
+/** The packing for a window with these statistics, or null when it does not fit in 62 bits (or there is no row). */
+export function orderPacking(stats: OrderStats, files: number): OrderPacking | null {
+  const { minT, maxT, maxRow } = stats;
+  if (stats.rows === 0n || minT === null || maxT === null || maxRow === null || files < 1) return null;
+  // Whole seconds (a bit_or of the sub-second parts is 0) take 20 bits fewer than microseconds.
+  const tUnit = stats.tSub === 0n ? 1_000_000n : 1n;
+  const rb = bitLength(maxRow);
+  const fb = bitLength(BigInt(files - 1));
+  let cb = 0;
+  let minC = 0n;
+  let cUnit = 1n;
+  if (stats.minC !== null && stats.maxC !== null) {
+    cUnit = stats.cSub === 0n ? 1_000_000n : 1n;
+    minC = stats.minC;
+    cb = bitLength((stats.maxC - minC) / cUnit + 1n);
+  }
+  const tb = bitLength((maxT - minT) / tUnit);
+  if (tb + cb + fb + rb > 62) return null;
+  return { minT, tUnit, tShift: rb + fb + cb, minC, cUnit, cShift: rb + fb, fShift: rb };
+}
+
+/** The packed order key of a row (the pure counterpart of `packedOrderExpression`, for tests). */
+export function packedOrderKey(
+  p: OrderPacking,
+  files: number,
+  t: bigint,
+  c: bigint | null,
+  fileIndex: number,
+  row: bigint,
+): bigint {
+  const cPart = c === null ? 0n : (c - p.minC) / p.cUnit + 1n;
+  return (
+    (((t - p.minT) / p.tUnit) << BigInt(p.tShift)) |
+    (cPart << BigInt(p.cShift)) |
+    (BigInt(files - 1 - fileIndex) << BigInt(p.fShift)) |
+    row
+  );
+}
+
+/** The SQL of `packedOrderKey` over the scan's columns (`created` quoted, or "" when the source has none). */
+function packedOrderExpression(p: OrderPacking, ts: string, created: string, files: number): string {
+  const pow = (shift: number) => `CAST(${1n << BigInt(shift)} AS BIGINT)`;
+  const parts = [`((epoch_us(${ts}) - CAST(${p.minT} AS BIGINT)) // ${p.tUnit}) * ${pow(p.tShift)}`];
+  if (created && p.cShift !== p.tShift) {
+    parts.push(
+      `coalesce((epoch_us(${created}) - CAST(${p.minC} AS BIGINT)) // ${p.cUnit} + 1, 0) * ${pow(p.cShift)}`,
+    );
+  }
+  parts.push(`(${files - 1} - CAST(file_index AS BIGINT)) * ${pow(p.fShift)}`);
+  parts.push("file_row_number");
+  return `(${parts.join(" + ")})`;
 }

@@ -239,36 +239,40 @@ export class RedisBulkWriter {
   /** One frame of `HSETNX key field row` for the given rows. */
   #hsetnxFrame(field: Buffer, batch: EncodedRows, rows: Uint32Array): Buffer {
     const suffix = this.#suffix;
-    const fieldPart = Buffer.concat([Buffer.from(`$${field.length}\r\n`), field, Buffer.from("\r\n")]);
+    // The bytes between a key and its row's length: project suffix, CRLF, the field as a bulk string.
+    const middle = Buffer.concat([
+      suffix,
+      Buffer.from(`\r\n$${field.length}\r\n`),
+      field,
+      Buffer.from("\r\n"),
+    ]);
     const { keys, keyEnds, rows: data, rowEnds } = batch;
     let size = 0;
     for (const i of rows) {
       const klen = (keyEnds[i] as number) - (i === 0 ? 0 : (keyEnds[i - 1] as number)) + suffix.length;
       const rlen = (rowEnds[i] as number) - (i === 0 ? 0 : (rowEnds[i - 1] as number));
-      size +=
-        HSETNX_HEAD.length +
-        bulkHeaderSize(klen) +
-        klen +
-        2 +
-        fieldPart.length +
-        bulkHeaderSize(rlen) +
-        rlen +
-        2;
+      size += HSETNX_HEAD.length + bulkHeaderSize(klen) + klen - suffix.length + middle.length;
+      size += bulkHeaderSize(rlen) + rlen + 2;
     }
     const out = Buffer.allocUnsafe(size);
+    // The command head and the key's length, cached while keys have the same length (fixed-width keys).
+    let head = HSETNX_HEAD;
+    let headKeyLen = -1;
     let pos = 0;
     for (const i of rows) {
       const k0 = i === 0 ? 0 : (keyEnds[i - 1] as number);
       const k1 = keyEnds[i] as number;
       const r0 = i === 0 ? 0 : (rowEnds[i - 1] as number);
       const r1 = rowEnds[i] as number;
-      pos += put(out, pos, HSETNX_HEAD, 0, HSETNX_HEAD.length);
-      pos = writeBulkHeader(out, pos, k1 - k0 + suffix.length);
+      if (k1 - k0 !== headKeyLen) {
+        headKeyLen = k1 - k0;
+        head = Buffer.allocUnsafe(HSETNX_HEAD.length + bulkHeaderSize(headKeyLen + suffix.length));
+        HSETNX_HEAD.copy(head, 0);
+        writeBulkHeader(head, HSETNX_HEAD.length, headKeyLen + suffix.length);
+      }
+      pos += put(out, pos, head, 0, head.length);
       pos += put(out, pos, keys, k0, k1);
-      pos += put(out, pos, suffix, 0, suffix.length);
-      out[pos++] = 13;
-      out[pos++] = 10;
-      pos += put(out, pos, fieldPart, 0, fieldPart.length);
+      pos += put(out, pos, middle, 0, middle.length);
       pos = writeBulkHeader(out, pos, r1 - r0);
       pos += put(out, pos, data, r0, r1);
       out[pos++] = 13;
