@@ -113,12 +113,22 @@ describe("registry RPCs on the example repository", () => {
     expect(await t.client.listFeatureServices({ model: "other" })).toEqual([]);
   });
 
-  it("gets one view; never materialized means no intervals, run or freshness", async () => {
+  it("gets one view; never materialized means no intervals or run, and due at the first run after apply", async () => {
     const view = await t.client.getFeatureView("vehicle_hourly_stats");
     expect(view.name).toBe("vehicle_hourly_stats");
     expect(view.materializationIntervals).toEqual([]);
     expect(view.lastRun).toBeNull();
-    expect(view.freshness).toBeNull();
+    // The example repository's schedule is daily at midnight UTC: the first run after the view was applied.
+    const created = view.createdAt as Date;
+    const midnight = new Date(
+      Date.UTC(created.getUTCFullYear(), created.getUTCMonth(), created.getUTCDate() + 1),
+    );
+    expect(view.freshness).toEqual({
+      lastMaterializedEnd: null,
+      ageMs: null,
+      overdue: false,
+      nextDue: midnight,
+    });
   });
 
   it("shows materialization intervals recorded in the registry", async () => {

@@ -54,6 +54,34 @@ export function computeFreshness(options: FreshnessOptions): ViewFreshness {
   return { lastMaterializedEnd: last, ageMs, overdue, dueAt };
 }
 
+/** What the registry knows about one feature view, for {@link featureViewFreshness}. */
+export interface FeatureViewFreshnessInput {
+  /** Whether the view is served online; offline-only views are never scheduled, so never overdue. */
+  online: boolean;
+  /** Ends of the view's materialized intervals (any order). */
+  intervalEnds: readonly Date[];
+  /** The repository's `materialization.schedule` cron expression (UTC), or null when scheduling is off. */
+  schedule: string | null;
+  /** When `fstore apply` first wrote the view (the registry's created time); a never-materialized view is due from then. */
+  created: Date | undefined;
+  now: Date;
+}
+
+/**
+ * Freshness of one registered feature view: the single rule behind
+ * GetFeatureView's `meta.freshness`, `fstore status` (in-process and
+ * `--server`) and the metrics endpoint, so they cannot disagree. Offline-only
+ * views are not scheduled; a never-materialized view is due from its creation.
+ */
+export function featureViewFreshness(input: FeatureViewFreshnessInput): ViewFreshness {
+  return computeFreshness({
+    intervalEnds: input.intervalEnds,
+    schedule: input.online ? input.schedule : null,
+    now: input.now,
+    since: input.created,
+  });
+}
+
 /**
  * The default grace: a tenth of the schedule's period, at least 60 seconds and
  * at most one hour. A scheduled run takes time (and a busy server may start it

@@ -10,7 +10,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RepoConfig } from "../config/types.js";
-import { computeFreshness } from "../materialize/freshness.js";
+import { featureViewFreshness } from "../materialize/freshness.js";
 import type { Registry as FstoreRegistry, MaterializationRunRecord } from "../registry/registry.js";
 import type { CallObserver } from "../server/service-adapter.js";
 import { featureServiceOfRequest, grpcCodeLabel } from "./call-labels.js";
@@ -286,12 +286,13 @@ function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): 
     },
   });
 
-  const freshness = (viewName: string, created: Date | undefined) =>
-    computeFreshness({
-      intervalEnds: sources.registry.materializationIntervals(viewName).map((i) => i.end),
+  const freshness = (view: { name: string; online: boolean }, created: Date | undefined) =>
+    featureViewFreshness({
+      online: view.online,
+      intervalEnds: sources.registry.materializationIntervals(view.name).map((i) => i.end),
       schedule: sources.config.materialization.schedule,
+      created,
       now: new Date(now()),
-      since: created,
     });
   new Gauge({
     name: "fstore_feature_view_freshness_age_seconds",
@@ -301,7 +302,7 @@ function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): 
     collect() {
       this.reset();
       for (const view of views()) {
-        const f = freshness(view.name, undefined);
+        const f = freshness(view, undefined);
         if (f.ageMs !== undefined) this.set({ feature_view: view.name }, f.ageMs / 1000);
       }
     },
@@ -316,7 +317,7 @@ function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): 
       const snapshot = sources.registry.snapshot();
       for (const view of views()) {
         const created = snapshot.meta.get(`feature_view/${view.name}`)?.created;
-        this.set({ feature_view: view.name }, freshness(view.name, created).overdue ? 1 : 0);
+        this.set({ feature_view: view.name }, freshness(view, created).overdue ? 1 : 0);
       }
     },
   });

@@ -35,10 +35,30 @@ describe("featureViewFreshness", () => {
     end: new Date(end),
     recorded: new Date(end),
   });
-  it("is undefined before any materialization", () => {
-    expect(
-      featureViewFreshness({ intervals: [], lastRun: undefined, schedule: null, now: new Date() }),
-    ).toBeUndefined();
+  const created = new Date("2026-01-01T10:00:00Z");
+  it("is undefined before any materialization when nothing is scheduled", () => {
+    const base = { intervals: [], online: true, created, now: new Date("2026-01-05T00:00:00Z") };
+    expect(featureViewFreshness({ ...base, schedule: null })).toBeUndefined();
+    // Offline-only views are not materialized by the schedule.
+    expect(featureViewFreshness({ ...base, online: false, schedule: "0 0 * * *" })).toBeUndefined();
+  });
+  it("is due from the creation when never materialized: overdue once that first run is missed", () => {
+    const base = { intervals: [], online: true, schedule: "0 0 * * *", created };
+    // Daily at midnight UTC; grace 1 h (a tenth of the day is 2.4 h, capped at 1 h).
+    const due = new Date("2026-01-02T00:00:00Z");
+    expect(featureViewFreshness({ ...base, now: new Date("2026-01-01T12:00:00Z") })).toEqual({
+      lastMaterializedEnd: undefined,
+      ageMs: undefined,
+      overdue: false,
+      nextDue: due,
+    });
+    expect(featureViewFreshness({ ...base, now: new Date("2026-01-02T01:00:00Z") })?.overdue).toBe(false);
+    expect(featureViewFreshness({ ...base, now: new Date("2026-01-02T01:00:01Z") })).toEqual({
+      lastMaterializedEnd: undefined,
+      ageMs: undefined,
+      overdue: true,
+      nextDue: due,
+    });
   });
   it("uses the latest interval end, whatever the order", () => {
     const now = new Date("2026-01-03T00:00:00Z");
@@ -47,11 +67,15 @@ describe("featureViewFreshness", () => {
         iv("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"),
         iv("2025-12-01T00:00:00Z", "2025-12-02T00:00:00Z"),
       ],
-      lastRun: undefined,
+      online: true,
       schedule: "0 0 * * *",
+      created,
       now,
     });
     expect(f?.lastMaterializedEnd).toEqual(new Date("2026-01-02T00:00:00Z"));
     expect(f?.ageMs).toBe(86_400_000);
+    // The run after the last end (2026-01-03T00:00Z) is due right now: not yet overdue.
+    expect(f?.nextDue).toEqual(new Date("2026-01-03T00:00:00Z"));
+    expect(f?.overdue).toBe(false);
   });
 });

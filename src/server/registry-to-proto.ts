@@ -171,8 +171,9 @@ function featureViewMeta(state: FeatureViewState): FeatureViewMeta {
     freshness: f
       ? create(FreshnessSchema, {
           lastMaterializedEnd: ts(f.lastMaterializedEnd),
-          age: durationOfMs(f.ageMs),
+          age: f.ageMs === undefined ? undefined : durationOfMs(f.ageMs),
           overdue: f.overdue,
+          nextDue: ts(f.nextDue),
         })
       : undefined,
     lastRun: state.lastRun ? materializationRunToProto(state.lastRun) : undefined,

@@ -76,9 +76,14 @@ export interface MaterializationRunInfo {
 }
 
 export interface FreshnessInfo {
+  /** End of the last materialized interval; null when never materialized. */
   lastMaterializedEnd: Date | null;
-  ageMs: number;
+  /** Now minus `lastMaterializedEnd` on the server, in milliseconds; null when never materialized. */
+  ageMs: number | null;
+  /** The scheduled run at `nextDue` was missed (past it by more than the grace). */
   overdue: boolean;
+  /** When the next scheduled run after the last end (or the view's creation) was or is due; null unscheduled. */
+  nextDue: Date | null;
 }
 
 export interface FeatureViewInfo extends ObjectTimes {
@@ -219,7 +224,12 @@ export function featureViewInfo(v: FeatureView): FeatureViewInfo {
       recorded: dateOf(i.recordedTime),
     })),
     freshness: f
-      ? { lastMaterializedEnd: dateOf(f.lastMaterializedEnd), ageMs: msOf(f.age), overdue: f.overdue }
+      ? {
+          lastMaterializedEnd: dateOf(f.lastMaterializedEnd),
+          ageMs: f.age ? msOf(f.age) : null,
+          overdue: f.overdue,
+          nextDue: dateOf(f.nextDue),
+        }
       : null,
     lastRun: materializationRunInfo(m?.lastRun),
   };

@@ -17,7 +17,7 @@ import {
 import { type FeatureView, MaterializationOutcome } from "../../../gen/fstore/v1/registry_pb.js";
 import { loadRepoConfig } from "../../config/index.js";
 import { FstoreError } from "../../errors/index.js";
-import { computeFreshness } from "../../materialize/freshness.js";
+import { featureViewFreshness } from "../../materialize/freshness.js";
 import { openRegistry } from "../../registry/index.js";
 import { addServerOptions, type ServerConnectionOptions, unaryCaller } from "../server-connection.js";
 import { exitOnUsageError, failWith } from "./validate.js";
@@ -50,11 +50,12 @@ export function repoStatus(repo: string, now = new Date()): RepoStatus {
     const views = [...snapshot.featureViews.values()]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((view): ViewStatus => {
-        const f = computeFreshness({
+        const f = featureViewFreshness({
+          online: view.online,
           intervalEnds: registry.materializationIntervals(view.name).map((i) => i.end),
-          schedule: view.online ? schedule : null,
+          schedule,
+          created: snapshot.meta.get(`feature_view/${view.name}`)?.created,
           now,
-          since: snapshot.meta.get(`feature_view/${view.name}`)?.created,
         });
         const run = registry.lastMaterializationRun(view.name);
         return {
@@ -88,7 +89,7 @@ const outcomeNames: Record<MaterializationOutcome, string> = {
   [MaterializationOutcome.SKIPPED]: "skipped",
 };
 
-/** A view's status from its GetFeatureView answer (the server computes freshness; next due is not sent). */
+/** A view's status from its GetFeatureView answer (the server computes freshness with the same function). */
 export function viewStatusOf(view: FeatureView): ViewStatus {
   const f = view.meta?.freshness;
   const run = view.meta?.lastRun;
@@ -98,7 +99,7 @@ export function viewStatusOf(view: FeatureView): ViewStatus {
     lastMaterializedEnd: f?.lastMaterializedEnd ? timestampDate(f.lastMaterializedEnd).toISOString() : null,
     ageSeconds: f?.age ? Math.round(durationMs(f.age) / 1000) : f?.lastMaterializedEnd ? 0 : null,
     overdue: f?.overdue ?? false,
-    nextDue: null,
+    nextDue: f?.nextDue ? timestampDate(f.nextDue).toISOString() : null,
     lastRun: run
       ? {
           outcome: outcomeNames[run.outcome] ?? "unknown",

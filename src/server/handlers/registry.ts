@@ -85,15 +85,17 @@ export function createRegistryHandlers(deps: ServerDeps): HandlerGroup {
       }
       const intervals = deps.registry.materializationIntervals(view.name);
       const lastRun = deps.registry.lastMaterializationRun(view.name);
+      const times = snap.meta.get(metaKey("feature_view", view.name));
       const freshness = featureViewFreshness({
         intervals,
-        lastRun,
+        online: view.online,
         schedule: deps.config.materialization.schedule,
+        created: times?.created,
         now: new Date(),
       });
       return create(GetFeatureViewResponseSchema, {
         featureView: featureViewToProto(view, {
-          times: snap.meta.get(metaKey("feature_view", view.name)),
+          times,
           intervals,
           lastRun,
           freshness,
