@@ -267,6 +267,73 @@ describe("point-in-time join: hand-made cases", () => {
     expect(rows[1]?.naive__event_timestamp).toBe(BigInt(eight) * S);
   });
 
+  it("reads naive timestamps and entity time ranges as UTC whatever DuckDB's default time zone", async () => {
+    const local = await openDuckDb({ threads: 1, memoryLimit: "256MB" });
+    try {
+      const conn = await local.connect();
+      await conn.run("SET GLOBAL TimeZone = 'America/New_York'");
+      conn.closeSync();
+      await writeParquet(
+        local,
+        join(dir, "ny-features.parquet"),
+        [
+          { name: "vehicle_id", type: "BIGINT" },
+          { name: "ts", type: "TIMESTAMP" },
+          { name: "created", type: "TIMESTAMP" },
+          { name: "x", type: "DOUBLE" },
+        ],
+        [
+          [1n, at(100), at(100), 1.0],
+          [1n, at(200), at(200), 2.0],
+        ],
+      );
+      await writeParquet(
+        local,
+        join(dir, "ny-labels.parquet"),
+        [
+          { name: "vehicle_id", type: "BIGINT" },
+          { name: "ts", type: "TIMESTAMP" },
+        ],
+        [
+          [1n, at(150)],
+          [1n, at(250)],
+          [1n, at(99)],
+        ],
+      );
+      const v = featureView(
+        "ny",
+        [ID],
+        [X],
+        fileSource("ny_src", "ny-features.parquet", { createdTimestampColumn: "created" }),
+        60,
+      );
+      const labels = fileSource("ny_labels", "ny-labels.parquet");
+      const nyStore = createOfflineStore({ repoPath: dir, outputDir: join(dir, "out"), duckdb: local });
+      const rows: Record<string, unknown>[] = [];
+      for await (const ev of nyStore.streamHistorical(
+        {
+          snapshot: snapshotOf([v], [], [labels]),
+          features: ["ny:x"],
+          featureServices: [],
+          entities: { kind: "registered", name: "ny_labels", startMicros: 99n * S, endMicros: 250n * S },
+          fullFeatureNames: false,
+          options: { ...defaults, includeFeatureTimestamps: true },
+        },
+        10,
+      )) {
+        if (ev.kind === "batch") rows.push(...rowsOfBatch(ev.encoded));
+      }
+      // 150 s: the row at 100 s (50 s old, ttl 60 s); 250 s: the row at 200 s; 99 s: nothing yet.
+      expect(rows).toEqual([
+        { vehicle_id: 1n, event_timestamp: 150n * S, x: 1.0, ny__event_timestamp: 100n * S },
+        { vehicle_id: 1n, event_timestamp: 250n * S, x: 2.0, ny__event_timestamp: 200n * S },
+        { vehicle_id: 1n, event_timestamp: 99n * S, x: null, ny__event_timestamp: null },
+      ]);
+    } finally {
+      local.closeSync();
+    }
+  });
+
   it("refuses two features with the same output name unless full_feature_names", async () => {
     await writeParquet(
       db,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { renameSync, rmSync } from "node:fs";
-import type { DuckDBInstance } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { fromDuckDbError } from "./duckdb-errors.js";
 import { withConnection } from "./duckdb-instance.js";
 import type { HistoricalPlan, HistoricalQuery } from "./historical-plan.js";
@@ -80,6 +80,7 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
       signal?.addEventListener("abort", onAbort, { once: true });
       let odfvTable = "";
       try {
+        await utcSession(connection);
         const plan = await planHistorical(connection, query, settings);
         yield { kind: "schema", columns: plan.columns };
         const builder = new RecordBatchEncoder(
@@ -150,6 +151,7 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
       return withConnection(
         db,
         async (connection) => {
+          await utcSession(connection);
           const plan = await planHistorical(connection, query, settings);
           const temp = `${target}.tmp-${randomBytes(6).toString("hex")}`;
           const odfvTable = plan.odfvs.length > 0 ? odfvTableName() : "";
@@ -204,6 +206,15 @@ function summaryOf(
     outputPath: path,
     columns: plan.columns,
   };
+}
+
+/**
+ * Every time-zone-dependent operation on the connection in UTC (the
+ * instance's default is the server's local zone): naive timestamps hold UTC,
+ * and literals such as `timestampLiteral` cast through the session zone.
+ */
+async function utcSession(connection: DuckDBConnection): Promise<void> {
+  await connection.run("SET TimeZone = 'UTC'");
 }
 
 /** Runs a DuckDB call, translating its errors (a bad Parquet file discovered mid-query, an interrupt). */
