@@ -6,12 +6,12 @@ import type { FeatureViewDef } from "../registry/model.js";
 import type { NativeValue } from "../values/index.js";
 import {
   encodeOnlineResponse,
+  gatherPackedCells,
   type OnlineResult,
-  type PackedCells,
   type ResultColumn,
   toOnlineResponseMessage,
 } from "./online-response.js";
-import { encodePackedRows, locatePackedValues, packedReadPlan } from "./packed-row.js";
+import { encodePackedRows, packedReadPlan } from "./packed-row.js";
 
 /** Deterministic pseudo-random numbers (xorshift), so failures reproduce. */
 function rng(seed: number) {
@@ -182,15 +182,10 @@ describe("encodeOnlineResponse of packed columns", () => {
       wanted.sort((a, b) => a.k - b.k);
       const features = wanted.map((w) => w.f);
       const plan = packedReadPlan(view, features);
-      const width = features.length;
-      const offsets = new Int32Array(keys * width).fill(-1);
-      const timesByKey = new Float64Array(keys);
-      packed.forEach((b, u) => {
-        if (b) timesByKey[u] = locatePackedValues(plan, b, offsets, u * width);
-      });
       const rowToKey = Int32Array.from({ length: rows }, () => Math.floor(r() * keys));
-      const times = Float64Array.from(rowToKey, (u) => timesByKey[u] as number);
-      const cells: PackedCells = { rows: packed, offsets, width, rowToKey };
+      const { cells, eventTimeMs } = gatherPackedCells(plan, packed, rowToKey);
+      const times = Float64Array.from(rowToKey, (u) => eventTimeMs[u] as number);
+      expect(Array.from(eventTimeMs)).toEqual(kinds.map((k, u) => (k === "none" ? 0 : 1e12 + u)));
       const statuses = Uint8Array.from({ length: rows }, () => FieldStatus.PRESENT);
 
       const packedColumns: ResultColumn[] = wanted.map((w, j) => ({

@@ -16,7 +16,7 @@ import {
 } from "../../gen/fstore/v1/feature_service_pb.js";
 import { type Value, ValueSchema, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { type NativeValue, toValue } from "../values/index.js";
-import { packedValueAt } from "./packed-row.js";
+import { locatePackedValues, type PackedReadPlan, packedValueAt } from "./packed-row.js";
 
 /** One output column: its values as JS values, or still in the stored packed rows. */
 export type ResultColumn = ValueColumn | PackedColumn;
@@ -44,15 +44,50 @@ export interface PackedColumn extends ColumnBase {
   feature: number;
 }
 
-/** Where the values of one read's features are, per distinct entity (see `locatePackedValues`). */
+/**
+ * Where the values of one read's features are: the read's packed rows
+ * copied into one buffer, and per distinct entity and feature the offset of
+ * the value there (see `gatherPackedCells`).
+ */
 export interface PackedCells {
-  /** Per distinct entity, its packed row (undefined: no row). */
-  rows: readonly (Buffer | undefined)[];
-  /** `offsets[u * width + j]`: offset of feature j's value in `rows[u]`, -1 when the row does not hold it. */
+  data: Buffer;
+  /** `offsets[u * width + j]`: offset in `data` of feature j of entity u, -1 when absent. */
   offsets: Int32Array;
-  width: number;
-  /** Per request row, its distinct entity. */
-  rowToKey: Int32Array;
+  /** Per request row, `u * width` of its distinct entity u. */
+  rowBase: Int32Array;
+}
+
+/**
+ * Copies the packed rows of one read (per distinct entity, undefined: no row)
+ * into one buffer and locates the wanted features of `plan` in it. Returns
+ * the cells and each entity's event time (ms; 0 without a row).
+ */
+export function gatherPackedCells(
+  plan: PackedReadPlan,
+  found: readonly (Buffer | undefined)[],
+  rowToKey: Int32Array,
+): { cells: PackedCells; eventTimeMs: Float64Array } {
+  const keys = found.length;
+  const width = plan.features.length;
+  let total = 0;
+  for (let u = 0; u < keys; u++) total += found[u]?.length ?? 0;
+  const data = Buffer.allocUnsafe(total);
+  const offsets = new Int32Array(keys * width).fill(-1);
+  const eventTimeMs = new Float64Array(keys);
+  let start = 0;
+  for (let u = 0; u < keys; u++) {
+    const b = found[u];
+    if (b === undefined) continue;
+    b.copy(data, start);
+    const base = u * width;
+    eventTimeMs[u] = locatePackedValues(plan, b, offsets, base);
+    for (let j = base; j < base + width; j++)
+      if ((offsets[j] as number) >= 0) (offsets[j] as number) += start;
+    start += b.length;
+  }
+  const rowBase = new Int32Array(rowToKey.length);
+  for (let i = 0; i < rowToKey.length; i++) rowBase[i] = (rowToKey[i] as number) * width;
+  return { cells: { data, offsets, rowBase }, eventTimeMs };
 }
 
 /** The values of a column as JS values (`undefined`: no value). */
@@ -61,14 +96,8 @@ export function columnValues(
   rows: number,
 ): (NativeValue | undefined)[] {
   if (c.packed === undefined) return c.values;
-  const { rows: stored, offsets, width, rowToKey } = c.packed;
   const out = new Array<NativeValue | undefined>(rows);
-  for (let i = 0; i < rows; i++) {
-    const u = rowToKey[i] as number;
-    const b = stored[u];
-    const off = b === undefined ? -1 : (offsets[u * width + c.feature] as number);
-    out[i] = off < 0 ? undefined : packedValueAt(b as Buffer, off);
-  }
+  for (let i = 0; i < rows; i++) out[i] = columnValueAt(c.packed, c.feature, i);
   return out;
 }
 
@@ -312,135 +341,167 @@ function encodeTimestamps(times: Float64Array | undefined, rows: number): Buffer
 
 // --- packed columns: protobuf Values straight from the stored packed rows ----------------------
 
-/** Offset of request row `i`'s value in its packed row, or -1 (no row, or the row lacks the feature). */
-function packedOffset(cells: PackedCells, feature: number, i: number): number {
-  const u = cells.rowToKey[i] as number;
-  return cells.rows[u] === undefined ? -1 : (cells.offsets[u * cells.width + feature] as number);
-}
-
 function columnValueAt(cells: PackedCells, feature: number, i: number): NativeValue | undefined {
-  const off = packedOffset(cells, feature, i);
-  return off < 0 ? undefined : packedValueAt(cells.rows[cells.rowToKey[i] as number] as Buffer, off);
+  const off = cells.offsets[(cells.rowBase[i] as number) + feature] as number;
+  return off < 0 ? undefined : packedValueAt(cells.data, off);
 }
 
 const TWO_32 = 4294967296;
 
 /**
- * Encoded size of the Value of request row `i` (the packed payload is, or
- * maps directly onto, the protobuf field), or -1 for a list.
+ * Sizes of the Values of a packed column into `sizes[base + i]` (the packed
+ * payload is, or maps directly onto, the protobuf field); lists are encoded
+ * through protobuf-es into `lists`. Returns the column's `values` bytes
+ * (tags and lengths included). Fixed-size types need no look at the payload.
  */
-function packedValueSize(cells: PackedCells, feature: number, i: number): number {
-  const off = packedOffset(cells, feature, i);
-  if (off < 0) return 0;
-  const b = cells.rows[cells.rowToKey[i] as number] as Buffer;
-  switch (b[off]) {
-    case 0:
-      return 3; // null_val
-    case ValueType.DOUBLE:
-      return 9;
-    case ValueType.FLOAT:
-      return 5;
-    case ValueType.BOOL:
-      return 2;
-    case ValueType.STRING:
-    case ValueType.BYTES: {
-      const len = b.readUInt32LE(off + 1);
-      return 1 + varintSize(len) + len;
-    }
-    case ValueType.INT64: {
-      const hi = b.readInt32LE(off + 5);
-      if (hi >= 0 && hi < 0x200000) return 1 + varintSize(hi * TWO_32 + b.readUInt32LE(off + 1));
-      return 1 + varint64Size(b.readBigInt64LE(off + 1));
-    }
-    case ValueType.INT32:
-      return 1 + intVarintSize(b.readInt32LE(off + 1));
-    case ValueType.UNIX_TIMESTAMP:
-      return 1 + intVarintSize(Math.floor(b.readDoubleLE(off + 1) / 1000));
-    default:
-      return -1;
-  }
-}
-
-/** Copies `len` bytes; a loop for the short runs of single values (cheaper than a native copy call). */
-function copyBytes(from: Buffer, at: number, to: Buffer, pos: number, len: number): void {
-  if (len > 32) {
-    from.copy(to, pos, at, at + len);
-    return;
-  }
-  for (let k = 0; k < len; k++) to[pos + k] = from[at + k] as number;
-}
-
-/** Writes the `values` entries (tag, length, Value) of a packed column; sizes from `packedValueSize`. */
-function writePackedValues(
-  o: Out,
-  cells: PackedCells,
-  feature: number,
+function packedColumnSizes(
+  c: PackedColumn,
   n: number,
   sizes: Int32Array,
   base: number,
-  listBytes: Map<number, Uint8Array> | undefined,
+  lists: Map<number, Uint8Array>,
+): number {
+  const { data, offsets, rowBase } = c.packed;
+  const f = c.feature;
+  let body = 0;
+  const fixed =
+    c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
+  if (fixed > 0) {
+    for (let i = 0; i < n; i++) {
+      const off = offsets[(rowBase[i] as number) + f] as number;
+      const size = off < 0 ? 0 : data[off] === 0 ? 3 : fixed;
+      sizes[base + i] = size;
+      body += 2 + size;
+    }
+    return body;
+  }
+  for (let i = 0; i < n; i++) {
+    const off = offsets[(rowBase[i] as number) + f] as number;
+    let size: number;
+    if (off < 0) size = 0;
+    else {
+      const t = data[off] as number;
+      if (t === 0) size = 3;
+      else if (t === ValueType.STRING || t === ValueType.BYTES) {
+        const len = data.readUInt32LE(off + 1);
+        size = 1 + varintSize(len) + len;
+      } else if (t === ValueType.INT64) {
+        const hi = data.readInt32LE(off + 5);
+        size =
+          hi >= 0 && hi < 0x200000
+            ? 1 + varintSize(hi * TWO_32 + data.readUInt32LE(off + 1))
+            : 1 + varint64Size(data.readBigInt64LE(off + 1));
+      } else if (t === ValueType.INT32) size = 1 + intVarintSize(data.readInt32LE(off + 1));
+      else if (t === ValueType.UNIX_TIMESTAMP)
+        size = 1 + intVarintSize(Math.floor(data.readDoubleLE(off + 1) / 1000));
+      else if (t === ValueType.DOUBLE) size = 9;
+      else if (t === ValueType.FLOAT) size = 5;
+      else if (t === ValueType.BOOL) size = 2;
+      else {
+        // A list: through protobuf-es, like the value path.
+        const bytes = toBinary(ValueSchema, toValue(packedValueAt(data, off), c.dtype));
+        lists.set(base + i, bytes);
+        size = bytes.length;
+      }
+    }
+    sizes[base + i] = size;
+    body += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
+  }
+  return body;
+}
+
+/** Writes the `values` entries (tag, length, Value) of a packed column; sizes from `packedColumnSizes`. */
+function writePackedColumn(
+  o: Out,
+  c: PackedColumn,
+  n: number,
+  sizes: Int32Array,
+  base: number,
+  lists: Map<number, Uint8Array>,
 ): void {
+  const { data, offsets, rowBase } = c.packed;
+  const f = c.feature;
   const buf = o.buf;
+  let p = o.pos;
   for (let i = 0; i < n; i++) {
     const size = sizes[base + i] as number;
-    buf[o.pos++] = 0x0a;
-    if (size < 0x80) buf[o.pos++] = size;
-    else o.varint(size);
-    if (size === 0) continue;
-    const off = packedOffset(cells, feature, i);
-    const b = cells.rows[cells.rowToKey[i] as number] as Buffer;
-    const t = b[off] as number;
-    switch (t) {
-      case 0:
-        buf[o.pos++] = 0x98;
-        buf[o.pos++] = 0x01;
-        buf[o.pos++] = 0;
-        break;
-      case ValueType.DOUBLE:
-        // Packed f64 LE is protobuf's fixed64 double.
-        buf[o.pos++] = 0x29;
-        copyBytes(b, off + 1, buf, o.pos, 8);
-        o.pos += 8;
-        break;
-      case ValueType.FLOAT:
-        buf[o.pos++] = 0x35;
-        copyBytes(b, off + 1, buf, o.pos, 4);
-        o.pos += 4;
-        break;
-      case ValueType.BOOL:
-        buf[o.pos++] = 0x38;
-        buf[o.pos++] = b[off + 1] === 1 ? 1 : 0;
-        break;
-      case ValueType.STRING:
-      case ValueType.BYTES: {
-        // UTF-8 (or raw) bytes as stored: copied, never decoded.
-        const len = b.readUInt32LE(off + 1);
-        buf[o.pos++] = t === ValueType.STRING ? 0x12 : 0x0a;
+    buf[p++] = 0x0a;
+    if (size === 0) {
+      buf[p++] = 0;
+      continue;
+    }
+    if (size < 0x80) buf[p++] = size;
+    else {
+      o.pos = p;
+      o.varint(size);
+      p = o.pos;
+    }
+    const off = offsets[(rowBase[i] as number) + f] as number;
+    const t = data[off] as number;
+    if (t === ValueType.DOUBLE) {
+      // Packed f64 LE is protobuf's fixed64 double.
+      buf[p] = 0x29;
+      for (let k = 1; k <= 8; k++) buf[p + k] = data[off + k] as number;
+      p += 9;
+    } else if (t === ValueType.STRING || t === ValueType.BYTES) {
+      // UTF-8 (or raw) bytes as stored: copied, never decoded.
+      const len = data.readUInt32LE(off + 1);
+      buf[p++] = t === ValueType.STRING ? 0x12 : 0x0a;
+      if (len < 0x80) buf[p++] = len;
+      else {
+        o.pos = p;
         o.varint(len);
-        copyBytes(b, off + 5, buf, o.pos, len);
-        o.pos += len;
-        break;
+        p = o.pos;
       }
-      case ValueType.INT64: {
-        buf[o.pos++] = 0x20;
-        const hi = b.readInt32LE(off + 5);
-        if (hi >= 0 && hi < 0x200000) o.varint(hi * TWO_32 + b.readUInt32LE(off + 1));
-        else o.varint64(b.readBigInt64LE(off + 1));
-        break;
-      }
-      case ValueType.INT32:
-        buf[o.pos++] = 0x18;
-        o.int(b.readInt32LE(off + 1));
-        break;
-      case ValueType.UNIX_TIMESTAMP:
-        buf[o.pos++] = 0x40;
-        o.int(Math.floor(b.readDoubleLE(off + 1) / 1000));
-        break;
-      default: {
-        const list = listBytes?.get(base + i) as Uint8Array;
-        buf.set(list, o.pos);
-        o.pos += list.length;
-      }
+      const from = off + 5;
+      if (len > 32) data.copy(buf, p, from, from + len);
+      else for (let k = 0; k < len; k++) buf[p + k] = data[from + k] as number;
+      p += len;
+    } else if (t === 0) {
+      buf[p++] = 0x98;
+      buf[p++] = 0x01;
+      buf[p++] = 0;
+    } else {
+      o.pos = p;
+      writePackedScalar(o, data, off, t, lists.get(base + i));
+      p = o.pos;
+    }
+  }
+  o.pos = p;
+}
+
+/** The less common types of `writePackedColumn`. */
+function writePackedScalar(o: Out, data: Buffer, off: number, t: number, list: Uint8Array | undefined): void {
+  const buf = o.buf;
+  switch (t) {
+    case ValueType.INT64: {
+      o.byte(0x20);
+      const hi = data.readInt32LE(off + 5);
+      if (hi >= 0 && hi < 0x200000) o.varint(hi * TWO_32 + data.readUInt32LE(off + 1));
+      else o.varint64(data.readBigInt64LE(off + 1));
+      return;
+    }
+    case ValueType.FLOAT:
+      o.byte(0x35);
+      data.copy(buf, o.pos, off + 1, off + 5);
+      o.pos += 4;
+      return;
+    case ValueType.BOOL:
+      o.byte(0x38);
+      o.byte(data[off + 1] === 1 ? 1 : 0);
+      return;
+    case ValueType.INT32:
+      o.byte(0x18);
+      o.int(data.readInt32LE(off + 1));
+      return;
+    case ValueType.UNIX_TIMESTAMP:
+      o.byte(0x40);
+      o.int(Math.floor(data.readDoubleLE(off + 1) / 1000));
+      return;
+    default: {
+      const bytes = list as Uint8Array;
+      buf.set(bytes, o.pos);
+      o.pos += bytes.length;
     }
   }
 }
@@ -472,19 +533,8 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
     const base = ci * n;
     let body = 0;
     if (c.packed !== undefined) {
-      for (let i = 0; i < n; i++) {
-        let size = packedValueSize(c.packed, c.feature, i);
-        if (size < 0) {
-          // A list: through protobuf-es, like the value path.
-          listBytes ??= new Map();
-          const v = columnValueAt(c.packed, c.feature, i) as NativeValue;
-          const bytes = toBinary(ValueSchema, toValue(v, c.dtype));
-          listBytes.set(base + i, bytes);
-          size = bytes.length;
-        }
-        valueSizes[base + i] = size;
-        body += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
-      }
+      listBytes ??= new Map();
+      body = packedColumnSizes(c, n, valueSizes, base, listBytes);
     }
     const fixed =
       c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
@@ -538,7 +588,8 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
     const base = ci * n;
     o.byte(0x12);
     o.varint(bodies[ci] as number);
-    if (c.packed !== undefined) writePackedValues(o, c.packed, c.feature, n, valueSizes, base, listBytes);
+    if (c.packed !== undefined)
+      writePackedColumn(o, c, n, valueSizes, base, listBytes as Map<number, Uint8Array>);
     else if (values !== undefined)
       for (let i = 0; i < n; i++) {
         const size = valueSizes[base + i] as number;

@@ -14,12 +14,12 @@ import { fromRepeatedValue, type NativeValue } from "../values/index.js";
 import {
   columnValues,
   encodeResponseMetadata,
+  gatherPackedCells,
   type OnlineResult,
-  type PackedCells,
   type ResultColumn,
 } from "./online-response.js";
 import type { AlignedRow, EntityKeyValues, OnlineStore, ViewLookup } from "./online-store.js";
-import { locatePackedValues, packedReadPlan } from "./packed-row.js";
+import { packedReadPlan } from "./packed-row.js";
 import { type FeatureSelection, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
 
 export interface OnlineRetrievalOptions {
@@ -376,32 +376,28 @@ function packedRead(
   nowMs: number,
 ): ReadOutput {
   const plan = packedReadPlan(lookup.view, lookup.features);
-  const width = lookup.features.length;
+  const { cells, eventTimeMs: perKey } = gatherPackedCells(plan, found, d.rowToKey);
   const keys = d.keys.length;
-  const offsets = new Int32Array(keys * width).fill(-1);
-  const perKey = new Float64Array(keys);
   const stale = new Uint8Array(keys);
   const ttlMs = lookup.view.ttlSeconds * 1000;
-  for (let u = 0; u < keys; u++) {
-    const b = found[u];
-    if (b === undefined) continue;
-    const ms = locatePackedValues(plan, b, offsets, u * width);
-    perKey[u] = ms;
-    if (ttlMs > 0 && nowMs - ms > ttlMs) stale[u] = 1;
+  if (ttlMs > 0) {
+    for (let u = 0; u < keys; u++) {
+      if (found[u] !== undefined && nowMs - (perKey[u] as number) > ttlMs) stale[u] = 1;
+    }
   }
-  const cells: PackedCells = { rows: found, offsets, width, rowToKey: d.rowToKey };
   const eventTimesMs = perRowTimes(d, perKey, rows);
+  const { data, offsets, rowBase } = cells;
   return {
     column(feature, name, dtype) {
       // FieldStatus numbers are < 128; bytes are what the encoder writes.
       const statuses = new Uint8Array(rows);
       for (let i = 0; i < rows; i++) {
-        const u = d.rowToKey[i] as number;
-        const b = found[u];
-        const off = b === undefined ? -1 : (offsets[u * width + feature] as number);
+        const off = offsets[(rowBase[i] as number) + feature] as number;
         if (off < 0) statuses[i] = FieldStatus.NOT_FOUND;
-        else if ((b as Buffer)[off] === 0) statuses[i] = FieldStatus.NULL_VALUE;
-        else statuses[i] = stale[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
+        else if (data[off] === 0) statuses[i] = FieldStatus.NULL_VALUE;
+        else
+          statuses[i] =
+            stale[d.rowToKey[i] as number] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
       }
       return { name, dtype, packed: cells, feature, statuses, eventTimesMs };
     },
