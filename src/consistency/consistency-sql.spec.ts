@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import {
-  duckdbType,
   ident,
   latestInWindowSql,
   literal,
@@ -38,7 +37,13 @@ describe("consistency SQL", () => {
   it("quotes identifiers and literals", () => {
     expect(ident('a"b')).toBe('"a""b"');
     expect(literal("it's")).toBe("'it''s'");
-    expect(duckdbType(ValueType.UNIX_TIMESTAMP_LIST)).toBe("TIMESTAMP[]");
+  });
+
+  it("casts to the offline store's types: timestamps as TIMESTAMPTZ", () => {
+    const ts = { name: "seen", dtype: ValueType.UNIX_TIMESTAMP_LIST, description: "", tags: {} };
+    expect(sourceRelationSql(view, [ts], ["/d/x.parquet"])).toContain(
+      'CAST(src."seen" AS TIMESTAMPTZ[]) AS "seen"',
+    );
   });
 
   it("reads mapped columns, casts to the declared types, and has no created column when the source has none", () => {

@@ -13,55 +13,18 @@
  *   shows). One scan of the source serves both.
  * - `sampleOfflineKeysSql`: a reservoir sample of distinct entity keys.
  *
- * Identifiers and literals are quoted with the offline store's sql-text functions.
+ * Identifiers and literals are quoted with the offline store's sql-text functions,
+ * and values are cast to the offline store's types (`sqlTypeOf`: timestamps
+ * are TIMESTAMPTZ, read in UTC), so a value compares as historical retrieval
+ * returns it.
  */
-import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { sqlTypeOf } from "../offline/duckdb-types.js";
 import { quoteIdent as ident, quoteString as literal } from "../offline/sql-text.js";
 import type { FeatureViewDef, FieldDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 
 // One quoting for every SQL fstore builds: the offline store's.
 export { quoteIdent as ident, quoteString as literal } from "../offline/sql-text.js";
-
-/** The DuckDB type that holds values of `t` (the form the comparison expects). */
-export function duckdbType(t: ValueType): string {
-  switch (t) {
-    case ValueType.BYTES:
-      return "BLOB";
-    case ValueType.STRING:
-      return "VARCHAR";
-    case ValueType.INT32:
-      return "INTEGER";
-    case ValueType.INT64:
-      return "BIGINT";
-    case ValueType.DOUBLE:
-      return "DOUBLE";
-    case ValueType.FLOAT:
-      return "FLOAT";
-    case ValueType.BOOL:
-      return "BOOLEAN";
-    case ValueType.UNIX_TIMESTAMP:
-      return "TIMESTAMP";
-    case ValueType.BYTES_LIST:
-      return "BLOB[]";
-    case ValueType.STRING_LIST:
-      return "VARCHAR[]";
-    case ValueType.INT32_LIST:
-      return "INTEGER[]";
-    case ValueType.INT64_LIST:
-      return "BIGINT[]";
-    case ValueType.DOUBLE_LIST:
-      return "DOUBLE[]";
-    case ValueType.FLOAT_LIST:
-      return "FLOAT[]";
-    case ValueType.BOOL_LIST:
-      return "BOOLEAN[]";
-    case ValueType.UNIX_TIMESTAMP_LIST:
-      return "TIMESTAMP[]";
-    default:
-      return "VARCHAR";
-  }
-}
 
 /** Name of the temp table holding the sampled entities. */
 export const SAMPLE_TABLE = "__fstore_consistency_sample";
@@ -70,7 +33,7 @@ export const WANTED_TABLE = "__fstore_consistency_wanted";
 
 /** `CREATE TEMP TABLE` for the sampled entities of `view`. */
 export function createSampleTableSql(view: FeatureViewDef): string {
-  const keys = view.entityColumns.map((c) => `${ident(c.name)} ${duckdbType(c.dtype)}`);
+  const keys = view.entityColumns.map((c) => `${ident(c.name)} ${sqlTypeOf(c.dtype)}`);
   return `CREATE OR REPLACE TEMP TABLE ${SAMPLE_TABLE} (__idx INTEGER, ${keys.join(", ")})`;
 }
 
@@ -103,7 +66,7 @@ export function sourceRelationSql(
 ): string {
   const src = batchSourceOf(view);
   const col = (name: string) => `src.${ident(sourceColumnOf(src.fieldMapping, name))}`;
-  const cast = (f: FieldDef) => `CAST(${col(f.name)} AS ${duckdbType(f.dtype)}) AS ${ident(f.name)}`;
+  const cast = (f: FieldDef) => `CAST(${col(f.name)} AS ${sqlTypeOf(f.dtype)}) AS ${ident(f.name)}`;
   const ts = `src.${ident(src.timestampField)}`;
   const created = src.createdTimestampColumn ? `src.${ident(src.createdTimestampColumn)}` : "NULL";
   const files = `[${parquetGlobs.map(literal).join(", ")}]`;

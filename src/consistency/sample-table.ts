@@ -4,7 +4,7 @@
  * column by column as plain JS values (bigint, number, string, boolean,
  * Uint8Array, Date, arrays), which are fstore's native value forms.
  */
-import { type DuckDBConnection, DuckDBTimestampValue } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBTimestampTZValue } from "@duckdb/node-api";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { invalidArgument } from "../errors/index.js";
 import type { FeatureViewDef } from "../registry/model.js";
@@ -82,7 +82,8 @@ function appendKey(appender: Appender, dtype: ValueType, value: NativeValue, nam
       appender.appendFloat(Number(value));
       return;
     case ValueType.UNIX_TIMESTAMP:
-      appender.appendTimestamp(new DuckDBTimestampValue(BigInt((value as Date).getTime()) * 1000n));
+      // The sample table's column is the offline type, TIMESTAMPTZ (consistency-sql.ts).
+      appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt((value as Date).getTime()) * 1000n));
       return;
     default:
       throw invalidArgument(`join key "${name}" has type ${valueTypeName(dtype)}, which cannot be validated`);
