@@ -141,6 +141,60 @@ describe("Redis packed bulk writes (standalone)", () => {
     }
   });
 
+  it("skips HSETNX after a batch of mostly existing fields (the script alone keeps the rule), and probes again every 8th batch", async () => {
+    const store = createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "packed"), "p5"));
+    try {
+      const ids = Array.from({ length: 100 }, (_, i) => i + 1);
+      await writeEncoded(
+        store,
+        stats,
+        ids.map((id) => row(id, 1000, "a")),
+      );
+      // Every field exists: HSETNX-first learns it (100 HSETNX replying 0, then the script).
+      expect(
+        await writeEncoded(
+          store,
+          stats,
+          ids.map((id) => row(id, 2000, "b")),
+        ),
+      ).toEqual({
+        written: 100,
+        skippedStale: 0,
+      });
+      await admin.config("RESETSTAT");
+      // Script only now: new entities (201..210) are still written, older rows still refused.
+      const mixed = [
+        ...Array.from({ length: 10 }, (_, i) => row(201 + i, 500, "new")),
+        row(1, 1500, "older"),
+        row(2, 3000, "newer"),
+      ];
+      expect(await writeEncoded(store, stats, mixed)).toEqual({ written: 11, skippedStale: 1 });
+      let info = await admin.info("commandstats");
+      expect(commandCalls(info, "hsetnx")).toBe(0);
+      expect(commandCalls(info, "eval")).toBe(1);
+      expect(await stored(store, [1, 2, 201, 210])).toEqual([
+        [2000, "b"],
+        [3000, "newer"],
+        [500, "new"],
+        [500, "new"],
+      ]);
+      // Batches 2..7 of script-only mode, then the 8th probes with HSETNX again.
+      for (let b = 0; b < 6; b++) await writeEncoded(store, stats, [row(3, 4000 + b, "s")]);
+      info = await admin.info("commandstats");
+      expect(commandCalls(info, "hsetnx")).toBe(0);
+      await writeEncoded(
+        store,
+        stats,
+        Array.from({ length: 10 }, (_, i) => row(301 + i, 1, "probe")),
+      );
+      info = await admin.info("commandstats");
+      expect(commandCalls(info, "hsetnx")).toBe(10);
+      expect(await stored(store, [301])).toEqual([[1, "probe"]]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("never replaces a newer row (written as Push writes) with an older one; ties go to the incoming row", async () => {
     const store = createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "packed"), "p2"));
     try {

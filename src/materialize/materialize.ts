@@ -64,7 +64,7 @@ export type MaterializeEvent =
 
 const DEFAULT_BATCH_SIZE = 8192;
 const DEFAULT_PROGRESS_INTERVAL_MS = 250;
-const WRITES_IN_FLIGHT = 2;
+const WRITES_IN_FLIGHT = 4;
 
 /** The views a request names (NOT_FOUND / INVALID_ARGUMENT for bad names), or every online view. */
 export function resolveViews(

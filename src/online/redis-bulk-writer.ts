@@ -10,7 +10,10 @@
  * writes them only when they are not older than the stored row. The script
  * is atomic, so the rule also holds when a Push lands between the two steps.
  * With a key ttl, a row that HSETNX wrote gets its EXPIRE in the second step
- * (the script sets its own).
+ * (the script sets its own). When most rows of a view's last HSETNX batch
+ * already existed (a rematerialization), the next batches go straight to the
+ * script (no HSETNX that would fail anyway), and every `PROBE_EVERY`th batch
+ * tries HSETNX again to notice when new entities come back.
  *
  * Commands are RESP bytes built here straight from the encoded batch and
  * written on a connection per node (`RespConnection`); in a cluster rows are
@@ -43,6 +46,14 @@ export interface RedisBulkWriterOptions {
 }
 
 const HSETNX_HEAD = Buffer.from("*4\r\n$6\r\nHSETNX\r\n");
+/** In script-only mode, one batch in this many goes HSETNX-first again (to see whether new fields came back). */
+const PROBE_EVERY = 8;
+
+/** Per view: whether batches skip HSETNX (most fields existed), and batches since the last probe. */
+interface UpdateMode {
+  scriptOnly: boolean;
+  sinceProbe: number;
+}
 
 /** Bytes of "$<n>\r\n". */
 function bulkHeaderSize(n: number): number {
@@ -78,6 +89,7 @@ export class RedisBulkWriter {
   readonly #suffix: Buffer;
   /** Open connections by node ("host:port"). */
   readonly #conns = new Map<string, Promise<RespConnection>>();
+  readonly #modes = new Map<string, UpdateMode>();
   #closed = false;
 
   constructor(o: RedisBulkWriterOptions) {
@@ -90,10 +102,21 @@ export class RedisBulkWriter {
     if (batch.count === 0) return { written: 0, skippedStale: 0 };
     const groups = this.#groupByNode(batch);
     const field = Buffer.from(viewName, "utf8");
-    const counts = await Promise.all(
-      [...groups].map(([node, rows]) => this.#writeNode(node, field, batch, rows)),
+    let mode = this.#modes.get(viewName);
+    if (!mode) {
+      mode = { scriptOnly: false, sinceProbe: 0 };
+      this.#modes.set(viewName, mode);
+    }
+    const hsetnx = !mode.scriptOnly || ++mode.sinceProbe >= PROBE_EVERY;
+    const results = await Promise.all(
+      [...groups].map(([node, rows]) => this.#writeNode(node, field, batch, rows, hsetnx)),
     );
-    const written = counts.reduce((a, b) => a + b, 0);
+    const written = results.reduce((a, r) => a + r.written, 0);
+    if (hsetnx) {
+      const existing = results.reduce((a, r) => a + r.existing, 0);
+      mode.scriptOnly = existing * 2 > batch.count;
+      mode.sinceProbe = 0;
+    }
     return { written, skippedStale: batch.count - written };
   }
 
@@ -179,21 +202,35 @@ export class RedisBulkWriter {
     }
   }
 
-  async #writeNode(node: string, field: Buffer, batch: EncodedRows, rows: Uint32Array): Promise<number> {
+  /**
+   * Writes `rows` of the batch on one node: HSETNX first (when `hsetnx`), then
+   * the script for the rows whose field existed (every row otherwise).
+   * Returns the rows written and how many fields existed (HSETNX replied 0).
+   */
+  async #writeNode(
+    node: string,
+    field: Buffer,
+    batch: EncodedRows,
+    rows: Uint32Array,
+    hsetnx: boolean,
+  ): Promise<{ written: number; existing: number }> {
     const conn = await this.#connection(node);
-    const replies = await this.#send(conn, this.#hsetnxFrame(field, batch, rows), rows.length);
     let written = 0;
     const fresh: number[] = [];
-    const existing: number[] = [];
-    for (let j = 0; j < replies.length; j++) {
-      const r = replies[j];
-      if (r === 1) {
-        written++;
-        if (this.#o.ttlSeconds > 0) fresh.push(rows[j] as number);
-      } else if (r === 0) existing.push(rows[j] as number);
-      else this.#replyFailure(r, "write");
-    }
-    if (fresh.length === 0 && existing.length === 0) return written;
+    let existing: number[] = [];
+    if (hsetnx) {
+      const replies = await this.#send(conn, this.#hsetnxFrame(field, batch, rows), rows.length);
+      for (let j = 0; j < replies.length; j++) {
+        const r = replies[j];
+        if (r === 1) {
+          written++;
+          if (this.#o.ttlSeconds > 0) fresh.push(rows[j] as number);
+        } else if (r === 0) existing.push(rows[j] as number);
+        else this.#replyFailure(r, "write");
+      }
+    } else existing = Array.from(rows);
+    const existed = hsetnx ? existing.length : 0;
+    if (fresh.length === 0 && existing.length === 0) return { written, existing: existed };
     // Second step: EXPIRE for rows HSETNX wrote, the compare-and-set script for the others.
     const frames: Buffer[] = [];
     const ttl = String(this.#o.ttlSeconds);
@@ -220,7 +257,7 @@ export class RedisBulkWriter {
       } else if (typeof r === "number") written += r;
       else this.#replyFailure(r, "write");
     }
-    return written;
+    return { written, existing: existed };
   }
 
   #replyFailure(r: RespReply | undefined, what: string): never {
