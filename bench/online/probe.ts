@@ -5,6 +5,7 @@
  * e.g. --cpu-prof), and measures the no-op RPC and GetOnlineFeatures for the
  * chosen scenarios at 500 req/s.
  *   node bin/run-ts.js bench/online/probe.ts [packed|feast|sqlite] [seconds] [scenario indices, e.g. 0,1] [max]
+ * Environment: PROBE_PROF_DIR (server CPU profile), PROBE_NODE_ARGS (e.g. "--trace-gc").
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -82,6 +83,9 @@ try {
   const prof = process.env.PROBE_PROF_DIR
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROBE_PROF_DIR}`]
     : [];
+  // PROBE_NODE_ARGS: more node flags for the server (e.g. --trace-gc); its output is passed through.
+  const nodeArgs = process.env.PROBE_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  prof.push(...nodeArgs);
   const proc = spawn(
     process.execPath,
     [...prof, join(root, "bin/run-ts.js"), join(root, "bench/online/server-process.ts"), file],
@@ -93,6 +97,7 @@ try {
   const port = await new Promise<number>((resolve) => {
     let out = "";
     proc.stdout?.on("data", (d: Buffer) => {
+      if (nodeArgs.length > 0) process.stdout.write(d);
       out += d.toString();
       const m = /LISTENING (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));

@@ -387,10 +387,14 @@ function packedRead(
   }
   const eventTimesMs = perRowTimes(d, perKey, rows);
   const { data, offsets, rowBase } = cells;
+  // Every feature's statuses in one block (views of it per column): one typed array per read, not
+  // per column, which keeps the young-generation GC of wide requests short.
+  let statusBlock: Uint8Array | undefined;
   return {
     column(feature, name, dtype) {
       // FieldStatus numbers are < 128; bytes are what the encoder writes.
-      const statuses = new Uint8Array(rows);
+      statusBlock ??= new Uint8Array(rows * lookup.features.length);
+      const statuses = statusBlock.subarray(feature * rows, (feature + 1) * rows);
       for (let i = 0; i < rows; i++) {
         const off = offsets[(rowBase[i] as number) + feature] as number;
         if (off < 0) statuses[i] = FieldStatus.NOT_FOUND;

@@ -36,6 +36,8 @@ export function createLoggingObserver(logger: Logger): CallObserver {
     const started = performance.now();
     return {
       end(code, message) {
+        // A successful call logs at info: nothing to build when info is off (e.g. a benchmark's "warn").
+        if (code === 0 && !logger.isLevelEnabled("info")) return;
         const line = {
           method,
           kind,
