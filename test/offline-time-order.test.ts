@@ -38,11 +38,15 @@ async function check(events: bigint[], created: (bigint | null)[], entityTimes: 
       `CREATE OR REPLACE TEMP TABLE e AS SELECT * FROM (VALUES ${entityTimes.map((t) => `(${ts(t)})`).join(", ")}) AS v(t)`,
     );
     const stats = timeStatsOf(
-      (await conn.runAndReadAll(timeStatsSql("SELECT * FROM f", true))).getRows()[0] ?? [],
+      (
+        await conn.runAndReadAll(
+          timeStatsSql("SELECT epoch_us(__ts) AS __ts_us, epoch_us(__created) AS __created_us FROM f", true),
+        )
+      ).getRows()[0] ?? [],
     );
     const p = timePacking(stats);
     if (!p) throw new Error("expected a packing");
-    const order = packedOrderSql(p, "__ts", "__created");
+    const order = packedOrderSql(p, "epoch_us(__ts)", "epoch_us(__created)");
     const bad = await conn.runAndReadAll(`
       WITH o AS (SELECT __ts, __created, ${order} AS o FROM f)
       SELECT

@@ -27,9 +27,9 @@ import {
   storedTimestampColumn,
 } from "./source-scan.js";
 import type { TimePacking } from "./time-order.js";
-import { timePacking, timeStatsOf, timeStatsSql } from "./time-order.js";
+import { timePacking, timeStatsOf } from "./time-order.js";
 import type { ViewSourceSpec } from "./view-source-sql.js";
-import { viewSourceSql } from "./view-source-sql.js";
+import { viewSourceSql, viewTimeStatsSql } from "./view-source-sql.js";
 
 /** Entity rows by the name of a registered data source (its batch source for a push source). */
 export interface RegisteredEntities {
@@ -259,7 +259,7 @@ async function sourcePacking(
 ): Promise<TimePacking | null> {
   let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
   try {
-    reader = await connection.runAndReadAll(timeStatsSql(viewSourceSql(spec), true));
+    reader = await connection.runAndReadAll(viewTimeStatsSql(spec));
   } catch (err) {
     throw fromDuckDbError(err, context);
   }

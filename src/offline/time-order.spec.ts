@@ -76,8 +76,8 @@ describe("packed SQL", () => {
   it("builds the row order and the entity bounds from integer literals only", () => {
     if (!p) throw new Error("no packing");
     expect(packedOrderSql(p, "ts", "cr")).toBe(
-      "(((epoch_us(ts) - CAST(1700000000000000 AS BIGINT)) // CAST(1000000 AS BIGINT)) * CAST(131072 AS BIGINT)" +
-        " + coalesce((epoch_us(cr) - CAST(1700000000000000 AS BIGINT)) // CAST(1000000 AS BIGINT) + 1, 0))",
+      "(((ts - CAST(1700000000000000 AS BIGINT)) // CAST(1000000 AS BIGINT)) * CAST(131072 AS BIGINT)" +
+        " + coalesce((cr - CAST(1700000000000000 AS BIGINT)) // CAST(1000000 AS BIGINT) + 1, 0))",
     );
     const x =
       "(least(greatest(epoch_us(t), CAST(1699999999000000 AS BIGINT)), CAST(1700086401000000 AS BIGINT)) - CAST(1699999999000000 AS BIGINT))";

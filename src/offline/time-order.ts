@@ -89,11 +89,12 @@ export function timePacking(stats: TimeStats): TimePacking | null {
 }
 
 /**
- * SELECT of one row of `TimeStats` columns over `sourceSql`, whose rows carry
- * `__ts` and (when `hasCreated`) `__created` as TIMESTAMPTZ.
+ * SELECT of one row of `TimeStats` columns over `fromSql`, whose rows carry
+ * `__ts_us` and (when `hasCreated`) `__created_us`: event and created times
+ * as BIGINT microseconds since the epoch.
  */
-export function timeStatsSql(sourceSql: string, hasCreated: boolean): string {
-  const e = "epoch_us(__ts)";
+export function timeStatsSql(fromSql: string, hasCreated: boolean): string {
+  const e = "__ts_us";
   const parts = [
     "count(*)",
     `min(${e})`,
@@ -102,7 +103,7 @@ export function timeStatsSql(sourceSql: string, hasCreated: boolean): string {
     `coalesce(bool_and(${e} % 1000 = 0), true)`,
   ];
   if (hasCreated) {
-    const c = "epoch_us(__created)";
+    const c = "__created_us";
     parts.push(
       `min(${c})`,
       `max(${c})`,
@@ -112,7 +113,7 @@ export function timeStatsSql(sourceSql: string, hasCreated: boolean): string {
   } else {
     parts.push("NULL::BIGINT", "NULL::BIGINT", "true", "true");
   }
-  return `SELECT ${parts.join(", ")} FROM (${sourceSql})`;
+  return `SELECT ${parts.join(", ")} FROM (${fromSql})`;
 }
 
 /** The statistics from the single row `timeStatsSql` returns. */
@@ -136,13 +137,13 @@ function lit(n: bigint): string {
 }
 
 /**
- * The packed order of a source row, from its event and created times
- * (TIMESTAMPTZ expressions; every row is within the statistics' range).
+ * The packed order of a source row, from its event and created times as
+ * BIGINT microseconds (expressions; every row is within the statistics' range).
  */
-export function packedOrderSql(p: TimePacking, eventExpr: string, createdExpr: string | null): string {
-  const step = `((epoch_us(${eventExpr}) - ${lit(p.minEvent)}) // ${lit(p.eventUnit)})`;
-  if (createdExpr === null || p.createdBits === 0) return `(${step} * ${lit(1n << BigInt(p.createdBits))})`;
-  const code = `coalesce((epoch_us(${createdExpr}) - ${lit(p.minCreated)}) // ${lit(p.createdUnit)} + 1, 0)`;
+export function packedOrderSql(p: TimePacking, eventMicros: string, createdMicros: string | null): string {
+  const step = `((${eventMicros} - ${lit(p.minEvent)}) // ${lit(p.eventUnit)})`;
+  if (createdMicros === null || p.createdBits === 0) return `(${step} * ${lit(1n << BigInt(p.createdBits))})`;
+  const code = `coalesce((${createdMicros} - ${lit(p.minCreated)}) // ${lit(p.createdUnit)} + 1, 0)`;
   return `(${step} * ${lit(1n << BigInt(p.createdBits))} + ${code})`;
 }
 

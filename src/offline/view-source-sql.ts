@@ -10,7 +10,7 @@ import type { FieldDef } from "../registry/model.js";
 import { sqlTypeOf } from "./duckdb-types.js";
 import { quoteIdent } from "./sql-text.js";
 import type { TimePacking } from "./time-order.js";
-import { packedOrderSql } from "./time-order.js";
+import { packedOrderSql, timeStatsSql } from "./time-order.js";
 
 /** How to read one view's source, resolved against the stored columns. */
 export interface ViewSourceSpec {
@@ -38,29 +38,33 @@ export interface ViewSourceSpec {
 }
 
 /**
+ * An expression giving the microseconds since the epoch (UTC) of a stored
+ * timestamp column, as a BIGINT. Naive TIMESTAMPs hold UTC; nanosecond,
+ * millisecond, second and date columns go through TIMESTAMP first (a plain,
+ * time-zone-free cast).
+ */
+export function epochMicrosExpr(column: string, type: DuckDBType): string {
+  const col = quoteIdent(column);
+  switch (type.typeId) {
+    case DuckDBTypeId.TIMESTAMP_TZ:
+    case DuckDBTypeId.TIMESTAMP:
+      return `epoch_us(${col})`;
+    default:
+      return `epoch_us(CAST(${col} AS TIMESTAMP))`;
+  }
+}
+
+/**
  * An expression giving the TIMESTAMPTZ (UTC) of a stored timestamp column.
  * Naive TIMESTAMPs hold UTC: their microseconds become the instant as they
  * are (`make_timestamptz(epoch_us(x))`), whatever the session's time zone,
  * and without ICU's per-value time-zone conversion, which a CAST to
  * TIMESTAMPTZ costs (measured: ~200 ns a value, 1 s per 5M rows, against
- * ~10 ns). Nanosecond, millisecond, second and date columns go through
- * TIMESTAMP first (a plain, time-zone-free cast).
+ * ~10 ns).
  */
 export function utcTimestampExpr(column: string, type: DuckDBType): string {
-  const col = quoteIdent(column);
-  switch (type.typeId) {
-    case DuckDBTypeId.TIMESTAMP_TZ:
-      return col;
-    case DuckDBTypeId.TIMESTAMP:
-      return `make_timestamptz(epoch_us(${col}))`;
-    case DuckDBTypeId.TIMESTAMP_NS:
-    case DuckDBTypeId.TIMESTAMP_MS:
-    case DuckDBTypeId.TIMESTAMP_S:
-    case DuckDBTypeId.DATE:
-      return `make_timestamptz(epoch_us(CAST(${col} AS TIMESTAMP)))`;
-    default:
-      return `CAST(${col} AS TIMESTAMPTZ)`;
-  }
+  if (type.typeId === DuckDBTypeId.TIMESTAMP_TZ) return quoteIdent(column);
+  return `make_timestamptz(${epochMicrosExpr(column, type)})`;
 }
 
 /** Internal name of the i-th selected feature inside the join (output names are applied last). */
@@ -86,15 +90,34 @@ export function viewSourceSql(spec: ViewSourceSpec): string {
   if (spec.created) {
     const created = utcTimestampExpr(spec.created.column, spec.created.type);
     cols.push(`${created} AS __created`);
+    const micros = (c: { column: string; type: DuckDBType }) => epochMicrosExpr(c.column, c.type);
     cols.push(
       spec.packing
-        ? `${packedOrderSql(spec.packing, ts, created)} AS __order`
+        ? `${packedOrderSql(spec.packing, micros(spec.timestamp), micros(spec.created))} AS __order`
         : `struct_pack(t := ${ts}, c := coalesce(${created}, '-infinity'::TIMESTAMPTZ)) AS __order`,
     );
   }
   spec.features.forEach(({ field, column }, i) => {
     cols.push(`CAST(${quoteIdent(column)} AS ${sqlTypeOf(field.dtype)}) AS ${featureSlot(i)}`);
   });
+  return `SELECT ${cols.join(", ")} FROM ${spec.scan} WHERE ${whereSql(spec)}`;
+}
+
+/**
+ * The `timeStatsSql` aggregate over exactly the rows `viewSourceSql(spec)`
+ * reads (see time-order.ts), straight from the stored columns.
+ */
+export function viewTimeStatsSql(spec: ViewSourceSpec): string {
+  const cols = [`${epochMicrosExpr(spec.timestamp.column, spec.timestamp.type)} AS __ts_us`];
+  if (spec.created) cols.push(`${epochMicrosExpr(spec.created.column, spec.created.type)} AS __created_us`);
+  return timeStatsSql(
+    `SELECT ${cols.join(", ")} FROM ${spec.scan} WHERE ${whereSql(spec)}`,
+    spec.created !== null,
+  );
+}
+
+/** Rows with an event time, within the bounds. */
+function whereSql(spec: ViewSourceSpec): string {
   const where = [`${quoteIdent(spec.timestamp.column)} IS NOT NULL`];
   if (spec.bounds) {
     const { column, type } = spec.timestamp;
@@ -103,7 +126,7 @@ export function viewSourceSql(spec: ViewSourceSpec): string {
       where.push(`${boundSide(column, type)} >= ${boundLiteral(spec.bounds.minMicros, type)}`);
     }
   }
-  return `SELECT ${cols.join(", ")} FROM ${spec.scan} WHERE ${where.join(" AND ")}`;
+  return where.join(" AND ");
 }
 
 /** The stored column itself where its type allows Parquet pruning, else its UTC form. */
