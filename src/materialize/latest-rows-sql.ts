@@ -229,14 +229,23 @@ export function packedOrderKey(
   );
 }
 
+/**
+ * Steps of `unit` since `min` of a timestamp column, as SQL: whole seconds
+ * through `epoch` (a DOUBLE that is exact for whole seconds; cheaper for
+ * DuckDB than dividing microseconds), else microseconds.
+ */
+function stepsSql(column: string, min: bigint, unit: bigint): string {
+  return unit === 1_000_000n
+    ? `(CAST(epoch(${column}) AS BIGINT) - CAST(${min / unit} AS BIGINT))`
+    : `(epoch_us(${column}) - CAST(${min} AS BIGINT))`;
+}
+
 /** The SQL of `packedOrderKey` over the scan's columns (`created` quoted, or "" when the source has none). */
 function packedOrderExpression(p: OrderPacking, ts: string, created: string, files: number): string {
   const pow = (shift: number) => `CAST(${1n << BigInt(shift)} AS BIGINT)`;
-  const parts = [`((epoch_us(${ts}) - CAST(${p.minT} AS BIGINT)) // ${p.tUnit}) * ${pow(p.tShift)}`];
+  const parts = [`${stepsSql(ts, p.minT, p.tUnit)} * ${pow(p.tShift)}`];
   if (created && p.cShift !== p.tShift) {
-    parts.push(
-      `coalesce((epoch_us(${created}) - CAST(${p.minC} AS BIGINT)) // ${p.cUnit} + 1, 0) * ${pow(p.cShift)}`,
-    );
+    parts.push(`coalesce(${stepsSql(created, p.minC, p.cUnit)} + 1, 0) * ${pow(p.cShift)}`);
   }
   parts.push(`(${files - 1} - CAST(file_index AS BIGINT)) * ${pow(p.fShift)}`);
   parts.push("file_row_number");
