@@ -4,7 +4,8 @@
  * command against a running server (--server); errors exit 1.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +28,7 @@ import {
   T0,
   writeDriverParquet,
 } from "./materialize-fixtures.js";
+import { type StartedRedis, startRedis } from "./support/redis.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -53,6 +55,69 @@ function fstore(args: string[], onStderr?: (text: string, child: ChildProcess) =
   return new Promise((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
+}
+
+/** Kills a materialization mid-way (SIGKILL), checks nothing was recorded, reruns and compares with the oracle. */
+async function killAndRerun(t: {
+  repo: string;
+  config: RepoConfig;
+  registry: Registry;
+  rows: DriverRow[];
+  start: string;
+  end: string;
+}): Promise<void> {
+  const { repo, config, registry, rows, start, end } = t;
+  let killedAt = "";
+  const killed = await fstore(
+    ["materialize", "--repo", repo, start, end, "--batch-size", "500"],
+    (text, child) => {
+      // Kill once some entities are written but the view is not done.
+      const line = text.split("\n").find((l) => /entities_written=[1-9]/.test(l) && !l.endsWith("done"));
+      if (line && !killedAt) {
+        killedAt = line;
+        child.kill("SIGKILL");
+      }
+    },
+  );
+  expect(killedAt, `stderr: ${killed.stderr}`).not.toBe("");
+  expect(killed.signal).toBe("SIGKILL");
+  expect(registry.materializationIntervals("driver_stats")).toEqual([]);
+  expect(registry.lastMaterializationRun("driver_stats")).toBeUndefined();
+  const written = Number(/entities_written=(\d+)/.exec(killedAt)?.[1]);
+  expect(written).toBeGreaterThan(0);
+  expect(written).toBeLessThan(ENTITIES);
+
+  const rerun = await fstore(["materialize", "--repo", repo, start, end]);
+  expect(rerun.code, rerun.stderr).toBe(0);
+  expect(rerun.stdout).toMatch(/driver_stats: \d+ entities written from 150000 rows/);
+  const intervals = registry.materializationIntervals("driver_stats");
+  expect(intervals.map((i) => [i.start.toISOString(), i.end.toISOString()])).toEqual([[start, end]]);
+  expect(registry.lastMaterializationRun("driver_stats")).toMatchObject({
+    outcome: "succeeded",
+    rowsRead: 150_000,
+  });
+
+  const oracle = oracleLatest([rows], T0, T0 + 48 * HOUR);
+  const store = createOnlineStore(config);
+  try {
+    const view = driverView(driverSource("data/drivers"));
+    const ids = [...oracle.keys()];
+    const got = await readDrivers(store, view, ids);
+    let equal = 0;
+    for (const id of ids) {
+      const want = oracle.get(id) as DriverRow;
+      const row = got.get(id);
+      const values = ["conv_rate", "trips", "name", "active", "tags"].map((f) => row?.values.get(f));
+      if (
+        row?.eventTimestamp.getTime() === want.event_ts.getTime() &&
+        JSON.stringify(values, big) === JSON.stringify(expectedValues(want), big)
+      )
+        equal++;
+    }
+    expect(equal).toBe(oracle.size);
+  } finally {
+    await store.close();
+  }
 }
 
 describe("fstore materialize (CLI)", () => {
@@ -95,57 +160,7 @@ describe("fstore materialize (CLI)", () => {
   });
 
   it("a run killed mid-way records no interval; a rerun converges", async () => {
-    let killedAt = "";
-    const killed = await fstore(
-      ["materialize", "--repo", repo, start, end, "--batch-size", "500"],
-      (text, child) => {
-        // Kill once some entities are written but the view is not done.
-        const line = text.split("\n").find((l) => /entities_written=[1-9]/.test(l) && !l.endsWith("done"));
-        if (line && !killedAt) {
-          killedAt = line;
-          child.kill("SIGKILL");
-        }
-      },
-    );
-    expect(killedAt, `stderr: ${killed.stderr}`).not.toBe("");
-    expect(killed.signal).toBe("SIGKILL");
-    expect(registry.materializationIntervals("driver_stats")).toEqual([]);
-    expect(registry.lastMaterializationRun("driver_stats")).toBeUndefined();
-    const written = Number(/entities_written=(\d+)/.exec(killedAt)?.[1]);
-    expect(written).toBeGreaterThan(0);
-    expect(written).toBeLessThan(ENTITIES);
-
-    const rerun = await fstore(["materialize", "--repo", repo, start, end]);
-    expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.stdout).toMatch(/driver_stats: \d+ entities written from 150000 rows/);
-    const intervals = registry.materializationIntervals("driver_stats");
-    expect(intervals.map((i) => [i.start.toISOString(), i.end.toISOString()])).toEqual([[start, end]]);
-    expect(registry.lastMaterializationRun("driver_stats")).toMatchObject({
-      outcome: "succeeded",
-      rowsRead: 150_000,
-    });
-
-    const oracle = oracleLatest([rows], T0, T0 + 48 * HOUR);
-    const store = createOnlineStore(config);
-    try {
-      const view = driverView(driverSource("data/drivers"));
-      const ids = [...oracle.keys()];
-      const got = await readDrivers(store, view, ids);
-      let equal = 0;
-      for (const id of ids) {
-        const want = oracle.get(id) as DriverRow;
-        const row = got.get(id);
-        const values = ["conv_rate", "trips", "name", "active", "tags"].map((f) => row?.values.get(f));
-        if (
-          row?.eventTimestamp.getTime() === want.event_ts.getTime() &&
-          JSON.stringify(values, big) === JSON.stringify(expectedValues(want), big)
-        )
-          equal++;
-      }
-      expect(equal).toBe(oracle.size);
-    } finally {
-      await store.close();
-    }
+    await killAndRerun({ repo, config, registry, rows, start, end });
   }, 180_000);
 
   describe("against a server", () => {
@@ -197,3 +212,50 @@ describe("fstore materialize (CLI)", () => {
 function big(_k: string, v: unknown) {
   return typeof v === "bigint" ? `${v}n` : v;
 }
+
+describe("fstore materialize (CLI) on Redis, packed layout (HSETNX first, then the script)", () => {
+  let redis: StartedRedis;
+  let repo: string;
+  let config: RepoConfig;
+  let registry: Registry;
+  let rows: DriverRow[];
+  const start = new Date(T0).toISOString();
+  const end = new Date(T0 + 48 * HOUR).toISOString();
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const db = await openDuckDb({ threads: 2, memoryLimit: "512MB" });
+    repo = mkdtempSync(join(tmpdir(), "fstore-mat-cli-redis-"));
+    writeFileSync(
+      join(repo, "feature_store.yaml"),
+      [
+        "project: cli_redis",
+        "provider: local",
+        "registry: data/registry.db",
+        "online_store:",
+        "  type: redis",
+        `  connection_string: "${redis.connectionString}"`,
+        "materialization:",
+        "  schedule: null",
+        "",
+      ].join("\n"),
+    );
+    config = loadRepoConfig(repo);
+    rows = generateRows(22, 150_000, ENTITIES, 0, 48);
+    try {
+      await writeDriverParquet(db, join(repo, "data", "drivers", "part-0.parquet"), rows);
+    } finally {
+      db.closeSync();
+    }
+    registry = openRegistry(config);
+    registry.apply(definitions([driverView(driverSource("data/drivers"))]));
+  }, 120_000);
+  afterAll(async () => {
+    registry?.close();
+    await redis?.close();
+  });
+
+  it("a run killed mid-way records no interval; a rerun converges", async () => {
+    await killAndRerun({ repo, config, registry, rows, start, end });
+  }, 180_000);
+});

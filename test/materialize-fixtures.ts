@@ -199,16 +199,23 @@ function compare(a: number[], b: number[]): number {
   return 0;
 }
 
-/** Reads every driver in `ids` back from the store. */
+/** Reads every driver in `ids` back from the store (in reads of 5,000 entities, like serving requests). */
 export async function readDrivers(
   store: OnlineStore,
   view: FeatureViewDef,
   ids: bigint[],
 ): Promise<Map<bigint, StoredRow | undefined>> {
-  const [rows] = await store.read([
-    { view, features: [...DRIVER_FEATURES], entityKeys: ids.map((id) => [id]) },
-  ]);
-  return new Map(ids.map((id, i) => [id, rows?.[i]]));
+  const out = new Map<bigint, StoredRow | undefined>();
+  for (let at = 0; at < ids.length; at += 5000) {
+    const part = ids.slice(at, at + 5000);
+    const [rows] = await store.read([
+      { view, features: [...DRIVER_FEATURES], entityKeys: part.map((id) => [id]) },
+    ]);
+    part.forEach((id, i) => {
+      out.set(id, rows?.[i]);
+    });
+  }
+  return out;
 }
 
 /** A temp repository folder with a config whose online store is SQLite or the given Redis. */
