@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planHistorical } from "../src/offline/historical-plan.js";
 import type { HistoricalQuery, HistoricalResult, OfflineStore, PitOptions } from "../src/offline/index.js";
 import {
   auditMatches,
@@ -332,6 +333,51 @@ describe("point-in-time join: hand-made cases", () => {
     } finally {
       local.closeSync();
     }
+  });
+
+  it("joins the files the plan saw: a file pushed after planning is left out of that query", async () => {
+    mkdirSync(join(dir, "pinned"), { recursive: true });
+    const cols = [
+      { name: "vehicle_id", type: "BIGINT" },
+      { name: "ts", type: "TIMESTAMP" },
+      { name: "created", type: "TIMESTAMP" },
+      { name: "x", type: "DOUBLE" },
+    ];
+    await writeParquet(db, join(dir, "pinned", "part-0.parquet"), cols, [
+      [1n, at(10), at(11), 1.0],
+      [1n, at(20), at(21), 2.0],
+    ]);
+    const v = featureView(
+      "pinned",
+      [ID],
+      [X],
+      fileSource("pinned_src", "pinned", { createdTimestampColumn: "created" }),
+    );
+    const query: HistoricalQuery = {
+      snapshot: snapshotOf([v]),
+      features: ["pinned:x"],
+      featureServices: [],
+      entities: byId([1, 1, 1], [15, 16, 100]),
+      fullFeatureNames: false,
+      options: defaults,
+    };
+    const conn = await db.connect();
+    try {
+      const plan = await planHistorical(conn, query, { repoPath: dir });
+      // Pushed after planning, at 15.5 s: the plan packs whole seconds, so reading this file
+      // with it would take 15.5 s for 15 s and leak the row into the entity row at 15 s.
+      await writeParquet(db, join(dir, "pinned", "part-1.parquet"), cols, [
+        [1n, { micros: 15n * S + S / 2n }, { micros: 15n * S + S / 2n }, 3.0],
+      ]);
+      const rows = (await conn.runAndReadAll(plan.sql)).getRowObjects();
+      expect(rows.map((r) => r.x)).toEqual([1.0, 1.0, 2.0]);
+    } finally {
+      conn.closeSync();
+    }
+    // A new query sees the pushed file (and packs milliseconds).
+    const { rows, summary } = await run([v], ["pinned:x"], byId([1, 1, 1], [15, 16, 100]));
+    expect(rows.map((r) => r.x)).toEqual([1.0, 3.0, 2.0]);
+    expect(summary.violations).toBe(0);
   });
 
   it("refuses two features with the same output name unless full_feature_names", async () => {

@@ -26,6 +26,7 @@ import {
   storedColumnOf,
   storedTimestampColumn,
 } from "./source-scan.js";
+import { quoteString } from "./sql-text.js";
 import type { TimePacking } from "./time-order.js";
 import { timePacking, timeStatsOf } from "./time-order.js";
 import type { ViewSourceSpec } from "./view-source-sql.js";
@@ -138,7 +139,7 @@ export async function planHistorical(
       : null;
     const ttlMicros = BigInt(sel.view.ttlSeconds) * 1_000_000n;
     const spec: ViewSourceSpec = {
-      scan: parquetScanSql(location),
+      scan: await pinnedScanSql(connection, location, context),
       keys: sel.view.entityColumns.map((field) => ({
         field,
         column: need(field.name, `join key "${field.name}"`),
@@ -249,6 +250,30 @@ async function entityTimeRange(
   }
   const [min, max] = (reader.getRows()[0] ?? []) as (bigint | null)[];
   return min === null || max === null || min === undefined || max === undefined ? undefined : { min, max };
+}
+
+/**
+ * The scan of the files matching `location` now, listed one by one, so the
+ * time statistics and the join read the same files even when a push adds a
+ * file to the folder in between (the packing is only valid for the rows the
+ * statistics saw; pushed files are written once and renamed into place).
+ */
+async function pinnedScanSql(
+  connection: DuckDBConnection,
+  location: string,
+  context: string,
+): Promise<string> {
+  let files: string[];
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT file FROM glob(${quoteString(location)}) ORDER BY file`,
+    );
+    files = reader.getRows().map((r) => String(r[0]));
+  } catch (err) {
+    throw fromDuckDbError(err, `${context} (${location})`);
+  }
+  if (files.length === 0) return parquetScanSql(location);
+  return `read_parquet([${files.map(quoteString).join(", ")}], union_by_name = true)`;
 }
 
 /** The BIGINT packing of the source's (event, created) order, or null when its times do not allow one. */
