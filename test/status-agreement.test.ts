@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadRepoConfig } from "../src/config/index.js";
@@ -195,5 +196,29 @@ describe("fstore status and status --server", () => {
       /stale\s+2025-01-01T02:00:00\.000Z\s+\S+ \S+\s+OVERDUE\s+2025-01-02T00:00:00\.000Z/,
     );
     expect(table.stdout).toMatch(/offline_only \(offline only\)\s+never\s+-\s+no\s+-\s+-/);
+  });
+
+  it("says what to check when nothing listens at --server (status exits 2, materialize 1)", async () => {
+    // A port that was just free: listen, note it, close.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const address = `127.0.0.1:${port}`;
+    const status = await run(["status", "--server", address]);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(
+      new RegExp(
+        `^fstore status: UNAVAILABLE: ${address}: .*ECONNREFUSED.*is an fstore server listening at --server`,
+      ),
+    );
+    expect(status.stderr).not.toMatch(/Resolution note/);
+    const mat = await run(["materialize-incremental", "now", "--server", address]);
+    expect(mat.code).toBe(1);
+    expect(mat.stderr).toMatch(
+      /^fstore materialize-incremental: UNAVAILABLE: .*ECONNREFUSED.*is an fstore server listening/,
+    );
   });
 });

@@ -109,10 +109,17 @@ const fstoreCodeOf: Record<number, Code> = {
   16: Code.Unauthenticated,
 };
 
-/** A gRPC error as an FstoreError of the same code (unknown codes: UNAVAILABLE), its message prefixed with `address` if given. */
+/**
+ * A gRPC error as an FstoreError of the same code (unknown codes: UNAVAILABLE),
+ * its message prefixed with `address` if given. A connection that could not be
+ * made says what to check (grpc-js's empty "Resolution note:" is dropped).
+ */
 export function fstoreErrorOf(err: Partial<ServiceError>, address?: string): FstoreError {
   const code = typeof err.code === "number" ? (fstoreCodeOf[err.code] ?? Code.Unavailable) : Code.Unavailable;
-  const message = err.details || err.message || "";
+  let message = (err.details || err.message || "").replace(/\s*Resolution note:\s*$/, "");
+  if (code === Code.Unavailable && /No connection established/.test(message)) {
+    message += " (is an fstore server listening at --server, and do --tls/--ca match its TLS setting?)";
+  }
   return new FstoreError(code, address ? `${address}: ${message}` : message, { cause: err });
 }
 

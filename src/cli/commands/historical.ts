@@ -44,8 +44,8 @@ function isoTime(value: string): Date {
 export function registerHistoricalCommand(program: Command): void {
   program
     .command("historical")
-    .description("Write a point-in-time correct training set as Parquet (runs in-process)")
-    .option("--repo <dir>", "feature repository", "feature_repo")
+    .description("write a point-in-time correct training set as Parquet (runs in-process)")
+    .option("--repo <dir>", "feature repository folder", ".")
     .option("--entities <file>", "Parquet file (or glob) of entity rows: join keys plus a timestamp column")
     .option("--entity-source <name>", "or: a data source of the registry holding the entity rows")
     .option("--timestamp-field <column>", "timestamp column of --entities", "event_timestamp")
