@@ -1,7 +1,7 @@
 /**
  * `fstore status`: per feature view, how fresh its online values are (end of
- * the last materialized interval, age, overdue against the schedule) and how
- * its last materialization run ended. Reads the registry directly, or asks a
+ * the last materialized interval, age, next due run, overdue against the
+ * schedule) and how its last materialization run ended. Reads the registry directly, or asks a
  * running server with --server (ListFeatureViews, then GetFeatureView per view).
  */
 import { resolve } from "node:path";
@@ -186,7 +186,7 @@ export function registerStatusCommand(program: Command): void {
     program
       .command("status")
       .description(
-        "freshness of each feature view: last materialized interval, age, overdue against the schedule",
+        "freshness of each feature view: last materialized interval, age, next due run, overdue against the schedule",
       )
       .option("--repo <dir>", "feature repository folder", ".")
       .option("--json", "print JSON"),
