@@ -162,7 +162,7 @@ interface ServerCall {
   readonly cancelled: boolean;
   readonly metadata: Metadata;
   getDeadline(): Date | number;
-  once(ev: "cancelled", f: () => void): unknown;
+  on(ev: "cancelled", f: () => void): unknown;
 }
 
 const CONTEXT = Symbol("fstore.callContext");
@@ -188,7 +188,7 @@ class LazyCallContext implements CallContext {
     readonly method: string,
   ) {
     (call as { [CONTEXT]?: LazyCallContext })[CONTEXT] = this;
-    call.once("cancelled", onCancelled);
+    call.on("cancelled", onCancelled);
   }
 
   get metadata(): Metadata {
