@@ -71,6 +71,8 @@ interface Column {
   width: number;
   /** Fixed/Bool: the items; String: the 16-byte string records. */
   bytes: Uint8Array;
+  /** A DataView over `bytes` (word copies). */
+  view: DataView;
   /** Validity bitmap bytes (bit i of byte i >> 3), or null when every item is valid. */
   valid: Uint8Array | null;
   vector: DuckDBVector;
@@ -121,10 +123,12 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
  */
 function columnOf(vector: DuckDBVector, t: ValueType): Column {
   const convert = converterOf(t);
+  const none = new Uint8Array(0);
   const generic: Column = {
     kind: Kind.Generic,
     width: 0,
-    bytes: new Uint8Array(0),
+    bytes: none,
+    view: viewOf(none),
     valid: null,
     vector,
     convert,
@@ -141,26 +145,33 @@ function columnOf(vector: DuckDBVector, t: ValueType): Column {
   if (width > 0) {
     const items = raw.items;
     if (!ArrayBuffer.isView(items) || items.byteLength !== n * width) return generic;
-    return { kind: Kind.Fixed, width, bytes: bytesOf(items), valid, vector, convert };
+    const bytes = bytesOf(items);
+    return { kind: Kind.Fixed, width, bytes, view: viewOf(bytes), valid, vector, convert };
   }
   if (t === ValueType.BOOL || t === ValueType.STRING) {
     const dv = raw.dataView;
     const width = t === ValueType.BOOL ? 1 : 16;
     if (!(dv instanceof DataView) || dv.byteLength < n * width) return generic;
-    return {
-      kind: t === ValueType.BOOL ? Kind.Bool : Kind.String,
-      width,
-      bytes: bytesOf(dv),
-      valid,
-      vector,
-      convert,
-    };
+    const bytes = bytesOf(dv);
+    const kind = t === ValueType.BOOL ? Kind.Bool : Kind.String;
+    return { kind, width, bytes, view: viewOf(bytes), valid, vector, convert };
   }
   return generic;
 }
 
 function isValid(c: Column, i: number): boolean {
   return c.valid === null || (((c.valid[i >> 3] as number) >> (i & 7)) & 1) === 1;
+}
+
+function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Copies `n` bytes four at a time through DataViews (unaligned 32-bit loads and stores). */
+function copyWords(dst: DataView, at: number, src: DataView, from: number, n: number): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) dst.setUint32(at + k, src.getUint32(from + k, true), true);
+  for (; k < n; k++) dst.setUint8(at + k, src.getUint8(from + k));
 }
 
 /** Copies `n` bytes (small n: a loop beats `set` and `copy`). */
@@ -292,10 +303,12 @@ export class EncodedRowsBuilder {
   readonly #keyOrder: number[];
   readonly #keyHeader: Uint8Array;
   readonly #keyEncoder: EntityKeyEncoder;
-  readonly #tags: Uint8Array;
-  readonly #rowHeader = Buffer.alloc(4 + 2);
   #keys: Writer;
   #rows: Writer;
+  /** DataViews over the writers' current buffers (rebuilt when a writer grows). */
+  #keysView: DataView = new DataView(new ArrayBuffer(0));
+  #rowsView: DataView = new DataView(new ArrayBuffer(0));
+  readonly #keyHeaderView: DataView;
   #keyEnds: Uint32Array;
   #rowEnds: Uint32Array;
   #times: Float64Array;
@@ -321,13 +334,7 @@ export class EncodedRowsBuilder {
       parts.push(u32(ValueType.STRING), u32(name.length), name);
     }
     this.#keyHeader = Buffer.concat(parts);
-    const tags = Buffer.alloc(this.#schema.tags.length * 4);
-    this.#schema.tags.forEach((tag, i) => {
-      tags.writeUInt32LE(tag, i * 4);
-    });
-    this.#tags = tags;
-    this.#rowHeader.writeUInt32LE(this.#schema.fingerprint, 0);
-    this.#rowHeader.writeUInt16LE(this.#schema.names.length, 4);
+    this.#keyHeaderView = viewOf(this.#keyHeader);
     this.#capacity = expectedRows;
     this.#keys = new Writer(expectedRows * (this.#keyHeader.length + 16));
     this.#rows = new Writer(expectedRows * (PACKED_HEADER_SIZE + this.#schema.names.length * 14));
@@ -407,7 +414,7 @@ export class EncodedRowsBuilder {
     const w = this.#keys;
     const header = this.#keyHeader;
     w.ensure(header.length);
-    copyBytes(w.buf, w.pos, header, 0, header.length);
+    copyWords(this.#keysViewOf(w), w.pos, this.#keyHeaderView, 0, header.length);
     w.pos += header.length;
     for (const k of this.#keyOrder) {
       const c = cols[k] as Column;
@@ -423,11 +430,26 @@ export class EncodedRowsBuilder {
         writeString(w, c, i);
       } else {
         w.ensure(4 + c.width);
-        w.buf.writeUInt32LE(c.width, w.pos);
-        copyBytes(w.buf, w.pos + 4, c.bytes, i * c.width, c.width);
+        const dv = this.#keysViewOf(w);
+        dv.setUint32(w.pos, c.width, true);
+        copyWords(dv, w.pos + 4, c.view, i * c.width, c.width);
         w.pos += 4 + c.width;
       }
     }
+  }
+
+  #keysViewOf(w: Writer): DataView {
+    const v = this.#keysView;
+    if (v.buffer !== w.buf.buffer || v.byteOffset !== w.buf.byteOffset || v.byteLength !== w.buf.byteLength)
+      this.#keysView = viewOf(w.buf);
+    return this.#keysView;
+  }
+
+  #rowsViewOf(w: Writer): DataView {
+    const v = this.#rowsView;
+    if (v.buffer !== w.buf.buffer || v.byteOffset !== w.buf.byteOffset || v.byteLength !== w.buf.byteLength)
+      this.#rowsView = viewOf(w.buf);
+    return this.#rowsView;
   }
 
   #writeGenericKey(cols: Column[], i: number): void {
@@ -447,17 +469,19 @@ export class EncodedRowsBuilder {
     const s = this.#schema;
     w.ensure(PACKED_HEADER_SIZE);
     const b = w.buf;
+    const hv = this.#rowsViewOf(w);
     b[w.pos] = PACKED_VERSION;
-    if (tsCol.kind === Kind.Fixed) copyBytes(b, w.pos + 1, tsCol.bytes, i * 8, 8);
+    if (tsCol.kind === Kind.Fixed) copyWords(hv, w.pos + 1, tsCol.view, i * 8, 8);
     else b.writeDoubleLE(eventMs, w.pos + 1);
-    copyBytes(b, w.pos + 9, this.#rowHeader, 0, 6);
+    hv.setUint32(w.pos + 9, s.fingerprint, true);
+    hv.setUint16(w.pos + 13, s.names.length, true);
     w.pos += PACKED_HEADER_SIZE;
-    const tags = this.#tags;
+    const tags = s.tags;
     for (let f = 0; f < cols.length; f++) {
       const c = cols[f] as Column;
       const t = s.types[f] as ValueType;
       w.ensure(5 + c.width);
-      copyBytes(w.buf, w.pos, tags, f * 4, 4);
+      this.#rowsViewOf(w).setUint32(w.pos, tags[f] as number, true);
       w.pos += 4;
       switch (c.kind) {
         case Kind.Fixed:
@@ -466,7 +490,7 @@ export class EncodedRowsBuilder {
             break;
           }
           w.buf[w.pos++] = t;
-          copyBytes(w.buf, w.pos, c.bytes, i * c.width, c.width);
+          copyWords(this.#rowsViewOf(w), w.pos, c.view, i * c.width, c.width);
           w.pos += c.width;
           break;
         case Kind.Bool:
