@@ -17,7 +17,14 @@ interface Example {
 
 /** The README's `npx buf curl ... -d '<json>' http://127.0.0.1:6566/<path>` commands. */
 function readmeExamples(): Example[] {
-  const text = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const now = new Date();
+  const iso = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
+  const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  // The examples splice shell values into the single-quoted JSON ('"$NOW"'); substitute what the shell would.
+  const text = readFileSync(new URL("../README.md", import.meta.url), "utf8")
+    .replaceAll(`'"$NOW"'`, iso(now))
+    .replaceAll(`'"$TODAY"'`, iso(today))
+    .replaceAll(`'"$(date +%s)"'`, String(Math.floor(now.getTime() / 1000)));
   const re =
     /npx buf curl --protocol grpc --http2-prior-knowledge -d '([^']*)'\s*\\?\s*http:\/\/127\.0\.0\.1:6566\/(\S+)/g;
   return [...text.matchAll(re)].map((m) => ({ body: m[1] ?? "", path: m[2] ?? "" }));
