@@ -12,7 +12,7 @@
  * A dropped connection or a Redis that stops answering for `timeoutMs`
  * rejects every pending frame and closes the connection.
  */
-import { connect as netConnect, type Socket } from "node:net";
+import { isIP, connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 
 export class RespError {
@@ -75,7 +75,8 @@ export class RespConnection {
   /** Connects, authenticates and selects the database. */
   static async open(o: RespConnectionOptions): Promise<RespConnection> {
     const socket = o.tls
-      ? tlsConnect({ host: o.host, port: o.port, servername: o.host })
+      ? // SNI takes a host name, never an IP address.
+        tlsConnect({ host: o.host, port: o.port, ...(isIP(o.host) ? {} : { servername: o.host }) })
       : netConnect({ host: o.host, port: o.port });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
