@@ -40,11 +40,11 @@ export function duckTypeOf(t: ValueType): string {
 
 /**
  * An expression reading `column` as the form the row reader expects for `t`:
- * a cast to the declared type, with timestamps as epoch milliseconds (DOUBLE)
+ * a cast to the declared type (of `table`'s column when given), with timestamps as epoch milliseconds (DOUBLE)
  * so TIMESTAMP and TIMESTAMPTZ columns both come out as UTC instants.
  */
-export function readExpression(column: string, t: ValueType): string {
-  const col = sqlIdent(column);
+export function readExpression(column: string, t: ValueType, table?: string): string {
+  const col = table === undefined ? sqlIdent(column) : `${table}.${sqlIdent(column)}`;
   if (t === ValueType.UNIX_TIMESTAMP) return `CAST(epoch_ms(${col}) AS DOUBLE)`;
   if (t === ValueType.UNIX_TIMESTAMP_LIST) return `list_transform(${col}, x -> CAST(epoch_ms(x) AS DOUBLE))`;
   return `CAST(${col} AS ${duckTypeOf(t)})`;
@@ -82,6 +82,19 @@ export function latestRowsSql(
   const keys = view.entityColumns.map(
     (k, i) => `${readExpression(sourceColumnOf(source, k.name), k.dtype)} AS k${i}`,
   );
+  // Files are scanned newest name first (`files` sorted ascending, reversed here): with data
+  // appended over time, the first row an entity meets is then usually its latest, so arg_max
+  // rarely replaces (and copies) its value. -file_index (signed) keeps "the later file name wins" for ties.
+  const scan = parquetScan([...files].reverse());
+  const window = [
+    `  WHERE ${ts} >= make_timestamp(${micros(start)}) AND ${ts} <= make_timestamp(${micros(end)})`,
+    ...keysPresentOf(view).map((c) => `    AND ${c}`),
+  ];
+  const groupBy = view.entityColumns.map((_, i) => `${i + 1}`).join(", ");
+  const outKeys = view.entityColumns.map((_, i) => `k${i}`);
+  if (packing) {
+    return packedLatestRowsSql(view, source, scan, window, groupBy, packing, files.length);
+  }
   const fields = view.features.map(
     (f, i) => `f${i} := ${readExpression(sourceColumnOf(source, f.name), f.dtype)}`,
   );
@@ -89,29 +102,59 @@ export function latestRowsSql(
   const created = source.createdTimestampColumn
     ? `coalesce(epoch_us(${sqlIdent(source.createdTimestampColumn)}), -9223372036854775807)`
     : "0";
-  // Files are scanned newest name first (`files` sorted ascending, reversed here): with data
-  // appended over time, the first row an entity meets is then usually its latest, so arg_max
-  // rarely replaces (and copies) its value. -file_index (signed) keeps "the later file name wins" for ties.
-  const order = packing
-    ? packedOrderExpression(
-        packing,
-        ts,
-        source.createdTimestampColumn ? sqlIdent(source.createdTimestampColumn) : "",
-        files.length,
-      )
-    : `struct_pack(t := epoch_us(${ts}), c := ${created}, f := -CAST(file_index AS BIGINT), r := file_row_number)`;
-  const groupBy = view.entityColumns.map((_, i) => `${i + 1}`).join(", ");
-  const keysPresent = keysPresentOf(view);
-  const outKeys = view.entityColumns.map((_, i) => `k${i}`);
+  const order = `struct_pack(t := epoch_us(${ts}), c := ${created}, f := -CAST(file_index AS BIGINT), r := file_row_number)`;
   const outFeatures = view.features.map((_, i) => `r.f${i}`);
   return [
     `SELECT ${[...outKeys, ...outFeatures, "r.ts", "n"].join(", ")} FROM (`,
     `  SELECT ${keys.join(", ")}, arg_max(struct_pack(${fields.join(", ")}), ${order}) AS r, CAST(count(*) AS DOUBLE) AS n`,
-    `  FROM ${parquetScan([...files].reverse())}`,
-    `  WHERE ${ts} >= make_timestamp(${micros(start)}) AND ${ts} <= make_timestamp(${micros(end)})`,
-    ...keysPresent.map((c) => `    AND ${c}`),
+    `  FROM ${scan}`,
+    ...window,
     `  GROUP BY ${groupBy}`,
     ")",
+  ].join("\n");
+}
+
+/**
+ * The packed-key form of `latestRowsSql`, in two steps inside one query:
+ * (1) per entity, the max packed key and the row count, aggregating only the
+ * key and order columns; (2) the winning rows' features, read by joining the
+ * scan on (file_index, file_row_number) decoded from that key. The packed key
+ * is unique per row (it ends with the file and row), so the join yields
+ * exactly the row arg_max would choose. A BIGINT max is much cheaper than
+ * arg_max copying a struct of every feature for 10 rows per entity, and the
+ * join's dynamic filters (min/max of the wanted file indexes and row numbers)
+ * skip files and row groups that hold no winner: on the 10M-row bench window,
+ * about 1.5 CPU-s instead of 3.3 for the arg_max query.
+ */
+function packedLatestRowsSql(
+  view: FeatureViewDef,
+  source: FileSourceDef,
+  scan: string,
+  window: readonly string[],
+  groupBy: string,
+  p: OrderPacking,
+  files: number,
+): string {
+  const ts = sqlIdent(source.timestampField);
+  const created = source.createdTimestampColumn ? sqlIdent(source.createdTimestampColumn) : "";
+  const keys = view.entityColumns.map(
+    (k, i) => `${readExpression(sourceColumnOf(source, k.name), k.dtype)} AS k${i}`,
+  );
+  const outKeys = view.entityColumns.map((_, i) => `w.k${i}`);
+  const features = view.features.map((f) => readExpression(sourceColumnOf(source, f.name), f.dtype, "s"));
+  const fileMask = (1n << BigInt(p.cShift - p.fShift)) - 1n;
+  const rowMask = (1n << BigInt(p.fShift)) - 1n;
+  return [
+    "WITH w AS MATERIALIZED (",
+    `  SELECT ${keys.join(", ")}, max(${packedOrderExpression(p, ts, created, files)}) AS m, count(*) AS n`,
+    `  FROM ${scan}`,
+    ...window,
+    `  GROUP BY ${groupBy}`,
+    "), wanted AS (",
+    `  SELECT *, CAST(${files - 1} - ((m >> ${p.fShift}) & ${fileMask}) AS UBIGINT) AS fi, m & ${rowMask} AS ri FROM w`,
+    ")",
+    `SELECT ${[...outKeys, ...features, `CAST(epoch_ms(s.${ts}) AS DOUBLE)`, "CAST(w.n AS DOUBLE)"].join(", ")}`,
+    `FROM wanted w JOIN ${scan} s ON s.file_index = w.fi AND s.file_row_number = w.ri`,
   ].join("\n");
 }
 
