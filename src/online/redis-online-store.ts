@@ -53,7 +53,10 @@ export interface RedisOnlineStoreOptions {
   config: RedisOnlineStoreConfig;
   /** Per-command timeout of the connection (bounds writes and scans); default 10,000 ms. */
   commandTimeoutMs?: number;
-  /** A read not answered within this is UNAVAILABLE (a hung Redis never blocks serving); default 1000 ms. */
+  /**
+   * A read not answered within this is UNAVAILABLE (a hung Redis never blocks
+   * serving); default 1000 ms, per 4,000 keys for bigger reads.
+   */
   readTimeoutMs?: number;
   /** Connect timeout; default 1000 ms. */
   connectTimeoutMs?: number;
@@ -73,6 +76,11 @@ interface ReadCommand {
 
 /** Upper bound on a script call's arguments. */
 const MAX_ARGS_PER_CALL = 4000;
+/**
+ * Upper bound on a read script call's arguments: bigger reads are several
+ * calls sent together, as a spread of ~100k arguments overflows the stack.
+ */
+const READ_ARGS_PER_CALL = 4000;
 
 /** Opens a Redis online store (the connection is made in the background). */
 export function createRedisOnlineStore(options: RedisOnlineStoreOptions): OnlineStore {
@@ -330,7 +338,11 @@ class RedisOnlineStore implements OnlineStore {
       const keys = only.entityKeys.map(this.#encoder(only.view));
       if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
       await this.#ready(signal);
-      const flat = await withTimeout(this.#fetchField(keys, only.view.name), this.#readTimeoutMs, "read");
+      const flat = await withTimeout(
+        this.#fetchField(keys, only.view.name),
+        this.#readBudget(keys.length),
+        "read",
+      );
       const row = out[0] as (T | undefined)[];
       for (let i = 0; i < keys.length; i++) row[i] = decode(0, flat, i);
       return out;
@@ -366,7 +378,7 @@ class RedisOnlineStore implements OnlineStore {
     if (list.length === 0) return out;
     if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
     await this.#ready(signal);
-    const replies = await withTimeout(this.#fetch(list), this.#readTimeoutMs, "read");
+    const replies = await withTimeout(this.#fetch(list), this.#readBudget(list.length), "read");
     list.forEach((r, ri) => {
       const reply = replies[ri] as (Buffer | null)[];
       for (let s = 0; s < r.sinks.length; s += 3) {
@@ -383,7 +395,10 @@ class RedisOnlineStore implements OnlineStore {
 
   /**
    * One HMGET per merged key, in one round trip: a single command for one
-   * key, else one read script call (per node in a cluster, in parallel).
+   * key, else read script calls (per node in a cluster, in parallel) of at
+   * most READ_ARGS_PER_CALL arguments each, sent together (auto-pipelined),
+   * so no argument list grows with the request (a spread of ~100k arguments
+   * overflows the stack).
    */
   async #fetch(list: KeyRead[]): Promise<(Buffer | null)[][]> {
     if (list.length === 1 && !this.#cluster) {
@@ -395,46 +410,75 @@ class RedisOnlineStore implements OnlineStore {
       }
     }
     const replies = new Array<(Buffer | null)[]>(list.length);
-    const groups = this.#groupByNode(list.map((r) => r.key));
-    await Promise.all(
-      [...groups.values()].map(async (indices) => {
-        const args: (Buffer | string)[] = [(list[indices[0] as number] as KeyRead).key];
-        for (const i of indices) {
-          const r = list[i] as KeyRead;
-          args.push(r.key, String(r.fields.length));
-          for (const f of r.fields) args.push(f);
+    const calls: Promise<void>[] = [];
+    const call = (indices: number[], from: number, to: number) => {
+      const args: (Buffer | string)[] = [(list[indices[from] as number] as KeyRead).key];
+      for (let k = from; k < to; k++) {
+        const r = list[indices[k] as number] as KeyRead;
+        args.push(r.key, String(r.fields.length));
+        for (const f of r.fields) args.push(f);
+      }
+      calls.push(
+        this.#readScript(args).then((flat) => {
+          let at = 0;
+          for (let k = from; k < to; k++) {
+            const i = indices[k] as number;
+            const n = (list[i] as KeyRead).fields.length;
+            replies[i] = flat.slice(at, at + n);
+            at += n;
+          }
+        }),
+      );
+    };
+    for (const indices of this.#groupByNode(list.map((r) => r.key)).values()) {
+      let from = 0;
+      let size = 1;
+      for (let k = 0; k < indices.length; k++) {
+        const n = 2 + (list[indices[k] as number] as KeyRead).fields.length;
+        if (k > from && size + n > READ_ARGS_PER_CALL) {
+          call(indices, from, k);
+          from = k;
+          size = 1;
         }
-        const flat = await this.#readScript(args);
-        let at = 0;
-        for (const i of indices) {
-          const n = (list[i] as KeyRead).fields.length;
-          replies[i] = flat.slice(at, at + n);
-          at += n;
-        }
-      }),
-    );
+        size += n;
+      }
+      call(indices, from, indices.length);
+    }
+    await Promise.all(calls);
     return replies;
   }
 
-  /** One field of many keys, in one round trip (one script call per node in a cluster, in parallel). */
+  /**
+   * One field of many keys, in one round trip: script calls of at most
+   * READ_ARGS_PER_CALL keys (per node in a cluster), sent together.
+   */
   async #fetchField(keys: Buffer[], field: string): Promise<(Buffer | null)[]> {
     const read = (args: (Buffer | string)[]) =>
       (this.#client as unknown as ReadCommand).fstoreReadFieldBuffer(1, ...args).catch((err: unknown) => {
         throw redisError(err, "read");
       });
-    if (!this.#cluster) return read([keys[0] as Buffer, field, ...keys]);
+    if (!this.#cluster && keys.length < READ_ARGS_PER_CALL) return read([keys[0] as Buffer, field, ...keys]);
     const replies = new Array<Buffer | null>(keys.length);
-    await Promise.all(
-      [...this.#groupByNode(keys).values()].map(async (indices) => {
-        const args: (Buffer | string)[] = [keys[indices[0] as number] as Buffer, field];
-        for (const i of indices) args.push(keys[i] as Buffer);
-        const flat = await read(args);
-        indices.forEach((i, k) => {
-          replies[i] = flat[k] ?? null;
-        });
-      }),
-    );
+    const calls: Promise<void>[] = [];
+    for (const indices of this.#groupByNode(keys).values()) {
+      for (let from = 0; from < indices.length; from += READ_ARGS_PER_CALL - 2) {
+        const to = Math.min(indices.length, from + READ_ARGS_PER_CALL - 2);
+        const args: (Buffer | string)[] = [keys[indices[from] as number] as Buffer, field];
+        for (let k = from; k < to; k++) args.push(keys[indices[k] as number] as Buffer);
+        calls.push(
+          read(args).then((flat) => {
+            for (let k = from; k < to; k++) replies[indices[k] as number] = flat[k - from] ?? null;
+          }),
+        );
+      }
+    }
+    await Promise.all(calls);
     return replies;
+  }
+
+  /** A read of `keys` keys waits `readTimeoutMs` per script call's worth of keys (big reads take longer). */
+  #readBudget(keys: number): number {
+    return this.#readTimeoutMs * Math.max(1, Math.ceil(keys / READ_ARGS_PER_CALL));
   }
 
   /** The read script (ioredis sends EVALSHA and loads the script itself when Redis does not know it). */
