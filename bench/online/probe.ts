@@ -5,7 +5,8 @@
  * e.g. --cpu-prof), and measures the no-op RPC and GetOnlineFeatures for the
  * chosen scenarios at 500 req/s.
  *   node bin/run-ts.js bench/online/probe.ts [packed|feast|sqlite] [seconds] [scenario indices, e.g. 0,1] [max]
- * Environment: PROBE_PROF_DIR (server CPU profile), PROBE_NODE_ARGS (e.g. "--trace-gc").
+ * Environment: PROBE_PROF_DIR (server CPU profile), PROBE_NODE_ARGS (e.g. "--trace-gc"),
+ * PROBE_HEAP_MS (the server prints heap and GC figures that often).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -97,7 +98,7 @@ try {
   const port = await new Promise<number>((resolve) => {
     let out = "";
     proc.stdout?.on("data", (d: Buffer) => {
-      if (nodeArgs.length > 0) process.stdout.write(d);
+      if (nodeArgs.length > 0 || process.env.PROBE_HEAP_MS) process.stdout.write(d);
       out += d.toString();
       const m = /LISTENING (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
