@@ -306,8 +306,6 @@ export class EncodedRowsBuilder {
   #keys: Writer;
   #rows: Writer;
   /** DataViews over the writers' current buffers (rebuilt when a writer grows). */
-  #keysView: DataView = new DataView(new ArrayBuffer(0));
-  #rowsView: DataView = new DataView(new ArrayBuffer(0));
   readonly #keyHeaderView: DataView;
   #keyEnds: Uint32Array;
   #rowEnds: Uint32Array;
@@ -414,7 +412,7 @@ export class EncodedRowsBuilder {
     const w = this.#keys;
     const header = this.#keyHeader;
     w.ensure(header.length);
-    copyWords(this.#keysViewOf(w), w.pos, this.#keyHeaderView, 0, header.length);
+    copyWords(w.view, w.pos, this.#keyHeaderView, 0, header.length);
     w.pos += header.length;
     for (const k of this.#keyOrder) {
       const c = cols[k] as Column;
@@ -430,26 +428,12 @@ export class EncodedRowsBuilder {
         writeString(w, c, i);
       } else {
         w.ensure(4 + c.width);
-        const dv = this.#keysViewOf(w);
+        const dv = w.view;
         dv.setUint32(w.pos, c.width, true);
         copyWords(dv, w.pos + 4, c.view, i * c.width, c.width);
         w.pos += 4 + c.width;
       }
     }
-  }
-
-  #keysViewOf(w: Writer): DataView {
-    const v = this.#keysView;
-    if (v.buffer !== w.buf.buffer || v.byteOffset !== w.buf.byteOffset || v.byteLength !== w.buf.byteLength)
-      this.#keysView = viewOf(w.buf);
-    return this.#keysView;
-  }
-
-  #rowsViewOf(w: Writer): DataView {
-    const v = this.#rowsView;
-    if (v.buffer !== w.buf.buffer || v.byteOffset !== w.buf.byteOffset || v.byteLength !== w.buf.byteLength)
-      this.#rowsView = viewOf(w.buf);
-    return this.#rowsView;
   }
 
   #writeGenericKey(cols: Column[], i: number): void {
@@ -469,7 +453,7 @@ export class EncodedRowsBuilder {
     const s = this.#schema;
     w.ensure(PACKED_HEADER_SIZE);
     const b = w.buf;
-    const hv = this.#rowsViewOf(w);
+    const hv = w.view;
     b[w.pos] = PACKED_VERSION;
     if (tsCol.kind === Kind.Fixed) copyWords(hv, w.pos + 1, tsCol.view, i * 8, 8);
     else b.writeDoubleLE(eventMs, w.pos + 1);
@@ -481,7 +465,7 @@ export class EncodedRowsBuilder {
       const c = cols[f] as Column;
       const t = s.types[f] as ValueType;
       w.ensure(5 + c.width);
-      this.#rowsViewOf(w).setUint32(w.pos, tags[f] as number, true);
+      w.view.setUint32(w.pos, tags[f] as number, true);
       w.pos += 4;
       switch (c.kind) {
         case Kind.Fixed:
@@ -490,7 +474,7 @@ export class EncodedRowsBuilder {
             break;
           }
           w.buf[w.pos++] = t;
-          copyWords(this.#rowsViewOf(w), w.pos, c.view, i * c.width, c.width);
+          copyWords(w.view, w.pos, c.view, i * c.width, c.width);
           w.pos += c.width;
           break;
         case Kind.Bool:

@@ -309,14 +309,22 @@ function skipValueAt(b: Buffer, p: number): number {
 export class Writer {
   buf: Buffer;
   pos = 0;
+  #view: DataView | undefined;
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(Math.max(size, 256));
+  }
+  /** A DataView over exactly `buf` (made on first use, replaced with `buf`), for multi-byte copies. */
+  get view(): DataView {
+    if (this.#view === undefined)
+      this.#view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    return this.#view;
   }
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.#view = undefined;
   }
 }
 
