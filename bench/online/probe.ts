@@ -6,7 +6,8 @@
  * chosen scenarios at 500 req/s.
  *   node bin/run-ts.js bench/online/probe.ts [packed|feast|sqlite] [seconds] [scenario indices, e.g. 0,1] [max]
  * Environment: PROBE_PROF_DIR (server CPU profile), PROBE_NODE_ARGS (e.g. "--trace-gc"),
- * PROBE_HEAP_MS (the server prints heap and GC figures that often).
+ * PROBE_HEAP_MS (the server prints heap and GC figures that often), PROBE_HEAP_PROFILE=FILE (SIGUSR2
+ * to the server starts the sampling heap profiler, the next SIGUSR2 writes what is still live to FILE).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -52,3 +52,23 @@ if (heapMs > 0) {
     gc.maxMs = 0;
   }, heapMs).unref();
 }
+
+// PROBE_HEAP_PROFILE=FILE: SIGUSR2 starts V8's sampling heap profiler, the next SIGUSR2 writes what
+// it sampled that is still in the heap (objects that outlived several scavenges) to FILE.
+const heapProfile = process.env.PROBE_HEAP_PROFILE;
+if (heapProfile) {
+  const { Session } = await import("node:inspector/promises");
+  const { writeFileSync } = await import("node:fs");
+  const session = new Session();
+  session.connect();
+  let on = false;
+  process.on("SIGUSR2", () => {
+    on = !on;
+    if (on) void session.post("HeapProfiler.startSampling", { samplingInterval: 1024 });
+    else
+      void session.post("HeapProfiler.stopSampling").then((r) => {
+        writeFileSync(heapProfile, JSON.stringify(r.profile));
+        console.log(`HEAP PROFILE ${heapProfile}`);
+      });
+  });
+}
