@@ -121,25 +121,41 @@ class Int64Buffer implements ColumnBuffer {
   }
 }
 
+/**
+ * Copies rows [from, to) of a numeric vector into `target` from `base` on, from its typed items
+ * when DuckDB exposes them (else per value); a null is 0 with its mask bit set. Returns whether
+ * any row was null.
+ */
+function copyNumbers(
+  target: Int32Array | Float32Array | Float64Array,
+  items: ArrayLike<number> | undefined,
+  vec: DuckDBVector,
+  from: number,
+  to: number,
+  base: number,
+  nulls: Uint8Array,
+): boolean {
+  const { bits, offset } = validityOf(vec);
+  let anyNull = false;
+  for (let i = from, j = base; i < to; i++, j++) {
+    if (isValid(bits, offset, i)) {
+      target[j] = items ? (items[i] as number) : Number(vec.getItem(i));
+    } else {
+      target[j] = 0;
+      nulls[j] = 1;
+      anyNull = true;
+    }
+  }
+  return anyNull;
+}
+
 class Int32Buffer implements ColumnBuffer {
   readonly values: Int32Array;
   constructor(capacity: number) {
     this.values = new Int32Array(capacity);
   }
   append(vec: DuckDBVector, from: number, to: number, base: number, nulls: Uint8Array): boolean {
-    const items = itemsOf(vec, Int32Array);
-    const { bits, offset } = validityOf(vec);
-    let anyNull = false;
-    for (let i = from, j = base; i < to; i++, j++) {
-      if (isValid(bits, offset, i)) {
-        this.values[j] = items ? (items[i] as number) : Number(vec.getItem(i));
-      } else {
-        this.values[j] = 0;
-        nulls[j] = 1;
-        anyNull = true;
-      }
-    }
-    return anyNull;
+    return copyNumbers(this.values, itemsOf(vec, Int32Array), vec, from, to, base, nulls);
   }
   write(w: ProtoWriter, n: number): void {
     w.tag(6, LEN).fork().tag(1, LEN).fork();
@@ -162,18 +178,7 @@ class FloatingBuffer implements ColumnBuffer {
   }
   append(vec: DuckDBVector, from: number, to: number, base: number, nulls: Uint8Array): boolean {
     const items = this.double ? itemsOf(vec, Float64Array) : itemsOf(vec, Float32Array);
-    const { bits, offset } = validityOf(vec);
-    let anyNull = false;
-    for (let i = from, j = base; i < to; i++, j++) {
-      if (isValid(bits, offset, i)) {
-        this.values[j] = items ? (items[i] as number) : Number(vec.getItem(i));
-      } else {
-        this.values[j] = 0;
-        nulls[j] = 1;
-        anyNull = true;
-      }
-    }
-    return anyNull;
+    return copyNumbers(this.values, items, vec, from, to, base, nulls);
   }
   write(w: ProtoWriter, n: number): void {
     // Packed fixed-width values are the little-endian bytes of the array itself.
