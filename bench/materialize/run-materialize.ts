@@ -3,14 +3,19 @@
  *   run-materialize.ts DATA_DIR REDIS_ADDR HOURS [BATCH]
  * materializes [T0, T0 + HOURS h) of the bench data into Redis and prints a
  * JSON line with seconds, rows read, entities written and peak RSS.
+ * PROBE_STAGE=encode: the same run into a store that drops every batch
+ * (DuckDB and encoding only); PROBE_STAGE=read: DuckDB's latest-row query
+ * alone, its chunks fetched and dropped.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseRepoConfig } from "../../src/config/index.js";
-import { materialize } from "../../src/materialize/index.js";
+import { connectUtc, materialize } from "../../src/materialize/index.js";
+import { latestRowsQuery } from "../../src/materialize/latest-rows-reader.js";
 import { openDuckDb } from "../../src/offline/index.js";
 import { createOnlineStore } from "../../src/online/index.js";
+import type { OnlineStore } from "../../src/online/online-store.js";
 import { openRegistry } from "../../src/registry/index.js";
 import { benchView, HOUR, peakRssMb, T0 } from "./shared.js";
 
@@ -45,25 +50,54 @@ registry.apply({
   featureServices: [],
   onDemandFeatureViews: [],
 });
-const store = createOnlineStore(config);
+const stage = process.env.PROBE_STAGE ?? "";
+const realStore = createOnlineStore(config);
+const store: OnlineStore =
+  stage === "encode"
+    ? {
+        ...realStore,
+        close: () => realStore.close(),
+        writeEncoded: async (_v, b) => ({ written: b.count, skippedStale: 0 }),
+      }
+    : realStore;
 const db = await openDuckDb({ threads: 2, memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? "1GB" });
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 let result = { rowsRead: 0, entitiesWritten: 0 };
 let firstBatch = 0;
-for await (const ev of materialize(
-  { config, registry, onlineStore: store, duckdb: async () => db },
-  {
-    start: new Date(T0),
-    end: new Date(T0 + hours * HOUR - 1),
-    incremental: false,
-    ...(batchArg ? { batchSize: Number(batchArg) } : {}),
-    progressIntervalMs: 0,
-  },
-)) {
-  if (ev.kind === "summary") result = ev.views[0] ?? result;
-  if (ev.kind === "progress" && ev.progress.rowsRead > 0 && firstBatch === 0)
-    firstBatch = performance.now() - t0;
+let statsSeconds = 0;
+if (stage === "read") {
+  const conn = await connectUtc(db);
+  const files = readdirSync(dataDir as string)
+    .filter((f) => f.endsWith(".parquet"))
+    .sort()
+    .map((f) => join(dataDir as string, f));
+  const o = { files, start: new Date(T0), end: new Date(T0 + hours * HOUR - 1), batchSize: 8192 };
+  const sql = (await latestRowsQuery(conn, view, o)) as string;
+  statsSeconds = (performance.now() - t0) / 1000;
+  const stream = await conn.stream(sql);
+  for (;;) {
+    const chunk = await stream.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) break;
+    if (firstBatch === 0) firstBatch = performance.now() - t0;
+    result.entitiesWritten += chunk.rowCount;
+  }
+  conn.closeSync();
+} else {
+  for await (const ev of materialize(
+    { config, registry, onlineStore: store, duckdb: async () => db },
+    {
+      start: new Date(T0),
+      end: new Date(T0 + hours * HOUR - 1),
+      incremental: false,
+      ...(batchArg ? { batchSize: Number(batchArg) } : {}),
+      progressIntervalMs: 0,
+    },
+  )) {
+    if (ev.kind === "summary") result = ev.views[0] ?? result;
+    if (ev.kind === "progress" && ev.progress.rowsRead > 0 && firstBatch === 0)
+      firstBatch = performance.now() - t0;
+  }
 }
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
@@ -72,6 +106,7 @@ console.log(
   JSON.stringify({
     seconds,
     firstBatchSeconds: firstBatch / 1000,
+    ...(stage === "read" ? { statsSeconds } : {}),
     cpuSeconds,
     rowsRead: result.rowsRead,
     entities: result.entitiesWritten,
@@ -79,6 +114,6 @@ console.log(
   }),
 );
 db.closeSync();
-await store.close();
+await realStore.close();
 registry.close();
 rmSync(repo, { recursive: true, force: true });

@@ -121,7 +121,7 @@ export async function* readLatestEncoded(
  * when the window's statistics allow it (one cheap aggregate first), else by
  * the struct; undefined when the window holds no row.
  */
-async function latestRowsQuery(
+export async function latestRowsQuery(
   conn: DuckDBConnection,
   view: FeatureViewDef,
   o: ReadLatestRowsOptions,
