@@ -112,4 +112,46 @@ describe("latest rows: packed order key = struct order", () => {
     expect(packed).toHaveLength(200);
     expect(packed).toEqual(struct);
   });
+
+  it("orders the same with rows without a key in the window (the statistics count them, the query drops them)", async () => {
+    const sub = join(dir, "null-keys");
+    mkdirSync(sub, { recursive: true });
+    // Every third row has no key; those rows also hold the window's earliest and latest times
+    // and the largest row numbers, so the statistics' bounds are wider than the keyed rows need.
+    for (let file = 0; file < 2; file++) {
+      await conn.run(`COPY (
+        SELECT CASE WHEN i % 3 = 0 THEN NULL ELSE CAST(i % 50 AS BIGINT) END AS id,
+               make_timestamp(1735689600000000 + CASE WHEN i % 3 = 0 THEN i * 7 ELSE CAST(hash(i, ${file}) % 4 AS BIGINT) * 1000000 + 500000 END) AS ts,
+               CASE WHEN hash(i, ${file}, 1) % 4 = 0 THEN NULL
+                    ELSE make_timestamp(1735689600000000 + CAST(hash(i, ${file}, 2) % 3 AS BIGINT) * 1000000) END AS created,
+               'f${file}-r' || i AS tag
+        FROM range(600) t(i)
+      ) TO '${join(sub, `part-${file}.parquet`)}' (FORMAT parquet)`);
+    }
+    const view = viewOf(sub);
+    const files = [0, 1].map((i) => join(sub, `part-${i}.parquet`));
+    const start = new Date(Date.UTC(2025, 0, 1));
+    const end = new Date(Date.UTC(2025, 0, 2));
+    const s = (await conn.runAndReadAll(orderStatsSql(view, files, start, end))).getRows()[0] as (
+      | bigint
+      | null
+    )[];
+    const stats: OrderStats = {
+      rows: s[0] as bigint,
+      minT: s[1] ?? null,
+      maxT: s[2] ?? null,
+      tSub: s[3] ?? null,
+      minC: s[4] ?? null,
+      maxC: s[5] ?? null,
+      cSub: s[6] ?? null,
+      maxRow: s[7] ?? null,
+    };
+    expect(stats.rows).toBe(1_200n);
+    const packing = orderPacking(stats, files.length);
+    expect(packing).not.toBeNull();
+    const packed = await rowsOf(conn, latestRowsSql(view, files, start, end, packing));
+    const struct = await rowsOf(conn, latestRowsSql(view, files, start, end));
+    expect(packed).toHaveLength(50);
+    expect(packed).toEqual(struct);
+  });
 });

@@ -183,7 +183,11 @@ export interface OrderStats {
 
 /**
  * The window's statistics for `orderPacking`: one aggregate of the event
- * time, created time and row number columns over the rows the window keeps.
+ * time, created time and row number columns over the rows of the window.
+ * Rows without a complete entity key are counted too (the latest-rows query
+ * drops them): bounds over a superset of the rows still bound every row the
+ * query orders, and not reading the join key columns makes this scan about a
+ * quarter cheaper (10M-row bench window: 0.31 instead of 0.43 CPU-s).
  * Output: one row, the fields of `OrderStats` in order.
  */
 export function orderStatsSql(
@@ -202,7 +206,6 @@ export function orderStatsSql(
     `  SELECT epoch_us(${ts}) AS t, ${created} AS c, file_row_number AS r`,
     `  FROM ${parquetScan(files)}`,
     `  WHERE ${ts} >= make_timestamp(${micros(start)}) AND ${ts} <= make_timestamp(${micros(end)})`,
-    ...keysPresentOf(view).map((c) => `    AND ${c}`),
     ")",
   ].join("\n");
 }
