@@ -151,10 +151,12 @@ describe("encodeOnlineResponse of packed columns", () => {
   const older = viewOf("v", dtypes.slice(0, -3));
 
   it("copies stored values into exactly the bytes protobuf-es writes for the same values", () => {
-    for (let seed = 1; seed <= 30; seed++) {
+    for (let seed = 1; seed <= 45; seed++) {
       const r = rng(seed);
       const keys = 1 + Math.floor(r() * 9);
-      const rows = Math.floor(r() * 20);
+      // Every third seed requests each entity once, in order (the encoder's per-feature shortcut).
+      const identity = seed % 3 === 0;
+      const rows = identity ? keys : Math.floor(r() * 20);
       // Per distinct entity: no row, a row of the current schema, or one of the older schema.
       const stored: (NativeValue[] | undefined)[] = [];
       const kinds: ("none" | "current" | "older")[] = [];
@@ -182,7 +184,7 @@ describe("encodeOnlineResponse of packed columns", () => {
       wanted.sort((a, b) => a.k - b.k);
       const features = wanted.map((w) => w.f);
       const plan = packedReadPlan(view, features);
-      const rowToKey = Int32Array.from({ length: rows }, () => Math.floor(r() * keys));
+      const rowToKey = Int32Array.from({ length: rows }, (_, i) => (identity ? i : Math.floor(r() * keys)));
       const { cells, eventTimeMs } = gatherPackedCells(plan, packed, rowToKey);
       const times = Float64Array.from(rowToKey, (u) => eventTimeMs[u] as number);
       expect(Array.from(eventTimeMs)).toEqual(kinds.map((k, u) => (k === "none" ? 0 : 1e12 + u)));
@@ -208,6 +210,19 @@ describe("encodeOnlineResponse of packed columns", () => {
         statuses,
         eventTimesMs: times,
       }));
+      // A join-key column (plain values) first and another in the middle, between packed columns.
+      const keyColumn: ResultColumn = {
+        name: "item_id",
+        dtype: ValueType.INT64,
+        values: Array.from(rowToKey, (u) => BigInt(u) - 3n),
+        statuses,
+        eventTimesMs: undefined,
+      };
+      const middle = Math.floor(packedColumns.length / 2);
+      packedColumns.splice(middle, 0, keyColumn);
+      packedColumns.unshift(keyColumn);
+      valueColumns.splice(middle, 0, keyColumn);
+      valueColumns.unshift(keyColumn);
       const expected = toBinary(
         GetOnlineFeaturesResponseSchema,
         toOnlineResponseMessage({ rows, columns: valueColumns }),

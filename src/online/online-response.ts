@@ -16,7 +16,16 @@ import {
 } from "../../gen/fstore/v1/feature_service_pb.js";
 import { type Value, ValueSchema, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { type NativeValue, toValue } from "../values/index.js";
-import { locatePackedValues, type PackedReadPlan, packedValueAt } from "./packed-row.js";
+import {
+  entrySize,
+  type PackedCells,
+  packedCellValue,
+  packedValueSizes,
+  varintSize,
+  writePackedEntries,
+} from "./packed-cells.js";
+
+export { gatherPackedCells, type PackedCells } from "./packed-cells.js";
 
 /** One output column: its values as JS values, or still in the stored packed rows. */
 export type ResultColumn = ValueColumn | PackedColumn;
@@ -44,52 +53,6 @@ export interface PackedColumn extends ColumnBase {
   feature: number;
 }
 
-/**
- * Where the values of one read's features are: the read's packed rows
- * copied into one buffer, and per distinct entity and feature the offset of
- * the value there (see `gatherPackedCells`).
- */
-export interface PackedCells {
-  data: Buffer;
-  /** `offsets[u * width + j]`: offset in `data` of feature j of entity u, -1 when absent. */
-  offsets: Int32Array;
-  /** Per request row, `u * width` of its distinct entity u. */
-  rowBase: Int32Array;
-}
-
-/**
- * Copies the packed rows of one read (per distinct entity, undefined: no row)
- * into one buffer and locates the wanted features of `plan` in it. Returns
- * the cells and each entity's event time (ms; 0 without a row).
- */
-export function gatherPackedCells(
-  plan: PackedReadPlan,
-  found: readonly (Buffer | undefined)[],
-  rowToKey: Int32Array,
-): { cells: PackedCells; eventTimeMs: Float64Array } {
-  const keys = found.length;
-  const width = plan.features.length;
-  let total = 0;
-  for (let u = 0; u < keys; u++) total += found[u]?.length ?? 0;
-  const data = Buffer.allocUnsafe(total);
-  const offsets = new Int32Array(keys * width).fill(-1);
-  const eventTimeMs = new Float64Array(keys);
-  let start = 0;
-  for (let u = 0; u < keys; u++) {
-    const b = found[u];
-    if (b === undefined) continue;
-    b.copy(data, start);
-    const base = u * width;
-    eventTimeMs[u] = locatePackedValues(plan, b, offsets, base);
-    for (let j = base; j < base + width; j++)
-      if ((offsets[j] as number) >= 0) (offsets[j] as number) += start;
-    start += b.length;
-  }
-  const rowBase = new Int32Array(rowToKey.length);
-  for (let i = 0; i < rowToKey.length; i++) rowBase[i] = (rowToKey[i] as number) * width;
-  return { cells: { data, offsets, rowBase }, eventTimeMs };
-}
-
 /** The values of a column as JS values (`undefined`: no value). */
 export function columnValues(
   c: Pick<ValueColumn, "values" | "packed"> | Pick<PackedColumn, "values" | "packed" | "feature">,
@@ -97,7 +60,7 @@ export function columnValues(
 ): (NativeValue | undefined)[] {
   if (c.packed === undefined) return c.values;
   const out = new Array<NativeValue | undefined>(rows);
-  for (let i = 0; i < rows; i++) out[i] = columnValueAt(c.packed, c.feature, i);
+  for (let i = 0; i < rows; i++) out[i] = packedCellValue(c.packed, c.feature, i);
   return out;
 }
 
@@ -130,20 +93,6 @@ export function toOnlineResponseMessage(result: OnlineResult): GetOnlineFeatures
 }
 
 // --- the hand-written encoder -------------------------------------------------------------
-
-function varintSize(n: number): number {
-  if (n < 0x80) return 1;
-  if (n < 0x4000) return 2;
-  if (n < 0x200000) return 3;
-  if (n < 0x10000000) return 4;
-  let size = 5;
-  n = Math.floor(n / 2 ** 35);
-  while (n > 0) {
-    size++;
-    n = Math.floor(n / 128);
-  }
-  return size;
-}
 
 function varint64Size(v: bigint): number {
   let u = BigInt.asUintN(64, v);
@@ -339,171 +288,25 @@ function encodeTimestamps(times: Float64Array | undefined, rows: number): Buffer
   return o.buf;
 }
 
-// --- packed columns: protobuf Values straight from the stored packed rows ----------------------
-
-function columnValueAt(cells: PackedCells, feature: number, i: number): NativeValue | undefined {
-  const off = cells.offsets[(cells.rowBase[i] as number) + feature] as number;
-  return off < 0 ? undefined : packedValueAt(cells.data, off);
+/** Whether `rowToKey` maps every row i to entity i of `keys` (each entity requested once, in order). */
+function isIdentity(rowToKey: Int32Array, keys: number): boolean {
+  if (rowToKey.length !== keys) return false;
+  for (let i = 0; i < keys; i++) if (rowToKey[i] !== i) return false;
+  return true;
 }
 
-const TWO_32 = 4294967296;
-
-/**
- * Sizes of the Values of a packed column into `sizes[base + i]` (the packed
- * payload is, or maps directly onto, the protobuf field); lists are encoded
- * through protobuf-es into `lists`. Returns the column's `values` bytes
- * (tags and lengths included). Fixed-size types need no look at the payload.
- */
-function packedColumnSizes(
-  c: PackedColumn,
-  n: number,
-  sizes: Int32Array,
-  base: number,
-  lists: Map<number, Uint8Array>,
-): number {
-  const { data, offsets, rowBase } = c.packed;
-  const f = c.feature;
-  let body = 0;
-  const fixed =
-    c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
-  if (fixed > 0) {
-    for (let i = 0; i < n; i++) {
-      const off = offsets[(rowBase[i] as number) + f] as number;
-      const size = off < 0 ? 0 : data[off] === 0 ? 3 : fixed;
-      sizes[base + i] = size;
-      body += 2 + size;
-    }
-    return body;
-  }
-  for (let i = 0; i < n; i++) {
-    const off = offsets[(rowBase[i] as number) + f] as number;
-    let size: number;
-    if (off < 0) size = 0;
-    else {
-      const t = data[off] as number;
-      if (t === 0) size = 3;
-      else if (t === ValueType.STRING || t === ValueType.BYTES) {
-        const len = data.readUInt32LE(off + 1);
-        size = 1 + varintSize(len) + len;
-      } else if (t === ValueType.INT64) {
-        const hi = data.readInt32LE(off + 5);
-        size =
-          hi >= 0 && hi < 0x200000
-            ? 1 + varintSize(hi * TWO_32 + data.readUInt32LE(off + 1))
-            : 1 + varint64Size(data.readBigInt64LE(off + 1));
-      } else if (t === ValueType.INT32) size = 1 + intVarintSize(data.readInt32LE(off + 1));
-      else if (t === ValueType.UNIX_TIMESTAMP)
-        size = 1 + intVarintSize(Math.floor(data.readDoubleLE(off + 1) / 1000));
-      else if (t === ValueType.DOUBLE) size = 9;
-      else if (t === ValueType.FLOAT) size = 5;
-      else if (t === ValueType.BOOL) size = 2;
-      else {
-        // A list: through protobuf-es, like the value path.
-        const bytes = toBinary(ValueSchema, toValue(packedValueAt(data, off), c.dtype));
-        lists.set(base + i, bytes);
-        size = bytes.length;
-      }
-    }
-    sizes[base + i] = size;
-    body += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
-  }
-  return body;
-}
-
-/** Writes the `values` entries (tag, length, Value) of a packed column; sizes from `packedColumnSizes`. */
-function writePackedColumn(
-  o: Out,
-  c: PackedColumn,
-  n: number,
-  sizes: Int32Array,
-  base: number,
-  lists: Map<number, Uint8Array>,
-): void {
-  const { data, offsets, rowBase } = c.packed;
-  const f = c.feature;
-  const buf = o.buf;
-  let p = o.pos;
-  for (let i = 0; i < n; i++) {
-    const size = sizes[base + i] as number;
-    buf[p++] = 0x0a;
-    if (size === 0) {
-      buf[p++] = 0;
-      continue;
-    }
-    if (size < 0x80) buf[p++] = size;
-    else {
-      o.pos = p;
-      o.varint(size);
-      p = o.pos;
-    }
-    const off = offsets[(rowBase[i] as number) + f] as number;
-    const t = data[off] as number;
-    if (t === ValueType.DOUBLE) {
-      // Packed f64 LE is protobuf's fixed64 double.
-      buf[p] = 0x29;
-      for (let k = 1; k <= 8; k++) buf[p + k] = data[off + k] as number;
-      p += 9;
-    } else if (t === ValueType.STRING || t === ValueType.BYTES) {
-      // UTF-8 (or raw) bytes as stored: copied, never decoded.
-      const len = data.readUInt32LE(off + 1);
-      buf[p++] = t === ValueType.STRING ? 0x12 : 0x0a;
-      if (len < 0x80) buf[p++] = len;
-      else {
-        o.pos = p;
-        o.varint(len);
-        p = o.pos;
-      }
-      const from = off + 5;
-      if (len > 32) data.copy(buf, p, from, from + len);
-      else for (let k = 0; k < len; k++) buf[p + k] = data[from + k] as number;
-      p += len;
-    } else if (t === 0) {
-      buf[p++] = 0x98;
-      buf[p++] = 0x01;
-      buf[p++] = 0;
-    } else {
-      o.pos = p;
-      writePackedScalar(o, data, off, t, lists.get(base + i));
-      p = o.pos;
-    }
-  }
-  o.pos = p;
-}
-
-/** The less common types of `writePackedColumn`. */
-function writePackedScalar(o: Out, data: Buffer, off: number, t: number, list: Uint8Array | undefined): void {
-  const buf = o.buf;
-  switch (t) {
-    case ValueType.INT64: {
-      o.byte(0x20);
-      const hi = data.readInt32LE(off + 5);
-      if (hi >= 0 && hi < 0x200000) o.varint(hi * TWO_32 + data.readUInt32LE(off + 1));
-      else o.varint64(data.readBigInt64LE(off + 1));
-      return;
-    }
-    case ValueType.FLOAT:
-      o.byte(0x35);
-      data.copy(buf, o.pos, off + 1, off + 5);
-      o.pos += 4;
-      return;
-    case ValueType.BOOL:
-      o.byte(0x38);
-      o.byte(data[off + 1] === 1 ? 1 : 0);
-      return;
-    case ValueType.INT32:
-      o.byte(0x18);
-      o.int(data.readInt32LE(off + 1));
-      return;
-    case ValueType.UNIX_TIMESTAMP:
-      o.byte(0x40);
-      o.int(Math.floor(data.readDoubleLE(off + 1) / 1000));
-      return;
-    default: {
-      const bytes = list as Uint8Array;
-      buf.set(bytes, o.pos);
-      o.pos += bytes.length;
-    }
-  }
+/** The located values of one read and the output columns that take features from it. */
+interface PackedGroup {
+  cells: PackedCells;
+  /** Encoded Value size per cell, and entry bytes per feature over the distinct entities (`packedValueSizes`). */
+  sizes: Int32Array;
+  entryBytes: Float64Array;
+  /** Whether request row i is distinct entity i, for every row (no repeated entity). */
+  identity: boolean;
+  lists: Map<number, Uint8Array>;
+  /** Output column indices, and the read's feature each one takes. */
+  columns: number[];
+  features: number[];
 }
 
 /**
@@ -511,18 +314,22 @@ function writePackedScalar(o: Out, data: Buffer, off: number, t: number, list: U
  * protobuf-es's `toBinary` of `toOnlineResponseMessage(result)`. Two passes
  * (sizes, then bytes) over flat typed arrays, one switch per column rather
  * than per value, and the timestamps of a view encoded once for all of its
- * columns: this runs on every request.
+ * columns: this runs on every request. Packed columns are written per
+ * stored row, in storage order, each value to its column's cursor: one walk
+ * of every row instead of one random access per value and column.
  */
 export function encodeOnlineResponse(result: OnlineResult): Buffer {
   const n = result.rows;
   const columns = result.columns;
   const cols = columns.length;
   const metadata = result.metadata ?? encodeResponseMetadata(columns.map((c) => c.name));
-  const valueSizes = new Int32Array(cols * n);
+  let valueSizes: Int32Array | undefined;
   const bodies = new Int32Array(cols);
+  const valuesBytes = new Int32Array(cols);
   const timestamps = new Array<Buffer>(cols);
   let strLens: Int32Array | undefined;
   let listBytes: Map<number, Uint8Array> | undefined;
+  let groups: Map<PackedCells, PackedGroup> | undefined;
   let total = metadata.length;
   let lastTimes: Float64Array | undefined | null = null;
   let lastBlock: Buffer | undefined;
@@ -533,12 +340,28 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
     const base = ci * n;
     let body = 0;
     if (c.packed !== undefined) {
-      listBytes ??= new Map();
-      body = packedColumnSizes(c, n, valueSizes, base, listBytes);
+      groups ??= new Map();
+      let g = groups.get(c.packed);
+      if (g === undefined) {
+        const lists = new Map<number, Uint8Array>();
+        const { sizes, entryBytes } = packedValueSizes(c.packed, lists);
+        const identity = isIdentity(c.packed.rowToKey, c.packed.offsets.length / c.packed.width);
+        g = { cells: c.packed, sizes, entryBytes, identity, lists, columns: [], features: [] };
+        groups.set(c.packed, g);
+      }
+      g.columns.push(ci);
+      g.features.push(c.feature);
+      const { sizes } = g;
+      const { rowToKey, width } = c.packed;
+      const f = c.feature;
+      if (g.identity) body = g.entryBytes[f] as number;
+      else
+        for (let i = 0; i < n; i++) body += entrySize(sizes[(rowToKey[i] as number) * width + f] as number);
     }
     const fixed =
       c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
-    if (values !== undefined)
+    if (values !== undefined) {
+      valueSizes ??= new Int32Array(cols * n);
       for (let i = 0; i < n; i++) {
         const v = values[i];
         let size: number;
@@ -563,8 +386,10 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
           }
         }
         valueSizes[base + i] = size;
-        body += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
+        body += entrySize(size);
       }
+    }
+    valuesBytes[ci] = body;
     // Columns of one view share their time array (and follow each other): encode it once.
     if (c.eventTimesMs !== lastTimes) {
       lastTimes = c.eventTimesMs;
@@ -580,6 +405,9 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
   const o = new Out(Buffer.allocUnsafe(total));
   const buf = o.buf;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  // Where each packed column's values go (written below, row by row).
+  const cursors = groups ? new Int32Array(cols) : undefined;
+  const ends = groups ? new Int32Array(cols) : undefined;
   buf.set(metadata, 0);
   o.pos = metadata.length;
   for (let ci = 0; ci < cols; ci++) {
@@ -588,11 +416,14 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
     const base = ci * n;
     o.byte(0x12);
     o.varint(bodies[ci] as number);
-    if (c.packed !== undefined)
-      writePackedColumn(o, c, n, valueSizes, base, listBytes as Map<number, Uint8Array>);
-    else if (values !== undefined)
+    if (c.packed !== undefined) {
+      (cursors as Int32Array)[ci] = o.pos;
+      o.pos += valuesBytes[ci] as number;
+      (ends as Int32Array)[ci] = o.pos;
+    } else if (values !== undefined) {
+      const sizes = valueSizes as Int32Array;
       for (let i = 0; i < n; i++) {
-        const size = valueSizes[base + i] as number;
+        const size = sizes[base + i] as number;
         buf[o.pos++] = 0x0a;
         if (size < 0x80) buf[o.pos++] = size;
         else o.varint(size);
@@ -638,15 +469,34 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
           }
         }
       }
+    }
     if (n > 0) {
       buf[o.pos++] = 0x12;
       o.varint(n);
       const statuses = c.statuses;
-      for (let i = 0; i < n; i++) buf[o.pos++] = statuses[i] as number;
+      if (statuses instanceof Uint8Array) {
+        buf.set(statuses.length === n ? statuses : statuses.subarray(0, n), o.pos);
+        o.pos += n;
+      } else {
+        let p = o.pos;
+        for (let i = 0; i < n; i++) buf[p++] = statuses[i] as number;
+        o.pos = p;
+      }
     }
     const block = timestamps[ci] as Buffer;
     buf.set(block, o.pos);
     o.pos += block.length;
+  }
+  if (groups !== undefined) {
+    const cur = cursors as Int32Array;
+    for (const g of groups.values())
+      writePackedEntries(buf, dv, g.cells, g.sizes, g.lists, g.columns, g.features, cur, n);
+    // Each packed column's cursor must end exactly where its statuses begin.
+    for (let ci = 0; ci < cols; ci++) {
+      const end = (ends as Int32Array)[ci];
+      if ((columns[ci] as ResultColumn).packed !== undefined && cur[ci] !== end)
+        throw new Error(`online response encoder: packed column ${ci} ended at ${cur[ci]}, expected ${end}`);
+    }
   }
   if (o.pos !== total) throw new Error(`online response encoder wrote ${o.pos} bytes, expected ${total}`);
   return buf;

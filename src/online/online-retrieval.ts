@@ -386,7 +386,7 @@ function packedRead(
     }
   }
   const eventTimesMs = perRowTimes(d, perKey, rows);
-  const { data, offsets, rowBase } = cells;
+  const { data, offsets, width, rowToKey } = cells;
   // Every feature's statuses in one block (views of it per column): one typed array per read, not
   // per column, which keeps the young-generation GC of wide requests short.
   let statusBlock: Uint8Array | undefined;
@@ -396,12 +396,11 @@ function packedRead(
       statusBlock ??= new Uint8Array(rows * lookup.features.length);
       const statuses = statusBlock.subarray(feature * rows, (feature + 1) * rows);
       for (let i = 0; i < rows; i++) {
-        const off = offsets[(rowBase[i] as number) + feature] as number;
+        const u = rowToKey[i] as number;
+        const off = offsets[u * width + feature] as number;
         if (off < 0) statuses[i] = FieldStatus.NOT_FOUND;
         else if (data[off] === 0) statuses[i] = FieldStatus.NULL_VALUE;
-        else
-          statuses[i] =
-            stale[d.rowToKey[i] as number] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
+        else statuses[i] = stale[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
       }
       return { name, dtype, packed: cells, feature, statuses, eventTimesMs };
     },

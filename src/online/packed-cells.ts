@@ -1,0 +1,314 @@
+/**
+ * The serving fast path's view of packed rows: one read's stored rows (as
+ * the store returned them, never copied) and where each wanted feature's
+ * value sits in them. The response encoder turns these bytes into protobuf
+ * `Value`s directly (`packedValueSizes`, `writePackedEntry`): a double is a
+ * tag and the stored 8 bytes, a string its stored UTF-8 bytes; nothing is
+ * decoded into JS values unless an on-demand view needs them (`packedCellValue`).
+ */
+import { toBinary } from "@bufbuild/protobuf";
+import { ValueSchema, ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { type NativeValue, toValue } from "../values/index.js";
+import { locatePackedValues, type PackedReadPlan, packedValueAt } from "./packed-row.js";
+
+/** The features of one read located in its stored rows. */
+export interface PackedCells {
+  /** The read's stored rows, copied into one buffer (one native copy per row). */
+  data: Buffer;
+  /** A DataView over `data`: multi-byte copies as one load and store, not byte by byte. */
+  view: DataView;
+  /** Features per entity (the read's feature list). */
+  width: number;
+  /** `offsets[u * width + j]`: offset in `data` of entity u's feature j (its type byte), -1 when absent. */
+  offsets: Int32Array;
+  /** Per request row, its distinct entity u. */
+  rowToKey: Int32Array;
+}
+
+/**
+ * Copies the packed rows of one read (per distinct entity; undefined: no
+ * row) into one buffer and locates the wanted features of `plan` in it.
+ * Returns the cells and each entity's event time (ms; 0 without a row).
+ */
+export function gatherPackedCells(
+  plan: PackedReadPlan,
+  found: readonly (Buffer | undefined)[],
+  rowToKey: Int32Array,
+): { cells: PackedCells; eventTimeMs: Float64Array } {
+  const keys = found.length;
+  const width = plan.features.length;
+  let total = 0;
+  for (let u = 0; u < keys; u++) total += found[u]?.length ?? 0;
+  const data = Buffer.allocUnsafe(total);
+  const offsets = new Int32Array(keys * width).fill(-1);
+  const eventTimeMs = new Float64Array(keys);
+  let start = 0;
+  for (let u = 0; u < keys; u++) {
+    const b = found[u];
+    if (b === undefined) continue;
+    b.copy(data, start);
+    const base = u * width;
+    eventTimeMs[u] = locatePackedValues(plan, b, offsets, base);
+    for (let k = base; k < base + width; k++)
+      if ((offsets[k] as number) >= 0) (offsets[k] as number) += start;
+    start += b.length;
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return { cells: { data, view, width, offsets, rowToKey }, eventTimeMs };
+}
+
+/** Request row i's value of feature j as a JS value (undefined: no value). */
+export function packedCellValue(cells: PackedCells, feature: number, i: number): NativeValue | undefined {
+  const off = cells.offsets[(cells.rowToKey[i] as number) * cells.width + feature] as number;
+  return off < 0 ? undefined : packedValueAt(cells.data, off);
+}
+
+/** Bytes of a protobuf varint of a non-negative integer. */
+export function varintSize(n: number): number {
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
+  if (n < 0x10000000) return 4;
+  let size = 5;
+  n = Math.floor(n / 2 ** 35);
+  while (n > 0) {
+    size++;
+    n = Math.floor(n / 128);
+  }
+  return size;
+}
+
+function varint64Size(v: bigint): number {
+  let u = BigInt.asUintN(64, v);
+  let size = 1;
+  while (u >= 0x80n) {
+    size++;
+    u >>= 7n;
+  }
+  return size;
+}
+
+/** Bytes of a signed int as a protobuf int32/int64 varint (negatives take 10). */
+function intVarintSize(n: number): number {
+  return n < 0 ? 10 : varintSize(n);
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * The encoded size of every located value's protobuf `Value` (0: absent, an
+ * empty Value), per `u * width + j`, in one pass over the rows in storage
+ * order, and per feature the bytes of its `values` entries over the distinct
+ * entities. Lists go through protobuf-es; their bytes are kept in `lists`.
+ */
+export function packedValueSizes(
+  cells: PackedCells,
+  lists: Map<number, Uint8Array>,
+): { sizes: Int32Array; entryBytes: Float64Array } {
+  const { data, view, offsets, width } = cells;
+  const sizes = new Int32Array(offsets.length);
+  // Per feature, the bytes of its entries over the distinct entities (absent ones are 2 bytes).
+  const entryBytes = new Float64Array(width);
+  for (let k = 0, j = 0; k < offsets.length; k++, j = j + 1 === width ? 0 : j + 1) {
+    const off = offsets[k] as number;
+    if (off < 0) {
+      (entryBytes[j] as number) += 2;
+      continue;
+    }
+    const t = data[off] as number;
+    let size: number;
+    if (t === ValueType.DOUBLE) size = 9;
+    else if (t === 0) size = 3;
+    else if (t === ValueType.STRING || t === ValueType.BYTES) {
+      const len = view.getUint32(off + 1, true);
+      size = 1 + (len < 0x80 ? 1 : varintSize(len)) + len;
+    } else if (t === ValueType.INT64) {
+      const hi = view.getInt32(off + 5, true);
+      size =
+        hi >= 0 && hi < 0x200000
+          ? 1 + varintSize(hi * TWO_32 + view.getUint32(off + 1, true))
+          : 1 + varint64Size(view.getBigInt64(off + 1, true));
+    } else if (t === ValueType.FLOAT) size = 5;
+    else if (t === ValueType.BOOL) size = 2;
+    else if (t === ValueType.INT32) size = 1 + intVarintSize(view.getInt32(off + 1, true));
+    else if (t === ValueType.UNIX_TIMESTAMP)
+      size = 1 + intVarintSize(Math.floor(view.getFloat64(off + 1, true) / 1000));
+    else {
+      // A list: through protobuf-es, like the value path.
+      const bytes = toBinary(ValueSchema, toValue(packedValueAt(data, off), t as ValueType));
+      lists.set(k, bytes);
+      size = bytes.length;
+    }
+    sizes[k] = size;
+    (entryBytes[j] as number) += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
+  }
+  return { sizes, entryBytes };
+}
+
+/** Bytes of one `values` entry (tag, length, Value) of a Value of `size` bytes. */
+export function entrySize(size: number): number {
+  return 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
+}
+
+function writeVarint(buf: Buffer, p: number, n: number): number {
+  if (n < 0x80000000) {
+    // 31-bit: integer shifts instead of float division.
+    while (n >= 0x80) {
+      buf[p++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[p++] = n;
+    return p;
+  }
+  while (n >= 0x80) {
+    buf[p++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[p++] = n;
+  return p;
+}
+
+function writeVarint64(buf: Buffer, p: number, v: bigint): number {
+  let u = BigInt.asUintN(64, v);
+  while (u >= 0x80n) {
+    buf[p++] = Number(u & 0x7fn) | 0x80;
+    u >>= 7n;
+  }
+  buf[p++] = Number(u);
+  return p;
+}
+
+function writeInt(buf: Buffer, p: number, n: number): number {
+  return n >= 0 ? writeVarint(buf, p, n) : writeVarint64(buf, p, BigInt(n));
+}
+
+/**
+ * Writes the `values` entries (tag, length, Value) of the packed columns that
+ * take features from `cells`, each column from its cursor (`cursors[columns[x]]`, advanced).
+ * `sizes` are `packedValueSizes`'s. Doubles, the common case, are copied
+ * inline as two 32-bit words; the rest go through `writeOtherEntry`.
+ */
+export function writePackedEntries(
+  out: Buffer,
+  outView: DataView,
+  cells: PackedCells,
+  sizes: Int32Array,
+  lists: Map<number, Uint8Array>,
+  columns: readonly number[],
+  features: readonly number[],
+  cursors: Int32Array,
+  rows: number,
+): void {
+  const { data, view, offsets, rowToKey, width } = cells;
+  const m = columns.length;
+  for (let x = 0; x < m; x++) {
+    const ci = columns[x] as number;
+    const f = features[x] as number;
+    let p = cursors[ci] as number;
+    for (let i = 0; i < rows; i++) {
+      const k = (rowToKey[i] as number) * width + f;
+      const size = sizes[k] as number;
+      const off = offsets[k] as number;
+      const t = off < 0 ? -1 : (data[off] as number);
+      if (t === ValueType.DOUBLE) {
+        // Packed f64 LE is protobuf's fixed64 double: tag, length, field tag, 8 bytes.
+        out[p] = 0x0a;
+        out[p + 1] = 9;
+        out[p + 2] = 0x29;
+        outView.setUint32(p + 3, view.getUint32(off + 1, true), true);
+        outView.setUint32(p + 7, view.getUint32(off + 5, true), true);
+        p += 11;
+      } else if (t === -1) {
+        out[p] = 0x0a;
+        out[p + 1] = 0;
+        p += 2;
+      } else if (t === ValueType.INT64 && size < 0x80) {
+        const hi = view.getInt32(off + 5, true);
+        out[p] = 0x0a;
+        out[p + 1] = size;
+        out[p + 2] = 0x20;
+        if (hi === 0) p = writeVarint(out, p + 3, view.getUint32(off + 1, true));
+        else if (hi > 0 && hi < 0x200000)
+          p = writeVarint(out, p + 3, hi * TWO_32 + view.getUint32(off + 1, true));
+        else p = writeVarint64(out, p + 3, view.getBigInt64(off + 1, true));
+      } else if (t === ValueType.STRING && size < 0x80) {
+        // A short string (the common case): its stored UTF-8 bytes, copied.
+        const len = size - 2;
+        out[p] = 0x0a;
+        out[p + 1] = size;
+        out[p + 2] = 0x12;
+        out[p + 3] = len;
+        p += 4;
+        const from = off + 5;
+        for (let b = 0; b < len; b++) out[p + b] = data[from + b] as number;
+        p += len;
+      } else p = writeOtherEntry(out, p, cells, k, size, lists);
+    }
+    cursors[ci] = p;
+  }
+}
+
+/** One `values` entry of a type other than double (and not absent). */
+function writeOtherEntry(
+  buf: Buffer,
+  p: number,
+  cells: PackedCells,
+  k: number,
+  size: number,
+  lists: Map<number, Uint8Array>,
+): number {
+  buf[p++] = 0x0a;
+  if (size < 0x80) buf[p++] = size;
+  else p = writeVarint(buf, p, size);
+  const { data, view } = cells;
+  const off = cells.offsets[k] as number;
+  const t = data[off] as number;
+  switch (t) {
+    case 0:
+      buf[p] = 0x98;
+      buf[p + 1] = 0x01;
+      buf[p + 2] = 0;
+      return p + 3;
+    case ValueType.STRING:
+    case ValueType.BYTES: {
+      // UTF-8 (or raw) bytes as stored: copied, never decoded.
+      const len = view.getUint32(off + 1, true);
+      buf[p++] = t === ValueType.STRING ? 0x12 : 0x0a;
+      if (len < 0x80) buf[p++] = len;
+      else p = writeVarint(buf, p, len);
+      const from = off + 5;
+      if (len > 32) data.copy(buf, p, from, from + len);
+      else for (let b = 0; b < len; b++) buf[p + b] = data[from + b] as number;
+      return p + len;
+    }
+    case ValueType.INT64: {
+      buf[p++] = 0x20;
+      const hi = view.getInt32(off + 5, true);
+      if (hi >= 0 && hi < 0x200000) return writeVarint(buf, p, hi * TWO_32 + view.getUint32(off + 1, true));
+      return writeVarint64(buf, p, view.getBigInt64(off + 1, true));
+    }
+    case ValueType.DOUBLE:
+      buf[p] = 0x29;
+      data.copy(buf, p + 1, off + 1, off + 9);
+      return p + 9;
+    case ValueType.FLOAT:
+      buf[p] = 0x35;
+      data.copy(buf, p + 1, off + 1, off + 5);
+      return p + 5;
+    case ValueType.BOOL:
+      buf[p] = 0x38;
+      buf[p + 1] = data[off + 1] === 1 ? 1 : 0;
+      return p + 2;
+    case ValueType.INT32:
+      buf[p++] = 0x18;
+      return writeInt(buf, p, view.getInt32(off + 1, true));
+    case ValueType.UNIX_TIMESTAMP:
+      buf[p++] = 0x40;
+      return writeInt(buf, p, Math.floor(view.getFloat64(off + 1, true) / 1000));
+    default: {
+      const bytes = lists.get(k) as Uint8Array;
+      buf.set(bytes, p);
+      return p + bytes.length;
+    }
+  }
+}
