@@ -8,7 +8,8 @@
  *
  *   flock /tmp/fstore-bench.lock node bin/run-ts.js bench/materialize/probe.ts [HOURS] [REPS] [again]
  *
- * PROBE_STAGE=read|encode makes each run stop short of Redis (see
+ * PROBE_STORE=sqlite materializes into a new SQLite file each run instead.
+ * PROBE_STAGE=rows|read|encode: the row path, or each run stops short of Redis (see
  * run-materialize.ts): DuckDB's rows only, or rows and encoding.
  */
 import { spawn } from "node:child_process";
@@ -68,7 +69,7 @@ const run = async (): Promise<Run> => {
       join(ROOT, "bin/run-ts.js"),
       join(ROOT, "bench/materialize/run-materialize.ts"),
       dataDir,
-      redis.connectionString,
+      process.env.PROBE_STORE === "sqlite" ? "sqlite" : redis.connectionString,
       hoursArg,
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },

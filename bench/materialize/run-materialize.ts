@@ -3,7 +3,9 @@
  *   run-materialize.ts DATA_DIR REDIS_ADDR HOURS [BATCH]
  * materializes [T0, T0 + HOURS h) of the bench data into Redis and prints a
  * JSON line with seconds, rows read, entities written and peak RSS.
- * PROBE_STAGE=encode: the same run into a store that drops every batch
+ * REDIS_ADDR "sqlite": into a SQLite online store (a file in a temporary repo) instead.
+ * PROBE_STAGE=rows: through the row path (`writeBatch`) even where the store
+ * has `writeEncoded`. PROBE_STAGE=encode: the same run into a store that drops every batch
  * (DuckDB and encoding only); PROBE_STAGE=read: DuckDB's latest-row query
  * alone, its chunks fetched and dropped.
  */
@@ -27,7 +29,10 @@ const config = parseRepoConfig(
     project: "bench",
     provider: "local",
     registry: "registry.db",
-    online_store: { type: "redis", connection_string: redisAddr },
+    online_store:
+      redisAddr === "sqlite"
+        ? { type: "sqlite", path: "online.db" }
+        : { type: "redis", connection_string: redisAddr },
     materialization: { schedule: null },
   },
   { repoPath: repo, configPath: join(repo, "feature_store.yaml"), env: {} },
@@ -52,14 +57,16 @@ registry.apply({
 });
 const stage = process.env.PROBE_STAGE ?? "";
 const realStore = createOnlineStore(config);
-const store: OnlineStore =
-  stage === "encode"
-    ? {
-        ...realStore,
-        close: () => realStore.close(),
-        writeEncoded: async (_v, b) => ({ written: b.count, skippedStale: 0 }),
-      }
-    : realStore;
+// Only the write methods materialization calls, bound to the real store.
+const writeBatch: OnlineStore["writeBatch"] = (v, rows) => realStore.writeBatch(v, rows);
+const store = {
+  writeBatch,
+  ...(stage === "encode"
+    ? { writeEncoded: async (_v, b) => ({ written: b.count, skippedStale: 0 }) }
+    : stage === "rows" || !realStore.writeEncoded
+      ? {}
+      : { writeEncoded: realStore.writeEncoded.bind(realStore) }),
+} as Pick<OnlineStore, "writeBatch" | "writeEncoded"> as OnlineStore;
 const db = await openDuckDb({ threads: 2, memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? "1GB" });
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
