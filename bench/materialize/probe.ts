@@ -2,11 +2,13 @@
  * A quick look at materialization alone (no raw baselines): starts a
  * redis-server, then runs `run-materialize.ts` REPS times over the window of
  * HOURS hours of the bench data (flushing first, or, with "again", once
- * fresh and then REPS times over the keys it wrote), printing each run's
+ * fresh and then REPS times over the keys it wrote; with "newer", each run
+ * over the keys of the window one hour shorter, so every row updates a field),
+ * printing each run's
  * wall time, client and redis-server CPU, time to the first batch and peak
  * RSS, then the median. Run it under the bench lock:
  *
- *   flock /tmp/fstore-bench.lock node bin/run-ts.js bench/materialize/probe.ts [HOURS] [REPS] [again]
+ *   flock /tmp/fstore-bench.lock node bin/run-ts.js bench/materialize/probe.ts [HOURS] [REPS] [again|newer]
  *
  * PROBE_STORE=sqlite materializes into a new SQLite file each run instead.
  * PROBE_STAGE=rows|read|encode: the row path, or each run stops short of Redis (see
@@ -60,7 +62,7 @@ function machineCpu(): number {
 }
 /** PROBE_TIMELINE=1: prints client, redis and other CPU per 250 ms of each run. */
 const TIMELINE = process.env.PROBE_TIMELINE === "1";
-const run = async (): Promise<Run> => {
+const run = async (hours = hoursArg): Promise<Run> => {
   const r0 = cpuOf(pid);
   const m0 = machineCpu();
   const child = spawn(
@@ -70,7 +72,7 @@ const run = async (): Promise<Run> => {
       join(ROOT, "bench/materialize/run-materialize.ts"),
       dataDir,
       process.env.PROBE_STORE === "sqlite" ? "sqlite" : redis.connectionString,
-      hoursArg,
+      hours,
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -122,6 +124,8 @@ try {
   if (againArg === "again") await run();
   for (let i = 0; i < Number(repsArg); i++) {
     if (againArg !== "again") await admin.flushall();
+    // "newer": the window one hour shorter first (not timed), so every key exists and every row is newer.
+    if (againArg === "newer") await run(String(Number(hoursArg) - 1));
     const r = await run();
     seconds.push(r.seconds);
     console.log(

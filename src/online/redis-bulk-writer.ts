@@ -101,6 +101,7 @@ export class RedisBulkWriter {
   /** Open connections by node ("host:port"). */
   readonly #conns = new Map<string, Promise<RespConnection>>();
   readonly #modes = new Map<string, UpdateMode>();
+  #evalHead: Buffer | undefined;
   #closed = false;
 
   constructor(o: RedisBulkWriterOptions) {
@@ -248,17 +249,7 @@ export class RedisBulkWriter {
     for (const i of fresh) frames.push(respCommand(["EXPIRE", this.#fullKey(batch, i), ttl]));
     const perCall = this.#o.rowsPerCall;
     for (let s = 0; s < existing.length; s += perCall) {
-      const chunk = existing.slice(s, s + perCall);
-      const args: (string | Buffer)[] = [
-        "EVAL",
-        this.#o.script,
-        "1",
-        this.#fullKey(batch, chunk[0] as number),
-      ];
-      args.push(field, ttl, String(chunk.length));
-      for (const i of chunk) args.push(this.#fullKey(batch, i));
-      for (const i of chunk) args.push(rowOf(batch, i));
-      frames.push(respCommand(args));
+      frames.push(this.#scriptFrame(field, batch, existing, s, Math.min(existing.length, s + perCall)));
     }
     const second = await this.#send(conn, frames, frames.length);
     for (let j = 0; j < second.length; j++) {
@@ -282,6 +273,75 @@ export class RedisBulkWriter {
   #fullKey(batch: EncodedRows, i: number): Buffer {
     const start = i === 0 ? 0 : (batch.keyEnds[i - 1] as number);
     return Buffer.concat([batch.keys.subarray(start, batch.keyEnds[i] as number), this.#suffix]);
+  }
+
+  /**
+   * One `EVAL script 1 key0 field ttl n key x n row x n` command for rows
+   * `rows[from, to)`, written straight into one buffer (no Buffer per
+   * argument: the update path sends every row this way).
+   */
+  #scriptFrame(field: Buffer, batch: EncodedRows, rows: readonly number[], from: number, to: number): Buffer {
+    const suffix = this.#suffix;
+    const n = to - from;
+    const { keys, keyEnds, rows: data, rowEnds } = batch;
+    const keyLength = (i: number) => (keyEnds[i] as number) - (i === 0 ? 0 : (keyEnds[i - 1] as number));
+    const rowLength = (i: number) => (rowEnds[i] as number) - (i === 0 ? 0 : (rowEnds[i - 1] as number));
+    // Everything up to the keys: EVAL, the script, numkeys 1, the first key (routing), field, ttl and n.
+    const first = this.#fullKey(batch, rows[from] as number);
+    const ttl = Buffer.from(String(this.#o.ttlSeconds));
+    const count = Buffer.from(String(n));
+    const pre = Buffer.concat([
+      respCommandHead(7 + 2 * n),
+      this.#evalPrefix(),
+      respBulk(first),
+      respBulk(field),
+      respBulk(ttl),
+      respBulk(count),
+    ]);
+    let size = pre.length;
+    for (let j = from; j < to; j++) {
+      const i = rows[j] as number;
+      const klen = keyLength(i) + suffix.length;
+      const rlen = rowLength(i);
+      size += bulkHeaderSize(klen) + klen + 2 + bulkHeaderSize(rlen) + rlen + 2;
+    }
+    const out = Buffer.allocUnsafe(size);
+    const o = viewOf(out);
+    const kv = viewOf(keys);
+    const dv = viewOf(data);
+    const sv = viewOf(suffix);
+    let pos = put(o, 0, viewOf(pre), 0, pre.length);
+    for (let j = from; j < to; j++) {
+      const i = rows[j] as number;
+      const k1 = keyEnds[i] as number;
+      const k0 = k1 - keyLength(i);
+      pos = writeBulkHeader(out, pos, k1 - k0 + suffix.length);
+      pos += put(o, pos, kv, k0, k1);
+      pos += put(o, pos, sv, 0, suffix.length);
+      out[pos++] = 13;
+      out[pos++] = 10;
+    }
+    for (let j = from; j < to; j++) {
+      const i = rows[j] as number;
+      const r1 = rowEnds[i] as number;
+      const r0 = r1 - rowLength(i);
+      pos = writeBulkHeader(out, pos, r1 - r0);
+      pos += put(o, pos, dv, r0, r1);
+      out[pos++] = 13;
+      out[pos++] = 10;
+    }
+    if (pos !== size) throw new Error(`script frame of ${pos} bytes, expected ${size}`);
+    return out;
+  }
+
+  /** "$4\r\nEVAL\r\n$<n>\r\n<script>\r\n$1\r\n1\r\n", made once. */
+  #evalPrefix(): Buffer {
+    this.#evalHead ??= Buffer.concat([
+      respBulk(Buffer.from("EVAL")),
+      respBulk(Buffer.from(this.#o.script, "utf8")),
+      respBulk(Buffer.from("1")),
+    ]);
+    return this.#evalHead;
   }
 
   /** One frame of `HSETNX key field row` for the given rows. */
@@ -336,7 +396,12 @@ export class RedisBulkWriter {
   }
 }
 
-function rowOf(batch: EncodedRows, i: number): Buffer {
-  const start = i === 0 ? 0 : (batch.rowEnds[i - 1] as number);
-  return batch.rows.subarray(start, batch.rowEnds[i] as number);
+/** "*<n>\r\n": the head of a command of n arguments. */
+function respCommandHead(n: number): Buffer {
+  return Buffer.from(`*${n}\r\n`);
+}
+
+/** One RESP bulk string. */
+function respBulk(b: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`$${b.length}\r\n`), b, Buffer.from("\r\n")]);
 }
