@@ -5,12 +5,13 @@
  * e.g. --cpu-prof), and measures the no-op RPC and GetOnlineFeatures for the
  * chosen scenarios at 500 req/s.
  *   node bin/run-ts.js bench/online/probe.ts [packed|feast|sqlite] [seconds] [scenario indices, e.g. 0,1] [max]
- * Environment: PROBE_PROF_DIR (server CPU profile), PROBE_NODE_ARGS (e.g. "--trace-gc"),
+ * Environment: PROBE_PROF_DIR (server CPU profile), PROBE_NODE_ARGS (e.g. "--trace-gc"; with
+ * "--trace-gc-nvp" each run also shows what the server promoted to old space and its mark-compacts),
  * PROBE_HEAP_MS (the server prints heap and GC figures that often), PROBE_HEAP_PROFILE=FILE (SIGUSR2
  * to the server starts the sampling heap profiler, the next SIGUSR2 writes what is still live to FILE).
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,12 +26,29 @@ const seconds = process.argv[3] ?? "4";
 const which = (process.argv[4] ?? "0,1").split(",").map(Number);
 const withMax = process.argv[5] === "max";
 
-function loadgen(args: string[]): Record<string, unknown> {
-  const res = spawnSync("/usr/bin/python3", [join(root, "bench/online/loadgen.py"), ...args], {
-    encoding: "utf8",
+/**
+ * Runs the load generator. Asynchronously: while it runs, this process keeps reading the server's
+ * output (a blocked read would fill the pipe and stall a server that prints GC traces).
+ */
+function loadgen(args: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/usr/bin/python3", [join(root, "bench/online/loadgen.py"), ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(err));
+      else resolve(JSON.parse(out.trim().split("\n").at(-1) as string));
+    });
   });
-  if (res.status !== 0) throw new Error(res.stderr);
-  return JSON.parse(res.stdout.trim().split("\n").at(-1) as string);
 }
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 function cpuSeconds(pid: number | undefined): number {
@@ -43,17 +61,68 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 /** Runs the load generator and adds the server's and redis-server's CPU µs per request to its result. */
-function measured(pids: (number | undefined)[], args: string[], requests: number): Record<string, unknown> {
+async function measured(
+  pids: (number | undefined)[],
+  args: string[],
+  requests: number,
+): Promise<Record<string, unknown>> {
   const before = pids.map(cpuSeconds);
-  const r = loadgen(args);
+  gc.reset();
+  const start = performance.now();
+  const r = await loadgen(args);
+  r.gc = gc.summary((performance.now() - start) / 1000);
   const used = pids.map((p, i) => cpuSeconds(p) - (before[i] as number));
   r.cpu = used.map((u) => ((u * 1e6) / requests).toFixed(0)).join("+");
   return r;
 }
+
+/**
+ * The server's garbage collections during one measured run, from its `--trace-gc-nvp` lines
+ * (PROBE_NODE_ARGS="--trace-gc-nvp"): bytes promoted to old space per second, bytes surviving each
+ * scavenge, and the mark-compacts with their pauses. Per isolate; the busiest one is the server's
+ * (the loader's worker thread has its own).
+ */
+class GcTally {
+  #byIsolate = new Map<
+    string,
+    { scavenges: number; promoted: number; survived: number; compacts: number[] }
+  >();
+  reset(): void {
+    this.#byIsolate.clear();
+  }
+  /** Adds a --trace-gc-nvp line; false for any other line. */
+  add(line: string): boolean {
+    const m = /^\[\d+:(0x[0-9a-f]+)\]\s+[\d.]+ ms: pause=([\d.]+) .*?gc=(\w+)/.exec(line);
+    if (!m) return false;
+    const isolate = m[1] as string;
+    let t = this.#byIsolate.get(isolate);
+    if (!t) {
+      t = { scavenges: 0, promoted: 0, survived: 0, compacts: [] };
+      this.#byIsolate.set(isolate, t);
+    }
+    if (m[3] === "s") {
+      t.scavenges++;
+      t.promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
+      t.survived += Number(/ new_space_survived=(\d+)/.exec(line)?.[1] ?? 0);
+    } else if (m[3] === "mc") t.compacts.push(Number(m[2]));
+    return true;
+  }
+  summary(seconds: number): string | undefined {
+    const t = [...this.#byIsolate.values()].sort((a, b) => b.scavenges - a.scavenges)[0];
+    if (!t) return undefined;
+    const kb = (n: number) => (n / 1024).toFixed(0);
+    return (
+      `gc: promoted ${kb(t.promoted / seconds)} KB/s, ${kb(t.survived / Math.max(1, t.scavenges))} KB survive a scavenge, ` +
+      `${t.compacts.length} mark-compacts${t.compacts.length ? ` (${t.compacts.map((p) => p.toFixed(0)).join(", ")} ms)` : ""}`
+    );
+  }
+}
+const gc = new GcTally();
 const show = (r: Record<string, unknown>) =>
   ["p50", "p99", "p999"].map((k) => (r[k] as number)?.toFixed(3)).join(" / ") +
   (r.errors ? ` errors ${r.errors}` : "") +
-  (r.cpu ? ` cpu µs/req ${r.cpu}` : "");
+  (r.cpu ? ` cpu µs/req ${r.cpu}` : "") +
+  (r.gc ? ` [${r.gc}]` : "");
 
 const dir = mkdtempSync(join(tmpdir(), "fstore-probe-"));
 const redis = layout === "sqlite" ? undefined : await startRedis();
@@ -88,9 +157,18 @@ try {
   // PROBE_NODE_ARGS: more node flags for the server (e.g. --trace-gc); its output is passed through.
   const nodeArgs = process.env.PROBE_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   prof.push(...nodeArgs);
+  // V8's GC traces go through C stdio, block-buffered on a pipe and partly lost when the server
+  // exits: with node flags, run it line-buffered (stdbuf) so the trace arrives whole and in order.
+  const serverArgs = [
+    ...prof,
+    join(root, "bin/run-ts.js"),
+    join(root, "bench/online/server-process.ts"),
+    file,
+  ];
+  const lineBuffered = nodeArgs.length > 0 && existsSync("/usr/bin/stdbuf");
   const proc = spawn(
-    process.execPath,
-    [...prof, join(root, "bin/run-ts.js"), join(root, "bench/online/server-process.ts"), file],
+    lineBuffered ? "/usr/bin/stdbuf" : process.execPath,
+    lineBuffered ? ["-oL", process.execPath, ...serverArgs] : serverArgs,
     {
       cwd: dir,
       stdio: ["ignore", "pipe", "inherit"],
@@ -98,11 +176,21 @@ try {
   );
   const port = await new Promise<number>((resolve) => {
     let out = "";
+    let listening = false;
+    const echo = nodeArgs.length > 0 || process.env.PROBE_HEAP_MS;
     proc.stdout?.on("data", (d: Buffer) => {
-      if (nodeArgs.length > 0 || process.env.PROBE_HEAP_MS) process.stdout.write(d);
       out += d.toString();
-      const m = /LISTENING (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      const lines = out.split("\n");
+      out = lines.pop() as string;
+      for (const line of lines) {
+        // --trace-gc-nvp lines are summed per run instead of shown.
+        if (!gc.add(line) && echo) console.log(line);
+        const m = listening ? null : /^LISTENING (\d+)/.exec(line);
+        if (m) {
+          listening = true;
+          resolve(Number(m[1]));
+        }
+      }
     });
   });
   const address = `127.0.0.1:${port}`;
@@ -117,12 +205,15 @@ try {
       writeFileSync(reqFile, Buffer.concat(parts));
       const pids = [proc.pid, redis?.pid];
       const total = 500 * (Number(seconds) + 1);
-      const noop = measured(
+      const tracing = nodeArgs.length > 0 || process.env.PROBE_HEAP_MS;
+      if (tracing) console.log(`PHASE ${s.name} noop`);
+      const noop = await measured(
         pids,
         ["open", address, "/grpc.health.v1.Health/Check", "-", "500", seconds, "1"],
         total,
       );
-      const get = measured(
+      if (tracing) console.log(`PHASE ${s.name} get`);
+      const get = await measured(
         pids,
         ["open", address, "/fstore.v1.FeatureService/GetOnlineFeatures", reqFile, "500", seconds, "1"],
         total,
@@ -131,8 +222,8 @@ try {
         `${s.name}: get ${show(get)}   noop ${show(noop)}   p50 diff ${((get.p50 as number) - (noop.p50 as number)).toFixed(3)}`,
       );
       if (withMax && k === 0) {
-        const mn = loadgen(["max", address, "/grpc.health.v1.Health/Check", "-", "16", seconds]);
-        const mg = loadgen([
+        const mn = await loadgen(["max", address, "/grpc.health.v1.Health/Check", "-", "16", seconds]);
+        const mg = await loadgen([
           "max",
           address,
           "/fstore.v1.FeatureService/GetOnlineFeatures",

@@ -4,7 +4,9 @@
  *   node bin/run-ts.js bench/online/server-process.ts CONFIG_JSON_FILE
  * Prints "LISTENING <port>" when ready; stops on SIGTERM. With PROBE_HEAP_MS set,
  * prints the heap (used, old space, new space, in MB) and GC counts every that
- * many milliseconds (what survives per request shows as old-space growth).
+ * many milliseconds (what survives per request shows as old-space growth). PROBE_HEAP_PROFILE: see
+ * below; with PROBE_HEAP_PROFILE_GARBAGE=1 the profile also keeps what a mark-compact collected
+ * during the window (objects that were promoted to old space and died there).
  */
 import { readFileSync } from "node:fs";
 import { PerformanceObserver } from "node:perf_hooks";
@@ -64,7 +66,15 @@ if (heapProfile) {
   let on = false;
   process.on("SIGUSR2", () => {
     on = !on;
-    if (on) void session.post("HeapProfiler.startSampling", { samplingInterval: 1024 });
+    if (on)
+      void session.post("HeapProfiler.startSampling", {
+        samplingInterval: 1024,
+        // PROBE_HEAP_PROFILE_GARBAGE=1: also keep the samples of objects a major GC collected (not
+        // those a scavenge collected): what got promoted to old space and died there.
+        ...(process.env.PROBE_HEAP_PROFILE_GARBAGE
+          ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false }
+          : {}),
+      });
     else
       void session.post("HeapProfiler.stopSampling").then((r) => {
         writeFileSync(heapProfile, JSON.stringify(r.profile));
