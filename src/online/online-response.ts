@@ -288,6 +288,22 @@ function encodeTimestamps(times: Float64Array | undefined, rows: number): Buffer
   return o.buf;
 }
 
+/**
+ * Scratch arrays of the encoder, reused from call to call (it is synchronous):
+ * per-request typed arrays of this size would each be an external allocation,
+ * which pushes V8 towards full GCs. It calls nothing that could re-enter it. Slot 0: the value columns' sizes; slot g:
+ * packed group g's value sizes.
+ */
+const scratchArrays: Int32Array[] = [];
+function scratch(slot: number, n: number): Int32Array {
+  let a = scratchArrays[slot];
+  if (a === undefined || a.length < n) {
+    a = new Int32Array(Math.max(n, 1024));
+    scratchArrays[slot] = a;
+  }
+  return a;
+}
+
 /** Whether `rowToKey` maps every row i to entity i of `keys` (each entity requested once, in order). */
 function isIdentity(rowToKey: Int32Array, keys: number): boolean {
   if (rowToKey.length !== keys) return false;
@@ -344,8 +360,9 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
       let g = groups.get(c.packed);
       if (g === undefined) {
         const lists = new Map<number, Uint8Array>();
-        const { sizes, entryBytes } = packedValueSizes(c.packed, lists);
-        const identity = isIdentity(c.packed.rowToKey, c.packed.offsets.length / c.packed.width);
+        const sizes = scratch(groups.size + 1, c.packed.offsets.length);
+        const entryBytes = packedValueSizes(c.packed, lists, sizes);
+        const identity = isIdentity(c.packed.rowToKey, c.packed.rows.length);
         g = { cells: c.packed, sizes, entryBytes, identity, lists, columns: [], features: [] };
         groups.set(c.packed, g);
       }
@@ -361,7 +378,7 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
     const fixed =
       c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
     if (values !== undefined) {
-      valueSizes ??= new Int32Array(cols * n);
+      valueSizes ??= scratch(0, cols * n);
       for (let i = 0; i < n; i++) {
         const v = values[i];
         let size: number;

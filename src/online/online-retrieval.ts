@@ -386,7 +386,7 @@ function packedRead(
     }
   }
   const eventTimesMs = perRowTimes(d, perKey, rows);
-  const { data, offsets, width, rowToKey } = cells;
+  const { rows: stored, offsets, width, rowToKey } = cells;
   // Every feature's statuses in one block (views of it per column): one typed array per read, not
   // per column, which keeps the young-generation GC of wide requests short.
   let statusBlock: Uint8Array | undefined;
@@ -399,7 +399,7 @@ function packedRead(
         const u = rowToKey[i] as number;
         const off = offsets[u * width + feature] as number;
         if (off < 0) statuses[i] = FieldStatus.NOT_FOUND;
-        else if (data[off] === 0) statuses[i] = FieldStatus.NULL_VALUE;
+        else if ((stored[u] as Buffer)[off] === 0) statuses[i] = FieldStatus.NULL_VALUE;
         else statuses[i] = stale[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
       }
       return { name, dtype, packed: cells, feature, statuses, eventTimesMs };

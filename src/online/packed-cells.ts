@@ -13,22 +13,26 @@ import { locatePackedValues, type PackedReadPlan, packedValueAt } from "./packed
 
 /** The features of one read located in its stored rows. */
 export interface PackedCells {
-  /** The read's stored rows, copied into one buffer (one native copy per row). */
-  data: Buffer;
-  /** A DataView over `data`: multi-byte copies as one load and store, not byte by byte. */
-  view: DataView;
+  /** Per distinct entity u: its stored packed row (as the store returned it, not copied), or undefined. */
+  rows: readonly (Buffer | undefined)[];
+  /** Per distinct entity with a row: a DataView over it, for multi-byte copies as one load and store. */
+  views: readonly (DataView | undefined)[];
   /** Features per entity (the read's feature list). */
   width: number;
-  /** `offsets[u * width + j]`: offset in `data` of entity u's feature j (its type byte), -1 when absent. */
-  offsets: Int32Array;
+  /**
+   * `offsets[u * width + j]`: offset in `rows[u]` of feature j's value (its type byte), -1 when
+   * absent. A plain array, not a typed one: per-request scratch of this size is cheaper in the
+   * young generation than as an external ArrayBuffer (which counts towards full GCs).
+   */
+  offsets: number[];
   /** Per request row, its distinct entity u. */
   rowToKey: Int32Array;
 }
 
 /**
- * Copies the packed rows of one read (per distinct entity; undefined: no
- * row) into one buffer and locates the wanted features of `plan` in it.
- * Returns the cells and each entity's event time (ms; 0 without a row).
+ * Locates the wanted features of `plan` in the packed rows of one read (per
+ * distinct entity; undefined: no row). Returns the cells and each entity's
+ * event time (ms; 0 without a row).
  */
 export function gatherPackedCells(
   plan: PackedReadPlan,
@@ -37,30 +41,23 @@ export function gatherPackedCells(
 ): { cells: PackedCells; eventTimeMs: Float64Array } {
   const keys = found.length;
   const width = plan.features.length;
-  let total = 0;
-  for (let u = 0; u < keys; u++) total += found[u]?.length ?? 0;
-  const data = Buffer.allocUnsafe(total);
-  const offsets = new Int32Array(keys * width).fill(-1);
+  const offsets = new Array<number>(keys * width).fill(-1);
+  const views = new Array<DataView | undefined>(keys);
   const eventTimeMs = new Float64Array(keys);
-  let start = 0;
   for (let u = 0; u < keys; u++) {
     const b = found[u];
     if (b === undefined) continue;
-    b.copy(data, start);
-    const base = u * width;
-    eventTimeMs[u] = locatePackedValues(plan, b, offsets, base);
-    for (let k = base; k < base + width; k++)
-      if ((offsets[k] as number) >= 0) (offsets[k] as number) += start;
-    start += b.length;
+    eventTimeMs[u] = locatePackedValues(plan, b, offsets, u * width);
+    views[u] = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  return { cells: { data, view, width, offsets, rowToKey }, eventTimeMs };
+  return { cells: { rows: found, views, width, offsets, rowToKey }, eventTimeMs };
 }
 
 /** Request row i's value of feature j as a JS value (undefined: no value). */
 export function packedCellValue(cells: PackedCells, feature: number, i: number): NativeValue | undefined {
-  const off = cells.offsets[(cells.rowToKey[i] as number) * cells.width + feature] as number;
-  return off < 0 ? undefined : packedValueAt(cells.data, off);
+  const u = cells.rowToKey[i] as number;
+  const off = cells.offsets[u * cells.width + feature] as number;
+  return off < 0 ? undefined : packedValueAt(cells.rows[u] as Buffer, off);
 }
 
 /** Bytes of a protobuf varint of a non-negative integer. */
@@ -97,52 +94,64 @@ const TWO_32 = 4294967296;
 
 /**
  * The encoded size of every located value's protobuf `Value` (0: absent, an
- * empty Value), per `u * width + j`, in one pass over the rows in storage
- * order, and per feature the bytes of its `values` entries over the distinct
- * entities. Lists go through protobuf-es; their bytes are kept in `lists`.
+ * empty Value) into `sizes[u * width + j]`, in one pass over the rows in storage order. Returns per feature
+ * the bytes of its `values` entries over the distinct entities. Lists go
+ * through protobuf-es; their bytes are kept in `lists`.
  */
 export function packedValueSizes(
   cells: PackedCells,
   lists: Map<number, Uint8Array>,
-): { sizes: Int32Array; entryBytes: Float64Array } {
-  const { data, view, offsets, width } = cells;
-  const sizes = new Int32Array(offsets.length);
+  sizes: Int32Array,
+): Float64Array {
+  const { rows, views, offsets, width } = cells;
   // Per feature, the bytes of its entries over the distinct entities (absent ones are 2 bytes).
   const entryBytes = new Float64Array(width);
-  for (let k = 0, j = 0; k < offsets.length; k++, j = j + 1 === width ? 0 : j + 1) {
-    const off = offsets[k] as number;
-    if (off < 0) {
-      (entryBytes[j] as number) += 2;
+  for (let u = 0, k = 0; u < rows.length; u++) {
+    const data = rows[u];
+    if (data === undefined) {
+      for (let j = 0; j < width; j++, k++) {
+        sizes[k] = 0;
+        (entryBytes[j] as number) += 2;
+      }
       continue;
     }
-    const t = data[off] as number;
-    let size: number;
-    if (t === ValueType.DOUBLE) size = 9;
-    else if (t === 0) size = 3;
-    else if (t === ValueType.STRING || t === ValueType.BYTES) {
-      const len = view.getUint32(off + 1, true);
-      size = 1 + (len < 0x80 ? 1 : varintSize(len)) + len;
-    } else if (t === ValueType.INT64) {
-      const hi = view.getInt32(off + 5, true);
-      size =
-        hi >= 0 && hi < 0x200000
-          ? 1 + varintSize(hi * TWO_32 + view.getUint32(off + 1, true))
-          : 1 + varint64Size(view.getBigInt64(off + 1, true));
-    } else if (t === ValueType.FLOAT) size = 5;
-    else if (t === ValueType.BOOL) size = 2;
-    else if (t === ValueType.INT32) size = 1 + intVarintSize(view.getInt32(off + 1, true));
-    else if (t === ValueType.UNIX_TIMESTAMP)
-      size = 1 + intVarintSize(Math.floor(view.getFloat64(off + 1, true) / 1000));
-    else {
-      // A list: through protobuf-es, like the value path.
-      const bytes = toBinary(ValueSchema, toValue(packedValueAt(data, off), t as ValueType));
-      lists.set(k, bytes);
-      size = bytes.length;
+    const view = views[u] as DataView;
+    for (let j = 0; j < width; j++, k++) {
+      const off = offsets[k] as number;
+      if (off < 0) {
+        sizes[k] = 0;
+        (entryBytes[j] as number) += 2;
+        continue;
+      }
+      const t = data[off] as number;
+      let size: number;
+      if (t === ValueType.DOUBLE) size = 9;
+      else if (t === 0) size = 3;
+      else if (t === ValueType.STRING || t === ValueType.BYTES) {
+        const len = view.getUint32(off + 1, true);
+        size = 1 + (len < 0x80 ? 1 : varintSize(len)) + len;
+      } else if (t === ValueType.INT64) {
+        const hi = view.getInt32(off + 5, true);
+        size =
+          hi >= 0 && hi < 0x200000
+            ? 1 + varintSize(hi * TWO_32 + view.getUint32(off + 1, true))
+            : 1 + varint64Size(view.getBigInt64(off + 1, true));
+      } else if (t === ValueType.FLOAT) size = 5;
+      else if (t === ValueType.BOOL) size = 2;
+      else if (t === ValueType.INT32) size = 1 + intVarintSize(view.getInt32(off + 1, true));
+      else if (t === ValueType.UNIX_TIMESTAMP)
+        size = 1 + intVarintSize(Math.floor(view.getFloat64(off + 1, true) / 1000));
+      else {
+        // A list: through protobuf-es, like the value path.
+        const bytes = toBinary(ValueSchema, toValue(packedValueAt(data, off), t as ValueType));
+        lists.set(k, bytes);
+        size = bytes.length;
+      }
+      sizes[k] = size;
+      (entryBytes[j] as number) += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
     }
-    sizes[k] = size;
-    (entryBytes[j] as number) += 1 + (size < 0x80 ? 1 : varintSize(size)) + size;
   }
-  return { sizes, entryBytes };
+  return entryBytes;
 }
 
 /** Bytes of one `values` entry (tag, length, Value) of a Value of `size` bytes. */
@@ -199,16 +208,19 @@ export function writePackedEntries(
   cursors: Int32Array,
   rows: number,
 ): void {
-  const { data, view, offsets, rowToKey, width } = cells;
+  const { rows: stored, views, offsets, rowToKey, width } = cells;
   const m = columns.length;
   for (let x = 0; x < m; x++) {
     const ci = columns[x] as number;
     const f = features[x] as number;
     let p = cursors[ci] as number;
     for (let i = 0; i < rows; i++) {
-      const k = (rowToKey[i] as number) * width + f;
+      const u = rowToKey[i] as number;
+      const k = u * width + f;
       const size = sizes[k] as number;
       const off = offsets[k] as number;
+      const data = stored[u] as Buffer;
+      const view = views[u] as DataView;
       const t = off < 0 ? -1 : (data[off] as number);
       if (t === ValueType.DOUBLE) {
         // Packed f64 LE is protobuf's fixed64 double: tag, length, field tag, 8 bytes.
@@ -242,7 +254,7 @@ export function writePackedEntries(
         const from = off + 5;
         for (let b = 0; b < len; b++) out[p + b] = data[from + b] as number;
         p += len;
-      } else p = writeOtherEntry(out, p, cells, k, size, lists);
+      } else p = writeOtherEntry(out, p, data, view, off, k, size, lists);
     }
     cursors[ci] = p;
   }
@@ -252,7 +264,9 @@ export function writePackedEntries(
 function writeOtherEntry(
   buf: Buffer,
   p: number,
-  cells: PackedCells,
+  data: Buffer,
+  view: DataView,
+  off: number,
   k: number,
   size: number,
   lists: Map<number, Uint8Array>,
@@ -260,8 +274,6 @@ function writeOtherEntry(
   buf[p++] = 0x0a;
   if (size < 0x80) buf[p++] = size;
   else p = writeVarint(buf, p, size);
-  const { data, view } = cells;
-  const off = cells.offsets[k] as number;
   const t = data[off] as number;
   switch (t) {
     case 0:

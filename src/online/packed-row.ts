@@ -225,7 +225,7 @@ export function decodePackedRowAligned(
 export function locatePackedValues(
   plan: PackedReadPlan,
   buf: Buffer,
-  offsets: Int32Array,
+  offsets: Int32Array | number[],
   base: number,
 ): number {
   if (buf.length < HEADER || buf[0] !== PACKED_VERSION) {
