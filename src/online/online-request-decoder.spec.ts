@@ -19,6 +19,20 @@ describe("decodeOnlineRequest", () => {
             v({ case: "int64Val", value: 2n ** 62n }),
           ],
         },
+        // Varint lengths around the decoder's 7-byte shortcut (2^49) and its edges.
+        wide: {
+          val: [
+            0n,
+            127n,
+            128n,
+            2n ** 42n - 1n,
+            2n ** 49n - 1n,
+            2n ** 49n,
+            2n ** 56n,
+            2n ** 63n - 1n,
+            -1n,
+          ].map((x) => v({ case: "int64Val", value: x })),
+        },
         zone: {
           val: [
             v({ case: "stringVal", value: "north" }),
