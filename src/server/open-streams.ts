@@ -32,7 +32,10 @@ export function trackOpenStreams(): OpenStreams {
   const open = new Map<ServerInterceptingCall, Status>();
   const interceptor: ServerInterceptor = (method, call) => {
     const kind = openEnded.find((o) => method.path.startsWith(o.prefix));
-    if (!kind) return new ServerInterceptingCall(call);
+    // Any other call passes through as it is: grpc-js only uses the call interface of what an
+    // interceptor returns, and a wrapper per call (with its responder, listener and closures)
+    // would cost every GetOnlineFeatures call for nothing.
+    if (!kind) return call as ServerInterceptingCall;
     let tracked: ServerInterceptingCall | undefined;
     const forget = () => {
       if (tracked) open.delete(tracked);
