@@ -195,6 +195,67 @@ describe("Redis packed bulk writes (standalone)", () => {
     }
   });
 
+  it("probes a sample: HSETNX for the first 256 rows of a probing batch, the script for the rest", async () => {
+    const store = createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "packed"), "p6"));
+    try {
+      const ids = Array.from({ length: 1000 }, (_, i) => i + 1);
+      await writeEncoded(
+        store,
+        stats,
+        ids.map((id) => row(id, 1000, "a")),
+      );
+      // Every field exists: script-only from the next batch on (this one learns it with 1,000 HSETNX).
+      await writeEncoded(
+        store,
+        stats,
+        ids.map((id) => row(id, 2000, "b")),
+      );
+      for (let b = 0; b < 7; b++) await writeEncoded(store, stats, [row(1, 3000 + b, "s")]);
+      // The 8th script-only batch probes: 256 HSETNX (all existing), then 1,000 rows through the script
+      // (two calls of 500), every tenth row older than what is stored.
+      await admin.config("RESETSTAT");
+      const update = ids.map((id) => row(id, id % 10 === 0 ? 1500 : 4000, "c"));
+      expect(await writeEncoded(store, stats, update)).toEqual({ written: 900, skippedStale: 100 });
+      let info = await admin.info("commandstats");
+      expect(commandCalls(info, "hsetnx")).toBe(256);
+      expect(commandCalls(info, "eval")).toBe(2);
+      expect(await stored(store, [1, 10, 301, 1000])).toEqual([
+        [4000, "c"],
+        [2000, "b"],
+        [4000, "c"],
+        [2000, "b"],
+      ]);
+      // Still script-only; the next probe finds new entities: 256 written by HSETNX, 744 by the script,
+      // and HSETNX-first comes back for the batch after it.
+      for (let b = 0; b < 7; b++) await writeEncoded(store, stats, [row(1, 5000 + b, "s")]);
+      await admin.config("RESETSTAT");
+      const fresh = ids.map((id) => row(5000 + id, 100, "new"));
+      expect(await writeEncoded(store, stats, fresh)).toEqual({ written: 1000, skippedStale: 0 });
+      info = await admin.info("commandstats");
+      expect(commandCalls(info, "hsetnx")).toBe(256);
+      expect(commandCalls(info, "eval")).toBe(2);
+      await admin.config("RESETSTAT");
+      await writeEncoded(
+        store,
+        stats,
+        ids.map((id) => row(7000 + id, 100, "new")),
+      );
+      info = await admin.info("commandstats");
+      expect(commandCalls(info, "hsetnx")).toBe(1000);
+      expect(commandCalls(info, "eval")).toBe(0);
+      const [got] = await store.read([
+        {
+          view: stats,
+          features: ["city"],
+          entityKeys: [5001, 5256, 5257, 6000, 7001, 8000].map((id) => [BigInt(id)]),
+        },
+      ]);
+      expect(got?.map((r) => r?.values.get("city"))).toEqual(["new", "new", "new", "new", "new", "new"]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("never replaces a newer row (written as Push writes) with an older one; ties go to the incoming row", async () => {
     const store = createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "packed"), "p2"));
     try {

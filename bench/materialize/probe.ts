@@ -10,6 +10,7 @@
  *
  *   flock /tmp/fstore-bench.lock node bin/run-ts.js bench/materialize/probe.ts [HOURS] [REPS] [again|newer]
  *
+ * PROBE_NODE_ARGS: node flags for each run's process (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  * PROBE_STORE=sqlite materializes into a new SQLite file each run instead.
  * PROBE_STAGE=rows|read|encode: the row path, or each run stops short of Redis (see
  * run-materialize.ts): DuckDB's rows only, or rows and encoding.
@@ -54,20 +55,29 @@ interface Run {
   redisCpuSeconds: number;
   /** CPU seconds every other process of the machine used meanwhile (noise). */
   otherCpuSeconds: number;
+  /** CPU seconds stolen by the hypervisor meanwhile (both cores). */
+  stealSeconds: number;
 }
 /** CPU seconds (user + nice + system + irq + softirq) of the whole machine so far, from /proc/stat. */
 function machineCpu(): number {
   const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).map(Number);
   return ((f[1] ?? 0) + (f[2] ?? 0) + (f[3] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) / 100;
 }
+/** CPU seconds the hypervisor gave to others while this machine wanted them (steal), from /proc/stat. */
+function stealCpu(): number {
+  const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).map(Number);
+  return (f[8] ?? 0) / 100;
+}
 /** PROBE_TIMELINE=1: prints client, redis and other CPU per 250 ms of each run. */
 const TIMELINE = process.env.PROBE_TIMELINE === "1";
 const run = async (hours = hoursArg): Promise<Run> => {
   const r0 = cpuOf(pid);
   const m0 = machineCpu();
+  const s0 = stealCpu();
   const child = spawn(
     process.execPath,
     [
+      ...(process.env.PROBE_NODE_ARGS ?? "").split(" ").filter(Boolean),
       join(ROOT, "bin/run-ts.js"),
       join(ROOT, "bench/materialize/run-materialize.ts"),
       dataDir,
@@ -110,7 +120,12 @@ const run = async (hours = hoursArg): Promise<Run> => {
   const r = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Run;
   const redisCpuSeconds = cpuOf(pid) - r0;
   // The child's CPU covers only its measured section; the rest (startup, DuckDB open) counts as other.
-  return { ...r, redisCpuSeconds, otherCpuSeconds: machineCpu() - m0 - redisCpuSeconds - r.cpuSeconds };
+  return {
+    ...r,
+    redisCpuSeconds,
+    otherCpuSeconds: machineCpu() - m0 - redisCpuSeconds - r.cpuSeconds,
+    stealSeconds: stealCpu() - s0,
+  };
 };
 // PROBE_PERF_OUT=FILE: `perf record` of redis-server over the runs (perf must be installed).
 const perf = process.env.PROBE_PERF_OUT
@@ -133,7 +148,7 @@ try {
         `wall ${r.seconds.toFixed(2)} s`,
         `first batch ${r.firstBatchSeconds.toFixed(2)} s`,
         ...(r.statsSeconds === undefined ? [] : [`stats ${r.statsSeconds.toFixed(2)} s`]),
-        `cpu ${r.cpuSeconds.toFixed(1)} + redis ${r.redisCpuSeconds.toFixed(1)} (other ${r.otherCpuSeconds.toFixed(1)})`,
+        `cpu ${r.cpuSeconds.toFixed(1)} + redis ${r.redisCpuSeconds.toFixed(1)} (other ${r.otherCpuSeconds.toFixed(1)}, steal ${r.stealSeconds.toFixed(1)})`,
         `entities ${r.entities}`,
         `rows ${r.rowsRead}`,
         `rss ${r.peakRssMb.toFixed(0)} MB`,
