@@ -82,11 +82,16 @@ async function measured(
  * scavenge, and the mark-compacts with their pauses. Per isolate; the busiest one is the server's
  * (the loader's worker thread has its own).
  */
+interface GcCounts {
+  scavenges: number;
+  scavengeMs: number;
+  maxScavengeMs: number;
+  promoted: number;
+  survived: number;
+  compacts: number[];
+}
 class GcTally {
-  #byIsolate = new Map<
-    string,
-    { scavenges: number; promoted: number; survived: number; compacts: number[] }
-  >();
+  #byIsolate = new Map<string, GcCounts>();
   reset(): void {
     this.#byIsolate.clear();
   }
@@ -97,11 +102,13 @@ class GcTally {
     const isolate = m[1] as string;
     let t = this.#byIsolate.get(isolate);
     if (!t) {
-      t = { scavenges: 0, promoted: 0, survived: 0, compacts: [] };
+      t = { scavenges: 0, scavengeMs: 0, maxScavengeMs: 0, promoted: 0, survived: 0, compacts: [] };
       this.#byIsolate.set(isolate, t);
     }
     if (m[3] === "s") {
       t.scavenges++;
+      t.scavengeMs += Number(m[2]);
+      t.maxScavengeMs = Math.max(t.maxScavengeMs, Number(m[2]));
       t.promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
       t.survived += Number(/ new_space_survived=(\d+)/.exec(line)?.[1] ?? 0);
     } else if (m[3] === "mc") t.compacts.push(Number(m[2]));
@@ -112,7 +119,8 @@ class GcTally {
     if (!t) return undefined;
     const kb = (n: number) => (n / 1024).toFixed(0);
     return (
-      `gc: promoted ${kb(t.promoted / seconds)} KB/s, ${kb(t.survived / Math.max(1, t.scavenges))} KB survive a scavenge, ` +
+      `gc: ${t.scavenges} scavenges (${t.scavengeMs.toFixed(0)} ms, max ${t.maxScavengeMs.toFixed(1)}), ` +
+      `promoted ${kb(t.promoted / seconds)} KB/s, ${kb(t.survived / Math.max(1, t.scavenges))} KB survive a scavenge, ` +
       `${t.compacts.length} mark-compacts${t.compacts.length ? ` (${t.compacts.map((p) => p.toFixed(0)).join(", ")} ms)` : ""}`
     );
   }
