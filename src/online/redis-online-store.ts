@@ -45,6 +45,12 @@ import {
   redisError,
   whenReady,
 } from "./redis-connection.js";
+import {
+  type ArrayReply,
+  encodeCommand,
+  type ReadConnectionOptions,
+  RedisReadConnection,
+} from "./redis-read-connection.js";
 import { RELEASE_LOCK_SCRIPT, writeScripts } from "./redis-scripts.js";
 import { redisSlot } from "./redis-slot.js";
 
@@ -121,6 +127,14 @@ class RedisOnlineStore implements OnlineStore {
   /** The stored packed rows (layout `packed` only): see `OnlineStore.readPacked`. */
   readonly readPacked?: (lookups: ViewLookup[], signal?: AbortSignal) => Promise<(Buffer | undefined)[][]>;
   readonly #feastFields = new WeakMap<FeatureViewDef, Map<string, Buffer>>();
+  /** Standalone only: how to open the serving reads' own connection (see redis-read-connection.ts). */
+  readonly #readConnection: ReadConnectionOptions | undefined;
+  #reader: RedisReadConnection | undefined;
+  #readerOpening = false;
+  #readerRetryAt = 0;
+  #closing = false;
+  /** SHA-1 of the read scripts (EVALSHA on the read connection). */
+  readonly #readSha: { read: string; readField: string };
 
   constructor(o: RedisOnlineStoreOptions) {
     this.#project = o.project;
@@ -139,6 +153,20 @@ class RedisOnlineStore implements OnlineStore {
     });
     this.#client.defineCommand("fstoreRead", { lua: s.read });
     this.#client.defineCommand("fstoreReadField", { lua: s.readField });
+    this.#readSha = { read: sha1(s.read), readField: sha1(s.readField) };
+    if (!this.#cluster) {
+      const c = parseRedisConnectionString(o.config.connectionString);
+      const ep = c.endpoints[0] as { host: string; port: number };
+      this.#readConnection = {
+        host: ep.host,
+        port: ep.port,
+        tls: c.ssl,
+        username: c.username,
+        password: c.password,
+        db: c.db,
+        connectTimeoutMs: o.connectTimeoutMs ?? 1000,
+      };
+    }
     if (this.#layout === "packed") {
       const bulk = new RedisBulkWriter({
         connection: parseRedisConnectionString(o.config.connectionString),
@@ -338,11 +366,12 @@ class RedisOnlineStore implements OnlineStore {
       const keys = only.entityKeys.map(this.#encoder(only.view));
       if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
       await this.#ready(signal);
-      const flat = await withTimeout(
-        this.#fetchField(keys, only.view.name),
-        this.#readBudget(keys.length),
-        "read",
-      );
+      const reader = keys.length < READ_ARGS_PER_CALL ? this.#openReader() : undefined;
+      const flat = reader
+        ? await this.#readScriptOn(reader, "readField", [keys[0] as Buffer, only.view.name, ...keys], () =>
+            this.#fetchField(keys, only.view.name),
+          )
+        : await withTimeout(this.#fetchField(keys, only.view.name), this.#readBudget(keys.length), "read");
       const row = out[0] as (T | undefined)[];
       for (let i = 0; i < keys.length; i++) row[i] = decode(0, flat, i);
       return out;
@@ -403,7 +432,12 @@ class RedisOnlineStore implements OnlineStore {
   async #fetch(list: KeyRead[]): Promise<(Buffer | null)[][]> {
     if (list.length === 1 && !this.#cluster) {
       const only = list[0] as KeyRead;
+      const reader = this.#openReader();
       try {
+        if (reader) {
+          const frame = encodeCommand(["HMGET", only.key, ...only.fields]);
+          return [await reader.request(frame, this.#readTimeoutMs)];
+        }
         return [await (this.#client as Redis).hmgetBuffer(only.key, ...only.fields)];
       } catch (err) {
         throw redisError(err, "read");
@@ -418,8 +452,12 @@ class RedisOnlineStore implements OnlineStore {
         args.push(r.key, String(r.fields.length));
         for (const f of r.fields) args.push(f);
       }
+      const reader = this.#cluster ? undefined : this.#openReader();
       calls.push(
-        this.#readScript(args).then((flat) => {
+        (reader
+          ? this.#readScriptOn(reader, "read", args, () => this.#readScript(args))
+          : this.#readScript(args)
+        ).then((flat) => {
           let at = 0;
           for (let k = from; k < to; k++) {
             const i = indices[k] as number;
@@ -474,6 +512,65 @@ class RedisOnlineStore implements OnlineStore {
     }
     await Promise.all(calls);
     return replies;
+  }
+
+  /**
+   * The serving reads' own connection when it is open (standalone Redis). Otherwise, when the
+   * ioredis client is ready, starts opening it (at most once a second) and returns undefined:
+   * this read goes through ioredis, which owns reconnects and outage errors.
+   */
+  #openReader(): RedisReadConnection | undefined {
+    const open = this.#reader;
+    if (open?.open) return open;
+    const options = this.#readConnection;
+    if (
+      options === undefined ||
+      this.#readerOpening ||
+      this.#closing ||
+      Date.now() < this.#readerRetryAt ||
+      this.#client.status !== "ready"
+    )
+      return undefined;
+    this.#readerOpening = true;
+    let opened: RedisReadConnection | undefined;
+    RedisReadConnection.open(options, () => {
+      if (this.#reader === opened) this.#reader = undefined;
+      this.#readerRetryAt = Date.now() + 1000;
+    })
+      .then(
+        (conn) => {
+          opened = conn;
+          if (this.#closing) conn.close();
+          else this.#reader = conn;
+        },
+        () => {
+          this.#readerRetryAt = Date.now() + 1000;
+        },
+      )
+      .finally(() => {
+        this.#readerOpening = false;
+      });
+    return undefined;
+  }
+
+  /**
+   * A read script call on the read connection (EVALSHA; `args` after numkeys 1). A Redis that does
+   * not know the script yet (NOSCRIPT, e.g. after a restart) gets it through `viaClient` (ioredis
+   * sends EVAL, which caches it).
+   */
+  async #readScriptOn(
+    reader: RedisReadConnection,
+    script: "read" | "readField",
+    args: (Buffer | string)[],
+    viaClient: () => Promise<ArrayReply>,
+  ): Promise<ArrayReply> {
+    const frame = encodeCommand(["EVALSHA", this.#readSha[script], "1", ...args]);
+    try {
+      return await reader.request(frame, this.#readBudget(args.length));
+    } catch (err) {
+      if ((err as Error).message?.startsWith("NOSCRIPT")) return viaClient();
+      throw redisError(err, "read");
+    }
   }
 
   /** A read of `keys` keys waits `readTimeoutMs` per script call's worth of keys (big reads take longer). */
@@ -546,6 +643,8 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
+    this.#reader?.close();
     this.#bulk?.close();
     try {
       if (this.#client.status === "ready") await this.#client.quit();

@@ -1,0 +1,298 @@
+/**
+ * The serving reads' own connection to a standalone Redis: a command's RESP
+ * bytes built in one buffer, written to the socket, and its array reply
+ * parsed into slices of the received bytes (no copy per value). A general
+ * client spends a few hundred microseconds on a 100-key read (argument
+ * conversion, command and pipeline objects, a timer per command); this is
+ * the serving hot path, so it gets a connection that does only this.
+ *
+ * It holds no retry logic: the store uses it while it is open and falls back
+ * to its ioredis client otherwise (which owns reconnects and outage errors).
+ * A Redis that does not answer within a request's timeout closes the
+ * connection and fails every request waiting on it (UNAVAILABLE).
+ */
+import { isIP, connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { unavailable } from "../errors/index.js";
+
+export interface ReadConnectionOptions {
+  host: string;
+  port: number;
+  tls: boolean;
+  username: string | undefined;
+  password: string | undefined;
+  db: number;
+  connectTimeoutMs: number;
+}
+
+/** The read connection's name in CLIENT LIST. */
+export const READ_CONNECTION_NAME = "fstore-read";
+
+/** An error reply of Redis (e.g. NOSCRIPT), as ioredis names it, so `redisError` classifies it alike. */
+export class RedisReplyError extends Error {
+  override readonly name = "ReplyError";
+}
+
+/** An array reply: bulk strings as slices of the received bytes, null for nil. */
+export type ArrayReply = (Buffer | null)[];
+
+interface Pending {
+  resolve: (reply: ArrayReply) => void;
+  reject: (err: Error) => void;
+  deadline: number;
+}
+
+/** The RESP bytes of a command, in one buffer. */
+export function encodeCommand(args: readonly (string | Buffer)[]): Buffer {
+  let size = 1 + decimalLength(args.length) + 2;
+  const lengths = new Array<number>(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string | Buffer;
+    const n = typeof a === "string" ? Buffer.byteLength(a, "utf8") : a.length;
+    lengths[i] = n;
+    size += 1 + decimalLength(n) + 2 + n + 2;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let p = writeHeader(out, 0, 42, args.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string | Buffer;
+    p = writeHeader(out, p, 36, lengths[i] as number);
+    if (typeof a === "string") p += out.write(a, p, "utf8");
+    else p += a.copy(out, p);
+    out[p++] = 13;
+    out[p++] = 10;
+  }
+  return out;
+}
+
+function decimalLength(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : String(n).length;
+}
+
+/** `*n\r\n` or `$n\r\n` at `p`. */
+function writeHeader(out: Buffer, p: number, marker: number, n: number): number {
+  out[p++] = marker;
+  if (n < 10) out[p++] = 48 + n;
+  else p += out.write(String(n), p, "latin1");
+  out[p++] = 13;
+  out[p++] = 10;
+  return p;
+}
+
+/** parseReply: the reply's bytes have not all arrived. */
+const INCOMPLETE = -1;
+/** parseReply: a reply this connection never asks for (the stream can't be followed any further). */
+const OUT_OF_STEP = -2;
+
+interface ParseOut {
+  reply: ArrayReply | Error | undefined;
+  /** When INCOMPLETE: bytes from the buffer's start needed before parsing again can progress. */
+  need: number;
+}
+
+export class RedisReadConnection {
+  readonly #socket: Socket;
+  readonly #pending: Pending[] = [];
+  /** Received bytes not yet parsed (the start of the head request's reply). */
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  /** Bytes the head reply needs at least before another parse attempt is worth it. */
+  #need = 0;
+  #closed: Error | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #onClose: () => void;
+
+  private constructor(socket: Socket, onClose: () => void) {
+    this.#socket = socket;
+    this.#onClose = onClose;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("error", (err) => this.#fail(unavailable(`Redis read connection failed: ${err.message}`, err)));
+    socket.on("close", () => this.#fail(unavailable("Redis read connection closed")));
+  }
+
+  /** Connects, authenticates and selects the database; `onClose` runs once when the connection ends. */
+  static async open(o: ReadConnectionOptions, onClose: () => void): Promise<RedisReadConnection> {
+    const socket = o.tls
+      ? // SNI takes a host name, never an IP address.
+        tlsConnect({ host: o.host, port: o.port, ...(isIP(o.host) ? {} : { servername: o.host }) })
+      : netConnect({ host: o.host, port: o.port });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect to ${o.host}:${o.port} timed out after ${o.connectTimeoutMs} ms`));
+      }, o.connectTimeoutMs);
+      socket.once(o.tls ? "secureConnect" : "connect", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+    const conn = new RedisReadConnection(socket, onClose);
+    const setup: string[][] = [];
+    if (o.password !== undefined)
+      setup.push(o.username ? ["AUTH", o.username, o.password] : ["AUTH", o.password]);
+    if (o.db !== 0) setup.push(["SELECT", String(o.db)]);
+    // Named, so CLIENT LIST tells it from the store's general connection.
+    setup.push(["CLIENT", "SETNAME", READ_CONNECTION_NAME]);
+    try {
+      // Status replies (+OK) parse as empty arrays; an error reply rejects.
+      for (const args of setup) await conn.request(encodeCommand(args), o.connectTimeoutMs);
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+    return conn;
+  }
+
+  get open(): boolean {
+    return this.#closed === undefined;
+  }
+
+  /**
+   * Sends one command whose reply is an array (HMGET, or a read script), waiting at most
+   * `timeoutMs`; resolves with the array, rejects with a `RedisReplyError` for an error reply.
+   */
+  request(frame: Buffer, timeoutMs: number): Promise<ArrayReply> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    return new Promise<ArrayReply>((resolve, reject) => {
+      this.#pending.push({ resolve, reject, deadline: Date.now() + timeoutMs });
+      if (this.#pending.length === 1) this.#arm();
+      this.#socket.write(frame);
+    });
+  }
+
+  close(): void {
+    this.#fail(unavailable("Redis read connection closed by the client"));
+  }
+
+  /** One timer for the oldest request: Redis answers in order, so it bounds every request. */
+  #arm(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const head = this.#pending[0];
+    if (!head) return;
+    this.#timer = setTimeout(
+      () => this.#fail(unavailable("Redis did not answer a read in time; the read connection was closed")),
+      Math.max(0, head.deadline - Date.now()),
+    );
+  }
+
+  #fail(err: Error): void {
+    if (this.#closed) return;
+    this.#closed = err;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#socket.destroy();
+    for (const p of this.#pending.splice(0)) p.reject(err);
+    this.#chunks = [];
+    this.#onClose();
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    if (this.#buffered < this.#need) return;
+    let buf = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#buffered);
+    let pos = 0;
+    let settled = false;
+    const out: ParseOut = { reply: undefined, need: 0 };
+    while (pos < buf.length && this.#pending.length > 0) {
+      const end = parseReply(buf, pos, out);
+      if (end === INCOMPLETE) break;
+      if (end === OUT_OF_STEP) {
+        this.#fail(new Error(`Redis read connection: ${(out.reply as Error).message}`));
+        return;
+      }
+      pos = end;
+      const p = this.#pending.shift() as Pending;
+      settled = true;
+      const reply = out.reply;
+      if (reply instanceof Error) p.reject(reply);
+      else p.resolve(reply as ArrayReply);
+    }
+    if (pos < buf.length && this.#pending.length === 0) {
+      // Bytes nobody asked for: the stream is out of step.
+      this.#fail(new Error("Redis read connection received an unexpected reply"));
+      return;
+    }
+    // The rest (the start of the next reply) waits until the bytes it needs have arrived.
+    this.#need = pos < buf.length ? out.need - pos : 0;
+    buf = pos < buf.length ? buf.subarray(pos) : EMPTY;
+    this.#chunks = buf.length > 0 ? [buf] : [];
+    this.#buffered = buf.length;
+    if (settled) this.#arm();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A decimal integer (maybe negative) in [from, to). */
+function parseIntAt(buf: Buffer, from: number, to: number): number {
+  let i = from;
+  let neg = false;
+  if (buf[i] === 45) {
+    neg = true;
+    i++;
+  }
+  let n = 0;
+  for (; i < to; i++) n = n * 10 + ((buf[i] as number) - 48);
+  return neg ? -n : n;
+}
+
+/**
+ * Parses one reply at `pos` into `out.reply` (an array of bulk strings or
+ * nils; an error reply as RedisReplyError; a status reply as an empty array)
+ * and returns where it ends; or INCOMPLETE (with `out.need`), or OUT_OF_STEP.
+ */
+function parseReply(buf: Buffer, pos: number, out: ParseOut): number {
+  const nl = buf.indexOf(10, pos);
+  if (nl < 0) {
+    out.need = buf.length + 1;
+    return INCOMPLETE;
+  }
+  const type = buf[pos];
+  if (type === 45) {
+    out.reply = new RedisReplyError(buf.toString("utf8", pos + 1, nl - 1));
+    return nl + 1;
+  }
+  if (type === 43) {
+    out.reply = [];
+    return nl + 1;
+  }
+  if (type !== 42) {
+    out.reply = new Error(`unexpected reply type "${String.fromCharCode(type as number)}"`);
+    return OUT_OF_STEP;
+  }
+  const n = parseIntAt(buf, pos + 1, nl - 1);
+  const items: ArrayReply = new Array(Math.max(0, n));
+  let at = nl + 1;
+  for (let i = 0; i < n; i++) {
+    const lineEnd = at < buf.length ? buf.indexOf(10, at) : -1;
+    if (lineEnd < 0) {
+      out.need = buf.length + 1;
+      return INCOMPLETE;
+    }
+    if (buf[at] !== 36) {
+      out.reply = new Error(`unexpected array element type "${String.fromCharCode(buf[at] as number)}"`);
+      return OUT_OF_STEP;
+    }
+    const len = parseIntAt(buf, at + 1, lineEnd - 1);
+    if (len < 0) {
+      items[i] = null;
+      at = lineEnd + 1;
+      continue;
+    }
+    const start = lineEnd + 1;
+    if (start + len + 2 > buf.length) {
+      out.need = start + len + 2;
+      return INCOMPLETE;
+    }
+    items[i] = buf.subarray(start, start + len);
+    at = start + len + 2;
+  }
+  out.reply = items;
+  return at;
+}
