@@ -7,7 +7,8 @@
  * PROBE_STAGE=rows: through the row path (`writeBatch`) even where the store
  * has `writeEncoded`. PROBE_STAGE=encode: the same run into a store that drops every batch
  * (DuckDB and encoding only); PROBE_STAGE=read: DuckDB's latest-row query
- * alone, its chunks fetched and dropped.
+ * alone, its chunks fetched and dropped. BENCH_DUCKDB_THREADS (default 2) and
+ * BENCH_DUCKDB_MEMORY (default 1GB) set DuckDB's threads and memory limit.
  */
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -67,7 +68,10 @@ const store = {
       ? {}
       : { writeEncoded: realStore.writeEncoded.bind(realStore) }),
 } as Pick<OnlineStore, "writeBatch" | "writeEncoded"> as OnlineStore;
-const db = await openDuckDb({ threads: 2, memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? "1GB" });
+const db = await openDuckDb({
+  threads: Number(process.env.BENCH_DUCKDB_THREADS ?? 2),
+  memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? "1GB",
+});
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 let result = { rowsRead: 0, entitiesWritten: 0 };
