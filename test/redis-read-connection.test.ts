@@ -61,16 +61,17 @@ async function fakeRedis(replies: Buffer[], cut: number): Promise<{ server: Serv
 }
 
 describe("RedisReadConnection's reply parser", () => {
-  const big = Buffer.alloc(70_000, 7);
-  const replies = [
-    Buffer.from("+OK\r\n"), // CLIENT SETNAME
-    Buffer.from("*3\r\n$3\r\nabc\r\n$-1\r\n$0\r\n\r\n"),
-    Buffer.from("-NOSCRIPT No matching script\r\n"),
-    Buffer.concat([Buffer.from(`*2\r\n$${big.length}\r\n`), big, Buffer.from("\r\n$2\r\n\r\n\r\n")]),
-    Buffer.from("*0\r\n"),
-  ];
   for (const cut of [1, 2, 3, 5, 64, 100_000]) {
     it(`parses replies that arrive ${cut} byte(s) at a time`, async () => {
+      // Bigger than a socket read (64 KB) when it arrives in big pieces; small enough to send byte by byte.
+      const big = Buffer.alloc(cut < 64 ? 3_000 : 70_000, 7);
+      const replies = [
+        Buffer.from("+OK\r\n"), // CLIENT SETNAME
+        Buffer.from("*3\r\n$3\r\nabc\r\n$-1\r\n$0\r\n\r\n"),
+        Buffer.from("-NOSCRIPT No matching script\r\n"),
+        Buffer.concat([Buffer.from(`*2\r\n$${big.length}\r\n`), big, Buffer.from("\r\n$2\r\n\r\n\r\n")]),
+        Buffer.from("*0\r\n"),
+      ];
       const { server, port } = await fakeRedis(replies, cut);
       const conn = await RedisReadConnection.open(
         {

@@ -189,27 +189,41 @@ describe("encodeOnlineResponse of packed columns", () => {
       const times = Float64Array.from(rowToKey, (u) => eventTimeMs[u] as number);
       expect(Array.from(eventTimeMs)).toEqual(kinds.map((k, u) => (k === "none" ? 0 : 1e12 + u)));
       const statuses = Uint8Array.from({ length: rows }, () => FieldStatus.PRESENT);
+      // Some seeds mark some entities as older than the view's ttl.
+      const stale = seed % 2 === 0 ? Uint8Array.from({ length: keys }, () => (r() < 0.4 ? 1 : 0)) : undefined;
 
       const packedColumns: ResultColumn[] = wanted.map((w, j) => ({
         name: `${w.f}_ü`,
         dtype: (view.features[w.i] as { dtype: ValueType }).dtype,
         packed: cells,
         feature: j,
-        statuses,
+        stale,
         eventTimesMs: times,
       }));
-      // The oracle: the values as written (none for a missing row or a feature the older row lacks).
-      const valueColumns: ResultColumn[] = wanted.map((w) => ({
-        name: `${w.f}_ü`,
-        dtype: (view.features[w.i] as { dtype: ValueType }).dtype,
-        values: Array.from(rowToKey, (u) =>
+      // The oracle: the values as written (none for a missing row or a feature the older row lacks),
+      // and their statuses from the rules (no value, stored null, outside max age, present).
+      const valueColumns: ResultColumn[] = wanted.map((w) => {
+        const values = Array.from(rowToKey, (u) =>
           kinds[u] === "none" || (kinds[u] === "older" && w.i >= older.features.length)
             ? undefined
             : ((stored[u] as NativeValue[])[w.i] as NativeValue),
-        ),
-        statuses,
-        eventTimesMs: times,
-      }));
+        );
+        return {
+          name: `${w.f}_ü`,
+          dtype: (view.features[w.i] as { dtype: ValueType }).dtype,
+          values,
+          statuses: values.map((v, i) =>
+            v === undefined
+              ? FieldStatus.NOT_FOUND
+              : v === null
+                ? FieldStatus.NULL_VALUE
+                : stale?.[rowToKey[i] as number] === 1
+                  ? FieldStatus.OUTSIDE_MAX_AGE
+                  : FieldStatus.PRESENT,
+          ),
+          eventTimesMs: times,
+        };
+      });
       // A join-key column (plain values) first and another in the middle, between packed columns.
       const keyColumn: ResultColumn = {
         name: "item_id",

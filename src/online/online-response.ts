@@ -19,6 +19,8 @@ import { type NativeValue, toValue } from "../values/index.js";
 import {
   entrySize,
   type PackedCells,
+  type PackedColumnGroup,
+  packedCellStatus,
   packedCellValue,
   packedValueSizes,
   varintSize,
@@ -33,8 +35,6 @@ export type ResultColumn = ValueColumn | PackedColumn;
 interface ColumnBase {
   name: string;
   dtype: ValueType;
-  /** Per row, FieldStatus numbers. */
-  statuses: ArrayLike<number>;
   /** Per row event time in ms (0 = unset); shared by the columns of one view. Undefined: all unset. */
   eventTimesMs: Float64Array | undefined;
 }
@@ -42,15 +42,32 @@ interface ColumnBase {
 export interface ValueColumn extends ColumnBase {
   /** Per row; `undefined` is "no value" (an empty Value, status NOT_FOUND). */
   values: (NativeValue | undefined)[];
+  /** Per row, FieldStatus numbers. */
+  statuses: ArrayLike<number>;
   packed?: undefined;
 }
 
-/** A feature's values left in their packed rows (the serving fast path: no value objects). */
+/**
+ * A feature's values left in their packed rows (the serving fast path: no
+ * value objects). Its statuses follow from the cells (`columnStatuses`); the
+ * encoder writes them in the same pass as the values.
+ */
 export interface PackedColumn extends ColumnBase {
   values?: undefined;
+  statuses?: undefined;
   packed: PackedCells;
   /** The feature's position in the read's feature list (a column of `packed.offsets`). */
   feature: number;
+  /** Per distinct entity, 1 when its row is older than the view's ttl (OUTSIDE_MAX_AGE); undefined: none. */
+  stale: Uint8Array | undefined;
+}
+
+/** A column's per-row FieldStatus numbers. */
+export function columnStatuses(c: ResultColumn, rows: number): ArrayLike<number> {
+  if (c.packed === undefined) return c.statuses;
+  const out = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) out[i] = packedCellStatus(c.packed, c.feature, i, c.stale);
+  return out;
 }
 
 /** The values of a column as JS values (`undefined`: no value). */
@@ -83,7 +100,7 @@ export function toOnlineResponseMessage(result: OnlineResult): GetOnlineFeatures
           values: columnValues(c, result.rows).map((v) =>
             v === undefined ? EMPTY_VALUE : toValue(v, c.dtype),
           ),
-          statuses: Array.from(c.statuses),
+          statuses: Array.from(columnStatuses(c, result.rows)),
           eventTimestamps: Array.from({ length: result.rows }, (_, i) =>
             timestampFromMs(c.eventTimesMs?.[i] ?? 0),
           ),
@@ -312,15 +329,11 @@ function isIdentity(rowToKey: Int32Array, keys: number): boolean {
 }
 
 /** The located values of one read and the output columns that take features from it. */
-interface PackedGroup {
-  cells: PackedCells;
-  /** Encoded Value size per cell, and entry bytes per feature over the distinct entities (`packedValueSizes`). */
-  sizes: Int32Array;
+interface PackedGroup extends PackedColumnGroup {
+  /** Entry bytes per feature over the distinct entities (`packedValueSizes`). */
   entryBytes: Float64Array;
   /** Whether request row i is distinct entity i, for every row (no repeated entity). */
   identity: boolean;
-  lists: Map<number, Uint8Array>;
-  /** Output column indices, and the read's feature each one takes. */
   columns: number[];
   features: number[];
 }
@@ -363,7 +376,16 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
         const sizes = scratch(groups.size + 1, c.packed.offsets.length);
         const entryBytes = packedValueSizes(c.packed, lists, sizes);
         const identity = isIdentity(c.packed.rowToKey, c.packed.rows.length);
-        g = { cells: c.packed, sizes, entryBytes, identity, lists, columns: [], features: [] };
+        g = {
+          cells: c.packed,
+          sizes,
+          entryBytes,
+          identity,
+          lists,
+          columns: [],
+          features: [],
+          stale: c.stale,
+        };
         groups.set(c.packed, g);
       }
       g.columns.push(ci);
@@ -425,6 +447,7 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
   // Where each packed column's values go (written below, row by row).
   const cursors = groups ? new Int32Array(cols) : undefined;
   const ends = groups ? new Int32Array(cols) : undefined;
+  const statusAt = groups ? new Int32Array(cols) : undefined;
   buf.set(metadata, 0);
   o.pos = metadata.length;
   for (let ci = 0; ci < cols; ci++) {
@@ -491,7 +514,11 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
       buf[o.pos++] = 0x12;
       o.varint(n);
       const statuses = c.statuses;
-      if (statuses instanceof Uint8Array) {
+      if (statuses === undefined) {
+        // A packed column: written with its values, below.
+        (statusAt as Int32Array)[ci] = o.pos;
+        o.pos += n;
+      } else if (statuses instanceof Uint8Array) {
         buf.set(statuses.length === n ? statuses : statuses.subarray(0, n), o.pos);
         o.pos += n;
       } else {
@@ -506,8 +533,7 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
   }
   if (groups !== undefined) {
     const cur = cursors as Int32Array;
-    for (const g of groups.values())
-      writePackedEntries(buf, dv, g.cells, g.sizes, g.lists, g.columns, g.features, cur, n);
+    for (const g of groups.values()) writePackedEntries(buf, dv, g, cur, statusAt as Int32Array, n);
     // Each packed column's cursor must end exactly where its statuses begin.
     for (let ci = 0; ci < cols; ci++) {
       const end = (ends as Int32Array)[ci];

@@ -378,32 +378,20 @@ function packedRead(
   const plan = packedReadPlan(lookup.view, lookup.features);
   const { cells, eventTimeMs: perKey } = gatherPackedCells(plan, found, d.rowToKey);
   const keys = d.keys.length;
-  const stale = new Uint8Array(keys);
+  let stale: Uint8Array | undefined;
   const ttlMs = lookup.view.ttlSeconds * 1000;
   if (ttlMs > 0) {
     for (let u = 0; u < keys; u++) {
-      if (found[u] !== undefined && nowMs - (perKey[u] as number) > ttlMs) stale[u] = 1;
+      if (found[u] !== undefined && nowMs - (perKey[u] as number) > ttlMs) {
+        stale ??= new Uint8Array(keys);
+        stale[u] = 1;
+      }
     }
   }
   const eventTimesMs = perRowTimes(d, perKey, rows);
-  const { rows: stored, offsets, width, rowToKey } = cells;
-  // Every feature's statuses in one block (views of it per column): one typed array per read, not
-  // per column, which keeps the young-generation GC of wide requests short.
-  let statusBlock: Uint8Array | undefined;
   return {
-    column(feature, name, dtype) {
-      // FieldStatus numbers are < 128; bytes are what the encoder writes.
-      statusBlock ??= new Uint8Array(rows * lookup.features.length);
-      const statuses = statusBlock.subarray(feature * rows, (feature + 1) * rows);
-      for (let i = 0; i < rows; i++) {
-        const u = rowToKey[i] as number;
-        const off = offsets[u * width + feature] as number;
-        if (off < 0) statuses[i] = FieldStatus.NOT_FOUND;
-        else if ((stored[u] as Buffer)[off] === 0) statuses[i] = FieldStatus.NULL_VALUE;
-        else statuses[i] = stale[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
-      }
-      return { name, dtype, packed: cells, feature, statuses, eventTimesMs };
-    },
+    // Statuses follow from the cells and `stale`; the encoder writes them with the values.
+    column: (feature, name, dtype) => ({ name, dtype, packed: cells, feature, stale, eventTimesMs }),
   };
 }
 

@@ -7,6 +7,7 @@
  * decoded into JS values unless an on-demand view needs them (`packedCellValue`).
  */
 import { toBinary } from "@bufbuild/protobuf";
+import { FieldStatus } from "../../gen/fstore/v1/feature_service_pb.js";
 import { ValueSchema, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { type NativeValue, toValue } from "../values/index.js";
 import { locatePackedValues, type PackedReadPlan, packedValueAt } from "./packed-row.js";
@@ -58,6 +59,20 @@ export function packedCellValue(cells: PackedCells, feature: number, i: number):
   const u = cells.rowToKey[i] as number;
   const off = cells.offsets[u * cells.width + feature] as number;
   return off < 0 ? undefined : packedValueAt(cells.rows[u] as Buffer, off);
+}
+
+/** Request row i's status for feature j; `stale` marks entities outside max age. */
+export function packedCellStatus(
+  cells: PackedCells,
+  feature: number,
+  i: number,
+  stale: Uint8Array | undefined,
+): FieldStatus {
+  const u = cells.rowToKey[i] as number;
+  const off = cells.offsets[u * cells.width + feature] as number;
+  if (off < 0) return FieldStatus.NOT_FOUND;
+  if ((cells.rows[u] as Buffer)[off] === 0) return FieldStatus.NULL_VALUE;
+  return stale !== undefined && stale[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
 }
 
 /** Bytes of a protobuf varint of a non-negative integer. */
@@ -191,29 +206,42 @@ function writeInt(buf: Buffer, p: number, n: number): number {
   return n >= 0 ? writeVarint(buf, p, n) : writeVarint64(buf, p, BigInt(n));
 }
 
+/** The packed output columns of one read, as the encoder groups them. */
+export interface PackedColumnGroup {
+  cells: PackedCells;
+  /** `packedValueSizes`'s sizes. */
+  sizes: Int32Array;
+  lists: Map<number, Uint8Array>;
+  /** Output column indices, and the read's feature each one takes. */
+  columns: readonly number[];
+  features: readonly number[];
+  /** Per distinct entity, 1 when outside max age. */
+  stale: Uint8Array | undefined;
+}
+
 /**
- * Writes the `values` entries (tag, length, Value) of the packed columns that
- * take features from `cells`, each column from its cursor (`cursors[columns[x]]`, advanced).
- * `sizes` are `packedValueSizes`'s. Doubles, the common case, are copied
- * inline as two 32-bit words; the rest go through `writeOtherEntry`.
+ * Writes the `values` entries (tag, length, Value) of a group's columns, each
+ * from its cursor (`cursors[column]`, advanced), and their statuses (one byte
+ * per row from `statusAt[column]`) in the same pass. Doubles, the common
+ * case, are copied as two 32-bit words; short strings and int64s inline; the
+ * rest go through `writeOtherEntry`.
  */
 export function writePackedEntries(
   out: Buffer,
   outView: DataView,
-  cells: PackedCells,
-  sizes: Int32Array,
-  lists: Map<number, Uint8Array>,
-  columns: readonly number[],
-  features: readonly number[],
+  group: PackedColumnGroup,
   cursors: Int32Array,
+  statusAt: Int32Array,
   rows: number,
 ): void {
+  const { cells, sizes, lists, columns, features, stale } = group;
   const { rows: stored, views, offsets, rowToKey, width } = cells;
   const m = columns.length;
   for (let x = 0; x < m; x++) {
     const ci = columns[x] as number;
     const f = features[x] as number;
     let p = cursors[ci] as number;
+    const sp = statusAt[ci] as number;
     for (let i = 0; i < rows; i++) {
       const u = rowToKey[i] as number;
       const k = u * width + f;
@@ -222,6 +250,14 @@ export function writePackedEntries(
       const data = stored[u] as Buffer;
       const view = views[u] as DataView;
       const t = off < 0 ? -1 : (data[off] as number);
+      out[sp + i] =
+        t === -1
+          ? FieldStatus.NOT_FOUND
+          : t === 0
+            ? FieldStatus.NULL_VALUE
+            : stale !== undefined && stale[u] === 1
+              ? FieldStatus.OUTSIDE_MAX_AGE
+              : FieldStatus.PRESENT;
       if (t === ValueType.DOUBLE) {
         // Packed f64 LE is protobuf's fixed64 double: tag, length, field tag, 8 bytes.
         out[p] = 0x0a;

@@ -175,10 +175,19 @@ export class RedisReadConnection {
     this.#timer = undefined;
     const head = this.#pending[0];
     if (!head) return;
-    this.#timer = setTimeout(
-      () => this.#fail(unavailable("Redis did not answer a read in time; the read connection was closed")),
-      Math.max(0, head.deadline - Date.now()),
-    );
+    this.#timer = setTimeout(() => this.#expire(head), Math.max(0, head.deadline - Date.now()));
+  }
+
+  /**
+   * The head request's time is up. On a busy event loop its reply may be waiting unread (timers
+   * run before I/O), so look again after this turn's I/O: only a reply still missing then closes
+   * the connection.
+   */
+  #expire(head: Pending): void {
+    setImmediate(() => {
+      if (this.#pending[0] !== head) return;
+      this.#fail(unavailable("Redis did not answer a read in time; the read connection was closed"));
+    });
   }
 
   #fail(err: Error): void {
