@@ -11,6 +11,7 @@
  *   flock /tmp/fstore-bench.lock node bin/run-ts.js bench/materialize/probe.ts [HOURS] [REPS] [again|newer]
  *
  * PROBE_NODE_ARGS: node flags for each run's process (e.g. "--cpu-prof --cpu-prof-dir=DIR").
+ * PROBE_BATCH: rows per online write (materialize's batchSize; default 8,192).
  * PROBE_STORE=sqlite materializes into a new SQLite file each run instead.
  * PROBE_STAGE=rows|read|encode: the row path, or each run stops short of Redis (see
  * run-materialize.ts): DuckDB's rows only, or rows and encoding.
@@ -83,6 +84,7 @@ const run = async (hours = hoursArg): Promise<Run> => {
       dataDir,
       process.env.PROBE_STORE === "sqlite" ? "sqlite" : redis.connectionString,
       hours,
+      ...(process.env.PROBE_BATCH ? [process.env.PROBE_BATCH] : []),
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
