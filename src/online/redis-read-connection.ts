@@ -100,6 +100,7 @@ export class RedisReadConnection {
   #need = 0;
   #closed: Error | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #corked = false;
   readonly #onClose: () => void;
 
   private constructor(socket: Socket, onClose: () => void) {
@@ -161,8 +162,20 @@ export class RedisReadConnection {
     return new Promise<ArrayReply>((resolve, reject) => {
       this.#pending.push({ resolve, reject, deadline: Date.now() + timeoutMs });
       if (this.#pending.length === 1) this.#arm();
+      // Requests made in the same tick (concurrent calls under load) share one socket write.
+      if (!this.#corked) {
+        this.#corked = true;
+        this.#socket.cork();
+        process.nextTick(uncork, this);
+      }
       this.#socket.write(frame);
     });
+  }
+
+  /** Ends this tick's batch of writes (see `request`). */
+  uncorkWrites(): void {
+    this.#corked = false;
+    this.#socket.uncork();
   }
 
   close(): void {
@@ -237,6 +250,10 @@ export class RedisReadConnection {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function uncork(conn: RedisReadConnection): void {
+  conn.uncorkWrites();
+}
 
 /** A decimal integer (maybe negative) in [from, to). */
 function parseIntAt(buf: Buffer, from: number, to: number): number {
