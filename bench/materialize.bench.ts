@@ -41,6 +41,9 @@ interface Result {
   entities: number;
   rowsRead?: number;
   peakRssMb: number;
+  /** CPU the whole machine spent during the measured section (all cores), and steal. */
+  machineCpuSeconds: number;
+  stealSeconds: number;
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
@@ -86,6 +89,9 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 try {
   await flush();
   const cpuOf = (r: Result) => r.cpuSeconds + (r.redisCpuSeconds ?? 0);
+  // What other processes of the machine took during the measured section (noise on 2 shared cores).
+  const noise = (r: Result) =>
+    `${Math.max(0, r.machineCpuSeconds - cpuOf(r)).toFixed(1)} (${r.stealSeconds.toFixed(1)})`;
   const baselines: [string, Result][] = [];
   for (const [label, mode] of [
     ["raw HSET, ioredis pipelines (same bytes)", "ioredis"],
@@ -111,6 +117,7 @@ try {
       `${r.cpuSeconds.toFixed(1)} + ${(r.redisCpuSeconds ?? 0).toFixed(1)}`,
       fmt(r.entities / cpuOf(r)),
       (r.entities / cpuOf(r) / rawCpuRate).toFixed(2),
+      noise(r),
       "-",
     ]);
   }
@@ -142,6 +149,7 @@ try {
       `${m.cpuSeconds.toFixed(1)} + ${(m.redisCpuSeconds ?? 0).toFixed(1)}`,
       fmt(m.entities / cpuOf(m)),
       (m.entities / cpuOf(m) / rawCpuRate).toFixed(2),
+      noise(m),
       m.peakRssMb.toFixed(0),
     ]);
   }
@@ -160,6 +168,7 @@ const header = [
   "CPU s (client + redis)",
   "entities/CPU-s",
   "x raw (CPU)",
+  "other CPU s (steal)",
   "peak RSS MB",
 ];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -169,4 +178,7 @@ console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
 for (const r of rows) console.log(line(r));
 console.log(
   "targets: materialize >= 0.5x raw HSET and >= 200,000 entities/s; peak RSS flat from the 2M- to the 10M-row window",
+);
+console.log(
+  "other CPU s: what other processes of the machine used during the run (2 shared cores: a run beside a busy one is slower); steal: time the hypervisor took",
 );

@@ -15,7 +15,7 @@ import { readLatestRows } from "../../src/materialize/latest-rows-reader.js";
 import { openDuckDb } from "../../src/offline/index.js";
 import { createEntityKeyEncoder } from "../../src/online/index.js";
 import { encodePackedRows } from "../../src/online/packed-row.js";
-import { benchView, HOUR, peakRssMb, T0 } from "./shared.js";
+import { benchView, HOUR, machineCpu, peakRssMb, T0 } from "./shared.js";
 
 const [dataDir, redisAddr, hoursArg] = process.argv.slice(2) as [string, string, string];
 const view = benchView(dataDir);
@@ -45,6 +45,7 @@ const mode = process.argv[5] ?? "ioredis";
 const field = Buffer.from(view.name);
 let seconds: number;
 let cpuSeconds: number;
+let machine0 = machineCpu();
 if (mode === "resp") {
   // The floor: RESP bytes written straight to a socket, 10,000 commands per write, replies counted.
   const socket = createConnection({ host, port: Number(port) });
@@ -62,6 +63,7 @@ if (mode === "resp") {
   }
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  machine0 = machineCpu();
   let replies = 0;
   const done = new Promise<void>((resolve) => {
     socket.on("data", (chunk: Buffer) => {
@@ -82,6 +84,7 @@ if (mode === "resp") {
   const IN_FLIGHT = 4;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  machine0 = machineCpu();
   const inFlight: Promise<unknown>[] = [];
   for (let i = 0; i < keys.length; i += PIPELINE) {
     const p = redis.pipeline();
@@ -96,4 +99,14 @@ if (mode === "resp") {
   cpuSeconds = (cpu.user + cpu.system) / 1e6;
   redis.disconnect();
 }
-console.log(JSON.stringify({ seconds, cpuSeconds, entities: keys.length, peakRssMb: peakRssMb() }));
+const machine = machineCpu();
+console.log(
+  JSON.stringify({
+    seconds,
+    cpuSeconds,
+    machineCpuSeconds: machine.busy - machine0.busy,
+    stealSeconds: machine.steal - machine0.steal,
+    entities: keys.length,
+    peakRssMb: peakRssMb(),
+  }),
+);

@@ -20,7 +20,7 @@ import { openDuckDb } from "../../src/offline/index.js";
 import { createOnlineStore } from "../../src/online/index.js";
 import type { OnlineStore } from "../../src/online/online-store.js";
 import { openRegistry } from "../../src/registry/index.js";
-import { benchView, HOUR, peakRssMb, T0 } from "./shared.js";
+import { benchView, HOUR, machineCpu, peakRssMb, T0 } from "./shared.js";
 
 const [dataDir, redisAddr, hoursArg, batchArg] = process.argv.slice(2);
 const hours = Number(hoursArg);
@@ -74,6 +74,7 @@ const db = await openDuckDb({
 });
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
+const machine0 = machineCpu();
 let result = { rowsRead: 0, entitiesWritten: 0 };
 let firstBatch = 0;
 let statsSeconds = 0;
@@ -113,12 +114,15 @@ if (stage === "read") {
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+const machine = machineCpu();
 console.log(
   JSON.stringify({
     seconds,
     firstBatchSeconds: firstBatch / 1000,
     ...(stage === "read" ? { statsSeconds } : {}),
     cpuSeconds,
+    machineCpuSeconds: machine.busy - machine0.busy,
+    stealSeconds: machine.steal - machine0.steal,
     rowsRead: result.rowsRead,
     entities: result.entitiesWritten,
     peakRssMb: peakRssMb(),

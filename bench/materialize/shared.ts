@@ -78,6 +78,18 @@ export async function ensureBenchData(dataDir: string, entities: number, hours: 
   }
 }
 
+/**
+ * CPU seconds the whole machine has spent so far (all cores; user, nice,
+ * system, irq, softirq) and seconds stolen by the hypervisor, from /proc/stat:
+ * the difference over a measured section, minus the section's own client and
+ * redis-server CPU, is what other processes took meanwhile.
+ */
+export function machineCpu(): { busy: number; steal: number } {
+  const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).map(Number);
+  const at = (i: number) => f[i] ?? 0;
+  return { busy: (at(1) + at(2) + at(3) + at(6) + at(7)) / 100, steal: at(8) / 100 };
+}
+
 /** This process's peak resident set size in MB (VmHWM). */
 export function peakRssMb(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
