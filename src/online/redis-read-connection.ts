@@ -103,21 +103,35 @@ export class RedisReadConnection {
   #corked = false;
   readonly #onClose: () => void;
 
-  private constructor(socket: Socket, onClose: () => void) {
+  private constructor(socket: Socket, onClose: () => void, ownReads: boolean) {
     this.#socket = socket;
     this.#onClose = onClose;
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    if (!ownReads) socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => this.#fail(unavailable(`Redis read connection failed: ${err.message}`, err)));
     socket.on("close", () => this.#fail(unavailable("Redis read connection closed")));
   }
 
   /** Connects, authenticates and selects the database; `onClose` runs once when the connection ends. */
   static async open(o: ReadConnectionOptions, onClose: () => void): Promise<RedisReadConnection> {
+    // Plain TCP reads into a slab (see ReadSlab); TLS sockets deliver their own chunks.
+    let conn: RedisReadConnection | undefined;
+    const slab = new ReadSlab();
     const socket = o.tls
       ? // SNI takes a host name, never an IP address.
         tlsConnect({ host: o.host, port: o.port, ...(isIP(o.host) ? {} : { servername: o.host }) })
-      : netConnect({ host: o.host, port: o.port });
+      : netConnect({
+          host: o.host,
+          port: o.port,
+          onread: {
+            buffer: () => slab.free(),
+            callback: (n: number, buf: Uint8Array) => {
+              const chunk = slab.take(buf, n);
+              conn?.onData(chunk);
+              return true;
+            },
+          },
+        });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
@@ -132,7 +146,8 @@ export class RedisReadConnection {
         reject(err);
       });
     });
-    const conn = new RedisReadConnection(socket, onClose);
+    conn = new RedisReadConnection(socket, onClose, !o.tls);
+    const opened = conn;
     const setup: string[][] = [];
     if (o.password !== undefined)
       setup.push(o.username ? ["AUTH", o.username, o.password] : ["AUTH", o.password]);
@@ -141,12 +156,12 @@ export class RedisReadConnection {
     setup.push(["CLIENT", "SETNAME", READ_CONNECTION_NAME]);
     try {
       // Status replies (+OK) parse as empty arrays; an error reply rejects.
-      for (const args of setup) await conn.request(encodeCommand(args), o.connectTimeoutMs);
+      for (const args of setup) await opened.request(encodeCommand(args), o.connectTimeoutMs);
     } catch (err) {
-      conn.close();
+      opened.close();
       throw err;
     }
-    return conn;
+    return opened;
   }
 
   get open(): boolean {
@@ -213,11 +228,21 @@ export class RedisReadConnection {
     this.#onClose();
   }
 
-  #onData(chunk: Buffer): void {
-    this.#chunks.push(chunk);
+  /** Received bytes (from the socket's reads; public for the read callback of `open`). */
+  onData(chunk: Buffer): void {
+    const only = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : undefined;
+    if (
+      only !== undefined &&
+      only.buffer === chunk.buffer &&
+      only.byteOffset + only.length === chunk.byteOffset
+    ) {
+      // The next read landed right after the previous one in the slab: one wider view, no copy.
+      this.#chunks[0] = Buffer.from(only.buffer, only.byteOffset, only.length + chunk.length);
+    } else this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     if (this.#buffered < this.#need) return;
-    let buf = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#buffered);
+    let buf =
+      this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#buffered);
     let pos = 0;
     let settled = false;
     const out: ParseOut = { reply: undefined, need: 0 };
@@ -250,6 +275,36 @@ export class RedisReadConnection {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Where plain-TCP reads land: successive regions of a large buffer, so a reply
+ * that takes several reads is contiguous (parsed in place, values sliced out
+ * without a copy) and a socket read can take a whole 100-entity reply at once.
+ * A new slab starts when the free space runs low; the old one is freed when
+ * the last value sliced from it is.
+ */
+class ReadSlab {
+  static readonly SIZE = 1 << 20;
+  static readonly MIN_FREE = 128 * 1024;
+  #slab = Buffer.allocUnsafe(ReadSlab.SIZE);
+  #used = 0;
+
+  /** The region the next read may fill. */
+  free(): Buffer {
+    if (this.#slab.length - this.#used < ReadSlab.MIN_FREE) {
+      this.#slab = Buffer.allocUnsafe(ReadSlab.SIZE);
+      this.#used = 0;
+    }
+    return this.#slab.subarray(this.#used);
+  }
+
+  /** The `n` bytes a read put into `region` (from `free`), now taken. */
+  take(region: Uint8Array, n: number): Buffer {
+    const chunk = Buffer.from(region.buffer, region.byteOffset, n);
+    this.#used += n;
+    return chunk;
+  }
+}
 
 function uncork(conn: RedisReadConnection): void {
   conn.uncorkWrites();
