@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
 import {
   encodeCommand,
+  encodeCommandWith,
   READ_CONNECTION_NAME,
   RedisReadConnection,
   RedisReplyError,
@@ -30,6 +31,16 @@ describe("encodeCommand", () => {
         Buffer.from("\r\n"),
       ]).toString("latin1"),
     );
+    // Arguments written in place (e.g. entity keys) make the same bytes.
+    const parts = [Buffer.from("k\r\n1"), Buffer.alloc(0), Buffer.alloc(300, 1)];
+    expect(
+      encodeCommandWith(
+        ["EVALSHA", "abc", "0", "fv"],
+        parts.length,
+        (i) => (parts[i] as Buffer).length,
+        (i, out, pos) => pos + (parts[i] as Buffer).copy(out, pos),
+      ).equals(encodeCommand(["EVALSHA", "abc", "0", "fv", ...parts])),
+    ).toBe(true);
     const many = Array.from({ length: 1234 }, (_, i) => "x".repeat(i % 13));
     const bytes = encodeCommand(many).toString("latin1");
     expect(bytes.startsWith("*1234\r\n$0\r\n\r\n$1\r\nx\r\n")).toBe(true);

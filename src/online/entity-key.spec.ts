@@ -71,6 +71,27 @@ describe("entity key serialization v3", () => {
   });
 });
 
+describe("entity key encoder's in-place form", () => {
+  it("writes at an offset exactly the bytes it returns, and reports their size", () => {
+    const cols = [field("zone", ValueType.STRING), field("id", ValueType.INT64)];
+    const encode = createEntityKeyEncoder(cols, "prōj");
+    const keys = [
+      ["", 0n],
+      ["nö", -1n],
+      ["x".repeat(300), 2n ** 62n],
+    ];
+    const out = Buffer.alloc(2000, 0xee);
+    let pos = 3;
+    for (const k of keys) {
+      expect(encode.size(k)).toBe(encode(k).length);
+      const end = encode.into(k, out, pos);
+      expect(hex(out.subarray(pos, end))).toBe(hex(encode(k)));
+      pos = end;
+    }
+    expect(out[pos]).toBe(0xee);
+  });
+});
+
 describe("murmur3_32", () => {
   it("matches the reference test vectors", () => {
     expect(murmur3_32(new Uint8Array(0), 0)).toBe(0);

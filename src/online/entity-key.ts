@@ -22,7 +22,13 @@ const KEY_TYPES = new Set<ValueType>([
 ]);
 
 /** Turns the join-key values of one entity (in `columns` order) into its online key bytes. */
-export type EntityKeyEncoder = (values: readonly NativeValue[]) => Buffer;
+export interface EntityKeyEncoder {
+  (values: readonly NativeValue[]): Buffer;
+  /** The key's size in bytes. */
+  size(values: readonly NativeValue[]): number;
+  /** Writes the key at `pos` of `out` (which has `size(values)` bytes free there); returns the end. */
+  into(values: readonly NativeValue[], out: Buffer, pos: number): number;
+}
 
 /**
  * Precomputes the sorted join-key header of `columns` once, so encoding a key
@@ -49,20 +55,27 @@ export function createEntityKeyEncoder(columns: readonly FieldDef[], project?: s
   const types = order.map((i) => (columns[i] as FieldDef).dtype);
   const names = order.map((i) => (columns[i] as FieldDef).name);
 
-  return (values) => {
-    let size = header.length + suffix.length;
+  const size = (values: readonly NativeValue[]): number => {
+    let n = header.length + suffix.length;
     for (let j = 0; j < order.length; j++) {
-      size += 8 + valueSize(values[order[j] as number], types[j] as ValueType, names[j] as string);
+      n += 8 + valueSize(values[order[j] as number], types[j] as ValueType, names[j] as string);
     }
-    const out = Buffer.allocUnsafe(size);
-    header.copy(out, 0);
-    let pos = header.length;
+    return n;
+  };
+  const into = (values: readonly NativeValue[], out: Buffer, at: number): number => {
+    header.copy(out, at);
+    let pos = at + header.length;
     for (let j = 0; j < order.length; j++) {
       pos = writeValue(out, pos, values[order[j] as number] as NativeValue, types[j] as ValueType);
     }
-    suffix.copy(out, pos);
+    return pos + suffix.copy(out, pos);
+  };
+  const encode = (values: readonly NativeValue[]): Buffer => {
+    const out = Buffer.allocUnsafe(size(values));
+    into(values, out, 0);
     return out;
   };
+  return Object.assign(encode, { size, into });
 }
 
 /** Feast-compatible serialization of one entity key, without a project suffix. */

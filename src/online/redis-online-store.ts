@@ -48,6 +48,7 @@ import {
 import {
   type ArrayReply,
   encodeCommand,
+  encodeCommandWith,
   type ReadConnectionOptions,
   RedisReadConnection,
 } from "./redis-read-connection.js";
@@ -363,17 +364,19 @@ class RedisOnlineStore implements OnlineStore {
     const only = lookups.length === 1 ? (lookups[0] as ViewLookup) : undefined;
     if (packed && only && only.entityKeys.length > 1) {
       // Many entities of one view (packed): one field per key, so keys need no merging either.
-      const keys = only.entityKeys.map(this.#encoder(only.view));
       if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
       await this.#ready(signal);
-      const reader = keys.length < READ_ARGS_PER_CALL ? this.#openReader() : undefined;
+      const count = only.entityKeys.length;
+      const reader = count < READ_ARGS_PER_CALL ? this.#openReader() : undefined;
+      const keys = () => only.entityKeys.map(this.#encoder(only.view));
       const flat = reader
-        ? await this.#readScriptOn(reader, "readField", [keys[0] as Buffer, only.view.name, ...keys], () =>
-            this.#fetchField(keys, only.view.name),
-          )
-        : await withTimeout(this.#fetchField(keys, only.view.name), this.#readBudget(keys.length), "read");
+        ? await this.#readFieldOn(reader, only, () => {
+            const k = keys();
+            return this.#fetchField(k, only.view.name);
+          })
+        : await withTimeout(this.#fetchField(keys(), only.view.name), this.#readBudget(count), "read");
       const row = out[0] as (T | undefined)[];
-      for (let i = 0; i < keys.length; i++) row[i] = decode(0, flat, i);
+      for (let i = 0; i < count; i++) row[i] = decode(0, flat, i);
       return out;
     }
     if (only?.entityKeys.length === 1) {
@@ -567,6 +570,31 @@ class RedisOnlineStore implements OnlineStore {
     const frame = encodeCommand(["EVALSHA", this.#readSha[script], "1", ...args]);
     try {
       return await reader.request(frame, this.#readBudget(args.length));
+    } catch (err) {
+      if ((err as Error).message?.startsWith("NOSCRIPT")) return viaClient();
+      throw redisError(err, "read");
+    }
+  }
+
+  /**
+   * The packed field of one view for many entities on the read connection: the keys are
+   * encoded straight into the command (EVALSHA of the field read; no declared keys, standalone).
+   */
+  async #readFieldOn(
+    reader: RedisReadConnection,
+    lookup: ViewLookup,
+    viaClient: () => Promise<ArrayReply>,
+  ): Promise<ArrayReply> {
+    const encode = this.#encoder(lookup.view);
+    const keys = lookup.entityKeys;
+    const frame = encodeCommandWith(
+      ["EVALSHA", this.#readSha.readField, "0", lookup.view.name],
+      keys.length,
+      (i) => encode.size(keys[i] as EntityKeyValues),
+      (i, out, pos) => encode.into(keys[i] as EntityKeyValues, out, pos),
+    );
+    try {
+      return await reader.request(frame, this.#readBudget(keys.length));
     } catch (err) {
       if ((err as Error).message?.startsWith("NOSCRIPT")) return viaClient();
       throw redisError(err, "read");

@@ -65,6 +65,45 @@ export function encodeCommand(args: readonly (string | Buffer)[]): Buffer {
   return out;
 }
 
+/**
+ * The RESP bytes of `head` followed by `count` arguments written in place by
+ * `write(i, out, pos)` (each `size(i)` bytes): e.g. 100 entity keys encoded
+ * straight into the command, with no buffer per key.
+ */
+export function encodeCommandWith(
+  head: readonly string[],
+  count: number,
+  size: (i: number) => number,
+  write: (i: number, out: Buffer, pos: number) => number,
+): Buffer {
+  let total = 1 + decimalLength(head.length + count) + 2;
+  for (const a of head) {
+    const n = Buffer.byteLength(a, "utf8");
+    total += 1 + decimalLength(n) + 2 + n + 2;
+  }
+  const sizes = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    const n = size(i);
+    sizes[i] = n;
+    total += 1 + decimalLength(n) + 2 + n + 2;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let p = writeHeader(out, 0, 42, head.length + count);
+  for (const a of head) {
+    p = writeHeader(out, p, 36, Buffer.byteLength(a, "utf8"));
+    p += out.write(a, p, "utf8");
+    out[p++] = 13;
+    out[p++] = 10;
+  }
+  for (let i = 0; i < count; i++) {
+    p = writeHeader(out, p, 36, sizes[i] as number);
+    p = write(i, out, p);
+    out[p++] = 13;
+    out[p++] = 10;
+  }
+  return out;
+}
+
 function decimalLength(n: number): number {
   return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : String(n).length;
 }
