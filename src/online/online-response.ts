@@ -18,11 +18,13 @@ import { type Value, ValueSchema, ValueType } from "../../gen/fstore/v1/value_pb
 import { type NativeValue, toValue } from "../values/index.js";
 import {
   entrySize,
+  intVarintSize,
   type PackedCells,
   type PackedColumnGroup,
   packedCellStatus,
   packedCellValue,
   packedValueSizes,
+  varint64Size,
   varintSize,
   writePackedEntries,
 } from "./packed-cells.js";
@@ -110,21 +112,6 @@ export function toOnlineResponseMessage(result: OnlineResult): GetOnlineFeatures
 }
 
 // --- the hand-written encoder -------------------------------------------------------------
-
-function varint64Size(v: bigint): number {
-  let u = BigInt.asUintN(64, v);
-  let size = 1;
-  while (u >= 0x80n) {
-    size++;
-    u >>= 7n;
-  }
-  return size;
-}
-
-/** Size of a signed int encoded as a protobuf int32/int64 varint (negatives take 10 bytes). */
-function intVarintSize(n: number): number {
-  return n < 0 ? 10 : varintSize(n);
-}
 
 class Out {
   pos = 0;

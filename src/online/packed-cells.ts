@@ -90,7 +90,8 @@ export function varintSize(n: number): number {
   return size;
 }
 
-function varint64Size(v: bigint): number {
+/** Bytes of a protobuf varint of a 64-bit integer (two's complement for negatives). */
+export function varint64Size(v: bigint): number {
   let u = BigInt.asUintN(64, v);
   let size = 1;
   while (u >= 0x80n) {
@@ -101,7 +102,7 @@ function varint64Size(v: bigint): number {
 }
 
 /** Bytes of a signed int as a protobuf int32/int64 varint (negatives take 10). */
-function intVarintSize(n: number): number {
+export function intVarintSize(n: number): number {
   return n < 0 ? 10 : varintSize(n);
 }
 

@@ -1,8 +1,11 @@
 /**
  * The Redis online store (standalone or cluster; `packed` or `feast` layout).
  * Keys are Feast's: entity key v3 + project. Reads cost one round trip per
- * request (one pipeline, or one per node in a cluster); writes go through a
- * Lua script that enforces the older-over-newer rule, many rows per call.
+ * request: one command (HMGET, or a read script for many keys), or one per
+ * node in a cluster. On a standalone Redis serving reads go over their own
+ * lean connection (redis-read-connection.ts) while it is open, else through
+ * ioredis, which owns reconnects and outage errors. Writes go through a Lua
+ * script that enforces the older-over-newer rule, many rows per call.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";

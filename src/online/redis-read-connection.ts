@@ -11,18 +11,14 @@
  * A Redis that does not answer within a request's timeout closes the
  * connection and fails every request waiting on it (UNAVAILABLE).
  */
-import { isIP, connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import type { Socket } from "node:net";
 import { unavailable } from "../errors/index.js";
+import { connectRedisSocket, parseInt10, type RedisSocketOptions, setupCommands } from "./resp-connection.js";
 
-export interface ReadConnectionOptions {
-  host: string;
-  port: number;
-  tls: boolean;
+export interface ReadConnectionOptions extends RedisSocketOptions {
   username: string | undefined;
   password: string | undefined;
   db: number;
-  connectTimeoutMs: number;
 }
 
 /** The read connection's name in CLIENT LIST. */
@@ -156,43 +152,22 @@ export class RedisReadConnection {
     // Plain TCP reads into a slab (see ReadSlab); TLS sockets deliver their own chunks.
     let conn: RedisReadConnection | undefined;
     const slab = new ReadSlab();
-    const socket = o.tls
-      ? // SNI takes a host name, never an IP address.
-        tlsConnect({ host: o.host, port: o.port, ...(isIP(o.host) ? {} : { servername: o.host }) })
-      : netConnect({
-          host: o.host,
-          port: o.port,
-          onread: {
+    const socket = await connectRedisSocket(
+      o,
+      o.tls
+        ? undefined
+        : {
             buffer: () => slab.free(),
             callback: (n: number, buf: Uint8Array) => {
-              const chunk = slab.take(buf, n);
-              conn?.onData(chunk);
+              conn?.onData(slab.take(buf, n));
               return true;
             },
           },
-        });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connect to ${o.host}:${o.port} timed out after ${o.connectTimeoutMs} ms`));
-      }, o.connectTimeoutMs);
-      socket.once(o.tls ? "secureConnect" : "connect", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
+    );
     conn = new RedisReadConnection(socket, onClose, !o.tls);
     const opened = conn;
-    const setup: string[][] = [];
-    if (o.password !== undefined)
-      setup.push(o.username ? ["AUTH", o.username, o.password] : ["AUTH", o.password]);
-    if (o.db !== 0) setup.push(["SELECT", String(o.db)]);
     // Named, so CLIENT LIST tells it from the store's general connection.
-    setup.push(["CLIENT", "SETNAME", READ_CONNECTION_NAME]);
+    const setup = [...setupCommands(o), ["CLIENT", "SETNAME", READ_CONNECTION_NAME]];
     try {
       // Status replies (+OK) parse as empty arrays; an error reply rejects.
       for (const args of setup) await opened.request(encodeCommand(args), o.connectTimeoutMs);
@@ -349,19 +324,6 @@ function uncork(conn: RedisReadConnection): void {
   conn.uncorkWrites();
 }
 
-/** A decimal integer (maybe negative) in [from, to). */
-function parseIntAt(buf: Buffer, from: number, to: number): number {
-  let i = from;
-  let neg = false;
-  if (buf[i] === 45) {
-    neg = true;
-    i++;
-  }
-  let n = 0;
-  for (; i < to; i++) n = n * 10 + ((buf[i] as number) - 48);
-  return neg ? -n : n;
-}
-
 /**
  * Parses one reply at `pos` into `out.reply` (an array of bulk strings or
  * nils; an error reply as RedisReplyError; a status reply as an empty array)
@@ -386,7 +348,7 @@ function parseReply(buf: Buffer, pos: number, out: ParseOut): number {
     out.reply = new Error(`unexpected reply type "${String.fromCharCode(type as number)}"`);
     return OUT_OF_STEP;
   }
-  const n = parseIntAt(buf, pos + 1, nl - 1);
+  const n = parseInt10(buf, pos + 1, nl - 1);
   const items: ArrayReply = new Array(Math.max(0, n));
   let at = nl + 1;
   for (let i = 0; i < n; i++) {
@@ -399,7 +361,7 @@ function parseReply(buf: Buffer, pos: number, out: ParseOut): number {
       out.reply = new Error(`unexpected array element type "${String.fromCharCode(buf[at] as number)}"`);
       return OUT_OF_STEP;
     }
-    const len = parseIntAt(buf, at + 1, lineEnd - 1);
+    const len = parseInt10(buf, at + 1, lineEnd - 1);
     if (len < 0) {
       items[i] = null;
       at = lineEnd + 1;

@@ -4,7 +4,9 @@
  * A general client spends microseconds per command on argument conversion,
  * command objects and reply parsing; materialization sends a million
  * commands whose bytes it already has, so it writes them straight to the
- * socket and parses the (integer) replies itself. Serving keeps ioredis.
+ * socket and parses the (integer) replies itself. (Serving reads have their
+ * own connection, redis-read-connection.ts; both share the connect and setup
+ * helpers below.)
  *
  * Replies: integers as numbers, simple strings as strings, bulk strings as
  * Buffers (or null), arrays as arrays, errors as `RespError` values (not
@@ -12,7 +14,7 @@
  * A dropped connection or a Redis that stops answering for `timeoutMs`
  * rejects every pending frame and closes the connection.
  */
-import { isIP, connect as netConnect, type Socket } from "node:net";
+import { isIP, connect as netConnect, type OnReadOpts, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 
 export class RespError {
@@ -52,6 +54,54 @@ export function respCommand(args: readonly (string | Buffer)[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Where and how to reach Redis (a subset of the connection string's settings). */
+export interface RedisSocketOptions {
+  host: string;
+  port: number;
+  tls: boolean;
+  connectTimeoutMs: number;
+}
+
+/**
+ * A connected socket to Redis (TLS when asked), or an error after
+ * `connectTimeoutMs`. `onread` (plain TCP only) hands reads to the caller's
+ * buffers instead of "data" events.
+ */
+export async function connectRedisSocket(o: RedisSocketOptions, onread?: OnReadOpts): Promise<Socket> {
+  const socket = o.tls
+    ? // SNI takes a host name, never an IP address.
+      tlsConnect({ host: o.host, port: o.port, ...(isIP(o.host) ? {} : { servername: o.host }) })
+    : netConnect({ host: o.host, port: o.port, ...(onread ? { onread } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`connect to ${o.host}:${o.port} timed out after ${o.connectTimeoutMs} ms`));
+    }, o.connectTimeoutMs);
+    socket.once(o.tls ? "secureConnect" : "connect", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+  return socket;
+}
+
+/** The commands that authenticate and select the database on a new connection. */
+export function setupCommands(o: {
+  username: string | undefined;
+  password: string | undefined;
+  db: number;
+}): string[][] {
+  const setup: string[][] = [];
+  if (o.password !== undefined)
+    setup.push(o.username ? ["AUTH", o.username, o.password] : ["AUTH", o.password]);
+  if (o.db !== 0) setup.push(["SELECT", String(o.db)]);
+  return setup;
+}
+
 /** Parse state: a reply being built when a frame's bytes end mid-array. */
 const INCOMPLETE = Symbol("incomplete");
 
@@ -74,30 +124,9 @@ export class RespConnection {
 
   /** Connects, authenticates and selects the database. */
   static async open(o: RespConnectionOptions): Promise<RespConnection> {
-    const socket = o.tls
-      ? // SNI takes a host name, never an IP address.
-        tlsConnect({ host: o.host, port: o.port, ...(isIP(o.host) ? {} : { servername: o.host }) })
-      : netConnect({ host: o.host, port: o.port });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connect to ${o.host}:${o.port} timed out after ${o.connectTimeoutMs} ms`));
-      }, o.connectTimeoutMs);
-      socket.once(o.tls ? "secureConnect" : "connect", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
+    const socket = await connectRedisSocket(o);
     const conn = new RespConnection(socket, o.timeoutMs);
-    const setup: Buffer[] = [];
-    if (o.password !== undefined) {
-      setup.push(respCommand(o.username ? ["AUTH", o.username, o.password] : ["AUTH", o.password]));
-    }
-    if (o.db !== 0) setup.push(respCommand(["SELECT", String(o.db)]));
+    const setup = setupCommands(o).map(respCommand);
     if (setup.length > 0) {
       for (const r of await conn.send(setup, setup.length)) {
         if (r instanceof RespError) {
@@ -184,7 +213,8 @@ function lineEnd(buf: Buffer, pos: number): number {
   return i < 0 ? -1 : i;
 }
 
-function parseInt10(buf: Buffer, from: number, to: number): number {
+/** A decimal integer (maybe negative) in [from, to) of a reply line. */
+export function parseInt10(buf: Buffer, from: number, to: number): number {
   let neg = false;
   let i = from;
   if (buf[i] === 45) {
