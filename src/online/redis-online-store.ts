@@ -158,8 +158,9 @@ class RedisOnlineStore implements OnlineStore {
     this.#client.defineCommand("fstoreRead", { lua: s.read });
     this.#client.defineCommand("fstoreReadField", { lua: s.readField });
     this.#readSha = { read: sha1(s.read), readField: sha1(s.readField) };
+    const connection = parseRedisConnectionString(o.config.connectionString);
     if (!this.#cluster) {
-      const c = parseRedisConnectionString(o.config.connectionString);
+      const c = connection;
       const ep = c.endpoints[0] as { host: string; port: number };
       this.#readConnection = {
         host: ep.host,
@@ -173,7 +174,7 @@ class RedisOnlineStore implements OnlineStore {
     }
     if (this.#layout === "packed") {
       const bulk = new RedisBulkWriter({
-        connection: parseRedisConnectionString(o.config.connectionString),
+        connection,
         cluster: this.#cluster ? (this.#client as Cluster) : undefined,
         project: o.project,
         ttlSeconds: o.config.keyTtlSeconds ?? 0,
@@ -371,13 +372,10 @@ class RedisOnlineStore implements OnlineStore {
       await this.#ready(signal);
       const count = only.entityKeys.length;
       const reader = count < READ_ARGS_PER_CALL ? this.#openReader() : undefined;
-      const keys = () => only.entityKeys.map(this.#encoder(only.view));
+      const viaClient = () => this.#fetchField(only.entityKeys.map(this.#encoder(only.view)), only.view.name);
       const flat = reader
-        ? await this.#readFieldOn(reader, only, () => {
-            const k = keys();
-            return this.#fetchField(k, only.view.name);
-          })
-        : await withTimeout(this.#fetchField(keys(), only.view.name), this.#readBudget(count), "read");
+        ? await this.#readFieldOn(reader, only, viaClient)
+        : await withTimeout(viaClient(), this.#readBudget(count), "read");
       const row = out[0] as (T | undefined)[];
       for (let i = 0; i < count; i++) row[i] = decode(0, flat, i);
       return out;
@@ -461,7 +459,12 @@ class RedisOnlineStore implements OnlineStore {
       const reader = this.#cluster ? undefined : this.#openReader();
       calls.push(
         (reader
-          ? this.#readScriptOn(reader, "read", args, () => this.#readScript(args))
+          ? this.#requestOn(
+              reader,
+              encodeCommand(["EVALSHA", this.#readSha.read, "1", ...args]),
+              args.length,
+              () => this.#readScript(args),
+            )
           : this.#readScript(args)
         ).then((flat) => {
           let at = 0;
@@ -560,30 +563,10 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   /**
-   * A read script call on the read connection (EVALSHA; `args` after numkeys 1). A Redis that does
-   * not know the script yet (NOSCRIPT, e.g. after a restart) gets it through `viaClient` (ioredis
-   * sends EVAL, which caches it).
-   */
-  async #readScriptOn(
-    reader: RedisReadConnection,
-    script: "read" | "readField",
-    args: (Buffer | string)[],
-    viaClient: () => Promise<ArrayReply>,
-  ): Promise<ArrayReply> {
-    const frame = encodeCommand(["EVALSHA", this.#readSha[script], "1", ...args]);
-    try {
-      return await reader.request(frame, this.#readBudget(args.length));
-    } catch (err) {
-      if ((err as Error).message?.startsWith("NOSCRIPT")) return viaClient();
-      throw redisError(err, "read");
-    }
-  }
-
-  /**
    * The packed field of one view for many entities on the read connection: the keys are
    * encoded straight into the command (EVALSHA of the field read; no declared keys, standalone).
    */
-  async #readFieldOn(
+  #readFieldOn(
     reader: RedisReadConnection,
     lookup: ViewLookup,
     viaClient: () => Promise<ArrayReply>,
@@ -596,8 +579,22 @@ class RedisOnlineStore implements OnlineStore {
       (i) => encode.size(keys[i] as EntityKeyValues),
       (i, out, pos) => encode.into(keys[i] as EntityKeyValues, out, pos),
     );
+    return this.#requestOn(reader, frame, keys.length, viaClient);
+  }
+
+  /**
+   * A read script call (EVALSHA `frame`, for `size` keys or arguments) on the read connection. A
+   * Redis that does not know the script yet (NOSCRIPT, e.g. after a restart) gets it through
+   * `viaClient` (ioredis sends EVAL, which caches it).
+   */
+  async #requestOn(
+    reader: RedisReadConnection,
+    frame: Buffer,
+    size: number,
+    viaClient: () => Promise<ArrayReply>,
+  ): Promise<ArrayReply> {
     try {
-      return await reader.request(frame, this.#readBudget(keys.length));
+      return await reader.request(frame, this.#readBudget(size));
     } catch (err) {
       if ((err as Error).message?.startsWith("NOSCRIPT")) return viaClient();
       throw redisError(err, "read");
