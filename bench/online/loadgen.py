@@ -12,6 +12,7 @@ its own overhead stays small and equal for every RPC measured.
 REQUESTS_FILE: u32le count, then per request u32le length + bytes ("-" = one empty request).
 """
 import json
+import os
 import struct
 import sys
 import threading
@@ -52,6 +53,7 @@ def run_open(target, method, requests, rate, seconds, warmup):
     call = channel.unary_unary(method, request_serializer=None, response_deserializer=None)
     lock = threading.Lock()
     latencies, errors = [], []
+    trace = [] if os.environ.get("LOADGEN_TRACE") else None
     pending = [0]
     done_all = threading.Event()
     total = int((warmup + seconds) * rate)
@@ -62,8 +64,11 @@ def run_open(target, method, requests, rate, seconds, warmup):
         with lock:
             if fut.exception() is not None:
                 errors.append(str(fut.exception().code()))
-            elif i >= warm:
-                latencies.append(elapsed * 1000.0)
+            else:
+                if i >= warm:
+                    latencies.append(elapsed * 1000.0)
+                if trace is not None:
+                    trace.append((sent - start, elapsed * 1000.0))
             pending[0] -= 1
             if pending[0] == 0 and i >= total - 1:
                 done_all.set()
@@ -88,6 +93,11 @@ def run_open(target, method, requests, rate, seconds, warmup):
     achieved = total / (time.perf_counter() - start)
     latencies.sort()
     channel.close()
+    if trace is not None:
+        # LOADGEN_TRACE=FILE: every call's send time (s from start, warm-up included) and latency (ms).
+        with open(os.environ["LOADGEN_TRACE"], "w") as f:
+            for t, ms in sorted(trace):
+                f.write(f"{t:.4f} {ms:.3f}\n")
     return {
         "count": len(latencies),
         "errors": len(errors),

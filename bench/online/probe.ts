@@ -8,7 +8,10 @@
  * Environment: PROBE_PROF_DIR (server CPU profile), PROBE_NODE_ARGS (e.g. "--trace-gc"; with
  * "--trace-gc-nvp" each run also shows what the server promoted to old space and its mark-compacts),
  * PROBE_HEAP_MS (the server prints heap and GC figures that often), PROBE_HEAP_PROFILE=FILE (SIGUSR2
- * to the server starts the sampling heap profiler, the next SIGUSR2 writes what is still live to FILE).
+ * to the server starts the sampling heap profiler, the next SIGUSR2 writes what is still live to FILE),
+ * PROBE_WARMUP (seconds of warm-up before each measurement, default 1), PROBE_RATE (GetOnlineFeatures
+ * requests per second, default 500) and LOADGEN_TRACE=FILE (the generator writes every call's send
+ * time and latency there: a backlog shows as a run of latencies falling by the send interval).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -212,18 +215,34 @@ try {
       const reqFile = join(dir, `req${k}.bin`);
       writeFileSync(reqFile, Buffer.concat(parts));
       const pids = [proc.pid, redis?.pid];
-      const total = 500 * (Number(seconds) + 1);
+      const total = 500 * (Number(seconds) + Number(process.env.PROBE_WARMUP ?? 1));
       const tracing = nodeArgs.length > 0 || process.env.PROBE_HEAP_MS;
       if (tracing) console.log(`PHASE ${s.name} noop`);
       const noop = await measured(
         pids,
-        ["open", address, "/grpc.health.v1.Health/Check", "-", "500", seconds, "1"],
+        [
+          "open",
+          address,
+          "/grpc.health.v1.Health/Check",
+          "-",
+          "500",
+          seconds,
+          process.env.PROBE_WARMUP ?? "1",
+        ],
         total,
       );
       if (tracing) console.log(`PHASE ${s.name} get`);
       const get = await measured(
         pids,
-        ["open", address, "/fstore.v1.FeatureService/GetOnlineFeatures", reqFile, "500", seconds, "1"],
+        [
+          "open",
+          address,
+          "/fstore.v1.FeatureService/GetOnlineFeatures",
+          reqFile,
+          process.env.PROBE_RATE ?? "500",
+          seconds,
+          process.env.PROBE_WARMUP ?? "1",
+        ],
         total,
       );
       console.log(
