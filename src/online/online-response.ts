@@ -113,6 +113,27 @@ export function toOnlineResponseMessage(result: OnlineResult): GetOnlineFeatures
 
 // --- the hand-written encoder -------------------------------------------------------------
 
+/**
+ * One buffer that successive responses are encoded into, for a caller that
+ * is done with each response's bytes before it encodes the next (the gRPC
+ * serializer, whose bytes grpc-js copies into its frame at once). A 100 x 50
+ * response is 120 KB: a fresh buffer per response is external memory, and
+ * external memory makes V8 scavenge early.
+ */
+export class ReusableOutput {
+  /** Responses larger than this get a buffer of their own (the kept one stays small). */
+  static readonly MAX_KEPT = 4 << 20;
+  #buf = Buffer.allocUnsafe(64 << 10);
+  /** `size` bytes to write into, valid until the next `take`. */
+  take(size: number): Buffer {
+    if (size > this.#buf.length) {
+      if (size > ReusableOutput.MAX_KEPT) return Buffer.allocUnsafe(size);
+      this.#buf = Buffer.allocUnsafe(Math.min(ReusableOutput.MAX_KEPT, Math.max(size, this.#buf.length * 2)));
+    }
+    return this.#buf.subarray(0, size);
+  }
+}
+
 class Out {
   pos = 0;
   constructor(readonly buf: Buffer) {}
@@ -334,7 +355,7 @@ interface PackedGroup extends PackedColumnGroup {
  * stored row, in storage order, each value to its column's cursor: one walk
  * of every row instead of one random access per value and column.
  */
-export function encodeOnlineResponse(result: OnlineResult): Buffer {
+export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput): Buffer {
   const n = result.rows;
   const columns = result.columns;
   const cols = columns.length;
@@ -428,7 +449,7 @@ export function encodeOnlineResponse(result: OnlineResult): Buffer {
     total += 1 + varintSize(body) + body;
   }
 
-  const o = new Out(Buffer.allocUnsafe(total));
+  const o = new Out(into ? into.take(total) : Buffer.allocUnsafe(total));
   const buf = o.buf;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   // Where each packed column's values go (written below, row by row).

@@ -88,6 +88,20 @@ export function withWireBytes<T extends object>(message: T, bytes: Uint8Array): 
   return message;
 }
 
+const WIRE_ENCODER = Symbol("fstore.wireEncoder");
+
+/**
+ * Attaches an encoder of `message`'s wire bytes, run when grpc-js serializes
+ * the response. grpc-js copies the serialized bytes into its frame before it
+ * serializes anything else, so the encoder may write into a buffer it reuses
+ * for every response (the GetOnlineFeatures path does: no 120 KB buffer per
+ * 100 x 50 response). The caller guarantees the bytes encode `message`.
+ */
+export function withWireEncoder<T extends object>(message: T, encode: () => Uint8Array): T {
+  (message as { [WIRE_ENCODER]?: () => Uint8Array })[WIRE_ENCODER] = encode;
+  return message;
+}
+
 const requestDecoders = new Map<string, (bytes: Uint8Array) => unknown>();
 
 /**
@@ -144,7 +158,8 @@ export function grpcServiceDefinition(service: DescService): ServiceDefinition {
         }
       },
       responseSerialize: (m: MessageShape<DescMessage>) => {
-        const pre = (m as { [WIRE_BYTES]?: Uint8Array })[WIRE_BYTES];
+        const encode = (m as { [WIRE_ENCODER]?: () => Uint8Array })[WIRE_ENCODER];
+        const pre = encode ? encode() : (m as { [WIRE_BYTES]?: Uint8Array })[WIRE_BYTES];
         if (pre) return Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength);
         return Buffer.from(toBinary(method.output, m));
       },

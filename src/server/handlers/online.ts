@@ -10,7 +10,7 @@ import {
   sharedOnlineStore,
 } from "../../online/index.js";
 import type { ServerDeps } from "../deps.js";
-import { setRequestDecoder, withWireBytes } from "../service-adapter.js";
+import { setRequestDecoder, withWireEncoder } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
 
 // Requests are decoded by hand too (the feature list is cached by its bytes).
@@ -25,6 +25,6 @@ export function createOnlineHandlers(deps: ServerDeps): HandlerGroup {
   return {
     getOnlineFeatures: async (request, call) =>
       // The call context as a free cancellation check (no AbortSignal per call).
-      onlineResponseMessage(await retrieval.getOnlineFeatures(request, call), withWireBytes),
+      onlineResponseMessage(await retrieval.getOnlineFeatures(request, call), withWireEncoder),
   };
 }
