@@ -28,6 +28,8 @@ const layout = process.argv[2] ?? "packed";
 const seconds = process.argv[3] ?? "4";
 const which = (process.argv[4] ?? "0,1").split(",").map(Number);
 const withMax = process.argv[5] === "max";
+const warmup = process.env.PROBE_WARMUP ?? "1";
+const rate = process.env.PROBE_RATE ?? "500";
 
 /**
  * Runs the load generator. Asynchronously: while it runs, this process keeps reading the server's
@@ -215,35 +217,20 @@ try {
       const reqFile = join(dir, `req${k}.bin`);
       writeFileSync(reqFile, Buffer.concat(parts));
       const pids = [proc.pid, redis?.pid];
-      const total = 500 * (Number(seconds) + Number(process.env.PROBE_WARMUP ?? 1));
+      const noopTotal = 500 * (Number(seconds) + Number(warmup));
+      const getTotal = Number(rate) * (Number(seconds) + Number(warmup));
       const tracing = nodeArgs.length > 0 || process.env.PROBE_HEAP_MS;
       if (tracing) console.log(`PHASE ${s.name} noop`);
       const noop = await measured(
         pids,
-        [
-          "open",
-          address,
-          "/grpc.health.v1.Health/Check",
-          "-",
-          "500",
-          seconds,
-          process.env.PROBE_WARMUP ?? "1",
-        ],
-        total,
+        ["open", address, "/grpc.health.v1.Health/Check", "-", "500", seconds, warmup],
+        noopTotal,
       );
       if (tracing) console.log(`PHASE ${s.name} get`);
       const get = await measured(
         pids,
-        [
-          "open",
-          address,
-          "/fstore.v1.FeatureService/GetOnlineFeatures",
-          reqFile,
-          process.env.PROBE_RATE ?? "500",
-          seconds,
-          process.env.PROBE_WARMUP ?? "1",
-        ],
-        total,
+        ["open", address, "/fstore.v1.FeatureService/GetOnlineFeatures", reqFile, rate, seconds, warmup],
+        getTotal,
       );
       console.log(
         `${s.name}: get ${show(get)}   noop ${show(noop)}   p50 diff ${((get.p50 as number) - (noop.p50 as number)).toFixed(3)}`,

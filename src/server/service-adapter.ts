@@ -75,31 +75,25 @@ export interface CallObservation {
   end(code: number, message: string): void;
 }
 
-const WIRE_BYTES = Symbol("fstore.wireBytes");
-
-/**
- * Attaches the already-encoded wire bytes of `message` (from a hand-written
- * encoder on a hot path, e.g. GetOnlineFeatures); the adapter sends them as
- * they are instead of running the reflective encoder. The caller guarantees
- * the bytes encode `message`.
- */
-export function withWireBytes<T extends object>(message: T, bytes: Uint8Array): T {
-  (message as { [WIRE_BYTES]?: Uint8Array })[WIRE_BYTES] = bytes;
-  return message;
-}
-
 const WIRE_ENCODER = Symbol("fstore.wireEncoder");
 
 /**
- * Attaches an encoder of `message`'s wire bytes, run when grpc-js serializes
- * the response. grpc-js copies the serialized bytes into its frame before it
- * serializes anything else, so the encoder may write into a buffer it reuses
- * for every response (the GetOnlineFeatures path does: no 120 KB buffer per
- * 100 x 50 response). The caller guarantees the bytes encode `message`.
+ * Attaches an encoder of `message`'s wire bytes (a hand-written encoder on a
+ * hot path, e.g. GetOnlineFeatures), run when grpc-js serializes the
+ * response, instead of the reflective encoder. grpc-js copies the serialized
+ * bytes into its frame before it serializes anything else, so the encoder may
+ * write into a buffer it reuses for every response (the GetOnlineFeatures
+ * path does: no 120 KB buffer per 100 x 50 response). The caller guarantees
+ * the bytes encode `message`.
  */
 export function withWireEncoder<T extends object>(message: T, encode: () => Uint8Array): T {
   (message as { [WIRE_ENCODER]?: () => Uint8Array })[WIRE_ENCODER] = encode;
   return message;
+}
+
+/** Attaches the already-encoded wire bytes of `message` (see `withWireEncoder`). */
+export function withWireBytes<T extends object>(message: T, bytes: Uint8Array): T {
+  return withWireEncoder(message, () => bytes);
 }
 
 const requestDecoders = new Map<string, (bytes: Uint8Array) => unknown>();
@@ -159,8 +153,10 @@ export function grpcServiceDefinition(service: DescService): ServiceDefinition {
       },
       responseSerialize: (m: MessageShape<DescMessage>) => {
         const encode = (m as { [WIRE_ENCODER]?: () => Uint8Array })[WIRE_ENCODER];
-        const pre = encode ? encode() : (m as { [WIRE_BYTES]?: Uint8Array })[WIRE_BYTES];
-        if (pre) return Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength);
+        if (encode) {
+          const b = encode();
+          return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+        }
         return Buffer.from(toBinary(method.output, m));
       },
       responseDeserialize: (b: Buffer) => fromBinary(method.output, b),
