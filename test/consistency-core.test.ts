@@ -73,7 +73,7 @@ async function validate(
       onlineStore: store,
       connect: () => db.connect(),
     },
-    { featureViews: [], featureService: "", sampleFrom: "online", options: {}, ...input },
+    { featureViews: [], sampleFrom: "online", options: {}, ...input },
   );
 }
 
@@ -268,14 +268,18 @@ describe("validateConsistency", () => {
     values[0] = tampered;
     await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(row.eventMs), values }]);
     const rd = Math.abs(tampered - conv) / Math.max(Math.abs(tampered), Math.abs(conv));
-    const strict = await validate(store, { featureService: "driver_model" }, reg);
+    const strict = await validate(store, { features: { kind: "services", names: ["driver_model"] } }, reg);
     expect(feature(strict, "conv_rate")).toMatchObject({ mismatched: 1 });
     expect(feature(strict, "conv_rate").examples[0]?.relativeDifference).toBeCloseTo(rd, 12);
-    const atEdge = await validate(store, { featureService: "driver_model", options: { tolerance: rd } }, reg);
+    const atEdge = await validate(
+      store,
+      { features: { kind: "services", names: ["driver_model"] }, options: { tolerance: rd } },
+      reg,
+    );
     expect(feature(atEdge, "conv_rate")).toMatchObject({ mismatched: 0, equal: DRIVERS, passed: true });
     const below = await validate(
       store,
-      { featureService: "driver_model", options: { tolerance: rd * 0.99 } },
+      { features: { kind: "services", names: ["driver_model"] }, options: { tolerance: rd * 0.99 } },
       reg,
     );
     expect(feature(below, "conv_rate")).toMatchObject({ mismatched: 1 });
@@ -291,14 +295,14 @@ describe("validateConsistency", () => {
     const rate = 1 / DRIVERS;
     const at = await validate(
       store,
-      { featureService: "driver_model", options: { maxMismatchRate: rate } },
+      { features: { kind: "services", names: ["driver_model"] }, options: { maxMismatchRate: rate } },
       reg,
     );
     expect(at.passed).toBe(true);
     expect(feature(at, "trips")).toMatchObject({ mismatched: 1, passed: true, mismatchRate: rate });
     const under = await validate(
       store,
-      { featureService: "driver_model", options: { maxMismatchRate: rate * 0.999 } },
+      { features: { kind: "services", names: ["driver_model"] }, options: { maxMismatchRate: rate * 0.999 } },
       reg,
     );
     expect(under.passed).toBe(false);
@@ -318,7 +322,11 @@ describe("validateConsistency", () => {
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[1] = (values[1] as bigint) + 1n;
     await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(row.eventMs), values }]);
-    const report = await validate(store, { featureService: "driver_model", options: { tolerance: 0 } }, reg);
+    const report = await validate(
+      store,
+      { features: { kind: "services", names: ["driver_model"] }, options: { tolerance: 0 } },
+      reg,
+    );
     expect(feature(report, "trips")).toMatchObject({ mismatched: 1 });
     reg.close();
   });
@@ -348,7 +356,7 @@ describe("validateConsistency", () => {
           connect: () => db.connect(),
           signal: controller.signal,
         },
-        { featureViews: [], featureService: "", sampleFrom: "online", options: {} },
+        { featureViews: [], sampleFrom: "online", options: {} },
       ),
       Code.Cancelled,
       /cancelled/,
@@ -364,7 +372,7 @@ describe("validateConsistency", () => {
       /feature view "nope" not found/,
     );
     await expectError(
-      validate(store, { featureService: "nope" }),
+      validate(store, { features: { kind: "services", names: ["nope"] } }),
       Code.NotFound,
       /feature service "nope" not found/,
     );

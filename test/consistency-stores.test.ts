@@ -346,6 +346,16 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
     expect(under.passed).toBe(false);
   });
 
+  it("checks exactly the selected features: references, or a feature service", async () => {
+    const byRef = await h.server.client.validateConsistency({ features: [`${VIEW}:trips`, `${VIEW}:name`] });
+    expect(byRef.features.map((f) => `${f.featureView}:${f.feature}`).sort()).toEqual(
+      [`${VIEW}:name`, `${VIEW}:trips`].sort(),
+    );
+    const byService = await h.server.client.validateConsistency({ featureServices: ["driver_model"] });
+    expect(byService.features.map((f) => f.feature).sort()).toEqual(["conv_rate", "trips"]);
+    expect(byService.features.every((f) => f.compared > 0)).toBe(true);
+  });
+
   it("answers bad input with precise gRPC statuses and keeps serving", async () => {
     const status = async (p: Promise<unknown>) => {
       const err = await p.then(
@@ -358,8 +368,15 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
     const unknownView = await status(h.server.client.validateConsistency({ featureViews: ["nope"] }));
     expect(unknownView.codeName).toBe("NOT_FOUND");
     expect(unknownView.message).toMatch(/feature view "nope" not found/);
-    const unknownService = await status(h.server.client.validateConsistency({ featureService: "nope" }));
+    const unknownService = await status(h.server.client.validateConsistency({ featureServices: ["nope"] }));
     expect(unknownService.codeName).toBe("NOT_FOUND");
+    const both = await status(
+      h.server.client.raw.validateConsistency({
+        selection: { features: [`${VIEW}:trips`], featureServices: ["driver_model"] },
+      }),
+    );
+    expect(both.codeName).toBe("INVALID_ARGUMENT");
+    expect(both.message).toMatch(/give feature references or feature services, not both/);
     const huge = await status(h.server.client.validateConsistency({ sampleSize: 2_000_000 }));
     expect(huge.codeName).toBe("INVALID_ARGUMENT");
     expect(huge.message).toMatch(/limit of 1000000/);

@@ -172,7 +172,7 @@ async function validate(
         return conn;
       },
     },
-    { featureViews: [], featureService: "", sampleFrom, options: {} },
+    { featureViews: [], sampleFrom, options: {} },
   );
 }
 

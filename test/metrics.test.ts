@@ -154,12 +154,12 @@ describe("metrics endpoint", () => {
   it("labels calls by feature service, times online reads, counts NOT_FOUND and OUTSIDE_MAX_AGE per view", async () => {
     const before = parseMetrics((await scrape(metricsAddress)).text);
     const res = await t.client.getOnlineFeatures({
-      featureService: "driver_model",
+      featureServices: ["driver_model"],
       entities: { driver_id: [1000n, 99_999n, 1001n] },
     });
     expect(res).toBeDefined();
     await expect(
-      t.client.getOnlineFeatures({ featureService: "no_such_service", entities: { driver_id: [1n] } }),
+      t.client.getOnlineFeatures({ featureServices: ["no_such_service"], entities: { driver_id: [1n] } }),
     ).rejects.toThrow(/NOT_FOUND/);
     const after = parseMetrics((await scrape(metricsAddress)).text);
     const delta = (name: string, labels: Record<string, string>) =>
@@ -256,7 +256,7 @@ describe("metrics endpoint", () => {
 
   it("records the last consistency result per feature, without counting validation reads as serving", async () => {
     const before = parseMetrics((await scrape(metricsAddress)).text);
-    const report = await t.client.validateConsistency({ featureService: "driver_model" });
+    const report = await t.client.validateConsistency({ featureServices: ["driver_model"] });
     expect(report.passed).toBe(true);
     const after = parseMetrics((await scrape(metricsAddress)).text);
     const labels = { feature_view: "driver_stats", feature: "conv_rate" };

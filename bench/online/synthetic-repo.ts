@@ -104,7 +104,7 @@ export function scenarioRequests(s: Scenario, count: number): { ids: bigint[][];
     const entityIds = [...set].map(BigInt);
     ids.push(entityIds);
     const req = create(GetOnlineFeaturesRequestSchema, {
-      kind: { case: "features", value: { val: refs } },
+      selection: { features: refs },
       entities: {
         item_id: { val: entityIds.map((id) => ({ val: { case: "int64Val" as const, value: id } })) },
       },

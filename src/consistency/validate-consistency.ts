@@ -9,6 +9,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import { Code, FstoreError, failedPrecondition, invalidArgument } from "../errors/index.js";
 import type { OnlineStore, StoredRow } from "../online/online-store.js";
+import type { FeatureSelection } from "../registry/feature-selection.js";
 import type { FeatureViewDef, FieldDef } from "../registry/model.js";
 import type { Registry, RegistrySnapshot } from "../registry/registry.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
@@ -51,10 +52,10 @@ export interface ConsistencyContext {
 }
 
 export interface ValidateConsistencyInput {
-  /** Views to check; with no service either, every online view. */
+  /** Views whose every feature to check; with no `features` either, every online view. */
   featureViews: readonly string[];
-  /** A feature service whose features to check; "" for none. */
-  featureService: string;
+  /** References or services to check; undefined for none. */
+  features?: FeatureSelection | undefined;
   /** Where sampled entities are drawn from (ignored with explicit entities). */
   sampleFrom: "online" | "offline";
   /** Explicit entities, columnar (join key -> values); undefined or empty to sample. */
@@ -71,7 +72,7 @@ export async function validateConsistency(
   const options = resolveValidateOptions(input.options);
   const targets = resolveTargets(ctx.snapshot, {
     featureViews: input.featureViews,
-    featureService: input.featureService,
+    features: input.features,
   });
   if (targets.length === 0) {
     throw failedPrecondition(

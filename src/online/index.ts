@@ -35,14 +35,13 @@ export { parseRedisConnectionString } from "./redis-connection.js";
 export type { RedisOnlineStoreOptions } from "./redis-online-store.js";
 export { createRedisOnlineStore } from "./redis-online-store.js";
 export type {
-  FeatureSelection,
   OdfvInput,
   PlannedOdfv,
   PlannedOutput,
   PlannedRead,
   RetrievalPlan,
 } from "./retrieval-plan.js";
-export { parseFeatureRef, planRetrieval, selectedRefs } from "./retrieval-plan.js";
+export { planRetrieval, selectedRefs } from "./retrieval-plan.js";
 export { ONLINE_STORE_RESOURCE, sharedOnlineStore } from "./shared-online-store.js";
 export type { SqliteOnlineStoreOptions } from "./sqlite-online-store.js";
 export { createSqliteOnlineStore } from "./sqlite-online-store.js";

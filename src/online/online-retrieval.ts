@@ -8,6 +8,7 @@ import { FieldStatus, type GetOnlineFeaturesRequest } from "../../gen/fstore/v1/
 import { type RepeatedValue, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { Code, FstoreError, invalidArgument } from "../errors/index.js";
 import { evaluateOdfv } from "../ondemand/index.js";
+import { type FeatureSelection, requireFeatureSelection } from "../registry/feature-selection.js";
 import type { FieldDef } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
@@ -20,7 +21,7 @@ import {
 } from "./online-response.js";
 import type { AlignedRow, EntityKeyValues, OnlineStore, ViewLookup } from "./online-store.js";
 import { packedReadPlan } from "./packed-row.js";
-import { type FeatureSelection, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
+import { planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
 
 export interface OnlineRetrievalOptions {
   registry: Pick<Registry, "snapshot">;
@@ -62,7 +63,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
   const storeOf = typeof options.store === "function" ? options.store : () => options.store as OnlineStore;
   let cachedVersion = -1;
   const plans = new Map<string, RetrievalPlan>();
-  const planByList = new WeakMap<object, { version: number; full: boolean; plan: RetrievalPlan }>();
+  const planBySelection = new WeakMap<object, { version: number; full: boolean; plan: RetrievalPlan }>();
 
   const planFor = (request: GetOnlineFeaturesRequest): RetrievalPlan => {
     const snapshot = options.registry.snapshot();
@@ -70,20 +71,21 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
       plans.clear();
       cachedVersion = snapshot.version;
     }
-    // Requests decoded by `decodeOnlineRequest` share one FeatureList object per distinct list.
-    const list = request.kind.case === "features" ? request.kind.value : undefined;
-    const byList = list ? planByList.get(list) : undefined;
-    if (byList && byList.version === cachedVersion && byList.full === request.fullFeatureNames)
-      return byList.plan;
-    const selection = selectionOf(request);
-    const key = `${request.fullFeatureNames ? 1 : 0}|${selection.kind === "service" ? `s:${selection.name}` : selection.refs.join("\n")}`;
+    // Requests decoded by `decodeOnlineRequest` share one FeatureSelection object per distinct selection.
+    const message = request.selection;
+    const cached = message ? planBySelection.get(message) : undefined;
+    if (cached && cached.version === cachedVersion && cached.full === request.fullFeatureNames)
+      return cached.plan;
+    const selection = requireFeatureSelection(message);
+    const key = `${request.fullFeatureNames ? 1 : 0}|${selectionKey(selection)}`;
     let plan = plans.get(key);
     if (!plan) {
       plan = planRetrieval(snapshot, selection, request.fullFeatureNames);
       if (plans.size >= MAX_CACHED_PLANS) plans.clear();
       plans.set(key, plan);
     }
-    if (list) planByList.set(list, { version: cachedVersion, full: request.fullFeatureNames, plan });
+    if (message)
+      planBySelection.set(message, { version: cachedVersion, full: request.fullFeatureNames, plan });
     return plan;
   };
 
@@ -209,14 +211,8 @@ function metadataOf(plan: RetrievalPlan, columns: ResultColumn[]): Buffer {
   return m;
 }
 
-function selectionOf(request: GetOnlineFeaturesRequest): FeatureSelection {
-  const kind = request.kind;
-  if (kind.case === "featureService") {
-    if (kind.value === "") throw invalidArgument("feature_service is empty: name a feature service");
-    return { kind: "service", name: kind.value };
-  }
-  if (kind.case === "features") return { kind: "features", refs: kind.value.val };
-  throw invalidArgument("no features requested: set features or feature_service");
+function selectionKey(selection: FeatureSelection): string {
+  return selection.kind === "services" ? `s:${selection.names.join("\n")}` : `f:${selection.refs.join("\n")}`;
 }
 
 /** The typed join-key columns (in plan order) and the row count, checked. */

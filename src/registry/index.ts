@@ -2,6 +2,8 @@
 export type { RepoPlan } from "./apply-repo.js";
 export { applyRepo, planRepo } from "./apply-repo.js";
 export { expectedColumnTypes, isCompatibleColumn, isTimestampColumn } from "./column-compat.js";
+export type { FeatureSelection } from "./feature-selection.js";
+export { parseFeatureRef, readFeatureSelection, requireFeatureSelection } from "./feature-selection.js";
 export type {
   DataSourceDef,
   EntityDef,

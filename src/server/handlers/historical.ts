@@ -26,6 +26,7 @@ import type {
   RegisteredEntities,
 } from "../../offline/index.js";
 import { createOfflineStore, sharedDuckDb, timestampMicros } from "../../offline/index.js";
+import { requireFeatureSelection } from "../../registry/index.js";
 import type { ServerDeps } from "../deps.js";
 import { withWireBytes } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
@@ -68,8 +69,7 @@ export function historicalQueryOf(req: GetHistoricalFeaturesRequest, deps: Serve
   const o = req.options;
   return {
     snapshot: deps.registry.snapshot(),
-    features: req.features,
-    featureServices: req.featureServices,
+    selection: requireFeatureSelection(req.selection),
     entities: entitiesOf(req),
     fullFeatureNames: req.fullFeatureNames,
     options: {
