@@ -1,0 +1,107 @@
+"""GetHistoricalFeatures: the request from a DataFrame or a source, the stream into a DataFrame."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional
+
+import numpy as np
+import pandas as pd
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from fstore.v1 import feature_service_pb2 as fs
+from fstore.v1.value_pb2 import ValueType
+
+from .frame import ColumnCollector
+from .record_batch import decode_batch, response_kind
+from .values import to_repeated_value
+
+
+@dataclass
+class HistoricalSummary:
+    """The last message of a training-set stream, with the leakage audit (which must be 0)."""
+
+    row_count: int
+    #: Entity rows that found a feature row, per feature view.
+    matched_rows: Dict[str, int]
+    elapsed: dt.timedelta
+    #: Feature values whose timestamp is after (strict: not before) their row's: must be 0.
+    leakage_violations: int
+    leakage_passed: bool
+    #: With Parquet output: the absolute path the server wrote.
+    output_path: str
+    #: Column name -> value type name (e.g. "INT64"), in output order.
+    schema: Dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_proto(cls, s: fs.HistoricalSummary) -> "HistoricalSummary":
+        return cls(
+            row_count=s.row_count,
+            matched_rows={m.feature_view: m.matched_rows for m in s.match_counts},
+            elapsed=dt.timedelta(seconds=s.elapsed.seconds, microseconds=s.elapsed.nanos // 1000),
+            leakage_violations=s.leakage_audit.violations,
+            leakage_passed=s.leakage_audit.passed,
+            output_path=s.output_path,
+            schema={f.name: _type_name(f.value_type) for f in s.schema.fields},
+        )
+
+
+def _type_name(value_type: int) -> str:
+    return ValueType.Name(value_type).removeprefix("VALUE_TYPE_")
+
+
+def _timestamps(column: Any) -> List[Timestamp]:
+    """Entity-row times (naive means UTC) as Timestamps, microsecond precision."""
+    series = pd.Series(pd.to_datetime(column, utc=True))
+    if series.isna().any():
+        raise ValueError("entity_df's timestamp column holds nulls: every entity row needs a time")
+    ns = series.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    seconds = ns // 1_000_000_000
+    nanos = ns - seconds * 1_000_000_000
+    return [Timestamp(seconds=s, nanos=n) for s, n in zip(seconds.tolist(), nanos.tolist())]
+
+
+def entity_rows_of(entity_df: pd.DataFrame, timestamp_column: str) -> fs.EntityRows:
+    """An entity DataFrame as EntityRows: every column but the timestamp goes as a column."""
+    if timestamp_column not in entity_df.columns:
+        raise ValueError(
+            f"entity_df has no {timestamp_column!r} column: give each row's time there "
+            "(or name the column with timestamp_column=)"
+        )
+    columns = {
+        str(name): to_repeated_value(entity_df[name]) for name in entity_df.columns if name != timestamp_column
+    }
+    return fs.EntityRows(columns=columns, event_timestamps=_timestamps(entity_df[timestamp_column]))
+
+
+def read_training_set(messages: Iterable[bytes]) -> pd.DataFrame:
+    """The stream (raw message bytes) as a DataFrame with ``attrs["summary"]`` set."""
+    collectors: Dict[str, ColumnCollector] = {}
+    order: List[str] = []
+    summary: Optional[HistoricalSummary] = None
+    for message in messages:
+        kind, start, end = response_kind(message)
+        if kind == 2:
+            _, columns = decode_batch(message, start, end)
+            for c in columns:
+                collector = collectors.get(c.name)
+                if collector is None:
+                    collector = collectors[c.name] = ColumnCollector(c.name, c.value_type)
+                    order.append(c.name)
+                collector.add(c)
+        elif kind == 1:
+            for f in fs.TableSchema.FromString(message[start:end]).fields:
+                if f.name not in collectors:
+                    collectors[f.name] = ColumnCollector(f.name, f.value_type)
+                    order.append(f.name)
+        elif kind == 3:
+            summary = HistoricalSummary.from_proto(fs.HistoricalSummary.FromString(message[start:end]))
+    if summary is None:
+        raise RuntimeError("GetHistoricalFeatures: the stream ended without a summary")
+    data = {}
+    for name in order:
+        data[name] = collectors.pop(name).array()
+    df = pd.DataFrame(data, copy=False)
+    df.attrs["summary"] = summary
+    return df
