@@ -12,14 +12,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import ctypes
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
 
 from fstore.v1.value_pb2 import ValueType
 
-from .record_batch import DecodedColumn
+from .record_batch import batch_spans, decode_column
 
 _NAT = np.iinfo(np.int64).min
 _UTC = pd.DatetimeTZDtype(unit="ns", tz="UTC")
@@ -66,28 +67,88 @@ def column_array(value_type: int, values: np.ndarray, nulls: Optional[np.ndarray
     return values
 
 
-class ColumnCollector:
-    """Gathers the batches of one column, then joins them once (freeing the parts as it goes)."""
+_STORAGE = {
+    ValueType.VALUE_TYPE_INT64: np.int64,
+    ValueType.VALUE_TYPE_INT32: np.int32,
+    ValueType.VALUE_TYPE_DOUBLE: np.float64,
+    ValueType.VALUE_TYPE_FLOAT: np.float32,
+    ValueType.VALUE_TYPE_BOOL: np.bool_,
+    ValueType.VALUE_TYPE_UNIX_TIMESTAMP: np.int64,
+}
 
-    def __init__(self, name: str, value_type: int) -> None:
-        self.name = name
-        self.value_type = value_type
-        self.parts: list[np.ndarray] = []
-        self.null_parts: list[Optional[np.ndarray]] = []
 
-    def add(self, column: DecodedColumn) -> None:
-        self.parts.append(column.values)
-        self.null_parts.append(column.nulls)
+_TRIM_EVERY = 16 * 1024 * 1024
 
-    def array(self) -> object:
-        if not self.parts:
-            return pd.array([], dtype=pandas_dtype(self.value_type))
-        values = self.parts[0] if len(self.parts) == 1 else np.concatenate(self.parts)
-        nulls: Optional[np.ndarray] = None
-        if any(n is not None for n in self.null_parts):
-            nulls = np.concatenate(
-                [n if n is not None else np.zeros(len(p), np.bool_) for p, n in zip(self.parts, self.null_parts)]
-            )
-        self.parts.clear()
-        self.null_parts.clear()
-        return column_array(self.value_type, values, nulls)
+
+def _load_malloc_trim() -> Optional[Callable[[int], int]]:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _load_malloc_trim()
+
+
+def _return_free_memory() -> None:
+    """Hands freed heap memory back to the OS (glibc): the received messages are freed as the
+    columns fill, but glibc keeps their pages, so without this the process would hold both the
+    messages and the DataFrame at its peak."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+class TableBuilder:
+    """Gathers a training set's batches as received, then decodes them into one array per column.
+
+    The batches stay in their wire form until the end (the most compact one: varints, packed
+    values); then each column is allocated once at its final length and every batch is decoded
+    into its slice and released. No per-batch arrays are joined, so the peak memory is about the
+    DataFrame plus what is still undecoded, not twice the DataFrame.
+    """
+
+    def __init__(self) -> None:
+        self.columns: Dict[str, int] = {}
+        self._batches: List[Tuple[bytes, int, List[Tuple[int, int]]]] = []
+        self.rows = 0
+
+    def add_schema(self, fields: List[Tuple[str, int]]) -> None:
+        for name, value_type in fields:
+            self.columns.setdefault(name, value_type)
+
+    def add_batch(self, message: bytes, start: int, end: int) -> None:
+        num_rows, spans = batch_spans(message, start, end)
+        self._batches.append((message, num_rows, spans))
+        self.rows += num_rows
+
+    def arrays(self) -> Dict[str, object]:
+        """The columns as pandas arrays, in schema order (the batches are consumed)."""
+        n = self.rows
+        values: Dict[str, np.ndarray] = {}
+        nulls: Dict[str, Optional[np.ndarray]] = {}
+        for name, value_type in self.columns.items():
+            values[name] = np.empty(n, dtype=_STORAGE.get(value_type, object))
+            nulls[name] = None
+        offset = 0
+        released = 0
+        batches = self._batches
+        for i in range(len(batches)):
+            message, num_rows, spans = batches[i]
+            batches[i] = (b"", 0, [])
+            released += len(message)
+            if released >= _TRIM_EVERY:
+                released = 0
+                _return_free_memory()
+            for s, e in spans:
+                column = decode_column(message, s, e, num_rows)
+                if column.name not in values:
+                    raise ValueError(f"record batch: column {column.name!r} is not in the schema")
+                values[column.name][offset : offset + num_rows] = column.values
+                if column.nulls is not None:
+                    mask = nulls[column.name]
+                    if mask is None:
+                        mask = nulls[column.name] = np.zeros(n, dtype=np.bool_)
+                    mask[offset : offset + num_rows] = column.nulls
+            offset += num_rows
+        batches.clear()
+        return {name: column_array(self.columns[name], values.pop(name), nulls.pop(name)) for name in self.columns}

@@ -13,8 +13,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from fstore.v1 import feature_service_pb2 as fs
 from fstore.v1.value_pb2 import ValueType
 
-from .frame import ColumnCollector
-from .record_batch import decode_batch, response_kind
+from .frame import TableBuilder
+from .record_batch import response_kind
 from .values import to_repeated_value
 
 
@@ -77,31 +77,20 @@ def entity_rows_of(entity_df: pd.DataFrame, timestamp_column: str) -> fs.EntityR
 
 def read_training_set(messages: Iterable[bytes]) -> pd.DataFrame:
     """The stream (raw message bytes) as a DataFrame with ``attrs["summary"]`` set."""
-    collectors: Dict[str, ColumnCollector] = {}
-    order: List[str] = []
-    summary: Optional[HistoricalSummary] = None
+    table = TableBuilder()
+    summary: Optional[fs.HistoricalSummary] = None
     for message in messages:
         kind, start, end = response_kind(message)
         if kind == 2:
-            _, columns = decode_batch(message, start, end)
-            for c in columns:
-                collector = collectors.get(c.name)
-                if collector is None:
-                    collector = collectors[c.name] = ColumnCollector(c.name, c.value_type)
-                    order.append(c.name)
-                collector.add(c)
+            table.add_batch(message, start, end)
         elif kind == 1:
-            for f in fs.TableSchema.FromString(message[start:end]).fields:
-                if f.name not in collectors:
-                    collectors[f.name] = ColumnCollector(f.name, f.value_type)
-                    order.append(f.name)
+            table.add_schema([(f.name, f.value_type) for f in fs.TableSchema.FromString(message[start:end]).fields])
         elif kind == 3:
-            summary = HistoricalSummary.from_proto(fs.HistoricalSummary.FromString(message[start:end]))
+            summary = fs.HistoricalSummary.FromString(message[start:end])
     if summary is None:
         raise RuntimeError("GetHistoricalFeatures: the stream ended without a summary")
-    data = {}
-    for name in order:
-        data[name] = collectors.pop(name).array()
-    df = pd.DataFrame(data, copy=False)
-    df.attrs["summary"] = summary
+    if not table.columns:
+        table.add_schema([(f.name, f.value_type) for f in summary.schema.fields])
+    df = pd.DataFrame(table.arrays(), copy=False)
+    df.attrs["summary"] = HistoricalSummary.from_proto(summary)
     return df

@@ -19,7 +19,6 @@ from typing import Any, Optional
 import numpy as np
 
 from fstore.v1 import value_pb2
-from fstore.v1.value_pb2 import ValueType
 
 from .values import from_value
 
@@ -204,8 +203,8 @@ def _column(buf: bytes, start: int, end: int, num_rows: int) -> DecodedColumn:
     return DecodedColumn(name, value_type, values, nulls)
 
 
-def decode_batch(buf: bytes, start: int = 0, end: Optional[int] = None) -> tuple[int, list[DecodedColumn]]:
-    """A RecordBatch message (``buf[start:end]``) as its row count and decoded columns."""
+def batch_spans(buf: bytes, start: int = 0, end: Optional[int] = None) -> tuple[int, list[tuple[int, int]]]:
+    """A RecordBatch message's row count and the spans of its Column messages (nothing decoded)."""
     end = len(buf) if end is None else end
     num_rows = 0
     spans: list[tuple[int, int]] = []
@@ -223,6 +222,17 @@ def decode_batch(buf: bytes, start: int = 0, end: Optional[int] = None) -> tuple
             pos = _skip(buf, pos, wire)
     if pos != end:
         raise ValueError("record batch: truncated message")
+    return num_rows, spans
+
+
+def decode_column(buf: bytes, start: int, end: int, num_rows: int) -> DecodedColumn:
+    """One Column message of a batch of ``num_rows`` rows."""
+    return _column(buf, start, end, num_rows)
+
+
+def decode_batch(buf: bytes, start: int = 0, end: Optional[int] = None) -> tuple[int, list[DecodedColumn]]:
+    """A RecordBatch message (``buf[start:end]``) as its row count and decoded columns."""
+    num_rows, spans = batch_spans(buf, start, end)
     return num_rows, [_column(buf, s, e, num_rows) for s, e in spans]
 
 
@@ -243,4 +253,4 @@ def response_kind(buf: bytes) -> tuple[int, int, int]:
     return kind, span[0], span[1]
 
 
-__all__: list[Any] = ["DecodedColumn", "decode_batch", "decode_varints", "response_kind", "ValueType"]
+__all__: list[Any] = ["DecodedColumn", "batch_spans", "decode_batch", "decode_column", "decode_varints", "response_kind"]
