@@ -14,7 +14,8 @@ from fstore.v1 import feature_service_pb2 as fs
 from fstore.v1 import registry_pb2
 
 from .errors import FstoreError
-from .historical import HistoricalSummary, entity_rows_of, read_training_set
+from .entity_encoding import entity_rows_bytes
+from .historical import HistoricalSummary, read_training_set
 from .online import OnlineResponse
 from .values import rows_to_columns, to_columns
 
@@ -156,9 +157,9 @@ class FeatureStoreClient:
     def _stream(
         self, method: str, request: Any, deserialize: Optional[Callable[[bytes], Any]], timeout: Optional[float]
     ) -> Iterator[Any]:
-        call = self._channel.unary_stream(
-            _SERVICE + method, request_serializer=type(request).SerializeToString, response_deserializer=deserialize
-        )
+        # A request given as bytes is already serialized.
+        serialize = None if isinstance(request, bytes) else type(request).SerializeToString
+        call = self._channel.unary_stream(_SERVICE + method, request_serializer=serialize, response_deserializer=deserialize)
         responses = call(request, timeout=timeout or self.timeout, metadata=self._metadata)
         try:
             yield from responses
@@ -221,7 +222,7 @@ class FeatureStoreClient:
         include_feature_timestamps: bool,
         batch_size: int,
         parquet_path: Optional[str],
-    ) -> fs.GetHistoricalFeaturesRequest:
+    ) -> bytes:
         if (entity_df is None) == (entity_source is None):
             raise ValueError("give entity_df or entity_source (one of them)")
         request = fs.GetHistoricalFeaturesRequest(
@@ -235,9 +236,7 @@ class FeatureStoreClient:
             ),
             batch_size=batch_size,
         )
-        if entity_df is not None:
-            request.entity_rows.CopyFrom(entity_rows_of(entity_df, timestamp_column))
-        else:
+        if entity_df is None:
             source = fs.EntitySource(source=entity_source or "")
             if start is not None:
                 source.start_time.CopyFrom(_timestamp(start))
@@ -246,7 +245,17 @@ class FeatureStoreClient:
             request.entity_source.CopyFrom(source)
         if parquet_path is not None:
             request.parquet_output.path = parquet_path
-        return request
+        if entity_df is None:
+            return request.SerializeToString()
+        # Inline rows are encoded column by column with numpy and appended as field 3
+        # (`entity_rows`): a message's fields may come in any order.
+        if timestamp_column not in entity_df.columns:
+            raise ValueError(
+                f"entity_df has no {timestamp_column!r} column: give each row's time there "
+                "(or name the column with timestamp_column=)"
+            )
+        rows = entity_rows_bytes(entity_df, timestamp_column)
+        return request.SerializeToString() + b"\x1a" + _varint(len(rows)) + rows
 
     def get_historical_features(
         self,

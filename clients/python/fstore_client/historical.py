@@ -8,14 +8,12 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import numpy as np
 import pandas as pd
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from fstore.v1 import feature_service_pb2 as fs
 from fstore.v1.value_pb2 import ValueType
 
 from .frame import TableBuilder
 from .record_batch import response_kind
-from .values import to_repeated_value
 
 
 @dataclass
@@ -49,30 +47,6 @@ class HistoricalSummary:
 
 def _type_name(value_type: int) -> str:
     return ValueType.Name(value_type).removeprefix("VALUE_TYPE_")
-
-
-def _timestamps(column: Any) -> List[Timestamp]:
-    """Entity-row times (naive means UTC) as Timestamps, microsecond precision."""
-    series = pd.Series(pd.to_datetime(column, utc=True))
-    if series.isna().any():
-        raise ValueError("entity_df's timestamp column holds nulls: every entity row needs a time")
-    ns = series.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    seconds = ns // 1_000_000_000
-    nanos = ns - seconds * 1_000_000_000
-    return [Timestamp(seconds=s, nanos=n) for s, n in zip(seconds.tolist(), nanos.tolist())]
-
-
-def entity_rows_of(entity_df: pd.DataFrame, timestamp_column: str) -> fs.EntityRows:
-    """An entity DataFrame as EntityRows: every column but the timestamp goes as a column."""
-    if timestamp_column not in entity_df.columns:
-        raise ValueError(
-            f"entity_df has no {timestamp_column!r} column: give each row's time there "
-            "(or name the column with timestamp_column=)"
-        )
-    columns = {
-        str(name): to_repeated_value(entity_df[name]) for name in entity_df.columns if name != timestamp_column
-    }
-    return fs.EntityRows(columns=columns, event_timestamps=_timestamps(entity_df[timestamp_column]))
 
 
 def read_training_set(messages: Iterable[bytes]) -> pd.DataFrame:
