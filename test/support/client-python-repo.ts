@@ -31,7 +31,9 @@ export const typed = new FeatureView({ name: "typed", entities: [driver], ttl: "
     new Field({ name: "s", dtype: String }), new Field({ name: "b", dtype: Bytes }),
     new Field({ name: "ok", dtype: Bool }), new Field({ name: "ts", dtype: UnixTimestamp }),
     new Field({ name: "i64s", dtype: Array(Int64) }), new Field({ name: "f64s", dtype: Array(Float64) }),
-    new Field({ name: "ss", dtype: Array(String) }),
+    new Field({ name: "ss", dtype: Array(String) }), new Field({ name: "i32s", dtype: Array(Int32) }),
+    new Field({ name: "f32s", dtype: Array(Float32) }), new Field({ name: "oks", dtype: Array(Bool) }),
+    new Field({ name: "bs", dtype: Array(Bytes) }), new Field({ name: "tss", dtype: Array(UnixTimestamp) }),
   ] });
 
 export const citySource = new FileSource({ name: "city_source", path: "data/city.parquet",
@@ -76,14 +78,18 @@ await repo.writeParquet(
   `SELECT * FROM (VALUES
     (1::BIGINT, ${T}, (-2147483648)::INTEGER, '-9223372036854775808'::BIGINT, 1.5::FLOAT, -0.25::DOUBLE, 'a',
       '\\x00\\xFF'::BLOB, true, TIMESTAMPTZ '2026-01-01 00:00:00+00',
-      ['9223372036854775807', '-9223372036854775808']::BIGINT[], [0.5]::DOUBLE[], ['x', 'y']::VARCHAR[]),
+      ['9223372036854775807', '-9223372036854775808']::BIGINT[], [0.5]::DOUBLE[], ['x', 'y']::VARCHAR[],
+      [-2147483648, 2147483647]::INTEGER[], [1.5]::FLOAT[], [true, false]::BOOLEAN[], ['\\x00'::BLOB, '\\xFF'::BLOB],
+      [TIMESTAMPTZ '2026-01-01 00:00:00+00', TIMESTAMPTZ '1970-01-01 00:00:00+00']),
     (2::BIGINT, ${T}, 2147483647::INTEGER, 9223372036854775807::BIGINT, -2.5::FLOAT, 1e300::DOUBLE, 'Zürich',
       '\\x01'::BLOB, false, TIMESTAMPTZ '1970-01-01 00:00:01+00',
-      []::BIGINT[], [1.0, 2.0]::DOUBLE[], []::VARCHAR[]),
-    (3::BIGINT, ${T}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-    (9223372036854775807::BIGINT, ${T}, 0, 0, 0, 0, '', ''::BLOB, false, NULL, [0]::BIGINT[], []::DOUBLE[], ['']::VARCHAR[]),
-    ('-9223372036854775808'::BIGINT, ${T}, 7, 7, 7, 7, 'min', '\\x07'::BLOB, true, NULL, NULL, NULL, NULL)
-  ) t(driver_id, event_timestamp, i32, i64, f32, f64, s, b, ok, ts, i64s, f64s, ss)`,
+      []::BIGINT[], [1.0, 2.0]::DOUBLE[], []::VARCHAR[], []::INTEGER[], []::FLOAT[], []::BOOLEAN[], []::BLOB[],
+      []::TIMESTAMPTZ[]),
+    (3::BIGINT, ${T}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    (9223372036854775807::BIGINT, ${T}, 0, 0, 0, 0, '', ''::BLOB, false, NULL, [0]::BIGINT[], []::DOUBLE[], ['']::VARCHAR[],
+      [0]::INTEGER[], [0]::FLOAT[], [false]::BOOLEAN[], [''::BLOB], [TIMESTAMPTZ '2000-01-01 00:00:00+00']),
+    ('-9223372036854775808'::BIGINT, ${T}, 7, 7, 7, 7, 'min', '\\x07'::BLOB, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+  ) t(driver_id, event_timestamp, i32, i64, f32, f64, s, b, ok, ts, i64s, f64s, ss, i32s, f32s, oks, bs, tss)`,
 );
 await repo.writeParquet(
   "data/city.parquet",
