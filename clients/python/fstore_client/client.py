@@ -22,8 +22,16 @@ from .values import rows_to_columns, to_columns
 _SERVICE = "/fstore.v1.FeatureService/"
 _HEALTH_CHECK = "/grpc.health.v1.Health/Check"
 _SERVING_STATUS = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
-_PUSH_TO = {"online": fs.PUSH_TO_ONLINE, "offline": fs.PUSH_TO_OFFLINE, "online_and_offline": fs.PUSH_TO_ONLINE_AND_OFFLINE}
-_SAMPLE_FROM = {None: fs.SAMPLE_FROM_UNSPECIFIED, "online": fs.SAMPLE_FROM_ONLINE, "offline": fs.SAMPLE_FROM_OFFLINE}
+_PUSH_TO = {
+    "online": fs.PUSH_TO_ONLINE,
+    "offline": fs.PUSH_TO_OFFLINE,
+    "online_and_offline": fs.PUSH_TO_ONLINE_AND_OFFLINE,
+}
+_SAMPLE_FROM = {
+    None: fs.SAMPLE_FROM_UNSPECIFIED,
+    "online": fs.SAMPLE_FROM_ONLINE,
+    "offline": fs.SAMPLE_FROM_OFFLINE,
+}
 
 FeatureServices = Union[str, Sequence[str]]
 
@@ -52,7 +60,10 @@ class MaterializeSummary:
 MaterializeEvent = Union[MaterializeProgress, MaterializeSummary]
 
 
-def _selection(features: Optional[Sequence[str]], feature_service: Optional[FeatureServices]) -> fs.FeatureSelection:
+def _selection(
+    features: Optional[Sequence[str]], feature_service: Optional[FeatureServices]
+) -> fs.FeatureSelection:
+    """The proto's FeatureSelection: feature references, or one or more feature services."""
     if isinstance(features, str):
         raise TypeError('features must be a list of "view:feature" references, not one string')
     if features and feature_service:
@@ -147,7 +158,9 @@ class FeatureStoreClient:
 
     def _unary(self, method: str, request: Any, response_type: Any, timeout: Optional[float]) -> Any:
         call = self._channel.unary_unary(
-            _SERVICE + method, request_serializer=type(request).SerializeToString, response_deserializer=response_type.FromString
+            _SERVICE + method,
+            request_serializer=type(request).SerializeToString,
+            response_deserializer=response_type.FromString,
         )
         try:
             return call(request, timeout=timeout or self.timeout, metadata=self._metadata)
@@ -155,11 +168,17 @@ class FeatureStoreClient:
             raise FstoreError.from_rpc_error(err, method) from None
 
     def _stream(
-        self, method: str, request: Any, deserialize: Optional[Callable[[bytes], Any]], timeout: Optional[float]
+        self,
+        method: str,
+        request: Any,
+        deserialize: Optional[Callable[[bytes], Any]],
+        timeout: Optional[float],
     ) -> Iterator[Any]:
         # A request given as bytes is already serialized.
         serialize = None if isinstance(request, bytes) else type(request).SerializeToString
-        call = self._channel.unary_stream(_SERVICE + method, request_serializer=serialize, response_deserializer=deserialize)
+        call = self._channel.unary_stream(
+            _SERVICE + method, request_serializer=serialize, response_deserializer=deserialize
+        )
         responses = call(request, timeout=timeout or self.timeout, metadata=self._metadata)
         try:
             yield from responses
@@ -317,7 +336,8 @@ class FeatureStoreClient:
             include_feature_timestamps, 0, path,
         )  # fmt: skip
         summary = None
-        for message in self._stream("GetHistoricalFeatures", request, fs.GetHistoricalFeaturesResponse.FromString, timeout):
+        parse = fs.GetHistoricalFeaturesResponse.FromString
+        for message in self._stream("GetHistoricalFeatures", request, parse, timeout):
             if message.WhichOneof("kind") == "summary":
                 summary = HistoricalSummary.from_proto(message.summary)
         if summary is None:
@@ -338,7 +358,9 @@ class FeatureStoreClient:
         """Copies the latest offline values of ``[start, end]`` online; yields progress per view,
         then a :class:`MaterializeSummary`. Shows a tqdm bar when tqdm is installed and
         ``progress`` is true."""
-        request = fs.MaterializeRequest(start_time=_timestamp(start), end_time=_timestamp(end), feature_views=views or [])
+        request = fs.MaterializeRequest(
+            start_time=_timestamp(start), end_time=_timestamp(end), feature_views=views or []
+        )
         return self._materialize(request, progress, timeout)
 
     def materialize_incremental(
@@ -354,7 +376,9 @@ class FeatureStoreClient:
         request = fs.MaterializeRequest(incremental=True, end_time=_timestamp(end), feature_views=views or [])
         return self._materialize(request, progress, timeout)
 
-    def _materialize(self, request: fs.MaterializeRequest, progress: bool, timeout: Optional[float]) -> Iterator[MaterializeEvent]:
+    def _materialize(
+        self, request: fs.MaterializeRequest, progress: bool, timeout: Optional[float]
+    ) -> Iterator[MaterializeEvent]:
         bar = _progress_bar() if progress else None
         read: Dict[str, int] = {}
         try:
@@ -368,12 +392,15 @@ class FeatureStoreClient:
                     yield p
                 elif message.WhichOneof("kind") == "summary":
                     s = message.summary
-                    yield MaterializeSummary(views=[_progress(v) for v in s.views], elapsed=_duration(s.elapsed))
+                    views = [_progress(v) for v in s.views]
+                    yield MaterializeSummary(views=views, elapsed=_duration(s.elapsed))
         finally:
             if bar is not None:
                 bar.close()
 
-    def push(self, source: str, df: pd.DataFrame, to: str = "online", *, timeout: Optional[float] = None) -> fs.PushResponse:
+    def push(
+        self, source: str, df: pd.DataFrame, to: str = "online", *, timeout: Optional[float] = None
+    ) -> fs.PushResponse:
         """Writes rows (every join key, the timestamp field, the features) to a push source or
         feature view; ``to`` is ``"online"``, ``"offline"`` or ``"online_and_offline"``."""
         if to not in _PUSH_TO:
@@ -418,30 +445,35 @@ class FeatureStoreClient:
 
     def list_entities(self, tags: Optional[Mapping[str, str]] = None) -> List[registry_pb2.Entity]:
         """Entities carrying all of ``tags``."""
-        return list(self._unary("ListEntities", fs.ListEntitiesRequest(tags=tags or {}), fs.ListEntitiesResponse, None).entities)
+        request = fs.ListEntitiesRequest(tags=tags or {})
+        return list(self._unary("ListEntities", request, fs.ListEntitiesResponse, None).entities)
 
     def list_feature_views(self, tags: Optional[Mapping[str, str]] = None) -> List[registry_pb2.FeatureView]:
         """Feature views carrying all of ``tags``, with their registry state."""
-        response = self._unary("ListFeatureViews", fs.ListFeatureViewsRequest(tags=tags or {}), fs.ListFeatureViewsResponse, None)
+        request = fs.ListFeatureViewsRequest(tags=tags or {})
+        response = self._unary("ListFeatureViews", request, fs.ListFeatureViewsResponse, None)
         return list(response.feature_views)
 
     def list_on_demand_feature_views(
         self, tags: Optional[Mapping[str, str]] = None
     ) -> List[registry_pb2.OnDemandFeatureView]:
         """On-demand feature views carrying all of ``tags``."""
-        response = self._unary("ListFeatureViews", fs.ListFeatureViewsRequest(tags=tags or {}), fs.ListFeatureViewsResponse, None)
+        request = fs.ListFeatureViewsRequest(tags=tags or {})
+        response = self._unary("ListFeatureViews", request, fs.ListFeatureViewsResponse, None)
         return list(response.on_demand_feature_views)
 
-    def list_feature_services(self, tags: Optional[Mapping[str, str]] = None) -> List[registry_pb2.FeatureServiceSpec]:
+    def list_feature_services(
+        self, tags: Optional[Mapping[str, str]] = None
+    ) -> List[registry_pb2.FeatureServiceSpec]:
         """Feature services carrying all of ``tags``."""
-        response = self._unary(
-            "ListFeatureServices", fs.ListFeatureServicesRequest(tags=tags or {}), fs.ListFeatureServicesResponse, None
-        )
+        request = fs.ListFeatureServicesRequest(tags=tags or {})
+        response = self._unary("ListFeatureServices", request, fs.ListFeatureServicesResponse, None)
         return list(response.feature_services)
 
     def get_feature_view(self, name: str) -> registry_pb2.FeatureView:
         """One view with its materialization intervals, freshness and last run (NOT_FOUND if unknown)."""
-        return self._unary("GetFeatureView", fs.GetFeatureViewRequest(name=name), fs.GetFeatureViewResponse, None).feature_view
+        request = fs.GetFeatureViewRequest(name=name)
+        return self._unary("GetFeatureView", request, fs.GetFeatureViewResponse, None).feature_view
 
     # -- health --------------------------------------------------------------------------------
 

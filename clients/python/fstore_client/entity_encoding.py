@@ -135,7 +135,12 @@ def timestamps(column: pd.Series) -> bytes:
 
     def encode(rows: slice) -> bytes:
         n = seconds[rows].size
-        stamp = [constant_piece(b"\x08", n), varint_piece(seconds[rows]), constant_piece(b"\x10", n), varint_piece(nanos[rows])]
+        stamp = [
+            constant_piece(b"\x08", n),
+            varint_piece(seconds[rows]),
+            constant_piece(b"\x10", n),
+            varint_piece(nanos[rows]),
+        ]
         return flatten(delimited_pieces(0x12, stamp))
 
     return _chunked(len(ns), encode)

@@ -151,4 +151,7 @@ class TableBuilder:
                     mask[offset : offset + num_rows] = column.nulls
             offset += num_rows
         batches.clear()
-        return {name: column_array(self.columns[name], values.pop(name), nulls.pop(name)) for name in self.columns}
+        return {
+            name: column_array(value_type, values.pop(name), nulls.pop(name))
+            for name, value_type in self.columns.items()
+        }

@@ -1,12 +1,11 @@
-"""GetHistoricalFeatures: the request from a DataFrame or a source, the stream into a DataFrame."""
+"""GetHistoricalFeatures: the stream of record batches into a DataFrame, and its summary."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Dict, Iterable, Optional
 
-import numpy as np
 import pandas as pd
 
 from fstore.v1 import feature_service_pb2 as fs
@@ -58,7 +57,8 @@ def read_training_set(messages: Iterable[bytes]) -> pd.DataFrame:
         if kind == 2:
             table.add_batch(message, start, end)
         elif kind == 1:
-            table.add_schema([(f.name, f.value_type) for f in fs.TableSchema.FromString(message[start:end]).fields])
+            schema = fs.TableSchema.FromString(message[start:end])
+            table.add_schema([(f.name, f.value_type) for f in schema.fields])
         elif kind == 3:
             summary = fs.HistoricalSummary.FromString(message[start:end])
     if summary is None:

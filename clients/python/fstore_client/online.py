@@ -43,7 +43,9 @@ class OnlineResponse:
     ``statuses`` and ``event_timestamps`` the per-value metadata.
     """
 
-    def __init__(self, proto: feature_service_pb2.GetOnlineFeaturesResponse, join_keys: frozenset = frozenset()) -> None:
+    def __init__(
+        self, proto: feature_service_pb2.GetOnlineFeaturesResponse, join_keys: frozenset = frozenset()
+    ) -> None:
         self.proto = proto
         self._keys = join_keys
         #: Column names: join keys first, then features.
@@ -71,7 +73,8 @@ class OnlineResponse:
         for name, vector in zip(self.feature_names, self.proto.results):
             data[name] = _column(vector)
             if include_event_timestamps and name not in self._join_keys():
-                data[f"{name}__ts"] = pd.array(self._times(vector), dtype=pandas_dtype(ValueType.VALUE_TYPE_UNIX_TIMESTAMP))
+                utc = pandas_dtype(ValueType.VALUE_TYPE_UNIX_TIMESTAMP)
+                data[f"{name}__ts"] = pd.array(self._times(vector), dtype=utc)
         return pd.DataFrame(data, copy=False)
 
     @property

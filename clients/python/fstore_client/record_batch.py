@@ -253,4 +253,11 @@ def response_kind(buf: bytes) -> tuple[int, int, int]:
     return kind, span[0], span[1]
 
 
-__all__: list[Any] = ["DecodedColumn", "batch_spans", "decode_batch", "decode_column", "decode_varints", "response_kind"]
+__all__: list[Any] = [
+    "DecodedColumn",
+    "batch_spans",
+    "decode_batch",
+    "decode_column",
+    "decode_varints",
+    "response_kind",
+]

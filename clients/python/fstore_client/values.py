@@ -133,16 +133,18 @@ def to_repeated_value(column: Any) -> value_pb2.RepeatedValue:
         if pd.api.types.is_datetime64_any_dtype(dtype):
             secs = _datetime_seconds(series)
             null = series.isna().to_numpy()
+            pairs = zip(secs.tolist(), null.tolist())
             return value_pb2.RepeatedValue(
-                val=[_null() if n else value_pb2.Value(unix_timestamp_val=s) for s, n in zip(secs.tolist(), null.tolist())]
+                val=[_null() if n else value_pb2.Value(unix_timestamp_val=s) for s, n in pairs]
             )
         # Nullable pandas dtypes (Int64, boolean, Float32...) name their numpy dtype.
         kind = _COLUMN_KIND.get(getattr(getattr(dtype, "numpy_dtype", dtype), "name", ""))
         if kind is not None:
             null = series.isna().to_numpy()
             data = series.to_numpy(dtype=object, na_value=None).tolist()
+            pairs = zip(data, null.tolist())
             return value_pb2.RepeatedValue(
-                val=[_null() if n else value_pb2.Value(**{kind: _cast(kind, v)}) for v, n in zip(data, null.tolist())]
+                val=[_null() if n else value_pb2.Value(**{kind: _cast(kind, v)}) for v, n in pairs]
             )
         column = series.tolist()
     return value_pb2.RepeatedValue(val=[to_value(x) for x in column])
