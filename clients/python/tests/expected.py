@@ -6,7 +6,8 @@ UTC = dt.timezone.utc
 MAX = 2**63 - 1
 MIN = -(2**63)
 FEATURE_TIME = dt.datetime(2026, 1, 1, 10, tzinfo=UTC)
-FEATURES = ["i32", "i64", "f32", "f64", "s", "b", "ok", "ts", "i64s", "f64s", "ss", "i32s", "f32s", "oks", "bs", "tss"]
+FEATURES = ["i32", "i64", "f32", "f64", "s", "b", "ok", "ts"]
+FEATURES += ["i64s", "f64s", "ss", "i32s", "f32s", "oks", "bs", "tss"]
 
 TYPED = {
     1: dict(i32=-(2**31), i64=MIN, f32=1.5, f64=-0.25, s="a", b=b"\x00\xff", ok=True,

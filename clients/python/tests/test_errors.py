@@ -13,7 +13,8 @@ def _error(call) -> FstoreError:
 
 
 def test_unknown_feature_is_not_found(client: FeatureStoreClient) -> None:
-    e = _error(lambda: client.get_online_features(features=["typed:nope", "ghost:x"], entities={"driver_id": [1]}))
+    refs = ["typed:nope", "ghost:x"]
+    e = _error(lambda: client.get_online_features(features=refs, entities={"driver_id": [1]}))
     assert e.code == grpc.StatusCode.NOT_FOUND
     assert 'feature "nope" in view "typed"' in e.message and 'feature view "ghost"' in e.message
     assert e.method == "GetOnlineFeatures" and not e.retryable

@@ -92,14 +92,19 @@ def test_summary_is_attached(client: FeatureStoreClient, entity_df: pd.DataFrame
 
 
 def test_entity_source_service_and_strict(client: FeatureStoreClient) -> None:
-    df = client.get_historical_features(entity_source="labels", feature_service="typed_svc", full_feature_names=True)
+    df = client.get_historical_features(
+        entity_source="labels", feature_service="typed_svc", full_feature_names=True
+    )
     assert df.columns[:3].tolist() == ["driver_id", "event_timestamp", "label"]
     assert str(df["label"].dtype) == "boolean"
     assert df["driver_id"].tolist() == [1, 2, 3, MAX]
     assert df["typed__i64"].tolist()[:1] == [MIN]
     assert df.attrs["summary"].matched_rows == {"typed": 3}
     ranged = client.get_historical_features(
-        entity_source="labels", features=["typed:i64"], start="2026-01-01T10:30:00Z", end="2026-01-01T12:00:00Z"
+        entity_source="labels",
+        features=["typed:i64"],
+        start="2026-01-01T10:30:00Z",
+        end="2026-01-01T12:00:00Z",
     )
     assert ranged["driver_id"].tolist() == [1]
 
@@ -113,7 +118,9 @@ def test_empty_training_set_keeps_dtypes(client: FeatureStoreClient) -> None:
 
 
 def test_parquet_output(client: FeatureStoreClient, server) -> None:
-    summary = client.write_historical_features("sets/train.parquet", entity_source="labels", feature_service="typed_svc")
+    summary = client.write_historical_features(
+        "sets/train.parquet", entity_source="labels", feature_service="typed_svc"
+    )
     assert summary.row_count == 4 and summary.leakage_violations == 0
     path = Path(summary.output_path)
     assert path == server.repo / "out" / "sets" / "train.parquet"

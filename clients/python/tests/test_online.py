@@ -55,7 +55,9 @@ def test_to_df_types_columns_like_a_training_set(response) -> None:
 
 
 def test_columnar_entities_full_names_and_services(client: FeatureStoreClient, materialized: list) -> None:
-    r = client.get_online_features(feature_service="typed_svc", entities={"driver_id": [2]}, full_feature_names=True)
+    r = client.get_online_features(
+        feature_service="typed_svc", entities={"driver_id": [2]}, full_feature_names=True
+    )
     assert r.feature_names == ["driver_id", *[f"typed__{f}" for f in FEATURES]]
     assert r.to_dict()["typed__s"] == ["Zürich"]
     both = client.get_online_features(

@@ -23,7 +23,9 @@ def test_materialize_yields_progress_then_a_summary(materialized: list) -> None:
     assert view.start is not None and view.start.tzinfo is not None
 
 
-def test_materialize_incremental_drives_a_tqdm_bar(client: FeatureStoreClient, materialized: list, monkeypatch) -> None:
+def test_materialize_incremental_drives_a_tqdm_bar(
+    client: FeatureStoreClient, materialized: list, monkeypatch
+) -> None:
     updates: list = []
 
     class FakeBar:

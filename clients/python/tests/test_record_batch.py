@@ -69,12 +69,14 @@ def test_decode_batch_equals_protobuf() -> None:
             assert got.values.dtype == np.float32 and got.values.tolist() == list(expected)
         else:
             assert got.values.tolist() == list(expected), proto.name
-        assert (got.nulls.tolist() if got.nulls is not None else [False] * 3) == (list(proto.nulls) or [False] * 3)
+        got_nulls = got.nulls.tolist() if got.nulls is not None else [False] * 3
+        assert got_nulls == (list(proto.nulls) or [False] * 3)
     assert by_name["i64"].values.dtype == np.int64 and by_name["i32"].values.dtype == np.int32
 
 
 def test_decode_batch_rejects_truncated_bytes() -> None:
-    data = fs.RecordBatch(num_rows=1, columns=[fs.Column(name="x", int64_values=value_pb2.Int64List(val=[5]))])
+    column = fs.Column(name="x", int64_values=value_pb2.Int64List(val=[5]))
+    data = fs.RecordBatch(num_rows=1, columns=[column])
     raw = data.SerializeToString()
     with pytest.raises(ValueError):
         decode_batch(raw[:-2])
