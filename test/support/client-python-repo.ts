@@ -16,7 +16,7 @@ import { selfSignedCertificate } from "./tls.js";
 const { values: args } = parseArgs({ options: { token: { type: "string" }, tls: { type: "boolean" } } });
 
 const DEFS = `import { Array, Bool, Bytes, Entity, FeatureService, FeatureView, Field, FileSource, Float32, Float64,
-  Int32, Int64, String, UnixTimestamp } from "fstore";
+  Int32, Int64, OnDemandFeatureView, RequestSource, String, UnixTimestamp } from "fstore";
 
 export const driver = new Entity({ name: "driver", joinKeys: ["driver_id"], valueType: Int64 });
 export const city = new Entity({ name: "city", joinKeys: ["city"], valueType: String });
@@ -40,6 +40,11 @@ export const citySource = new FileSource({ name: "city_source", path: "data/city
   timestampField: "event_timestamp" });
 export const cityStats = new FeatureView({ name: "city_stats", entities: [city], ttl: "0s", source: citySource,
   schema: [new Field({ name: "trips", dtype: Int64 })] });
+
+export const bonus = new RequestSource({ name: "bonus", schema: [new Field({ name: "bonus", dtype: Float64 })] });
+export const boosted = new OnDemandFeatureView({ name: "boosted", sources: [typed.select(["f64"]), bonus],
+  schema: [new Field({ name: "f64_plus_bonus", dtype: Float64 })],
+  udf: (i) => ({ f64_plus_bonus: i.f64.map((x, k) => (x === null ? null : x + i.bonus[k])) }) });
 
 export const labels = new FileSource({ name: "labels", path: "data/labels.parquet", timestampField: "event_timestamp" });
 export const typedService = new FeatureService({ name: "typed_svc", features: [typed] });

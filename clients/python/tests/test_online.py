@@ -66,6 +66,16 @@ def test_columnar_entities_full_names_and_services(client: FeatureStoreClient, m
     assert both == {"city": ["lyon", "paris", "nice"], "trips": [20, 10, None]}
 
 
+def test_request_context_feeds_on_demand_features(client: FeatureStoreClient, materialized: list) -> None:
+    r = client.get_online_features(
+        features=["boosted:f64_plus_bonus"],
+        entities={"driver_id": [1, 3, 42]},
+        request_context={"bonus": [0.5, 1.0, 2.0]},
+    )
+    # f64 is -0.25 for driver 1 and null for 3; 42 has no row.
+    assert r.to_dict()["f64_plus_bonus"] == [0.25, None, None]
+
+
 def test_client_side_argument_checks(client: FeatureStoreClient) -> None:
     with pytest.raises(ValueError, match="not both"):
         client.get_online_features(features=REFS, feature_service="typed_svc", entities={"driver_id": [1]})

@@ -78,7 +78,7 @@ def test_registry_reads(client: FeatureStoreClient) -> None:
     assert sorted(e.name for e in client.list_entities()) == ["city", "driver"]
     assert [v.name for v in client.list_feature_views(tags={"team": "ml"})] == ["typed"]
     assert sorted(s.name for s in client.list_feature_services()) == ["trips_svc", "typed_svc"]
-    assert client.list_on_demand_feature_views() == []
+    assert [v.name for v in client.list_on_demand_feature_views()] == ["boosted"]
     view = client.get_feature_view("typed")
     assert view.name == "typed" and [f.name for f in view.features] == list(TYPED[1])
     with pytest.raises(FstoreError) as err:
