@@ -192,7 +192,7 @@ export function profileSql(
       // Sorting (-count, value) ascending: most frequent first, ties by value.
       outer.push(
         `coalesce(cardinality(${p}_h), 0) AS ${p}_d`,
-        `coalesce(list_slice(list_sort(list_transform(map_entries(${p}_h), e -> struct_pack(nc := -e.value, v := e.key))), 1, ${topValues}), []) AS ${p}_top`,
+        `coalesce(list_slice(list_sort(list_transform(map_entries(${p}_h), e -> struct_pack(nc := -CAST(e.value AS BIGINT), v := e.key))), 1, ${topValues}), []) AS ${p}_top`,
       );
       const picks = (c.categories ?? []).map((v) => `coalesce(${p}_h[${quoteString(v)}], 0)`);
       outer.push(`[${picks.join(", ")}]::BIGINT[] AS ${p}_pick`);
