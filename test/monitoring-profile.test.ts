@@ -319,6 +319,24 @@ describe("profile of a feature view's window", () => {
   });
 });
 
+describe("numbers that are not finite", () => {
+  it("count NaN and infinities as missing", async () => {
+    const [p] = await profileGroup(connection, {
+      fromSql:
+        "SELECT * FROM (VALUES (1.0::DOUBLE), ('nan'::DOUBLE), ('inf'::DOUBLE), ('-inf'::DOUBLE), (3.0), (NULL)) t(x)",
+      columns: [{ name: "x", column: "x", valueType: ValueType.DOUBLE }],
+      context: "values",
+    });
+    expect(p).toMatchObject({ rows: 6, nonNull: 2, coverage: 2 / 6 });
+    expect(p?.numeric).toMatchObject({
+      min: 1,
+      max: 3,
+      mean: 2,
+      histogram: { counts: [1, 0, 0, 0, 0, 0, 0, 0, 0, 1] },
+    });
+  });
+});
+
 describe("profile of a serving log", () => {
   it("gives the NOT_FOUND and OUTSIDE_MAX_AGE shares beside coverage", async () => {
     const r = rng(5);

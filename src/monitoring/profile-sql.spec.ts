@@ -38,7 +38,8 @@ describe("bins", () => {
       { name: "b", column: "b", valueType: ValueType.INT64 },
     ];
     expect(rangeSql("SELECT * FROM t", cols)).toBe(
-      'SELECT min(CAST("a" AS DOUBLE)) AS r0_min, max(CAST("a" AS DOUBLE)) AS r0_max, ' +
+      'SELECT min((CASE WHEN isfinite("a") THEN CAST("a" AS DOUBLE) END)) AS r0_min, ' +
+        'max((CASE WHEN isfinite("a") THEN CAST("a" AS DOUBLE) END)) AS r0_max, ' +
         'min(CAST("b" AS DOUBLE)) AS r1_min, max(CAST("b" AS DOUBLE)) AS r1_max FROM (SELECT * FROM t)',
     );
     expect(edgesFromRanges({ r0_min: 0, r0_max: 4, r1_min: null, r1_max: null }, cols, 2)).toEqual(
@@ -61,9 +62,11 @@ describe("profile SQL", () => {
       ],
       5,
     );
-    expect(sql).toContain(`histogram(CAST("x" AS DOUBLE), ['${nextDown(0)}'::DOUBLE, '1'::DOUBLE]) AS c0_h`);
+    const x = '(CASE WHEN isfinite("x") THEN CAST("x" AS DOUBLE) END)';
+    expect(sql).toContain(`histogram(${x}, ['${nextDown(0)}'::DOUBLE, '1'::DOUBLE]) AS c0_h`);
     expect(sql).toContain(`count(*) FILTER (WHERE "x_status" = 3) AS c0_nf`);
-    expect(sql).toContain('approx_quantile(CAST("x" AS DOUBLE), [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99])');
+    expect(sql).toContain(`approx_quantile(${x}, [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99])`);
+    expect(sql).toContain(`count(${x}) AS c0_nn`);
     expect(sql).toContain("coalesce(c1_h['it''s'], 0)");
     expect(sql).toContain("), 1, 5), []) AS c1_top");
   });

@@ -71,10 +71,18 @@ export function featureKindOf(valueType: ValueType): FeatureKind {
   return "other";
 }
 
-/** The DOUBLE a numeric column is summarized as (timestamps: seconds since the epoch). */
+/**
+ * The DOUBLE a numeric column is summarized as (timestamps: seconds since the
+ * epoch). NaN and infinities count as missing: one of them would make the
+ * mean, the range and so every bin meaningless.
+ */
 function numericExpr(column: string, valueType: ValueType): string {
   const col = quoteIdent(column);
-  return valueType === ValueType.UNIX_TIMESTAMP ? `(epoch_us(${col}) / 1e6)` : `CAST(${col} AS DOUBLE)`;
+  if (valueType === ValueType.UNIX_TIMESTAMP) return `(epoch_us(${col}) / 1e6)`;
+  if (valueType === ValueType.DOUBLE || valueType === ValueType.FLOAT) {
+    return `(CASE WHEN isfinite(${col}) THEN CAST(${col} AS DOUBLE) END)`;
+  }
+  return `CAST(${col} AS DOUBLE)`;
 }
 
 /** A DOUBLE literal that parses back to exactly `x` (JS prints the shortest round-tripping form). */
@@ -159,8 +167,9 @@ export function profileSql(
   const outer = ["n"];
   columns.forEach((c, i) => {
     const p = `c${i}`;
+    const kind = featureKindOf(c.valueType);
     const col = quoteIdent(c.column);
-    inner.push(`count(${col}) AS ${p}_nn`);
+    inner.push(`count(${kind === "numeric" ? numericExpr(c.column, c.valueType) : col}) AS ${p}_nn`);
     outer.push(`${p}_nn`);
     if (c.statusColumn) {
       const status = quoteIdent(c.statusColumn);
@@ -170,7 +179,6 @@ export function profileSql(
       );
       outer.push(`${p}_nf`, `${p}_oma`);
     }
-    const kind = featureKindOf(c.valueType);
     if (kind === "numeric") {
       const x = numericExpr(c.column, c.valueType);
       inner.push(
