@@ -119,8 +119,8 @@ async function main(): Promise<void> {
     }
     const summarize = median(times.summarize);
     const rows = [
-      ["case", "median s", "min s", "x SUMMARIZE", `target <= ${TARGET_RATIO}x`],
-      ["DuckDB SUMMARIZE", summarize.toFixed(2), Math.min(...times.summarize).toFixed(2), "1.00", ""],
+      ["case", "median s", "min s", "x SUMMARIZE", "x (min s)", `target <= ${TARGET_RATIO}x`],
+      ["DuckDB SUMMARIZE", summarize.toFixed(2), Math.min(...times.summarize).toFixed(2), "1.00", "1.00", ""],
       ...(
         [
           ["profile (min/max pass + profile pass)", times.profile],
@@ -133,6 +133,8 @@ async function main(): Promise<void> {
           median(xs).toFixed(2),
           Math.min(...xs).toFixed(2),
           ratio.toFixed(2),
+          // Best against best: less sensitive to a shared machine than the medians.
+          (Math.min(...xs) / Math.min(...times.summarize)).toFixed(2),
           ratio <= TARGET_RATIO ? "met" : "MISSED",
         ];
       }),

@@ -6,8 +6,9 @@
  * Fixed bins need their edges before the pass that counts them. They come
  * from a baseline (a drift check bins the current data on the baseline's
  * edges: one pass), or from `rangeSql`, a min/max aggregate over the same
- * rows that costs a fraction of the profile (measured on 10M rows x 8
- * features: ~1 s of ~6 s). The profile itself is then
+ * rows (it reads the numeric columns once more: on 1M rows x 8 features,
+ * 0.9 s for both passes against 0.5 s for the profile pass alone; DuckDB's
+ * SUMMARIZE of the same columns took 1.6 s). The profile itself is then
  *
  *   count(*), count(x), [status counts],
  *   numbers: min, max, avg, stddev_samp, approx_quantile(x, [p1..p99]),

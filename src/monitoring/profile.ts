@@ -33,7 +33,7 @@ export interface NumericSummary {
   mean: number;
   /** Sample standard deviation (n - 1); null with fewer than 2 values. */
   stddev: number | null;
-  /** Approximate (DuckDB's t-digest): within about 1% of rank at 10M rows. */
+  /** Approximate (DuckDB's t-digest, bounded memory): within 1% of rank in the tests. */
   quantiles: Record<QuantileName, number>;
   histogram: Histogram;
 }
