@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { registerApplyCommands } from "./commands/apply.js";
 import { registerHistoricalCommand } from "./commands/historical.js";
 import { registerMaterializeCommands } from "./commands/materialize.js";
+import { registerMonitorCommands } from "./commands/monitor.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { registerValidateCommand } from "./commands/validate.js";
@@ -21,6 +22,7 @@ registerHistoricalCommand(program);
 registerMaterializeCommands(program);
 registerValidateCommand(program);
 registerStatusCommand(program);
+registerMonitorCommands(program);
 
 try {
   await program.parseAsync(process.argv);
