@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerApplyCommands } from "./commands/apply.js";
 import { registerHistoricalCommand } from "./commands/historical.js";
+import { registerInitCommand } from "./commands/init.js";
 import { registerMaterializeCommands } from "./commands/materialize.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
@@ -15,6 +16,7 @@ const program = new Command("fstore")
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
+registerInitCommand(program);
 registerApplyCommands(program);
 registerServeCommand(program);
 registerHistoricalCommand(program);
