@@ -112,6 +112,7 @@ function readIfExists(file: string): string | undefined {
 
 function listFiles(path: string, prefix = ""): string[] {
   return readdirSync(join(path, prefix), { withFileTypes: true })
+    .filter((e) => e.name !== "node_modules" && e.name !== ".git")
     .flatMap((e) => (e.isDirectory() ? listFiles(path, join(prefix, e.name)) : [join(prefix, e.name)]))
     .sort();
 }
