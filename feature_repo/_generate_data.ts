@@ -133,7 +133,7 @@ export async function generateExampleData(options: GenerateOptions): Promise<Gen
  */
 export async function ensureExampleData(repoPath: string): Promise<GeneratedData | undefined> {
   // Where the definitions and feature_store.yaml look for it (FSTORE_DATA_DIR, else data/).
-  const relativeDir = process.env.FSTORE_DATA_DIR ?? defaultDataDir("small");
+  const relativeDir = process.env.FSTORE_DATA_DIR || defaultDataDir("small");
   const dataDir = resolve(repoPath, relativeDir);
   const files = ["vehicle_features.parquet", "vehicle_hourly/hourly-00000.parquet", "vehicle_labels.parquet"];
   if (files.every((f) => existsSync(join(dataDir, f)))) return undefined;
