@@ -9,6 +9,7 @@ import { registerInitCommand } from "./commands/init.js";
 import { registerMaterializeCommands } from "./commands/materialize.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
+import { registerTeardownCommand } from "./commands/teardown.js";
 import { registerValidateCommand } from "./commands/validate.js";
 
 const program = new Command("fstore")
@@ -23,6 +24,7 @@ registerHistoricalCommand(program);
 registerMaterializeCommands(program);
 registerValidateCommand(program);
 registerStatusCommand(program);
+registerTeardownCommand(program);
 
 try {
   await program.parseAsync(process.argv);
