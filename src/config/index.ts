@@ -12,6 +12,7 @@ export {
   loadRepoConfig,
   parseRepoConfig,
 } from "./load-repo-config.js";
+export { onlineStoreIdentity } from "./online-store-identity.js";
 export type {
   MaterializationConfig,
   MetricsConfig,

@@ -18,7 +18,10 @@ import { featureServiceOfRequest, grpcCodeLabel } from "./call-labels.js";
 /** What the scrape-time collectors read. */
 export interface MetricsSources {
   config: Pick<RepoConfig, "materialization">;
-  registry: Pick<FstoreRegistry, "snapshot" | "materializationIntervals" | "lastMaterializationRun">;
+  registry: Pick<
+    FstoreRegistry,
+    "snapshot" | "materializationIntervals" | "lastMaterializationRun" | "otherOnlineStores"
+  >;
   /** Clock for freshness ages; default `Date.now`. */
   now?: () => number;
 }
@@ -293,6 +296,7 @@ function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): 
       schedule: sources.config.materialization.schedule,
       created,
       now: new Date(now()),
+      materializedElsewhere: sources.registry.otherOnlineStores(view.name).length > 0,
     });
   new Gauge({
     name: "fstore_feature_view_freshness_age_seconds",

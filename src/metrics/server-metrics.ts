@@ -51,6 +51,7 @@ export function countingRuns(registry: Registry, onRun: (run: MaterializationRun
       onRun(run);
     },
     lastMaterializationRun: (view) => registry.lastMaterializationRun(view),
+    otherOnlineStores: (view) => registry.otherOnlineStores(view),
     close: () => registry.close(),
   };
 }

@@ -1,5 +1,5 @@
 // For the server, the CLI and other modules.
-export type { RepoPlan } from "./apply-repo.js";
+export type { AppliedRepo, RepoPlan } from "./apply-repo.js";
 export { applyRepo, planRepo } from "./apply-repo.js";
 export { expectedColumnTypes, isCompatibleColumn, isTimestampColumn } from "./column-compat.js";
 export type { FeatureSelection } from "./feature-selection.js";
@@ -30,4 +30,6 @@ export type {
 } from "./registry.js";
 export type { SqliteRegistryOptions } from "./sqlite-registry.js";
 export { openRegistry, SqliteRegistry } from "./sqlite-registry.js";
+export type { RegistryTeardown } from "./teardown-registry.js";
+export { teardownRegistry } from "./teardown-registry.js";
 export { validateSources } from "./validate-sources.js";

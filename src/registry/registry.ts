@@ -65,11 +65,17 @@ export interface Registry {
   /** Writes `defs` in one transaction (all or nothing) and returns what changed. */
   apply(defs: RepoDefinitions): PlannedChange[];
 
+  /** Intervals and runs are those of the configured online store (the registry is opened for it). */
   materializationIntervals(featureView: string): MaterializationIntervalRecord[];
   /** Call only after the interval's rows are durably written online. */
   recordMaterializationInterval(featureView: string, start: Date, end: Date): void;
   recordMaterializationRun(run: MaterializationRunRecord): void;
   lastMaterializationRun(featureView: string): MaterializationRunRecord | undefined;
+  /**
+   * Other online stores this view was materialized into (their identities):
+   * after a store change the view has values there and none here.
+   */
+  otherOnlineStores(featureView: string): string[];
 
   close(): void;
 }

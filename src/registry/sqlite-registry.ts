@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { RegistryConfig } from "../config/types.js";
+import { onlineStoreIdentity } from "../config/online-store-identity.js";
+import type { OnlineStoreConfig, RegistryConfig } from "../config/types.js";
 import { Code, FstoreError, failedPrecondition, unavailable } from "../errors/index.js";
 import type {
   DataSourceDef,
@@ -26,11 +27,16 @@ import type {
   Registry,
   RegistrySnapshot,
 } from "./registry.js";
-import { SCHEMA_SQL, SCHEMA_VERSION } from "./registry-schema.js";
+import { migrateToOnlineStoreScope, SCHEMA_SQL, SCHEMA_VERSION } from "./registry-schema.js";
 
 export interface SqliteRegistryOptions {
   project: string;
   registry: RegistryConfig;
+  /**
+   * Identity of the configured online store (`onlineStoreIdentity`):
+   * materialization intervals and runs are read and written for it alone.
+   */
+  onlineStore: string;
 }
 
 interface ObjectRow {
@@ -61,6 +67,7 @@ interface RunRow {
 export class SqliteRegistry implements Registry {
   readonly #db: Database.Database;
   readonly #project: string;
+  readonly #onlineStore: string;
   readonly #ttlMs: number;
   #cached: RegistrySnapshot | undefined;
   #checkedAt = 0;
@@ -68,6 +75,7 @@ export class SqliteRegistry implements Registry {
 
   constructor(options: SqliteRegistryOptions) {
     this.#project = options.project;
+    this.#onlineStore = options.onlineStore;
     this.#ttlMs = Math.max(0, options.registry.cacheTtlSeconds * 1000);
     const path = options.registry.path;
     try {
@@ -83,8 +91,13 @@ export class SqliteRegistry implements Registry {
           `registry ${path} was written by a newer fstore (schema ${version}, this one reads ${SCHEMA_VERSION})`,
         );
       }
-      this.#db.exec(SCHEMA_SQL);
-      if (version < SCHEMA_VERSION) this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.#db
+        .transaction(() => {
+          if (version === 1) migrateToOnlineStoreScope(this.#db, this.#onlineStore);
+          this.#db.exec(SCHEMA_SQL);
+          if (version < SCHEMA_VERSION) this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        })
+        .immediate();
     } catch (err) {
       if (err instanceof FstoreError) throw err;
       throw failedPrecondition(`cannot open registry ${path}: ${(err as Error).message}`, err);
@@ -155,9 +168,13 @@ export class SqliteRegistry implements Registry {
       const rows = this.#db
         .prepare(
           `SELECT start_ms, end_ms, recorded_ms FROM materialization_intervals
-           WHERE project = ? AND feature_view = ? ORDER BY start_ms, end_ms, recorded_ms`,
+           WHERE project = ? AND online_store = ? AND feature_view = ? ORDER BY start_ms, end_ms, recorded_ms`,
         )
-        .all(this.#project, featureView) as { start_ms: number; end_ms: number; recorded_ms: number }[];
+        .all(this.#project, this.#onlineStore, featureView) as {
+        start_ms: number;
+        end_ms: number;
+        recorded_ms: number;
+      }[];
       return rows.map((r) => ({
         featureView,
         start: new Date(r.start_ms),
@@ -171,10 +188,10 @@ export class SqliteRegistry implements Registry {
     this.#guard(() => {
       this.#db
         .prepare(
-          `INSERT INTO materialization_intervals (project, feature_view, start_ms, end_ms, recorded_ms)
-           VALUES (?, ?, ?, ?, ?)`,
+          `INSERT INTO materialization_intervals (project, online_store, feature_view, start_ms, end_ms, recorded_ms)
+           VALUES (?, ?, ?, ?, ?, ?)`,
         )
-        .run(this.#project, featureView, start.getTime(), end.getTime(), Date.now());
+        .run(this.#project, this.#onlineStore, featureView, start.getTime(), end.getTime(), Date.now());
     });
   }
 
@@ -182,11 +199,12 @@ export class SqliteRegistry implements Registry {
     this.#guard(() => {
       this.#db
         .prepare(
-          `INSERT INTO materialization_runs (project, feature_view, start_ms, end_ms, outcome, rows_read,
-             entities_written, error, scheduled, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO materialization_runs (project, online_store, feature_view, start_ms, end_ms, outcome,
+             rows_read, entities_written, error, scheduled, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           this.#project,
+          this.#onlineStore,
           run.featureView,
           run.start.getTime(),
           run.end.getTime(),
@@ -205,9 +223,10 @@ export class SqliteRegistry implements Registry {
       const row = this.#db
         .prepare(
           `SELECT feature_view, start_ms, end_ms, outcome, rows_read, entities_written, error, scheduled
-           FROM materialization_runs WHERE project = ? AND feature_view = ? ORDER BY id DESC LIMIT 1`,
+           FROM materialization_runs WHERE project = ? AND online_store = ? AND feature_view = ?
+           ORDER BY id DESC LIMIT 1`,
         )
-        .get(this.#project, featureView) as RunRow | undefined;
+        .get(this.#project, this.#onlineStore, featureView) as RunRow | undefined;
       if (!row) return undefined;
       return {
         featureView: row.feature_view,
@@ -220,6 +239,19 @@ export class SqliteRegistry implements Registry {
         scheduled: row.scheduled === 1,
       };
     });
+  }
+
+  otherOnlineStores(featureView: string): string[] {
+    return this.#guard(() =>
+      (
+        this.#db
+          .prepare(
+            `SELECT DISTINCT online_store FROM materialization_intervals
+             WHERE project = ? AND feature_view = ? AND online_store <> ? ORDER BY online_store`,
+          )
+          .all(this.#project, featureView, this.#onlineStore) as { online_store: string }[]
+      ).map((r) => r.online_store),
+    );
   }
 
   close(): void {
@@ -290,6 +322,14 @@ export class SqliteRegistry implements Registry {
 }
 
 /** Opens (creating if needed) the project's registry described by a repository config. */
-export function openRegistry(config: { project: string; registry: RegistryConfig }): Registry {
-  return new SqliteRegistry({ project: config.project, registry: config.registry });
+export function openRegistry(config: {
+  project: string;
+  registry: RegistryConfig;
+  onlineStore: OnlineStoreConfig;
+}): Registry {
+  return new SqliteRegistry({
+    project: config.project,
+    registry: config.registry,
+    onlineStore: onlineStoreIdentity(config.onlineStore),
+  });
 }

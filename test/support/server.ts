@@ -163,6 +163,7 @@ export function createMemoryRegistry(
       runs.push(run);
     },
     lastMaterializationRun: (view) => runs.filter((r) => r.featureView === view).at(-1),
+    otherOnlineStores: () => [],
     close: () => {},
   };
 }

@@ -56,6 +56,7 @@ export function repoStatus(repo: string, now = new Date()): RepoStatus {
           schedule,
           created: snapshot.meta.get(`feature_view/${view.name}`)?.created,
           now,
+          materializedElsewhere: registry.otherOnlineStores(view.name).length > 0,
         });
         const run = registry.lastMaterializationRun(view.name);
         return {
