@@ -27,6 +27,7 @@ import type {
 } from "../../offline/index.js";
 import { createOfflineStore, sharedDuckDb, timestampMicros } from "../../offline/index.js";
 import type { ServerDeps } from "../deps.js";
+import { checkHistoricalLimits } from "../request-limits.js";
 import { withWireBytes } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
 
@@ -42,6 +43,7 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
   };
   return {
     async *getHistoricalFeatures(req, call) {
+      checkHistoricalLimits(req, deps.config.server);
       const query = historicalQueryOf(req, deps);
       if (req.parquetOutput) {
         const result = await offline().writeHistorical(query, req.parquetOutput.path, call.signal);
