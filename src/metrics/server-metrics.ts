@@ -55,6 +55,13 @@ export function countingRuns(registry: Registry, onRun: (run: MaterializationRun
       onRun(run);
     },
     lastMaterializationRun: (view) => registry.lastMaterializationRun(view),
+    acquireLease: (req) => {
+      const outcome = registry.acquireLease(req);
+      if (outcome.kind === "grant") for (const run of outcome.abandonedRuns) onRun(run);
+      return outcome;
+    },
+    renewLease: (name, holder, ttlMs) => registry.renewLease(name, holder, ttlMs),
+    releaseLease: (name, holder, finished) => registry.releaseLease(name, holder, finished),
     close: () => registry.close(),
   };
 }

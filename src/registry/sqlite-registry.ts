@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { RegistryConfig } from "../config/types.js";
 import { Code, FstoreError, failedPrecondition, unavailable } from "../errors/index.js";
+import type { LeaseRequest } from "./lease.js";
 import type {
   DataSourceDef,
   EntityDef,
@@ -20,6 +21,7 @@ import {
   objectTableOf,
 } from "./plan-diff.js";
 import type {
+  LeaseOutcome,
   MaterializationIntervalRecord,
   MaterializationRunRecord,
   PlannedChange,
@@ -27,6 +29,7 @@ import type {
   RegistrySnapshot,
 } from "./registry.js";
 import { SCHEMA_SQL, SCHEMA_VERSION } from "./registry-schema.js";
+import { abandonedRunRecords, SqliteLeases } from "./sqlite-lease.js";
 
 export interface SqliteRegistryOptions {
   project: string;
@@ -65,6 +68,7 @@ export class SqliteRegistry implements Registry {
   #cached: RegistrySnapshot | undefined;
   #checkedAt = 0;
   #dataVersion = -1;
+  readonly #leases: SqliteLeases;
 
   constructor(options: SqliteRegistryOptions) {
     this.#project = options.project;
@@ -85,6 +89,7 @@ export class SqliteRegistry implements Registry {
       }
       this.#db.exec(SCHEMA_SQL);
       if (version < SCHEMA_VERSION) this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.#leases = new SqliteLeases(this.#db, this.#project);
     } catch (err) {
       if (err instanceof FstoreError) throw err;
       throw failedPrecondition(`cannot open registry ${path}: ${(err as Error).message}`, err);
@@ -220,6 +225,38 @@ export class SqliteRegistry implements Registry {
         scheduled: row.scheduled === 1,
       };
     });
+  }
+
+  acquireLease(req: LeaseRequest): LeaseOutcome {
+    return this.#guard(() =>
+      this.#leases.acquire(
+        req,
+        (abandoned) => {
+          const finished = new Map(
+            (
+              this.#db
+                .prepare(
+                  "SELECT feature_view, MAX(finished_ms) AS f FROM materialization_runs WHERE project = ? GROUP BY feature_view",
+                )
+                .all(this.#project) as { feature_view: string; f: number }[]
+            ).map((r) => [r.feature_view, r.f]),
+          );
+          const views = [...this.#readSnapshot(this.#readVersion()).featureViews.values()]
+            .filter((v) => v.online)
+            .map((v) => ({ name: v.name, lastFinishedMs: finished.get(v.name) }));
+          return abandonedRunRecords(abandoned, req.holder, views);
+        },
+        (run) => this.recordMaterializationRun(run),
+      ),
+    );
+  }
+
+  renewLease(name: string, holder: string, ttlMs: number): boolean {
+    return this.#guard(() => this.#leases.renew(name, holder, ttlMs));
+  }
+
+  releaseLease(name: string, holder: string, finished: boolean): void {
+    this.#guard(() => this.#leases.release(name, holder, finished));
   }
 
   close(): void {
