@@ -190,7 +190,10 @@ describe("fstore validate", () => {
 
   it("sends a bearer token to a server that requires one", async () => {
     const authed = await startTestServer({
-      config: { ...config, server: { ...config.server, auth: { tokens: ["s3cret"] } } },
+      config: {
+        ...config,
+        server: { ...config.server, auth: { tokens: ["s3cret"], maxFailuresPerMinute: 10 } },
+      },
       registry,
       token: "s3cret",
     });
@@ -268,7 +271,10 @@ describe("commands against a server with TLS and a bearer token", () => {
     const tls = selfSignedCertificate(dir);
     ca = tls.certPath;
     server = await startTestServer({
-      config: { ...config, server: { ...config.server, tls, auth: { tokens: ["s3cret"] } } },
+      config: {
+        ...config,
+        server: { ...config.server, tls, auth: { tokens: ["s3cret"], maxFailuresPerMinute: 10 } },
+      },
       registry,
     });
   });

@@ -26,7 +26,11 @@ export async function startServerMetrics(deps: ServerDeps, port?: number): Promi
   // Every run (the Materialize RPC and the schedule, through materializeContextOf(deps)) ends in
   // recordMaterializationRun: counting there needs no hook inside materialize/.
   deps.registry = countingRuns(deps.registry, (run) => metrics.countMaterializationRun(run));
-  const http = await startMetricsHttp(metrics, config.metrics.host, port ?? config.metrics.port);
+  const http = await startMetricsHttp(metrics, {
+    host: config.metrics.host,
+    port: port ?? config.metrics.port,
+    token: config.metrics.token,
+  });
   deps.resources.get(
     "metrics-http",
     () => http,
@@ -52,6 +56,13 @@ export function countingRuns(registry: Registry, onRun: (run: MaterializationRun
     },
     lastMaterializationRun: (view) => registry.lastMaterializationRun(view),
     otherOnlineStores: (view) => registry.otherOnlineStores(view),
+    acquireLease: (req) => {
+      const outcome = registry.acquireLease(req);
+      if (outcome.kind === "grant") for (const run of outcome.abandonedRuns) onRun(run);
+      return outcome;
+    },
+    renewLease: (name, holder, ttlMs) => registry.renewLease(name, holder, ttlMs),
+    releaseLease: (name, holder, finished) => registry.releaseLease(name, holder, finished),
     close: () => registry.close(),
   };
 }

@@ -12,6 +12,7 @@ import type { OnlineRow, OnlineStore } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
 import type { NativeValue } from "../values/index.js";
+import { eventTimeRange } from "../values/index.js";
 import { appendFolderOf, appendParquet } from "./offline-append.js";
 import { resolvePushTarget } from "./push-target.js";
 import type { PushTable } from "./validate-push.js";
@@ -47,7 +48,11 @@ export interface PushResult {
 
 export async function push(ctx: PushContext, req: PushRequest): Promise<PushResult> {
   const target = resolvePushTarget(ctx.registry.snapshot(), req.name);
-  const table = validatePushColumns(target, req.columns);
+  const now = ctx.now?.() ?? new Date();
+  const table = validatePushColumns(target, req.columns, {
+    eventTimes: eventTimeRange(now, ctx.config.writeRules.maxFutureSkewSeconds),
+    maxRows: ctx.config.server.maxPushRows,
+  });
   const toOnline = req.to !== "offline";
   const toOffline = req.to !== "online";
   const onlineViews = target.views.filter((v) => v.online);
@@ -59,7 +64,6 @@ export async function push(ctx: PushContext, req: PushRequest): Promise<PushResu
   // Fail on an unusable offline location before writing anything online.
   if (toOffline) appendFolderOf(ctx.config.repoPath, target.batchSource);
 
-  const now = ctx.now?.() ?? new Date();
   const result: PushResult = {
     rows: table.rowCount,
     onlineEntitiesWritten: 0,

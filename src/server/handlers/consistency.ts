@@ -9,11 +9,13 @@ import { uninstrumented } from "../../metrics/index.js";
 import { sharedDuckDb } from "../../offline/index.js";
 import { sharedOnlineStore } from "../../online/index.js";
 import type { ServerDeps } from "../deps.js";
+import { checkValidateLimits } from "../request-limits.js";
 import type { HandlerGroup } from "./handler-group.js";
 
 export function createConsistencyHandlers(deps: ServerDeps): HandlerGroup {
   return {
     validateConsistency: async (req, call) => {
+      checkValidateLimits(req, deps.config.server);
       const report = await validateConsistency(
         {
           repoPath: deps.config.repoPath,
