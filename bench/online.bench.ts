@@ -28,6 +28,7 @@ import {
   createOnlineStore,
   feastFeatureField,
   feastTimestampField,
+  writeOnlineRows,
 } from "../src/online/index.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
 import { repoConfig } from "../test/support/online-fixtures.js";
@@ -229,7 +230,7 @@ async function fill(config: RepoConfig): Promise<void> {
   const ts = new Date();
   for (const v of [fv50, fv250]) {
     for (let from = 0; from < ENTITIES; from += 500) {
-      await store.writeBatch(v, benchRows(v, from, Math.min(ENTITIES, from + 500), ts));
+      await writeOnlineRows(store, v, benchRows(v, from, Math.min(ENTITIES, from + 500), ts));
     }
   }
   await store.close();

@@ -12,6 +12,7 @@ import { RepeatedValueSchema, ValueSchema } from "../gen/fstore/v1/value_pb.js";
 import type { ConsistencyReport, FeatureReport } from "../src/consistency/index.js";
 import { type ValidateConsistencyInput, validateConsistency } from "../src/consistency/index.js";
 import { Code, FstoreError } from "../src/errors/index.js";
+import { writeOnlineRows } from "../src/online/index.js";
 import { openRegistry } from "../src/registry/index.js";
 import type { Registry } from "../src/registry/registry.js";
 import type { NativeValue } from "../src/values/index.js";
@@ -132,7 +133,7 @@ describe("validateConsistency", () => {
     const victim = latest.get(1003n) as DriverRow;
     const values = FEATURES.map((f) => victim.values[f.name] ?? null);
     values[2] = "tampered";
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       { entityKey: [1003n], eventTimestamp: new Date(victim.eventMs), values },
     ]);
     const report = await validate(store, {}, reg);
@@ -165,7 +166,7 @@ describe("validateConsistency", () => {
     expect(report.passed).toBe(true);
     // Overwrite online with the earlier created tie's values: now it is a mismatch (if they differ).
     const older = ties.find((r) => r.createdMs === WINDOW_END) as DriverRow;
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       {
         entityKey: [1000n],
         eventTimestamp: new Date(WINDOW_END),
@@ -181,7 +182,7 @@ describe("validateConsistency", () => {
     const { store, latest, reg } = await materialized();
     const pushedAt = WINDOW_END + 3 * HOUR;
     const base = latest.get(1007n) as DriverRow;
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       {
         entityKey: [1007n],
         eventTimestamp: new Date(pushedAt),
@@ -231,7 +232,7 @@ describe("validateConsistency", () => {
     const { store, reg } = await materialized();
     store.deleteEntity(view(), [1020n]);
     const old = rows.find((r) => r.driverId === 1020n && r.eventMs === T0 + HOUR) as DriverRow;
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       {
         entityKey: [1020n],
         eventTimestamp: new Date(old.eventMs),
@@ -266,7 +267,9 @@ describe("validateConsistency", () => {
     const tampered = conv * (1 + 1e-5);
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[0] = tampered;
-    await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(row.eventMs), values }]);
+    await writeOnlineRows(store, view(), [
+      { entityKey: [id], eventTimestamp: new Date(row.eventMs), values },
+    ]);
     const rd = Math.abs(tampered - conv) / Math.max(Math.abs(tampered), Math.abs(conv));
     const strict = await validate(store, { featureService: "driver_model" }, reg);
     expect(feature(strict, "conv_rate")).toMatchObject({ mismatched: 1 });
@@ -287,7 +290,9 @@ describe("validateConsistency", () => {
     const row = latest.get(1001n) as DriverRow;
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[1] = (values[1] as bigint) + 1n; // trips
-    await store.writeBatch(view(), [{ entityKey: [1001n], eventTimestamp: new Date(row.eventMs), values }]);
+    await writeOnlineRows(store, view(), [
+      { entityKey: [1001n], eventTimestamp: new Date(row.eventMs), values },
+    ]);
     const rate = 1 / DRIVERS;
     const at = await validate(
       store,
@@ -317,7 +322,9 @@ describe("validateConsistency", () => {
     const row = latest.get(id) as DriverRow;
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[1] = (values[1] as bigint) + 1n;
-    await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(row.eventMs), values }]);
+    await writeOnlineRows(store, view(), [
+      { entityKey: [id], eventTimestamp: new Date(row.eventMs), values },
+    ]);
     const report = await validate(store, { featureService: "driver_model", options: { tolerance: 0 } }, reg);
     expect(feature(report, "trips")).toMatchObject({ mismatched: 1 });
     reg.close();
@@ -411,7 +418,7 @@ describe("validateConsistency against a brute-force oracle", () => {
     for (const [id, row] of latest) onlineModel.set(id, { eventMs: row.eventMs, values: valuesOf(row) });
     const write = async (id: bigint, eventMs: number, values: NativeValue[]) => {
       store.deleteEntity(view(), [id]);
-      await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(eventMs), values }]);
+      await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimestamp: new Date(eventMs), values }]);
       onlineModel.set(id, { eventMs, values });
     };
     for (const id of [...latest.keys()]) {

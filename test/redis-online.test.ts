@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FstoreClientError } from "../clients/typescript/src/index.js";
-import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
+import { createOnlineStore, type OnlineStore, readStoredRows, writeOnlineRows } from "../src/online/index.js";
 import type { RepoDefinitions } from "../src/registry/model.js";
 import { featureView, field, redisStoreConfig, repoConfig, ValueType } from "./support/online-fixtures.js";
 import { type RedisCluster, type StartedRedis, startRedis, startRedisCluster } from "./support/redis.js";
@@ -64,7 +64,9 @@ describe("feast layout: byte compatibility with Feast", () => {
 
   it("writes Feast's key, field names and Value/Timestamp bytes", async () => {
     const ts = new Date(1_700_000_000_000);
-    await store.writeBatch(hourly, [{ entityKey: [1001n], eventTimestamp: ts, values: [0.5, 1001n, "abc"] }]);
+    await writeOnlineRows(store, hourly, [
+      { entityKey: [1001n], eventTimestamp: ts, values: [0.5, 1001n, "abc"] },
+    ]);
     const key = Buffer.from(KEY_1001, "hex");
     // Field names are binary: read them back by their expected bytes, and check there are no others.
     const expected: [string, string][] = [
@@ -89,7 +91,7 @@ describe("feast layout: byte compatibility with Feast", () => {
       Buffer.from("_ts:driver_hourly_stats"),
       Buffer.from("0880e2cfaa061080cab5ee01", "hex"), // 1700000000.5 s
     );
-    const [rows] = await store.read([
+    const [rows] = await readStoredRows(store, [
       { view: hourly, features: ["conv_rate", "trips", "city"], entityKeys: [[1002n]] },
     ]);
     expect(rows?.[0]?.eventTimestamp).toEqual(new Date(1_700_000_000_500));
@@ -97,7 +99,7 @@ describe("feast layout: byte compatibility with Feast", () => {
     expect(rows?.[0]?.values.get("trips")).toBe(42n);
     expect(rows?.[0]?.values.has("city")).toBe(false);
     // The older-over-newer rule reads Feast's timestamp bytes too.
-    const stale = await store.writeBatch(hourly, [
+    const stale = await writeOnlineRows(store, hourly, [
       { entityKey: [1002n], eventTimestamp: new Date(1_700_000_000_000), values: [0.1, 1n, "x"] },
     ]);
     expect(stale).toEqual({ written: 0, skippedStale: 1 });
@@ -108,7 +110,7 @@ describe("feast layout: byte compatibility with Feast", () => {
       repoConfig(redisStoreConfig(redis.connectionString, "packed", "redis", 3600), "ttl_proj"),
     );
     try {
-      await withTtl.writeBatch(hourly, [
+      await writeOnlineRows(withTtl, hourly, [
         { entityKey: [5n], eventTimestamp: new Date(), values: [1, 2n, "c"] },
       ]);
       const key = Buffer.concat([
@@ -174,7 +176,8 @@ describe("Redis Cluster over gRPC", () => {
       try {
         const ids = Array.from({ length: 60 }, (_, i) => BigInt(i + 1));
         const ts = new Date(Date.now() - 1000);
-        await store.writeBatch(
+        await writeOnlineRows(
+          store,
           hourly,
           ids
             .filter((id) => id % 7n !== 0n)
@@ -220,7 +223,9 @@ describe("Redis outages", () => {
     const { t, store } = await serve({ type: "redis", connection_string: outage.connectionString }, "outage");
     const request = { features: ["driver_hourly_stats:trips"], entities: { driver_id: [1n, 2n] } };
     const seedRow = () =>
-      store.writeBatch(hourly, [{ entityKey: [1n], eventTimestamp: new Date(), values: [0.5, 9n, "x"] }]);
+      writeOnlineRows(store, hourly, [
+        { entityKey: [1n], eventTimestamp: new Date(), values: [0.5, 9n, "x"] },
+      ]);
     /** One call with a 3 s deadline: its status name and how long it took. */
     const timed = async () => {
       const start = Date.now();

@@ -8,6 +8,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import { Code, FstoreError, failedPrecondition, invalidArgument } from "../errors/index.js";
+import { readStoredRows } from "../online/online-rows.js";
 import type { OnlineStore, StoredRow } from "../online/online-store.js";
 import type { FeatureViewDef, FieldDef } from "../registry/model.js";
 import type { Registry, RegistrySnapshot } from "../registry/registry.js";
@@ -245,7 +246,11 @@ async function validateView(
     online =
       keys.length > 0
         ? ((
-            await ctx.onlineStore.read([{ view, features: target.features, entityKeys: keys }], ctx.signal)
+            await readStoredRows(
+              ctx.onlineStore,
+              [{ view, features: target.features, entityKeys: keys }],
+              ctx.signal,
+            )
           )[0] ?? [])
         : [];
   } finally {

@@ -54,6 +54,36 @@ export function gatherPackedCells(
   return { cells: { rows: found, views, width, offsets, rowToKey }, eventTimeMs };
 }
 
+/** Per view of a read: values that will be served NOT_FOUND and OUTSIDE_MAX_AGE. */
+export interface ServingStatusCount {
+  view: string;
+  notFound: number;
+  outsideMaxAge: number;
+}
+
+/**
+ * The serving statuses of one read's located cells, per distinct entity and
+ * feature (the metrics' unit): a feature without a value in the row (or no
+ * row) is NOT_FOUND; a stored one (null included) of a stale entity is
+ * OUTSIDE_MAX_AGE. Pure.
+ */
+export function countServingStatuses(
+  view: string,
+  cells: PackedCells,
+  stale: Uint8Array | undefined,
+): ServingStatusCount {
+  const { offsets, width } = cells;
+  let notFound = 0;
+  let outsideMaxAge = 0;
+  for (let u = 0; u < cells.rows.length; u++) {
+    let stored = 0;
+    for (let j = u * width, end = j + width; j < end; j++) if ((offsets[j] as number) >= 0) stored++;
+    notFound += width - stored;
+    if (stale !== undefined && stale[u] === 1) outsideMaxAge += stored;
+  }
+  return { view, notFound, outsideMaxAge };
+}
+
 /** Request row i's value of feature j as a JS value (undefined: no value). */
 export function packedCellValue(cells: PackedCells, feature: number, i: number): NativeValue | undefined {
   const u = cells.rowToKey[i] as number;

@@ -80,20 +80,6 @@ export function encodePackedRows(view: FeatureViewDef, rows: readonly OnlineRow[
   return out;
 }
 
-/**
- * Checks that every row's values match the view's types (INVALID_ARGUMENT
- * naming view, feature and row otherwise), for stores that do not write the
- * packed encoding themselves.
- */
-export function checkRowValues(view: FeatureViewDef, rows: readonly OnlineRow[]): void {
-  const schema = packedSchemaOf(view);
-  const w = new Writer(HEADER + schema.names.length * 14);
-  for (let r = 0; r < rows.length; r++) {
-    w.pos = 0;
-    writeRow(w, schema, rows[r] as OnlineRow, view.name, r);
-  }
-}
-
 /** The event time (ms) stored in a packed row. */
 export function packedRowTime(row: Uint8Array): number {
   return Buffer.from(row.buffer, row.byteOffset, row.byteLength).readDoubleLE(PACKED_TS_OFFSET);
@@ -175,44 +161,6 @@ export function decodePackedRow(plan: PackedReadPlan, data: Uint8Array): StoredR
     }
   }
   return { eventTimestamp, values };
-}
-
-/**
- * Decodes the wanted features of a packed row into `values` (aligned with
- * `plan.features`; entries the row does not hold stay undefined) and returns
- * the row's event time in ms.
- */
-export function decodePackedRowAligned(
-  plan: PackedReadPlan,
-  buf: Buffer,
-  values: (NativeValue | undefined)[],
-): number {
-  if (buf.length < HEADER || buf[0] !== PACKED_VERSION) {
-    throw failedPrecondition(`online row has unknown encoding version ${buf[0]}; rematerialize the view`);
-  }
-  const eventTimeMs = buf.readDoubleLE(PACKED_TS_OFFSET);
-  const fingerprint = buf.readUInt32LE(9);
-  const n = buf.readUInt16LE(13);
-  const { schema, slot } = plan;
-  if (fingerprint === schema.fingerprint && n === schema.names.length) {
-    const r = new Reader(buf, HEADER);
-    // Stop after the last wanted feature: the rest of the row need not be walked.
-    let remaining = plan.features.length;
-    for (let i = 0; i < n && remaining > 0; i++) {
-      r.pos += 4;
-      const j = slot[i] as number;
-      if (j >= 0) {
-        values[j] = r.value();
-        remaining--;
-      } else r.skip();
-    }
-    return eventTimeMs;
-  }
-  const row = decodePackedRow(plan, buf);
-  plan.features.forEach((f, j) => {
-    values[j] = row.values.get(f);
-  });
-  return eventTimeMs;
 }
 
 /**
@@ -333,19 +281,40 @@ function writeRow(w: Writer, s: PackedSchema, row: OnlineRow, view: string, rowI
   if (row.values.length !== n) {
     throw invalidArgument(`view "${view}" row ${rowIndex}: expected ${n} values, got ${row.values.length}`);
   }
+  writeValues(w, s, row.eventTimestamp.getTime(), row.values, false, view, rowIndex);
+}
+
+/**
+ * Writes a row's header and values. With `partial`, an undefined value is
+ * not stored (left out; the row's count then differs from the schema's, so
+ * readers match it by tag); otherwise undefined is a stored null.
+ */
+function writeValues(
+  w: Writer,
+  s: PackedSchema,
+  eventMs: number,
+  values: readonly (NativeValue | undefined)[],
+  partial: boolean,
+  view: string,
+  rowIndex: number,
+): void {
+  const n = s.names.length;
+  let stored = n;
+  if (partial) for (let i = 0; i < n; i++) if (values[i] === undefined) stored--;
   w.ensure(HEADER);
   const b = w.buf;
   b[w.pos] = PACKED_VERSION;
-  b.writeDoubleLE(row.eventTimestamp.getTime(), w.pos + 1);
+  b.writeDoubleLE(eventMs, w.pos + 1);
   b.writeUInt32LE(s.fingerprint, w.pos + 9);
-  b.writeUInt16LE(n, w.pos + 13);
+  b.writeUInt16LE(stored, w.pos + 13);
   w.pos += HEADER;
   for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (partial && v === undefined) continue;
     w.ensure(5);
     w.buf.writeUInt32LE(s.tags[i] as number, w.pos);
     w.pos += 4;
     const t = s.types[i] as ValueType;
-    const v = row.values[i] as NativeValue;
     if (v === null || v === undefined) {
       w.buf[w.pos++] = 0;
       continue;
@@ -364,6 +333,22 @@ function writeRow(w: Writer, s: PackedSchema, row: OnlineRow, view: string, rowI
       }
     }
   }
+}
+
+/**
+ * One packed row of `view` from values in `view.features` order, where
+ * undefined means not stored (a layout that keeps features apart, such as
+ * Redis's `feast`, may lack some).
+ */
+export function encodePackedRow(
+  view: FeatureViewDef,
+  eventMs: number,
+  values: readonly (NativeValue | undefined)[],
+): Buffer {
+  const schema = packedSchemaOf(view);
+  const w = new Writer(HEADER + schema.names.length * 14);
+  writeValues(w, schema, eventMs, values, true, view.name, 0);
+  return w.buf.subarray(0, w.pos);
 }
 
 export function wrongType(view: string, feature: string, row: number, t: ValueType, v: unknown) {

@@ -11,19 +11,8 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { FstoreError, unavailable } from "../errors/index.js";
 import type { FeatureViewDef } from "../registry/model.js";
-import type { NativeValue } from "../values/index.js";
 import { createEntityKeyEncoder, deserializeEntityKey, type EntityKeyEncoder } from "./entity-key.js";
-import type {
-  AlignedRow,
-  EncodedRows,
-  EntityKeyValues,
-  OnlineRow,
-  OnlineStore,
-  StoredRow,
-  ViewLookup,
-  WriteResult,
-} from "./online-store.js";
-import { decodePackedRow, decodePackedRowAligned, encodePackedRows, packedReadPlan } from "./packed-row.js";
+import type { EncodedRows, EntityKeyValues, OnlineStore, ViewLookup, WriteResult } from "./online-store.js";
 
 export interface SqliteOnlineStoreOptions {
   project: string;
@@ -62,8 +51,7 @@ class SqliteOnlineStore implements OnlineStore {
   readonly #upsert: Database.Statement;
   readonly #get: Database.Statement;
   readonly #getManyCache = new Map<number, Database.Statement>();
-  readonly #writeMany: (view: string, keys: Buffer[], ts: number[], rows: Buffer[]) => number;
-  readonly #writeEncodedMany: (view: string, batch: EncodedRows) => number;
+  readonly #writeMany: (view: string, batch: EncodedRows) => number;
   /** The project's bytes, which end every stored entity key. */
   readonly #suffix: Buffer;
 
@@ -86,15 +74,9 @@ class SqliteOnlineStore implements OnlineStore {
        WHERE excluded.event_ts >= online_rows.event_ts`,
     );
     this.#get = this.#db.prepare("SELECT row FROM online_rows WHERE view = ? AND entity_key = ?").pluck();
-    this.#writeMany = this.#db.transaction((view: string, keys: Buffer[], ts: number[], rows: Buffer[]) => {
-      let written = 0;
-      for (let i = 0; i < keys.length; i++)
-        written += this.#upsert.run(view, keys[i], ts[i], rows[i]).changes;
-      return written;
-    });
-    // The same upsert (so the same older-over-newer rule) over an encoded batch: each key is its
-    // bytes plus the project, built in one scratch buffer that SQLite copies when binding.
-    this.#writeEncodedMany = this.#db.transaction((view: string, b: EncodedRows) => {
+    // One transaction per batch; each key is its bytes plus the project, built in one scratch
+    // buffer that SQLite copies when binding.
+    this.#writeMany = this.#db.transaction((view: string, b: EncodedRows) => {
       const suffix = this.#suffix;
       let scratch = Buffer.allocUnsafe(256);
       let written = 0;
@@ -129,64 +111,19 @@ class SqliteOnlineStore implements OnlineStore {
     return e;
   }
 
-  async writeBatch(view: FeatureViewDef, rows: OnlineRow[]): Promise<WriteResult> {
-    if (rows.length === 0) return { written: 0, skippedStale: 0 };
-    const encode = this.#encoder(view);
-    const keys = rows.map((r) => encode(r.entityKey));
-    const payload = encodePackedRows(view, rows);
-    const ts = rows.map((r) => r.eventTimestamp.getTime());
-    let written: number;
-    try {
-      written = this.#writeMany(view.name, keys, ts, payload);
-    } catch (err) {
-      throw sqliteError(err, "write");
-    }
-    return { written, skippedStale: rows.length - written };
-  }
-
-  /**
-   * The materialization fast path: rows already packed (keys without the
-   * project), one transaction per batch, through the same upsert as
-   * `writeBatch` (older never over newer; ties go to the incoming row).
-   */
-  async writeEncoded(view: FeatureViewDef, batch: EncodedRows): Promise<WriteResult> {
+  /** One transaction per batch, the older-over-newer rule in the upsert (ties go to the incoming row). */
+  async write(view: FeatureViewDef, batch: EncodedRows): Promise<WriteResult> {
     if (batch.count === 0) return { written: 0, skippedStale: 0 };
     let written: number;
     try {
-      written = this.#writeEncodedMany(view.name, batch);
+      written = this.#writeMany(view.name, batch);
     } catch (err) {
       throw sqliteError(err, "write");
     }
     return { written, skippedStale: batch.count - written };
   }
 
-  async read(lookups: ViewLookup[]): Promise<(StoredRow | undefined)[][]> {
-    try {
-      return lookups.map((l) => {
-        const encode = this.#encoder(l.view);
-        const plan = packedReadPlan(l.view, l.features);
-        return l.entityKeys.map((ek) => {
-          const bytes = this.#get.get(l.view.name, encode(ek)) as Buffer | undefined;
-          return bytes === undefined ? undefined : decodePackedRow(plan, bytes);
-        });
-      });
-    } catch (err) {
-      throw sqliteError(err, "read");
-    }
-  }
-
-  async readAligned(lookups: ViewLookup[]): Promise<(AlignedRow | undefined)[][]> {
-    return lookups.map((l) => {
-      const plan = packedReadPlan(l.view, l.features);
-      return this.#rows(l).map((bytes): AlignedRow | undefined => {
-        if (bytes === undefined) return undefined;
-        const values = new Array<NativeValue | undefined>(l.features.length);
-        return { eventTimeMs: decodePackedRowAligned(plan, bytes, values), values };
-      });
-    });
-  }
-
-  async readPacked(lookups: ViewLookup[]): Promise<(Buffer | undefined)[][]> {
+  async read(lookups: ViewLookup[]): Promise<(Buffer | undefined)[][]> {
     return lookups.map((l) => this.#rows(l));
   }
 

@@ -8,6 +8,7 @@ import type { DuckDBInstance } from "@duckdb/node-api";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../config/types.js";
 import { invalidArgument } from "../errors/index.js";
+import { writeOnlineRows } from "../online/online-rows.js";
 import type { OnlineRow, OnlineStore } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
@@ -80,7 +81,7 @@ export async function push(ctx: PushContext, req: PushRequest): Promise<PushResu
     const tsColumn = table.columns.get(target.batchSource.timestampField) as Date[];
     for (const view of onlineViews) {
       const { rows, dropped } = latestRowsOf(view, table, tsColumn);
-      const w = await store.writeBatch(view, rows);
+      const w = await writeOnlineRows(store, view, rows);
       result.onlineEntitiesWritten += w.written;
       result.onlineRowsSkippedStale += w.skippedStale + dropped;
     }
