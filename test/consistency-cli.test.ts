@@ -146,9 +146,7 @@ describe("fstore validate", () => {
       const row = latest.get(1002n) as DriverRow;
       const values = FEATURES.map((f) => row.values[f.name] ?? null);
       values[1] = 424242n;
-      await writeOnlineRows(store, view, [
-        { entityKey: [1002n], eventTimestamp: new Date(row.eventMs), values },
-      ]);
+      await writeOnlineRows(store, view, [{ entityKey: [1002n], eventTimeUs: row.eventMs * 1000, values }]);
       server = await startTestServer({ config, registry });
     });
     afterAll(async () => {

@@ -134,7 +134,7 @@ describe("validateConsistency", () => {
     const values = FEATURES.map((f) => victim.values[f.name] ?? null);
     values[2] = "tampered";
     await writeOnlineRows(store, view(), [
-      { entityKey: [1003n], eventTimestamp: new Date(victim.eventMs), values },
+      { entityKey: [1003n], eventTimeUs: victim.eventMs * 1000, values },
     ]);
     const report = await validate(store, {}, reg);
     expect(report.passed).toBe(false);
@@ -169,7 +169,7 @@ describe("validateConsistency", () => {
     await writeOnlineRows(store, view(), [
       {
         entityKey: [1000n],
-        eventTimestamp: new Date(WINDOW_END),
+        eventTimeUs: WINDOW_END * 1000,
         values: FEATURES.map((f) => older.values[f.name] ?? null),
       },
     ]);
@@ -185,11 +185,11 @@ describe("validateConsistency", () => {
     await writeOnlineRows(store, view(), [
       {
         entityKey: [1007n],
-        eventTimestamp: new Date(pushedAt),
+        eventTimeUs: pushedAt * 1000,
         values: FEATURES.map((f) => base.values[f.name] ?? null),
       },
       // An entity that exists only online.
-      { entityKey: [99_999n], eventTimestamp: new Date(pushedAt), values: FEATURES.map(() => null) },
+      { entityKey: [99_999n], eventTimeUs: pushedAt * 1000, values: FEATURES.map(() => null) },
     ]);
     const report = await validate(store, {}, reg);
     expect(report.entitiesChecked).toBe(DRIVERS + 1);
@@ -235,7 +235,7 @@ describe("validateConsistency", () => {
     await writeOnlineRows(store, view(), [
       {
         entityKey: [1020n],
-        eventTimestamp: new Date(old.eventMs),
+        eventTimeUs: old.eventMs * 1000,
         values: FEATURES.map((f) => old.values[f.name] ?? null),
       },
     ]);
@@ -267,9 +267,7 @@ describe("validateConsistency", () => {
     const tampered = conv * (1 + 1e-5);
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[0] = tampered;
-    await writeOnlineRows(store, view(), [
-      { entityKey: [id], eventTimestamp: new Date(row.eventMs), values },
-    ]);
+    await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimeUs: row.eventMs * 1000, values }]);
     const rd = Math.abs(tampered - conv) / Math.max(Math.abs(tampered), Math.abs(conv));
     const strict = await validate(store, { featureService: "driver_model" }, reg);
     expect(feature(strict, "conv_rate")).toMatchObject({ mismatched: 1 });
@@ -290,9 +288,7 @@ describe("validateConsistency", () => {
     const row = latest.get(1001n) as DriverRow;
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[1] = (values[1] as bigint) + 1n; // trips
-    await writeOnlineRows(store, view(), [
-      { entityKey: [1001n], eventTimestamp: new Date(row.eventMs), values },
-    ]);
+    await writeOnlineRows(store, view(), [{ entityKey: [1001n], eventTimeUs: row.eventMs * 1000, values }]);
     const rate = 1 / DRIVERS;
     const at = await validate(
       store,
@@ -322,9 +318,7 @@ describe("validateConsistency", () => {
     const row = latest.get(id) as DriverRow;
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[1] = (values[1] as bigint) + 1n;
-    await writeOnlineRows(store, view(), [
-      { entityKey: [id], eventTimestamp: new Date(row.eventMs), values },
-    ]);
+    await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimeUs: row.eventMs * 1000, values }]);
     const report = await validate(store, { featureService: "driver_model", options: { tolerance: 0 } }, reg);
     expect(feature(report, "trips")).toMatchObject({ mismatched: 1 });
     reg.close();
@@ -418,7 +412,7 @@ describe("validateConsistency against a brute-force oracle", () => {
     for (const [id, row] of latest) onlineModel.set(id, { eventMs: row.eventMs, values: valuesOf(row) });
     const write = async (id: bigint, eventMs: number, values: NativeValue[]) => {
       store.deleteEntity(view(), [id]);
-      await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimestamp: new Date(eventMs), values }]);
+      await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimeUs: eventMs * 1000, values }]);
       onlineModel.set(id, { eventMs, values });
     };
     for (const id of [...latest.keys()]) {

@@ -247,7 +247,7 @@ export async function materializeByHand(
   const latest = latestRows(rows, startMs, endMs);
   const online: OnlineRow[] = [...latest.values()].map((row) => ({
     entityKey: [row.driverId],
-    eventTimestamp: new Date(row.eventMs),
+    eventTimeUs: row.eventMs * 1000,
     values: view.features.map((f) => row.values[f.name] ?? null),
   }));
   await writeOnlineRows(store, view, online);
@@ -277,7 +277,7 @@ export class MemoryOnlineStore implements OnlineStore {
     for (let i = 0; i < batch.count; i++) {
       const keyBytes = batch.keys.subarray(i === 0 ? 0 : batch.keyEnds[i - 1], batch.keyEnds[i]);
       const k = keyBytes.toString("latin1");
-      const eventMs = batch.eventTimesMs[i] as number;
+      const eventMs = batch.eventTimesUs[i] as number;
       const cur = table.get(k);
       if (cur && cur.eventMs > eventMs) {
         skippedStale++;

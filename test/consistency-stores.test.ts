@@ -213,7 +213,7 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
     const values = valuesOf(victim);
     values[2] = "tampered";
     await writeOnlineRows(h.store, view(), [
-      { entityKey: [1003n], eventTimestamp: new Date(victim.eventMs), values },
+      { entityKey: [1003n], eventTimeUs: victim.eventMs * 1000, values },
     ]);
 
     const report = await h.server.client.validateConsistency({ featureViews: [VIEW] });
@@ -243,10 +243,10 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
 
     // Restore both for the next cases.
     await writeOnlineRows(h.store, view(), [
-      { entityKey: [1003n], eventTimestamp: new Date(victim.eventMs), values: valuesOf(victim) },
+      { entityKey: [1003n], eventTimeUs: victim.eventMs * 1000, values: valuesOf(victim) },
       {
         entityKey: [1005n],
-        eventTimestamp: new Date((h.latest.get(1005n) as DriverRow).eventMs),
+        eventTimeUs: (h.latest.get(1005n) as DriverRow).eventMs * 1000,
         values: valuesOf(h.latest.get(1005n) as DriverRow),
       },
     ]);
@@ -257,7 +257,7 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
     const at = new Date(WINDOW_END + 2 * HOUR);
     const base = h.latest.get(1007n) as DriverRow;
     await writeOnlineRows(h.store, view(), [
-      { entityKey: [1007n], eventTimestamp: at, values: valuesOf(base) },
+      { entityKey: [1007n], eventTimeUs: at.getTime() * 1000, values: valuesOf(base) },
     ]);
     const report = await h.server.client.validateConsistency({ entities: { driver_id: [1007n, 1008n] } });
     expect(report.entitiesChecked).toBe(2);

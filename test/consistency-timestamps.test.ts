@@ -147,7 +147,7 @@ async function materialized(change?: (r: Row) => Row): Promise<MemoryOnlineStore
     view,
     latest.map((r) => ({
       entityKey: [r.device, new Date(r.shiftMs)],
-      eventTimestamp: new Date(r.eventMs),
+      eventTimeUs: r.eventMs * 1000,
       values: [
         r.seenAt === null ? null : new Date(r.seenAt),
         new Date(r.seenTz),

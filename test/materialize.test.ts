@@ -101,7 +101,7 @@ async function expectOnlineEqualsOracle(
     }
     present++;
     expect(row, `driver ${id} should be online`).toBeDefined();
-    expect(row?.eventTimestamp.getTime(), `driver ${id} event time`).toBe(want.event_ts.getTime());
+    expect(row?.eventTimeUs, `driver ${id} event time`).toBe(want.event_ts.getTime() * 1000);
     const values = ["conv_rate", "trips", "name", "active", "tags"].map((f) => row?.values.get(f));
     expect(values, `driver ${id} values`).toEqual(expectedValues(want));
   }

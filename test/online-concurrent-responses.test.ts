@@ -70,7 +70,7 @@ describe.each(storeDocs)(
         view,
         Array.from({ length: ENTITIES }, (_, i) => ({
           entityKey: [BigInt(i)],
-          eventTimestamp: new Date(eventMs),
+          eventTimeUs: eventMs * 1000,
           values: [note(i), score(i), trips(i)],
         })),
       );

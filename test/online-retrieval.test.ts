@@ -142,9 +142,7 @@ function seedRows(): { view: FeatureViewDef; key: NativeValue[]; ts: number; val
 async function seed(store: OnlineStore): Promise<Written> {
   const written: Written = new Map();
   for (const r of seedRows()) {
-    await writeOnlineRows(store, r.view, [
-      { entityKey: r.key, eventTimestamp: new Date(r.ts), values: r.values },
-    ]);
+    await writeOnlineRows(store, r.view, [{ entityKey: r.key, eventTimeUs: r.ts * 1000, values: r.values }]);
     const byKey = written.get(r.view.name) ?? new Map();
     byKey.set(r.key.map(String).join("|"), {
       ts: r.ts,

@@ -74,7 +74,7 @@ function statsRow(id: number, ts: Date, k = id): OnlineRow {
     k % 1000,
   ];
   if (k % 5 === 0) values[1] = null;
-  return { entityKey: [BigInt(id)], eventTimestamp: ts, values };
+  return { entityKey: [BigInt(id)], eventTimeUs: ts.getTime() * 1000, values };
 }
 
 const stores: [string, () => OnlineStore][] = [
@@ -123,7 +123,7 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
     expect(read).toHaveLength(2000);
     rows.forEach((row, i) => {
       const got = read?.[i];
-      expect(got?.eventTimestamp).toEqual(row.eventTimestamp);
+      expect(got?.eventTimeUs).toEqual(row.eventTimeUs);
       expect(names.map((n) => got?.values.get(n))).toEqual(row.values);
     });
   });
@@ -158,16 +158,18 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
     ] as const) {
       const row = decodePackedRow(all, packed?.[i] as Buffer);
       const want = statsRow(id, at(id - 8001 + 5));
-      expect(row.eventTimestamp).toEqual(want.eventTimestamp);
+      expect(row.eventTimeUs).toEqual(want.eventTimeUs);
       expect(names.map((n) => row.values.get(n))).toEqual(want.values);
     }
   });
 
   it("reads several views, including composite keys, in one call", async () => {
-    await writeOnlineRows(store, other, [{ entityKey: [7n], eventTimestamp: at(3), values: [2.5] }]);
+    await writeOnlineRows(store, other, [
+      { entityKey: [7n], eventTimeUs: at(3).getTime() * 1000, values: [2.5] },
+    ]);
     await writeOnlineRows(store, pair, [
-      { entityKey: ["north", 7n], eventTimestamp: at(4), values: [11n] },
-      { entityKey: ["south", 7n], eventTimestamp: at(4), values: [12n] },
+      { entityKey: ["north", 7n], eventTimeUs: at(4).getTime() * 1000, values: [11n] },
+      { entityKey: ["south", 7n], eventTimeUs: at(4).getTime() * 1000, values: [12n] },
     ]);
     await writeOnlineRows(store, stats, [statsRow(7, at(1))]);
     const [s, o, p] = await readStoredRows(store, [
@@ -195,25 +197,35 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
     expect(older).toEqual({ written: 0, skippedStale: 1 });
     let [read] = await readStoredRows(store, [{ view: stats, features: ["city"], entityKeys: [[6001n]] }]);
     expect(read?.[0]?.values.get("city")).toBe("city-1");
-    expect(read?.[0]?.eventTimestamp).toEqual(at(100));
+    expect(read?.[0]?.eventTimeUs).toEqual(at(100).getTime() * 1000);
     const tie = await writeOnlineRows(store, stats, [statsRow(6001, at(100), 3)]);
     expect(tie).toEqual({ written: 1, skippedStale: 0 });
     const newer = await writeOnlineRows(store, stats, [statsRow(6001, at(101), 4), statsRow(6002, at(1), 4)]);
     expect(newer).toEqual({ written: 2, skippedStale: 0 });
     [read] = await readStoredRows(store, [{ view: stats, features: ["city"], entityKeys: [[6001n]] }]);
     expect(read?.[0]?.values.get("city")).toBe("city-4");
-    expect(read?.[0]?.eventTimestamp).toEqual(at(101));
+    expect(read?.[0]?.eventTimeUs).toEqual(at(101).getTime() * 1000);
+  });
+
+  it("keeps microseconds and applies the rule to rows 1 µs apart", async () => {
+    const t = at(200).getTime() * 1000 + 123_456;
+    const row = (us: number, x: number) => ({ entityKey: [9101n], eventTimeUs: us, values: [x] });
+    expect(await writeOnlineRows(store, other, [row(t + 1, 1)])).toEqual({ written: 1, skippedStale: 0 });
+    expect(await writeOnlineRows(store, other, [row(t, 2)])).toEqual({ written: 0, skippedStale: 1 });
+    expect(await writeOnlineRows(store, other, [row(t + 1, 3)])).toEqual({ written: 1, skippedStale: 0 });
+    const [read] = await readStoredRows(store, [{ view: other, features: ["x"], entityKeys: [[9101n]] }]);
+    expect([read?.[0]?.eventTimeUs, read?.[0]?.values.get("x")]).toEqual([t + 1, 3]);
   });
 
   it("applies the rule per row inside one batch", async () => {
     await writeOnlineRows(store, other, [
-      { entityKey: [9001n], eventTimestamp: at(10), values: [1] },
-      { entityKey: [9002n], eventTimestamp: at(10), values: [1] },
+      { entityKey: [9001n], eventTimeUs: at(10).getTime() * 1000, values: [1] },
+      { entityKey: [9002n], eventTimeUs: at(10).getTime() * 1000, values: [1] },
     ]);
     const res = await writeOnlineRows(store, other, [
-      { entityKey: [9001n], eventTimestamp: at(5), values: [2] },
-      { entityKey: [9002n], eventTimestamp: at(20), values: [3] },
-      { entityKey: [9003n], eventTimestamp: at(1), values: [4] },
+      { entityKey: [9001n], eventTimeUs: at(5).getTime() * 1000, values: [2] },
+      { entityKey: [9002n], eventTimeUs: at(20).getTime() * 1000, values: [3] },
+      { entityKey: [9003n], eventTimeUs: at(1).getTime() * 1000, values: [4] },
     ]);
     expect(res).toEqual({ written: 2, skippedStale: 1 });
     const [read] = await readStoredRows(store, [
@@ -224,7 +236,9 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
 
   it("never decodes a row written before the view's schema changed into wrong values", async () => {
     const v1 = featureView("evolving", [driver], [field("a", ValueType.DOUBLE), field("b", ValueType.INT64)]);
-    await writeOnlineRows(store, v1, [{ entityKey: [1n], eventTimestamp: at(0), values: [1.5, 2n] }]);
+    await writeOnlineRows(store, v1, [
+      { entityKey: [1n], eventTimeUs: at(0).getTime() * 1000, values: [1.5, 2n] },
+    ]);
     // b retyped to STRING, c added, a kept.
     const v2 = featureView(
       "evolving",
@@ -241,7 +255,7 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
     const v = featureView("sampled", [driver], [field("x", ValueType.DOUBLE)]);
     const rows = Array.from({ length: 30 }, (_, i) => ({
       entityKey: [BigInt(i + 100)],
-      eventTimestamp: at(0),
+      eventTimeUs: at(0).getTime() * 1000,
       values: [i],
     }));
     await writeOnlineRows(store, v, rows);
@@ -284,8 +298,8 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
   it("rejects values of the wrong type with INVALID_ARGUMENT and writes nothing", async () => {
     await expect(
       writeOnlineRows(store, other, [
-        { entityKey: [77_001n], eventTimestamp: at(0), values: [1] },
-        { entityKey: [77_002n], eventTimestamp: at(0), values: ["nope"] },
+        { entityKey: [77_001n], eventTimeUs: at(0).getTime() * 1000, values: [1] },
+        { entityKey: [77_002n], eventTimeUs: at(0).getTime() * 1000, values: ["nope"] },
       ]),
     ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     const [read] = await readStoredRows(store, [{ view: other, features: ["x"], entityKeys: [[77_001n]] }]);

@@ -26,7 +26,7 @@ const stats = featureView(
 const other = featureView("driver_other", [driverId], [field("score", ValueType.FLOAT)]);
 
 function row(id: number, ms: number, tag: string): OnlineRow {
-  return { entityKey: [BigInt(id)], eventTimestamp: new Date(ms), values: [id / 8, BigInt(id * 3), tag] };
+  return { entityKey: [BigInt(id)], eventTimeUs: ms * 1000, values: [id / 8, BigInt(id * 3), tag] };
 }
 
 /** An encoded batch of `rows` made by the row encoders. */
@@ -49,7 +49,7 @@ function encoded(view: FeatureViewDef, rows: OnlineRow[]): EncodedRows {
     keyEnds: ends(keys),
     rows: Buffer.concat(packed),
     rowEnds: ends(packed),
-    eventTimesMs: Float64Array.from(rows, (r) => r.eventTimestamp.getTime()),
+    eventTimesUs: Float64Array.from(rows, (r) => r.eventTimeUs),
   };
 }
 
@@ -62,7 +62,7 @@ async function stored(store: OnlineStore, ids: number[]): Promise<([number, stri
   const [rows] = await readStoredRows(store, [
     { view: stats, features: ["rate", "trips", "city"], entityKeys: ids.map((id) => [BigInt(id)]) },
   ]);
-  return (rows ?? []).map((r) => r && [r.eventTimestamp.getTime(), r.values.get("city") as string]);
+  return (rows ?? []).map((r) => r && [r.eventTimeUs / 1000, r.values.get("city") as string]);
 }
 
 function commandCalls(info: string, cmd: string): number {
@@ -110,7 +110,7 @@ describe("Redis packed bulk writes (standalone)", () => {
         other,
         encoded(
           other,
-          ids.map((id) => ({ entityKey: [BigInt(id)], eventTimestamp: new Date(1), values: [0.5] })),
+          ids.map((id) => ({ entityKey: [BigInt(id)], eventTimeUs: 1 * 1000, values: [0.5] })),
         ),
       );
       expect(res).toEqual({ written: 1000, skippedStale: 0 });

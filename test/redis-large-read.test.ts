@@ -32,7 +32,11 @@ describe.each(["packed", "feast"] as const)("a read of %s rows for 150,000 entit
     store = createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, layout), `big_${layout}`));
     const rows = [];
     for (let i = 0; i < N; i++) {
-      rows.push({ entityKey: [BigInt(i)], eventTimestamp: ts, values: [BigInt(i) * 3n, i % 7] });
+      rows.push({
+        entityKey: [BigInt(i)],
+        eventTimeUs: ts.getTime() * 1000,
+        values: [BigInt(i) * 3n, i % 7],
+      });
     }
     const r = await writeOnlineRows(store, view, rows);
     expect(r.written).toBe(N);
@@ -54,7 +58,7 @@ describe.each(["packed", "feast"] as const)("a read of %s rows for 150,000 entit
     expect(got).toHaveLength(N + MISSING);
     let present = 0;
     ids.forEach((i, k) => {
-      const row = got[k] as { eventTimestamp: Date; values: Map<string, unknown> } | undefined;
+      const row = got[k] as { eventTimeUs: number; values: Map<string, unknown> } | undefined;
       if (i >= N) {
         expect(row).toBeUndefined();
         return;
@@ -63,8 +67,7 @@ describe.each(["packed", "feast"] as const)("a read of %s rows for 150,000 entit
       if (row?.values.get("x") !== BigInt(i) * 3n || row.values.get("y") !== i % 7) {
         expect.fail(`id ${i}: got ${row && JSON.stringify([...row.values], (_, v) => String(v))}`);
       }
-      if (row.eventTimestamp.getTime() !== ts.getTime())
-        expect.fail(`id ${i}: event time ${row.eventTimestamp}`);
+      if (row.eventTimeUs / 1000 !== ts.getTime()) expect.fail(`id ${i}: event time ${row.eventTimeUs}`);
     });
     expect(present).toBe(N);
   }, 60_000);

@@ -199,7 +199,7 @@ describe("the Redis store's reads over the read connection (real redis-server)",
       try {
         const rows = Array.from({ length: N }, (_, i) => ({
           entityKey: [BigInt(i)],
-          eventTimestamp: ts,
+          eventTimeUs: ts.getTime() * 1000,
           values: [BigInt(i) * 7n, `s${i}`],
         }));
         await writeOnlineRows(store, view, rows);
@@ -245,7 +245,9 @@ describe("the Redis store's reads over the read connection (real redis-server)",
       repoConfig(redisStoreConfig(redis.connectionString, "packed"), "rc_kill"),
     );
     try {
-      await writeOnlineRows(store, view, [{ entityKey: [1n], eventTimestamp: ts, values: [9n, "a"] }]);
+      await writeOnlineRows(store, view, [
+        { entityKey: [1n], eventTimeUs: ts.getTime() * 1000, values: [9n, "a"] },
+      ]);
       const lookup = { view, features: ["x"], entityKeys: [[1n], [2n]] };
       await readerOpen(store, () => readStoredRows(store, [lookup]));
       const inFlight = Promise.allSettled(Array.from({ length: 20 }, () => readStoredRows(store, [lookup])));

@@ -30,7 +30,7 @@ const cityOf = (id: number) => `city-number-${id % 7}-of-the-region`;
 function row(id: number, ms: number, tag: string): OnlineRow {
   return {
     entityKey: [BigInt(id), cityOf(id)],
-    eventTimestamp: new Date(ms),
+    eventTimeUs: ms * 1000,
     values: [id / 8, BigInt(id * 3), tag],
   };
 }
@@ -55,7 +55,7 @@ function encoded(view: FeatureViewDef, rows: OnlineRow[]): EncodedRows {
     keyEnds: ends(keys),
     rows: Buffer.concat(packed),
     rowEnds: ends(packed),
-    eventTimesMs: Float64Array.from(rows, (r) => r.eventTimestamp.getTime()),
+    eventTimesUs: Float64Array.from(rows, (r) => r.eventTimeUs),
   };
 }
 
@@ -125,7 +125,7 @@ describe("SQLite bulk writes (write of encoded batches)", () => {
         const want = { written: 0, skippedStale: 0 };
         for (const r of batch) {
           const id = Number(r.entityKey[0]);
-          const ms = r.eventTimestamp.getTime();
+          const ms = r.eventTimeUs / 1000;
           const prev = oracle.get(id);
           if (!prev || ms >= prev.ms) {
             oracle.set(id, { ms, tag: r.values[2] as string });
@@ -142,7 +142,7 @@ describe("SQLite bulk writes (write of encoded batches)", () => {
       const [got] = await readStoredRows(byEncoded, [
         { view: stats, features: ["tag"], entityKeys: ids.map((id) => [BigInt(id), cityOf(id)]) },
       ]);
-      expect(got?.map((r) => r && [r.eventTimestamp.getTime(), r.values.get("tag")])).toEqual(
+      expect(got?.map((r) => r && [r.eventTimeUs / 1000, r.values.get("tag")])).toEqual(
         ids.map((id) => [oracle.get(id)?.ms, oracle.get(id)?.tag]),
       );
       expect(await byEncoded.write(stats, encoded(stats, []))).toEqual({

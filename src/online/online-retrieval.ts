@@ -159,7 +159,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         dtype: k.dtype,
         values: joinValues[i] as NativeValue[],
         statuses: new Uint8Array(rows).fill(FieldStatus.PRESENT),
-        eventTimesMs: undefined,
+        eventTimesUs: undefined,
       }));
 
       const odfvOutputs = plan.odfvs.map((step) => {
@@ -191,7 +191,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
           for (let i = 0; i < rows; i++) {
             statuses[i] = values[i] === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
           }
-          columns.push({ name: out.name, dtype: out.dtype, values, statuses, eventTimesMs: undefined });
+          columns.push({ name: out.name, dtype: out.dtype, values, statuses, eventTimesUs: undefined });
         }
       }
       return { rows, columns, metadata: metadataOf(plan, columns) };
@@ -353,7 +353,7 @@ function emptyRead(): ReadOutput {
       dtype,
       values: [],
       statuses: new Uint8Array(0),
-      eventTimesMs: new Float64Array(0),
+      eventTimesUs: new Float64Array(0),
     }),
   };
 }
@@ -368,7 +368,7 @@ function perRowTimes(d: Distinct, perKey: Float64Array, rows: number): Float64Ar
 /** One read's packed rows located: the cells, each entity's event time, and which are stale. */
 interface LocatedRead {
   cells: PackedCells;
-  eventTimeMs: Float64Array;
+  eventTimeUs: Float64Array;
   /** Per distinct entity: 1 when its row is older than the view's ttl (undefined: none is). */
   stale: Uint8Array | undefined;
 }
@@ -381,27 +381,28 @@ function locateRead(
   nowMs: number,
 ): LocatedRead {
   const plan = packedReadPlan(lookup.view, lookup.features);
-  const { cells, eventTimeMs } = gatherPackedCells(plan, found, d.rowToKey);
+  const { cells, eventTimeUs } = gatherPackedCells(plan, found, d.rowToKey);
   const keys = d.keys.length;
   let stale: Uint8Array | undefined;
-  const ttlMs = lookup.view.ttlSeconds * 1000;
-  if (ttlMs > 0) {
+  const ttlUs = lookup.view.ttlSeconds * 1e6;
+  if (ttlUs > 0) {
+    const nowUs = nowMs * 1000;
     for (let u = 0; u < keys; u++) {
-      if (found[u] !== undefined && nowMs - (eventTimeMs[u] as number) > ttlMs) {
+      if (found[u] !== undefined && nowUs - (eventTimeUs[u] as number) > ttlUs) {
         stale ??= new Uint8Array(keys);
         stale[u] = 1;
       }
     }
   }
-  return { cells, eventTimeMs, stale };
+  return { cells, eventTimeUs, stale };
 }
 
 /** A located read as output columns: the response encoder copies values out of the stored bytes. */
 function packedRead(r: LocatedRead, d: Distinct, rows: number): ReadOutput {
-  const eventTimesMs = perRowTimes(d, r.eventTimeMs, rows);
+  const eventTimesUs = perRowTimes(d, r.eventTimeUs, rows);
   const { cells, stale } = r;
   return {
     // Statuses follow from the cells and `stale`; the encoder writes them with the values.
-    column: (feature, name, dtype) => ({ name, dtype, packed: cells, feature, stale, eventTimesMs }),
+    column: (feature, name, dtype) => ({ name, dtype, packed: cells, feature, stale, eventTimesUs }),
   };
 }

@@ -26,7 +26,7 @@ export function encodeOnlineRows(view: FeatureViewDef, rows: readonly OnlineRow[
   const keys = rows.map((r) => encodeKey(r.entityKey));
   const keyEnds = new Uint32Array(rows.length);
   const rowEnds = new Uint32Array(rows.length);
-  const eventTimesMs = new Float64Array(rows.length);
+  const eventTimesUs = new Float64Array(rows.length);
   let k = 0;
   let r = 0;
   for (let i = 0; i < rows.length; i++) {
@@ -34,7 +34,7 @@ export function encodeOnlineRows(view: FeatureViewDef, rows: readonly OnlineRow[
     r += (packed[i] as Buffer).length;
     keyEnds[i] = k;
     rowEnds[i] = r;
-    eventTimesMs[i] = (rows[i] as OnlineRow).eventTimestamp.getTime();
+    eventTimesUs[i] = (rows[i] as OnlineRow).eventTimeUs;
   }
   return {
     count: rows.length,
@@ -42,7 +42,7 @@ export function encodeOnlineRows(view: FeatureViewDef, rows: readonly OnlineRow[
     keyEnds,
     rows: Buffer.concat(packed, r),
     rowEnds,
-    eventTimesMs,
+    eventTimesUs,
   };
 }
 

@@ -17,14 +17,16 @@ export type EntityKeyValues = NativeValue[];
 /** One row of a view as values (the edges' form): its entity, event time and feature values. */
 export interface OnlineRow {
   entityKey: EntityKeyValues;
-  eventTimestamp: Date;
+  /** Event time in µs since the epoch (an integer: sources keep microseconds, and so do stores). */
+  eventTimeUs: number;
   /** Feature values in `view.features` order; null is a stored null. */
   values: NativeValue[];
 }
 
 /** One stored row decoded (the edges' form): a feature missing from `values` was not stored. */
 export interface StoredRow {
-  eventTimestamp: Date;
+  /** Event time in µs since the epoch. */
+  eventTimeUs: number;
   values: Map<string, NativeValue>;
 }
 
@@ -48,8 +50,8 @@ export interface EncodedRows {
   keyEnds: Uint32Array;
   rows: Buffer;
   rowEnds: Uint32Array;
-  /** Event time (ms since the epoch) of each row. */
-  eventTimesMs: Float64Array;
+  /** Event time (µs since the epoch, an integer) of each row. */
+  eventTimesUs: Float64Array;
 }
 
 /** A read of some entities of one view. */

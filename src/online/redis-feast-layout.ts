@@ -60,12 +60,12 @@ export function feastFieldsToPacked(
         ? undefined
         : decodeFeastValue(bytes, (view.features[j] as FieldDef).dtype);
   }
-  return encodePackedRow(view, decodeFeastTimestamp(ts).getTime(), values);
+  return encodePackedRow(view, decodeFeastTimestamp(ts), values);
 }
 
 /**
  * The script calls writing `rows` of `batch` in Feast's fields: `EVAL script
- * 1 key0 tsField ttl n m field x m` then per row `key, event ms, Timestamp,
+ * 1 key0 tsField ttl n m field x m` then per row `key, event µs, Timestamp,
  * Value x m` (see FEAST_BODY in redis-scripts.ts), at most MAX_ARGS_PER_CALL
  * arguments each.
  */
@@ -105,7 +105,7 @@ export function feastWriteFrames(
       const i = rows[k] as number;
       const r0 = i === 0 ? 0 : (batch.rowEnds[i - 1] as number);
       const row = decodePackedRow(plan, batch.rows.subarray(r0, batch.rowEnds[i] as number));
-      args.push(keyOf(i), String(row.eventTimestamp.getTime()), encodeFeastTimestamp(row.eventTimestamp));
+      args.push(keyOf(i), String(row.eventTimeUs), encodeFeastTimestamp(row.eventTimeUs));
       for (const f of view.features) args.push(encodeFeastValue(row.values.get(f.name) ?? null, f.dtype));
     }
     frames.push(respCommand(args));

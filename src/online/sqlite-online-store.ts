@@ -2,7 +2,13 @@
  * The embedded online store: one SQLite file (WAL, synchronous NORMAL), one
  * table keyed by (view, entity key) holding the packed row, so a read is one
  * indexed lookup per entity and view. The older-over-newer rule is in the
- * upsert itself; a lock table with expiry serves `tryLock`.
+ * upsert itself, on `event_ts` in µs since the epoch; a lock table with
+ * expiry serves `tryLock`.
+ *
+ * `PRAGMA user_version` is the file's format: 0 held `event_ts` in ms (its
+ * packed rows are version 1, still read); opening such a file converts its
+ * `event_ts` to µs once, in one transaction, so the rule compares old and new
+ * rows alike.
  */
 
 import { randomUUID } from "node:crypto";
@@ -35,6 +41,9 @@ CREATE TABLE IF NOT EXISTS online_locks (
 );
 `;
 
+/** The file format this code writes (`user_version`): `event_ts` in µs. */
+const FORMAT_VERSION = 2;
+
 /** Keys per `IN (...)` lookup (well below SQLite's parameter limit). */
 const IN_CHUNK = 200;
 
@@ -65,6 +74,14 @@ class SqliteOnlineStore implements OnlineStore {
       this.#db.pragma("synchronous = NORMAL");
       this.#db.pragma("busy_timeout = 5000");
       this.#db.exec(SCHEMA);
+      this.#db
+        .transaction(() => {
+          const format = this.#db.pragma("user_version", { simple: true }) as number;
+          if (format >= FORMAT_VERSION) return;
+          this.#db.exec("UPDATE online_rows SET event_ts = event_ts * 1000");
+          this.#db.pragma(`user_version = ${FORMAT_VERSION}`);
+        })
+        .immediate();
     } catch (err) {
       throw sqliteError(err, `open ${o.path}`);
     }
@@ -92,7 +109,7 @@ class SqliteOnlineStore implements OnlineStore {
         written += this.#upsert.run(
           view,
           scratch.subarray(0, keyLength),
-          b.eventTimesMs[i] as number,
+          b.eventTimesUs[i] as number,
           b.rows.subarray(r0, r1),
         ).changes;
         k0 = k1;
