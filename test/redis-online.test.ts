@@ -15,7 +15,13 @@ import type { FstoreClientError } from "../clients/typescript/src/index.js";
 import { createOnlineStore, type OnlineStore, readStoredRows, writeOnlineRows } from "../src/online/index.js";
 import type { RepoDefinitions } from "../src/registry/model.js";
 import { featureView, field, redisStoreConfig, repoConfig, ValueType } from "./support/online-fixtures.js";
-import { type RedisCluster, type StartedRedis, startRedis, startRedisCluster } from "./support/redis.js";
+import {
+  freePort,
+  type RedisCluster,
+  type StartedRedis,
+  startRedis,
+  startRedisCluster,
+} from "./support/redis.js";
 import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
 
 const require = createRequire(import.meta.url);
@@ -360,6 +366,41 @@ describe("Redis Cluster over gRPC", () => {
 });
 
 describe("Redis outages", () => {
+  it("answers UNAVAILABLE within the read bound, naming the address, when Redis refuses connections", async () => {
+    // Nothing listens on this port: every connection is refused, from the server's start on.
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const request = { features: ["driver_hourly_stats:trips"], entities: { driver_id: [1n, 2n] } };
+    for (const [bound, configured] of [
+      [1000, {}],
+      [300, { read_timeout_ms: 300 }],
+    ] as const) {
+      const { t, store } = await serve(
+        { type: "redis", connection_string: address, ...configured },
+        `refused_${bound}`,
+      );
+      try {
+        for (let i = 0; i < 3; i++) {
+          const start = Date.now();
+          const err = (await t.client.getOnlineFeatures(request, { timeoutMs: 10_000 }).then(
+            () => undefined,
+            (e: unknown) => e,
+          )) as FstoreClientError | undefined;
+          const ms = Date.now() - start;
+          expect(err?.codeName).toBe("UNAVAILABLE");
+          // The store's own words: its address and the bound it waited (not the connect wait's 3 s).
+          expect(err?.message).toContain(`Redis at ${address} is unavailable`);
+          expect(err?.message).toContain(`waited ${bound} ms`);
+          // The whole call, gRPC included, well under the 3 s each call took before.
+          expect(ms).toBeLessThan(bound + 1500);
+        }
+      } finally {
+        await t.shutdown();
+        await store.close();
+      }
+    }
+  });
+
   it("answers UNAVAILABLE within the deadline while Redis is down or hung, and recovers when it returns", async () => {
     const outage = await startRedis();
     const { t, store } = await serve({ type: "redis", connection_string: outage.connectionString }, "outage");

@@ -57,7 +57,7 @@ export interface RedisOnlineStoreOptions {
   /**
    * A read not answered within this is UNAVAILABLE (a hung or unreachable
    * Redis never blocks serving, waiting for a connection included); default
-   * 1000 ms, per 4,000 keys for bigger reads.
+   * the config's `read_timeout_ms` (1000 ms), per 4,000 keys for bigger reads.
    */
   readTimeoutMs?: number;
   /** Connect timeout; default 1000 ms. */
@@ -160,7 +160,7 @@ class RedisOnlineStore implements OnlineStore {
     this.#project = o.project;
     this.#cluster = o.config.redisType === "redis_cluster";
     this.#readyWaitMs = o.readyWaitMs ?? 200;
-    this.#readTimeoutMs = o.readTimeoutMs ?? 1000;
+    this.#readTimeoutMs = o.readTimeoutMs ?? o.config.readTimeoutMs ?? 1000;
     this.#connectWaitMs = 2 * (o.connectTimeoutMs ?? 1000) + 1000;
     const ttlSeconds = o.config.keyTtlSeconds ?? 0;
     const s = writeScripts(this.#cluster);
@@ -228,12 +228,13 @@ class RedisOnlineStore implements OnlineStore {
       // Many entities of one view in one field (packed): one argument per key, no merging.
       const field = onlyFields[0] as string | Buffer;
       const count = only.entityKeys.length;
-      await this.#readReady(signal);
+      const budget = this.#readBudget(count);
+      const waited = await this.#readReady(signal, budget);
       const reader = count < READ_ARGS_PER_CALL ? this.#openReader() : undefined;
       const viaClient = () => this.#fetchField(only.entityKeys.map(this.#encoder(only.view)), field);
       const flat = reader
         ? await this.#readFieldOn(reader, only, field, viaClient)
-        : await withTimeout(viaClient(), this.#readBudget(count), this.#timeoutMessage("read"));
+        : await withTimeout(viaClient(), budget - waited, this.#timeoutMessage("read", budget));
       const row = out[0] as (Buffer | undefined)[];
       for (let i = 0; i < count; i++) row[i] = layout.toPacked(only.view, flat, i);
       return out;
@@ -263,11 +264,12 @@ class RedisOnlineStore implements OnlineStore {
       });
     }
     if (list.length === 0) return out;
-    await this.#readReady(signal);
+    const budget = this.#readBudget(list.length);
+    const waited = await this.#readReady(signal, budget);
     const replies = await withTimeout(
       this.#fetch(list),
-      this.#readBudget(list.length),
-      this.#timeoutMessage("read"),
+      budget - waited,
+      this.#timeoutMessage("read", budget),
     );
     list.forEach((r, ri) => {
       const reply = replies[ri] as ArrayReply;
@@ -550,14 +552,21 @@ class RedisOnlineStore implements OnlineStore {
     this.#everReady = true;
   }
 
-  /** A serving read's wait for the connection: within the read timeout even before the first connect. */
-  #readReady(signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * A serving read's wait for the connection, within the read's `budget` even before the first
+   * connect (a Redis that never answers fails every read within the bound, not the connect wait's
+   * seconds); resolves with the ms waited, which the reply's timeout then has less.
+   */
+  async #readReady(signal: AbortSignal | undefined, budget: number): Promise<number> {
     if (signal?.aborted) throw this.#error(signal.reason, "read (cancelled)");
     if (this.#client.status === "ready") {
       this.#everReady = true;
-      return Promise.resolve();
+      return 0;
     }
-    return this.#ready(this.#everReady ? this.#readyWaitMs : this.#readTimeoutMs, signal);
+    const started = performance.now();
+    await this.#ready(Math.min(this.#everReady ? this.#readyWaitMs : budget, budget), signal);
+    // The reply gets what is left of the bound (at least a millisecond).
+    return Math.min(budget - 1, Math.ceil(performance.now() - started));
   }
 
   /** A driver error translated where it enters, naming the store's address. */
@@ -565,8 +574,8 @@ class RedisOnlineStore implements OnlineStore {
     return redisError(err, what, this.#address);
   }
 
-  #timeoutMessage(what: string): (ms: number) => string {
-    return (ms) => `Redis at ${this.#address} did not answer the ${what} within ${ms} ms`;
+  #timeoutMessage(what: string, budget: number): () => string {
+    return () => `Redis at ${this.#address} did not answer the ${what} within ${budget} ms`;
   }
 
   async #exec(p: Pipeline, what: string): Promise<[Error | null, unknown][]> {
@@ -636,9 +645,9 @@ class RedisOnlineStore implements OnlineStore {
  * Rejects with UNAVAILABLE when `p` does not settle within `ms`. One timer and
  * one promise per read (no Promise.race and its extra promises on the hot path).
  */
-function withTimeout<T>(p: Promise<T>, ms: number, message: (ms: number) => string): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(unavailable(message(ms))), ms);
+    const timer = setTimeout(() => reject(unavailable(message())), ms);
     p.then(
       (v) => {
         clearTimeout(timer);
