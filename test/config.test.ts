@@ -80,6 +80,7 @@ online_store:
   redis_type: redis_cluster
   key_ttl_seconds: \${KEY_TTL:-86400}
   layout: feast
+  read_timeout_ms: 250
 offline_store:
   type: file
   output_dir: out
@@ -106,6 +107,7 @@ write_rules: { max_future_skew_seconds: 60 }
       redisType: "redis_cluster",
       keyTtlSeconds: 86400,
       layout: "feast",
+      readTimeoutMs: 250,
     });
     expect(config.offlineStore.outputDir).toBe(join(dir, "out"));
     expect(config.materialization.schedule).toBe("*/15 * * * *");
@@ -193,6 +195,12 @@ write_rules: { max_future_skew_seconds: 60 }
       "project: p\nonline_store: { type: redis, layout: wide }\n",
       "online_store.layout",
       /expected one of "packed", "feast"/,
+    ],
+    [
+      "bad read timeout",
+      "project: p\nonline_store: { type: redis, read_timeout_ms: 0 }\n",
+      "online_store.read_timeout_ms",
+      /expected an integer >= 1/,
     ],
     ["bad provider", "project: p\nprovider: gcp\n", "provider", /expected one of "local"/],
     ["missing project", "provider: local\n", "project", /is required/],

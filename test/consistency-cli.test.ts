@@ -14,7 +14,7 @@ import { loadRepoConfig } from "../src/config/index.js";
 import type { RepoConfig } from "../src/config/types.js";
 import { materialize } from "../src/materialize/index.js";
 import { openDuckDb } from "../src/offline/index.js";
-import { createOnlineStore } from "../src/online/index.js";
+import { createOnlineStore, writeOnlineRows } from "../src/online/index.js";
 import type { OnlineStore } from "../src/online/online-store.js";
 import { openRegistry } from "../src/registry/index.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
@@ -146,7 +146,7 @@ describe("fstore validate", () => {
       const row = latest.get(1002n) as DriverRow;
       const values = FEATURES.map((f) => row.values[f.name] ?? null);
       values[1] = 424242n;
-      await store.writeBatch(view, [{ entityKey: [1002n], eventTimestamp: new Date(row.eventMs), values }]);
+      await writeOnlineRows(store, view, [{ entityKey: [1002n], eventTimeUs: row.eventMs * 1000, values }]);
       server = await startTestServer({ config, registry });
     });
     afterAll(async () => {

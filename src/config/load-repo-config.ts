@@ -138,6 +138,7 @@ function readOnlineStore(section: ConfigReader, inRepo: (p: string) => string): 
       keyTtlSeconds:
         ttl === undefined || ttl === null ? null : section.integer("key_ttl_seconds", 0, { min: 1 }),
       layout: section.oneOf("layout", ["packed", "feast"] as const, "packed"),
+      readTimeoutMs: section.integer("read_timeout_ms", 1000, { min: 1 }),
     };
     if (config.connectionString === "") throw section.error("connection_string", "expected host:port[,...]");
   }

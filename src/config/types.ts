@@ -44,6 +44,11 @@ export interface RedisOnlineStoreConfig {
   keyTtlSeconds: number | null;
   /** `packed` (one field per view) or `feast` (Feast's per-feature fields). */
   layout: "packed" | "feast";
+  /**
+   * A serving read not answered within this (waiting for a connection
+   * included) is UNAVAILABLE; default 1000 ms (`read_timeout_ms`).
+   */
+  readTimeoutMs?: number;
 }
 
 export interface OfflineStoreConfig {

@@ -66,7 +66,7 @@ function micros(d: Date): string {
  * (ties: latest created timestamp, then the later file (by name) and row, so
  * the choice is total). `files` must be sorted by name. Output columns, by position: the join keys in
  * `view.entityColumns` order, the features in `view.features` order, the
- * event time as epoch milliseconds, and the number of source rows the entity
+ * event time as epoch microseconds, and the number of source rows the entity
  * had in the window. A hash aggregate (arg_max) keeps one state per entity, so
  * DuckDB's memory follows the number of entities, not of rows.
  */
@@ -98,7 +98,8 @@ export function latestRowsSql(
   const fields = view.features.map(
     (f, i) => `f${i} := ${readExpression(sourceColumnOf(source, f.name), f.dtype)}`,
   );
-  fields.push(`ts := CAST(epoch_ms(${ts}) AS DOUBLE)`);
+  // Event times in µs (an integer below 2^53, exact as a DOUBLE): the online rows keep them whole.
+  fields.push(`ts := CAST(epoch_us(${ts}) AS DOUBLE)`);
   const created = source.createdTimestampColumn
     ? `coalesce(epoch_us(${sqlIdent(source.createdTimestampColumn)}), -9223372036854775807)`
     : "0";
@@ -161,7 +162,7 @@ function packedLatestRowsSql(
     "), wanted AS (",
     `  SELECT *, CAST(${files - 1} - ((m >> ${p.fShift}) & ${fileMask}) AS UBIGINT) AS fi, m & ${rowMask} AS ri FROM w`,
     ")",
-    `SELECT ${[...outKeys, ...features, `CAST(epoch_ms(s.${ts}) AS DOUBLE)`, "CAST(w.n AS DOUBLE)"].join(", ")}`,
+    `SELECT ${[...outKeys, ...features, `CAST(epoch_us(s.${ts}) AS DOUBLE)`, "CAST(w.n AS DOUBLE)"].join(", ")}`,
     `FROM wanted w JOIN ${scan} s ON s.file_index = w.fi AND s.file_row_number = w.ri`,
   ].join("\n");
 }

@@ -8,6 +8,8 @@ import type { DuckDBInstance } from "@duckdb/node-api";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../config/types.js";
 import { invalidArgument } from "../errors/index.js";
+import { microsOf } from "../online/event-time.js";
+import { writeOnlineRows } from "../online/online-rows.js";
 import type { OnlineRow, OnlineStore } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
@@ -84,7 +86,7 @@ export async function push(ctx: PushContext, req: PushRequest): Promise<PushResu
     const tsColumn = table.columns.get(target.batchSource.timestampField) as Date[];
     for (const view of onlineViews) {
       const { rows, dropped } = latestRowsOf(view, table, tsColumn);
-      const w = await store.writeBatch(view, rows);
+      const w = await writeOnlineRows(store, view, rows);
       result.onlineEntitiesWritten += w.written;
       result.onlineRowsSkippedStale += w.skippedStale + dropped;
     }
@@ -116,12 +118,12 @@ export function latestRowsOf(
     const entityKey = keys.map((c) => c[r] ?? null);
     const row: OnlineRow = {
       entityKey,
-      eventTimestamp: ts[r] as Date,
+      eventTimeUs: microsOf(ts[r] as Date),
       values: feats.map((c) => c[r] ?? null),
     };
     const k = keyText(entityKey);
     const seen = latest.get(k);
-    if (!seen || seen.eventTimestamp <= row.eventTimestamp) latest.set(k, row);
+    if (!seen || seen.eventTimeUs <= row.eventTimeUs) latest.set(k, row);
   }
   return { rows: [...latest.values()], dropped: table.rowCount - latest.size };
 }

@@ -5,7 +5,6 @@
  */
 
 import { inputFromRequest, reportToProto, validateConsistency } from "../../consistency/index.js";
-import { uninstrumented } from "../../metrics/index.js";
 import { sharedDuckDb } from "../../offline/index.js";
 import { sharedOnlineStore } from "../../online/index.js";
 import type { ServerDeps } from "../deps.js";
@@ -21,8 +20,8 @@ export function createConsistencyHandlers(deps: ServerDeps): HandlerGroup {
           repoPath: deps.config.repoPath,
           snapshot: deps.registry.snapshot(),
           registry: deps.registry,
-          // Validation reads are not serving reads: keep them out of the serving metrics.
-          onlineStore: uninstrumented(sharedOnlineStore(deps)),
+          // Validation reads the store directly: serving metrics come from GetOnlineFeatures only.
+          onlineStore: sharedOnlineStore(deps),
           connect: async () => (await sharedDuckDb(deps.resources)).connect(),
           signal: call.signal,
         },
