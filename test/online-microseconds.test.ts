@@ -139,7 +139,7 @@ describe.each(stores)("microsecond event times: %s", (_name, configOf) => {
       now: () => T / 1000 + 60_000,
     });
     const result = await retrieval.getOnlineFeatures({
-      kind: { case: "features", value: { val: ["ticks:v"] } },
+      selection: { features: ["ticks:v"], featureServices: [] },
       entities: { id: { val: [1n, 2n, 3n].map((id) => ({ val: { case: "int64Val", value: id } })) } },
       fullFeatureNames: false,
       requestContext: {},
