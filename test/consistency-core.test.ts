@@ -12,6 +12,7 @@ import { RepeatedValueSchema, ValueSchema } from "../gen/fstore/v1/value_pb.js";
 import type { ConsistencyReport, FeatureReport } from "../src/consistency/index.js";
 import { type ValidateConsistencyInput, validateConsistency } from "../src/consistency/index.js";
 import { Code, FstoreError } from "../src/errors/index.js";
+import { writeOnlineRows } from "../src/online/index.js";
 import { openRegistry } from "../src/registry/index.js";
 import type { Registry } from "../src/registry/registry.js";
 import type { NativeValue } from "../src/values/index.js";
@@ -132,8 +133,8 @@ describe("validateConsistency", () => {
     const victim = latest.get(1003n) as DriverRow;
     const values = FEATURES.map((f) => victim.values[f.name] ?? null);
     values[2] = "tampered";
-    await store.writeBatch(view(), [
-      { entityKey: [1003n], eventTimestamp: new Date(victim.eventMs), values },
+    await writeOnlineRows(store, view(), [
+      { entityKey: [1003n], eventTimeUs: victim.eventMs * 1000, values },
     ]);
     const report = await validate(store, {}, reg);
     expect(report.passed).toBe(false);
@@ -165,10 +166,10 @@ describe("validateConsistency", () => {
     expect(report.passed).toBe(true);
     // Overwrite online with the earlier created tie's values: now it is a mismatch (if they differ).
     const older = ties.find((r) => r.createdMs === WINDOW_END) as DriverRow;
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       {
         entityKey: [1000n],
-        eventTimestamp: new Date(WINDOW_END),
+        eventTimeUs: WINDOW_END * 1000,
         values: FEATURES.map((f) => older.values[f.name] ?? null),
       },
     ]);
@@ -181,14 +182,14 @@ describe("validateConsistency", () => {
     const { store, latest, reg } = await materialized();
     const pushedAt = WINDOW_END + 3 * HOUR;
     const base = latest.get(1007n) as DriverRow;
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       {
         entityKey: [1007n],
-        eventTimestamp: new Date(pushedAt),
+        eventTimeUs: pushedAt * 1000,
         values: FEATURES.map((f) => base.values[f.name] ?? null),
       },
       // An entity that exists only online.
-      { entityKey: [99_999n], eventTimestamp: new Date(pushedAt), values: FEATURES.map(() => null) },
+      { entityKey: [99_999n], eventTimeUs: pushedAt * 1000, values: FEATURES.map(() => null) },
     ]);
     const report = await validate(store, {}, reg);
     expect(report.entitiesChecked).toBe(DRIVERS + 1);
@@ -231,10 +232,10 @@ describe("validateConsistency", () => {
     const { store, reg } = await materialized();
     store.deleteEntity(view(), [1020n]);
     const old = rows.find((r) => r.driverId === 1020n && r.eventMs === T0 + HOUR) as DriverRow;
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       {
         entityKey: [1020n],
-        eventTimestamp: new Date(old.eventMs),
+        eventTimeUs: old.eventMs * 1000,
         values: FEATURES.map((f) => old.values[f.name] ?? null),
       },
     ]);
@@ -266,7 +267,7 @@ describe("validateConsistency", () => {
     const tampered = conv * (1 + 1e-5);
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[0] = tampered;
-    await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(row.eventMs), values }]);
+    await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimeUs: row.eventMs * 1000, values }]);
     const rd = Math.abs(tampered - conv) / Math.max(Math.abs(tampered), Math.abs(conv));
     const strict = await validate(store, { features: { kind: "services", names: ["driver_model"] } }, reg);
     expect(feature(strict, "conv_rate")).toMatchObject({ mismatched: 1 });
@@ -291,7 +292,7 @@ describe("validateConsistency", () => {
     const row = latest.get(1001n) as DriverRow;
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[1] = (values[1] as bigint) + 1n; // trips
-    await store.writeBatch(view(), [{ entityKey: [1001n], eventTimestamp: new Date(row.eventMs), values }]);
+    await writeOnlineRows(store, view(), [{ entityKey: [1001n], eventTimeUs: row.eventMs * 1000, values }]);
     const rate = 1 / DRIVERS;
     const at = await validate(
       store,
@@ -321,7 +322,7 @@ describe("validateConsistency", () => {
     const row = latest.get(id) as DriverRow;
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[1] = (values[1] as bigint) + 1n;
-    await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(row.eventMs), values }]);
+    await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimeUs: row.eventMs * 1000, values }]);
     const report = await validate(
       store,
       { features: { kind: "services", names: ["driver_model"] }, options: { tolerance: 0 } },
@@ -419,7 +420,7 @@ describe("validateConsistency against a brute-force oracle", () => {
     for (const [id, row] of latest) onlineModel.set(id, { eventMs: row.eventMs, values: valuesOf(row) });
     const write = async (id: bigint, eventMs: number, values: NativeValue[]) => {
       store.deleteEntity(view(), [id]);
-      await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(eventMs), values }]);
+      await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimeUs: eventMs * 1000, values }]);
       onlineModel.set(id, { eventMs, values });
     };
     for (const id of [...latest.keys()]) {

@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type FstoreClientError, typedValue } from "../clients/typescript/src/index.js";
 import type { RepoConfig } from "../src/config/types.js";
-import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
+import { createOnlineStore, type OnlineStore, writeOnlineRows } from "../src/online/index.js";
 import type {
   FeatureServiceDef,
   FeatureViewDef,
@@ -151,7 +151,7 @@ function seedRows(): { view: FeatureViewDef; key: NativeValue[]; ts: number; val
 async function seed(store: OnlineStore): Promise<Written> {
   const written: Written = new Map();
   for (const r of seedRows()) {
-    await store.writeBatch(r.view, [{ entityKey: r.key, eventTimestamp: new Date(r.ts), values: r.values }]);
+    await writeOnlineRows(store, r.view, [{ entityKey: r.key, eventTimeUs: r.ts * 1000, values: r.values }]);
     const byKey = written.get(r.view.name) ?? new Map();
     byKey.set(r.key.map(String).join("|"), {
       ts: r.ts,

@@ -9,7 +9,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
+import { createOnlineStore, type OnlineStore, readStoredRows, writeOnlineRows } from "../src/online/index.js";
 import {
   encodeCommand,
   encodeCommandWith,
@@ -199,10 +199,10 @@ describe("the Redis store's reads over the read connection (real redis-server)",
       try {
         const rows = Array.from({ length: N }, (_, i) => ({
           entityKey: [BigInt(i)],
-          eventTimestamp: ts,
+          eventTimeUs: ts.getTime() * 1000,
           values: [BigInt(i) * 7n, `s${i}`],
         }));
-        await store.writeBatch(view, rows);
+        await writeOnlineRows(store, view, rows);
         const keys = Array.from({ length: N + 20 }, (_, i) => [BigInt(i)]);
         const lookup = { view, features: ["s", "x"], entityKeys: keys };
         const expectRows = (got: ({ values: Map<string, unknown> } | undefined)[][]) => {
@@ -212,15 +212,15 @@ describe("the Redis store's reads over the read connection (real redis-server)",
             else expect(Object.fromEntries(row?.values ?? [])).toEqual({ x: BigInt(i) * 7n, s: `s${i}` });
           });
         };
-        await readerOpen(store, () => store.read([lookup]));
-        expectRows(await store.read([lookup]));
+        await readerOpen(store, () => readStoredRows(store, [lookup]));
+        expectRows(await readStoredRows(store, [lookup]));
         expect(await readerLastCommand()).toBe("evalsha");
         // One entity: HMGET on the read connection.
-        const one = await store.read([{ view, features: ["x"], entityKeys: [[5n]] }]);
+        const one = await readStoredRows(store, [{ view, features: ["x"], entityKeys: [[5n]] }]);
         expect(one[0]?.[0]?.values.get("x")).toBe(35n);
         expect(await readerLastCommand()).toBe("hmget");
         // Two lookups of one key: the merged script read.
-        const two = await store.read([
+        const two = await readStoredRows(store, [
           { view, features: ["x"], entityKeys: [[6n], [N + 3].map(BigInt)] },
           { view, features: ["s"], entityKeys: [[6n]] },
         ]);
@@ -232,8 +232,8 @@ describe("the Redis store's reads over the read connection (real redis-server)",
         expect(await readerLastCommand()).toBe("evalsha");
         // A Redis that lost its scripts (restart, SCRIPT FLUSH) still answers correctly.
         await admin.script("FLUSH");
-        expectRows(await store.read([lookup]));
-        expectRows(await store.read([lookup]));
+        expectRows(await readStoredRows(store, [lookup]));
+        expectRows(await readStoredRows(store, [lookup]));
       } finally {
         await store.close();
       }
@@ -245,10 +245,12 @@ describe("the Redis store's reads over the read connection (real redis-server)",
       repoConfig(redisStoreConfig(redis.connectionString, "packed"), "rc_kill"),
     );
     try {
-      await store.writeBatch(view, [{ entityKey: [1n], eventTimestamp: ts, values: [9n, "a"] }]);
+      await writeOnlineRows(store, view, [
+        { entityKey: [1n], eventTimeUs: ts.getTime() * 1000, values: [9n, "a"] },
+      ]);
       const lookup = { view, features: ["x"], entityKeys: [[1n], [2n]] };
-      await readerOpen(store, () => store.read([lookup]));
-      const inFlight = Promise.allSettled(Array.from({ length: 20 }, () => store.read([lookup])));
+      await readerOpen(store, () => readStoredRows(store, [lookup]));
+      const inFlight = Promise.allSettled(Array.from({ length: 20 }, () => readStoredRows(store, [lookup])));
       await admin.client("KILL", "SKIPME", "yes", "TYPE", "normal");
       for (const r of await inFlight) {
         if (r.status === "fulfilled") expect(r.value[0]?.[0]?.values.get("x")).toBe(9n);
@@ -259,13 +261,13 @@ describe("the Redis store's reads over the read connection (real redis-server)",
       let ok = false;
       while (!ok && Date.now() < deadline) {
         try {
-          ok = (await store.read([lookup]))[0]?.[0]?.values.get("x") === 9n;
+          ok = (await readStoredRows(store, [lookup]))[0]?.[0]?.values.get("x") === 9n;
         } catch {
           await new Promise((r) => setTimeout(r, 50));
         }
       }
       expect(ok).toBe(true);
-      await readerOpen(store, () => store.read([lookup]));
+      await readerOpen(store, () => readStoredRows(store, [lookup]));
     } finally {
       await store.close();
     }

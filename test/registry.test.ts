@@ -25,7 +25,11 @@ afterAll(() => {
 });
 
 function open(file: string, cacheTtlSeconds = 0, project = "proj"): Registry {
-  const registry = openRegistry({ project, registry: { path: join(dir, file), cacheTtlSeconds } });
+  const registry = openRegistry({
+    project,
+    registry: { path: join(dir, file), cacheTtlSeconds },
+    onlineStore: { type: "sqlite", path: join(dir, "online.db") },
+  });
   opened.push(registry);
   return registry;
 }
@@ -257,7 +261,11 @@ describe("SqliteRegistry", () => {
     writeFileSync(blocker, "");
     const path = join(blocker, "registry.db");
     try {
-      openRegistry({ project: "p", registry: { path, cacheTtlSeconds: 0 } });
+      openRegistry({
+        project: "p",
+        registry: { path, cacheTtlSeconds: 0 },
+        onlineStore: { type: "sqlite", path: join(dir, "online.db") },
+      });
       expect.unreachable();
     } catch (err) {
       expect((err as FstoreError).code).toBe(Code.FailedPrecondition);

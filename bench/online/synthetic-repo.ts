@@ -64,7 +64,7 @@ export function benchRows(v: FeatureViewDef, from: number, to: number, ts: Date)
           ? `s${(e + i) % 97}`
           : (e + i) / 7,
     );
-    rows.push({ entityKey: [BigInt(e)], eventTimestamp: ts, values });
+    rows.push({ entityKey: [BigInt(e)], eventTimeUs: ts.getTime() * 1000, values });
   }
   return rows;
 }

@@ -5,9 +5,12 @@
 import { Command } from "commander";
 import { registerApplyCommands } from "./commands/apply.js";
 import { registerHistoricalCommand } from "./commands/historical.js";
+import { registerInitCommand } from "./commands/init.js";
 import { registerMaterializeCommands } from "./commands/materialize.js";
+import { registerMonitorCommands } from "./commands/monitor.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
+import { registerTeardownCommand } from "./commands/teardown.js";
 import { registerValidateCommand } from "./commands/validate.js";
 
 const program = new Command("fstore")
@@ -15,12 +18,15 @@ const program = new Command("fstore")
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
+registerInitCommand(program);
 registerApplyCommands(program);
 registerServeCommand(program);
 registerHistoricalCommand(program);
 registerMaterializeCommands(program);
 registerValidateCommand(program);
 registerStatusCommand(program);
+registerMonitorCommands(program);
+registerTeardownCommand(program);
 
 try {
   await program.parseAsync(process.argv);

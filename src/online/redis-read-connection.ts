@@ -67,7 +67,7 @@ export function encodeCommand(args: readonly (string | Buffer)[]): Buffer {
  * straight into the command, with no buffer per key.
  */
 export function encodeCommandWith(
-  head: readonly string[],
+  head: readonly (string | Buffer)[],
   count: number,
   size: (i: number) => number,
   write: (i: number, out: Buffer, pos: number) => number,
@@ -87,7 +87,7 @@ export function encodeCommandWith(
   let p = writeHeader(out, 0, 42, head.length + count);
   for (const a of head) {
     p = writeHeader(out, p, 36, Buffer.byteLength(a, "utf8"));
-    p += out.write(a, p, "utf8");
+    p += typeof a === "string" ? out.write(a, p, "utf8") : a.copy(out, p);
     out[p++] = 13;
     out[p++] = 10;
   }

@@ -19,6 +19,7 @@ import { loadRepoConfig } from "../../config/index.js";
 import {
   formatConsistencyReport,
   inputFromRequest,
+  NOTHING_COMPARED,
   reportToProto,
   resolveValidateOptions,
   validateConsistency,
@@ -129,6 +130,12 @@ export async function runValidate(options: ValidateCommandOptions): Promise<void
       );
     } else {
       process.stdout.write(formatConsistencyReport(response));
+    }
+    if (response.features.every((f) => f.compared === 0n)) {
+      // The table's verdict says why; with --json it goes to stderr.
+      if (options.json) console.error(`fstore validate: FAILED: ${NOTHING_COMPARED}`);
+      process.exitCode = 1;
+      return;
     }
     process.exitCode = response.passed ? 0 : 1;
   } catch (err) {

@@ -28,6 +28,7 @@ import type {
 import { createOfflineStore, sharedDuckDb, timestampMicros } from "../../offline/index.js";
 import { requireFeatureSelection } from "../../registry/index.js";
 import type { ServerDeps } from "../deps.js";
+import { checkHistoricalLimits } from "../request-limits.js";
 import { withWireBytes } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
 
@@ -43,6 +44,7 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
   };
   return {
     async *getHistoricalFeatures(req, call) {
+      checkHistoricalLimits(req, deps.config.server);
       const query = historicalQueryOf(req, deps);
       if (req.parquetOutput) {
         const result = await offline().writeHistorical(query, req.parquetOutput.path, call.signal);
