@@ -239,7 +239,7 @@ class RedisOnlineStore implements OnlineStore {
       const viaClient = () => this.#fetchField(only.entityKeys.map(this.#encoder(only.view)), field);
       const flat = reader
         ? await this.#readFieldOn(reader, only, field, viaClient)
-        : await withTimeout(viaClient(), budget - waited, this.#timeoutMessage("read", budget));
+        : await withTimeout(viaClient(), budget - waited, this.#address, budget);
       const row = out[0] as (Buffer | undefined)[];
       for (let i = 0; i < count; i++) row[i] = layout.toPacked(only.view, flat, i);
       return out;
@@ -271,11 +271,7 @@ class RedisOnlineStore implements OnlineStore {
     if (list.length === 0) return out;
     const budget = this.#readBudget(list.length);
     const waited = await this.#readReady(signal, budget);
-    const replies = await withTimeout(
-      this.#fetch(list),
-      budget - waited,
-      this.#timeoutMessage("read", budget),
-    );
+    const replies = await withTimeout(this.#fetch(list), budget - waited, this.#address, budget);
     list.forEach((r, ri) => {
       const reply = replies[ri] as ArrayReply;
       for (let s = 0; s < r.sinks.length; s += 3) {
@@ -578,7 +574,7 @@ class RedisOnlineStore implements OnlineStore {
     const opening = this.#readerOpening ? this.#readerOpened : undefined;
     if (opening) {
       const left = budget - (performance.now() - started);
-      if (left > 1) await withTimeout(opening, left, () => "").catch(() => undefined);
+      if (left > 1) await withTimeout(opening, left, this.#address, budget).catch(() => undefined);
     }
     // The reply gets what is left of the bound (at least a millisecond).
     return Math.min(budget - 1, Math.ceil(performance.now() - started));
@@ -587,10 +583,6 @@ class RedisOnlineStore implements OnlineStore {
   /** A driver error translated where it enters, naming the store's address. */
   #error(err: unknown, what: string): Error {
     return redisError(err, what, this.#address);
-  }
-
-  #timeoutMessage(what: string, budget: number): () => string {
-    return () => `Redis at ${this.#address} did not answer the ${what} within ${budget} ms`;
   }
 
   async #exec(p: Pipeline, what: string): Promise<[Error | null, unknown][]> {
@@ -660,9 +652,12 @@ class RedisOnlineStore implements OnlineStore {
  * Rejects with UNAVAILABLE when `p` does not settle within `ms`. One timer and
  * one promise per read (no Promise.race and its extra promises on the hot path).
  */
-function withTimeout<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, address: string, budget: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(unavailable(message())), ms);
+    const timer = setTimeout(
+      () => reject(unavailable(`Redis at ${address} did not answer the read within ${budget} ms`)),
+      ms,
+    );
     p.then(
       (v) => {
         clearTimeout(timer);
