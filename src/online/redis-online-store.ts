@@ -9,8 +9,9 @@
  * Two clients, each for its own purpose:
  * - ioredis owns the connection's life: the first connect and cluster
  *   discovery, reconnects and their outage errors (UNAVAILABLE), the cluster's
- *   slot table, reads on a cluster (or while the read connection is not
- *   open), a read script Redis lost (NOSCRIPT: ioredis reloads it), scans
+ *   slot table, reads on a cluster (or while the read connection cannot be
+ *   opened, and reads of 4,000 keys or more, split into several script
+ *   calls), a read script Redis lost (NOSCRIPT: ioredis reloads it), scans
  *   (sampling, deleting a view) and the lock.
  * - Raw RESP connections do the hot paths, where a general client spends
  *   hundreds of microseconds per call on argument conversion, command objects

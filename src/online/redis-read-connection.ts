@@ -11,10 +11,12 @@
  * A Redis that does not answer within a request's timeout closes the
  * connection and fails every request waiting on it (UNAVAILABLE). Redis
  * answers in order, so a request's timeout runs from when Redis can start on
- * it: its sending, or the previous reply's arrival if later. Timed from the
- * sending alone, a burst of large reads queued on the connection (120
- * concurrent calls of up to 400 entities, ~36 MB of replies, on a loaded
- * machine) failed its last reads after 1 s while every reply was arriving.
+ * it: when its bytes leave (the tick's writes are flushed together), or when
+ * the previous reply has arrived if later. Timed from each call instead, a
+ * burst of large reads queued on the connection (120 concurrent calls of up
+ * to 400 entities, ~36 MB of replies) failed its last reads after 1 s while
+ * every reply was arriving, and a 150,000-key read whose ~110 commands took
+ * over a second to build on a loaded machine expired before any was sent.
  */
 import type { Socket } from "node:net";
 import { unavailable } from "../errors/index.js";
@@ -40,9 +42,8 @@ export type ArrayReply = (Buffer | null)[];
 interface Pending {
   resolve: (reply: ArrayReply) => void;
   reject: (err: Error) => void;
+  /** How long Redis may take for this reply once it can start on it. */
   timeoutMs: number;
-  /** When the reply is due: sent + timeout, moved later when the request becomes the head. */
-  deadline: number;
 }
 
 /** The RESP bytes of a command, in one buffer. */
@@ -143,6 +144,8 @@ export class RedisReadConnection {
   #closed: Error | undefined;
   #timer: NodeJS.Timeout | undefined;
   #corked = false;
+  /** Requests of the current tick, written but not yet flushed (at the queue's tail). */
+  #unsent = 0;
   readonly #onClose: () => void;
 
   private constructor(socket: Socket, onClose: () => void, ownReads: boolean) {
@@ -191,13 +194,14 @@ export class RedisReadConnection {
 
   /**
    * Sends one command whose reply is an array (HMGET, or a read script), waiting at most
-   * `timeoutMs`; resolves with the array, rejects with a `RedisReplyError` for an error reply.
+   * `timeoutMs` once Redis can start on it; resolves with the array, rejects with a
+   * `RedisReplyError` for an error reply.
    */
   request(frame: Buffer, timeoutMs: number): Promise<ArrayReply> {
     if (this.#closed) return Promise.reject(this.#closed);
     return new Promise<ArrayReply>((resolve, reject) => {
-      this.#pending.push({ resolve, reject, timeoutMs, deadline: Date.now() + timeoutMs });
-      if (this.#pending.length === 1) this.#arm();
+      this.#pending.push({ resolve, reject, timeoutMs });
+      this.#unsent++;
       // Requests made in the same tick (concurrent calls under load) share one socket write.
       if (!this.#corked) {
         this.#corked = true;
@@ -212,19 +216,25 @@ export class RedisReadConnection {
   uncorkWrites(): void {
     this.#corked = false;
     this.#socket.uncork();
+    // The head request was written in this batch (the connection was idle): its time starts now.
+    if (this.#unsent === this.#pending.length) this.#arm();
+    this.#unsent = 0;
   }
 
   close(): void {
     this.#fail(unavailable("Redis read connection closed by the client"));
   }
 
-  /** One timer for the oldest request: Redis answers in order, so it bounds every request. */
+  /**
+   * One timer for the oldest request, started when Redis can start on it (see the opening
+   * comment): Redis answers in order, so a Redis that stops answering is seen within one timeout.
+   */
   #arm(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     const head = this.#pending[0];
     if (!head) return;
-    this.#timer = setTimeout(() => this.#expire(head), Math.max(0, head.deadline - Date.now()));
+    this.#timer = setTimeout(() => this.#expire(head), head.timeoutMs);
   }
 
   /**
@@ -291,12 +301,8 @@ export class RedisReadConnection {
     buf = pos < buf.length ? buf.subarray(pos) : EMPTY;
     this.#chunks = buf.length > 0 ? [buf] : [];
     this.#buffered = buf.length;
-    if (settled) {
-      // The new head's reply is next: Redis has answered everything before it, so its time runs from now.
-      const head = this.#pending[0];
-      if (head) head.deadline = Math.max(head.deadline, Date.now() + head.timeoutMs);
-      this.#arm();
-    }
+    // The new head's reply is next: Redis has answered everything before it, so its time runs from now.
+    if (settled) this.#arm();
   }
 }
 
