@@ -85,8 +85,12 @@ export function fuzzDefinitions(): RepoDefinitions {
   };
 }
 
-/** Creates the repository (online store: SQLite, or the Redis at `redis`) and returns its config. */
-export async function createFuzzRepo(online: { redis?: string } = {}): Promise<RepoConfig> {
+/**
+ * Creates the repository (online store: SQLite, or the Redis at `redis`;
+ * `rows` history rows, one a minute back from fuzzDataEnd) and returns its
+ * config.
+ */
+export async function createFuzzRepo(online: { redis?: string } = {}, rows = FUZZ_ROWS): Promise<RepoConfig> {
   const dir = mkdtempSync(join(tmpdir(), "fstore-fuzz-"));
   const config = {
     project: "fuzz",
@@ -107,8 +111,8 @@ export async function createFuzzRepo(online: { redis?: string } = {}): Promise<R
     const file = join(dir, "data", "drivers", "part-0.parquet").replaceAll("'", "''");
     await conn.run(`COPY (
       SELECT CAST(1000 + i % ${FUZZ_DRIVERS} AS BIGINT) AS driver_id,
-             make_timestamp(${endUs} - CAST(i AS BIGINT) * 60000000) AS event_ts,
-             make_timestamp(${endUs} - CAST(i AS BIGINT) * 60000000 + 1000000) AS created,
+             make_timestamp(${endUs} - CAST(i AS BIGINT) * ${Math.max(1, Math.floor(60_000_000 / Math.max(1, rows / FUZZ_ROWS)))}) AS event_ts,
+             make_timestamp(${endUs} - CAST(i AS BIGINT) * ${Math.max(1, Math.floor(60_000_000 / Math.max(1, rows / FUZZ_ROWS)))} + 1000000) AS created,
              CAST(i % 97 AS DOUBLE) / 97 AS conv_rate,
              CAST(i % 89 AS FLOAT) / 89 AS acc_rate,
              CAST(i AS BIGINT) * 3 AS trips,
@@ -116,7 +120,7 @@ export async function createFuzzRepo(online: { redis?: string } = {}): Promise<R
              'driver-' || i AS name,
              i % 2 = 0 AS active,
              ['t' || (i % 5), 'u'] AS tags
-      FROM range(${FUZZ_ROWS}) t(i)) TO '${file}' (FORMAT parquet)`);
+      FROM range(${rows}) t(i)) TO '${file}' (FORMAT parquet)`);
     conn.closeSync();
   } finally {
     db.closeSync();

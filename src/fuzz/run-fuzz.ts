@@ -51,6 +51,8 @@ export interface FuzzReport {
   /** INTERNAL and UNKNOWN answers (a bug each), at most 50 kept. */
   faults: FuzzFault[];
   faultCount: number;
+  /** Requests that took longer than 5 s or hit their deadline (a possible stall), at most 20 kept. */
+  slow: (FuzzFault & { ms: number })[];
   /** Set when the server process exited during the run. */
   crashed: string | undefined;
   /** Health check SERVING and a valid ListEntities OK after the run. */
@@ -64,7 +66,7 @@ export const DEFAULT_FUZZ_OPTIONS: FuzzOptions = {
   count: 10_000,
   stores: ["sqlite", "redis"],
   timeLimitMs: 10 * 60_000,
-  concurrency: 8,
+  concurrency: 4,
   deadlineMs: 20_000,
 };
 
@@ -95,6 +97,7 @@ async function fuzzOneStore(store: FuzzStore, o: FuzzOptions): Promise<FuzzRepor
       statuses: new Map([...FEATURE_SERVICE_METHODS.keys()].map((m) => [m, new Map()])),
       faults: [],
       faultCount: 0,
+      slow: [],
       crashed: undefined,
       healthy: false,
       rssBeforeMb: rssMb(server.proc.pid),
@@ -109,12 +112,24 @@ async function fuzzOneStore(store: FuzzStore, o: FuzzOptions): Promise<FuzzRepor
         while (next < o.count && crashed === undefined && Date.now() - started < o.timeLimitMs) {
           const i = next++;
           const req = fuzzRequest(methods[i % methods.length] as string, rng);
+          const t0 = Date.now();
           const outcome: RawOutcome = await client.call(req.method, req.bytes, { deadlineMs: o.deadlineMs });
+          const ms = Date.now() - t0;
           report.sent++;
           if (report.sent % 500 === 0) o.onProgress?.(store, report.sent);
           const name = codeName(outcome.code);
           const counts = report.statuses.get(req.method) as Map<string, number>;
           counts.set(name, (counts.get(name) ?? 0) + 1);
+          if ((ms > 5000 || outcome.code === status.DEADLINE_EXCEEDED) && report.slow.length < 20) {
+            report.slow.push({
+              method: req.method,
+              mutation: req.mutation,
+              code: name,
+              details: outcome.details.slice(0, 300),
+              request: Buffer.from(req.bytes).toString("base64"),
+              ms,
+            });
+          }
           if (outcome.code === status.INTERNAL || outcome.code === status.UNKNOWN) {
             report.faultCount++;
             if (report.faults.length < 50) {
@@ -190,6 +205,7 @@ export function formatReport(r: FuzzReport): string {
       (f) =>
         `  ${f.method} (${f.mutation}) ${f.code}: ${f.details}\n    replay: npm run fuzz -- --replay ${f.method} ${f.request.length > 400 ? `${f.request.slice(0, 400)}... (${f.request.length} chars; full in --json)` : f.request}`,
     ),
+    `slower than 5 s: ${r.slow.length}${r.slow.map((s) => `\n  ${s.method} (${s.mutation}) ${s.code} after ${s.ms} ms, ${s.request.length} base64 chars`).join("")}`,
     `server: ${r.crashed ? `CRASHED (${r.crashed})` : r.healthy ? "healthy (health SERVING, ListEntities OK)" : "UNHEALTHY"}, RSS ${r.rssBeforeMb.toFixed(0)} MB before, ${r.rssAfterMb.toFixed(0)} MB after`,
   ];
   return lines.join("\n");
