@@ -126,7 +126,7 @@ describe("a new user's repository, outside the checkout", () => {
     try {
       const client = createFstoreClient({ address: await serve.address, timeoutMs: 20_000 });
       const online = await client.getOnlineFeatures({
-        featureService: "driver_activity_v1",
+        featureServices: ["driver_activity_v1"],
         entities: { driver_id: [1001n, 1005n, 9999n] },
       });
       client.close();

@@ -9,6 +9,7 @@ import { registerHistoricalCommand } from "./commands/historical.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerListCommand } from "./commands/list.js";
 import { registerMaterializeCommands } from "./commands/materialize.js";
+import { registerMonitorCommands } from "./commands/monitor.js";
 import { registerPushCommand } from "./commands/push.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
@@ -30,6 +31,7 @@ registerStatusCommand(program);
 registerListCommand(program);
 registerDescribeCommand(program);
 registerPushCommand(program);
+registerMonitorCommands(program);
 registerTeardownCommand(program);
 
 try {

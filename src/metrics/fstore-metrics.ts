@@ -11,6 +11,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RepoConfig } from "../config/types.js";
 import { featureViewFreshness } from "../materialize/freshness.js";
+import type { ServingStatusCount } from "../online/index.js";
 import type { Registry as FstoreRegistry, MaterializationRunRecord } from "../registry/registry.js";
 import type { CallObserver } from "../server/service-adapter.js";
 import { featureServiceOfRequest, grpcCodeLabel } from "./call-labels.js";
@@ -204,14 +205,14 @@ export class FstoreMetrics {
     };
   };
 
-  /** Records one online-store read (all views of one request). */
-  observeOnlineRead(store: string, seconds: number): void {
+  /** One online-store read of a request (the retrieval's ServingObserver): its time and statuses. */
+  servedRead(store: string, seconds: number, counts: readonly ServingStatusCount[]): void {
     this.#onlineReadDuration.observe({ store }, seconds);
-  }
-
-  /** Counts served values of `featureView` that were NOT_FOUND or OUTSIDE_MAX_AGE. */
-  countServingStatus(featureView: string, status: "NOT_FOUND" | "OUTSIDE_MAX_AGE", count = 1): void {
-    if (count > 0) this.#servingStatus.inc({ feature_view: featureView, status }, count);
+    for (const c of counts) {
+      if (c.notFound > 0) this.#servingStatus.inc({ feature_view: c.view, status: "NOT_FOUND" }, c.notFound);
+      if (c.outsideMaxAge > 0)
+        this.#servingStatus.inc({ feature_view: c.view, status: "OUTSIDE_MAX_AGE" }, c.outsideMaxAge);
+    }
   }
 
   /** Replaces the last consistency result of each feature in `features`. */

@@ -4,9 +4,10 @@
 export { fromDuckDbError } from "./duckdb-errors.js";
 export type { DuckDbOptions } from "./duckdb-instance.js";
 export { openDuckDb, withConnection } from "./duckdb-instance.js";
+export { valueTypeOfDuckType } from "./duckdb-types.js";
 export type { EntityInput, InlineEntities, SourceEntities } from "./entity-input.js";
 export { timestampMicros } from "./entity-timestamps.js";
-export { EVENT_TIMESTAMP, featureTimestampColumn, parseFeatureRef, planFeatures } from "./feature-plan.js";
+export { EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
 export type { HistoricalQuery, RegisteredEntities } from "./historical-plan.js";
 export { auditMatches, countLeakage, leakageAuditSql } from "./leakage-audit.js";
 export type {
@@ -23,4 +24,5 @@ export { DUCKDB_RESOURCE, sharedDuckDb } from "./shared-duckdb.js";
 export type { SourceColumns } from "./source-scan.js";
 export { describeParquet, parquetScanSql, sourceLocation, storedColumnOf } from "./source-scan.js";
 export { quoteIdent, quoteString, timestampLiteral } from "./sql-text.js";
-export { utcTimestampExpr, viewSourceSql } from "./view-source-sql.js";
+export type { ViewSourceSpec } from "./view-source-sql.js";
+export { featureSlot, utcTimestampExpr, viewSourceSql } from "./view-source-sql.js";

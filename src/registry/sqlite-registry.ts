@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { onlineStoreIdentity } from "../config/online-store-identity.js";
 import type { OnlineStoreConfig, RegistryConfig } from "../config/types.js";
 import { Code, FstoreError, failedPrecondition, unavailable } from "../errors/index.js";
+import type { LeaseRequest } from "./lease.js";
 import type {
   DataSourceDef,
   EntityDef,
@@ -21,6 +22,7 @@ import {
   objectTableOf,
 } from "./plan-diff.js";
 import type {
+  LeaseOutcome,
   MaterializationIntervalRecord,
   MaterializationRunRecord,
   PlannedChange,
@@ -28,6 +30,7 @@ import type {
   RegistrySnapshot,
 } from "./registry.js";
 import { migrateToOnlineStoreScope, SCHEMA_SQL, SCHEMA_VERSION } from "./registry-schema.js";
+import { abandonedRunRecords, SqliteLeases } from "./sqlite-lease.js";
 
 export interface SqliteRegistryOptions {
   project: string;
@@ -72,6 +75,7 @@ export class SqliteRegistry implements Registry {
   #cached: RegistrySnapshot | undefined;
   #checkedAt = 0;
   #dataVersion = -1;
+  readonly #leases: SqliteLeases;
 
   constructor(options: SqliteRegistryOptions) {
     this.#project = options.project;
@@ -98,6 +102,7 @@ export class SqliteRegistry implements Registry {
           if (version < SCHEMA_VERSION) this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
         })
         .immediate();
+      this.#leases = new SqliteLeases(this.#db, this.#project);
     } catch (err) {
       if (err instanceof FstoreError) throw err;
       throw failedPrecondition(`cannot open registry ${path}: ${(err as Error).message}`, err);
@@ -252,6 +257,38 @@ export class SqliteRegistry implements Registry {
           .all(this.#project, featureView, this.#onlineStore) as { online_store: string }[]
       ).map((r) => r.online_store),
     );
+  }
+
+  acquireLease(req: LeaseRequest): LeaseOutcome {
+    return this.#guard(() =>
+      this.#leases.acquire(
+        req,
+        (abandoned) => {
+          const finished = new Map(
+            (
+              this.#db
+                .prepare(
+                  "SELECT feature_view, MAX(finished_ms) AS f FROM materialization_runs WHERE project = ? AND online_store = ? GROUP BY feature_view",
+                )
+                .all(this.#project, this.#onlineStore) as { feature_view: string; f: number }[]
+            ).map((r) => [r.feature_view, r.f]),
+          );
+          const views = [...this.#readSnapshot(this.#readVersion()).featureViews.values()]
+            .filter((v) => v.online)
+            .map((v) => ({ name: v.name, lastFinishedMs: finished.get(v.name) }));
+          return abandonedRunRecords(abandoned, req.holder, views);
+        },
+        (run) => this.recordMaterializationRun(run),
+      ),
+    );
+  }
+
+  renewLease(name: string, holder: string, ttlMs: number): boolean {
+    return this.#guard(() => this.#leases.renew(name, holder, ttlMs));
+  }
+
+  releaseLease(name: string, holder: string, finished: boolean): void {
+    this.#guard(() => this.#leases.release(name, holder, finished));
   }
 
   close(): void {

@@ -88,6 +88,7 @@ const outcomeNames: Record<MaterializationOutcome, string> = {
   [MaterializationOutcome.SUCCEEDED]: "succeeded",
   [MaterializationOutcome.FAILED]: "failed",
   [MaterializationOutcome.SKIPPED]: "skipped",
+  [MaterializationOutcome.ABANDONED]: "abandoned",
 };
 
 /** A view's status from its GetFeatureView answer (the server computes freshness with the same function). */

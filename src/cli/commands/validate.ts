@@ -35,7 +35,8 @@ export interface ValidateCommandOptions extends ServerConnectionOptions {
   sample?: number;
   sampleFrom: "online" | "offline";
   views?: string[];
-  featureService?: string;
+  features?: string[];
+  featureService?: string[];
   maxMismatchRate?: number;
   tolerance?: number;
   maxExamples?: number;
@@ -74,7 +75,7 @@ export function validateRequestOf(options: ValidateCommandOptions): ValidateCons
   });
   return create(ValidateConsistencyRequestSchema, {
     featureViews: options.views ?? [],
-    featureService: options.featureService ?? "",
+    selection: { features: options.features ?? [], featureServices: options.featureService ?? [] },
     sampleSize: checked.sampleSize,
     sampleFrom: options.sampleFrom === "offline" ? SampleFrom.OFFLINE : SampleFrom.ONLINE,
     tolerance: checked.tolerance,
@@ -158,7 +159,8 @@ export function registerValidateCommand(program: Command): void {
         "feature views to check, comma-separated or repeated (default: all online views)",
         viewList,
       )
-      .option("--feature-service <name>", "check the features of this feature service")
+      .option("--features <refs...>", 'check these features, "view:feature"')
+      .option("--feature-service <names...>", "or: check the features of these feature services")
       .option(
         "--max-mismatch-rate <r>",
         "a feature passes when its mismatch rate is at most r (0..1, default 0)",

@@ -26,7 +26,9 @@ import type {
   RegisteredEntities,
 } from "../../offline/index.js";
 import { createOfflineStore, sharedDuckDb, timestampMicros } from "../../offline/index.js";
+import { requireFeatureSelection } from "../../registry/index.js";
 import type { ServerDeps } from "../deps.js";
+import { checkHistoricalLimits } from "../request-limits.js";
 import { withWireBytes } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
 
@@ -42,6 +44,7 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
   };
   return {
     async *getHistoricalFeatures(req, call) {
+      checkHistoricalLimits(req, deps.config.server);
       const query = historicalQueryOf(req, deps);
       if (req.parquetOutput) {
         const result = await offline().writeHistorical(query, req.parquetOutput.path, call.signal);
@@ -68,8 +71,7 @@ export function historicalQueryOf(req: GetHistoricalFeaturesRequest, deps: Serve
   const o = req.options;
   return {
     snapshot: deps.registry.snapshot(),
-    features: req.features,
-    featureServices: req.featureServices,
+    selection: requireFeatureSelection(req.selection),
     entities: entitiesOf(req),
     fullFeatureNames: req.fullFeatureNames,
     options: {

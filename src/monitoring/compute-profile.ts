@@ -1,0 +1,272 @@
+/**
+ * Computing a profile (the I/O edge of profile-sql.ts): which rows of which
+ * source, read through DuckDB, one aggregate per source (a feature
+ * service's features are grouped by view, each view's source read once).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { failedPrecondition, invalidArgument, notFound } from "../errors/index.js";
+import {
+  describeParquet,
+  featureSlot,
+  fromDuckDbError,
+  parquetScanSql,
+  quoteIdent,
+  sourceLocation,
+  storedColumnOf,
+  type ViewSourceSpec,
+  valueTypeOfDuckType,
+  viewSourceSql,
+} from "../offline/index.js";
+import type { FeatureViewDef, FieldDef } from "../registry/model.js";
+import { batchSourceOf } from "../registry/model.js";
+import type { RegistrySnapshot } from "../registry/registry.js";
+import type { FeatureProfile, Profile, ProfileSource } from "./profile.js";
+import type { ProfileColumn } from "./profile-sql.js";
+import {
+  columnsNeedingRange,
+  DEFAULT_BINS,
+  DEFAULT_TOP_VALUES,
+  edgesFromRanges,
+  profileSql,
+  profilesOf,
+  rangeSql,
+} from "./profile-sql.js";
+
+/** What to profile. */
+export type ProfileTarget =
+  | { kind: "feature_view"; name: string }
+  | { kind: "feature_service"; name: string }
+  /** A training set's (or any) Parquet; with `featureService`, only its features, named "view:feature". */
+  | { kind: "training_set"; path: string; featureService?: string };
+
+export interface ProfileRequest {
+  target: ProfileTarget;
+  /** Event-time window, inclusive (offline sources: the timestamp field; Parquet: `event_timestamp`). */
+  start?: Date;
+  end?: Date;
+  /** Per feature name: a baseline's edges and categories to profile against. */
+  reference?: ReadonlyMap<string, { edges?: number[]; categories?: string[] }>;
+  bins?: number;
+  topValues?: number;
+}
+
+export interface ProfileContext {
+  connection: DuckDBConnection;
+  snapshot: RegistrySnapshot;
+  repoPath: string;
+  now?: () => Date;
+}
+
+/** One source read once: the SELECT of its rows and the features it carries. */
+export interface SourceGroup {
+  fromSql: string;
+  columns: ProfileColumn[];
+  context: string;
+}
+
+/** Profiles the target: one aggregate per source (plus a min/max pass when bins are not given). */
+export async function computeProfile(ctx: ProfileContext, request: ProfileRequest): Promise<Profile> {
+  const { start, end } = request;
+  if (start && end && start.getTime() > end.getTime()) {
+    throw invalidArgument(`the window starts after it ends: ${start.toISOString()} > ${end.toISOString()}`);
+  }
+  const groups = await sourceGroups(ctx, request);
+  const features: FeatureProfile[] = [];
+  for (const group of groups) {
+    const columns = group.columns.map((c) => ({ ...c, ...request.reference?.get(c.name) }));
+    features.push(
+      ...(await profileGroup(ctx.connection, { ...group, columns }, request.bins, request.topValues)),
+    );
+  }
+  const source: ProfileSource =
+    request.target.kind === "training_set"
+      ? { kind: "training_set", name: request.target.path }
+      : { kind: request.target.kind, name: request.target.name };
+  return {
+    id: null,
+    source,
+    window: start || end ? { start: start?.toISOString() ?? null, end: end?.toISOString() ?? null } : null,
+    createdAt: (ctx.now?.() ?? new Date()).toISOString(),
+    features,
+  };
+}
+
+/**
+ * Profiles the rows of `fromSql` (any SELECT; e.g. a serving log whose
+ * features carry status columns): the range pass for numbers without
+ * edges, then the profile pass.
+ */
+export async function profileGroup(
+  connection: DuckDBConnection,
+  group: SourceGroup,
+  bins = DEFAULT_BINS,
+  topValues = DEFAULT_TOP_VALUES,
+): Promise<FeatureProfile[]> {
+  if (!Number.isInteger(bins) || bins < 1 || bins > 1000) {
+    throw invalidArgument(`bins must be a whole number from 1 to 1000, got ${bins}`);
+  }
+  if (!Number.isInteger(topValues) || topValues < 1 || topValues > 1000) {
+    throw invalidArgument(`top values must be a whole number from 1 to 1000, got ${topValues}`);
+  }
+  try {
+    let columns = group.columns;
+    const needRange = columnsNeedingRange(columns);
+    if (needRange.length > 0) {
+      const reader = await connection.runAndReadAll(rangeSql(group.fromSql, needRange));
+      const edges = edgesFromRanges(reader.getRowObjectsJson()[0] ?? {}, needRange, bins);
+      columns = columns.map((c) => (edges.has(c.name) ? { ...c, edges: edges.get(c.name) } : c));
+    }
+    const reader = await connection.runAndReadAll(profileSql(group.fromSql, columns, topValues));
+    return profilesOf(reader.getRowObjectsJson()[0] ?? {}, columns);
+  } catch (err) {
+    throw fromDuckDbError(err, group.context);
+  }
+}
+
+async function sourceGroups(ctx: ProfileContext, request: ProfileRequest): Promise<SourceGroup[]> {
+  const { target } = request;
+  if (target.kind === "feature_view") {
+    const view = ctx.snapshot.featureViews.get(target.name);
+    if (!view) throw notFound(`feature view "${target.name}" is not in the registry`);
+    return [await viewGroup(ctx, view, view.features, request)];
+  }
+  if (target.kind === "feature_service") {
+    const groups: SourceGroup[] = [];
+    for (const [view, fields] of serviceFeatures(ctx.snapshot, target.name)) {
+      groups.push(await viewGroup(ctx, view, fields, request));
+    }
+    return groups;
+  }
+  return [await parquetGroup(ctx, target.path, target.featureService, request)];
+}
+
+/**
+ * The batch-view features of a feature service, grouped by view in the
+ * service's order. On-demand features are computed at request time and
+ * have no offline rows to profile, so they are left out.
+ */
+export function serviceFeatures(snapshot: RegistrySnapshot, name: string): Map<FeatureViewDef, FieldDef[]> {
+  const service = snapshot.featureServices.get(name);
+  if (!service) throw notFound(`feature service "${name}" is not in the registry`);
+  const byView = new Map<FeatureViewDef, FieldDef[]>();
+  for (const p of service.projections) {
+    const view = snapshot.featureViews.get(p.featureView);
+    if (!view) {
+      if (snapshot.onDemandFeatureViews.has(p.featureView)) continue;
+      throw notFound(`feature service "${name}" uses feature view "${p.featureView}", not in the registry`);
+    }
+    const names = p.features.length > 0 ? p.features : view.features.map((f) => f.name);
+    const fields = byView.get(view) ?? [];
+    for (const n of names) {
+      const field = view.features.find((f) => f.name === n);
+      if (!field) throw notFound(`feature "${n}" is not in feature view "${view.name}"`);
+      if (!fields.includes(field)) fields.push(field);
+    }
+    byView.set(view, fields);
+  }
+  if (byView.size === 0) {
+    throw failedPrecondition(`feature service "${name}" has no batch features to profile`);
+  }
+  return byView;
+}
+
+function micros(d: Date): bigint {
+  return BigInt(d.getTime()) * 1000n;
+}
+
+/** A view's source rows in the window, its features cast to their declared types. */
+async function viewGroup(
+  ctx: ProfileContext,
+  view: FeatureViewDef,
+  fields: FieldDef[],
+  request: ProfileRequest,
+): Promise<SourceGroup> {
+  const source = batchSourceOf(view);
+  const location = sourceLocation(source, ctx.repoPath);
+  const context = `feature view "${view.name}": source "${source.name}"`;
+  const stored = await describeParquet(ctx.connection, location, context);
+  const column = (name: string, what: string) => {
+    const c = stored.has(name) ? name : storedColumnOf(source, name);
+    if (!stored.has(c)) throw failedPrecondition(`${context} (${location}) has no column "${c}" for ${what}`);
+    return c;
+  };
+  const ts = column(source.timestampField, "the event timestamp");
+  const bounds =
+    request.start || request.end
+      ? {
+          maxMicros: micros(request.end ?? new Date(8.64e15)),
+          ...(request.start ? { minMicros: micros(request.start) } : {}),
+        }
+      : undefined;
+  const spec: ViewSourceSpec = {
+    scan: parquetScanSql(location),
+    keys: [],
+    features: fields.map((field) => ({ field, column: column(field.name, `feature "${field.name}"`) })),
+    timestamp: { column: ts, type: stored.get(ts) as never },
+    created: null,
+    ...(bounds ? { bounds } : {}),
+  };
+  return {
+    fromSql: viewSourceSql(spec),
+    columns: fields.map((f, i) => ({
+      name: `${view.name}:${f.name}`,
+      column: featureSlot(i),
+      valueType: f.dtype,
+    })),
+    context,
+  };
+}
+
+/**
+ * A Parquet file (a training set): with a service, each of its batch
+ * features from the column "view__feature" or "feature"; without, every
+ * column but the timestamps.
+ */
+async function parquetGroup(
+  ctx: ProfileContext,
+  path: string,
+  featureService: string | undefined,
+  request: ProfileRequest,
+): Promise<SourceGroup> {
+  const context = `training set ${path}`;
+  const stored = await describeParquet(ctx.connection, path, "training set");
+  let columns: ProfileColumn[];
+  if (featureService) {
+    columns = [];
+    for (const [view, fields] of serviceFeatures(ctx.snapshot, featureService)) {
+      for (const f of fields) {
+        const full = `${view.name}__${f.name}`;
+        const column = stored.has(full) ? full : stored.has(f.name) ? f.name : null;
+        if (column === null) {
+          throw failedPrecondition(
+            `${context} has no column "${full}" or "${f.name}" for feature "${view.name}:${f.name}" of feature service "${featureService}"`,
+          );
+        }
+        columns.push({ name: `${view.name}:${f.name}`, column, valueType: f.dtype });
+      }
+    }
+  } else {
+    columns = [...stored].flatMap(([name, type]) => {
+      const valueType = valueTypeOfDuckType(type);
+      if (name === "event_timestamp" || name.endsWith("__event_timestamp") || valueType === undefined)
+        return [];
+      return [{ name, column: name, valueType: valueType as ValueType }];
+    });
+  }
+  const where: string[] = [];
+  if (request.start || request.end) {
+    if (!stored.has("event_timestamp")) {
+      throw invalidArgument(`${context} has no "event_timestamp" column to take a window of`);
+    }
+    const ts = `epoch_us(${quoteIdent("event_timestamp")})`;
+    if (request.start) where.push(`${ts} >= ${micros(request.start)}`);
+    if (request.end) where.push(`${ts} <= ${micros(request.end)}`);
+  }
+  const scan = parquetScanSql(path);
+  return {
+    fromSql: `SELECT * FROM ${scan}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`,
+    columns,
+    context,
+  };
+}

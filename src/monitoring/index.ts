@@ -1,0 +1,44 @@
+/**
+ * Feature monitoring: data-quality profiles of offline windows, training sets
+ * (and serving logs), baselines per feature service, and drift with verdicts
+ * (see SPEC.md, "Monitoring").
+ */
+
+// For the CLI (and later the server): computing and storing profiles.
+export type { ProfileContext, ProfileRequest, ProfileTarget, SourceGroup } from "./compute-profile.js";
+export { computeProfile, profileGroup, serviceFeatures } from "./compute-profile.js";
+export type { DriftReport, DriftThresholds, FeatureDrift, Threshold, Verdict } from "./drift.js";
+export { checkThresholds, compareProfiles, DEFAULT_THRESHOLDS, featureDrift, referenceOf } from "./drift.js";
+export {
+  jensenShannonDistance,
+  kolmogorovSmirnov,
+  PSI_EPSILON,
+  populationStabilityIndex,
+} from "./drift-metrics.js";
+// The pure parts: the profile model, its SQL, drift metrics and verdicts.
+export type {
+  CategoricalSummary,
+  CategoryCount,
+  FeatureKind,
+  FeatureProfile,
+  Histogram,
+  NumericSummary,
+  Profile,
+  ProfileSource,
+  ProfileSourceKind,
+  QuantileName,
+} from "./profile.js";
+export { QUANTILE_NAMES, QUANTILES } from "./profile.js";
+export type { ProfileColumn } from "./profile-sql.js";
+export {
+  DEFAULT_BINS,
+  DEFAULT_TOP_VALUES,
+  equalWidthEdges,
+  featureKindOf,
+  profileSql,
+  profilesOf,
+  rangeSql,
+} from "./profile-sql.js";
+export type { Baseline, ProfileStore } from "./profile-store.js";
+export { openProfileStore } from "./profile-store.js";
+export { formatDrift, formatNumber, formatProfile, textHistogram } from "./report-format.js";
