@@ -123,6 +123,7 @@ function snapshotOf(defs: RepoDefinitions): RegistrySnapshot {
     featureViews: byName(defs.featureViews),
     featureServices: byName(defs.featureServices),
     onDemandFeatureViews: byName(defs.onDemandFeatureViews),
+    permissions: new Map(),
     meta: new Map(),
   };
 }

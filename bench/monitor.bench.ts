@@ -66,6 +66,7 @@ function snapshot(path: string): RegistrySnapshot {
     featureViews: new Map([[view.name, view]]),
     featureServices: new Map(),
     onDemandFeatureViews: new Map(),
+    permissions: new Map(),
     meta: new Map(),
   };
 }

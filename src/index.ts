@@ -13,8 +13,11 @@ export type {
   FileSourceOptions,
   OnDemandFeatureViewOptions,
   OnDemandUdf,
+  PermissionOptions,
+  PermissionTypeOption,
   PushSourceOptions,
   RequestSourceOptions,
+  RoleBasedPolicyOptions,
 } from "./definitions/index.js";
 export {
   Array,
@@ -31,8 +34,10 @@ export {
   Int32,
   Int64,
   OnDemandFeatureView,
+  Permission,
   PushSource,
   RequestSource,
+  RoleBasedPolicy,
   String,
   UnixTimestamp,
 } from "./definitions/index.js";

@@ -81,6 +81,7 @@ export function snapshotOf(
     featureViews: new Map(views.map((v) => [v.name, v])),
     featureServices: new Map(services.map((s) => [s.name, s])),
     onDemandFeatureViews: new Map(),
+    permissions: new Map(),
     meta: new Map(),
   };
 }

@@ -66,6 +66,7 @@ const snapshot: RegistrySnapshot = {
       },
     ],
   ]),
+  permissions: new Map(),
   meta: new Map(),
 };
 

@@ -16,7 +16,9 @@ export type DefinitionKind =
   | "feature_view"
   | "feature_service"
   | "on_demand_feature_view"
-  | "projection";
+  | "projection"
+  | "permission"
+  | "role_based_policy";
 
 /** Human names used in messages: `FeatureView "driver_stats"`. */
 export const KIND_LABEL: Record<DefinitionKind, string> = {
@@ -28,6 +30,8 @@ export const KIND_LABEL: Record<DefinitionKind, string> = {
   feature_service: "FeatureService",
   on_demand_feature_view: "OnDemandFeatureView",
   projection: "projection",
+  permission: "Permission",
+  role_based_policy: "RoleBasedPolicy",
 };
 
 /** The definition kind of any value, or undefined if it is not a definition. */

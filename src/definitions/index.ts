@@ -28,6 +28,8 @@ export { Field } from "./field.js";
 export { definitionFiles, loadRepoDefinitions } from "./load-repo-definitions.js";
 export type { OnDemandFeatureViewOptions } from "./on-demand-feature-view.js";
 export { OnDemandFeatureView } from "./on-demand-feature-view.js";
+export type { PermissionOptions, PermissionTypeOption, RoleBasedPolicyOptions } from "./permission.js";
+export { Permission, RoleBasedPolicy } from "./permission.js";
 export type { FeatureViewProjection } from "./projection.js";
 export type { FoundDefinition } from "./to-model.js";
 export { toRepoDefinitions } from "./to-model.js";

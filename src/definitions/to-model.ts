@@ -1,4 +1,5 @@
 import { invalidArgument } from "../errors/index.js";
+import type { PermissionDef } from "../permissions/model.js";
 import type {
   DataSourceDef,
   EntityDef,
@@ -16,6 +17,7 @@ import type { Entity } from "./entity.js";
 import type { FeatureService } from "./feature-service.js";
 import type { FeatureView } from "./feature-view.js";
 import type { OnDemandFeatureView } from "./on-demand-feature-view.js";
+import type { Permission } from "./permission.js";
 
 /** A definition object found in a repository, with where it came from (for messages). */
 export interface FoundDefinition {
@@ -147,6 +149,12 @@ export function toRepoDefinitions(found: FoundDefinition[]): RepoDefinitions {
     );
   }
 
+  const permissions = new NameTable<PermissionDef>("Permission");
+  for (const { value, file } of byKind("permission")) {
+    const permission = value as Permission;
+    permissions.add(permission.name, permission.def, file);
+  }
+
   const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return {
     entities: entities.sorted(),
@@ -154,6 +162,7 @@ export function toRepoDefinitions(found: FoundDefinition[]): RepoDefinitions {
     featureViews: views.sort(byName),
     featureServices: services.sorted(),
     onDemandFeatureViews: odfvs.sort(byName),
+    permissions: permissions.sorted(),
   };
 }
 

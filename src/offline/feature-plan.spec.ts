@@ -64,6 +64,7 @@ const snapshot: RegistrySnapshot = {
       },
     ],
   ]),
+  permissions: new Map(),
   meta: new Map(),
 };
 

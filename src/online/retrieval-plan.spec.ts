@@ -68,6 +68,7 @@ const snapshot: RegistrySnapshot = {
     ],
   ]),
   onDemandFeatureViews: new Map([["od", odfv]]),
+  permissions: new Map(),
   meta: new Map(),
 };
 

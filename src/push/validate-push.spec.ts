@@ -39,6 +39,7 @@ const snap = (views: FeatureViewDef[], sources: DataSourceDef[]): RegistrySnapsh
   featureViews: new Map(views.map((v) => [v.name, v])),
   featureServices: new Map(),
   onDemandFeatureViews: new Map(),
+  permissions: new Map(),
   meta: new Map(),
 });
 

@@ -4,6 +4,7 @@
  * user code; `registry/` stores them; the server maps them to protobuf.
  */
 import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import type { PermissionDef } from "../permissions/model.js";
 
 export type Tags = Record<string, string>;
 
@@ -92,6 +93,8 @@ export interface RepoDefinitions {
   featureViews: FeatureViewDef[];
   featureServices: FeatureServiceDef[];
   onDemandFeatureViews: OnDemandFeatureViewDef[];
+  /** Access-control permissions; absent or empty: every authenticated caller may do anything. */
+  permissions?: PermissionDef[];
 }
 
 /** The batch (Parquet) source behind a view, whether it is fed by a FileSource or a PushSource. */

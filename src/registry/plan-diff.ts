@@ -9,6 +9,7 @@ export const OBJECT_TYPES = [
   "feature_view",
   "on_demand_feature_view",
   "feature_service",
+  "permission",
 ] as const;
 
 export type ObjectType = (typeof OBJECT_TYPES)[number];
@@ -27,6 +28,7 @@ export function objectTableOf(defs: RepoDefinitions): ObjectTable {
     feature_view: defs.featureViews,
     on_demand_feature_view: defs.onDemandFeatureViews,
     feature_service: defs.featureServices,
+    permission: defs.permissions ?? [],
   };
   return new Map(OBJECT_TYPES.map((type) => [type, new Map(lists[type].map((d) => [d.name, d]))]));
 }
@@ -43,6 +45,8 @@ const PROPERTY_NAMES: Record<string, string> = {
   createdTimestampColumn: "created_timestamp_column",
   fieldMapping: "field_mapping",
   batchSource: "batch_source",
+  namePatterns: "name_patterns",
+  requiredTags: "required_tags",
 };
 
 /** Which properties of two versions of one object differ, by their plan names, sorted. */

@@ -3,6 +3,7 @@
  * Implemented over one SQLite file by `sqlite-registry.ts`.
  */
 
+import type { PermissionDef } from "../permissions/model.js";
 import type { LeaseRequest } from "./lease.js";
 import type {
   DataSourceDef,
@@ -23,6 +24,7 @@ export interface RegistrySnapshot {
   featureViews: ReadonlyMap<string, FeatureViewDef>;
   featureServices: ReadonlyMap<string, FeatureServiceDef>;
   onDemandFeatureViews: ReadonlyMap<string, OnDemandFeatureViewDef>;
+  permissions: ReadonlyMap<string, PermissionDef>;
   /** When each object was first applied and last changed, by kind and name ("feature_view/x"). */
   meta: ReadonlyMap<string, { created: Date; updated: Date }>;
 }

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { onlineStoreIdentity } from "../config/online-store-identity.js";
 import type { OnlineStoreConfig, RegistryConfig } from "../config/types.js";
 import { Code, FstoreError, failedPrecondition, unavailable } from "../errors/index.js";
+import type { PermissionDef } from "../permissions/model.js";
 import type { LeaseRequest } from "./lease.js";
 import type {
   DataSourceDef,
@@ -329,6 +330,7 @@ export class SqliteRegistry implements Registry {
       featureViews: of<FeatureViewDef>("feature_view"),
       featureServices: of<FeatureServiceDef>("feature_service"),
       onDemandFeatureViews: of<OnDemandFeatureViewDef>("on_demand_feature_view"),
+      permissions: of<PermissionDef>("permission"),
       meta: new Map(
         rows.map((r) => [
           `${r.kind}/${r.name}`,

@@ -28,7 +28,10 @@ import {
   ObjectMetaSchema,
   type OnDemandFeatureView,
   OnDemandFeatureViewSchema,
+  type Permission,
+  PermissionSchema,
 } from "../../gen/fstore/v1/registry_pb.js";
+import type { PermissionDef } from "../permissions/index.js";
 import {
   batchSourceOf,
   type DataSourceDef,
@@ -52,7 +55,7 @@ export type MetaTimes = { created: Date; updated: Date } | undefined;
 
 /** The key under which the snapshot records an object's times, e.g. "feature_view/x". */
 export function metaKey(
-  kind: "entity" | "feature_view" | "feature_service" | "on_demand_feature_view",
+  kind: "entity" | "feature_view" | "feature_service" | "on_demand_feature_view" | "permission",
   name: string,
 ) {
   return `${kind}/${name}`;
@@ -229,6 +232,18 @@ export function featureServiceToProto(
     description: s.description,
     tags: { ...s.tags },
     owner: s.owner,
+    meta: objectMeta(times),
+  });
+}
+
+export function permissionToProto(p: PermissionDef, times: MetaTimes): Permission {
+  return create(PermissionSchema, {
+    name: p.name,
+    types: [...p.types],
+    namePatterns: [...p.namePatterns],
+    requiredTags: { ...p.requiredTags },
+    actions: [...p.actions],
+    roles: [...p.policy.roles],
     meta: objectMeta(times),
   });
 }

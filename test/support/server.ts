@@ -144,6 +144,7 @@ export function createMemoryRegistry(
       featureViews: index("feature_view", d.featureViews),
       featureServices: index("feature_service", d.featureServices),
       onDemandFeatureViews: index("on_demand_feature_view", d.onDemandFeatureViews),
+      permissions: index("permission", d.permissions ?? []),
       meta,
     };
   };

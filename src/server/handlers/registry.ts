@@ -1,6 +1,6 @@
 /**
  * Registry reads: ListEntities, ListFeatureViews, ListFeatureServices,
- * GetFeatureView. Each call reads `deps.registry.snapshot()` (cheap, cached),
+ * ListPermissions, GetFeatureView. Each call reads `deps.registry.snapshot()` (cheap, cached),
  * so a change applied by `fstore apply` shows without a restart.
  */
 import { create } from "@bufbuild/protobuf";
@@ -9,6 +9,7 @@ import {
   ListEntitiesResponseSchema,
   ListFeatureServicesResponseSchema,
   ListFeatureViewsResponseSchema,
+  ListPermissionsResponseSchema,
 } from "../../../gen/fstore/v1/feature_service_pb.js";
 import { invalidArgument, notFound } from "../../errors/index.js";
 import type { ServerDeps } from "../deps.js";
@@ -20,6 +21,7 @@ import {
   matchesTags,
   metaKey,
   onDemandFeatureViewToProto,
+  permissionToProto,
 } from "../registry-to-proto.js";
 import type { HandlerGroup } from "./handler-group.js";
 
@@ -70,6 +72,15 @@ export function createRegistryHandlers(deps: ServerDeps): HandlerGroup {
         featureServices: selected(snap.featureServices, req.tags).map((s) =>
           featureServiceToProto(s, snap, snap.meta.get(metaKey("feature_service", s.name))),
         ),
+      });
+    },
+
+    listPermissions: async () => {
+      const snap = deps.registry.snapshot();
+      return create(ListPermissionsResponseSchema, {
+        permissions: [...snap.permissions.values()]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((p) => permissionToProto(p, snap.meta.get(metaKey("permission", p.name)))),
       });
     },
 

@@ -325,6 +325,16 @@ class ListFeatureViewsResponse(_message.Message):
     on_demand_feature_views: _containers.RepeatedCompositeFieldContainer[_registry_pb2.OnDemandFeatureView]
     def __init__(self, feature_views: _Optional[_Iterable[_Union[_registry_pb2.FeatureView, _Mapping]]] = ..., on_demand_feature_views: _Optional[_Iterable[_Union[_registry_pb2.OnDemandFeatureView, _Mapping]]] = ...) -> None: ...
 
+class ListPermissionsRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class ListPermissionsResponse(_message.Message):
+    __slots__ = ["permissions"]
+    PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    permissions: _containers.RepeatedCompositeFieldContainer[_registry_pb2.Permission]
+    def __init__(self, permissions: _Optional[_Iterable[_Union[_registry_pb2.Permission, _Mapping]]] = ...) -> None: ...
+
 class MaterializeProgress(_message.Message):
     __slots__ = ["done", "elapsed", "end_time", "entities_written", "feature_view", "rows_read", "start_time"]
     DONE_FIELD_NUMBER: _ClassVar[int]

@@ -60,6 +60,11 @@ class FeatureServiceStub(object):
                 request_serializer=fstore_dot_v1_dot_feature__service__pb2.GetFeatureViewRequest.SerializeToString,
                 response_deserializer=fstore_dot_v1_dot_feature__service__pb2.GetFeatureViewResponse.FromString,
                 )
+        self.ListPermissions = channel.unary_unary(
+                '/fstore.v1.FeatureService/ListPermissions',
+                request_serializer=fstore_dot_v1_dot_feature__service__pb2.ListPermissionsRequest.SerializeToString,
+                response_deserializer=fstore_dot_v1_dot_feature__service__pb2.ListPermissionsResponse.FromString,
+                )
 
 
 class FeatureServiceServicer(object):
@@ -132,6 +137,13 @@ class FeatureServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPermissions(self, request, context):
+        """Lists the permissions of the repository (those the caller may describe).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeatureServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +191,11 @@ def add_FeatureServiceServicer_to_server(servicer, server):
                     servicer.GetFeatureView,
                     request_deserializer=fstore_dot_v1_dot_feature__service__pb2.GetFeatureViewRequest.FromString,
                     response_serializer=fstore_dot_v1_dot_feature__service__pb2.GetFeatureViewResponse.SerializeToString,
+            ),
+            'ListPermissions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPermissions,
+                    request_deserializer=fstore_dot_v1_dot_feature__service__pb2.ListPermissionsRequest.FromString,
+                    response_serializer=fstore_dot_v1_dot_feature__service__pb2.ListPermissionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -341,5 +358,22 @@ class FeatureService(object):
         return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/GetFeatureView',
             fstore_dot_v1_dot_feature__service__pb2.GetFeatureViewRequest.SerializeToString,
             fstore_dot_v1_dot_feature__service__pb2.GetFeatureViewResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListPermissions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/ListPermissions',
+            fstore_dot_v1_dot_feature__service__pb2.ListPermissionsRequest.SerializeToString,
+            fstore_dot_v1_dot_feature__service__pb2.ListPermissionsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -257,6 +257,31 @@ class OnDemandFeatureView(_message.Message):
     udf_source: str
     def __init__(self, name: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[FeatureViewProjection, _Mapping]]] = ..., request_schema: _Optional[_Iterable[_Union[Field, _Mapping]]] = ..., features: _Optional[_Iterable[_Union[Field, _Mapping]]] = ..., udf_source: _Optional[str] = ..., description: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., meta: _Optional[_Union[ObjectMeta, _Mapping]] = ...) -> None: ...
 
+class Permission(_message.Message):
+    __slots__ = ["actions", "meta", "name", "name_patterns", "required_tags", "roles", "types"]
+    class RequiredTagsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    META_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_PATTERNS_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_TAGS_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    actions: _containers.RepeatedScalarFieldContainer[str]
+    meta: ObjectMeta
+    name: str
+    name_patterns: _containers.RepeatedScalarFieldContainer[str]
+    required_tags: _containers.ScalarMap[str, str]
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    types: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., types: _Optional[_Iterable[str]] = ..., name_patterns: _Optional[_Iterable[str]] = ..., required_tags: _Optional[_Mapping[str, str]] = ..., actions: _Optional[_Iterable[str]] = ..., roles: _Optional[_Iterable[str]] = ..., meta: _Optional[_Union[ObjectMeta, _Mapping]] = ...) -> None: ...
+
 class PushOptions(_message.Message):
     __slots__ = ["batch_source"]
     BATCH_SOURCE_FIELD_NUMBER: _ClassVar[int]
