@@ -119,8 +119,20 @@ write_rules: { max_future_skew_seconds: 60 }
       maxPushRows: 500,
       maxHistoricalEntityRows: 1_000_000,
       maxMessageBytes: 1_048_576,
-      tls: { certPath: join(dir, "certs/server.crt"), keyPath: join(dir, "certs/server.key") },
-      auth: { tokens: ["s3cret", "other"], maxFailuresPerMinute: 3 },
+      tls: {
+        certPath: join(dir, "certs/server.crt"),
+        keyPath: join(dir, "certs/server.key"),
+        clientCaPath: null,
+      },
+      auth: {
+        tokens: [
+          { token: "s3cret", name: "token #1", roles: [] },
+          { token: "other", name: "token #2", roles: [] },
+        ],
+        jwt: null,
+        clientCertificates: [],
+        maxFailuresPerMinute: 3,
+      },
     });
     expect(config.metrics).toEqual({ enabled: true, host: "127.0.0.1", port: 9100, token: "s3cret" });
     expect(config.writeRules).toEqual({ maxFutureSkewSeconds: 60 });

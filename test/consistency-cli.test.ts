@@ -192,7 +192,15 @@ describe("fstore validate", () => {
     const authed = await startTestServer({
       config: {
         ...config,
-        server: { ...config.server, auth: { tokens: ["s3cret"], maxFailuresPerMinute: 10 } },
+        server: {
+          ...config.server,
+          auth: {
+            tokens: [{ token: "s3cret", name: "ci", roles: [] }],
+            jwt: null,
+            clientCertificates: [],
+            maxFailuresPerMinute: 10,
+          },
+        },
       },
       registry,
       token: "s3cret",
@@ -273,7 +281,16 @@ describe("commands against a server with TLS and a bearer token", () => {
     server = await startTestServer({
       config: {
         ...config,
-        server: { ...config.server, tls, auth: { tokens: ["s3cret"], maxFailuresPerMinute: 10 } },
+        server: {
+          ...config.server,
+          tls: { ...tls, clientCaPath: null },
+          auth: {
+            tokens: [{ token: "s3cret", name: "ci", roles: [] }],
+            jwt: null,
+            clientCertificates: [],
+            maxFailuresPerMinute: 10,
+          },
+        },
       },
       registry,
     });

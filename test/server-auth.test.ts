@@ -10,7 +10,8 @@ import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFstoreClient, FstoreClientError } from "../clients/typescript/src/index.js";
 import { ValueType } from "../gen/fstore/v1/value_pb.js";
-import { checkBearerToken } from "../src/server/auth.js";
+import { createAuthenticator } from "../src/auth/index.js";
+import { Code, type FstoreError } from "../src/errors/index.js";
 import { bufCurl } from "./support/grpc.js";
 import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
 import { selfSignedCertificate } from "./support/tls.js";
@@ -35,23 +36,41 @@ const registry = () =>
 
 const codeOf = (e: unknown) => (e instanceof FstoreClientError ? e.code : `not an FstoreClientError: ${e}`);
 
-describe("checkBearerToken", () => {
-  const tokens = ["alpha", "beta-token"];
-  it.each([
-    [[], status.UNAUTHENTICATED],
-    [["Basic abc"], status.UNAUTHENTICATED],
-    [["Bearer"], status.UNAUTHENTICATED],
-    [["Bearer "], status.UNAUTHENTICATED],
-    [["Bearer gamma"], status.PERMISSION_DENIED],
-    [["Bearer alph"], status.PERMISSION_DENIED],
-    [["Bearer alphaa"], status.PERMISSION_DENIED],
-  ])("rejects %j with %i", (values, code) => {
-    const d = checkBearerToken(values, tokens);
-    expect(d.ok).toBe(false);
-    expect(d.ok === false && d.code).toBe(code);
+describe("static tokens", () => {
+  const authenticate = createAuthenticator({
+    tokens: [
+      { token: "alpha", name: "a", roles: ["reader"] },
+      { token: "beta-token", name: "b", roles: [] },
+    ],
+    jwt: null,
+    clientCertificates: [],
+    maxFailuresPerMinute: 10,
   });
-  it.each([[["Bearer alpha"]], [["bearer beta-token"]], [["Bearer  alpha "]]])("accepts %j", (values) => {
-    expect(checkBearerToken(values, tokens)).toEqual({ ok: true });
+  const codeOfAttempt = (values: string[]) => {
+    try {
+      authenticate(values, undefined);
+    } catch (err) {
+      return (err as FstoreError).code;
+    }
+    return "accepted";
+  };
+  it.each([
+    [[], Code.Unauthenticated],
+    [["Basic abc"], Code.Unauthenticated],
+    [["Bearer"], Code.Unauthenticated],
+    [["Bearer "], Code.Unauthenticated],
+    [["Bearer gamma"], Code.PermissionDenied],
+    [["Bearer alph"], Code.PermissionDenied],
+    [["Bearer alphaa"], Code.PermissionDenied],
+  ])("rejects %j with %s", (values, code) => {
+    expect(codeOfAttempt(values)).toBe(code);
+  });
+  it.each([
+    [["Bearer alpha"], { name: "a", roles: ["reader"] }],
+    [["bearer beta-token"], { name: "b", roles: [] }],
+    [["Bearer  alpha "], { name: "a", roles: ["reader"] }],
+  ])("accepts %j as its identity", (values, identity) => {
+    expect(authenticate(values, undefined)).toEqual(identity);
   });
 });
 

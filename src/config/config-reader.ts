@@ -16,7 +16,7 @@ export class ConfigReader {
     readonly file: string,
     readonly path: string,
     private readonly mapping: Mapping,
-    private readonly env: Env,
+    readonly env: Env,
   ) {}
 
   /** Wraps a value that must be a mapping (or absent: an empty one). */

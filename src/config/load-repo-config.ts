@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import cron from "node-cron";
 import { parse } from "yaml";
+import type { ClientCertificateRoles, JwtConfig, StaticToken } from "../auth/types.js";
 import { invalidArgument, notFound } from "../errors/index.js";
 import { ConfigReader, describe } from "./config-reader.js";
 import type { Env } from "./env-substitution.js";
@@ -195,18 +196,36 @@ function readServer(section: ConfigReader, inRepo: (p: string) => string): Serve
   let tls: ServerConfig["tls"] = null;
   if (section.has("tls")) {
     const t = section.section("tls");
-    tls = { certPath: inRepo(t.requiredString("cert_path")), keyPath: inRepo(t.requiredString("key_path")) };
+    const clientCa = t.string("client_ca_path");
+    tls = {
+      certPath: inRepo(t.requiredString("cert_path")),
+      keyPath: inRepo(t.requiredString("key_path")),
+      clientCaPath: clientCa === undefined ? null : inRepo(clientCa),
+    };
     t.finish();
   }
   let auth: ServerConfig["auth"] = null;
   if (section.has("auth")) {
     const a = section.section("auth");
-    const tokens = a.stringList("tokens");
-    if (!tokens || tokens.length === 0) throw a.error("tokens", "expected a non-empty list of bearer tokens");
+    const tokens = readTokens(a);
+    const jwt = a.has("jwt") ? readJwt(a.section("jwt"), inRepo) : null;
+    const clientCertificates = readClientCertificates(a);
+    if (tokens.length === 0 && jwt === null && clientCertificates.length === 0) {
+      throw a.error(
+        "tokens",
+        "expected a non-empty list of bearer tokens (or a jwt or client_certificates section)",
+      );
+    }
+    if (clientCertificates.length > 0 && !tls?.clientCaPath) {
+      throw a.error(
+        "client_certificates",
+        "needs server.tls.client_ca_path (the CA that signs client certificates)",
+      );
+    }
     const maxFailuresPerMinute = a.integer("max_failures_per_minute", DEFAULT_AUTH_MAX_FAILURES_PER_MINUTE, {
       min: 1,
     });
-    auth = { tokens, maxFailuresPerMinute };
+    auth = { tokens, jwt, clientCertificates, maxFailuresPerMinute };
     a.finish();
   }
   section.finish();
@@ -242,4 +261,75 @@ function readWriteRules(section: ConfigReader): WriteRulesConfig {
   };
   section.finish();
   return config;
+}
+
+/** `tokens`: plain strings (no roles), or `{ token, name, roles }` mappings. */
+function readTokens(a: ConfigReader): StaticToken[] {
+  if (!a.has("tokens")) return [];
+  const list = a.raw("tokens");
+  if (!Array.isArray(list) || list.length === 0) {
+    throw a.error("tokens", "expected a non-empty list of bearer tokens");
+  }
+  const items = ConfigReader.of(a.file, a.keyPath("tokens"), Object.fromEntries(list.entries()), a.env);
+  return list.map((item, i) => {
+    const key = String(i);
+    if (typeof item !== "object" || item === null) {
+      const token = items.string(key);
+      if (token === undefined || token === "") throw items.error(key, "expected a non-empty string");
+      return { token, name: `token #${i + 1}`, roles: [] };
+    }
+    const t = items.section(key);
+    const token = t.requiredString("token");
+    const name = t.string("name", `token #${i + 1}`);
+    const roles = t.stringList("roles") ?? [];
+    t.finish();
+    return { token, name, roles };
+  });
+}
+
+function readJwt(j: ConfigReader, inRepo: (p: string) => string): JwtConfig {
+  const url = j.string("jwks_url");
+  const path = j.string("jwks_path");
+  if ((url === undefined) === (path === undefined)) {
+    throw j.error("jwks_url", "expected exactly one of jwks_url and jwks_path");
+  }
+  let jwks: JwtConfig["jwks"];
+  if (url !== undefined) {
+    if (!/^https:\/\/|^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(url)) {
+      throw j.error("jwks_url", "expected an https:// URL (http:// only on loopback)");
+    }
+    jwks = { url, cacheSeconds: j.integer("jwks_cache_seconds", 600, { min: 0 }) };
+  } else {
+    jwks = { path: inRepo(path as string) };
+  }
+  const config: JwtConfig = {
+    jwks,
+    issuer: j.requiredString("issuer"),
+    audience: j.requiredString("audience"),
+    rolesClaim: j.string("roles_claim", "roles"),
+    nameClaim: j.string("name_claim", "sub"),
+    clockToleranceSeconds: j.integer("clock_tolerance_seconds", 30, { min: 0 }),
+  };
+  j.finish();
+  return config;
+}
+
+/** `client_certificates`: `{ subject, roles }` mappings (subject: a CN or SAN value). */
+function readClientCertificates(a: ConfigReader): ClientCertificateRoles[] {
+  if (!a.has("client_certificates")) return [];
+  const list = a.raw("client_certificates");
+  if (!Array.isArray(list)) throw a.error("client_certificates", "expected a list of { subject, roles }");
+  const items = ConfigReader.of(
+    a.file,
+    a.keyPath("client_certificates"),
+    Object.fromEntries(list.entries()),
+    a.env,
+  );
+  return list.map((_, i) => {
+    const c = items.section(String(i));
+    const subject = c.requiredString("subject");
+    const roles = c.stringList("roles") ?? [];
+    c.finish();
+    return { subject, roles };
+  });
 }

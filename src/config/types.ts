@@ -1,3 +1,4 @@
+import type { AuthConfig } from "../auth/types.js";
 /**
  * The resolved configuration of a feature repository (`feature_store.yaml`
  * after `${VAR}` substitution, validation and defaults). Paths are absolute.
@@ -75,13 +76,14 @@ export interface ServerConfig {
   maxHistoricalEntityRows: number;
   /** Largest request or response message, in bytes. */
   maxMessageBytes: number;
-  tls: { certPath: string; keyPath: string } | null;
+  /** `clientCaPath`: require client certificates signed by this CA (mutual TLS). */
+  tls: { certPath: string; keyPath: string; clientCaPath: string | null } | null;
   /**
-   * Static bearer tokens; null disables authentication. A peer (client
-   * address) failing more than `maxFailuresPerMinute` times in a minute is
-   * refused until the minute is over.
+   * Identities (static tokens with roles, JWTs, client certificates); null
+   * disables authentication. A peer (client address) failing more than
+   * `maxFailuresPerMinute` times in a minute is refused until the minute is over.
    */
-  auth: { tokens: string[]; maxFailuresPerMinute: number } | null;
+  auth: AuthConfig | null;
 }
 
 /** Rules every write (Push, Materialize) must satisfy; see src/values/write-rules.ts. */

@@ -1,6 +1,7 @@
 /**
  * Transport credentials from `server.tls` in feature_store.yaml: TLS when a
- * certificate and key are configured, plaintext otherwise (loopback use).
+ * certificate and key are configured (mutual TLS with `client_ca_path`),
+ * plaintext otherwise (loopback use).
  */
 import { readFileSync } from "node:fs";
 import { ServerCredentials } from "@grpc/grpc-js";
@@ -19,5 +20,11 @@ export function serverCredentials(tls: ServerConfig["tls"]): ServerCredentials {
   };
   const certChain = read(tls.certPath, "cert_path");
   const privateKey = read(tls.keyPath, "key_path");
-  return ServerCredentials.createSsl(null, [{ cert_chain: certChain, private_key: privateKey }], false);
+  // With a client CA, the TLS handshake refuses clients without a certificate it signed (mutual TLS).
+  const clientCa = tls.clientCaPath === null ? null : read(tls.clientCaPath, "client_ca_path");
+  return ServerCredentials.createSsl(
+    clientCa,
+    [{ cert_chain: certChain, private_key: privateKey }],
+    clientCa !== null,
+  );
 }
