@@ -112,6 +112,7 @@ write_rules: { max_future_skew_seconds: 60 }
     expect(config.offlineStore.outputDir).toBe(join(dir, "out"));
     expect(config.materialization.schedule).toBe("*/15 * * * *");
     expect(config.server).toEqual({
+      auditLog: null,
       host: "0.0.0.0",
       port: 7000,
       maxEntitiesPerRequest: 50,

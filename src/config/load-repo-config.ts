@@ -228,8 +228,11 @@ function readServer(section: ConfigReader, inRepo: (p: string) => string): Serve
     auth = { tokens, jwt, clientCertificates, maxFailuresPerMinute };
     a.finish();
   }
+  const audit = section.string("audit_log");
+  const auditLog = audit === undefined || audit === "stdout" ? (audit ?? null) : inRepo(audit);
   section.finish();
   return {
+    auditLog,
     host,
     port,
     maxEntitiesPerRequest,

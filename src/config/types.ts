@@ -84,6 +84,8 @@ export interface ServerConfig {
    * `maxFailuresPerMinute` times in a minute is refused until the minute is over.
    */
   auth: AuthConfig | null;
+  /** Where the audit log goes (a file, appended, or "stdout"); null: no audit log. */
+  auditLog: string | null;
 }
 
 /** Rules every write (Push, Materialize) must satisfy; see src/values/write-rules.ts. */

@@ -70,6 +70,7 @@ export class FstoreMetrics {
   readonly #materializationRuns: Counter<"feature_view" | "outcome">;
   readonly #materializationRowsRead: Counter<"feature_view">;
   readonly #materializationEntitiesWritten: Counter<"feature_view">;
+  readonly #accessDecisions: Counter<"method" | "decision">;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -150,6 +151,12 @@ export class FstoreMetrics {
     // Every online view gets its series at 0 before its first run, so rate() and increase() see the first one.
     const onlineViews = () =>
       [...sources.registry.snapshot().featureViews.values()].filter((v) => v.online).map((v) => v.name);
+    this.#accessDecisions = new Counter({
+      name: "fstore_access_decisions_total",
+      help: "Access-control decisions on FeatureService calls, by method and decision (allow, deny).",
+      labelNames: ["method", "decision"],
+      registers,
+    });
     this.#materializationRuns = new Counter({
       name: "fstore_materialization_runs_total",
       help: "Materialization runs made by this server (Materialize calls and the schedule), by view and outcome (succeeded, failed, skipped).",
@@ -183,6 +190,11 @@ export class FstoreMetrics {
   }
 
   /** Counts one materialization run as the registry records it (see server-metrics.ts). */
+  /** One access decision on a call (src/server/access-control.ts). */
+  countAccessDecision(method: string, decision: "allow" | "deny"): void {
+    this.#accessDecisions.inc({ method, decision });
+  }
+
   countMaterializationRun(run: MaterializationRunRecord): void {
     const feature_view = run.featureView;
     this.#materializationRuns.inc({ feature_view, outcome: run.outcome });

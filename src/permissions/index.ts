@@ -9,3 +9,10 @@ export type {
   RoleBasedPolicyDef,
 } from "./model.js";
 export { ACTIONS, PROTECTED_TYPES } from "./model.js";
+export {
+  materializeChecks,
+  protectedObject,
+  pushedViews,
+  selectionChecks,
+  viewChecks,
+} from "./object-checks.js";

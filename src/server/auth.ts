@@ -20,6 +20,7 @@ import type { Logger } from "pino";
 import { type AuthConfig, createAuthenticator } from "../auth/index.js";
 import { FstoreError } from "../errors/index.js";
 import type { Identity } from "../permissions/index.js";
+import type { AuditLog } from "./audit-log.js";
 import { type AuthThrottle, createAuthThrottle, peerAddress } from "./auth-throttle.js";
 import { attachIdentity } from "./call-identity.js";
 import { toGrpcCode } from "./grpc-status.js";
@@ -34,7 +35,11 @@ export interface AuthOptions extends AuthConfig {
 }
 
 /** A server interceptor rejecting calls without accepted credentials. */
-export function createAuthInterceptor(options: AuthOptions, logger: Logger): ServerInterceptor {
+export function createAuthInterceptor(
+  options: AuthOptions,
+  logger: Logger,
+  audit?: AuditLog,
+): ServerInterceptor {
   const throttle: AuthThrottle = createAuthThrottle({ maxFailures: options.maxFailuresPerMinute });
   const authenticate = createAuthenticator(options);
   const now = options.now ?? Date.now;
@@ -64,6 +69,15 @@ export function createAuthInterceptor(options: AuthOptions, logger: Logger): Ser
           const code = toGrpcCode(e.code);
           throttle.recordFailure(peer, now());
           logger.warn({ method: path, peer, code: GrpcStatus[code], error: e.message }, "call rejected");
+          const rpc = path.slice(path.lastIndexOf("/") + 1);
+          audit?.write({
+            identity: undefined,
+            rpc,
+            checks: [],
+            decision: "deny",
+            code: GrpcStatus[code],
+            rows: 0,
+          });
           call.sendStatus({ code, details: e.message });
         };
         try {

@@ -13,6 +13,8 @@ import { startSchedule } from "../materialize/index.js";
 import { startServerMetrics } from "../metrics/index.js";
 import { openRegistry } from "../registry/index.js";
 import type { Registry } from "../registry/registry.js";
+import { withAccessControl } from "./access-control.js";
+import { createAuditLog } from "./audit-log.js";
 import { createAuthInterceptor } from "./auth.js";
 import { composeObservers, createLoggingObserver } from "./call-observers.js";
 import { Resources, type ServerDeps } from "./deps.js";
@@ -77,16 +79,23 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 
   const auth = config.server.auth;
+  const audit = config.server.auditLog
+    ? deps.resources.get(
+        "audit log",
+        () => createAuditLog(config.server.auditLog as string),
+        (log) => log.close(),
+      )
+    : undefined;
   const openStreams = trackOpenStreams();
   const server = new Server({
     // server.max_message_bytes: GetOnlineFeatures and Push carry columnar batches larger than
     // grpc-js's 4 MB default; a larger message is RESOURCE_EXHAUSTED before it is decoded.
     "grpc.max_receive_message_length": config.server.maxMessageBytes,
     "grpc.max_send_message_length": config.server.maxMessageBytes,
-    interceptors: [openStreams.interceptor, ...(auth ? [createAuthInterceptor(auth, logger)] : [])],
+    interceptors: [openStreams.interceptor, ...(auth ? [createAuthInterceptor(auth, logger, audit)] : [])],
   });
 
-  let impl = createFeatureServiceImpl(deps);
+  let impl = withAccessControl(createFeatureServiceImpl(deps), deps, audit);
   if (options.handlerDelayMs) impl = withHandlerDelay(FeatureService, impl, options.handlerDelayMs);
   const observer = composeObservers(
     createLoggingObserver(logger),

@@ -68,6 +68,7 @@ export function repoConfig(onlineStore: OnlineStoreConfig, project = "test_proj"
       maxMessageBytes: 64 * 1024 * 1024,
       tls: null,
       auth: null,
+      auditLog: null,
     },
     metrics: { enabled: false, host: "127.0.0.1", port: 0, token: null },
     writeRules: { maxFutureSkewSeconds: 86_400 },
