@@ -32,8 +32,11 @@ export interface CallOptions {
 export interface ConnectOptions {
   /** "host:port", e.g. "127.0.0.1:6566". */
   address: string;
-  /** Use TLS; `true` trusts the system roots, or give a PEM root certificate. Default false. */
-  tls?: boolean | { rootCert: Uint8Array };
+  /**
+   * Use TLS; `true` trusts the system roots, or give a PEM root certificate,
+   * and for mutual TLS a PEM client certificate and its key. Default false.
+   */
+  tls?: boolean | { rootCert: Uint8Array; clientCert?: Uint8Array; clientKey?: Uint8Array };
   /** Sent as `authorization: Bearer <token>` on every call. */
   token?: string;
   /** Default per-call timeout in milliseconds; none when unset. */
@@ -68,7 +71,9 @@ export type RawFeatureServiceClient = {
 /** The channel credentials for `tls`. */
 export function channelCredentials(tls: ConnectOptions["tls"]): ChannelCredentials {
   if (!tls) return ChannelCredentials.createInsecure();
-  return ChannelCredentials.createSsl(tls === true ? null : Buffer.from(tls.rootCert));
+  if (tls === true) return ChannelCredentials.createSsl(null);
+  const pem = (b: Uint8Array | undefined) => (b === undefined ? null : Buffer.from(b));
+  return ChannelCredentials.createSsl(Buffer.from(tls.rootCert), pem(tls.clientKey), pem(tls.clientCert));
 }
 
 /** Metadata and grpc-js options for one call. */
