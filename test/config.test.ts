@@ -60,6 +60,7 @@ describe("loadRepoConfig", () => {
         maxMessageBytes: 64 * 1024 * 1024,
         tls: null,
         auth: null,
+        auditLog: null,
       },
       metrics: { enabled: false, host: "127.0.0.1", port: 9464, token: null },
       writeRules: { maxFutureSkewSeconds: 86_400 },
@@ -250,6 +251,42 @@ write_rules: { max_future_skew_seconds: 60 }
       /non-empty list/,
     ],
     [
+      "token without its token",
+      "project: p\nserver: { auth: { tokens: [{ name: a, roles: [r] }] } }\n",
+      "server.auth.tokens.0.token",
+      /is required/,
+    ],
+    [
+      "token with an unknown key",
+      "project: p\nserver: { auth: { tokens: [{ token: t, role: [r] }] } }\n",
+      "server.auth.tokens.0.role",
+      /unknown key/,
+    ],
+    [
+      "jwt with both key sources",
+      "project: p\nserver: { auth: { jwt: { jwks_url: 'https://x/j', jwks_path: j.json, issuer: i, audience: a } } }\n",
+      "server.auth.jwt.jwks_url",
+      /exactly one of jwks_url and jwks_path/,
+    ],
+    [
+      "jwt over plain http",
+      "project: p\nserver: { auth: { jwt: { jwks_url: 'http://idp.example/j', issuer: i, audience: a } } }\n",
+      "server.auth.jwt.jwks_url",
+      /https/,
+    ],
+    [
+      "jwt without audience",
+      "project: p\nserver: { auth: { jwt: { jwks_path: j.json, issuer: i } } }\n",
+      "server.auth.jwt.audience",
+      /is required/,
+    ],
+    [
+      "client certificates without a client CA",
+      "project: p\nserver: { auth: { client_certificates: [{ subject: s, roles: [r] }] } }\n",
+      "server.auth.client_certificates",
+      /client_ca_path/,
+    ],
+    [
       "tls without key",
       "project: p\nserver: { tls: { cert_path: c } }\n",
       "server.tls.key_path",
@@ -273,6 +310,38 @@ write_rules: { max_future_skew_seconds: 60 }
     expect(error.keyPath).toBe(keyPath);
     expect(error.message).toContain(`: ${keyPath}: `);
     expect(error.message).toMatch(expectation);
+  });
+
+  it("reads identities: tokens with roles, a JWT section, client certificates", () => {
+    const yaml = `project: p
+server:
+  audit_log: stdout
+  tls: { cert_path: c.pem, key_path: k.pem, client_ca_path: ca.pem }
+  auth:
+    tokens: [plain, { token: "\${T}", name: ops, roles: [admin] }]
+    jwt: { jwks_path: jwks.json, issuer: "https://idp", audience: fstore, roles_claim: realm_access.roles }
+    client_certificates: [{ subject: billing, roles: [viewer] }]
+`;
+    const dir = repoWith(yaml);
+    const server = loadRepoConfig(dir, { T: "s3cret" }).server;
+    expect(server.auditLog).toBe("stdout");
+    expect(server.tls?.clientCaPath).toBe(join(dir, "ca.pem"));
+    expect(server.auth).toEqual({
+      tokens: [
+        { token: "plain", name: "token #1", roles: [] },
+        { token: "s3cret", name: "ops", roles: ["admin"] },
+      ],
+      jwt: {
+        jwks: { path: join(dir, "jwks.json") },
+        issuer: "https://idp",
+        audience: "fstore",
+        rolesClaim: "realm_access.roles",
+        nameClaim: "sub",
+        clockToleranceSeconds: 30,
+      },
+      clientCertificates: [{ subject: "billing", roles: ["viewer"] }],
+      maxFailuresPerMinute: 10,
+    });
   });
 
   it("names an unset variable without default and the key that uses it", () => {
