@@ -20,6 +20,7 @@ import {
   ListEntitiesRequestSchema,
   ListFeatureServicesRequestSchema,
   ListFeatureViewsRequestSchema,
+  ListPermissionsRequestSchema,
   MaterializeRequestSchema,
   PushRequestSchema,
   ValidateConsistencyRequestSchema,
@@ -259,6 +260,8 @@ export function validRequest(method: string, r: Rng): Uint8Array {
       return enc(ListFeatureViewsRequestSchema, {});
     case "ListFeatureServices":
       return enc(ListFeatureServicesRequestSchema, {});
+    case "ListPermissions":
+      return enc(ListPermissionsRequestSchema, {});
     case "GetFeatureView":
       return enc(GetFeatureViewRequestSchema, { name: r.pick(["driver_stats", "driver_pushed"]) });
     default:
@@ -379,6 +382,9 @@ export function hostileRequest(method: string, r: Rng): Uint8Array {
       return enc(ListFeatureViewsRequestSchema, { tags: { [hostileString(r)]: hostileString(r) } });
     case "ListFeatureServices":
       return enc(ListFeatureServicesRequestSchema, { tags: { a: hostileString(r) } });
+    case "ListPermissions":
+      // No fields: hostile bytes come from the random, truncated and bitflip mutations.
+      return enc(ListPermissionsRequestSchema, {});
     case "GetFeatureView":
       return enc(GetFeatureViewRequestSchema, { name: hostileString(r) });
     default:
