@@ -17,6 +17,8 @@ import { exportJWK, generateKeyPair, type JWTPayload, SignJWT, UnsecuredJWT } fr
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFstoreClient } from "../clients/typescript/src/index.js";
 import { ValueType } from "../gen/fstore/v1/value_pb.js";
+import { createJwtVerifier } from "../src/auth/index.js";
+import { Code } from "../src/errors/index.js";
 import type { RepoDefinitions } from "../src/registry/model.js";
 import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
 import { certificateAuthority, selfSignedCertificate, signedCertificate } from "./support/tls.js";
@@ -140,6 +142,31 @@ describe("JWT bearer tokens", () => {
     const jwt = await make();
     await expect(entitiesWith(jwt)).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
     await expect(entitiesWith(jwt)).rejects.toThrow(reason);
+  });
+});
+
+describe("an unreachable JWKS", () => {
+  it("is UNAVAILABLE (the identity provider's fault), not UNAUTHENTICATED", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const verify = createJwtVerifier({
+      jwks: { url: `http://127.0.0.1:${port}/jwks.json`, cacheSeconds: 60 },
+      issuer: "https://idp.example.test",
+      audience: "fstore",
+      rolesClaim: "roles",
+      nameClaim: "sub",
+      clockToleranceSeconds: 0,
+    });
+    const { privateKey } = await generateKeyPair("ES256");
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: "k1" })
+      .setIssuer("https://idp.example.test")
+      .setAudience("fstore")
+      .setExpirationTime("10m")
+      .sign(privateKey);
+    await expect(verify(jwt)).rejects.toMatchObject({ code: Code.Unavailable });
   });
 });
 

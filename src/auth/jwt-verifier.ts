@@ -14,7 +14,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from "jose";
-import { Code, FstoreError, invalidArgument } from "../errors/index.js";
+import { Code, FstoreError, invalidArgument, unavailable } from "../errors/index.js";
 import type { Identity } from "../permissions/index.js";
 import type { JwtConfig } from "./types.js";
 
@@ -52,10 +52,10 @@ function reasonOf(err: unknown): string {
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return "the token's signing algorithm is not accepted";
   if (err instanceof joseErrors.JWSSignatureVerificationFailed)
     return "the token's signature does not verify";
-  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JOSEError) {
-    return `the token cannot be verified: ${(err as Error).message}`;
+  if (err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JWSInvalid) {
+    return "the token is not a valid JWT";
   }
-  return "the token is not a valid JWT";
+  return `the token cannot be verified: ${(err as Error).message}`;
 }
 
 export type JwtVerifier = (token: string) => Promise<Identity>;
@@ -80,6 +80,10 @@ export function createJwtVerifier(config: JwtConfig, now: () => number = Date.no
         currentDate: new Date(now()),
       }));
     } catch (err) {
+      // The key set could not be fetched: the identity provider's fault, worth a retry, not the caller's.
+      if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError)) {
+        throw unavailable(`cannot fetch the JWKS to verify the bearer JWT: ${(err as Error).message}`, err);
+      }
       throw unauthenticated(`bearer JWT rejected: ${reasonOf(err)}`, err);
     }
     const name = claimAt(payload, config.nameClaim);
