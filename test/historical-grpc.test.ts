@@ -6,11 +6,13 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { toJson } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { historicalRequest } from "../clients/typescript/src/historical.js";
 import type { FstoreClient } from "../clients/typescript/src/index.js";
 import { FstoreClientError } from "../clients/typescript/src/index.js";
+import { GetHistoricalFeaturesResponseSchema } from "../gen/fstore/v1/feature_service_pb.js";
 import { openDuckDb } from "../src/offline/index.js";
 import type { RepoDefinitions } from "../src/registry/model.js";
 import type { Cell } from "./offline-fixtures.js";
@@ -172,6 +174,16 @@ describe("GetHistoricalFeatures over gRPC", () => {
     expect(generic).toHaveLength(5);
     expect(generic.map((r) => r.price)).toEqual([null, 10.5, 20.0, null, 10.5]);
     expect(typed).toEqual(generic);
+  });
+
+  it("shows the leakage audit's count in JSON, 0 included", async () => {
+    let summary: unknown;
+    for await (const m of client.raw.getHistoricalFeatures(
+      historicalRequest({ features: ["stats:price"], entityRows: inline }),
+    )) {
+      if (m.kind.case === "summary") summary = toJson(GetHistoricalFeaturesResponseSchema, m);
+    }
+    expect(summary).toMatchObject({ summary: { leakageAudit: { violations: "0", passed: true } } });
   });
 
   it("streams a schema, batches and a summary with the leakage audit", async () => {

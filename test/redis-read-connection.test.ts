@@ -119,6 +119,96 @@ describe("RedisReadConnection's reply parser", () => {
     });
   }
 
+  it("times each request from when Redis can start on it: a queue of slow replies is not a hung Redis", async () => {
+    // Answers the commands in order, each reply 400 ms after the one before (one command per data event
+    // or several: counted the same way), so the third of three pipelined requests is answered after
+    // about 1.2 s, past a 1 s timeout counted from its sending, though Redis never paused for 1 s.
+    const server = createServer((socket) => {
+      let ready = false;
+      let queue = Promise.resolve();
+      socket.on("data", (d) => {
+        const commands = d.toString("latin1").split("*").length - 1;
+        for (let c = 0; c < commands; c++) {
+          if (!ready) {
+            ready = true;
+            socket.write("+OK\r\n"); // CLIENT SETNAME
+            continue;
+          }
+          queue = queue
+            .then(() => new Promise((r) => setTimeout(r, 400)))
+            .then(() => {
+              socket.write("*1\r\n$2\r\nok\r\n");
+            });
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const addr = server.address();
+    const conn = await RedisReadConnection.open(
+      {
+        host: "127.0.0.1",
+        port: typeof addr === "object" && addr ? addr.port : 0,
+        tls: false,
+        username: undefined,
+        password: undefined,
+        db: 0,
+        connectTimeoutMs: 1000,
+      },
+      () => {},
+    );
+    try {
+      const started = Date.now();
+      const replies = await Promise.all(
+        [1, 2, 3].map(() => conn.request(encodeCommand(["HMGET", "k", "f"]), 1000)),
+      );
+      expect(replies.map((r) => r[0]?.toString())).toEqual(["ok", "ok", "ok"]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1150);
+      expect(conn.open).toBe(true);
+    } finally {
+      conn.close();
+      server.close();
+    }
+  });
+
+  it("times a request from when its bytes leave, not from its call (a busy loop before the flush)", async () => {
+    const server = createServer((socket) => {
+      socket.on("data", (d) => {
+        const commands = d.toString("latin1").split("*").length - 1;
+        // Every command (CLIENT SETNAME included) gets the same one-element array at once.
+        for (let c = 0; c < commands; c++) socket.write("*1\r\n$2\r\nok\r\n");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const addr = server.address();
+    const conn = await RedisReadConnection.open(
+      {
+        host: "127.0.0.1",
+        port: typeof addr === "object" && addr ? addr.port : 0,
+        tls: false,
+        username: undefined,
+        password: undefined,
+        db: 0,
+        connectTimeoutMs: 1000,
+      },
+      () => {},
+    );
+    try {
+      // Requests made, then the event loop kept busy for 3 timeouts before their bytes are flushed
+      // (as when a big read builds many commands on a loaded machine).
+      const waits = [1, 2, 3].map(() => conn.request(encodeCommand(["HMGET", "k", "f"]), 100));
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        // busy
+      }
+      const replies = await Promise.all(waits);
+      expect(replies.map((r) => r[0]?.toString())).toEqual(["ok", "ok", "ok"]);
+      expect(conn.open).toBe(true);
+    } finally {
+      conn.close();
+      server.close();
+    }
+  });
+
   it("fails every waiting request when the server does not answer in time, and closes", async () => {
     const server = createServer((socket) => {
       socket.once("data", () => socket.write("+OK\r\n"));

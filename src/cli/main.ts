@@ -4,10 +4,13 @@
  */
 import { Command } from "commander";
 import { registerApplyCommands } from "./commands/apply.js";
+import { registerDescribeCommand } from "./commands/describe.js";
 import { registerHistoricalCommand } from "./commands/historical.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerListCommand } from "./commands/list.js";
 import { registerMaterializeCommands } from "./commands/materialize.js";
 import { registerMonitorCommands } from "./commands/monitor.js";
+import { registerPushCommand } from "./commands/push.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { registerTeardownCommand } from "./commands/teardown.js";
@@ -25,6 +28,9 @@ registerHistoricalCommand(program);
 registerMaterializeCommands(program);
 registerValidateCommand(program);
 registerStatusCommand(program);
+registerListCommand(program);
+registerDescribeCommand(program);
+registerPushCommand(program);
 registerMonitorCommands(program);
 registerTeardownCommand(program);
 

@@ -1,7 +1,8 @@
 /**
- * The registry side of `fstore teardown`: a project's objects, version and
- * materialization history leave the registry file; the file itself goes when
- * no other project is left in it.
+ * The registry side of `fstore teardown`: a project's rows leave every table
+ * of the registry file that is scoped by project (objects, version,
+ * materialization history, leases, monitoring profiles); the file itself goes
+ * when no other project is left in it.
  */
 import { existsSync, rmSync } from "node:fs";
 import Database from "better-sqlite3";
@@ -14,8 +15,6 @@ export interface RegistryTeardown {
   fileDeleted: boolean;
 }
 
-const TABLES = ["objects", "meta", "materialization_intervals", "materialization_runs"];
-
 /** Deletes `project` from the SQLite registry at `path`, and the file when it held nothing else. */
 export function teardownRegistry(path: string, project: string): RegistryTeardown {
   if (!existsSync(path)) return { otherProjects: [], fileDeleted: false };
@@ -23,19 +22,23 @@ export function teardownRegistry(path: string, project: string): RegistryTeardow
   const db = new Database(path);
   try {
     db.pragma("busy_timeout = 10000");
-    const tables = new Set(
-      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
-        (r) => r.name,
-      ),
-    );
-    const present = TABLES.filter((t) => tables.has(t));
+    // Every table scoped by project: objects, meta, materialization history, leases, monitoring.
+    const present = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+    )
+      .map((r) => r.name)
+      .filter((t) =>
+        (db.prepare(`PRAGMA table_info("${t.replaceAll('"', '""')}")`).all() as { name: string }[]).some(
+          (c) => c.name === "project",
+        ),
+      );
     db.transaction(() => {
-      for (const table of present) db.prepare(`DELETE FROM ${table} WHERE project = ?`).run(project);
+      for (const table of present) db.prepare(`DELETE FROM "${table}" WHERE project = ?`).run(project);
     }).immediate();
     otherProjects = [
       ...new Set(
         present.flatMap((t) =>
-          (db.prepare(`SELECT DISTINCT project FROM ${t}`).all() as { project: string }[]).map(
+          (db.prepare(`SELECT DISTINCT project FROM "${t}"`).all() as { project: string }[]).map(
             (r) => r.project,
           ),
         ),

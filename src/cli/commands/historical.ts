@@ -17,6 +17,7 @@ import { FstoreError, invalidArgument } from "../../errors/index.js";
 import type { HistoricalQuery, HistoricalResult } from "../../offline/index.js";
 import { createOfflineStore, openDuckDb } from "../../offline/index.js";
 import { openRegistry, requireFeatureSelection } from "../../registry/index.js";
+import { exitOnUsageError } from "./validate.js";
 
 export interface HistoricalCommandOptions {
   repo: string;
@@ -44,7 +45,7 @@ function isoTime(value: string): Date {
 
 /** Registers `fstore historical`. */
 export function registerHistoricalCommand(program: Command): void {
-  program
+  const command = program
     .command("historical")
     .description("write a point-in-time correct training set as Parquet (runs in-process)")
     .option("--repo <dir>", "feature repository folder", ".")
@@ -72,6 +73,8 @@ export function registerHistoricalCommand(program: Command): void {
         process.exitCode = 2;
       }
     });
+  // Like validate and status, whose failed check is 1 too: usage errors are 2.
+  exitOnUsageError(command);
 }
 
 /** Runs the command's work; `progress` receives ticker text (with carriage returns). */
