@@ -151,7 +151,7 @@ async function main(): Promise<void> {
           onlineStore: store,
           connect: () => db.connect(),
         },
-        { featureViews: [], featureService: "", sampleFrom: "online", options: { sampleSize: ENTITIES } },
+        { featureViews: [], sampleFrom: "online", options: { sampleSize: ENTITIES } },
       );
       const seconds = (performance.now() - t0) / 1000;
       if (report.entitiesChecked !== ENTITIES) throw new Error(`checked ${report.entitiesChecked} entities`);

@@ -166,8 +166,7 @@ function handWrittenSql(out: string, plain = false): string {
 function query(): HistoricalQuery {
   return {
     snapshot: snapshotOf(definitions()),
-    features: FEATURE_REFS,
-    featureServices: [],
+    selection: { kind: "features", refs: FEATURE_REFS },
     entities: { kind: "registered", name: "vehicle_labels" },
     fullFeatureNames: false,
     options: {
@@ -334,7 +333,7 @@ async function streamOnce(address: string, pid: number, decode: "columns" | "pro
     const client = createRawClient(connect);
     for await (const m of client.getHistoricalFeatures(
       {
-        features: FEATURE_REFS,
+        selection: { features: FEATURE_REFS },
         entities: { case: "entitySource", value: { source: "vehicle_labels" } },
         batchSize: 50_000,
       },

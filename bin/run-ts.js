@@ -5,6 +5,9 @@ import { pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
 
 register();
+// Repository files (the example's data generator) import "fstore" by name.
+const { installFstoreSpecifier } = await import("../src/definitions/fstore-specifier.ts");
+await installFstoreSpecifier();
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {
   console.error("usage: node bin/run-ts.js FILE.ts [args...]");

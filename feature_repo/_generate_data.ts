@@ -10,13 +10,15 @@
  *   Together ~10M feature rows over two views, for the 1M-entity-row historical benchmark.
  * Use the large set with FSTORE_DATA_DIR=data/large (registry and online store live there too).
  *
- * Values depend only on the seed; timestamps count back from `end` (default:
- * a fixed instant, so the same command always writes the same files).
+ * Values depend only on the seed; timestamps count back from `end`: from the
+ * command line the current hour (so a materialization up to now finds rows),
+ * `--end 2026-01-01T00:00:00Z` for the same files every time; from code,
+ * DEFAULT_END unless given.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { writeParquet } from "fstore";
 
 export type Preset = "small" | "large";
 
@@ -57,93 +59,71 @@ export async function generateExampleData(options: GenerateOptions): Promise<Gen
   const seed = options.seed ?? 42;
   const end = new Date(Math.floor((options.end ?? DEFAULT_END).getTime() / 3_600_000) * 3_600_000);
   const dataDir = resolve(options.repoPath, options.dataDir ?? defaultDataDir(preset));
-  mkdirSync(join(dataDir, "vehicle_hourly"), { recursive: true });
-
-  const db = await DuckDBInstance.create(":memory:");
-  const connection = await db.connect();
   // r(i, k): a pseudo-random number in [0, 1) fixed by the seed, the row and the purpose k.
   const r = (row: string, k: number) => `((hash(${seed}, ${k}, ${row}) % 1000003) / 1000003.0)`;
   const endSql = `TIMESTAMP '${end.toISOString().replace("T", " ").replace(".000Z", "")}'`;
-  const count = async (sql: string) => {
-    const reader = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${sql}`);
-    return Number(reader.getRows()[0]?.[0] ?? 0);
+  const copy = (select: string, file: string) => writeParquet(join(dataDir, file), select);
+
+  // Daily listing snapshots: the price drifts from day to day; ~2% of descriptions are missing.
+  const vehicleFeatures = await copy(
+    `SELECT
+       (${FIRST_VEHICLE_ID} + v)::BIGINT AS vehicle_id,
+       ${endSql} - to_days((${size.days} - d)::INTEGER) + to_seconds((${r("v * 1000 + d", 1)} * 3600)::BIGINT) AS event_timestamp,
+       ${endSql} - to_days((${size.days} - d)::INTEGER) + to_seconds((3600 + ${r("v * 1000 + d", 2)} * 7200)::BIGINT) AS created,
+       ['electric', 'hybrid', 'petrol', 'diesel'][1 + (hash(${seed}, 3, v) % 4)::INTEGER] AS technology,
+       (1 + (hash(${seed}, 4, v) % 20))::BIGINT AS num_images,
+       ${r("v", 5)} < 0.4 AS street_parked,
+       CASE WHEN ${r("v * 1000 + d", 6)} < 0.02 THEN NULL
+            ELSE (40 + (hash(${seed}, 7, v) % 900))::BIGINT END AS description,
+       round((25 + ${r("v", 8)} * 175) * (0.85 + ${r("v * 1000 + d", 9)} * 0.3), 2) AS actual_price,
+       round(25 + ${r("v", 8)} * 175, 2) AS recommended_price
+     FROM range(${size.vehicles}) AS vs(v), range(${size.days}) AS ds(d)
+     ORDER BY event_timestamp, vehicle_id`,
+    "vehicle_features.parquet",
+  );
+
+  // Hourly stats: ~90% of vehicle-hours have a row; ~2% of rows get a correction with the
+  // same event time and a later created time (a tie that created_timestamp must break).
+  const hourly = `
+    SELECT v, h,
+           ${endSql} - to_hours((${size.hours} - h)::BIGINT) AS event_timestamp,
+           (hash(${seed}, 11, v * 10000 + h) % 6)::BIGINT AS recent_reservations,
+           round((25 + ${r("v", 8)} * 175) * (0.7 + ${r("v * 10000 + h", 12)} * 0.6), 2) AS current_price,
+           ${r("v * 10000 + h", 13)} AS created_jitter
+    FROM range(${size.vehicles}) AS vs(v), range(${size.hours}) AS hs(h)
+    WHERE ${r("v * 10000 + h", 10)} >= 0.1`;
+  const vehicleHourly = await copy(
+    `SELECT (${FIRST_VEHICLE_ID} + v)::BIGINT AS vehicle_id, event_timestamp,
+            event_timestamp + to_seconds((60 + created_jitter * 600)::BIGINT) AS created,
+            recent_reservations, current_price
+     FROM (${hourly})
+     UNION ALL
+     SELECT (${FIRST_VEHICLE_ID} + v)::BIGINT AS vehicle_id, event_timestamp,
+            event_timestamp + to_seconds((1800 + created_jitter * 600)::BIGINT) AS created,
+            recent_reservations + 1 AS recent_reservations, round(current_price * 1.05, 2) AS current_price
+     FROM (${hourly})
+     WHERE ${r("v * 10000 + h", 14)} < 0.02
+     ORDER BY event_timestamp, vehicle_id, created`,
+    join("vehicle_hourly", "hourly-00000.parquet"),
+  );
+
+  // Labels / entity rows: times spread over the hourly window; ~1% name unknown vehicles.
+  const vehicleLabels = await copy(
+    `SELECT
+       (CASE WHEN ${r("i", 20)} < 0.01 THEN ${FIRST_VEHICLE_ID + size.vehicles * 10} + i
+             ELSE ${FIRST_VEHICLE_ID} + (hash(${seed}, 21, i) % ${size.vehicles}) END)::BIGINT AS vehicle_id,
+       ${endSql} - to_seconds((${r("i", 22)} * ${size.hours * 3600})::BIGINT) AS event_timestamp,
+       (hash(${seed}, 23, i) % 8)::BIGINT AS num_reservations
+     FROM range(${size.labels}) AS ls(i)
+     ORDER BY event_timestamp, vehicle_id`,
+    "vehicle_labels.parquet",
+  );
+  return {
+    dataDir,
+    end,
+    vehicles: size.vehicles,
+    rows: { vehicleFeatures, vehicleHourly, vehicleLabels },
   };
-  const copy = async (select: string, file: string) => {
-    const target = join(dataDir, file);
-    const partial = `${target}.partial`;
-    rmSync(partial, { force: true });
-    await connection.run(
-      `COPY (${select}) TO '${partial.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
-    );
-    renameSync(partial, target); // readers never see a half-written file
-    return count(`read_parquet('${target.replaceAll("'", "''")}')`);
-  };
-
-  try {
-    // Daily listing snapshots: the price drifts from day to day; ~2% of descriptions are missing.
-    const vehicleFeatures = await copy(
-      `SELECT
-         (${FIRST_VEHICLE_ID} + v)::BIGINT AS vehicle_id,
-         ${endSql} - to_days((${size.days} - d)::INTEGER) + to_seconds((${r("v * 1000 + d", 1)} * 3600)::BIGINT) AS event_timestamp,
-         ${endSql} - to_days((${size.days} - d)::INTEGER) + to_seconds((3600 + ${r("v * 1000 + d", 2)} * 7200)::BIGINT) AS created,
-         ['electric', 'hybrid', 'petrol', 'diesel'][1 + (hash(${seed}, 3, v) % 4)::INTEGER] AS technology,
-         (1 + (hash(${seed}, 4, v) % 20))::BIGINT AS num_images,
-         ${r("v", 5)} < 0.4 AS street_parked,
-         CASE WHEN ${r("v * 1000 + d", 6)} < 0.02 THEN NULL
-              ELSE (40 + (hash(${seed}, 7, v) % 900))::BIGINT END AS description,
-         round((25 + ${r("v", 8)} * 175) * (0.85 + ${r("v * 1000 + d", 9)} * 0.3), 2) AS actual_price,
-         round(25 + ${r("v", 8)} * 175, 2) AS recommended_price
-       FROM range(${size.vehicles}) AS vs(v), range(${size.days}) AS ds(d)
-       ORDER BY event_timestamp, vehicle_id`,
-      "vehicle_features.parquet",
-    );
-
-    // Hourly stats: ~90% of vehicle-hours have a row; ~2% of rows get a correction with the
-    // same event time and a later created time (a tie that created_timestamp must break).
-    const hourly = `
-      SELECT v, h,
-             ${endSql} - to_hours((${size.hours} - h)::BIGINT) AS event_timestamp,
-             (hash(${seed}, 11, v * 10000 + h) % 6)::BIGINT AS recent_reservations,
-             round((25 + ${r("v", 8)} * 175) * (0.7 + ${r("v * 10000 + h", 12)} * 0.6), 2) AS current_price,
-             ${r("v * 10000 + h", 13)} AS created_jitter
-      FROM range(${size.vehicles}) AS vs(v), range(${size.hours}) AS hs(h)
-      WHERE ${r("v * 10000 + h", 10)} >= 0.1`;
-    const vehicleHourly = await copy(
-      `SELECT (${FIRST_VEHICLE_ID} + v)::BIGINT AS vehicle_id, event_timestamp,
-              event_timestamp + to_seconds((60 + created_jitter * 600)::BIGINT) AS created,
-              recent_reservations, current_price
-       FROM (${hourly})
-       UNION ALL
-       SELECT (${FIRST_VEHICLE_ID} + v)::BIGINT AS vehicle_id, event_timestamp,
-              event_timestamp + to_seconds((1800 + created_jitter * 600)::BIGINT) AS created,
-              recent_reservations + 1 AS recent_reservations, round(current_price * 1.05, 2) AS current_price
-       FROM (${hourly})
-       WHERE ${r("v * 10000 + h", 14)} < 0.02
-       ORDER BY event_timestamp, vehicle_id, created`,
-      join("vehicle_hourly", "hourly-00000.parquet"),
-    );
-
-    // Labels / entity rows: times spread over the hourly window; ~1% name unknown vehicles.
-    const vehicleLabels = await copy(
-      `SELECT
-         (CASE WHEN ${r("i", 20)} < 0.01 THEN ${FIRST_VEHICLE_ID + size.vehicles * 10} + i
-               ELSE ${FIRST_VEHICLE_ID} + (hash(${seed}, 21, i) % ${size.vehicles}) END)::BIGINT AS vehicle_id,
-         ${endSql} - to_seconds((${r("i", 22)} * ${size.hours * 3600})::BIGINT) AS event_timestamp,
-         (hash(${seed}, 23, i) % 8)::BIGINT AS num_reservations
-       FROM range(${size.labels}) AS ls(i)
-       ORDER BY event_timestamp, vehicle_id`,
-      "vehicle_labels.parquet",
-    );
-    return {
-      dataDir,
-      end,
-      vehicles: size.vehicles,
-      rows: { vehicleFeatures, vehicleHourly, vehicleLabels },
-    };
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
 }
 
 /**
@@ -152,10 +132,12 @@ export async function generateExampleData(options: GenerateOptions): Promise<Gen
  * Returns undefined when the data was already there.
  */
 export async function ensureExampleData(repoPath: string): Promise<GeneratedData | undefined> {
-  const dataDir = resolve(repoPath, defaultDataDir("small"));
+  // Where the definitions and feature_store.yaml look for it (FSTORE_DATA_DIR, else data/).
+  const relativeDir = process.env.FSTORE_DATA_DIR || defaultDataDir("small");
+  const dataDir = resolve(repoPath, relativeDir);
   const files = ["vehicle_features.parquet", "vehicle_hourly/hourly-00000.parquet", "vehicle_labels.parquet"];
   if (files.every((f) => existsSync(join(dataDir, f)))) return undefined;
-  return generateExampleData({ repoPath, preset: "small", end: new Date() });
+  return generateExampleData({ repoPath, preset: "small", dataDir: relativeDir, end: new Date() });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -166,16 +148,15 @@ async function main(argv: string[]): Promise<void> {
   const preset = (arg("--preset") ?? "small") as Preset;
   if (!(preset in PRESETS)) throw new Error(`--preset must be small or large, got ${preset}`);
   const endText = arg("--end");
-  const end = endText === "now" ? new Date() : endText ? new Date(endText) : undefined;
-  if (end && Number.isNaN(end.getTime()))
-    throw new Error(`--end must be an ISO time or "now", got ${endText}`);
+  const end = endText === undefined || endText === "now" ? new Date() : new Date(endText);
+  if (Number.isNaN(end.getTime())) throw new Error(`--end must be an ISO time or "now", got ${endText}`);
   const seedText = arg("--seed");
   const started = Date.now();
   const result = await generateExampleData({
     repoPath: resolve(import.meta.dirname),
     preset,
     ...(arg("--data-dir") ? { dataDir: arg("--data-dir") } : {}),
-    ...(end ? { end } : {}),
+    end,
     ...(seedText ? { seed: Number(seedText) } : {}),
   });
   console.log(

@@ -1,7 +1,7 @@
 import { FileSource, PushSource } from "fstore";
 
 /** Where the Parquet lives: `data/` by default, `data/large` for the benchmark set. */
-const dataDir = process.env.FSTORE_DATA_DIR ?? "data";
+const dataDir = process.env.FSTORE_DATA_DIR || "data";
 
 /** Daily snapshots of each vehicle's listing. */
 export const vehicleFeaturesSource = new FileSource({

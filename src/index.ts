@@ -36,3 +36,5 @@ export {
   String,
   UnixTimestamp,
 } from "./definitions/index.js";
+export type { WriteParquetOptions } from "./init/write-parquet.js";
+export { writeParquet } from "./init/write-parquet.js";

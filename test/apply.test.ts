@@ -280,7 +280,12 @@ describe("planRepo / applyRepo", () => {
       expect(after.featureServices.has("model_v1")).toBe(true);
 
       const again = cli("apply", "--repo", repo.path, "--json");
-      expect(JSON.parse(again.stdout)).toEqual({ project: "test_project", version: before + 1, changes: [] });
+      expect(JSON.parse(again.stdout)).toEqual({
+        project: "test_project",
+        version: before + 1,
+        changes: [],
+        deletedOnlineViews: [],
+      });
 
       repo.write(
         "defs.ts",

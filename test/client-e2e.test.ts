@@ -132,7 +132,7 @@ describe("ergonomic client, end to end", () => {
   it("serves a feature service with full names, including the on-demand price_diff", async () => {
     const [row] = await latestVehicleRows(end, [1001n]);
     const res = await t.client.getOnlineFeatures({
-      featureService: "vehicle_model_v1",
+      featureServices: ["vehicle_model_v1"],
       entities: { vehicle_id: [1001n] },
       fullFeatureNames: true,
     });

@@ -89,17 +89,25 @@ describe("getOnlineFeatures shapes", () => {
         fullFeatureNames: true,
       }),
     );
-    expect(req.kind).toMatchObject({ case: "features", value: { val: ["v:a", "v:b"] } });
+    expect(req.selection).toMatchObject({ features: ["v:a", "v:b"], featureServices: [] });
     expect(req.entities.vehicle_id?.val.map((x) => x.val.value)).toEqual([1n, 2n]);
     expect(req.requestContext.quoted?.val.map((x) => x.val.value)).toEqual([1.5, 2.5]);
     expect(req.fullFeatureNames).toBe(true);
-    const svc = create(GetOnlineFeaturesRequestSchema, onlineRequest({ featureService: "s", entities: {} }));
-    expect(svc.kind).toEqual({ case: "featureService", value: "s" });
+    const svc = create(
+      GetOnlineFeaturesRequestSchema,
+      onlineRequest({ featureServices: ["s", "t"], entities: {} }),
+    );
+    expect(svc.selection).toMatchObject({ features: [], featureServices: ["s", "t"] });
   });
 
-  it("insists on exactly one of features and featureService", () => {
-    expect(() => onlineRequest({ entities: {} })).toThrow(/exactly one/);
-    expect(() => onlineRequest({ features: [], featureService: "s", entities: {} })).toThrow(/exactly one/);
+  it("refuses features and featureServices together (the server names an empty selection)", () => {
+    expect(() => onlineRequest({ features: ["v:a"], featureServices: ["s"], entities: {} })).toThrow(
+      "getOnlineFeatures: give `features` or `featureServices`, not both",
+    );
+    expect(create(GetOnlineFeaturesRequestSchema, onlineRequest({ entities: {} })).selection).toMatchObject({
+      features: [],
+      featureServices: [],
+    });
   });
 
   it("decodes the response into columns and rows with statuses and Dates", () => {

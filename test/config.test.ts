@@ -50,8 +50,19 @@ describe("loadRepoConfig", () => {
       onlineStore: { type: "sqlite", path: join(dir, "data/online_store.db") },
       offlineStore: { type: "file", outputDir: join(dir, "data/output") },
       materialization: { schedule: "0 0 * * *" },
-      server: { host: "127.0.0.1", port: 6566, maxEntitiesPerRequest: 1000, tls: null, auth: null },
-      metrics: { enabled: false, host: "127.0.0.1", port: 9464 },
+      server: {
+        host: "127.0.0.1",
+        port: 6566,
+        maxEntitiesPerRequest: 1000,
+        maxValidateEntities: 10_000,
+        maxPushRows: 1000,
+        maxHistoricalEntityRows: 1_000_000,
+        maxMessageBytes: 64 * 1024 * 1024,
+        tls: null,
+        auth: null,
+      },
+      metrics: { enabled: false, host: "127.0.0.1", port: 9464, token: null },
+      writeRules: { maxFutureSkewSeconds: 86_400 },
       entityKeySerializationVersion: 3,
     });
   });
@@ -69,6 +80,7 @@ online_store:
   redis_type: redis_cluster
   key_ttl_seconds: \${KEY_TTL:-86400}
   layout: feast
+  read_timeout_ms: 250
 offline_store:
   type: file
   output_dir: out
@@ -79,9 +91,12 @@ server:
   host: 0.0.0.0
   port: \${PORT:-7000}
   max_entities_per_request: 50
+  max_push_rows: 500
+  max_message_bytes: 1048576
   tls: { cert_path: certs/server.crt, key_path: certs/server.key }
-  auth: { tokens: ["\${TOKEN}", other] }
-metrics: { enabled: true, port: 9100 }
+  auth: { tokens: ["\${TOKEN}", other], max_failures_per_minute: 3 }
+metrics: { enabled: true, port: 9100, token: "\${TOKEN}" }
+write_rules: { max_future_skew_seconds: 60 }
 `);
     const config = loadRepoConfig(dir, { PROJECT: "proj_1", REDIS_PORT: "6380", TOKEN: "s3cret" });
     expect(config.project).toBe("proj_1");
@@ -92,6 +107,7 @@ metrics: { enabled: true, port: 9100 }
       redisType: "redis_cluster",
       keyTtlSeconds: 86400,
       layout: "feast",
+      readTimeoutMs: 250,
     });
     expect(config.offlineStore.outputDir).toBe(join(dir, "out"));
     expect(config.materialization.schedule).toBe("*/15 * * * *");
@@ -99,10 +115,15 @@ metrics: { enabled: true, port: 9100 }
       host: "0.0.0.0",
       port: 7000,
       maxEntitiesPerRequest: 50,
+      maxValidateEntities: 10_000,
+      maxPushRows: 500,
+      maxHistoricalEntityRows: 1_000_000,
+      maxMessageBytes: 1_048_576,
       tls: { certPath: join(dir, "certs/server.crt"), keyPath: join(dir, "certs/server.key") },
-      auth: { tokens: ["s3cret", "other"] },
+      auth: { tokens: ["s3cret", "other"], maxFailuresPerMinute: 3 },
     });
-    expect(config.metrics).toEqual({ enabled: true, host: "127.0.0.1", port: 9100 });
+    expect(config.metrics).toEqual({ enabled: true, host: "127.0.0.1", port: 9100, token: "s3cret" });
+    expect(config.writeRules).toEqual({ maxFutureSkewSeconds: 60 });
   });
 
   it("accepts registry as a plain path and disables the schedule with off or null", () => {
@@ -174,6 +195,12 @@ metrics: { enabled: true, port: 9100 }
       "project: p\nonline_store: { type: redis, layout: wide }\n",
       "online_store.layout",
       /expected one of "packed", "feast"/,
+    ],
+    [
+      "bad read timeout",
+      "project: p\nonline_store: { type: redis, read_timeout_ms: 0 }\n",
+      "online_store.read_timeout_ms",
+      /expected an integer >= 1/,
     ],
     ["bad provider", "project: p\nprovider: gcp\n", "provider", /expected one of "local"/],
     ["missing project", "provider: local\n", "project", /is required/],

@@ -14,7 +14,7 @@ import { loadRepoConfig } from "../src/config/index.js";
 import type { RepoConfig } from "../src/config/types.js";
 import { materialize } from "../src/materialize/index.js";
 import { openDuckDb } from "../src/offline/index.js";
-import { createOnlineStore } from "../src/online/index.js";
+import { createOnlineStore, writeOnlineRows } from "../src/online/index.js";
 import type { OnlineStore } from "../src/online/online-store.js";
 import { openRegistry } from "../src/registry/index.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
@@ -146,7 +146,7 @@ describe("fstore validate", () => {
       const row = latest.get(1002n) as DriverRow;
       const values = FEATURES.map((f) => row.values[f.name] ?? null);
       values[1] = 424242n;
-      await store.writeBatch(view, [{ entityKey: [1002n], eventTimestamp: new Date(row.eventMs), values }]);
+      await writeOnlineRows(store, view, [{ entityKey: [1002n], eventTimeUs: row.eventMs * 1000, values }]);
       server = await startTestServer({ config, registry });
     });
     afterAll(async () => {
@@ -190,7 +190,10 @@ describe("fstore validate", () => {
 
   it("sends a bearer token to a server that requires one", async () => {
     const authed = await startTestServer({
-      config: { ...config, server: { ...config.server, auth: { tokens: ["s3cret"] } } },
+      config: {
+        ...config,
+        server: { ...config.server, auth: { tokens: ["s3cret"], maxFailuresPerMinute: 10 } },
+      },
       registry,
       token: "s3cret",
     });
@@ -268,7 +271,10 @@ describe("commands against a server with TLS and a bearer token", () => {
     const tls = selfSignedCertificate(dir);
     ca = tls.certPath;
     server = await startTestServer({
-      config: { ...config, server: { ...config.server, tls, auth: { tokens: ["s3cret"] } } },
+      config: {
+        ...config,
+        server: { ...config.server, tls, auth: { tokens: ["s3cret"], maxFailuresPerMinute: 10 } },
+      },
       registry,
     });
   });

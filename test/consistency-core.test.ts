@@ -12,6 +12,7 @@ import { RepeatedValueSchema, ValueSchema } from "../gen/fstore/v1/value_pb.js";
 import type { ConsistencyReport, FeatureReport } from "../src/consistency/index.js";
 import { type ValidateConsistencyInput, validateConsistency } from "../src/consistency/index.js";
 import { Code, FstoreError } from "../src/errors/index.js";
+import { writeOnlineRows } from "../src/online/index.js";
 import { openRegistry } from "../src/registry/index.js";
 import type { Registry } from "../src/registry/registry.js";
 import type { NativeValue } from "../src/values/index.js";
@@ -73,7 +74,7 @@ async function validate(
       onlineStore: store,
       connect: () => db.connect(),
     },
-    { featureViews: [], featureService: "", sampleFrom: "online", options: {}, ...input },
+    { featureViews: [], sampleFrom: "online", options: {}, ...input },
   );
 }
 
@@ -132,8 +133,8 @@ describe("validateConsistency", () => {
     const victim = latest.get(1003n) as DriverRow;
     const values = FEATURES.map((f) => victim.values[f.name] ?? null);
     values[2] = "tampered";
-    await store.writeBatch(view(), [
-      { entityKey: [1003n], eventTimestamp: new Date(victim.eventMs), values },
+    await writeOnlineRows(store, view(), [
+      { entityKey: [1003n], eventTimeUs: victim.eventMs * 1000, values },
     ]);
     const report = await validate(store, {}, reg);
     expect(report.passed).toBe(false);
@@ -165,10 +166,10 @@ describe("validateConsistency", () => {
     expect(report.passed).toBe(true);
     // Overwrite online with the earlier created tie's values: now it is a mismatch (if they differ).
     const older = ties.find((r) => r.createdMs === WINDOW_END) as DriverRow;
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       {
         entityKey: [1000n],
-        eventTimestamp: new Date(WINDOW_END),
+        eventTimeUs: WINDOW_END * 1000,
         values: FEATURES.map((f) => older.values[f.name] ?? null),
       },
     ]);
@@ -181,14 +182,14 @@ describe("validateConsistency", () => {
     const { store, latest, reg } = await materialized();
     const pushedAt = WINDOW_END + 3 * HOUR;
     const base = latest.get(1007n) as DriverRow;
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       {
         entityKey: [1007n],
-        eventTimestamp: new Date(pushedAt),
+        eventTimeUs: pushedAt * 1000,
         values: FEATURES.map((f) => base.values[f.name] ?? null),
       },
       // An entity that exists only online.
-      { entityKey: [99_999n], eventTimestamp: new Date(pushedAt), values: FEATURES.map(() => null) },
+      { entityKey: [99_999n], eventTimeUs: pushedAt * 1000, values: FEATURES.map(() => null) },
     ]);
     const report = await validate(store, {}, reg);
     expect(report.entitiesChecked).toBe(DRIVERS + 1);
@@ -231,10 +232,10 @@ describe("validateConsistency", () => {
     const { store, reg } = await materialized();
     store.deleteEntity(view(), [1020n]);
     const old = rows.find((r) => r.driverId === 1020n && r.eventMs === T0 + HOUR) as DriverRow;
-    await store.writeBatch(view(), [
+    await writeOnlineRows(store, view(), [
       {
         entityKey: [1020n],
-        eventTimestamp: new Date(old.eventMs),
+        eventTimeUs: old.eventMs * 1000,
         values: FEATURES.map((f) => old.values[f.name] ?? null),
       },
     ]);
@@ -266,16 +267,20 @@ describe("validateConsistency", () => {
     const tampered = conv * (1 + 1e-5);
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[0] = tampered;
-    await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(row.eventMs), values }]);
+    await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimeUs: row.eventMs * 1000, values }]);
     const rd = Math.abs(tampered - conv) / Math.max(Math.abs(tampered), Math.abs(conv));
-    const strict = await validate(store, { featureService: "driver_model" }, reg);
+    const strict = await validate(store, { features: { kind: "services", names: ["driver_model"] } }, reg);
     expect(feature(strict, "conv_rate")).toMatchObject({ mismatched: 1 });
     expect(feature(strict, "conv_rate").examples[0]?.relativeDifference).toBeCloseTo(rd, 12);
-    const atEdge = await validate(store, { featureService: "driver_model", options: { tolerance: rd } }, reg);
+    const atEdge = await validate(
+      store,
+      { features: { kind: "services", names: ["driver_model"] }, options: { tolerance: rd } },
+      reg,
+    );
     expect(feature(atEdge, "conv_rate")).toMatchObject({ mismatched: 0, equal: DRIVERS, passed: true });
     const below = await validate(
       store,
-      { featureService: "driver_model", options: { tolerance: rd * 0.99 } },
+      { features: { kind: "services", names: ["driver_model"] }, options: { tolerance: rd * 0.99 } },
       reg,
     );
     expect(feature(below, "conv_rate")).toMatchObject({ mismatched: 1 });
@@ -287,18 +292,18 @@ describe("validateConsistency", () => {
     const row = latest.get(1001n) as DriverRow;
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[1] = (values[1] as bigint) + 1n; // trips
-    await store.writeBatch(view(), [{ entityKey: [1001n], eventTimestamp: new Date(row.eventMs), values }]);
+    await writeOnlineRows(store, view(), [{ entityKey: [1001n], eventTimeUs: row.eventMs * 1000, values }]);
     const rate = 1 / DRIVERS;
     const at = await validate(
       store,
-      { featureService: "driver_model", options: { maxMismatchRate: rate } },
+      { features: { kind: "services", names: ["driver_model"] }, options: { maxMismatchRate: rate } },
       reg,
     );
     expect(at.passed).toBe(true);
     expect(feature(at, "trips")).toMatchObject({ mismatched: 1, passed: true, mismatchRate: rate });
     const under = await validate(
       store,
-      { featureService: "driver_model", options: { maxMismatchRate: rate * 0.999 } },
+      { features: { kind: "services", names: ["driver_model"] }, options: { maxMismatchRate: rate * 0.999 } },
       reg,
     );
     expect(under.passed).toBe(false);
@@ -317,8 +322,12 @@ describe("validateConsistency", () => {
     const row = latest.get(id) as DriverRow;
     const values = FEATURES.map((f) => row.values[f.name] ?? null);
     values[1] = (values[1] as bigint) + 1n;
-    await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(row.eventMs), values }]);
-    const report = await validate(store, { featureService: "driver_model", options: { tolerance: 0 } }, reg);
+    await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimeUs: row.eventMs * 1000, values }]);
+    const report = await validate(
+      store,
+      { features: { kind: "services", names: ["driver_model"] }, options: { tolerance: 0 } },
+      reg,
+    );
     expect(feature(report, "trips")).toMatchObject({ mismatched: 1 });
     reg.close();
   });
@@ -348,7 +357,7 @@ describe("validateConsistency", () => {
           connect: () => db.connect(),
           signal: controller.signal,
         },
-        { featureViews: [], featureService: "", sampleFrom: "online", options: {} },
+        { featureViews: [], sampleFrom: "online", options: {} },
       ),
       Code.Cancelled,
       /cancelled/,
@@ -364,7 +373,7 @@ describe("validateConsistency", () => {
       /feature view "nope" not found/,
     );
     await expectError(
-      validate(store, { featureService: "nope" }),
+      validate(store, { features: { kind: "services", names: ["nope"] } }),
       Code.NotFound,
       /feature service "nope" not found/,
     );
@@ -411,7 +420,7 @@ describe("validateConsistency against a brute-force oracle", () => {
     for (const [id, row] of latest) onlineModel.set(id, { eventMs: row.eventMs, values: valuesOf(row) });
     const write = async (id: bigint, eventMs: number, values: NativeValue[]) => {
       store.deleteEntity(view(), [id]);
-      await store.writeBatch(view(), [{ entityKey: [id], eventTimestamp: new Date(eventMs), values }]);
+      await writeOnlineRows(store, view(), [{ entityKey: [id], eventTimeUs: eventMs * 1000, values }]);
       onlineModel.set(id, { eventMs, values });
     };
     for (const id of [...latest.keys()]) {

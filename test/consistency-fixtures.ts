@@ -10,11 +10,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { ValueType } from "../gen/fstore/v1/value_pb.js";
+import { deserializeEntityKey, serializeEntityKey, writeOnlineRows } from "../src/online/index.js";
 import type {
+  EncodedRows,
   EntityKeyValues,
   OnlineRow,
   OnlineStore,
-  StoredRow,
   ViewLookup,
   WriteResult,
 } from "../src/online/online-store.js";
@@ -234,7 +235,7 @@ export function latestRows(
   return out;
 }
 
-/** Materializes by hand: the oracle's latest rows written with writeBatch, then the interval recorded. */
+/** Materializes by hand: the oracle's latest rows written with writeOnlineRows, then the interval recorded. */
 export async function materializeByHand(
   store: OnlineStore,
   registry: Registry,
@@ -246,10 +247,10 @@ export async function materializeByHand(
   const latest = latestRows(rows, startMs, endMs);
   const online: OnlineRow[] = [...latest.values()].map((row) => ({
     entityKey: [row.driverId],
-    eventTimestamp: new Date(row.eventMs),
+    eventTimeUs: row.eventMs * 1000,
     values: view.features.map((f) => row.values[f.name] ?? null),
   }));
-  await store.writeBatch(view, online);
+  await writeOnlineRows(store, view, online);
   registry.recordMaterializationInterval(view.name, new Date(startMs), new Date(endMs));
   return latest;
 }
@@ -259,61 +260,52 @@ export function tempRepo(prefix = "fstore-consistency-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-const keyString = (key: EntityKeyValues) =>
-  key.map((v) => (typeof v === "bigint" ? `${v}n` : String(v))).join("|");
-
 /**
- * An OnlineStore held in memory, following the contract (older-over-newer,
- * ties to the incoming row). A stand-in for tests that exercise validation
- * logic without Redis or SQLite.
+ * An OnlineStore held in memory, following the contract (packed rows,
+ * older-over-newer, ties to the incoming row). A stand-in for tests that
+ * exercise validation logic without Redis or SQLite.
  */
 export class MemoryOnlineStore implements OnlineStore {
   readonly type = "sqlite" as const;
-  readonly #views = new Map<string, Map<string, { key: EntityKeyValues; row: StoredRow }>>();
+  readonly #views = new Map<string, Map<string, { key: EntityKeyValues; eventMs: number; row: Buffer }>>();
 
-  async writeBatch(view: FeatureViewDef, rows: OnlineRow[]): Promise<WriteResult> {
+  async write(view: FeatureViewDef, batch: EncodedRows): Promise<WriteResult> {
     const table = this.#views.get(view.name) ?? new Map();
     this.#views.set(view.name, table);
     let written = 0;
     let skippedStale = 0;
-    for (const r of rows) {
-      const k = keyString(r.entityKey);
+    for (let i = 0; i < batch.count; i++) {
+      const keyBytes = batch.keys.subarray(i === 0 ? 0 : batch.keyEnds[i - 1], batch.keyEnds[i]);
+      const k = keyBytes.toString("latin1");
+      const eventMs = batch.eventTimesUs[i] as number;
       const cur = table.get(k);
-      if (cur && cur.row.eventTimestamp > r.eventTimestamp) {
+      if (cur && cur.eventMs > eventMs) {
         skippedStale++;
         continue;
       }
-      const values = new Map<string, NativeValue>();
-      view.features.forEach((f, i) => {
-        values.set(f.name, r.values[i] ?? null);
-      });
-      table.set(k, { key: r.entityKey, row: { eventTimestamp: r.eventTimestamp, values } });
+      const row = Buffer.from(batch.rows.subarray(i === 0 ? 0 : batch.rowEnds[i - 1], batch.rowEnds[i]));
+      table.set(k, { key: deserializeEntityKey(view.entityColumns, keyBytes), eventMs, row });
       written++;
     }
     return { written, skippedStale };
   }
 
-  async read(lookups: ViewLookup[]): Promise<(StoredRow | undefined)[][]> {
+  async read(lookups: ViewLookup[]): Promise<(Buffer | undefined)[][]> {
     return lookups.map((l) => {
       const table = this.#views.get(l.view.name);
-      return l.entityKeys.map((k) => {
-        const found = table?.get(keyString(k))?.row;
-        if (!found) return undefined;
-        const values = new Map<string, NativeValue>();
-        for (const f of l.features)
-          if (found.values.has(f)) values.set(f, found.values.get(f) as NativeValue);
-        return { eventTimestamp: found.eventTimestamp, values };
-      });
+      return l.entityKeys.map(
+        (k) => table?.get(serializeEntityKey(l.view.entityColumns, k).toString("latin1"))?.row,
+      );
     });
-  }
-
-  async sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {
-    return [...(this.#views.get(view.name)?.values() ?? [])].slice(0, limit).map((e) => e.key);
   }
 
   /** Test hook: drops one entity's row, as if its key was deleted. */
   deleteEntity(view: FeatureViewDef, key: EntityKeyValues): void {
-    this.#views.get(view.name)?.delete(keyString(key));
+    this.#views.get(view.name)?.delete(serializeEntityKey(view.entityColumns, key).toString("latin1"));
+  }
+
+  async sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {
+    return [...(this.#views.get(view.name)?.values() ?? [])].slice(0, limit).map((e) => e.key);
   }
 
   async deleteView(view: FeatureViewDef): Promise<void> {

@@ -2,7 +2,7 @@
  * ValidateConsistency through a real gRPC server, on a real redis-server (the
  * test starts it) and on SQLite, after a real materialization. The online
  * state is then changed behind the store's back (raw Redis commands / raw
- * SQLite statements) or through writeBatch, and the report must say exactly
+ * SQLite statements) or through writeOnlineRows, and the report must say exactly
  * what changed. Expected counts are hand-made from those changes.
  */
 import { join } from "node:path";
@@ -14,7 +14,7 @@ import { FstoreClientError } from "../clients/typescript/src/index.js";
 import type { RepoConfig } from "../src/config/types.js";
 import { materialize } from "../src/materialize/index.js";
 import { openDuckDb } from "../src/offline/index.js";
-import { createOnlineStore, serializeEntityKey } from "../src/online/index.js";
+import { createOnlineStore, serializeEntityKey, writeOnlineRows } from "../src/online/index.js";
 import type { OnlineStore } from "../src/online/online-store.js";
 import { openRegistry } from "../src/registry/index.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
@@ -212,8 +212,8 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
     const victim = h.latest.get(1003n) as DriverRow;
     const values = valuesOf(victim);
     values[2] = "tampered";
-    await h.store.writeBatch(view(), [
-      { entityKey: [1003n], eventTimestamp: new Date(victim.eventMs), values },
+    await writeOnlineRows(h.store, view(), [
+      { entityKey: [1003n], eventTimeUs: victim.eventMs * 1000, values },
     ]);
 
     const report = await h.server.client.validateConsistency({ featureViews: [VIEW] });
@@ -242,11 +242,11 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
     });
 
     // Restore both for the next cases.
-    await h.store.writeBatch(view(), [
-      { entityKey: [1003n], eventTimestamp: new Date(victim.eventMs), values: valuesOf(victim) },
+    await writeOnlineRows(h.store, view(), [
+      { entityKey: [1003n], eventTimeUs: victim.eventMs * 1000, values: valuesOf(victim) },
       {
         entityKey: [1005n],
-        eventTimestamp: new Date((h.latest.get(1005n) as DriverRow).eventMs),
+        eventTimeUs: (h.latest.get(1005n) as DriverRow).eventMs * 1000,
         values: valuesOf(h.latest.get(1005n) as DriverRow),
       },
     ]);
@@ -256,7 +256,9 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
   it("reports a value written online only (after the window, no offline row) as online-only", async () => {
     const at = new Date(WINDOW_END + 2 * HOUR);
     const base = h.latest.get(1007n) as DriverRow;
-    await h.store.writeBatch(view(), [{ entityKey: [1007n], eventTimestamp: at, values: valuesOf(base) }]);
+    await writeOnlineRows(h.store, view(), [
+      { entityKey: [1007n], eventTimeUs: at.getTime() * 1000, values: valuesOf(base) },
+    ]);
     const report = await h.server.client.validateConsistency({ entities: { driver_id: [1007n, 1008n] } });
     expect(report.entitiesChecked).toBe(2);
     for (const f of report.features) {
@@ -346,6 +348,16 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
     expect(under.passed).toBe(false);
   });
 
+  it("checks exactly the selected features: references, or a feature service", async () => {
+    const byRef = await h.server.client.validateConsistency({ features: [`${VIEW}:trips`, `${VIEW}:name`] });
+    expect(byRef.features.map((f) => `${f.featureView}:${f.feature}`).sort()).toEqual(
+      [`${VIEW}:name`, `${VIEW}:trips`].sort(),
+    );
+    const byService = await h.server.client.validateConsistency({ featureServices: ["driver_model"] });
+    expect(byService.features.map((f) => f.feature).sort()).toEqual(["conv_rate", "trips"]);
+    expect(byService.features.every((f) => f.compared > 0)).toBe(true);
+  });
+
   it("answers bad input with precise gRPC statuses and keeps serving", async () => {
     const status = async (p: Promise<unknown>) => {
       const err = await p.then(
@@ -358,11 +370,22 @@ describe.each(["redis", "redis-feast", "sqlite"] as const)("ValidateConsistency 
     const unknownView = await status(h.server.client.validateConsistency({ featureViews: ["nope"] }));
     expect(unknownView.codeName).toBe("NOT_FOUND");
     expect(unknownView.message).toMatch(/feature view "nope" not found/);
-    const unknownService = await status(h.server.client.validateConsistency({ featureService: "nope" }));
+    const unknownService = await status(h.server.client.validateConsistency({ featureServices: ["nope"] }));
     expect(unknownService.codeName).toBe("NOT_FOUND");
+    const both = await status(
+      h.server.client.raw.validateConsistency({
+        selection: { features: [`${VIEW}:trips`], featureServices: ["driver_model"] },
+      }),
+    );
+    expect(both.codeName).toBe("INVALID_ARGUMENT");
+    expect(both.message).toMatch(/give feature references or feature services, not both/);
     const huge = await status(h.server.client.validateConsistency({ sampleSize: 2_000_000 }));
     expect(huge.codeName).toBe("INVALID_ARGUMENT");
-    expect(huge.message).toMatch(/limit of 1000000/);
+    // The server's own bound (server.max_validate_entities, 10,000 by default) comes before the
+    // sample limit of 1,000,000 that in-process validation has (validate-options.spec.ts).
+    expect(huge.message).toMatch(
+      /sample_size 2000000 is above 10000 entities per call \(server\.max_validate_entities\)/,
+    );
     const negative = await status(h.server.client.validateConsistency({ tolerance: -0.5 }));
     expect(negative.codeName).toBe("INVALID_ARGUMENT");
     expect(negative.message).toMatch(/tolerance must be a finite number >= 0/);

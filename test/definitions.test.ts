@@ -199,7 +199,7 @@ export const svc = new FeatureService({ name: "model_v1", features: [stats.selec
   schema: [new Field({ name: "f", dtype: Int64 })], source: src });
 export const svc = new FeatureService({ name: "svc", features: [hidden] });\n`,
       },
-      /defs\.ts: FeatureService "svc": features\[0\]: unknown feature view "hidden"/,
+      /defs\.ts: FeatureService "svc": features\[0\]: feature view "hidden" is defined but not exported; export it/,
     ],
     [
       "a service selecting an unknown feature",
@@ -214,6 +214,55 @@ export const svc = new FeatureService({ name: "svc", features: [hidden] });\n`,
         "defs.ts": `${IMPORTS + DRIVER + statsView()}export const svc = new FeatureService({ name: "svc", features: [stats, stats.select(["trips"])] });\n`,
       },
       /FeatureService "svc": features: view "driver_stats" is listed twice/,
+    ],
+    [
+      "Feast's join_keys spelling on an Entity",
+      {
+        "defs.ts": `${IMPORTS}export const e = new Entity({ name: "customer", join_keys: ["customer_id"], valueType: Int64 } as never);\n`,
+      },
+      /defs\.ts: Entity "customer": join_keys: unknown option; did you mean joinKeys\?/,
+    ],
+    [
+      "Feast's timestamp_field spelling on a FileSource",
+      {
+        "defs.ts": `${IMPORTS}export const s = new FileSource({ name: "s", path: "data/x.parquet", timestamp_field: "ts" } as never);\n`,
+      },
+      /defs\.ts: FileSource "s": timestamp_field: unknown option; did you mean timestampField\?/,
+    ],
+    [
+      "a misspelled description on a FeatureView",
+      { "defs.ts": IMPORTS + DRIVER + statsView(undefined, ', descriptin: "x"') },
+      /defs\.ts: FeatureView "driver_stats": descriptin: unknown option; did you mean description\?/,
+    ],
+    [
+      "an unknown option on a Field",
+      {
+        "defs.ts":
+          IMPORTS + DRIVER + statsView('new Field({ name: "trips", dtype: Int64, d_type: Int64 } as never)'),
+      },
+      /defs\.ts: Field "trips": d_type: unknown option; did you mean dtype\?/,
+    ],
+    [
+      "an unknown option on a PushSource",
+      {
+        "defs.ts": `${IMPORTS + DRIVER}export const p = new PushSource({ name: "p", batch_source: src } as never);\n`,
+      },
+      /defs\.ts: PushSource "p": batch_source: unknown option; did you mean batchSource\?/,
+    ],
+    [
+      "an unknown option on a FeatureService",
+      {
+        "defs.ts": `${IMPORTS + DRIVER + statsView()}export const svc = new FeatureService({ name: "svc", features: [stats], owner: "x", tag: {} } as never);\n`,
+      },
+      /defs\.ts: FeatureService "svc": tag: unknown option; did you mean tags\?/,
+    ],
+    [
+      "an unknown option on an OnDemandFeatureView",
+      {
+        "defs.ts": `${IMPORTS + DRIVER + statsView()}export const o = new OnDemandFeatureView({ name: "o", sources: [stats],
+  schema: [new Field({ name: "x", dtype: Float64 })], udf: (i) => ({ x: i.trips }), mode: "python" } as never);\n`,
+      },
+      /defs\.ts: OnDemandFeatureView "o": mode: unknown option; known options: name, sources/,
     ],
     [
       "a bad dtype",
@@ -323,7 +372,7 @@ export const p2 = new PushSource({ name: "p2", batchSource: p1 as never });\n`,
 export const o = new OnDemandFeatureView({ name: "o", sources: [hidden],
   schema: [new Field({ name: "x", dtype: Float64 })], udf: (i) => ({ x: i.f }) });\n`,
       },
-      /defs\.ts: OnDemandFeatureView "o": sources\[0\]: unknown feature view "hidden"/,
+      /defs\.ts: OnDemandFeatureView "o": sources\[0\]: feature view "hidden" is defined but not exported; export it/,
     ],
     [
       "a udf that is not self-contained",

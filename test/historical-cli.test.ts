@@ -65,8 +65,7 @@ describe("fstore historical", () => {
       join(repo.path, "data", "labels.parquet"),
       "--features",
       "driver_stats:trips",
-      "--feature-service",
-      "model_v1",
+      "driver_stats:rating",
       "--out",
       out,
       "--include-feature-timestamps",
@@ -104,8 +103,8 @@ describe("fstore historical", () => {
       "labels",
       "--start",
       "2026-01-01T10:00:00Z",
-      "--features",
-      "driver_stats:rating",
+      "--feature-service",
+      "model_v1",
       "--out",
       out,
     );
@@ -158,5 +157,23 @@ describe("fstore historical", () => {
     );
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/NOT_FOUND: feature "nope" is not in feature view "driver_stats"/);
+  });
+
+  it("refuses feature references and feature services together, as the RPCs do", () => {
+    const r = cli(
+      "historical",
+      "--repo",
+      repo.path,
+      "--entity-source",
+      "labels",
+      "--features",
+      "driver_stats:trips",
+      "--feature-service",
+      "model_v1",
+      "--out",
+      join(repo.path, "both.parquet"),
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/INVALID_ARGUMENT: .*give feature references or feature services, not both/);
   });
 });

@@ -6,11 +6,13 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { toJson } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { historicalRequest } from "../clients/typescript/src/historical.js";
 import type { FstoreClient } from "../clients/typescript/src/index.js";
 import { FstoreClientError } from "../clients/typescript/src/index.js";
+import { GetHistoricalFeaturesResponseSchema } from "../gen/fstore/v1/feature_service_pb.js";
 import { openDuckDb } from "../src/offline/index.js";
 import type { RepoDefinitions } from "../src/registry/model.js";
 import type { Cell } from "./offline-fixtures.js";
@@ -104,7 +106,10 @@ beforeAll(async () => {
     entities: [],
     dataSources: [stats.source, missing.source, corrupt.source, labels, strLabels],
     featureViews: [stats, missing, corrupt],
-    featureServices: [service("svc", [{ featureView: "stats", features: ["trips"] }])],
+    featureServices: [
+      service("svc", [{ featureView: "stats", features: ["trips"] }]),
+      service("svc_price", [{ featureView: "stats", features: ["price", "trips"] }]),
+    ],
     onDemandFeatureViews: [],
   };
   mkdirSync(join(dir, "out"));
@@ -132,6 +137,12 @@ async function expectStatus(p: Promise<unknown>, code: status, message: RegExp):
   expect(err, `expected ${status[code]}`).toBeInstanceOf(FstoreClientError);
   expect(status[(err as FstoreClientError).code]).toBe(status[code]);
   expect((err as FstoreClientError).details).toMatch(message);
+}
+
+async function drain(stream: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of stream) {
+    // consume
+  }
 }
 
 async function stillServing(): Promise<void> {
@@ -165,11 +176,21 @@ describe("GetHistoricalFeatures over gRPC", () => {
     expect(typed).toEqual(generic);
   });
 
+  it("shows the leakage audit's count in JSON, 0 included", async () => {
+    let summary: unknown;
+    for await (const m of client.raw.getHistoricalFeatures(
+      historicalRequest({ features: ["stats:price"], entityRows: inline }),
+    )) {
+      if (m.kind.case === "summary") summary = toJson(GetHistoricalFeaturesResponseSchema, m);
+    }
+    expect(summary).toMatchObject({ summary: { leakageAudit: { violations: "0", passed: true } } });
+  });
+
   it("streams a schema, batches and a summary with the leakage audit", async () => {
     const events = [];
     for await (const ev of client.streamHistoricalFeatures({
-      features: ["stats:price"],
-      featureServices: ["svc"],
+      // Two services sharing a feature: it is joined once, in first-selected order.
+      featureServices: ["svc_price", "svc"],
       entityRows: inline,
       fullFeatureNames: true,
       options: { includeFeatureTimestamps: true },
@@ -253,6 +274,23 @@ describe("GetHistoricalFeatures over gRPC", () => {
         () => client.getHistoricalFeatures({ features: ["statsprice"], entityRows: inline }),
         status.INVALID_ARGUMENT,
         /malformed feature reference/,
+      ],
+      [
+        () => client.getHistoricalFeatures({ entityRows: inline }),
+        status.INVALID_ARGUMENT,
+        /no features requested: set selection.features/,
+      ],
+      [
+        // The raw client sends what it is given: the server refuses both lists.
+        () =>
+          drain(
+            client.raw.getHistoricalFeatures({
+              selection: { features: ["stats:price"], featureServices: ["svc"] },
+              entities: { case: "entitySource", value: { source: "labels" } },
+            }),
+          ),
+        status.INVALID_ARGUMENT,
+        /give feature references or feature services, not both/,
       ],
       [
         () =>
@@ -345,7 +383,6 @@ describe("GetHistoricalFeatures over gRPC", () => {
         () =>
           client.getHistoricalFeatures({
             features: ["stats:price", "stats:trips"],
-            featureServices: ["svc"],
             entityRows: { columns: { vehicle_id: [1n], trips: [5n] }, eventTimestamps: [date(1)] },
           }),
         status.INVALID_ARGUMENT,
@@ -360,7 +397,7 @@ describe("GetHistoricalFeatures over gRPC", () => {
 
   it("rejects an unparsable timestamp", async () => {
     const stream = client.raw.getHistoricalFeatures({
-      features: ["stats:price"],
+      selection: { features: ["stats:price"] },
       entities: {
         case: "entityRows",
         value: {
@@ -369,12 +406,11 @@ describe("GetHistoricalFeatures over gRPC", () => {
         },
       },
     });
-    const drain = (async () => {
-      for await (const _ of stream) {
-        // drain
-      }
-    })();
-    await expectStatus(drain, status.INVALID_ARGUMENT, /event_timestamps row 0: unparsable timestamp/);
+    await expectStatus(
+      drain(stream),
+      status.INVALID_ARGUMENT,
+      /event_timestamps row 0: unparsable timestamp/,
+    );
     await stillServing();
   });
 

@@ -109,7 +109,7 @@ async function killAndRerun(t: {
       const row = got.get(id);
       const values = ["conv_rate", "trips", "name", "active", "tags"].map((f) => row?.values.get(f));
       if (
-        row?.eventTimestamp.getTime() === want.event_ts.getTime() &&
+        row?.eventTimeUs === want.event_ts.getTime() * 1000 &&
         JSON.stringify(values, big) === JSON.stringify(expectedValues(want), big)
       )
         equal++;

@@ -68,7 +68,7 @@ async function viaBuilder(conn: DuckDBConnection, view: FeatureViewDef, sql: str
     // Copies: the next batch must not share (and overwrite) this one's memory.
     keys.push(...s.keys.map((k) => Buffer.from(k)));
     rows.push(...s.rows.map((r) => Buffer.from(r)));
-    times.push(...b.eventTimesMs);
+    times.push(...b.eventTimesUs);
   };
   for (;;) {
     const chunk = await result.fetchChunk();
@@ -93,7 +93,7 @@ async function viaOracle(conn: DuckDBConnection, view: FeatureViewDef, sql: stri
   return {
     keys: all.map((r) => encodeKey(r.entityKey)),
     rows: encodePackedRows(view, all).map((b) => Buffer.from(b)),
-    times: all.map((r) => r.eventTimestamp.getTime()),
+    times: all.map((r) => r.eventTimeUs),
     rowsRead,
   };
 }

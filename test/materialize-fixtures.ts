@@ -11,6 +11,7 @@ import type { DuckDBInstance } from "@duckdb/node-api";
 import { timestampValue } from "@duckdb/node-api";
 import { ValueType } from "../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../src/config/types.js";
+import { readStoredRows } from "../src/online/index.js";
 import type { OnlineStore, StoredRow } from "../src/online/online-store.js";
 import type {
   EntityDef,
@@ -208,7 +209,7 @@ export async function readDrivers(
   const out = new Map<bigint, StoredRow | undefined>();
   for (let at = 0; at < ids.length; at += 5000) {
     const part = ids.slice(at, at + 5000);
-    const [rows] = await store.read([
+    const [rows] = await readStoredRows(store, [
       { view, features: [...DRIVER_FEATURES], entityKeys: part.map((id) => [id]) },
     ]);
     part.forEach((id, i) => {

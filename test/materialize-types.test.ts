@@ -13,7 +13,7 @@ import { ValueType } from "../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../src/config/types.js";
 import { materialize } from "../src/materialize/index.js";
 import { openDuckDb } from "../src/offline/index.js";
-import { createOnlineStore } from "../src/online/index.js";
+import { createOnlineStore, readStoredRows } from "../src/online/index.js";
 import type { OnlineStore } from "../src/online/online-store.js";
 import { openRegistry } from "../src/registry/index.js";
 import type { FeatureViewDef, FileSourceDef } from "../src/registry/model.js";
@@ -112,10 +112,12 @@ describe("materialize: types, composite keys, TIMESTAMPTZ, ties and exclusions",
       [2n, "paris"],
       [3n, "paris"],
     ];
-    const [rows] = await store.read([{ view, features: view.features.map((x) => x.name), entityKeys: keys }]);
+    const [rows] = await readStoredRows(store, [
+      { view, features: view.features.map((x) => x.name), entityKeys: keys },
+    ]);
     const [paris1, lyon1, paris2, missing] = rows ?? [];
     // 10:00Z and 12:00+02 are the same instant: the later created time (10:05) wins.
-    expect(paris1?.eventTimestamp.toISOString()).toBe("2025-01-01T10:00:00.000Z");
+    expect(new Date((paris1?.eventTimeUs ?? 0) / 1000).toISOString()).toBe("2025-01-01T10:00:00.000Z");
     expect(Object.fromEntries(paris1?.values ?? [])).toEqual({
       passengers: 7,
       f32: 1.5,
@@ -134,7 +136,7 @@ describe("materialize: types, composite keys, TIMESTAMPTZ, ties and exclusions",
       scores: null,
       ok: null,
     });
-    expect(paris2?.eventTimestamp.toISOString()).toBe("2025-01-02T00:00:00.000Z");
+    expect(new Date((paris2?.eventTimeUs ?? 0) / 1000).toISOString()).toBe("2025-01-02T00:00:00.000Z");
     expect(paris2?.values.get("passengers")).toBe(9);
     expect(missing).toBeUndefined();
   });

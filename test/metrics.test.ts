@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RepoConfig } from "../src/config/types.js";
 import { materialize } from "../src/materialize/index.js";
-import { servingStatusCounts } from "../src/metrics/index.js";
 import { openDuckDb } from "../src/offline/index.js";
 import { createOnlineStore } from "../src/online/index.js";
 import { openRegistry } from "../src/registry/index.js";
@@ -154,12 +153,12 @@ describe("metrics endpoint", () => {
   it("labels calls by feature service, times online reads, counts NOT_FOUND and OUTSIDE_MAX_AGE per view", async () => {
     const before = parseMetrics((await scrape(metricsAddress)).text);
     const res = await t.client.getOnlineFeatures({
-      featureService: "driver_model",
+      featureServices: ["driver_model"],
       entities: { driver_id: [1000n, 99_999n, 1001n] },
     });
     expect(res).toBeDefined();
     await expect(
-      t.client.getOnlineFeatures({ featureService: "no_such_service", entities: { driver_id: [1n] } }),
+      t.client.getOnlineFeatures({ featureServices: ["no_such_service"], entities: { driver_id: [1n] } }),
     ).rejects.toThrow(/NOT_FOUND/);
     const after = parseMetrics((await scrape(metricsAddress)).text);
     const delta = (name: string, labels: Record<string, string>) =>
@@ -192,7 +191,7 @@ describe("metrics endpoint", () => {
     const run = (outcome: string) => ({ ...view, outcome });
     const before = parseMetrics((await scrape(metricsAddress)).text);
     // Every online view has its counters from the start, at 0 (the in-process run above was not this server's).
-    for (const outcome of ["succeeded", "failed", "skipped"]) {
+    for (const outcome of ["succeeded", "failed", "skipped", "abandoned"]) {
       expect(
         before.some((x) => x.name === "fstore_materialization_runs_total" && x.labels.outcome === outcome),
       ).toBe(true);
@@ -256,7 +255,7 @@ describe("metrics endpoint", () => {
 
   it("records the last consistency result per feature, without counting validation reads as serving", async () => {
     const before = parseMetrics((await scrape(metricsAddress)).text);
-    const report = await t.client.validateConsistency({ featureService: "driver_model" });
+    const report = await t.client.validateConsistency({ featureServices: ["driver_model"] });
     expect(report.passed).toBe(true);
     const after = parseMetrics((await scrape(metricsAddress)).text);
     const labels = { feature_view: "driver_stats", feature: "conv_rate" };
@@ -336,28 +335,5 @@ describe("fstore serve --metrics-port", () => {
       await exited;
     }
     await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
-  });
-});
-
-describe("servingStatusCounts", () => {
-  it("counts missing rows and features as NOT_FOUND, and rows older than the ttl as OUTSIDE_MAX_AGE", () => {
-    const view = { name: "v", ttlSeconds: 10 } as FeatureViewDef;
-    const now = 100_000;
-    const row = (ageMs: number, features: string[]) => ({
-      eventTimestamp: new Date(now - ageMs),
-      values: new Map(features.map((f) => [f, 1])),
-    });
-    const counts = servingStatusCounts(
-      [{ view, features: ["a", "b"], entityKeys: [[1n], [2n], [3n], [4n]] }],
-      [[undefined, row(5_000, ["a", "b"]), row(10_001, ["a", "b"]), row(20_000, ["a"])]],
-      now,
-    );
-    expect(counts).toEqual([{ view: "v", notFound: 3, outsideMaxAge: 3 }]);
-    const forever = servingStatusCounts(
-      [{ view: { name: "w", ttlSeconds: 0 } as FeatureViewDef, features: ["a"], entityKeys: [[1n]] }],
-      [[row(1e12, ["a"])]],
-      now,
-    );
-    expect(forever).toEqual([{ view: "w", notFound: 0, outsideMaxAge: 0 }]);
   });
 });

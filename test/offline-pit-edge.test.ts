@@ -82,8 +82,7 @@ function run(
 ) {
   return collect({
     snapshot: snapshotOf(views),
-    features,
-    featureServices: [],
+    selection: { kind: "features", refs: features },
     entities,
     fullFeatureNames: full,
     options: { ...defaults, ...o },
@@ -314,8 +313,7 @@ describe("point-in-time join: hand-made cases", () => {
       for await (const ev of nyStore.streamHistorical(
         {
           snapshot: snapshotOf([v], [], [labels]),
-          features: ["ny:x"],
-          featureServices: [],
+          selection: { kind: "features", refs: ["ny:x"] },
           entities: { kind: "registered", name: "ny_labels", startMicros: 99n * S, endMicros: 250n * S },
           fullFeatureNames: false,
           options: { ...defaults, includeFeatureTimestamps: true },
@@ -355,8 +353,7 @@ describe("point-in-time join: hand-made cases", () => {
     );
     const query: HistoricalQuery = {
       snapshot: snapshotOf([v]),
-      features: ["pinned:x"],
-      featureServices: [],
+      selection: { kind: "features", refs: ["pinned:x"] },
       entities: byId([1, 1, 1], [15, 16, 100]),
       fullFeatureNames: false,
       options: defaults,
@@ -447,8 +444,7 @@ describe("entity rows from a source", () => {
     const q = (start?: number, end?: number) =>
       collect({
         snapshot,
-        features: ["s:x"],
-        featureServices: [],
+        selection: { kind: "features", refs: ["s:x"] },
         entities: {
           kind: "registered",
           name: "labels",

@@ -237,8 +237,7 @@ describe("point-in-time join agrees with a brute-force oracle", () => {
         );
         const query = {
           snapshot: snapshotOf([va, vb]),
-          features: ["va:x", "vb:y", "va:n"],
-          featureServices: [],
+          selection: { kind: "features" as const, refs: ["va:x", "vb:y", "va:n"] },
           entities: {
             kind: "inline" as const,
             columns: {

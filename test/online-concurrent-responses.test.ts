@@ -11,7 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
+import { createOnlineStore, type OnlineStore, writeOnlineRows } from "../src/online/index.js";
 import { featureView, field, ValueType } from "./support/online-fixtures.js";
 import { type StartedRedis, startRedis } from "./support/redis.js";
 import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
@@ -65,11 +65,12 @@ describe.each(storeDocs)(
         onDemandFeatureViews: [],
       });
       store = createOnlineStore(config);
-      await store.writeBatch(
+      await writeOnlineRows(
+        store,
         view,
         Array.from({ length: ENTITIES }, (_, i) => ({
           entityKey: [BigInt(i)],
-          eventTimestamp: new Date(eventMs),
+          eventTimeUs: eventMs * 1000,
           values: [note(i), score(i), trips(i)],
         })),
       );

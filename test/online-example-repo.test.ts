@@ -62,7 +62,7 @@ describe("GetOnlineFeatures on the example repository", () => {
     const ids = [...offline.keys()].slice(0, 40);
     expect(ids.length).toBe(40);
     const res = await t.client.getOnlineFeatures({
-      featureService: "vehicle_model_v1",
+      featureServices: ["vehicle_model_v1"],
       entities: { vehicle_id: [...ids, 999_999_999n, ids[0] as bigint] },
     });
     const col = (name: string) => res.columns[res.featureNames.indexOf(name)];

@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type FstoreClientError, typedValue } from "../clients/typescript/src/index.js";
 import type { RepoConfig } from "../src/config/types.js";
-import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
+import { createOnlineStore, type OnlineStore, writeOnlineRows } from "../src/online/index.js";
 import type {
   FeatureServiceDef,
   FeatureViewDef,
@@ -106,6 +106,15 @@ const modelV1: FeatureServiceDef = {
   ],
 };
 
+const pricingV1: FeatureServiceDef = {
+  ...described,
+  name: "pricing_v1",
+  projections: [
+    { featureView: "vehicle_hourly", features: ["current_price", "recent_reservations"] },
+    { featureView: "vehicle_features", features: ["num_images"] },
+  ],
+};
+
 function definitions(views: FeatureViewDef[]): RepoDefinitions {
   return {
     entities: [
@@ -114,7 +123,7 @@ function definitions(views: FeatureViewDef[]): RepoDefinitions {
     ],
     dataSources: views.map((v) => v.source),
     featureViews: views,
-    featureServices: [modelV1],
+    featureServices: [modelV1, pricingV1],
     onDemandFeatureViews: [priceFeatures, discounted, brokenOdfv],
   };
 }
@@ -142,7 +151,7 @@ function seedRows(): { view: FeatureViewDef; key: NativeValue[]; ts: number; val
 async function seed(store: OnlineStore): Promise<Written> {
   const written: Written = new Map();
   for (const r of seedRows()) {
-    await store.writeBatch(r.view, [{ entityKey: r.key, eventTimestamp: new Date(r.ts), values: r.values }]);
+    await writeOnlineRows(store, r.view, [{ entityKey: r.key, eventTimeUs: r.ts * 1000, values: r.values }]);
     const byKey = written.get(r.view.name) ?? new Map();
     byKey.set(r.key.map(String).join("|"), {
       ts: r.ts,
@@ -274,7 +283,7 @@ describe.each(storeDocs)("GetOnlineFeatures over gRPC: %s", (storeName, doc) => 
   it("serves a feature service, including an on-demand feature computed from fetched sources", async () => {
     const keys = [1n, 2n, 3n, 4n];
     const res = await t.client.getOnlineFeatures({
-      featureService: "model_v1",
+      featureServices: ["model_v1"],
       entities: { vehicle_id: keys },
     });
     expect(res.featureNames).toEqual([
@@ -290,6 +299,24 @@ describe.each(storeDocs)("GetOnlineFeatures over gRPC: %s", (storeName, doc) => 
     // Independently: actual - recommended from the seeded rows; null when either is missing.
     expect(diff?.values).toEqual([100.5 - 90.25, 50 - 60, null, null]);
     expect(diff?.statuses).toEqual(["PRESENT", "PRESENT", "NULL_VALUE", "NULL_VALUE"]);
+  });
+
+  it("serves several feature services in order, a feature in both of them once", async () => {
+    const res = await t.client.getOnlineFeatures({
+      featureServices: ["pricing_v1", "model_v1"],
+      entities: { vehicle_id: [1n] },
+    });
+    expect(res.featureNames).toEqual([
+      "vehicle_id",
+      "current_price",
+      "recent_reservations",
+      "num_images",
+      "technology",
+      "actual_price",
+      "recommended_price",
+      "price_diff",
+    ]);
+    expect(res.rows[0]?.num_images).toBe(12n);
   });
 
   it("computes on-demand features from sources that were not requested, plus request data", async () => {
@@ -352,13 +379,29 @@ describe.each(storeDocs)("GetOnlineFeatures over gRPC: %s", (storeName, doc) => 
     expect(await call({ features: ["vehicle_features:nope", "ghost:x"], entities: v })).toMatch(
       /^NOT_FOUND: .*feature "nope" in view "vehicle_features", feature view "ghost"/,
     );
-    expect(await call({ featureService: "no_such_service", entities: v })).toMatch(
+    expect(await call({ featureServices: ["no_such_service"], entities: v })).toMatch(
       /^NOT_FOUND: .*feature service "no_such_service" not found/,
     );
     expect(await call({ features: ["vehicle_features"], entities: v })).toMatch(
       /^INVALID_ARGUMENT: .*malformed feature reference "vehicle_features": expected "view:feature"/,
     );
     expect(await call({ features: [], entities: v })).toMatch(/^INVALID_ARGUMENT: .*no features requested/);
+    // The raw client sends what it is given: the server checks the selection itself.
+    const raw = (req: Parameters<typeof t.client.raw.getOnlineFeatures>[0]) =>
+      t.client.raw.getOnlineFeatures(req).then(
+        () => "OK",
+        (e: FstoreClientError) => `${e.codeName}: ${e.message}`,
+      );
+    const entities = { vehicle_id: { val: [{ val: { case: "int64Val" as const, value: 1n } }] } };
+    expect(
+      await raw({
+        selection: { features: ["vehicle_features:technology"], featureServices: ["model_v1"] },
+        entities,
+      }),
+    ).toMatch(/^INVALID_ARGUMENT: .*give feature references or feature services, not both/);
+    expect(await raw({ selection: { featureServices: ["model_v1", ""] }, entities })).toMatch(
+      /^INVALID_ARGUMENT: .*selection.feature_services holds an empty name/,
+    );
     const many = Array.from({ length: 51 }, (_, i) => BigInt(i));
     expect(await call({ features: ["vehicle_features:technology"], entities: { vehicle_id: many } })).toMatch(
       /^INVALID_ARGUMENT: .*51 entity rows exceed the limit of 50/,

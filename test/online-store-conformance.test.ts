@@ -4,7 +4,14 @@
  * a 3-node Redis Cluster (both layouts), each started by the test itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOnlineStore, type OnlineRow, type OnlineStore } from "../src/online/index.js";
+import {
+  createOnlineStore,
+  type OnlineRow,
+  type OnlineStore,
+  readStoredRows,
+  writeOnlineRows,
+} from "../src/online/index.js";
+import { decodePackedRow, packedReadPlan } from "../src/online/packed-row.js";
 import type { NativeValue } from "../src/values/index.js";
 import {
   featureView,
@@ -67,7 +74,7 @@ function statsRow(id: number, ts: Date, k = id): OnlineRow {
     k % 1000,
   ];
   if (k % 5 === 0) values[1] = null;
-  return { entityKey: [BigInt(id)], eventTimestamp: ts, values };
+  return { entityKey: [BigInt(id)], eventTimeUs: ts.getTime() * 1000, values };
 }
 
 const stores: [string, () => OnlineStore][] = [
@@ -109,21 +116,21 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
 
   it("reads back what it wrote, value by value, for 2,000 entities", async () => {
     const rows = Array.from({ length: 2000 }, (_, i) => statsRow(i + 1, at(i % 17)));
-    const res = await store.writeBatch(stats, rows);
+    const res = await writeOnlineRows(store, stats, rows);
     expect(res).toEqual({ written: 2000, skippedStale: 0 });
     const keys = rows.map((r) => r.entityKey);
-    const [read] = await store.read([{ view: stats, features: names, entityKeys: keys }]);
+    const [read] = await readStoredRows(store, [{ view: stats, features: names, entityKeys: keys }]);
     expect(read).toHaveLength(2000);
     rows.forEach((row, i) => {
       const got = read?.[i];
-      expect(got?.eventTimestamp).toEqual(row.eventTimestamp);
+      expect(got?.eventTimeUs).toEqual(row.eventTimeUs);
       expect(names.map((n) => got?.values.get(n))).toEqual(row.values);
     });
   });
 
   it("returns undefined for unknown entities and only the features asked for", async () => {
-    await store.writeBatch(stats, [statsRow(5001, at(0))]);
-    const [read] = await store.read([
+    await writeOnlineRows(store, stats, [statsRow(5001, at(0))]);
+    const [read] = await readStoredRows(store, [
       { view: stats, features: ["trips", "city"], entityKeys: [[5001n], [999_999n], [5001n]] },
     ]);
     expect(read?.[1]).toBeUndefined();
@@ -132,37 +139,40 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
     expect(read?.[2]?.values.get("city")).toBe("city-5001");
   });
 
-  it("readAligned returns what read returns, aligned to the features asked for, duplicates included", async () => {
-    await store.writeBatch(stats, [statsRow(8001, at(5)), statsRow(8002, at(6))]);
+  it("reads each entity's packed row, duplicates included, holding what was written", async () => {
+    await writeOnlineRows(store, stats, [statsRow(8001, at(5)), statsRow(8002, at(6))]);
     const lookup = {
       view: stats,
       features: ["city", "nope", "trips"],
       entityKeys: [[8002n], [8001n], [999_998n], [8002n]],
     };
-    const [plain] = await store.read([lookup]);
-    const [aligned] = (await store.readAligned?.([lookup])) ?? [];
-    expect(aligned).toHaveLength(4);
-    aligned?.forEach((row, i) => {
-      const p = plain?.[i];
-      if (!p) expect(row).toBeUndefined();
-      else
-        expect(row).toEqual({
-          eventTimeMs: p.eventTimestamp.getTime(),
-          values: lookup.features.map((f) => p.values.get(f)),
-        });
-    });
-    expect(aligned?.[0]?.values).toEqual(["city-8002", undefined, 80_020_000_000_000n]);
-    expect(aligned?.[2]).toBeUndefined();
+    const [packed] = await store.read([lookup]);
+    expect(packed).toHaveLength(4);
+    expect(packed?.[2]).toBeUndefined();
+    expect(Buffer.compare(packed?.[0] as Buffer, packed?.[3] as Buffer)).toBe(0);
+    // Every layout hands back the whole row of the view: decoded with all features, it is the row written.
+    const all = packedReadPlan(stats, names);
+    for (const [i, id] of [
+      [0, 8002],
+      [1, 8001],
+    ] as const) {
+      const row = decodePackedRow(all, packed?.[i] as Buffer);
+      const want = statsRow(id, at(id - 8001 + 5));
+      expect(row.eventTimeUs).toEqual(want.eventTimeUs);
+      expect(names.map((n) => row.values.get(n))).toEqual(want.values);
+    }
   });
 
   it("reads several views, including composite keys, in one call", async () => {
-    await store.writeBatch(other, [{ entityKey: [7n], eventTimestamp: at(3), values: [2.5] }]);
-    await store.writeBatch(pair, [
-      { entityKey: ["north", 7n], eventTimestamp: at(4), values: [11n] },
-      { entityKey: ["south", 7n], eventTimestamp: at(4), values: [12n] },
+    await writeOnlineRows(store, other, [
+      { entityKey: [7n], eventTimeUs: at(3).getTime() * 1000, values: [2.5] },
     ]);
-    await store.writeBatch(stats, [statsRow(7, at(1))]);
-    const [s, o, p] = await store.read([
+    await writeOnlineRows(store, pair, [
+      { entityKey: ["north", 7n], eventTimeUs: at(4).getTime() * 1000, values: [11n] },
+      { entityKey: ["south", 7n], eventTimeUs: at(4).getTime() * 1000, values: [12n] },
+    ]);
+    await writeOnlineRows(store, stats, [statsRow(7, at(1))]);
+    const [s, o, p] = await readStoredRows(store, [
       { view: stats, features: ["trips"], entityKeys: [[7n]] },
       { view: other, features: ["x"], entityKeys: [[7n], [8n]] },
       {
@@ -182,33 +192,43 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
   });
 
   it("never replaces a newer row with an older one; ties go to the incoming row", async () => {
-    await store.writeBatch(stats, [statsRow(6001, at(100), 1)]);
-    const older = await store.writeBatch(stats, [statsRow(6001, at(50), 2)]);
+    await writeOnlineRows(store, stats, [statsRow(6001, at(100), 1)]);
+    const older = await writeOnlineRows(store, stats, [statsRow(6001, at(50), 2)]);
     expect(older).toEqual({ written: 0, skippedStale: 1 });
-    let [read] = await store.read([{ view: stats, features: ["city"], entityKeys: [[6001n]] }]);
+    let [read] = await readStoredRows(store, [{ view: stats, features: ["city"], entityKeys: [[6001n]] }]);
     expect(read?.[0]?.values.get("city")).toBe("city-1");
-    expect(read?.[0]?.eventTimestamp).toEqual(at(100));
-    const tie = await store.writeBatch(stats, [statsRow(6001, at(100), 3)]);
+    expect(read?.[0]?.eventTimeUs).toEqual(at(100).getTime() * 1000);
+    const tie = await writeOnlineRows(store, stats, [statsRow(6001, at(100), 3)]);
     expect(tie).toEqual({ written: 1, skippedStale: 0 });
-    const newer = await store.writeBatch(stats, [statsRow(6001, at(101), 4), statsRow(6002, at(1), 4)]);
+    const newer = await writeOnlineRows(store, stats, [statsRow(6001, at(101), 4), statsRow(6002, at(1), 4)]);
     expect(newer).toEqual({ written: 2, skippedStale: 0 });
-    [read] = await store.read([{ view: stats, features: ["city"], entityKeys: [[6001n]] }]);
+    [read] = await readStoredRows(store, [{ view: stats, features: ["city"], entityKeys: [[6001n]] }]);
     expect(read?.[0]?.values.get("city")).toBe("city-4");
-    expect(read?.[0]?.eventTimestamp).toEqual(at(101));
+    expect(read?.[0]?.eventTimeUs).toEqual(at(101).getTime() * 1000);
+  });
+
+  it("keeps microseconds and applies the rule to rows 1 µs apart", async () => {
+    const t = at(200).getTime() * 1000 + 123_456;
+    const row = (us: number, x: number) => ({ entityKey: [9101n], eventTimeUs: us, values: [x] });
+    expect(await writeOnlineRows(store, other, [row(t + 1, 1)])).toEqual({ written: 1, skippedStale: 0 });
+    expect(await writeOnlineRows(store, other, [row(t, 2)])).toEqual({ written: 0, skippedStale: 1 });
+    expect(await writeOnlineRows(store, other, [row(t + 1, 3)])).toEqual({ written: 1, skippedStale: 0 });
+    const [read] = await readStoredRows(store, [{ view: other, features: ["x"], entityKeys: [[9101n]] }]);
+    expect([read?.[0]?.eventTimeUs, read?.[0]?.values.get("x")]).toEqual([t + 1, 3]);
   });
 
   it("applies the rule per row inside one batch", async () => {
-    await store.writeBatch(other, [
-      { entityKey: [9001n], eventTimestamp: at(10), values: [1] },
-      { entityKey: [9002n], eventTimestamp: at(10), values: [1] },
+    await writeOnlineRows(store, other, [
+      { entityKey: [9001n], eventTimeUs: at(10).getTime() * 1000, values: [1] },
+      { entityKey: [9002n], eventTimeUs: at(10).getTime() * 1000, values: [1] },
     ]);
-    const res = await store.writeBatch(other, [
-      { entityKey: [9001n], eventTimestamp: at(5), values: [2] },
-      { entityKey: [9002n], eventTimestamp: at(20), values: [3] },
-      { entityKey: [9003n], eventTimestamp: at(1), values: [4] },
+    const res = await writeOnlineRows(store, other, [
+      { entityKey: [9001n], eventTimeUs: at(5).getTime() * 1000, values: [2] },
+      { entityKey: [9002n], eventTimeUs: at(20).getTime() * 1000, values: [3] },
+      { entityKey: [9003n], eventTimeUs: at(1).getTime() * 1000, values: [4] },
     ]);
     expect(res).toEqual({ written: 2, skippedStale: 1 });
-    const [read] = await store.read([
+    const [read] = await readStoredRows(store, [
       { view: other, features: ["x"], entityKeys: [[9001n], [9002n], [9003n]] },
     ]);
     expect(read?.map((r) => r?.values.get("x"))).toEqual([1, 3, 4]);
@@ -216,14 +236,16 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
 
   it("never decodes a row written before the view's schema changed into wrong values", async () => {
     const v1 = featureView("evolving", [driver], [field("a", ValueType.DOUBLE), field("b", ValueType.INT64)]);
-    await store.writeBatch(v1, [{ entityKey: [1n], eventTimestamp: at(0), values: [1.5, 2n] }]);
+    await writeOnlineRows(store, v1, [
+      { entityKey: [1n], eventTimeUs: at(0).getTime() * 1000, values: [1.5, 2n] },
+    ]);
     // b retyped to STRING, c added, a kept.
     const v2 = featureView(
       "evolving",
       [driver],
       [field("c", ValueType.DOUBLE), field("b", ValueType.STRING), field("a", ValueType.DOUBLE)],
     );
-    const [read] = await store.read([{ view: v2, features: ["a", "b", "c"], entityKeys: [[1n]] }]);
+    const [read] = await readStoredRows(store, [{ view: v2, features: ["a", "b", "c"], entityKeys: [[1n]] }]);
     expect(read?.[0]?.values.get("a")).toBe(1.5);
     expect(read?.[0]?.values.has("b")).toBe(false);
     expect(read?.[0]?.values.has("c")).toBe(false);
@@ -233,10 +255,10 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
     const v = featureView("sampled", [driver], [field("x", ValueType.DOUBLE)]);
     const rows = Array.from({ length: 30 }, (_, i) => ({
       entityKey: [BigInt(i + 100)],
-      eventTimestamp: at(0),
+      eventTimeUs: at(0).getTime() * 1000,
       values: [i],
     }));
-    await store.writeBatch(v, rows);
+    await writeOnlineRows(store, v, rows);
     const sample = await store.sampleEntityKeys(v, 10);
     expect(sample).toHaveLength(10);
     const all = new Set(rows.map((r) => String(r.entityKey[0])));
@@ -246,10 +268,12 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
     expect(everything.map((k) => String(k[0])).sort()).toEqual([...all].sort());
 
     await store.deleteView(v);
-    const [read] = await store.read([{ view: v, features: ["x"], entityKeys: rows.map((r) => r.entityKey) }]);
+    const [read] = await readStoredRows(store, [
+      { view: v, features: ["x"], entityKeys: rows.map((r) => r.entityKey) },
+    ]);
     expect(read?.every((r) => r === undefined)).toBe(true);
     // Other views of the same entities are untouched.
-    const [still] = await store.read([{ view: stats, features: ["trips"], entityKeys: [[100n]] }]);
+    const [still] = await readStoredRows(store, [{ view: stats, features: ["trips"], entityKeys: [[100n]] }]);
     expect(still?.[0]?.values.get("trips")).toBe(1_000_000_000_000n);
   });
 
@@ -273,12 +297,12 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
 
   it("rejects values of the wrong type with INVALID_ARGUMENT and writes nothing", async () => {
     await expect(
-      store.writeBatch(other, [
-        { entityKey: [77_001n], eventTimestamp: at(0), values: [1] },
-        { entityKey: [77_002n], eventTimestamp: at(0), values: ["nope"] },
+      writeOnlineRows(store, other, [
+        { entityKey: [77_001n], eventTimeUs: at(0).getTime() * 1000, values: [1] },
+        { entityKey: [77_002n], eventTimeUs: at(0).getTime() * 1000, values: ["nope"] },
       ]),
     ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
-    const [read] = await store.read([{ view: other, features: ["x"], entityKeys: [[77_001n]] }]);
+    const [read] = await readStoredRows(store, [{ view: other, features: ["x"], entityKeys: [[77_001n]] }]);
     expect(read?.[0]).toBeUndefined();
   });
 });

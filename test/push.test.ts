@@ -120,7 +120,7 @@ describe.each(cases)("push on $store", ({ store: kind }) => {
     });
     expect(res).toEqual({ rows: 3, onlineEntitiesWritten: 2, onlineRowsSkippedStale: 1, offlinePath: "" });
     let got = await readDrivers(store, pushView, [1n, 2n]);
-    expect(got.get(1n)?.eventTimestamp).toEqual(at(10));
+    expect(got.get(1n)?.eventTimeUs).toEqual(at(10).getTime() * 1000);
     expect(got.get(1n)?.values.get("conv_rate")).toBe(0.1);
     expect(got.get(2n)?.values.get("trips")).toBe(120n);
 
@@ -191,7 +191,7 @@ describe.each(cases)("push on $store", ({ store: kind }) => {
     expect(summary?.kind === "summary" && summary.views[0]?.rowsRead).toBe(3);
     const got = await readDrivers(store, pushView, [7n, 8n, 9n]);
     expect(got.get(7n)?.values.get("conv_rate")).toBe(0.25);
-    expect(got.get(9n)?.eventTimestamp).toEqual(at(22));
+    expect(got.get(9n)?.eventTimeUs).toEqual(at(22).getTime() * 1000);
   });
 
   it("pushes by feature view name into a file source's folder", async () => {
@@ -201,7 +201,7 @@ describe.each(cases)("push on $store", ({ store: kind }) => {
       to: "online_and_offline",
     });
     expect(res.offlinePath.startsWith(join(config.repoPath, "data", "drivers"))).toBe(true);
-    expect((await readDrivers(store, statsView, [3n])).get(3n)?.eventTimestamp).toEqual(at(40));
+    expect((await readDrivers(store, statsView, [3n])).get(3n)?.eventTimeUs).toEqual(at(40).getTime() * 1000);
   });
 
   it("rejects bad pushes with a precise status and writes nothing anywhere", async () => {

@@ -1,8 +1,8 @@
 /**
- * The Redis packed layout's bulk write path (`writeEncoded`, materialization's
- * fast path): HSETNX first, the compare-and-set script only for fields that
- * exist. Older never overwrites newer on both paths (a newer row written by
- * `writeBatch`, as Push does, survives an older batch), ties go to the
+ * The Redis packed layout's bulk write (`write` of an encoded batch): HSETNX
+ * first, the compare-and-set script only for fields that exist. Older never
+ * overwrites newer on both steps (a newer row written by `writeOnlineRows`, as
+ * Push does, survives an older batch), ties go to the
  * incoming row, a key ttl is set on both paths, and a cluster routes rows to
  * their nodes. Batches are built with the row encoders (`createEntityKeyEncoder`,
  * `encodePackedRows`), independently of the DuckDB chunk encoder.
@@ -10,7 +10,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEntityKeyEncoder } from "../src/online/entity-key.js";
-import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
+import { createOnlineStore, type OnlineStore, readStoredRows, writeOnlineRows } from "../src/online/index.js";
 import type { EncodedRows, OnlineRow } from "../src/online/online-store.js";
 import { encodePackedRows } from "../src/online/packed-row.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
@@ -26,7 +26,7 @@ const stats = featureView(
 const other = featureView("driver_other", [driverId], [field("score", ValueType.FLOAT)]);
 
 function row(id: number, ms: number, tag: string): OnlineRow {
-  return { entityKey: [BigInt(id)], eventTimestamp: new Date(ms), values: [id / 8, BigInt(id * 3), tag] };
+  return { entityKey: [BigInt(id)], eventTimeUs: ms * 1000, values: [id / 8, BigInt(id * 3), tag] };
 }
 
 /** An encoded batch of `rows` made by the row encoders. */
@@ -49,21 +49,20 @@ function encoded(view: FeatureViewDef, rows: OnlineRow[]): EncodedRows {
     keyEnds: ends(keys),
     rows: Buffer.concat(packed),
     rowEnds: ends(packed),
-    eventTimesMs: Float64Array.from(rows, (r) => r.eventTimestamp.getTime()),
+    eventTimesUs: Float64Array.from(rows, (r) => r.eventTimeUs),
   };
 }
 
 async function writeEncoded(store: OnlineStore, view: FeatureViewDef, rows: OnlineRow[]) {
-  if (!store.writeEncoded) throw new Error("the packed Redis store offers writeEncoded");
-  return store.writeEncoded(view, encoded(view, rows));
+  return store.write(view, encoded(view, rows));
 }
 
 /** Stored (event ms, city) per id, through the store's ordinary read. */
 async function stored(store: OnlineStore, ids: number[]): Promise<([number, string] | undefined)[]> {
-  const [rows] = await store.read([
+  const [rows] = await readStoredRows(store, [
     { view: stats, features: ["rate", "trips", "city"], entityKeys: ids.map((id) => [BigInt(id)]) },
   ]);
-  return (rows ?? []).map((r) => r && [r.eventTimestamp.getTime(), r.values.get("city") as string]);
+  return (rows ?? []).map((r) => r && [r.eventTimeUs / 1000, r.values.get("city") as string]);
 }
 
 function commandCalls(info: string, cmd: string): number {
@@ -107,11 +106,11 @@ describe("Redis packed bulk writes (standalone)", () => {
       ]);
       // Another view of the same entities: its own field, so HSETNX writes it beside the first.
       await admin.config("RESETSTAT");
-      const res = await store.writeEncoded?.(
+      const res = await store.write(
         other,
         encoded(
           other,
-          ids.map((id) => ({ entityKey: [BigInt(id)], eventTimestamp: new Date(1), values: [0.5] })),
+          ids.map((id) => ({ entityKey: [BigInt(id)], eventTimeUs: 1 * 1000, values: [0.5] })),
         ),
       );
       expect(res).toEqual({ written: 1000, skippedStale: 0 });
@@ -243,7 +242,7 @@ describe("Redis packed bulk writes (standalone)", () => {
       info = await admin.info("commandstats");
       expect(commandCalls(info, "hsetnx")).toBe(1000);
       expect(commandCalls(info, "eval")).toBe(0);
-      const [got] = await store.read([
+      const [got] = await readStoredRows(store, [
         {
           view: stats,
           features: ["city"],
@@ -260,7 +259,8 @@ describe("Redis packed bulk writes (standalone)", () => {
     const store = createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "packed"), "p2"));
     try {
       // Newer rows for ids 1..10 through the ordinary write (the script, as Push uses).
-      await store.writeBatch(
+      await writeOnlineRows(
+        store,
         stats,
         Array.from({ length: 10 }, (_, i) => row(i + 1, 5000, "pushed")),
       );
@@ -300,7 +300,7 @@ describe("Redis packed bulk writes (standalone)", () => {
     const plain = createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "packed"), "p3"));
     try {
       // id 2 exists without a ttl (written by a store without one): the script path must set it.
-      await plain.writeBatch(stats, [row(2, 1000, "x")]);
+      await writeOnlineRows(plain, stats, [row(2, 1000, "x")]);
       const key = (id: number) =>
         Buffer.concat([createEntityKeyEncoder(stats.entityColumns)([BigInt(id)]), Buffer.from("p3")]);
       expect(await admin.ttl(key(2))).toBe(-1);
@@ -316,15 +316,6 @@ describe("Redis packed bulk writes (standalone)", () => {
     } finally {
       await store.close();
       await plain.close();
-    }
-  });
-
-  it("is not offered by the feast layout (its rows are not packed)", async () => {
-    const store = createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "feast"), "p4"));
-    try {
-      expect(store.writeEncoded).toBeUndefined();
-    } finally {
-      await store.close();
     }
   });
 });
@@ -345,7 +336,8 @@ describe("Redis packed bulk writes (cluster)", () => {
     try {
       const ids = Array.from({ length: 300 }, (_, i) => i + 1);
       // Every tenth id already holds a newer row (the script path must refuse those).
-      await store.writeBatch(
+      await writeOnlineRows(
+        store,
         stats,
         ids.filter((id) => id % 10 === 0).map((id) => row(id, 9000, "newer")),
       );

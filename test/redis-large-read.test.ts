@@ -6,7 +6,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
+import { createOnlineStore, type OnlineStore, readStoredRows, writeOnlineRows } from "../src/online/index.js";
 import { featureView, field, redisStoreConfig, repoConfig, ValueType } from "./support/online-fixtures.js";
 import { type StartedRedis, startRedis } from "./support/redis.js";
 
@@ -32,9 +32,13 @@ describe.each(["packed", "feast"] as const)("a read of %s rows for 150,000 entit
     store = createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, layout), `big_${layout}`));
     const rows = [];
     for (let i = 0; i < N; i++) {
-      rows.push({ entityKey: [BigInt(i)], eventTimestamp: ts, values: [BigInt(i) * 3n, i % 7] });
+      rows.push({
+        entityKey: [BigInt(i)],
+        eventTimeUs: ts.getTime() * 1000,
+        values: [BigInt(i) * 3n, i % 7],
+      });
     }
-    const r = await store.writeBatch(view, rows);
+    const r = await writeOnlineRows(store, view, rows);
     expect(r.written).toBe(N);
   }, 120_000);
   afterAll(async () => {
@@ -46,13 +50,15 @@ describe.each(["packed", "feast"] as const)("a read of %s rows for 150,000 entit
     const ids: number[] = [];
     for (let k = 0; k < N; k++) ids.push((k * 7919) % N);
     for (let m = 0; m < MISSING; m++) ids.splice(m * 1000, 0, N + m * 1000);
-    const rows = await store.read([{ view, features: ["x", "y"], entityKeys: ids.map((i) => [BigInt(i)]) }]);
+    const rows = await readStoredRows(store, [
+      { view, features: ["x", "y"], entityKeys: ids.map((i) => [BigInt(i)]) },
+    ]);
     expect(rows).toHaveLength(1);
     const got = rows[0] as unknown[];
     expect(got).toHaveLength(N + MISSING);
     let present = 0;
     ids.forEach((i, k) => {
-      const row = got[k] as { eventTimestamp: Date; values: Map<string, unknown> } | undefined;
+      const row = got[k] as { eventTimeUs: number; values: Map<string, unknown> } | undefined;
       if (i >= N) {
         expect(row).toBeUndefined();
         return;
@@ -61,8 +67,7 @@ describe.each(["packed", "feast"] as const)("a read of %s rows for 150,000 entit
       if (row?.values.get("x") !== BigInt(i) * 3n || row.values.get("y") !== i % 7) {
         expect.fail(`id ${i}: got ${row && JSON.stringify([...row.values], (_, v) => String(v))}`);
       }
-      if (row.eventTimestamp.getTime() !== ts.getTime())
-        expect.fail(`id ${i}: event time ${row.eventTimestamp}`);
+      if (row.eventTimeUs / 1000 !== ts.getTime()) expect.fail(`id ${i}: event time ${row.eventTimeUs}`);
     });
     expect(present).toBe(N);
   }, 60_000);
@@ -72,7 +77,7 @@ describe.each(["packed", "feast"] as const)("a read of %s rows for 150,000 entit
     it("reads a second lookup of the same keys in the same call (merged reads)", async () => {
       const ids = Array.from({ length: N }, (_, i) => i);
       const keys = ids.map((i) => [BigInt(i)]);
-      const rows = await store.read([
+      const rows = await readStoredRows(store, [
         { view, features: ["x"], entityKeys: keys },
         { view, features: ["y"], entityKeys: keys.slice(0, 1000) },
       ]);

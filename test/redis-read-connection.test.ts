@@ -9,7 +9,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
+import { createOnlineStore, type OnlineStore, readStoredRows, writeOnlineRows } from "../src/online/index.js";
 import {
   encodeCommand,
   encodeCommandWith,
@@ -119,6 +119,96 @@ describe("RedisReadConnection's reply parser", () => {
     });
   }
 
+  it("times each request from when Redis can start on it: a queue of slow replies is not a hung Redis", async () => {
+    // Answers the commands in order, each reply 400 ms after the one before (one command per data event
+    // or several: counted the same way), so the third of three pipelined requests is answered after
+    // about 1.2 s, past a 1 s timeout counted from its sending, though Redis never paused for 1 s.
+    const server = createServer((socket) => {
+      let ready = false;
+      let queue = Promise.resolve();
+      socket.on("data", (d) => {
+        const commands = d.toString("latin1").split("*").length - 1;
+        for (let c = 0; c < commands; c++) {
+          if (!ready) {
+            ready = true;
+            socket.write("+OK\r\n"); // CLIENT SETNAME
+            continue;
+          }
+          queue = queue
+            .then(() => new Promise((r) => setTimeout(r, 400)))
+            .then(() => {
+              socket.write("*1\r\n$2\r\nok\r\n");
+            });
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const addr = server.address();
+    const conn = await RedisReadConnection.open(
+      {
+        host: "127.0.0.1",
+        port: typeof addr === "object" && addr ? addr.port : 0,
+        tls: false,
+        username: undefined,
+        password: undefined,
+        db: 0,
+        connectTimeoutMs: 1000,
+      },
+      () => {},
+    );
+    try {
+      const started = Date.now();
+      const replies = await Promise.all(
+        [1, 2, 3].map(() => conn.request(encodeCommand(["HMGET", "k", "f"]), 1000)),
+      );
+      expect(replies.map((r) => r[0]?.toString())).toEqual(["ok", "ok", "ok"]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1150);
+      expect(conn.open).toBe(true);
+    } finally {
+      conn.close();
+      server.close();
+    }
+  });
+
+  it("times a request from when its bytes leave, not from its call (a busy loop before the flush)", async () => {
+    const server = createServer((socket) => {
+      socket.on("data", (d) => {
+        const commands = d.toString("latin1").split("*").length - 1;
+        // Every command (CLIENT SETNAME included) gets the same one-element array at once.
+        for (let c = 0; c < commands; c++) socket.write("*1\r\n$2\r\nok\r\n");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const addr = server.address();
+    const conn = await RedisReadConnection.open(
+      {
+        host: "127.0.0.1",
+        port: typeof addr === "object" && addr ? addr.port : 0,
+        tls: false,
+        username: undefined,
+        password: undefined,
+        db: 0,
+        connectTimeoutMs: 1000,
+      },
+      () => {},
+    );
+    try {
+      // Requests made, then the event loop kept busy for 3 timeouts before their bytes are flushed
+      // (as when a big read builds many commands on a loaded machine).
+      const waits = [1, 2, 3].map(() => conn.request(encodeCommand(["HMGET", "k", "f"]), 100));
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        // busy
+      }
+      const replies = await Promise.all(waits);
+      expect(replies.map((r) => r[0]?.toString())).toEqual(["ok", "ok", "ok"]);
+      expect(conn.open).toBe(true);
+    } finally {
+      conn.close();
+      server.close();
+    }
+  });
+
   it("fails every waiting request when the server does not answer in time, and closes", async () => {
     const server = createServer((socket) => {
       socket.once("data", () => socket.write("+OK\r\n"));
@@ -199,10 +289,10 @@ describe("the Redis store's reads over the read connection (real redis-server)",
       try {
         const rows = Array.from({ length: N }, (_, i) => ({
           entityKey: [BigInt(i)],
-          eventTimestamp: ts,
+          eventTimeUs: ts.getTime() * 1000,
           values: [BigInt(i) * 7n, `s${i}`],
         }));
-        await store.writeBatch(view, rows);
+        await writeOnlineRows(store, view, rows);
         const keys = Array.from({ length: N + 20 }, (_, i) => [BigInt(i)]);
         const lookup = { view, features: ["s", "x"], entityKeys: keys };
         const expectRows = (got: ({ values: Map<string, unknown> } | undefined)[][]) => {
@@ -212,15 +302,15 @@ describe("the Redis store's reads over the read connection (real redis-server)",
             else expect(Object.fromEntries(row?.values ?? [])).toEqual({ x: BigInt(i) * 7n, s: `s${i}` });
           });
         };
-        await readerOpen(store, () => store.read([lookup]));
-        expectRows(await store.read([lookup]));
+        await readerOpen(store, () => readStoredRows(store, [lookup]));
+        expectRows(await readStoredRows(store, [lookup]));
         expect(await readerLastCommand()).toBe("evalsha");
         // One entity: HMGET on the read connection.
-        const one = await store.read([{ view, features: ["x"], entityKeys: [[5n]] }]);
+        const one = await readStoredRows(store, [{ view, features: ["x"], entityKeys: [[5n]] }]);
         expect(one[0]?.[0]?.values.get("x")).toBe(35n);
         expect(await readerLastCommand()).toBe("hmget");
         // Two lookups of one key: the merged script read.
-        const two = await store.read([
+        const two = await readStoredRows(store, [
           { view, features: ["x"], entityKeys: [[6n], [N + 3].map(BigInt)] },
           { view, features: ["s"], entityKeys: [[6n]] },
         ]);
@@ -232,8 +322,8 @@ describe("the Redis store's reads over the read connection (real redis-server)",
         expect(await readerLastCommand()).toBe("evalsha");
         // A Redis that lost its scripts (restart, SCRIPT FLUSH) still answers correctly.
         await admin.script("FLUSH");
-        expectRows(await store.read([lookup]));
-        expectRows(await store.read([lookup]));
+        expectRows(await readStoredRows(store, [lookup]));
+        expectRows(await readStoredRows(store, [lookup]));
       } finally {
         await store.close();
       }
@@ -245,10 +335,12 @@ describe("the Redis store's reads over the read connection (real redis-server)",
       repoConfig(redisStoreConfig(redis.connectionString, "packed"), "rc_kill"),
     );
     try {
-      await store.writeBatch(view, [{ entityKey: [1n], eventTimestamp: ts, values: [9n, "a"] }]);
+      await writeOnlineRows(store, view, [
+        { entityKey: [1n], eventTimeUs: ts.getTime() * 1000, values: [9n, "a"] },
+      ]);
       const lookup = { view, features: ["x"], entityKeys: [[1n], [2n]] };
-      await readerOpen(store, () => store.read([lookup]));
-      const inFlight = Promise.allSettled(Array.from({ length: 20 }, () => store.read([lookup])));
+      await readerOpen(store, () => readStoredRows(store, [lookup]));
+      const inFlight = Promise.allSettled(Array.from({ length: 20 }, () => readStoredRows(store, [lookup])));
       await admin.client("KILL", "SKIPME", "yes", "TYPE", "normal");
       for (const r of await inFlight) {
         if (r.status === "fulfilled") expect(r.value[0]?.[0]?.values.get("x")).toBe(9n);
@@ -259,13 +351,13 @@ describe("the Redis store's reads over the read connection (real redis-server)",
       let ok = false;
       while (!ok && Date.now() < deadline) {
         try {
-          ok = (await store.read([lookup]))[0]?.[0]?.values.get("x") === 9n;
+          ok = (await readStoredRows(store, [lookup]))[0]?.[0]?.values.get("x") === 9n;
         } catch {
           await new Promise((r) => setTimeout(r, 50));
         }
       }
       expect(ok).toBe(true);
-      await readerOpen(store, () => store.read([lookup]));
+      await readerOpen(store, () => readStoredRows(store, [lookup]));
     } finally {
       await store.close();
     }

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { ValueType } from "../gen/fstore/v1/value_pb.js";
 import { Code, type FstoreError } from "../src/errors/index.js";
@@ -25,7 +26,11 @@ afterAll(() => {
 });
 
 function open(file: string, cacheTtlSeconds = 0, project = "proj"): Registry {
-  const registry = openRegistry({ project, registry: { path: join(dir, file), cacheTtlSeconds } });
+  const registry = openRegistry({
+    project,
+    registry: { path: join(dir, file), cacheTtlSeconds },
+    onlineStore: { type: "sqlite", path: join(dir, "online.db") },
+  });
   opened.push(registry);
   return registry;
 }
@@ -251,13 +256,86 @@ describe("SqliteRegistry", () => {
     expect(registry.materializationIntervals("hourly")).toHaveLength(1);
   });
 
+  it("keeps materialization intervals and runs per online store", () => {
+    const path = join(dir, "per-store.db");
+    const sqlite = openRegistry({
+      project: "proj",
+      registry: { path, cacheTtlSeconds: 0 },
+      onlineStore: { type: "sqlite", path: "/r/online.db" },
+    });
+    const redis = openRegistry({
+      project: "proj",
+      registry: { path, cacheTtlSeconds: 0 },
+      onlineStore: {
+        type: "redis",
+        connectionString: "127.0.0.1:6379",
+        redisType: "redis",
+        keyTtlSeconds: null,
+        layout: "packed",
+      },
+    });
+    opened.push(sqlite, redis);
+    sqlite.apply(repoDefs());
+    sqlite.recordMaterializationInterval("stats", new Date(0), new Date(1000));
+    sqlite.recordMaterializationRun({
+      featureView: "stats",
+      start: new Date(0),
+      end: new Date(1000),
+      outcome: "succeeded",
+      rowsRead: 3,
+      entitiesWritten: 2,
+      error: "",
+      scheduled: false,
+    });
+    expect(sqlite.materializationIntervals("stats")).toHaveLength(1);
+    expect(redis.materializationIntervals("stats")).toEqual([]);
+    expect(redis.lastMaterializationRun("stats")).toBeUndefined();
+    expect(redis.otherOnlineStores("stats")).toEqual(["sqlite:/r/online.db"]);
+    expect(sqlite.otherOnlineStores("stats")).toEqual([]);
+  });
+
+  it("migrates a schema-1 file: its history goes to the store configured when it is first opened", () => {
+    const path = join(dir, "schema1.db");
+    const old = new Database(path);
+    old.exec(`CREATE TABLE meta (project TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (project, key));
+      CREATE TABLE objects (project TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL,
+        created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, PRIMARY KEY (project, kind, name));
+      CREATE TABLE materialization_intervals (project TEXT NOT NULL, feature_view TEXT NOT NULL,
+        start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, recorded_ms INTEGER NOT NULL);
+      CREATE INDEX materialization_intervals_by_view ON materialization_intervals (project, feature_view, start_ms);
+      CREATE TABLE materialization_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, project TEXT NOT NULL,
+        feature_view TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, outcome TEXT NOT NULL,
+        rows_read INTEGER NOT NULL, entities_written INTEGER NOT NULL, error TEXT NOT NULL,
+        scheduled INTEGER NOT NULL, finished_ms INTEGER NOT NULL);
+      INSERT INTO materialization_intervals VALUES ('proj', 'stats', 0, 5000, 6000);
+      INSERT INTO materialization_runs (project, feature_view, start_ms, end_ms, outcome, rows_read,
+        entities_written, error, scheduled, finished_ms) VALUES ('proj', 'stats', 0, 5000, 'succeeded', 7, 4, '', 1, 6000);
+      PRAGMA user_version = 1;`);
+    old.close();
+    const registry = openRegistry({
+      project: "proj",
+      registry: { path, cacheTtlSeconds: 0 },
+      onlineStore: { type: "sqlite", path: "/r/online.db" },
+    });
+    opened.push(registry);
+    expect(registry.materializationIntervals("stats").map((i) => i.end.getTime())).toEqual([5000]);
+    expect(registry.lastMaterializationRun("stats")).toMatchObject({ rowsRead: 7, entitiesWritten: 4 });
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma("user_version", { simple: true })).toBe(2);
+    check.close();
+  });
+
   it("reports a registry file it cannot open as FAILED_PRECONDITION naming the path", () => {
     // The registry's folder would have to live under a regular file.
     const blocker = join(dir, "not-a-folder");
     writeFileSync(blocker, "");
     const path = join(blocker, "registry.db");
     try {
-      openRegistry({ project: "p", registry: { path, cacheTtlSeconds: 0 } });
+      openRegistry({
+        project: "p",
+        registry: { path, cacheTtlSeconds: 0 },
+        onlineStore: { type: "sqlite", path: join(dir, "online.db") },
+      });
       expect.unreachable();
     } catch (err) {
       expect((err as FstoreError).code).toBe(Code.FailedPrecondition);

@@ -7,7 +7,7 @@
  * timeout are cancelled.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -177,12 +177,10 @@ export async function ensureExampleData(repoPath: string) {
   });
 
   it("--init on a fresh copy of the example repository generates, applies and materializes it", async () => {
-    // Inside the checkout, so the generator resolves @duckdb/node-api and the definitions "fstore".
-    mkdirSync(join(PROJECT_ROOT, ".tmp"), { recursive: true });
-    const dir = mkdtempSync(join(PROJECT_ROOT, ".tmp", "init-"));
+    // Outside the checkout, with no node_modules: the repository is relocatable.
+    const dir = mkdtempSync(join(tmpdir(), "fstore-init-"));
     for (const f of readdirSync(join(PROJECT_ROOT, "feature_repo"))) {
-      if (f.endsWith(".ts") || f.endsWith(".yaml"))
-        copyFileSync(join(PROJECT_ROOT, "feature_repo", f), join(dir, f));
+      if (f !== "data") copyFileSync(join(PROJECT_ROOT, "feature_repo", f), join(dir, f));
     }
     const serve = spawnServeArgs(["--repo", dir, "--port", "0", "--init"], {});
     try {

@@ -1,17 +1,17 @@
 /**
- * The SQLite store's bulk write path (`writeEncoded`, materialization's fast
- * path) against its row path (`writeBatch`) and an independent oracle: the
- * same sequence of batches written both ways leaves the same stored bytes and
- * the same counts, and what is stored is, per entity, the row the oracle
- * picks (latest event time; a tie goes to the later write). A newer row
- * written by the row path (as Push does) survives an older encoded batch.
+ * The SQLite store's write of encoded batches, from batches built here and
+ * from row objects (`writeOnlineRows`, as Push does), against an independent
+ * oracle: the same sequence of batches written both ways leaves the same
+ * stored bytes and the same counts, and what is stored is, per entity, the
+ * row the oracle picks (latest event time; a tie goes to the later write). A
+ * newer row written by Push survives an older materialized batch.
  * Batches are built with the row encoders (`createEntityKeyEncoder`,
  * `encodePackedRows`), independently of the DuckDB chunk encoder.
  */
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { createEntityKeyEncoder } from "../src/online/entity-key.js";
-import { createOnlineStore, type OnlineStore } from "../src/online/index.js";
+import { createOnlineStore, type OnlineStore, readStoredRows, writeOnlineRows } from "../src/online/index.js";
 import type { EncodedRows, OnlineRow } from "../src/online/online-store.js";
 import { encodePackedRows } from "../src/online/packed-row.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
@@ -30,7 +30,7 @@ const cityOf = (id: number) => `city-number-${id % 7}-of-the-region`;
 function row(id: number, ms: number, tag: string): OnlineRow {
   return {
     entityKey: [BigInt(id), cityOf(id)],
-    eventTimestamp: new Date(ms),
+    eventTimeUs: ms * 1000,
     values: [id / 8, BigInt(id * 3), tag],
   };
 }
@@ -55,7 +55,7 @@ function encoded(view: FeatureViewDef, rows: OnlineRow[]): EncodedRows {
     keyEnds: ends(keys),
     rows: Buffer.concat(packed),
     rowEnds: ends(packed),
-    eventTimesMs: Float64Array.from(rows, (r) => r.eventTimestamp.getTime()),
+    eventTimesUs: Float64Array.from(rows, (r) => r.eventTimeUs),
   };
 }
 
@@ -93,14 +93,13 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-describe("SQLite bulk writes (writeEncoded)", () => {
-  it("stores what writeBatch stores, batch after batch, and what the oracle picks", async () => {
+describe("SQLite bulk writes (write of encoded batches)", () => {
+  it("stores what writeOnlineRows stores, batch after batch, and what the oracle picks", async () => {
     const rowsConfig = sqliteStoreConfig();
     const encodedConfig = sqliteStoreConfig();
     const byRows = createOnlineStore(repoConfig(rowsConfig, "p_sqlite"));
     const byEncoded = createOnlineStore(repoConfig(encodedConfig, "p_sqlite"));
     try {
-      expect(byEncoded.writeEncoded).toBeTypeOf("function");
       const ids = Array.from({ length: 3000 }, (_, i) => i + 1);
       // Batches over overlapping entities with older, newer and equal event times (and rows
       // repeated inside a batch), the order shuffled; the oracle keeps the latest, ties to the later write.
@@ -126,27 +125,27 @@ describe("SQLite bulk writes (writeEncoded)", () => {
         const want = { written: 0, skippedStale: 0 };
         for (const r of batch) {
           const id = Number(r.entityKey[0]);
-          const ms = r.eventTimestamp.getTime();
+          const ms = r.eventTimeUs / 1000;
           const prev = oracle.get(id);
           if (!prev || ms >= prev.ms) {
             oracle.set(id, { ms, tag: r.values[2] as string });
             want.written++;
           } else want.skippedStale++;
         }
-        const a = await byRows.writeBatch(stats, batch);
-        const b = await byEncoded.writeEncoded?.(stats, encoded(stats, batch));
+        const a = await writeOnlineRows(byRows, stats, batch);
+        const b = await byEncoded.write(stats, encoded(stats, batch));
         expect(a).toEqual(want);
         expect(b).toEqual(want);
         expect(dump(pathOf(encodedConfig))).toEqual(dump(pathOf(rowsConfig)));
       }
       // Read back through the ordinary read path (keys built with the project there).
-      const [got] = await byEncoded.read([
+      const [got] = await readStoredRows(byEncoded, [
         { view: stats, features: ["tag"], entityKeys: ids.map((id) => [BigInt(id), cityOf(id)]) },
       ]);
-      expect(got?.map((r) => r && [r.eventTimestamp.getTime(), r.values.get("tag")])).toEqual(
+      expect(got?.map((r) => r && [r.eventTimeUs / 1000, r.values.get("tag")])).toEqual(
         ids.map((id) => [oracle.get(id)?.ms, oracle.get(id)?.tag]),
       );
-      expect(await byEncoded.writeEncoded?.(stats, encoded(stats, []))).toEqual({
+      expect(await byEncoded.write(stats, encoded(stats, []))).toEqual({
         written: 0,
         skippedStale: 0,
       });
@@ -159,14 +158,14 @@ describe("SQLite bulk writes (writeEncoded)", () => {
   it("never writes an older encoded row over a newer row written by the row path (Push)", async () => {
     const store: OnlineStore = createOnlineStore(repoConfig(sqliteStoreConfig(), "p_push"));
     try {
-      await store.writeBatch(stats, [row(1, 5_000, "pushed"), row(2, 5_000, "pushed")]);
+      await writeOnlineRows(store, stats, [row(1, 5_000, "pushed"), row(2, 5_000, "pushed")]);
       expect(
-        await store.writeEncoded?.(
+        await store.write(
           stats,
           encoded(stats, [row(1, 4_999, "older"), row(2, 5_000, "tie"), row(3, 1, "new")]),
         ),
       ).toEqual({ written: 2, skippedStale: 1 });
-      const [got] = await store.read([
+      const [got] = await readStoredRows(store, [
         { view: stats, features: ["tag"], entityKeys: [1, 2, 3].map((id) => [BigInt(id), cityOf(id)]) },
       ]);
       expect(got?.map((r) => r?.values.get("tag"))).toEqual(["pushed", "tie", "new"]);

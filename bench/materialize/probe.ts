@@ -13,8 +13,8 @@
  * PROBE_NODE_ARGS: node flags for each run's process (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  * PROBE_BATCH: rows per online write (materialize's batchSize; default 8,192).
  * PROBE_STORE=sqlite materializes into a new SQLite file each run instead.
- * PROBE_STAGE=rows|read|encode: the row path, or each run stops short of Redis (see
- * run-materialize.ts): DuckDB's rows only, or rows and encoding.
+ * PROBE_STAGE=read|encode: each run stops short of Redis (see run-materialize.ts):
+ * DuckDB's rows only, or rows and encoding.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -4,8 +4,7 @@
  * materializes [T0, T0 + HOURS h) of the bench data into Redis and prints a
  * JSON line with seconds, rows read, entities written and peak RSS.
  * REDIS_ADDR "sqlite": into a SQLite online store (a file in a temporary repo) instead.
- * PROBE_STAGE=rows: through the row path (`writeBatch`) even where the store
- * has `writeEncoded`. PROBE_STAGE=encode: the same run into a store that drops every batch
+ * PROBE_STAGE=encode: the same run into a store that drops every batch
  * (DuckDB and encoding only); PROBE_STAGE=read: DuckDB's latest-row query
  * alone, its chunks fetched and dropped. BENCH_DUCKDB_THREADS (default 2) and
  * BENCH_DUCKDB_MEMORY (default 1GB) set DuckDB's threads and memory limit.
@@ -58,16 +57,13 @@ registry.apply({
 });
 const stage = process.env.PROBE_STAGE ?? "";
 const realStore = createOnlineStore(config);
-// Only the write methods materialization calls, bound to the real store.
-const writeBatch: OnlineStore["writeBatch"] = (v, rows) => realStore.writeBatch(v, rows);
+// Only the write materialization calls, bound to the real store (or dropping every batch).
 const store = {
-  writeBatch,
-  ...(stage === "encode"
-    ? { writeEncoded: async (_v, b) => ({ written: b.count, skippedStale: 0 }) }
-    : stage === "rows" || !realStore.writeEncoded
-      ? {}
-      : { writeEncoded: realStore.writeEncoded.bind(realStore) }),
-} as Pick<OnlineStore, "writeBatch" | "writeEncoded"> as OnlineStore;
+  write:
+    stage === "encode"
+      ? async (_v, b) => ({ written: b.count, skippedStale: 0 })
+      : realStore.write.bind(realStore),
+} as Pick<OnlineStore, "write"> as OnlineStore;
 const db = await openDuckDb({
   threads: Number(process.env.BENCH_DUCKDB_THREADS ?? 2),
   memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? "1GB",

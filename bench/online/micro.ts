@@ -12,6 +12,7 @@ import {
   createOnlineStore,
   decodeOnlineRequest,
   encodeOnlineResponse,
+  writeOnlineRows,
 } from "../../src/online/index.js";
 import type { ViewLookup } from "../../src/online/online-store.js";
 import { repoConfig } from "../../test/support/online-fixtures.js";
@@ -63,7 +64,7 @@ try {
   const ts = new Date();
   for (const v of [fv50, fv250]) {
     for (let from = 0; from < ENTITIES; from += 500)
-      await store.writeBatch(v, benchRows(v, from, from + 500, ts));
+      await writeOnlineRows(store, v, benchRows(v, from, from + 500, ts));
   }
   const registry = createMemoryRegistry(project, benchDefinitions());
   const retrieval = createOnlineRetrieval({ registry, store, maxEntitiesPerRequest: 1000 });
@@ -84,7 +85,6 @@ try {
       for (const key of k) p.hmgetBuffer(key, s.view.name);
       return p.exec();
     });
-    await time("store.readAligned", (i) => store.readAligned?.(lookups[i % 256] as ViewLookup[]));
     await time("store.read", (i) => store.read(lookups[i % 256] as ViewLookup[]));
     const reqs = bytes.map((b) => decodeOnlineRequest(b));
     await time("decodeOnlineRequest", (i) => decodeOnlineRequest(bytes[i % 256] as Uint8Array));

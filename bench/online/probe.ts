@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createOnlineStore } from "../../src/online/index.js";
+import { createOnlineStore, writeOnlineRows } from "../../src/online/index.js";
 import { repoConfig } from "../../test/support/online-fixtures.js";
 import { startRedis } from "../../test/support/redis.js";
 import { benchRows, ENTITIES, fv50, fv250, scenarioRequests, scenarios } from "./synthetic-repo.js";
@@ -158,7 +158,7 @@ try {
   const ts = new Date();
   for (const v of [fv50, fv250]) {
     for (let from = 0; from < ENTITIES; from += 500)
-      await store.writeBatch(v, benchRows(v, from, from + 500, ts));
+      await writeOnlineRows(store, v, benchRows(v, from, from + 500, ts));
   }
   await store.close();
   const file = join(dir, "config.json");

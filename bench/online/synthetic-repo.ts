@@ -64,7 +64,7 @@ export function benchRows(v: FeatureViewDef, from: number, to: number, ts: Date)
           ? `s${(e + i) % 97}`
           : (e + i) / 7,
     );
-    rows.push({ entityKey: [BigInt(e)], eventTimestamp: ts, values });
+    rows.push({ entityKey: [BigInt(e)], eventTimeUs: ts.getTime() * 1000, values });
   }
   return rows;
 }
@@ -104,7 +104,7 @@ export function scenarioRequests(s: Scenario, count: number): { ids: bigint[][];
     const entityIds = [...set].map(BigInt);
     ids.push(entityIds);
     const req = create(GetOnlineFeaturesRequestSchema, {
-      kind: { case: "features", value: { val: refs } },
+      selection: { features: refs },
       entities: {
         item_id: { val: entityIds.map((id) => ({ val: { case: "int64Val" as const, value: id } })) },
       },

@@ -4,11 +4,16 @@
  */
 import { Command } from "commander";
 import { registerApplyCommands } from "./commands/apply.js";
+import { registerDescribeCommand } from "./commands/describe.js";
 import { registerHistoricalCommand } from "./commands/historical.js";
+import { registerInitCommand } from "./commands/init.js";
+import { registerListCommand } from "./commands/list.js";
 import { registerMaterializeCommands } from "./commands/materialize.js";
 import { registerMonitorCommands } from "./commands/monitor.js";
+import { registerPushCommand } from "./commands/push.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
+import { registerTeardownCommand } from "./commands/teardown.js";
 import { registerValidateCommand } from "./commands/validate.js";
 
 const program = new Command("fstore")
@@ -16,13 +21,18 @@ const program = new Command("fstore")
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
+registerInitCommand(program);
 registerApplyCommands(program);
 registerServeCommand(program);
 registerHistoricalCommand(program);
 registerMaterializeCommands(program);
 registerValidateCommand(program);
 registerStatusCommand(program);
+registerListCommand(program);
+registerDescribeCommand(program);
+registerPushCommand(program);
 registerMonitorCommands(program);
+registerTeardownCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,13 +5,17 @@ export type { Env } from "./env-substitution.js";
 export { substituteVariables } from "./env-substitution.js";
 export {
   CONFIG_FILE_NAME,
+  DEFAULT_AUTH_MAX_FAILURES_PER_MINUTE,
   DEFAULT_MATERIALIZATION_SCHEDULE,
+  DEFAULT_MAX_FUTURE_SKEW_SECONDS,
   DEFAULT_METRICS_PORT,
   DEFAULT_REGISTRY_CACHE_TTL_SECONDS,
+  DEFAULT_SERVER_LIMITS,
   DEFAULT_SERVER_PORT,
   loadRepoConfig,
   parseRepoConfig,
 } from "./load-repo-config.js";
+export { onlineStoreIdentity } from "./online-store-identity.js";
 export type {
   MaterializationConfig,
   MetricsConfig,
@@ -22,4 +26,5 @@ export type {
   RepoConfig,
   ServerConfig,
   SqliteOnlineStoreConfig,
+  WriteRulesConfig,
 } from "./types.js";

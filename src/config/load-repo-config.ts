@@ -13,6 +13,7 @@ import type {
   RegistryConfig,
   RepoConfig,
   ServerConfig,
+  WriteRulesConfig,
 } from "./types.js";
 
 /** The file name fstore (like Feast) reads in a repository folder. */
@@ -22,6 +23,18 @@ export const DEFAULT_REGISTRY_CACHE_TTL_SECONDS = 5;
 export const DEFAULT_MATERIALIZATION_SCHEDULE = "0 0 * * *";
 export const DEFAULT_SERVER_PORT = 6566;
 export const DEFAULT_METRICS_PORT = 9464;
+/** Default bounds of one request (server.max_* keys); see README "Limits". */
+export const DEFAULT_SERVER_LIMITS = {
+  maxEntitiesPerRequest: 1000,
+  maxValidateEntities: 10_000,
+  // One push decodes and validates on the event loop (about 40 ms per 1,000 rows of 9 columns):
+  // larger loads belong in files and Materialize.
+  maxPushRows: 1000,
+  maxHistoricalEntityRows: 1_000_000,
+  maxMessageBytes: 64 * 1024 * 1024,
+} as const;
+export const DEFAULT_AUTH_MAX_FAILURES_PER_MINUTE = 10;
+export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 24 * 60 * 60;
 
 /**
  * Reads `<repoPath>/feature_store.yaml`: substitutes `${VAR}` and
@@ -69,6 +82,7 @@ export function parseRepoConfig(
   const materialization = readMaterialization(root);
   const server = readServer(root.section("server"), inRepo);
   const metrics = readMetrics(root.section("metrics"));
+  const writeRules = readWriteRules(root.section("write_rules"));
   root.finish();
   return {
     repoPath,
@@ -81,6 +95,7 @@ export function parseRepoConfig(
     materialization,
     server,
     metrics,
+    writeRules,
     entityKeySerializationVersion: 3,
   };
 }
@@ -125,6 +140,7 @@ function readOnlineStore(section: ConfigReader, inRepo: (p: string) => string): 
       keyTtlSeconds:
         ttl === undefined || ttl === null ? null : section.integer("key_ttl_seconds", 0, { min: 1 }),
       layout: section.oneOf("layout", ["packed", "feast"] as const, "packed"),
+      readTimeoutMs: section.integer("read_timeout_ms", 1000, { min: 1 }),
     };
     if (config.connectionString === "") throw section.error("connection_string", "expected host:port[,...]");
   }
@@ -163,7 +179,19 @@ function readMaterialization(root: ConfigReader): MaterializationConfig {
 function readServer(section: ConfigReader, inRepo: (p: string) => string): ServerConfig {
   const host = section.string("host", "127.0.0.1");
   const port = section.integer("port", DEFAULT_SERVER_PORT, { min: 0, max: 65535 });
-  const maxEntitiesPerRequest = section.integer("max_entities_per_request", 1000, { min: 1 });
+  const L = DEFAULT_SERVER_LIMITS;
+  const maxEntitiesPerRequest = section.integer("max_entities_per_request", L.maxEntitiesPerRequest, {
+    min: 1,
+  });
+  const maxValidateEntities = section.integer("max_validate_entities", L.maxValidateEntities, { min: 1 });
+  const maxPushRows = section.integer("max_push_rows", L.maxPushRows, { min: 1 });
+  const maxHistoricalEntityRows = section.integer("max_historical_entity_rows", L.maxHistoricalEntityRows, {
+    min: 1,
+  });
+  const maxMessageBytes = section.integer("max_message_bytes", L.maxMessageBytes, {
+    min: 64 * 1024,
+    max: 2 ** 31 - 1,
+  });
   let tls: ServerConfig["tls"] = null;
   if (section.has("tls")) {
     const t = section.section("tls");
@@ -175,11 +203,24 @@ function readServer(section: ConfigReader, inRepo: (p: string) => string): Serve
     const a = section.section("auth");
     const tokens = a.stringList("tokens");
     if (!tokens || tokens.length === 0) throw a.error("tokens", "expected a non-empty list of bearer tokens");
-    auth = { tokens };
+    const maxFailuresPerMinute = a.integer("max_failures_per_minute", DEFAULT_AUTH_MAX_FAILURES_PER_MINUTE, {
+      min: 1,
+    });
+    auth = { tokens, maxFailuresPerMinute };
     a.finish();
   }
   section.finish();
-  return { host, port, maxEntitiesPerRequest, tls, auth };
+  return {
+    host,
+    port,
+    maxEntitiesPerRequest,
+    maxValidateEntities,
+    maxPushRows,
+    maxHistoricalEntityRows,
+    maxMessageBytes,
+    tls,
+    auth,
+  };
 }
 
 function readMetrics(section: ConfigReader): MetricsConfig {
@@ -187,6 +228,17 @@ function readMetrics(section: ConfigReader): MetricsConfig {
     enabled: section.boolean("enabled", false),
     host: section.string("host", "127.0.0.1"),
     port: section.integer("port", DEFAULT_METRICS_PORT, { min: 0, max: 65535 }),
+    token: section.string("token") || null,
+  };
+  section.finish();
+  return config;
+}
+
+function readWriteRules(section: ConfigReader): WriteRulesConfig {
+  const config: WriteRulesConfig = {
+    maxFutureSkewSeconds: section.integer("max_future_skew_seconds", DEFAULT_MAX_FUTURE_SKEW_SECONDS, {
+      min: 0,
+    }),
   };
   section.finish();
   return config;

@@ -15,6 +15,7 @@ export interface RepoConfig {
   materialization: MaterializationConfig;
   server: ServerConfig;
   metrics: MetricsConfig;
+  writeRules: WriteRulesConfig;
   /** Feast's entity key serialization version; only 3 is supported. */
   entityKeySerializationVersion: 3;
 }
@@ -43,6 +44,11 @@ export interface RedisOnlineStoreConfig {
   keyTtlSeconds: number | null;
   /** `packed` (one field per view) or `feast` (Feast's per-feature fields). */
   layout: "packed" | "feast";
+  /**
+   * A serving read not answered within this (waiting for a connection
+   * included) is UNAVAILABLE; default 1000 ms (`read_timeout_ms`).
+   */
+  readTimeoutMs?: number;
 }
 
 export interface OfflineStoreConfig {
@@ -61,13 +67,33 @@ export interface ServerConfig {
   port: number;
   /** Upper bound on entity rows in one GetOnlineFeatures request. */
   maxEntitiesPerRequest: number;
+  /** Upper bound on explicit entities in one ValidateConsistency request (and on its sample size). */
+  maxValidateEntities: number;
+  /** Upper bound on rows in one Push request. */
+  maxPushRows: number;
+  /** Upper bound on inline entity rows in one GetHistoricalFeatures request. */
+  maxHistoricalEntityRows: number;
+  /** Largest request or response message, in bytes. */
+  maxMessageBytes: number;
   tls: { certPath: string; keyPath: string } | null;
-  /** Static bearer tokens; null disables authentication. */
-  auth: { tokens: string[] } | null;
+  /**
+   * Static bearer tokens; null disables authentication. A peer (client
+   * address) failing more than `maxFailuresPerMinute` times in a minute is
+   * refused until the minute is over.
+   */
+  auth: { tokens: string[]; maxFailuresPerMinute: number } | null;
+}
+
+/** Rules every write (Push, Materialize) must satisfy; see src/values/write-rules.ts. */
+export interface WriteRulesConfig {
+  /** How far past now an event time may be; later ones are rejected. */
+  maxFutureSkewSeconds: number;
 }
 
 export interface MetricsConfig {
   enabled: boolean;
   host: string;
   port: number;
+  /** When set, a scrape must send "Authorization: Bearer <token>". */
+  token: string | null;
 }

@@ -71,28 +71,28 @@ describe("compareValues", () => {
 });
 
 describe("classifyPair", () => {
-  const online = (value: number, eventMs = 1000) => ({ value, eventMs });
+  const online = (value: number, eventUs = 1000) => ({ value, eventUs });
 
   it("is equal or mismatched against the offline row at the online event time", () => {
     expect(
-      classifyPair({ online: online(1), offlineAtOnlineTs: { value: 1 }, latestInWindowMs: 1000 }, 0),
+      classifyPair({ online: online(1), offlineAtOnlineTs: { value: 1 }, latestInWindowUs: 1000 }, 0),
     ).toEqual({
       outcome: "equal",
       relativeDifference: 0,
     });
-    const r = classifyPair({ online: online(1), offlineAtOnlineTs: { value: 2 }, latestInWindowMs: 1000 }, 0);
+    const r = classifyPair({ online: online(1), offlineAtOnlineTs: { value: 2 }, latestInWindowUs: 1000 }, 0);
     expect(r).toEqual({ outcome: "mismatched", relativeDifference: 0.5 });
   });
 
   it("is stale when a newer offline row is inside the materialized window", () => {
     const r = classifyPair(
-      { online: online(1, 1000), offlineAtOnlineTs: { value: 1 }, latestInWindowMs: 2000 },
+      { online: online(1, 1000), offlineAtOnlineTs: { value: 1 }, latestInWindowUs: 2000 },
       0,
     );
     expect(r.outcome).toBe("stale_online");
     // An older latest row (the online value was pushed after the window) is not stale.
     const pushed = classifyPair(
-      { online: online(1, 5000), offlineAtOnlineTs: undefined, latestInWindowMs: 2000 },
+      { online: online(1, 5000), offlineAtOnlineTs: undefined, latestInWindowUs: 2000 },
       0,
     );
     expect(pushed.outcome).toBe("online_only");
@@ -100,18 +100,18 @@ describe("classifyPair", () => {
 
   it("is online-only when there is no offline row at the online event time", () => {
     expect(
-      classifyPair({ online: online(1), offlineAtOnlineTs: undefined, latestInWindowMs: undefined }, 0)
+      classifyPair({ online: online(1), offlineAtOnlineTs: undefined, latestInWindowUs: undefined }, 0)
         .outcome,
     ).toBe("online_only");
   });
 
   it("is missing online when offline has a row in the window but online has none", () => {
     expect(
-      classifyPair({ online: undefined, offlineAtOnlineTs: undefined, latestInWindowMs: 10 }, 0).outcome,
+      classifyPair({ online: undefined, offlineAtOnlineTs: undefined, latestInWindowUs: 10 }, 0).outcome,
     ).toBe("missing_online");
     // Neither side has anything: not compared at all.
     expect(
-      classifyPair({ online: undefined, offlineAtOnlineTs: undefined, latestInWindowMs: undefined }, 0)
+      classifyPair({ online: undefined, offlineAtOnlineTs: undefined, latestInWindowUs: undefined }, 0)
         .outcome,
     ).toBeUndefined();
   });

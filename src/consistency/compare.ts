@@ -11,14 +11,14 @@ export type Outcome = "equal" | "mismatched" | "stale_online" | "missing_online"
 /** What validation knows about one (entity, feature) pair. */
 export interface PairFacts {
   /** The online row exists and stores this feature. */
-  online: { value: NativeValue; eventMs: number } | undefined;
+  online: { value: NativeValue; eventUs: number } | undefined;
   /** The offline row at exactly the online value's event time (ties: latest created), if any. */
   offlineAtOnlineTs: { value: NativeValue } | undefined;
   /**
-   * Event time (ms) of the latest offline row inside the materialized window,
+   * Event time (µs) of the latest offline row inside the materialized window,
    * or undefined when the entity has none there (or the view was never materialized).
    */
-  latestInWindowMs: number | undefined;
+  latestInWindowUs: number | undefined;
 }
 
 export interface PairResult {
@@ -38,14 +38,14 @@ export interface PairResult {
  * - otherwise `equal` or `mismatched` by `valuesEqual`.
  */
 export function classifyPair(facts: PairFacts, tolerance: number): PairResult {
-  const { online, offlineAtOnlineTs, latestInWindowMs } = facts;
+  const { online, offlineAtOnlineTs, latestInWindowUs } = facts;
   const outcome = outcomeOf(
     online !== undefined,
     online?.value ?? null,
-    online?.eventMs ?? 0,
+    online?.eventUs ?? 0,
     offlineAtOnlineTs !== undefined,
     offlineAtOnlineTs?.value ?? null,
-    latestInWindowMs,
+    latestInWindowUs,
     tolerance,
   );
   const relativeDifference =
@@ -62,14 +62,14 @@ export function classifyPair(facts: PairFacts, tolerance: number): PairResult {
 export function outcomeOf(
   hasOnline: boolean,
   onlineValue: NativeValue,
-  onlineEventMs: number,
+  onlineEventUs: number,
   hasOfflineAtOnlineTs: boolean,
   offlineValue: NativeValue,
-  latestInWindowMs: number | undefined,
+  latestInWindowUs: number | undefined,
   tolerance: number,
 ): Outcome | undefined {
-  if (!hasOnline) return latestInWindowMs !== undefined ? "missing_online" : undefined;
-  if (latestInWindowMs !== undefined && latestInWindowMs > onlineEventMs) return "stale_online";
+  if (!hasOnline) return latestInWindowUs !== undefined ? "missing_online" : undefined;
+  if (latestInWindowUs !== undefined && latestInWindowUs > onlineEventUs) return "stale_online";
   if (!hasOfflineAtOnlineTs) return "online_only";
   return valuesEqual(onlineValue, offlineValue, tolerance) ? "equal" : "mismatched";
 }

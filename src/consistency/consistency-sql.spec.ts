@@ -53,21 +53,21 @@ describe("consistency SQL", () => {
     expect(sql).toContain('CAST(src."id" AS BIGINT) AS "id"');
     expect(sql).toContain('CAST(src."we""ird" AS VARCHAR[]) AS "we""ird"');
     expect(sql).toContain('CAST(src."trips_src" AS BIGINT) AS "trips"');
-    expect(sql).toContain('epoch_ms(src."ts") AS __ts_ms');
+    expect(sql).toContain('epoch_us(src."ts") AS __ts_us');
     expect(sql).toContain("NULL AS __created");
     expect(sql).toContain("read_parquet(['/d/it''s/*.parquet'], union_by_name = true)");
   });
 
   it("joins on every key and the exact online time, and filters windows inclusively", () => {
     const a = offlineRowsAtSql(view, "SELECT 1", ["trips"]);
-    expect(a).toContain('o."id" = s."id" AND o.__ts_ms = w.__want_ms');
+    expect(a).toContain('o."id" = s."id" AND o.__ts_us = w.__want_us');
     expect(a).toContain("ORDER BY o.__ts DESC, o.__created DESC NULLS LAST");
     const b = latestInWindowSql(view, "SELECT 1", [
-      { startMs: 0, endMs: 10 },
-      { startMs: 20, endMs: 30 },
+      { startUs: 0, endUs: 10 },
+      { startUs: 20, endUs: 30 },
     ]);
-    expect(b).toContain("WHERE (o.__ts_ms BETWEEN 0 AND 10 OR o.__ts_ms BETWEEN 20 AND 30)");
-    expect(b).toContain("max(o.__ts_ms)");
+    expect(b).toContain("WHERE (o.__ts_us BETWEEN 0 AND 10 OR o.__ts_us BETWEEN 20 AND 30)");
+    expect(b).toContain("max(o.__ts_us)");
     expect(latestInWindowSql(view, "SELECT 1", [])).toContain("WHERE FALSE");
   });
 });

@@ -3,11 +3,11 @@
  * are loaded into a DuckDB temp table `SAMPLE_TABLE(__idx, <join keys>)`, and
  * the view's batch source is joined to it set-based, in two steps:
  *
- * - `latestInWindowSql`: per entity, the event time (ms) of its latest offline
+ * - `latestInWindowSql`: per entity, the event time (µs) of its latest offline
  *   row inside the materialized windows. It reads only the key and time
  *   columns, and needs only the keys, so it runs while the online store is read.
  * - `offlineRowsAtSql`: per entity, the offline row at one wanted event time
- *   `WANTED_TABLE(__idx, __want_ms)` (to the millisecond; ties: latest created
+ *   `WANTED_TABLE(__idx, __want_us)` (to the microsecond, the sources' precision; ties: latest created
  *   time): the online value's time when it is not stale (the row to compare
  *   with), else the window's latest time (the row a stale or missing example
  *   shows). One scan of the source serves both.
@@ -28,7 +28,7 @@ export { quoteIdent as ident, quoteString as literal } from "../offline/sql-text
 
 /** Name of the temp table holding the sampled entities. */
 export const SAMPLE_TABLE = "__fstore_consistency_sample";
-/** Name of the temp table holding, per sampled entity, the event time (ms) whose offline row is wanted. */
+/** Name of the temp table holding, per sampled entity, the event time (µs) whose offline row is wanted. */
 export const WANTED_TABLE = "__fstore_consistency_wanted";
 
 /** `CREATE TEMP TABLE` for the sampled entities of `view`. */
@@ -39,7 +39,7 @@ export function createSampleTableSql(view: FeatureViewDef): string {
 
 /** `CREATE TEMP TABLE` for the wanted event times. */
 export function createWantedTableSql(): string {
-  return `CREATE OR REPLACE TEMP TABLE ${WANTED_TABLE} (__idx INTEGER, __want_ms BIGINT)`;
+  return `CREATE OR REPLACE TEMP TABLE ${WANTED_TABLE} (__idx INTEGER, __want_us BIGINT)`;
 }
 
 /** Drops both temp tables. */
@@ -55,8 +55,8 @@ export function sourceColumnOf(fieldMapping: Record<string, string>, name: strin
 
 /**
  * The view's batch source as a relation with its columns renamed and cast to
- * the declared types: join keys, `__ts` (event time), `__ts_ms` (event time in
- * epoch ms), `__created` (created time or NULL) and the chosen features.
+ * the declared types: join keys, `__ts` (event time), `__ts_us` (event time in
+ * epoch µs), `__created` (created time or NULL) and the chosen features.
  * `parquetGlobs` are the files to read (already resolved by the caller).
  */
 export function sourceRelationSql(
@@ -75,7 +75,7 @@ export function sourceRelationSql(
     [
       ...view.entityColumns.map(cast),
       `${ts} AS __ts`,
-      `epoch_ms(${ts}) AS __ts_ms`,
+      `epoch_us(${ts}) AS __ts_us`,
       `${created} AS __created`,
       ...features.map(cast),
     ].join(", "),
@@ -95,46 +95,46 @@ export function offlineRowsAtSql(
 ): string {
   const cols = features.map((f) => `o.${ident(f)}`).join(", ");
   return [
-    `SELECT s.__idx AS __idx, o.__ts_ms AS __ts_ms${cols ? `, ${cols}` : ""}`,
+    `SELECT s.__idx AS __idx, o.__ts_us AS __ts_us${cols ? `, ${cols}` : ""}`,
     `FROM ${SAMPLE_TABLE} s JOIN ${WANTED_TABLE} w ON w.__idx = s.__idx`,
-    `JOIN (${sourceSql}) o ON ${keyJoin(view)} AND o.__ts_ms = w.__want_ms`,
+    `JOIN (${sourceSql}) o ON ${keyJoin(view)} AND o.__ts_us = w.__want_us`,
     "QUALIFY row_number() OVER (PARTITION BY s.__idx ORDER BY o.__ts DESC, o.__created DESC NULLS LAST) = 1",
   ].join(" ");
 }
 
-/** A materialized window, in epoch milliseconds, both ends inclusive. */
-export interface WindowMs {
-  startMs: number;
-  endMs: number;
+/** A materialized window, in epoch microseconds, both ends inclusive. */
+export interface WindowUs {
+  startUs: number;
+  endUs: number;
 }
 
 /** Merges overlapping or touching windows and sorts them, so the SQL stays short after many incremental runs. */
-export function mergeWindows(windows: readonly WindowMs[]): WindowMs[] {
-  const sorted = [...windows].filter((w) => w.endMs >= w.startMs).sort((a, b) => a.startMs - b.startMs);
-  const out: WindowMs[] = [];
+export function mergeWindows(windows: readonly WindowUs[]): WindowUs[] {
+  const sorted = [...windows].filter((w) => w.endUs >= w.startUs).sort((a, b) => a.startUs - b.startUs);
+  const out: WindowUs[] = [];
   for (const w of sorted) {
     const last = out[out.length - 1];
-    if (last && w.startMs <= last.endMs + 1) last.endMs = Math.max(last.endMs, w.endMs);
+    if (last && w.startUs <= last.endUs + 1) last.endUs = Math.max(last.endUs, w.endUs);
     else out.push({ ...w });
   }
   return out;
 }
 
-function inWindowsSql(windows: readonly WindowMs[], column: string): string {
+function inWindowsSql(windows: readonly WindowUs[], column: string): string {
   if (windows.length === 0) return "FALSE";
-  return `(${windows.map((w) => `${column} BETWEEN ${Math.trunc(w.startMs)} AND ${Math.trunc(w.endMs)}`).join(" OR ")})`;
+  return `(${windows.map((w) => `${column} BETWEEN ${Math.trunc(w.startUs)} AND ${Math.trunc(w.endUs)}`).join(" OR ")})`;
 }
 
-/** Per sampled entity: the event time (ms) of its latest offline row inside the windows; absent when none. */
+/** Per sampled entity: the event time (µs) of its latest offline row inside the windows; absent when none. */
 export function latestInWindowSql(
   view: FeatureViewDef,
   sourceSql: string,
-  windows: readonly WindowMs[],
+  windows: readonly WindowUs[],
 ): string {
   return [
-    "SELECT s.__idx AS __idx, max(o.__ts_ms) AS __latest_ms",
+    "SELECT s.__idx AS __idx, max(o.__ts_us) AS __latest_us",
     `FROM ${SAMPLE_TABLE} s JOIN (${sourceSql}) o ON ${keyJoin(view)}`,
-    `WHERE ${inWindowsSql(windows, "o.__ts_ms")}`,
+    `WHERE ${inWindowsSql(windows, "o.__ts_us")}`,
     "GROUP BY s.__idx",
   ].join(" ");
 }
@@ -147,12 +147,12 @@ export function latestInWindowSql(
 export function sampleOfflineKeysSql(
   view: FeatureViewDef,
   sourceSql: string,
-  windows: readonly WindowMs[],
+  windows: readonly WindowUs[],
   limit: number,
   seed = 42,
 ): string {
   const keys = view.entityColumns.map((c) => ident(c.name)).join(", ");
-  const where = windows.length > 0 ? ` WHERE ${inWindowsSql(windows, "__ts_ms")}` : "";
+  const where = windows.length > 0 ? ` WHERE ${inWindowsSql(windows, "__ts_us")}` : "";
   return [
     `SELECT ${keys} FROM (SELECT DISTINCT ${keys} FROM (${sourceSql})${where})`,
     `USING SAMPLE reservoir(${Math.trunc(limit)} ROWS) REPEATABLE (${Math.trunc(seed)})`,

@@ -8,7 +8,7 @@ export type { Outcome, PairFacts, PairResult, ValueComparison } from "./compare.
 export { classifyPair, compareValues, exactlyEqual, relativeDifference } from "./compare.js";
 export type { ConsistencyExample, ConsistencyReport, FeatureReport } from "./report.js";
 export { featurePasses, mismatchRate } from "./report.js";
-export { formatConsistencyReport, formatValue } from "./report-format.js";
+export { formatConsistencyReport, formatValue, NOTHING_COMPARED } from "./report-format.js";
 export { inputFromRequest, reportToProto } from "./report-proto.js";
 export type { ViewTarget } from "./targets.js";
 export { resolveTargets } from "./targets.js";

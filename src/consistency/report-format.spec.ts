@@ -66,7 +66,7 @@ describe("formatConsistencyReport", () => {
     expect(text).not.toContain("WARNING");
   });
 
-  it("warns when nothing was compared", () => {
+  it("fails when nothing was compared, saying why", () => {
     const report: ConsistencyReport = {
       passed: true,
       entitiesChecked: 0,
@@ -76,7 +76,10 @@ describe("formatConsistencyReport", () => {
       features: [{ ...base, feature: "rate", dtype: ValueType.DOUBLE, compared: 0, equal: 0 }],
     };
     const text = formatConsistencyReport(reportToProto(report));
-    expect(text).toContain("WARNING: nothing was compared");
-    expect(text).toContain("PASSED");
+    expect(text).toMatch(
+      /FAILED: nothing was compared: no sampled entity has an online value .*\(0 entities, 1 features/,
+    );
+    expect(text).toContain("after a change of online_store the new store starts empty");
+    expect(text).not.toContain("PASSED");
   });
 });

@@ -9,6 +9,12 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ValidateConsistencyResponse } from "../../gen/fstore/v1/feature_service_pb.js";
 import { type Value, ValueSchema } from "../../gen/fstore/v1/value_pb.js";
 
+/** Why a report that compared nothing fails. */
+export const NOTHING_COMPARED =
+  "nothing was compared: no sampled entity has an online value or an offline row in the materialized " +
+  "window (an empty online store: materialize first; after a change of online_store the new store starts " +
+  "empty; or try --sample-from offline)";
+
 /** A Value as a short literal: "abc", 12, 1.5, true, [..], or "none" when unset. */
 export function formatValue(v: Value | undefined): string {
   if (!v || v.val.case === undefined) return "none";
@@ -81,10 +87,9 @@ export function formatConsistencyReport(res: ValidateConsistencyResponse): strin
     `${res.entitiesChecked} entities, ${res.features.length} features, tolerance ${res.tolerance}, ` +
     `max mismatch rate ${res.maxMismatchRate}, ${seconds.toFixed(2)} s`;
   if (res.features.every((f) => f.compared === 0n)) {
-    out.push(
-      "WARNING: nothing was compared: no sampled entity has an online value or an offline row in the " +
-        "materialized window (empty online store? try --sample-from offline, or materialize first)",
-    );
+    // A check that looked at nothing proves nothing (`fstore validate` exits 1).
+    out.push(`FAILED: ${NOTHING_COMPARED} (${summary})`);
+    return `${out.join("\n")}\n`;
   }
   out.push(
     res.passed

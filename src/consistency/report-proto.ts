@@ -13,6 +13,7 @@ import {
   ValidateConsistencyResponseSchema,
 } from "../../gen/fstore/v1/feature_service_pb.js";
 import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { readFeatureSelection } from "../registry/feature-selection.js";
 import { toValue } from "../values/index.js";
 import type { ConsistencyExample, ConsistencyReport } from "./report.js";
 import type { ValidateConsistencyInput } from "./validate-consistency.js";
@@ -24,7 +25,7 @@ import type { ValidateConsistencyInput } from "./validate-consistency.js";
 export function inputFromRequest(req: ValidateConsistencyRequest): ValidateConsistencyInput {
   return {
     featureViews: req.featureViews,
-    featureService: req.featureService,
+    features: readFeatureSelection(req.selection),
     sampleFrom: req.sampleFrom === SampleFrom.OFFLINE ? "offline" : "online",
     entities: req.entities,
     options: {

@@ -33,7 +33,7 @@ export async function appendSampleRows(
   }
 }
 
-/** Appends rows `(__idx, __want_ms)` to `table`. */
+/** Appends rows `(__idx, __want_us)` to `table`. */
 export async function appendWantedTimes(
   conn: DuckDBConnection,
   table: string,
@@ -41,9 +41,9 @@ export async function appendWantedTimes(
 ): Promise<void> {
   const appender = await conn.createAppender(table);
   try {
-    for (const [index, ms] of wanted) {
+    for (const [index, us] of wanted) {
       appender.appendInteger(index);
-      appender.appendBigInt(BigInt(ms));
+      appender.appendBigInt(BigInt(us));
       appender.endRow();
     }
     appender.flushSync();

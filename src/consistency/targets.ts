@@ -1,8 +1,10 @@
 /**
- * Which features a validation checks: chosen views, a feature service, or by
- * default every online view. Pure over a registry snapshot.
+ * Which features a validation checks: chosen views and the request's feature
+ * selection (references or services), or by default every online view. Pure
+ * over a registry snapshot.
  */
 import { failedPrecondition, invalidArgument, notFound } from "../errors/index.js";
+import { type FeatureSelection, parseFeatureRef } from "../registry/feature-selection.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
 
@@ -14,16 +16,19 @@ export interface ViewTarget {
 }
 
 export interface TargetSelection {
+  /** Views whose every feature to check. */
   featureViews: readonly string[];
-  /** Empty string: none. */
-  featureService: string;
+  /** References or services to check; undefined for none. */
+  features?: FeatureSelection | undefined;
 }
 
 /**
- * The views and features to check. Named views contribute all their features,
- * a service its projections (on-demand views are skipped: they are computed at
- * request time, nothing is stored to compare); both may be combined. Unknown
- * names are NOT_FOUND; a named view that is not online is FAILED_PRECONDITION.
+ * The views and features to check. Named views contribute all their
+ * features, references their feature, services their projections (on-demand
+ * views are skipped: they are computed at request time, nothing is stored to
+ * compare; a reference to one is INVALID_ARGUMENT); views and features may be
+ * combined. Unknown names are NOT_FOUND; a view that is not online is
+ * FAILED_PRECONDITION.
  */
 export function resolveTargets(snapshot: RegistrySnapshot, selection: TargetSelection): ViewTarget[] {
   const wanted = new Map<string, Set<string>>();
@@ -54,15 +59,28 @@ export function resolveTargets(snapshot: RegistrySnapshot, selection: TargetSele
       view.features.map((f) => f.name),
     );
   }
-  if (selection.featureService !== "") {
-    const service = snapshot.featureServices.get(selection.featureService);
-    if (!service) throw notFound(`feature service "${selection.featureService}" not found`);
-    for (const p of service.projections) {
-      if (snapshot.onDemandFeatureViews.has(p.featureView)) continue;
-      add(onlineView(p.featureView, ` (in feature service "${service.name}")`), p.features);
+  const chosen = selection.features;
+  if (chosen?.kind === "features") {
+    for (const ref of chosen.refs) {
+      const { view, feature } = parseFeatureRef(ref);
+      if (snapshot.onDemandFeatureViews.has(view)) {
+        throw invalidArgument(
+          `feature "${ref}" belongs to on-demand feature view "${view}": it is computed at request time, nothing stored to validate`,
+        );
+      }
+      add(onlineView(view, ` (in feature "${ref}")`), [feature]);
     }
   }
-  if (selection.featureViews.length === 0 && selection.featureService === "") {
+  for (const name of chosen?.kind === "services" ? chosen.names : []) {
+    const service = snapshot.featureServices.get(name);
+    if (!service) throw notFound(`feature service "${name}" not found`);
+    for (const p of service.projections) {
+      if (snapshot.onDemandFeatureViews.has(p.featureView)) continue;
+      const view = onlineView(p.featureView, ` (in feature service "${service.name}")`);
+      add(view, p.features.length > 0 ? p.features : view.features.map((f) => f.name));
+    }
+  }
+  if (selection.featureViews.length === 0 && chosen === undefined) {
     for (const view of snapshot.featureViews.values()) {
       if (view.online)
         add(

@@ -8,7 +8,10 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import { Code, FstoreError, failedPrecondition, invalidArgument } from "../errors/index.js";
+import { dateOfMicros, microsOf } from "../online/event-time.js";
+import { readStoredRows } from "../online/online-rows.js";
 import type { OnlineStore, StoredRow } from "../online/online-store.js";
+import type { FeatureSelection } from "../registry/feature-selection.js";
 import type { FeatureViewDef, FieldDef } from "../registry/model.js";
 import type { Registry, RegistrySnapshot } from "../registry/registry.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
@@ -24,7 +27,7 @@ import {
   sampleOfflineKeysSql,
   sourceRelationSql,
   WANTED_TABLE,
-  type WindowMs,
+  type WindowUs,
 } from "./consistency-sql.js";
 import type { ConsistencyReport, FeatureReport } from "./report.js";
 import { FeatureTally } from "./report.js";
@@ -51,10 +54,10 @@ export interface ConsistencyContext {
 }
 
 export interface ValidateConsistencyInput {
-  /** Views to check; with no service either, every online view. */
+  /** Views whose every feature to check; with no `features` either, every online view. */
   featureViews: readonly string[];
-  /** A feature service whose features to check; "" for none. */
-  featureService: string;
+  /** References or services to check; undefined for none. */
+  features?: FeatureSelection | undefined;
   /** Where sampled entities are drawn from (ignored with explicit entities). */
   sampleFrom: "online" | "offline";
   /** Explicit entities, columnar (join key -> values); undefined or empty to sample. */
@@ -71,7 +74,7 @@ export async function validateConsistency(
   const options = resolveValidateOptions(input.options);
   const targets = resolveTargets(ctx.snapshot, {
     featureViews: input.featureViews,
-    featureService: input.featureService,
+    features: input.features,
   });
   if (targets.length === 0) {
     throw failedPrecondition(
@@ -180,7 +183,7 @@ interface ViewResult {
 }
 
 interface OfflineRow {
-  tsMs: number;
+  tsUs: number;
   values: NativeValue[];
 }
 
@@ -196,10 +199,10 @@ async function validateView(
   const fields = target.features.map((f) => view.features.find((d) => d.name === f) as FieldDef);
   const globs = sourceParquetGlobs(view, ctx.repoPath);
   const sourceSql = globs.length > 0 ? sourceRelationSql(view, fields, globs) : undefined;
-  const windows: WindowMs[] = mergeWindows(
+  const windows: WindowUs[] = mergeWindows(
     ctx.registry
       .materializationIntervals(view.name)
-      .map((i) => ({ startMs: i.start.getTime(), endMs: i.end.getTime() })),
+      .map((i) => ({ startUs: microsOf(i.start), endUs: microsOf(i.end) })),
   );
   const query = async (sql: string) => {
     throwIfAborted(ctx.signal);
@@ -245,7 +248,11 @@ async function validateView(
     online =
       keys.length > 0
         ? ((
-            await ctx.onlineStore.read([{ view, features: target.features, entityKeys: keys }], ctx.signal)
+            await readStoredRows(
+              ctx.onlineStore,
+              [{ view, features: target.features, entityKeys: keys }],
+              ctx.signal,
+            )
           )[0] ?? [])
         : [];
   } finally {
@@ -262,10 +269,10 @@ async function validateView(
   if (offline) {
     const wanted = new Map<number, number>();
     for (let i = 0; i < keys.length; i++) {
-      const onlineMs = online[i]?.eventTimestamp.getTime();
-      const latestMs = latestInWindow.get(i);
-      if (onlineMs !== undefined && (latestMs === undefined || latestMs <= onlineMs)) wanted.set(i, onlineMs);
-      else if (latestMs !== undefined) wanted.set(i, latestMs);
+      const onlineUs = online[i]?.eventTimeUs;
+      const latestUs = latestInWindow.get(i);
+      if (onlineUs !== undefined && (latestUs === undefined || latestUs <= onlineUs)) wanted.set(i, onlineUs);
+      else if (latestUs !== undefined) wanted.set(i, latestUs);
     }
     if (wanted.size > 0) {
       await conn.run(createWantedTableSql());
@@ -273,8 +280,8 @@ async function validateView(
       for (const { index, row } of offlineRows(
         await query(offlineRowsAtSql(view, sourceSql, target.features)),
       )) {
-        const onlineMs = online[index]?.eventTimestamp.getTime();
-        if (onlineMs === row.tsMs) atTs.set(index, row);
+        const onlineUs = online[index]?.eventTimeUs;
+        if (onlineUs === row.tsUs) atTs.set(index, row);
         else latestRows.set(index, row);
       }
     }
@@ -289,8 +296,8 @@ async function validateView(
   for (let i = 0; i < keys.length; i++) {
     const row = online[i];
     const offlineRow = atTs.get(i);
-    const latestMs = latestInWindow.get(i);
-    const eventMs = row ? row.eventTimestamp.getTime() : 0;
+    const latestUs = latestInWindow.get(i);
+    const eventUs = row ? row.eventTimeUs : 0;
     for (let f = 0; f < names.length; f++) {
       const tally = tallies[f] as FeatureTally;
       const name = names[f] as string;
@@ -300,10 +307,10 @@ async function validateView(
       const outcome = outcomeOf(
         hasOnline,
         onlineValue,
-        eventMs,
+        eventUs,
         offlineRow !== undefined,
         offlineValue,
-        latestMs,
+        latestUs,
         options.tolerance,
       );
       if (outcome === undefined || !tally.count(outcome) || outcome === "equal") continue;
@@ -314,8 +321,8 @@ async function validateView(
           kind: outcome,
           onlineValue: hasOnline ? onlineValue : undefined,
           offlineValue: mismatched ? offlineValue : undefined,
-          onlineEventTime: hasOnline ? new Date(eventMs) : undefined,
-          offlineEventTime: mismatched && offlineRow ? new Date(offlineRow.tsMs) : undefined,
+          onlineEventTime: hasOnline ? dateOfMicros(eventUs) : undefined,
+          offlineEventTime: mismatched && offlineRow ? dateOfMicros(offlineRow.tsUs) : undefined,
           relativeDifference: mismatched
             ? compareValues(onlineValue, offlineValue, options.tolerance).relativeDifference
             : undefined,
@@ -331,7 +338,7 @@ async function validateView(
       const latest = latestRows.get(p.index);
       if (!latest) continue;
       p.example.offlineValue = latest.values[f];
-      p.example.offlineEventTime = new Date(latest.tsMs);
+      p.example.offlineEventTime = dateOfMicros(latest.tsUs);
     }
   });
   if (offline) for (const sql of dropTempTablesSql()) await conn.run(sql);
@@ -342,7 +349,7 @@ async function validateView(
   };
 }
 
-/** Rows of a result shaped (__idx, __ts_ms, feature...). */
+/** Rows of a result shaped (__idx, __ts_us, feature...). */
 function* offlineRows(
   reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>,
 ): Generator<{ index: number; row: OfflineRow }> {
@@ -353,7 +360,7 @@ function* offlineRows(
   for (let r = 0; r < idx.length; r++) {
     yield {
       index: Number(idx[r]),
-      row: { tsMs: Number(ts[r]), values: features.map((c) => nativeOf(c[r])) },
+      row: { tsUs: Number(ts[r]), values: features.map((c) => nativeOf(c[r])) },
     };
   }
 }

@@ -69,16 +69,16 @@ describe("mergeWindows", () => {
   it("merges overlapping and touching windows and sorts them", () => {
     expect(
       mergeWindows([
-        { startMs: 20, endMs: 30 },
-        { startMs: 0, endMs: 10 },
-        { startMs: 11, endMs: 15 },
-        { startMs: 25, endMs: 40 },
-        { startMs: 50, endMs: 60 },
+        { startUs: 20, endUs: 30 },
+        { startUs: 0, endUs: 10 },
+        { startUs: 11, endUs: 15 },
+        { startUs: 25, endUs: 40 },
+        { startUs: 50, endUs: 60 },
       ]),
     ).toEqual([
-      { startMs: 0, endMs: 15 },
-      { startMs: 20, endMs: 40 },
-      { startMs: 50, endMs: 60 },
+      { startUs: 0, endUs: 15 },
+      { startUs: 20, endUs: 40 },
+      { startUs: 50, endUs: 60 },
     ]);
     expect(mergeWindows([])).toEqual([]);
   });

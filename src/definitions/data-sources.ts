@@ -9,6 +9,7 @@ import {
   readName,
 } from "./definition-kind.js";
 import { type Field, readSchema } from "./field.js";
+import { checkKnownOptions } from "./known-options.js";
 
 export interface FileSourceOptions extends DescribedOptions {
   name: string;
@@ -35,6 +36,16 @@ export class FileSource {
 
   constructor(options: FileSourceOptions) {
     const { name, label } = readName("file_source", options);
+    checkKnownOptions(label, options, [
+      "name",
+      "path",
+      "timestampField",
+      "createdTimestampColumn",
+      "fieldMapping",
+      "description",
+      "tags",
+      "owner",
+    ]);
     if (typeof options.path !== "string" || options.path.trim() === "") {
       throw invalidArgument(`${label}: path: expected a Parquet file, folder or glob`);
     }
@@ -86,6 +97,7 @@ export class PushSource {
 
   constructor(options: PushSourceOptions) {
     const { name, label } = readName("push_source", options);
+    checkKnownOptions(label, options, ["name", "batchSource", "description", "tags", "owner"]);
     if (kindOf(options.batchSource) !== "file_source") {
       throw invalidArgument(`${label}: batchSource: expected a FileSource`);
     }
@@ -118,6 +130,7 @@ export class RequestSource {
 
   constructor(options: RequestSourceOptions) {
     const { name, label } = readName("request_source", options);
+    checkKnownOptions(label, options, ["name", "schema", "description", "tags"]);
     this.name = name;
     this.schema = readSchema(label, "schema", options.schema);
   }

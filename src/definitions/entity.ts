@@ -9,6 +9,7 @@ import {
   readName,
 } from "./definition-kind.js";
 import { type DType, valueTypeOf } from "./dtypes.js";
+import { checkKnownOptions } from "./known-options.js";
 
 export interface EntityOptions extends DescribedOptions {
   name: string;
@@ -30,6 +31,7 @@ export class Entity {
 
   constructor(options: EntityOptions) {
     const { name, label } = readName("entity", options);
+    checkKnownOptions(label, options, ["name", "joinKeys", "valueType", "description", "tags", "owner"]);
     this.name = name;
     const joinKeys = options.joinKeys ?? [name];
     if (!Array.isArray(joinKeys) || joinKeys.length === 0) {

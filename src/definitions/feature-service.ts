@@ -8,6 +8,7 @@ import {
   readName,
 } from "./definition-kind.js";
 import type { FeatureView } from "./feature-view.js";
+import { checkKnownOptions } from "./known-options.js";
 import type { OnDemandFeatureView } from "./on-demand-feature-view.js";
 import type { FeatureViewProjection } from "./projection.js";
 
@@ -28,6 +29,7 @@ export class FeatureService {
 
   constructor(options: FeatureServiceOptions) {
     const { name, label } = readName("feature_service", options);
+    checkKnownOptions(label, options, ["name", "features", "description", "tags", "owner"]);
     this.name = name;
     if (!Array.isArray(options.features) || options.features.length === 0) {
       throw invalidArgument(`${label}: features: expected a non-empty list of views or view.select([...])`);

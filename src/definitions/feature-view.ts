@@ -11,6 +11,7 @@ import {
 import type { Entity } from "./entity.js";
 import type { Field } from "./field.js";
 import { readSchema } from "./field.js";
+import { checkKnownOptions } from "./known-options.js";
 import { type FeatureViewProjection, projectionOf } from "./projection.js";
 import { parseTtl } from "./ttl.js";
 
@@ -46,6 +47,17 @@ export class FeatureView {
 
   constructor(options: FeatureViewOptions) {
     const { name, label } = readName("feature_view", options);
+    checkKnownOptions(label, options, [
+      "name",
+      "entities",
+      "ttl",
+      "schema",
+      "source",
+      "online",
+      "description",
+      "tags",
+      "owner",
+    ]);
     this.name = name;
     const entities = options.entities ?? [];
     if (!Array.isArray(entities))

@@ -3,6 +3,7 @@ import { invalidArgument } from "../errors/index.js";
 import type { FieldDef, Tags } from "../registry/model.js";
 import { checkIdentifier } from "./definition-kind.js";
 import { type DType, valueTypeOf } from "./dtypes.js";
+import { checkKnownOptions } from "./known-options.js";
 
 export interface FieldOptions {
   name: string;
@@ -19,6 +20,14 @@ export class Field {
   readonly tags: Tags;
 
   constructor(options: FieldOptions) {
+    if (typeof options === "object" && options !== null) {
+      checkKnownOptions(`Field ${JSON.stringify(options.name)}`, options, [
+        "name",
+        "dtype",
+        "description",
+        "tags",
+      ]);
+    }
     this.name = options?.name;
     this.dtype = options?.dtype;
     this.description = options?.description ?? "";

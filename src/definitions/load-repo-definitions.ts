@@ -1,16 +1,21 @@
 import { readdirSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { register } from "tsx/esm/api";
 import { Code, FstoreError, invalidArgument, notFound } from "../errors/index.js";
 import type { RepoDefinitions } from "../registry/model.js";
 import { kindOf } from "./definition-kind.js";
+import { withRepoModules } from "./repo-modules.js";
 import { type FoundDefinition, toRepoDefinitions } from "./to-model.js";
 
+/** TypeScript or JavaScript; the repository's package.json decides ES module or CommonJS, as for Node. */
+const DEFINITION_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
+/** Not definitions: declarations, tests and tool configs (vitest.config.ts, eslint.config.js). */
+const SKIPPED_FILE = /(\.d\.[mc]?ts|\.(test|spec|config)\.[mc]?[jt]s)$/;
+
 /**
- * The definition files of a repository: its top-level `*.ts` files, except
- * `_*.ts` (helpers such as the data generator), `*.test.ts`, `*.spec.ts` and
- * `*.d.ts`. Subfolders (data/, scripts) are not scanned.
+ * The definition files of a repository: its top-level TypeScript and
+ * JavaScript files, except `_*` files (helpers such as the data generator),
+ * tests, declarations and `*.config.*` files. Subfolders (data/, scripts) are
+ * not scanned.
  */
 export function definitionFiles(repoPath: string): string[] {
   let names: string[];
@@ -22,35 +27,31 @@ export function definitionFiles(repoPath: string): string[] {
     throw notFound(`feature repository ${repoPath} cannot be read: ${(err as Error).message}`, err);
   }
   return names
-    .filter((n) => n.endsWith(".ts") && !n.startsWith("_") && !/\.(test|spec|d)\.ts$/.test(n))
+    .filter((n) => DEFINITION_FILE.test(n) && !n.startsWith("_") && !SKIPPED_FILE.test(n))
     .sort()
     .map((n) => join(repoPath, n));
 }
-
-let loads = 0;
 
 /**
  * Imports every definition file of the repository and converts the exported
  * definition objects (Entity, FileSource, PushSource, FeatureView,
  * FeatureService, OnDemandFeatureView) into the registry model. Each call
- * loads the files afresh (a new tsx namespace), so edits are always seen.
- * Errors name the file, the object and the field.
+ * loads the files afresh, so edits are always seen. Errors name the file,
+ * the object and the field.
  */
 export async function loadRepoDefinitions(repoPath: string): Promise<RepoDefinitions> {
   const repo = resolve(repoPath);
   const files = definitionFiles(repo);
-  loads += 1;
-  const api = register({ namespace: `fstore-repo-${process.pid}-${loads}-${Date.now()}` });
   const found: FoundDefinition[] = [];
   const seen = new Set<unknown>();
-  try {
+  await withRepoModules(async (load) => {
     for (const file of files) {
       const shown = relative(repo, file);
       let module: Record<string, unknown>;
       try {
-        module = await api.import(pathToFileURL(file).href, import.meta.url);
+        module = await load(file);
       } catch (err) {
-        // The repository loads its own copy of fstore's modules, so its errors are FstoreErrors by shape.
+        // The repository may load its own copy of fstore's modules, so its errors are FstoreErrors by shape.
         if (isFstoreError(err)) throw new FstoreError(err.code, `${shown}: ${err.message}`, { cause: err });
         throw invalidArgument(`${shown}: failed to load: ${(err as Error)?.message ?? String(err)}`, err);
       }
@@ -62,9 +63,7 @@ export async function loadRepoDefinitions(repoPath: string): Promise<RepoDefinit
         }
       }
     }
-  } finally {
-    await api.unregister();
-  }
+  });
   return toRepoDefinitions(found);
 }
 

@@ -11,6 +11,7 @@ import {
 import { projectionDefOf } from "./feature-service.js";
 import type { FeatureView } from "./feature-view.js";
 import { type Field, readSchema } from "./field.js";
+import { checkKnownOptions } from "./known-options.js";
 import { type FeatureViewProjection, projectionOf } from "./projection.js";
 import { compileUdf, type OnDemandUdf, udfSourceOf } from "./udf.js";
 
@@ -38,6 +39,7 @@ export class OnDemandFeatureView {
 
   constructor(options: OnDemandFeatureViewOptions) {
     const { name, label } = readName("on_demand_feature_view", options);
+    checkKnownOptions(label, options, ["name", "sources", "schema", "udf", "description", "tags", "owner"]);
     this.name = name;
     if (!Array.isArray(options.sources) || options.sources.length === 0) {
       throw invalidArgument(

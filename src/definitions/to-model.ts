@@ -222,7 +222,7 @@ function odfvDefOf(
   const inputs = new Set<string>();
   odfv.sources.forEach((p, i) => {
     const view = views.get(p.featureView);
-    if (!view) throw invalidArgument(`${label}: sources[${i}]: unknown feature view "${p.featureView}"`);
+    if (!view) throw notExported(label, `sources[${i}]`, p.featureView);
     checkProjection(label, `sources[${i}]`, p, new Map([[view.name, view.features]]));
     for (const f of p.features) {
       if (inputs.has(f)) throw invalidArgument(`${label}: sources: input "${f}" comes from two sources`);
@@ -256,10 +256,21 @@ function checkProjection(
   featuresOf: Map<string, FieldDef[]>,
 ): void {
   const features = featuresOf.get(projection.featureView);
-  if (!features) throw invalidArgument(`${label}: ${key}: unknown feature view "${projection.featureView}"`);
+  if (!features) throw notExported(label, key, projection.featureView);
   for (const name of projection.features) {
     if (!features.some((f) => f.name === name)) {
       throw invalidArgument(`${label}: ${key}: unknown feature "${projection.featureView}:${name}"`);
     }
   }
+}
+
+/**
+ * Services and on-demand views reference views as objects (never by name), so a
+ * view missing from the repository was built but is not exported by any
+ * definition file (or lives in a skipped `_*.ts` file).
+ */
+function notExported(label: string, key: string, view: string) {
+  return invalidArgument(
+    `${label}: ${key}: feature view "${view}" is defined but not exported; export it from a definition file (export const ... = new FeatureView(...))`,
+  );
 }

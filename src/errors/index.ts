@@ -6,3 +6,4 @@ export {
   notFound,
   unavailable,
 } from "./fstore-error.js";
+export { MAX_MESSAGE_CHARS, shown, truncated } from "./shown.js";

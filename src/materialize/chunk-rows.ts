@@ -74,7 +74,7 @@ export function appendChunkRows(chunk: DuckDBDataChunk, conv: ViewRowConverters,
       const raw = (vectors[nk + f] as DuckDBVector).getItem(i);
       values[f] = raw === null || raw === undefined ? null : (conv.features[f] as Convert)(raw);
     }
-    out.push({ entityKey, eventTimestamp: new Date(tsVector.getItem(i) as number), values });
+    out.push({ entityKey, eventTimeUs: tsVector.getItem(i) as number, values });
     // A DOUBLE count: a plain number, no BigInt per row.
     rowsRead += countVector.getItem(i) as number;
   }

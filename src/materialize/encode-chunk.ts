@@ -348,7 +348,7 @@ export class EncodedRowsBuilder {
 
   /**
    * Encodes every row of a chunk (columns: join keys, features, event time
-   * in ms, source row count) and returns the sum of the count column.
+   * in µs, source row count) and returns the sum of the count column.
    */
   append(chunk: DuckDBDataChunk): number {
     const view = this.#view;
@@ -373,13 +373,13 @@ export class EncodedRowsBuilder {
       tsCol.kind === Kind.Fixed ? new Float64Array(tsCol.bytes.buffer, tsCol.bytes.byteOffset, n) : undefined;
     let rowsRead = 0;
     for (let i = 0; i < n; i++) {
-      const eventMs = ts ? (ts[i] as number) : (tsCol.vector.getItem(i) as number);
+      const eventUs = ts ? (ts[i] as number) : (tsCol.vector.getItem(i) as number);
       if (rawKeys) this.#writeRawKey(keyCols, i);
       else this.#writeGenericKey(keyCols, i);
-      this.#writeRow(featCols, i, eventMs, tsCol, this.#count);
+      this.#writeRow(featCols, i, eventUs, tsCol, this.#count);
       this.#keyEnds[this.#count] = this.#keys.pos;
       this.#rowEnds[this.#count] = this.#rows.pos;
-      this.#times[this.#count] = eventMs;
+      this.#times[this.#count] = eventUs;
       this.#count++;
       rowsRead += countCol.getItem(i) as number;
     }
@@ -395,7 +395,7 @@ export class EncodedRowsBuilder {
       keyEnds: this.#keyEnds.subarray(0, count),
       rows: this.#rows.buf.subarray(0, this.#rows.pos),
       rowEnds: this.#rowEnds.subarray(0, count),
-      eventTimesMs: this.#times.subarray(0, count),
+      eventTimesUs: this.#times.subarray(0, count),
     };
     // The next batch is sized like this one, so it rarely grows.
     this.#capacity = Math.max(this.#capacity, count);
@@ -448,7 +448,7 @@ export class EncodedRowsBuilder {
     w.pos += key.length;
   }
 
-  #writeRow(cols: Column[], i: number, eventMs: number, tsCol: Column, rowIndex: number): void {
+  #writeRow(cols: Column[], i: number, eventUs: number, tsCol: Column, rowIndex: number): void {
     const w = this.#rows;
     const s = this.#schema;
     w.ensure(PACKED_HEADER_SIZE);
@@ -456,7 +456,7 @@ export class EncodedRowsBuilder {
     const hv = w.view;
     b[w.pos] = PACKED_VERSION;
     if (tsCol.kind === Kind.Fixed) copyWords(hv, w.pos + 1, tsCol.view, i * 8, 8);
-    else b.writeDoubleLE(eventMs, w.pos + 1);
+    else b.writeDoubleLE(eventUs, w.pos + 1);
     hv.setUint32(w.pos + 9, s.fingerprint, true);
     hv.setUint16(w.pos + 13, s.names.length, true);
     w.pos += PACKED_HEADER_SIZE;

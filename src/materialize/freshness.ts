@@ -9,7 +9,9 @@
  * regular schedule (daily, hourly) this is "age > period + grace", and it stays
  * right for irregular ones (weekdays only, first of the month). A view never
  * materialized is overdue once the first run after `since` (e.g. when it was
- * applied) is missed. No schedule: never overdue.
+ * applied) is missed; one materialized only into another online store (the
+ * configuration switched stores) is overdue at once, due since its creation:
+ * this store has none of its values. No schedule: never overdue.
  */
 import cron from "node-cron";
 
@@ -65,6 +67,8 @@ export interface FeatureViewFreshnessInput {
   /** When `fstore apply` first wrote the view (the registry's created time); a never-materialized view is due from then. */
   created: Date | undefined;
   now: Date;
+  /** The view has intervals recorded for another online store (`Registry.otherOnlineStores`). */
+  materializedElsewhere?: boolean;
 }
 
 /**
@@ -74,12 +78,17 @@ export interface FeatureViewFreshnessInput {
  * views are not scheduled; a never-materialized view is due from its creation.
  */
 export function featureViewFreshness(input: FeatureViewFreshnessInput): ViewFreshness {
-  return computeFreshness({
+  const schedule = input.online ? input.schedule : null;
+  const freshness = computeFreshness({
     intervalEnds: input.intervalEnds,
-    schedule: input.online ? input.schedule : null,
+    schedule,
     now: input.now,
     since: input.created,
   });
+  if (input.materializedElsewhere && schedule !== null && freshness.lastMaterializedEnd === undefined) {
+    return { ...freshness, overdue: true, dueAt: input.created ?? freshness.dueAt };
+  }
+  return freshness;
 }
 
 /**

@@ -11,7 +11,7 @@ export type {
 } from "./materialize.js";
 export { materialize, resolveViews } from "./materialize.js";
 export type { ScheduledFire, ScheduleOptions } from "./schedule.js";
-export { startMaterializationSchedule } from "./schedule.js";
+export { DEFAULT_LEASE_TTL_MS, SCHEDULE_LEASE, startMaterializationSchedule } from "./schedule.js";
 export type { ServerResourcesLike } from "./server-context.js";
 export { materializeContextOf } from "./server-context.js";
 export { startSchedule } from "./server-schedule.js";

@@ -11,10 +11,11 @@ import type { OnlineStore, WriteResult } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
+import { eventTimeRange } from "../values/index.js";
 import { connectUtc } from "./duckdb.js";
-import { readLatestEncoded, readLatestRows } from "./latest-rows-reader.js";
+import { readLatestEncoded } from "./latest-rows-reader.js";
 import { listSourceFiles } from "./source-files.js";
-import { checkWindow, incrementalStart } from "./window.js";
+import { checkWindow, checkWindowRange, incrementalStart } from "./window.js";
 
 /** What materialization works with; the server and the CLI each build one. */
 export interface MaterializeContext {
@@ -103,6 +104,8 @@ export async function* materialize(
   const views = resolveViews(ctx, req.views);
   if (!req.incremental) checkWindow(req.start ?? new Date(Number.NaN), req.end);
   else checkWindow(req.end, req.end);
+  const range = eventTimeRange(new Date(), ctx.config.writeRules.maxFutureSkewSeconds);
+  checkWindowRange(req.incremental ? undefined : req.start, req.end, range);
   const windows = views.map((view) => {
     const start = req.incremental
       ? incrementalStart(view.ttlSeconds, ctx.registry.materializationIntervals(view.name), req.end)
@@ -185,16 +188,12 @@ async function* materializeView(
         batchSize: req.batchSize ?? DEFAULT_BATCH_SIZE,
         signal: req.signal,
       };
-      // Stores that keep the packed encoding take rows encoded straight from DuckDB's vectors.
+      // Rows encoded straight from DuckDB's vectors into the store's packed batches.
       const store = ctx.onlineStore;
-      const batches: AsyncGenerator<{ rowsRead: number; write: () => Promise<WriteResult> }> =
-        store.writeEncoded
-          ? mapBatches(
-              readLatestEncoded(conn, view, readOptions),
-              (b) => () =>
-                (store.writeEncoded as NonNullable<OnlineStore["writeEncoded"]>).call(store, view, b.batch),
-            )
-          : mapBatches(readLatestRows(conn, view, readOptions), (b) => () => store.writeBatch(view, b.rows));
+      const batches = mapBatches(
+        readLatestEncoded(conn, view, readOptions),
+        (b) => () => store.write(view, b.batch),
+      );
       for await (const batch of batches) {
         while (pending.length >= WRITES_IN_FLIGHT) await settleOldest();
         const write = batch.write();

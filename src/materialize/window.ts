@@ -5,6 +5,7 @@
 
 import { invalidArgument } from "../errors/index.js";
 import type { MaterializationIntervalRecord } from "../registry/registry.js";
+import type { EventTimeRange } from "../values/index.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -35,5 +36,23 @@ export function checkWindow(start: Date, end: Date): void {
     throw invalidArgument(
       `start time ${start.toISOString()} is after end time ${end.toISOString()}; give start <= end`,
     );
+  }
+}
+
+/**
+ * Throws INVALID_ARGUMENT unless the window lies inside the allowed event
+ * times (values/write-rules.ts): an end past now plus the allowed skew would
+ * write future values that no later write could replace; an explicit start
+ * before 1970 has no rows a store can hold.
+ */
+export function checkWindowRange(start: Date | undefined, end: Date, range: EventTimeRange): void {
+  if (end.getTime() > range.maxMs) {
+    throw invalidArgument(
+      `end time ${end.toISOString()} is later than now plus write_rules.max_future_skew_seconds ` +
+        `(${new Date(range.maxMs).toISOString()}); materialize up to now`,
+    );
+  }
+  if (start !== undefined && start.getTime() < range.minMs) {
+    throw invalidArgument(`start time ${start.toISOString()} is before 1970-01-01T00:00:00Z`);
   }
 }

@@ -5,25 +5,16 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 
 /**
- * The feature service a FeatureService request names, if any:
- * GetOnlineFeatures (`kind` oneof), ValidateConsistency (`featureService`) and
- * GetHistoricalFeatures (`featureServices`, joined with "," when several).
+ * The feature service a request's FeatureSelection names, if any
+ * (GetOnlineFeatures, GetHistoricalFeatures, ValidateConsistency): the name,
+ * or the distinct names sorted and joined with "," when several.
  */
 export function featureServiceOfRequest(request: unknown): string | undefined {
   if (typeof request !== "object" || request === null) return undefined;
-  const r = request as {
-    kind?: { case?: string; value?: unknown };
-    featureService?: unknown;
-    featureServices?: unknown;
-  };
-  if (r.kind?.case === "featureService" && typeof r.kind.value === "string" && r.kind.value !== "") {
-    return r.kind.value;
-  }
-  if (typeof r.featureService === "string" && r.featureService !== "") return r.featureService;
-  if (Array.isArray(r.featureServices) && r.featureServices.length > 0) {
-    return [...new Set(r.featureServices.map(String))].sort().join(",");
-  }
-  return undefined;
+  const names = (request as { selection?: { featureServices?: unknown } }).selection?.featureServices;
+  if (!Array.isArray(names) || names.length === 0) return undefined;
+  if (names.length === 1) return names[0] === "" ? undefined : String(names[0]);
+  return [...new Set(names.map(String))].sort().join(",");
 }
 
 /** "NOT_FOUND" for 5, and so on; "CODE_n" for codes grpc-js does not name. */

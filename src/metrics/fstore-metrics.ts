@@ -11,6 +11,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RepoConfig } from "../config/types.js";
 import { featureViewFreshness } from "../materialize/freshness.js";
+import type { ServingStatusCount } from "../online/index.js";
 import type { Registry as FstoreRegistry, MaterializationRunRecord } from "../registry/registry.js";
 import type { CallObserver } from "../server/service-adapter.js";
 import { featureServiceOfRequest, grpcCodeLabel } from "./call-labels.js";
@@ -18,7 +19,10 @@ import { featureServiceOfRequest, grpcCodeLabel } from "./call-labels.js";
 /** What the scrape-time collectors read. */
 export interface MetricsSources {
   config: Pick<RepoConfig, "materialization">;
-  registry: Pick<FstoreRegistry, "snapshot" | "materializationIntervals" | "lastMaterializationRun">;
+  registry: Pick<
+    FstoreRegistry,
+    "snapshot" | "materializationIntervals" | "lastMaterializationRun" | "otherOnlineStores"
+  >;
   /** Clock for freshness ages; default `Date.now`. */
   now?: () => number;
 }
@@ -32,7 +36,12 @@ export interface ConsistencyResultSample {
   passed: boolean;
 }
 
-const RUN_OUTCOMES: readonly MaterializationRunRecord["outcome"][] = ["succeeded", "failed", "skipped"];
+const RUN_OUTCOMES: readonly MaterializationRunRecord["outcome"][] = [
+  "succeeded",
+  "failed",
+  "skipped",
+  "abandoned",
+];
 
 /** Latency buckets in seconds: sub-millisecond online reads up to long historical exports. */
 const LATENCY_BUCKETS = [
@@ -201,14 +210,14 @@ export class FstoreMetrics {
     };
   };
 
-  /** Records one online-store read (all views of one request). */
-  observeOnlineRead(store: string, seconds: number): void {
+  /** One online-store read of a request (the retrieval's ServingObserver): its time and statuses. */
+  servedRead(store: string, seconds: number, counts: readonly ServingStatusCount[]): void {
     this.#onlineReadDuration.observe({ store }, seconds);
-  }
-
-  /** Counts served values of `featureView` that were NOT_FOUND or OUTSIDE_MAX_AGE. */
-  countServingStatus(featureView: string, status: "NOT_FOUND" | "OUTSIDE_MAX_AGE", count = 1): void {
-    if (count > 0) this.#servingStatus.inc({ feature_view: featureView, status }, count);
+    for (const c of counts) {
+      if (c.notFound > 0) this.#servingStatus.inc({ feature_view: c.view, status: "NOT_FOUND" }, c.notFound);
+      if (c.outsideMaxAge > 0)
+        this.#servingStatus.inc({ feature_view: c.view, status: "OUTSIDE_MAX_AGE" }, c.outsideMaxAge);
+    }
   }
 
   /** Replaces the last consistency result of each feature in `features`. */
@@ -293,6 +302,7 @@ function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): 
       schedule: sources.config.materialization.schedule,
       created,
       now: new Date(now()),
+      materializedElsewhere: sources.registry.otherOnlineStores(view.name).length > 0,
     });
   new Gauge({
     name: "fstore_feature_view_freshness_age_seconds",

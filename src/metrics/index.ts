@@ -8,7 +8,6 @@ export { featureServiceOfRequest, grpcCodeLabel } from "./call-labels.js";
 // The recording API other modules call (through `deps.metrics`).
 export type { ConsistencyResultSample, MetricsSources } from "./fstore-metrics.js";
 export { FstoreMetrics } from "./fstore-metrics.js";
-export { instrumentOnlineStore, servingStatusCounts, uninstrumented } from "./instrumented-online-store.js";
 export type { MetricsHttpServer } from "./metrics-http.js";
 export { startMetricsHttp } from "./metrics-http.js";
 // For the server.

@@ -1,9 +1,13 @@
 /**
  * The Prometheus scrape endpoint: a tiny HTTP server answering `GET /metrics`
  * (anything else is 404), off by default, started when `metrics.enabled` is
- * set in feature_store.yaml or `fstore serve --metrics-port` is given.
+ * set in feature_store.yaml or `fstore serve --metrics-port` is given. It
+ * binds to loopback unless `metrics.host` says otherwise, and with
+ * `metrics.token` a scrape must send `Authorization: Bearer <token>` (401
+ * otherwise; Prometheus' `authorization` scrape setting sends it).
  */
-import { createServer, type Server } from "node:http";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import { unavailable } from "../errors/index.js";
 import type { FstoreMetrics } from "./fstore-metrics.js";
 
@@ -14,13 +18,27 @@ export interface MetricsHttpServer {
   close(): Promise<void>;
 }
 
-/** Serves `metrics` on `host:port` (0 picks a free port); resolves once listening. */
+export interface MetricsHttpOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Required bearer token; null serves anyone who can reach the port. */
+  token: string | null;
+}
+
+/** Serves `metrics` on `host:port`; resolves once listening. */
 export async function startMetricsHttp(
   metrics: FstoreMetrics,
-  host: string,
-  port: number,
+  options: MetricsHttpOptions,
 ): Promise<MetricsHttpServer> {
+  const { host, port, token } = options;
   const server: Server = createServer((req, res) => {
+    if (token !== null && !hasToken(req, token)) {
+      res
+        .writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="fstore metrics"' })
+        .end('unauthorized: send "Authorization: Bearer <metrics.token>"\n');
+      return;
+    }
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" || (path !== "/metrics" && path !== "/")) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found: scrape GET /metrics\n");
@@ -56,4 +74,12 @@ export async function startMetricsHttp(
         server.closeAllConnections();
       }),
   };
+}
+
+/** Does the request carry `token` as a bearer token? Compared by digest, in constant time. */
+function hasToken(req: IncomingMessage, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+  if (!match?.[1]) return false;
+  const digest = (t: string) => createHash("sha256").update(t, "utf8").digest();
+  return timingSafeEqual(digest(match[1]), digest(token));
 }

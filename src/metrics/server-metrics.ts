@@ -2,14 +2,14 @@
  * Wires metrics into a starting server in one call, so server.ts needs only a
  * line: creates the metrics when enabled (config or flag), puts them on
  * `deps.metrics` for handlers, counts materialization runs as the registry
- * records them, starts the HTTP endpoint and registers its closing with the
+ * records them (online reads are reported by the retrieval itself, through
+ * `deps.metrics` as its ServingObserver), starts the HTTP endpoint and registers its closing with the
  * server's resources, and returns the call observer.
  */
 import type { MaterializationRunRecord, Registry } from "../registry/registry.js";
 import type { ServerDeps } from "../server/deps.js";
 import type { CallObserver } from "../server/service-adapter.js";
 import { FstoreMetrics } from "./fstore-metrics.js";
-import { instrumentOnlineStore } from "./instrumented-online-store.js";
 import { startMetricsHttp } from "./metrics-http.js";
 
 /**
@@ -21,12 +21,14 @@ export async function startServerMetrics(deps: ServerDeps, port?: number): Promi
   const { config } = deps;
   if (!config.metrics.enabled && port === undefined) return undefined;
   const metrics = new FstoreMetrics({ config, registry: deps.registry });
-  // Before any handler opens the online store: reads are timed and serving statuses counted.
-  instrumentOnlineStore(deps.resources, config, metrics);
   // Every run (the Materialize RPC and the schedule, through materializeContextOf(deps)) ends in
   // recordMaterializationRun: counting there needs no hook inside materialize/.
   deps.registry = countingRuns(deps.registry, (run) => metrics.countMaterializationRun(run));
-  const http = await startMetricsHttp(metrics, config.metrics.host, port ?? config.metrics.port);
+  const http = await startMetricsHttp(metrics, {
+    host: config.metrics.host,
+    port: port ?? config.metrics.port,
+    token: config.metrics.token,
+  });
   deps.resources.get(
     "metrics-http",
     () => http,
@@ -51,6 +53,14 @@ export function countingRuns(registry: Registry, onRun: (run: MaterializationRun
       onRun(run);
     },
     lastMaterializationRun: (view) => registry.lastMaterializationRun(view),
+    otherOnlineStores: (view) => registry.otherOnlineStores(view),
+    acquireLease: (req) => {
+      const outcome = registry.acquireLease(req);
+      if (outcome.kind === "grant") for (const run of outcome.abandonedRuns) onRun(run);
+      return outcome;
+    },
+    renewLease: (name, holder, ttlMs) => registry.renewLease(name, holder, ttlMs),
+    releaseLease: (name, holder, finished) => registry.releaseLease(name, holder, finished),
     close: () => registry.close(),
   };
 }

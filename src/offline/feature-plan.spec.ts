@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { Code, FstoreError } from "../errors/index.js";
+import type { FeatureSelection } from "../registry/feature-selection.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
-import { checkUniqueColumns, parseFeatureRef, planFeatures } from "./feature-plan.js";
+import { checkUniqueColumns, planFeatures } from "./feature-plan.js";
 
 const f = (name: string, dtype = ValueType.DOUBLE) => ({ name, dtype, description: "", tags: {} });
 const described = { description: "", tags: {}, owner: "" };
@@ -36,6 +37,17 @@ const snapshot: RegistrySnapshot = {
   ]),
   featureServices: new Map([
     ["svc", { name: "svc", projections: [{ featureView: "b", features: [] }], ...described }],
+    [
+      "svc2",
+      {
+        name: "svc2",
+        projections: [
+          { featureView: "a", features: ["x"] },
+          { featureView: "b", features: ["z"] },
+        ],
+        ...described,
+      },
+    ],
     ["odfv_svc", { name: "odfv_svc", projections: [{ featureView: "odfv", features: [] }], ...described }],
   ]),
   onDemandFeatureViews: new Map([
@@ -64,15 +76,12 @@ function codeOf(fn: () => unknown): Code | undefined {
   return undefined;
 }
 
-describe("feature plan", () => {
-  it("parses references and refuses malformed ones", () => {
-    expect(parseFeatureRef("a:x")).toEqual({ view: "a", feature: "x" });
-    for (const bad of ["ax", ":x", "a:", "a:b:c"])
-      expect(codeOf(() => parseFeatureRef(bad))).toBe(Code.InvalidArgument);
-  });
+const refs = (...r: string[]): FeatureSelection => ({ kind: "features", refs: r });
+const services = (...names: string[]): FeatureSelection => ({ kind: "services", names });
 
-  it("mixes references and services, groups by view, reads each feature once, unions join keys", () => {
-    const plan = planFeatures(snapshot, ["b:z", "a:y", "b:x"], ["svc"], true);
+describe("feature plan", () => {
+  it("groups references by view, reads each feature once, unions join keys", () => {
+    const plan = planFeatures(snapshot, refs("b:z", "a:y", "b:x", "b:z"), true);
     expect(plan.views.map((v) => [v.view.name, v.outputNames])).toEqual([
       ["b", ["b__z", "b__x"]],
       ["a", ["a__y"]],
@@ -80,8 +89,16 @@ describe("feature plan", () => {
     expect(plan.joinKeys.map((k) => k.name)).toEqual(["id", "zone"]);
   });
 
+  it("expands several services in order, a feature in two of them once", () => {
+    const plan = planFeatures(snapshot, services("svc2", "svc"), true);
+    expect(plan.views.map((v) => [v.view.name, v.outputNames])).toEqual([
+      ["a", ["a__x"]],
+      ["b", ["b__z", "b__x"]],
+    ]);
+  });
+
   it("reads an on-demand view's inputs as hidden columns unless requested, and puts its outputs last", () => {
-    const plan = planFeatures(snapshot, ["diff:d", "a:x"], [], true);
+    const plan = planFeatures(snapshot, refs("diff:d", "a:x"), true);
     expect(plan.views.map((v) => [v.view.name, v.outputNames, v.hidden])).toEqual([
       ["a", ["a__x", "__in0_1"], [false, true]],
     ]);
@@ -93,13 +110,14 @@ describe("feature plan", () => {
   });
 
   it("names unknown views, features and services (NOT_FOUND), also of on-demand views", () => {
-    expect(codeOf(() => planFeatures(snapshot, ["nope:x"], [], false))).toBe(Code.NotFound);
-    expect(codeOf(() => planFeatures(snapshot, ["a:nope"], [], false))).toBe(Code.NotFound);
-    expect(codeOf(() => planFeatures(snapshot, [], ["nope"], false))).toBe(Code.NotFound);
-    expect(codeOf(() => planFeatures(snapshot, ["odfv:x"], [], false))).toBe(Code.NotFound);
+    expect(codeOf(() => planFeatures(snapshot, refs("nope:x"), false))).toBe(Code.NotFound);
+    expect(codeOf(() => planFeatures(snapshot, refs("a:nope"), false))).toBe(Code.NotFound);
+    expect(codeOf(() => planFeatures(snapshot, services("nope"), false))).toBe(Code.NotFound);
+    expect(codeOf(() => planFeatures(snapshot, services("svc", "nope"), false))).toBe(Code.NotFound);
+    expect(codeOf(() => planFeatures(snapshot, refs("odfv:x"), false))).toBe(Code.NotFound);
     // The on-demand view of odfv_svc has no features: nothing is requested.
-    expect(codeOf(() => planFeatures(snapshot, [], ["odfv_svc"], false))).toBe(Code.InvalidArgument);
-    expect(codeOf(() => planFeatures(snapshot, [], [], false))).toBe(Code.InvalidArgument);
+    expect(codeOf(() => planFeatures(snapshot, services("odfv_svc"), false))).toBe(Code.InvalidArgument);
+    expect(codeOf(() => planFeatures(snapshot, refs(), false))).toBe(Code.InvalidArgument);
   });
 
   it("refuses clashing output columns with the fix in the message", () => {

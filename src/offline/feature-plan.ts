@@ -4,6 +4,7 @@
  * view, with the output column of every feature.
  */
 import { failedPrecondition, invalidArgument, notFound } from "../errors/index.js";
+import { type FeatureSelection, parseFeatureRef } from "../registry/feature-selection.js";
 import type { FeatureViewDef, FieldDef, OnDemandFeatureViewDef } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
 
@@ -50,31 +51,20 @@ export function featureTimestampColumn(view: string): string {
   return `${view}__event_timestamp`;
 }
 
-/** Splits "view:feature"; anything else is INVALID_ARGUMENT. */
-export function parseFeatureRef(ref: string): { view: string; feature: string } {
-  const at = ref.indexOf(":");
-  const view = ref.slice(0, at);
-  const feature = ref.slice(at + 1);
-  if (at <= 0 || feature === "" || feature.includes(":")) {
-    throw invalidArgument(`malformed feature reference "${ref}": expected "view:feature"`);
-  }
-  return { view, feature };
-}
-
 /**
- * Resolves `refs` and `services` (mixed freely; a feature asked for twice is
+ * Resolves a selection's references or services (a feature asked for twice is
  * read once). Unknown views, features and services are NOT_FOUND naming them;
- * an empty selection, or two features with the same output column, is
- * INVALID_ARGUMENT.
+ * a selection that comes to no feature, or two features with the same output
+ * column, is INVALID_ARGUMENT.
  */
 export function planFeatures(
   snapshot: RegistrySnapshot,
-  refs: readonly string[],
-  services: readonly string[],
+  selection: FeatureSelection,
   fullFeatureNames: boolean,
 ): FeaturePlan {
-  const wanted: { view: string; feature: string }[] = refs.map(parseFeatureRef);
-  for (const name of services) {
+  const wanted: { view: string; feature: string }[] =
+    selection.kind === "features" ? selection.refs.map(parseFeatureRef) : [];
+  for (const name of selection.kind === "services" ? selection.names : []) {
     const service = snapshot.featureServices.get(name);
     if (!service) throw notFound(`feature service "${name}" is not in the registry`);
     for (const p of service.projections) {
@@ -88,7 +78,7 @@ export function planFeatures(
     }
   }
   if (wanted.length === 0)
-    throw invalidArgument("no features requested: give feature references or a feature service");
+    throw invalidArgument("no features requested: the selected feature services hold no features");
 
   const byView = new Map<string, ViewSelection>();
   const byOdfv = new Map<string, OdfvSelection>();

@@ -6,6 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors/index.js";
+import type { FeatureSelection } from "../registry/feature-selection.js";
 import type { FieldDef, FileSourceDef, OnDemandFeatureViewDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
@@ -43,9 +44,8 @@ export interface RegisteredEntities {
 /** A point-in-time join request, in domain terms. */
 export interface HistoricalQuery {
   snapshot: RegistrySnapshot;
-  /** "view:feature" references. */
-  features: readonly string[];
-  featureServices: readonly string[];
+  /** The features to join: references "view:feature", or feature services. */
+  selection: FeatureSelection;
   entities: EntityInput | RegisteredEntities;
   fullFeatureNames: boolean;
   options: PitOptions;
@@ -89,7 +89,7 @@ export async function planHistorical(
   query: HistoricalQuery,
   settings: PlanSettings,
 ): Promise<HistoricalPlan> {
-  const plan = planFeatures(query.snapshot, query.features, query.featureServices, query.fullFeatureNames);
+  const plan = planFeatures(query.snapshot, query.selection, query.fullFeatureNames);
   const entityInput: EntityInput =
     query.entities.kind === "registered"
       ? {

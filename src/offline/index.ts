@@ -7,7 +7,7 @@ export { openDuckDb, withConnection } from "./duckdb-instance.js";
 export { valueTypeOfDuckType } from "./duckdb-types.js";
 export type { EntityInput, InlineEntities, SourceEntities } from "./entity-input.js";
 export { timestampMicros } from "./entity-timestamps.js";
-export { EVENT_TIMESTAMP, featureTimestampColumn, parseFeatureRef, planFeatures } from "./feature-plan.js";
+export { EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
 export type { HistoricalQuery, RegisteredEntities } from "./historical-plan.js";
 export { auditMatches, countLeakage, leakageAuditSql } from "./leakage-audit.js";
 export type {

@@ -4,7 +4,7 @@
  * so concurrent requests never see each other's temp tables.
  */
 import { randomBytes } from "node:crypto";
-import { renameSync, rmSync } from "node:fs";
+import { rename, rm } from "node:fs/promises";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { fromDuckDbError } from "./duckdb-errors.js";
 import { withConnection } from "./duckdb-instance.js";
@@ -12,7 +12,7 @@ import type { HistoricalPlan, HistoricalQuery } from "./historical-plan.js";
 import { planHistorical } from "./historical-plan.js";
 import { leakageAuditSql } from "./leakage-audit.js";
 import { computeOdfvTable, dropOdfvTable, odfvTableName, resultSelectSql } from "./odfv-columns.js";
-import { resolveOutputPath } from "./output-path.js";
+import { checkOutputPath, prepareOutputPath } from "./output-path.js";
 import type { OutputColumn } from "./record-batch-encoder.js";
 import { RecordBatchEncoder } from "./record-batch-encoder.js";
 import { quoteString } from "./sql-text.js";
@@ -150,13 +150,15 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
 
     async writeHistorical(query, path, signal) {
       const started = performance.now();
-      const target = resolveOutputPath(options.outputDir, path);
+      // Checked before anything runs; folders are created only once the query is known to plan.
+      const rel = checkOutputPath(options.outputDir, path);
       const db = await options.duckdb;
       return withConnection(
         db,
         async (connection) => {
           await utcSession(connection);
           const plan = await planHistorical(connection, query, settings);
+          const target = await prepareOutputPath(options.outputDir, rel);
           const temp = `${target}.tmp-${randomBytes(6).toString("hex")}`;
           const odfvTable = plan.odfvs.length > 0 ? odfvTableName() : "";
           try {
@@ -182,11 +184,11 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
                   `TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION zstd)`,
               ),
             );
-            renameSync(temp, target);
+            await rename(temp, target);
             return summaryOf(plan, row, performance.now() - started, target);
           } finally {
             if (odfvTable) await dropOdfvTable(db, odfvTable);
-            rmSync(temp, { force: true });
+            await rm(temp, { force: true });
           }
         },
         signal,

@@ -3,12 +3,20 @@
  * per feature the field `u32le(murmur3_32("view:feature"))` holding a
  * serialized `Value` (Feast's field numbers), and the field `_ts:view`
  * holding a serialized `google.protobuf.Timestamp`.
+ *
+ * Written as Feast writes them (its `type_map` and `online_write_batch`): a
+ * null, and a NaN of a scalar float or double, is an empty `Value` (Feast's
+ * SDK reads it as None); an infinity is a value. The timestamp carries
+ * seconds and nanos of the event time's microseconds, as protobuf's
+ * `FromDatetime` does. Both null forms are read (an empty `Value`, and the
+ * `null_val` that fstore wrote before).
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { TimestampSchema, timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { ValueSchema, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { FstoreError } from "../errors/index.js";
 import { fromValue, type NativeValue, toValue } from "../values/index.js";
+import { microsOfTimestamp, timestampFromMicros } from "./event-time.js";
 import { murmur3_32String } from "./murmur3.js";
 
 /** The hash field of `view:feature`: its murmur3_32 (seed 0) as 4 little-endian bytes. */
@@ -23,8 +31,11 @@ export function feastTimestampField(view: string): Buffer {
   return Buffer.from(`_ts:${view}`, "utf8");
 }
 
-/** A serialized `Value` of type `t` holding `x` (Feast's bytes). */
+const EMPTY_VALUE = Buffer.alloc(0);
+
+/** A serialized `Value` of type `t` holding `x` (Feast's bytes; null and a scalar NaN: empty). */
 export function encodeFeastValue(x: NativeValue, t: ValueType): Buffer {
+  if (x === null || (typeof x === "number" && Number.isNaN(x))) return EMPTY_VALUE;
   return asBuffer(toBinary(ValueSchema, toValue(x, t)));
 }
 
@@ -45,13 +56,14 @@ export function decodeFeastValue(bytes: Uint8Array, t: ValueType): NativeValue |
   }
 }
 
-/** A serialized `google.protobuf.Timestamp` of `date`. */
-export function encodeFeastTimestamp(date: Date): Buffer {
-  return asBuffer(toBinary(TimestampSchema, timestampFromMs(date.getTime())));
+/** A serialized `google.protobuf.Timestamp` of an event time in µs since the epoch. */
+export function encodeFeastTimestamp(us: number): Buffer {
+  return asBuffer(toBinary(TimestampSchema, timestampFromMicros(us)));
 }
 
-export function decodeFeastTimestamp(bytes: Uint8Array): Date {
-  return timestampDate(fromBinary(TimestampSchema, bytes));
+/** The event time (µs since the epoch) of a serialized `google.protobuf.Timestamp`. */
+export function decodeFeastTimestamp(bytes: Uint8Array): number {
+  return microsOfTimestamp(fromBinary(TimestampSchema, bytes));
 }
 
 /** A Buffer view of the same bytes (ioredis sends a plain Uint8Array as text). */

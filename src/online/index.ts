@@ -19,10 +19,12 @@ export type { OnlineResult, ResultColumn } from "./online-response.js";
 export { encodeOnlineResponse, toOnlineResponseMessage } from "./online-response.js";
 export { onlineResponseMessage } from "./online-response-message.js";
 // GetOnlineFeatures.
-export type { OnlineRetrieval, OnlineRetrievalOptions } from "./online-retrieval.js";
+export type { OnlineRetrieval, OnlineRetrievalOptions, ServingObserver } from "./online-retrieval.js";
 export { createOnlineRetrieval } from "./online-retrieval.js";
+export { encodeOnlineRows, readStoredRows, writeOnlineRows } from "./online-rows.js";
 // Stores.
 export type {
+  EncodedRows,
   EntityKeyValues,
   OnlineRow,
   OnlineStore,
@@ -30,19 +32,19 @@ export type {
   ViewLookup,
   WriteResult,
 } from "./online-store.js";
+export type { ServingStatusCount } from "./packed-cells.js";
 export type { RedisConnectionOptions, RedisEndpoint } from "./redis-connection.js";
 export { parseRedisConnectionString } from "./redis-connection.js";
 export type { RedisOnlineStoreOptions } from "./redis-online-store.js";
 export { createRedisOnlineStore } from "./redis-online-store.js";
 export type {
-  FeatureSelection,
   OdfvInput,
   PlannedOdfv,
   PlannedOutput,
   PlannedRead,
   RetrievalPlan,
 } from "./retrieval-plan.js";
-export { parseFeatureRef, planRetrieval, selectedRefs } from "./retrieval-plan.js";
+export { planRetrieval, selectedRefs } from "./retrieval-plan.js";
 export { ONLINE_STORE_RESOURCE, sharedOnlineStore } from "./shared-online-store.js";
 export type { SqliteOnlineStoreOptions } from "./sqlite-online-store.js";
 export { createSqliteOnlineStore } from "./sqlite-online-store.js";

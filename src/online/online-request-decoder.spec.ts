@@ -8,9 +8,14 @@ const v = (val: unknown) => ({ val }) as never;
 describe("decodeOnlineRequest", () => {
   const requests = [
     create(GetOnlineFeaturesRequestSchema),
-    create(GetOnlineFeaturesRequestSchema, { kind: { case: "featureService", value: "model_v1" } }),
+    create(GetOnlineFeaturesRequestSchema, { selection: { featureServices: ["model_v1"] } }),
+    create(GetOnlineFeaturesRequestSchema, { selection: { featureServices: ["model_v1", "model_v2"] } }),
+    create(GetOnlineFeaturesRequestSchema, { selection: {} }),
     create(GetOnlineFeaturesRequestSchema, {
-      kind: { case: "features", value: { val: ["a:x", "b:ü", "c:long_name"] } },
+      selection: { features: ["a:x", "b:ü", "c:long_name"], featureServices: ["both_set"] },
+    }),
+    create(GetOnlineFeaturesRequestSchema, {
+      selection: { features: ["a:x", "b:ü", "c:long_name"] },
       entities: {
         id: {
           val: [
@@ -74,15 +79,43 @@ describe("decodeOnlineRequest", () => {
     }
   });
 
-  it("returns the same feature list object for repeated bytes", () => {
-    const bytes = toBinary(GetOnlineFeaturesRequestSchema, requests[2] as never);
+  it("returns the same selection object for repeated bytes", () => {
+    const bytes = toBinary(GetOnlineFeaturesRequestSchema, requests[5] as never);
     const a = decodeOnlineRequest(bytes);
     const b = decodeOnlineRequest(new Uint8Array(bytes));
-    expect(a.kind.value).toBe(b.kind.value);
+    expect(a.selection?.features).toEqual(["a:x", "b:ü", "c:long_name"]);
+    expect(a.selection).toBe(b.selection);
+  });
+
+  it("merges a selection sent twice, as protobuf does", () => {
+    const first = toBinary(GetOnlineFeaturesRequestSchema, requests[1] as never);
+    const second = toBinary(GetOnlineFeaturesRequestSchema, requests[5] as never);
+    const bytes = new Uint8Array([...first, ...second]);
+    const decoded = decodeOnlineRequest(bytes);
+    expect(decoded).toEqual(fromBinary(GetOnlineFeaturesRequestSchema, bytes));
+    expect(decoded.selection?.featureServices).toEqual(["model_v1"]);
+    expect(decoded.selection?.features).toEqual(["a:x", "b:ü", "c:long_name"]);
+  });
+
+  it("ignores the removed feature_service and features fields like any unknown field", () => {
+    // Field 1 (string "model_v1") and field 2 (FeatureList {val: ["a:x"]}) of the old request.
+    const old = new Uint8Array([
+      0x0a,
+      8,
+      ...Buffer.from("model_v1"),
+      0x12,
+      5,
+      0x0a,
+      3,
+      ...Buffer.from("a:x"),
+    ]);
+    const decoded = decodeOnlineRequest(old);
+    expect(decoded).toEqual(fromBinary(GetOnlineFeaturesRequestSchema, old));
+    expect(decoded.selection).toBeUndefined();
   });
 
   it("throws on truncated input", () => {
-    const bytes = toBinary(GetOnlineFeaturesRequestSchema, requests[2] as never);
+    const bytes = toBinary(GetOnlineFeaturesRequestSchema, requests[5] as never);
     expect(() => decodeOnlineRequest(bytes.subarray(0, bytes.length - 3))).toThrow();
   });
 });

@@ -1,15 +1,15 @@
 /**
  * A hand-written decoder for GetOnlineFeaturesRequest, the serving hot path.
- * The feature list of a model's requests repeats request after request, so
- * its bytes are cached: a repeated list costs one lookup instead of decoding
- * 50 or 250 strings, and the same FeatureList object lets the retrieval plan
- * cache hit by identity. Common scalar Values are decoded inline; anything
+ * The feature selection of a model's requests repeats request after request,
+ * so its bytes are cached: a repeated selection costs one lookup instead of
+ * decoding 50 or 250 strings, and the same FeatureSelection object lets the
+ * retrieval plan cache hit by identity. Common scalar Values are decoded inline; anything
  * else falls back to protobuf-es. The result equals `fromBinary`'s.
  */
 import { create, fromBinary } from "@bufbuild/protobuf";
 import {
-  type FeatureList,
-  FeatureListSchema,
+  type FeatureSelection,
+  FeatureSelectionSchema,
   type GetOnlineFeaturesRequest,
   GetOnlineFeaturesRequestSchema,
 } from "../../gen/fstore/v1/feature_service_pb.js";
@@ -20,8 +20,8 @@ import {
   ValueSchema,
 } from "../../gen/fstore/v1/value_pb.js";
 
-const MAX_CACHED_LISTS = 1024;
-const featureLists = new Map<string, FeatureList>();
+const MAX_CACHED_SELECTIONS = 1024;
+const selections = new Map<string, FeatureSelection>();
 
 class Reader {
   pos: number;
@@ -111,12 +111,9 @@ export function decodeOnlineRequest(bytes: Uint8Array): GetOnlineFeaturesRequest
     const tag = r.varint();
     const field = Math.floor(tag / 8);
     const wireType = tag & 7;
-    if (field === 1 && wireType === 2) {
+    if (field === 6 && wireType === 2 && message.selection === undefined) {
       const [s, e] = r.delimited();
-      message.kind = { case: "featureService", value: buf.toString("utf8", s, e) };
-    } else if (field === 2 && wireType === 2) {
-      const [s, e] = r.delimited();
-      message.kind = { case: "features", value: featureListAt(buf, s, e) };
+      message.selection = selectionAt(buf, s, e);
     } else if ((field === 3 || field === 5) && wireType === 2) {
       const [s, e] = r.delimited();
       const [key, value] = mapEntry(buf, s, e);
@@ -124,22 +121,27 @@ export function decodeOnlineRequest(bytes: Uint8Array): GetOnlineFeaturesRequest
     } else if (field === 4 && wireType === 0) {
       message.fullFeatureNames = r.varint() !== 0;
     } else {
-      // Unknown or unexpected fields: let protobuf-es decide (it keeps or rejects them).
+      // Unknown or unexpected fields, or a second selection to merge: let protobuf-es decide.
       return fromBinary(GetOnlineFeaturesRequestSchema, bytes);
     }
   }
   return message;
 }
 
-function featureListAt(buf: Buffer, s: number, e: number): FeatureList {
+/**
+ * The selection these bytes encode, shared by every request with the same
+ * bytes. A second occurrence of the field must be merged into the first
+ * (protobuf's rule): that rare request goes to `fromBinary` as a whole.
+ */
+function selectionAt(buf: Buffer, s: number, e: number): FeatureSelection {
   const id = buf.toString("latin1", s, e);
-  let list = featureLists.get(id);
-  if (!list) {
-    list = fromBinary(FeatureListSchema, plain(buf, s, e));
-    if (featureLists.size >= MAX_CACHED_LISTS) featureLists.clear();
-    featureLists.set(id, list);
+  let selection = selections.get(id);
+  if (!selection) {
+    selection = fromBinary(FeatureSelectionSchema, plain(buf, s, e));
+    if (selections.size >= MAX_CACHED_SELECTIONS) selections.clear();
+    selections.set(id, selection);
   }
-  return list;
+  return selection;
 }
 
 function mapEntry(buf: Buffer, s: number, e: number): [string, RepeatedValue] {

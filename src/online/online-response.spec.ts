@@ -47,7 +47,8 @@ const generators: [ValueType, (r: () => number) => NativeValue][] = [
 
 function randomResult(seed: number, rows: number): OnlineResult {
   const r = rng(seed);
-  const times = new Float64Array(rows).map(() => (r() < 0.2 ? 0 : Math.floor(r() * 4e12) - 1e12));
+  // Event times in µs, before and after 1970, with sub-millisecond parts.
+  const times = new Float64Array(rows).map(() => (r() < 0.2 ? 0 : Math.floor(r() * 4e15) - 1e15));
   return {
     rows,
     columns: generators.map(([dtype, gen], c) => {
@@ -65,7 +66,7 @@ function randomResult(seed: number, rows: number): OnlineResult {
         statuses[i] = p < 0.3 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
         return gen(r);
       });
-      return { name: `col_${c}_ü`, dtype, values, statuses, eventTimesMs: c % 3 === 0 ? undefined : times };
+      return { name: `col_${c}_ü`, dtype, values, statuses, eventTimesUs: c % 3 === 0 ? undefined : times };
     }),
   };
 }
@@ -101,7 +102,7 @@ describe("encodeOnlineResponse", () => {
           dtype: ValueType.INT64,
           values: [1001n],
           statuses: Uint8Array.of(FieldStatus.PRESENT),
-          eventTimesMs: Float64Array.of(1_700_000_000_500),
+          eventTimesUs: Float64Array.of(1_700_000_000_500_000),
         },
       ],
     };
@@ -175,7 +176,7 @@ describe("encodeOnlineResponse of packed columns", () => {
         stored.push(values);
         packed.push(
           encodePackedRows(target, [
-            { entityKey: [BigInt(u)], eventTimestamp: new Date(1e12 + u), values: own },
+            { entityKey: [BigInt(u)], eventTimeUs: (1e12 + u) * 1000, values: own },
           ])[0],
         );
       }
@@ -185,9 +186,9 @@ describe("encodeOnlineResponse of packed columns", () => {
       const features = wanted.map((w) => w.f);
       const plan = packedReadPlan(view, features);
       const rowToKey = Int32Array.from({ length: rows }, (_, i) => (identity ? i : Math.floor(r() * keys)));
-      const { cells, eventTimeMs } = gatherPackedCells(plan, packed, rowToKey);
-      const times = Float64Array.from(rowToKey, (u) => eventTimeMs[u] as number);
-      expect(Array.from(eventTimeMs)).toEqual(kinds.map((k, u) => (k === "none" ? 0 : 1e12 + u)));
+      const { cells, eventTimeUs } = gatherPackedCells(plan, packed, rowToKey);
+      const times = Float64Array.from(rowToKey, (u) => eventTimeUs[u] as number);
+      expect(Array.from(eventTimeUs)).toEqual(kinds.map((k, u) => (k === "none" ? 0 : (1e12 + u) * 1000)));
       const statuses = Uint8Array.from({ length: rows }, () => FieldStatus.PRESENT);
       // Some seeds mark some entities as older than the view's ttl.
       const stale = seed % 2 === 0 ? Uint8Array.from({ length: keys }, () => (r() < 0.4 ? 1 : 0)) : undefined;
@@ -198,7 +199,7 @@ describe("encodeOnlineResponse of packed columns", () => {
         packed: cells,
         feature: j,
         stale,
-        eventTimesMs: times,
+        eventTimesUs: times,
       }));
       // The oracle: the values as written (none for a missing row or a feature the older row lacks),
       // and their statuses from the rules (no value, stored null, outside max age, present).
@@ -221,7 +222,7 @@ describe("encodeOnlineResponse of packed columns", () => {
                   ? FieldStatus.OUTSIDE_MAX_AGE
                   : FieldStatus.PRESENT,
           ),
-          eventTimesMs: times,
+          eventTimesUs: times,
         };
       });
       // A join-key column (plain values) first and another in the middle, between packed columns.
@@ -230,7 +231,7 @@ describe("encodeOnlineResponse of packed columns", () => {
         dtype: ValueType.INT64,
         values: Array.from(rowToKey, (u) => BigInt(u) - 3n),
         statuses,
-        eventTimesMs: undefined,
+        eventTimesUs: undefined,
       };
       const middle = Math.floor(packedColumns.length / 2);
       packedColumns.splice(middle, 0, keyColumn);

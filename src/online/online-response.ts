@@ -7,7 +7,6 @@
  * protobuf-es message (for in-process callers and as the test oracle).
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   type FeatureVector,
   FeatureVectorSchema,
@@ -16,6 +15,7 @@ import {
 } from "../../gen/fstore/v1/feature_service_pb.js";
 import { type Value, ValueSchema, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { type NativeValue, toValue } from "../values/index.js";
+import { timestampFromMicros } from "./event-time.js";
 import {
   entrySize,
   intVarintSize,
@@ -38,7 +38,8 @@ interface ColumnBase {
   name: string;
   dtype: ValueType;
   /** Per row event time in ms (0 = unset); shared by the columns of one view. Undefined: all unset. */
-  eventTimesMs: Float64Array | undefined;
+  /** Event time per row in µs since the epoch (0: none, the zero timestamp). */
+  eventTimesUs: Float64Array | undefined;
 }
 
 export interface ValueColumn extends ColumnBase {
@@ -104,7 +105,7 @@ export function toOnlineResponseMessage(result: OnlineResult): GetOnlineFeatures
           ),
           statuses: Array.from(columnStatuses(c, result.rows)),
           eventTimestamps: Array.from({ length: result.rows }, (_, i) =>
-            timestampFromMs(c.eventTimesMs?.[i] ?? 0),
+            timestampFromMicros(c.eventTimesUs?.[i] ?? 0),
           ),
         }),
     ),
@@ -244,17 +245,17 @@ function writeValue(o: Out, v: NativeValue | undefined, t: ValueType): void {
   }
 }
 
-function timestampSize(ms: number): number {
-  if (ms === 0) return 0;
-  const seconds = Math.floor(ms / 1000);
-  const nanos = Math.round((ms - seconds * 1000) * 1e6);
+function timestampSize(us: number): number {
+  if (us === 0) return 0;
+  const seconds = Math.floor(us / 1e6);
+  const nanos = (us - seconds * 1e6) * 1000;
   return (seconds !== 0 ? 1 + intVarintSize(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
 }
 
-function writeTimestamp(o: Out, ms: number): void {
-  if (ms === 0) return;
-  const seconds = Math.floor(ms / 1000);
-  const nanos = Math.round((ms - seconds * 1000) * 1e6);
+function writeTimestamp(o: Out, us: number): void {
+  if (us === 0) return;
+  const seconds = Math.floor(us / 1e6);
+  const nanos = (us - seconds * 1e6) * 1000;
   if (seconds !== 0) {
     o.byte(0x08);
     o.int(seconds);
@@ -305,10 +306,10 @@ function encodeTimestamps(times: Float64Array | undefined, rows: number): Buffer
   }
   const o = new Out(Buffer.allocUnsafe(size));
   for (let i = 0; i < rows; i++) {
-    const ms = times?.[i] ?? 0;
+    const us = times?.[i] ?? 0;
     o.byte(0x1a);
-    o.varint(timestampSize(ms));
-    writeTimestamp(o, ms);
+    o.varint(timestampSize(us));
+    writeTimestamp(o, us);
   }
   return o.buf;
 }
@@ -438,9 +439,9 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
     }
     valuesBytes[ci] = body;
     // Columns of one view share their time array (and follow each other): encode it once.
-    if (c.eventTimesMs !== lastTimes) {
-      lastTimes = c.eventTimesMs;
-      lastBlock = encodeTimestamps(c.eventTimesMs, n);
+    if (c.eventTimesUs !== lastTimes) {
+      lastTimes = c.eventTimesUs;
+      lastBlock = encodeTimestamps(c.eventTimesUs, n);
     }
     timestamps[ci] = lastBlock as Buffer;
     // Statuses are FieldStatus numbers < 128: one byte each, packed.

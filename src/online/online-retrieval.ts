@@ -3,11 +3,15 @@
  * every view in one store call (one Redis round trip), looks each distinct
  * entity up once and fans the rows back out, computes on-demand features,
  * and assigns statuses (PRESENT / NOT_FOUND / NULL_VALUE / OUTSIDE_MAX_AGE).
+ * Values stay in the stored packed rows (located, not decoded) until the
+ * response encoder copies them out. Serving metrics are reported from the
+ * same located cells (`ServingObserver`), so no store wrapper counts them again.
  */
 import { FieldStatus, type GetOnlineFeaturesRequest } from "../../gen/fstore/v1/feature_service_pb.js";
 import { type RepeatedValue, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { Code, FstoreError, invalidArgument } from "../errors/index.js";
 import { evaluateOdfv } from "../ondemand/index.js";
+import { type FeatureSelection, requireFeatureSelection } from "../registry/feature-selection.js";
 import type { FieldDef } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
@@ -18,9 +22,10 @@ import {
   type OnlineResult,
   type ResultColumn,
 } from "./online-response.js";
-import type { AlignedRow, EntityKeyValues, OnlineStore, ViewLookup } from "./online-store.js";
+import type { EntityKeyValues, OnlineStore, ViewLookup } from "./online-store.js";
+import { countServingStatuses, type PackedCells, type ServingStatusCount } from "./packed-cells.js";
 import { packedReadPlan } from "./packed-row.js";
-import { type FeatureSelection, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
+import { planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
 
 export interface OnlineRetrievalOptions {
   registry: Pick<Registry, "snapshot">;
@@ -30,6 +35,18 @@ export interface OnlineRetrievalOptions {
   maxEntitiesPerRequest: number;
   /** Clock for ttl checks, in ms; default Date.now. */
   now?: () => number;
+  /** Told of every store read (metrics); a function is asked on each request. */
+  observer?: ServingObserver | (() => ServingObserver | undefined);
+}
+
+/** What serving reports of each request's store read (the server's metrics implement it). */
+export interface ServingObserver {
+  /**
+   * One store read of a request (every view in one call): its duration and,
+   * per view, the values served NOT_FOUND or OUTSIDE_MAX_AGE, counted per
+   * distinct entity and feature.
+   */
+  servedRead(store: OnlineStore["type"], seconds: number, counts: readonly ServingStatusCount[]): void;
 }
 
 /**
@@ -60,9 +77,11 @@ interface Distinct {
 export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRetrieval {
   const now = options.now ?? Date.now;
   const storeOf = typeof options.store === "function" ? options.store : () => options.store as OnlineStore;
+  const observerOf =
+    typeof options.observer === "function" ? options.observer : () => options.observer as ServingObserver;
   let cachedVersion = -1;
   const plans = new Map<string, RetrievalPlan>();
-  const planByList = new WeakMap<object, { version: number; full: boolean; plan: RetrievalPlan }>();
+  const planBySelection = new WeakMap<object, { version: number; full: boolean; plan: RetrievalPlan }>();
 
   const planFor = (request: GetOnlineFeaturesRequest): RetrievalPlan => {
     const snapshot = options.registry.snapshot();
@@ -70,20 +89,21 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
       plans.clear();
       cachedVersion = snapshot.version;
     }
-    // Requests decoded by `decodeOnlineRequest` share one FeatureList object per distinct list.
-    const list = request.kind.case === "features" ? request.kind.value : undefined;
-    const byList = list ? planByList.get(list) : undefined;
-    if (byList && byList.version === cachedVersion && byList.full === request.fullFeatureNames)
-      return byList.plan;
-    const selection = selectionOf(request);
-    const key = `${request.fullFeatureNames ? 1 : 0}|${selection.kind === "service" ? `s:${selection.name}` : selection.refs.join("\n")}`;
+    // Requests decoded by `decodeOnlineRequest` share one FeatureSelection object per distinct selection.
+    const message = request.selection;
+    const cached = message ? planBySelection.get(message) : undefined;
+    if (cached && cached.version === cachedVersion && cached.full === request.fullFeatureNames)
+      return cached.plan;
+    const selection = requireFeatureSelection(message);
+    const key = `${request.fullFeatureNames ? 1 : 0}|${selectionKey(selection)}`;
     let plan = plans.get(key);
     if (!plan) {
       plan = planRetrieval(snapshot, selection, request.fullFeatureNames);
       if (plans.size >= MAX_CACHED_PLANS) plans.clear();
       plans.set(key, plan);
     }
-    if (list) planByList.set(list, { version: cachedVersion, full: request.fullFeatureNames, plan });
+    if (message)
+      planBySelection.set(message, { version: cachedVersion, full: request.fullFeatureNames, plan });
     return plan;
   };
 
@@ -121,16 +141,19 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
       // Per read: where its values are, event time per request row, and freshness per entity.
       let reads: ReadOutput[];
       if (rows === 0) reads = plan.reads.map(() => emptyRead());
-      else if (store.readPacked) {
-        const packed = await store.readPacked(lookups, storeSignal);
-        reads = lookups.map((lookup, i) =>
-          packedRead(lookup, packed[i] ?? [], distinct[i] as Distinct, rows, t),
+      else {
+        const observer = observerOf();
+        const started = observer ? performance.now() : 0;
+        const packed = await store.read(lookups, storeSignal);
+        const located = lookups.map((lookup, i) =>
+          locateRead(lookup, packed[i] ?? [], distinct[i] as Distinct, t),
         );
-      } else {
-        const aligned = await readAligned(store, lookups, storeSignal);
-        reads = plan.reads.map((r, i) =>
-          alignedRead(r.view.ttlSeconds, aligned[i] ?? [], distinct[i] as Distinct, rows, t),
+        observer?.servedRead(
+          store.type,
+          (performance.now() - started) / 1000,
+          located.map((r, i) => countServingStatuses((lookups[i] as ViewLookup).view.name, r.cells, r.stale)),
         );
+        reads = located.map((r, i) => packedRead(r, distinct[i] as Distinct, rows));
       }
 
       const columns: ResultColumn[] = plan.joinKeys.map((k, i) => ({
@@ -138,7 +161,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         dtype: k.dtype,
         values: joinValues[i] as NativeValue[],
         statuses: new Uint8Array(rows).fill(FieldStatus.PRESENT),
-        eventTimesMs: undefined,
+        eventTimesUs: undefined,
       }));
 
       const odfvOutputs = plan.odfvs.map((step) => {
@@ -170,32 +193,12 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
           for (let i = 0; i < rows; i++) {
             statuses[i] = values[i] === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
           }
-          columns.push({ name: out.name, dtype: out.dtype, values, statuses, eventTimesMs: undefined });
+          columns.push({ name: out.name, dtype: out.dtype, values, statuses, eventTimesUs: undefined });
         }
       }
       return { rows, columns, metadata: metadataOf(plan, columns) };
     },
   };
-}
-
-/** The store's aligned read, or its plain read turned into aligned rows. */
-async function readAligned(
-  store: OnlineStore,
-  lookups: ViewLookup[],
-  signal: AbortSignal | undefined,
-): Promise<(AlignedRow | undefined)[][]> {
-  if (store.readAligned) return store.readAligned(lookups, signal);
-  const rows = await store.read(lookups, signal);
-  return rows.map((perView, i) =>
-    perView.map((row) =>
-      row
-        ? {
-            eventTimeMs: row.eventTimestamp.getTime(),
-            values: (lookups[i] as ViewLookup).features.map((f) => row.values.get(f)),
-          }
-        : undefined,
-    ),
-  );
 }
 
 /** The response's encoded column names, computed once per plan. */
@@ -209,14 +212,8 @@ function metadataOf(plan: RetrievalPlan, columns: ResultColumn[]): Buffer {
   return m;
 }
 
-function selectionOf(request: GetOnlineFeaturesRequest): FeatureSelection {
-  const kind = request.kind;
-  if (kind.case === "featureService") {
-    if (kind.value === "") throw invalidArgument("feature_service is empty: name a feature service");
-    return { kind: "service", name: kind.value };
-  }
-  if (kind.case === "features") return { kind: "features", refs: kind.value.val };
-  throw invalidArgument("no features requested: set features or feature_service");
+function selectionKey(selection: FeatureSelection): string {
+  return selection.kind === "services" ? `s:${selection.names.join("\n")}` : `f:${selection.refs.join("\n")}`;
 }
 
 /** The typed join-key columns (in plan order) and the row count, checked. */
@@ -352,7 +349,7 @@ function emptyRead(): ReadOutput {
       dtype,
       values: [],
       statuses: new Uint8Array(0),
-      eventTimesMs: new Float64Array(0),
+      eventTimesUs: new Float64Array(0),
     }),
   };
 }
@@ -364,69 +361,44 @@ function perRowTimes(d: Distinct, perKey: Float64Array, rows: number): Float64Ar
   return perRow;
 }
 
-/**
- * A read of packed rows: the values stay in the stored bytes (located, not
- * decoded) and the response encoder copies them out.
- */
-function packedRead(
+/** One read's packed rows located: the cells, each entity's event time, and which are stale. */
+interface LocatedRead {
+  cells: PackedCells;
+  eventTimeUs: Float64Array;
+  /** Per distinct entity: 1 when its row is older than the view's ttl (undefined: none is). */
+  stale: Uint8Array | undefined;
+}
+
+/** Locates a read's wanted features in its packed rows (no values decoded) and marks stale rows. */
+function locateRead(
   lookup: ViewLookup,
   found: readonly (Buffer | undefined)[],
   d: Distinct,
-  rows: number,
   nowMs: number,
-): ReadOutput {
+): LocatedRead {
   const plan = packedReadPlan(lookup.view, lookup.features);
-  const { cells, eventTimeMs: perKey } = gatherPackedCells(plan, found, d.rowToKey);
+  const { cells, eventTimeUs } = gatherPackedCells(plan, found, d.rowToKey);
   const keys = d.keys.length;
   let stale: Uint8Array | undefined;
-  const ttlMs = lookup.view.ttlSeconds * 1000;
-  if (ttlMs > 0) {
+  const ttlUs = lookup.view.ttlSeconds * 1e6;
+  if (ttlUs > 0) {
+    const nowUs = nowMs * 1000;
     for (let u = 0; u < keys; u++) {
-      if (found[u] !== undefined && nowMs - (perKey[u] as number) > ttlMs) {
+      if (found[u] !== undefined && nowUs - (eventTimeUs[u] as number) > ttlUs) {
         stale ??= new Uint8Array(keys);
         stale[u] = 1;
       }
     }
   }
-  const eventTimesMs = perRowTimes(d, perKey, rows);
-  return {
-    // Statuses follow from the cells and `stale`; the encoder writes them with the values.
-    column: (feature, name, dtype) => ({ name, dtype, packed: cells, feature, stale, eventTimesMs }),
-  };
+  return { cells, eventTimeUs, stale };
 }
 
-/** A read of decoded rows (stores without packed rows, e.g. Redis `layout: feast`). */
-function alignedRead(
-  ttlSeconds: number,
-  found: readonly (AlignedRow | undefined)[],
-  d: Distinct,
-  rows: number,
-  nowMs: number,
-): ReadOutput {
-  const keys = d.keys.length;
-  const perKey = new Float64Array(keys);
-  const stale = new Uint8Array(keys);
-  const ttlMs = ttlSeconds * 1000;
-  for (let u = 0; u < keys; u++) {
-    const row = found[u];
-    if (!row) continue;
-    perKey[u] = row.eventTimeMs;
-    if (ttlMs > 0 && nowMs - row.eventTimeMs > ttlMs) stale[u] = 1;
-  }
-  const eventTimesMs = perRowTimes(d, perKey, rows);
+/** A located read as output columns: the response encoder copies values out of the stored bytes. */
+function packedRead(r: LocatedRead, d: Distinct, rows: number): ReadOutput {
+  const eventTimesUs = perRowTimes(d, r.eventTimeUs, rows);
+  const { cells, stale } = r;
   return {
-    column(feature, name, dtype) {
-      const values = new Array<NativeValue | undefined>(rows);
-      const statuses = new Uint8Array(rows);
-      for (let i = 0; i < rows; i++) {
-        const u = d.rowToKey[i] as number;
-        const v = found[u]?.values[feature];
-        values[i] = v;
-        if (v === undefined) statuses[i] = FieldStatus.NOT_FOUND;
-        else if (v === null) statuses[i] = FieldStatus.NULL_VALUE;
-        else statuses[i] = stale[u] === 1 ? FieldStatus.OUTSIDE_MAX_AGE : FieldStatus.PRESENT;
-      }
-      return { name, dtype, values, statuses, eventTimesMs };
-    },
+    // Statuses follow from the cells and `stale`; the encoder writes them with the values.
+    column: (feature, name, dtype) => ({ name, dtype, packed: cells, feature, stale, eventTimesUs }),
   };
 }

@@ -33,25 +33,55 @@ export interface PackedCells {
 /**
  * Locates the wanted features of `plan` in the packed rows of one read (per
  * distinct entity; undefined: no row). Returns the cells and each entity's
- * event time (ms; 0 without a row).
+ * event time (µs; 0 without a row).
  */
 export function gatherPackedCells(
   plan: PackedReadPlan,
   found: readonly (Buffer | undefined)[],
   rowToKey: Int32Array,
-): { cells: PackedCells; eventTimeMs: Float64Array } {
+): { cells: PackedCells; eventTimeUs: Float64Array } {
   const keys = found.length;
   const width = plan.features.length;
   const offsets = new Int32Array(keys * width).fill(-1);
   const views = new Array<DataView | undefined>(keys);
-  const eventTimeMs = new Float64Array(keys);
+  const eventTimeUs = new Float64Array(keys);
   for (let u = 0; u < keys; u++) {
     const b = found[u];
     if (b === undefined) continue;
-    eventTimeMs[u] = locatePackedValues(plan, b, offsets, u * width);
+    eventTimeUs[u] = locatePackedValues(plan, b, offsets, u * width);
     views[u] = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
-  return { cells: { rows: found, views, width, offsets, rowToKey }, eventTimeMs };
+  return { cells: { rows: found, views, width, offsets, rowToKey }, eventTimeUs };
+}
+
+/** Per view of a read: values that will be served NOT_FOUND and OUTSIDE_MAX_AGE. */
+export interface ServingStatusCount {
+  view: string;
+  notFound: number;
+  outsideMaxAge: number;
+}
+
+/**
+ * The serving statuses of one read's located cells, per distinct entity and
+ * feature (the metrics' unit): a feature without a value in the row (or no
+ * row) is NOT_FOUND; a stored one (null included) of a stale entity is
+ * OUTSIDE_MAX_AGE. Pure.
+ */
+export function countServingStatuses(
+  view: string,
+  cells: PackedCells,
+  stale: Uint8Array | undefined,
+): ServingStatusCount {
+  const { offsets, width } = cells;
+  let notFound = 0;
+  let outsideMaxAge = 0;
+  for (let u = 0; u < cells.rows.length; u++) {
+    let stored = 0;
+    for (let j = u * width, end = j + width; j < end; j++) if ((offsets[j] as number) >= 0) stored++;
+    notFound += width - stored;
+    if (stale !== undefined && stale[u] === 1) outsideMaxAge += stored;
+  }
+  return { view, notFound, outsideMaxAge };
 }
 
 /** Request row i's value of feature j as a JS value (undefined: no value). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import type { FeatureViewDef, FieldDef } from "../registry/model.js";
 import type { NativeValue } from "../values/index.js";
-import { decodePackedRow, encodePackedRows, packedReadPlan, packedRowTime } from "./packed-row.js";
+import { decodePackedRow, encodePackedRows, packedReadPlan, packedRowTimeUs } from "./packed-row.js";
 
 const field = (name: string, dtype: ValueType): FieldDef => ({ name, dtype, description: "", tags: {} });
 const view = (features: FieldDef[]): FeatureViewDef => ({
@@ -30,7 +30,7 @@ const view = (features: FieldDef[]): FeatureViewDef => ({
 const ts = new Date("2024-05-06T07:08:09.123Z");
 
 function roundTrip(v: FeatureViewDef, values: NativeValue[], reader = v, wanted?: string[]) {
-  const [bytes] = encodePackedRows(v, [{ entityKey: [1n], eventTimestamp: ts, values }]);
+  const [bytes] = encodePackedRows(v, [{ entityKey: [1n], eventTimeUs: ts.getTime() * 1000, values }]);
   const names = wanted ?? reader.features.map((f) => f.name);
   return decodePackedRow(packedReadPlan(reader, names), bytes as Buffer);
 }
@@ -69,7 +69,7 @@ describe("packed row encoding", () => {
 
   it("round-trips every type, nulls and the event time", () => {
     const row = roundTrip(all, values);
-    expect(row.eventTimestamp).toEqual(ts);
+    expect(row.eventTimeUs).toEqual(ts.getTime() * 1000);
     expect([...row.values.entries()]).toEqual(all.features.map((f, i) => [f.name, values[i]]));
   });
 
@@ -85,8 +85,29 @@ describe("packed row encoding", () => {
   });
 
   it("exposes the event time at a fixed offset (read by the Lua write script)", () => {
-    const [bytes] = encodePackedRows(all, [{ entityKey: [1n], eventTimestamp: ts, values }]);
-    expect(packedRowTime(bytes as Buffer)).toBe(ts.getTime());
+    const [bytes] = encodePackedRows(all, [{ entityKey: [1n], eventTimeUs: ts.getTime() * 1000, values }]);
+    expect(packedRowTimeUs(bytes as Buffer)).toBe(ts.getTime() * 1000);
+  });
+
+  it("keeps microseconds, reads a version 1 row's ms as µs and refuses unknown versions", () => {
+    const us = ts.getTime() * 1000 + 457;
+    const [bytes] = encodePackedRows(all, [
+      { entityKey: [1n], eventTimeUs: us, values: all.features.map(() => null) },
+    ]);
+    const row = bytes as Buffer;
+    expect(row[0]).toBe(2);
+    expect(packedRowTimeUs(row)).toBe(us);
+    // The same row as version 1 wrote it: event time in ms.
+    const v1 = Buffer.from(row);
+    v1[0] = 1;
+    v1.writeDoubleLE(ts.getTime(), 1);
+    expect(packedRowTimeUs(v1)).toBe(ts.getTime() * 1000);
+    expect(decodePackedRow(packedReadPlan(all, ["s"]), v1).eventTimeUs).toBe(ts.getTime() * 1000);
+    for (const version of [0, 3, 255]) {
+      const other = Buffer.from(row);
+      other[0] = version;
+      expect(() => decodePackedRow(packedReadPlan(all, ["s"]), other)).toThrow(/unknown encoding version/);
+    }
   });
 
   it("never decodes a row written under another schema into wrong values", () => {
@@ -124,19 +145,19 @@ describe("packed row encoding", () => {
 
   it("rejects values of the wrong type or count, naming view, feature and row", () => {
     const v = view([field("a", ValueType.INT64)]);
-    expect(() => encodePackedRows(v, [{ entityKey: [1n], eventTimestamp: ts, values: ["7"] }])).toThrow(
-      'view "v" feature "a" row 0: expected INT64, got string "7"',
-    );
-    expect(() => encodePackedRows(v, [{ entityKey: [1n], eventTimestamp: ts, values: [] }])).toThrow(
-      /expected 1 values, got 0/,
-    );
+    expect(() =>
+      encodePackedRows(v, [{ entityKey: [1n], eventTimeUs: ts.getTime() * 1000, values: ["7"] }]),
+    ).toThrow('view "v" feature "a" row 0: expected INT64, got string "7"');
+    expect(() =>
+      encodePackedRows(v, [{ entityKey: [1n], eventTimeUs: ts.getTime() * 1000, values: [] }]),
+    ).toThrow(/expected 1 values, got 0/);
   });
 
   it("shares one backing buffer across a batch", () => {
     const v = view([field("a", ValueType.STRING)]);
     const rows = Array.from({ length: 1000 }, (_, i) => ({
       entityKey: [BigInt(i)],
-      eventTimestamp: ts,
+      eventTimeUs: ts.getTime() * 1000,
       values: ["x".repeat(i % 50)],
     }));
     const out = encodePackedRows(v, rows);

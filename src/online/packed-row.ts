@@ -4,9 +4,13 @@
  * features costs one reply value (SPEC "Redis layout"). Also the row format
  * of the SQLite store.
  *
- * Layout v1 (little-endian):
- *   u8 version=1 | f64 event time (ms since epoch) | u32 schema fingerprint | u16 n
+ * Layout v2 (little-endian):
+ *   u8 version=2 | f64 event time (µs since epoch) | u32 schema fingerprint | u16 n
  *   n x ( u32 tag | u8 type | payload )
+ * Version 1 rows, written before event times kept their microseconds, are
+ * the same but for the event time, in ms; they are still read (as ms x 1000),
+ * and any other version is refused, never misdecoded. A µs count since the
+ * epoch is an integer below 2^53, so the f64 holds it exactly.
  * `tag` is murmur3("name:type") of the feature and `type` the value's
  * ValueType (0 = stored null). Payloads: STRING/BYTES u32 len + bytes; INT32
  * i32; INT64 i64; DOUBLE f64; FLOAT f32; BOOL u8; UNIX_TIMESTAMP f64 ms;
@@ -25,7 +29,9 @@ import { listElementType, type NativeScalar, type NativeValue, valueTypeName } f
 import { murmur3_32String } from "./murmur3.js";
 import type { OnlineRow, StoredRow } from "./online-store.js";
 
-export const PACKED_VERSION = 1;
+export const PACKED_VERSION = 2;
+/** The version whose event time is in ms (still read). */
+const PACKED_VERSION_MS = 1;
 /** Byte offset of the f64 event time (the Lua write script reads it there). */
 export const PACKED_TS_OFFSET = 1;
 const HEADER = 1 + 8 + 4 + 2;
@@ -80,23 +86,20 @@ export function encodePackedRows(view: FeatureViewDef, rows: readonly OnlineRow[
   return out;
 }
 
-/**
- * Checks that every row's values match the view's types (INVALID_ARGUMENT
- * naming view, feature and row otherwise), for stores that do not write the
- * packed encoding themselves.
- */
-export function checkRowValues(view: FeatureViewDef, rows: readonly OnlineRow[]): void {
-  const schema = packedSchemaOf(view);
-  const w = new Writer(HEADER + schema.names.length * 14);
-  for (let r = 0; r < rows.length; r++) {
-    w.pos = 0;
-    writeRow(w, schema, rows[r] as OnlineRow, view.name, r);
-  }
+/** The event time (µs since the epoch) of a packed row; FAILED_PRECONDITION for an unknown version. */
+export function packedRowTimeUs(row: Uint8Array): number {
+  const buf = Buffer.isBuffer(row) ? row : Buffer.from(row.buffer, row.byteOffset, row.byteLength);
+  return eventTimeUsOf(buf);
 }
 
-/** The event time (ms) stored in a packed row. */
-export function packedRowTime(row: Uint8Array): number {
-  return Buffer.from(row.buffer, row.byteOffset, row.byteLength).readDoubleLE(PACKED_TS_OFFSET);
+/** The checked row's event time in µs (a version 1 row holds ms). */
+function eventTimeUsOf(buf: Buffer): number {
+  const version = buf[0];
+  if (buf.length < HEADER || (version !== PACKED_VERSION && version !== PACKED_VERSION_MS)) {
+    throw failedPrecondition(`online row has unknown encoding version ${version}; rematerialize the view`);
+  }
+  const t = buf.readDoubleLE(PACKED_TS_OFFSET);
+  return version === PACKED_VERSION ? t : t * 1000;
 }
 
 /**
@@ -144,10 +147,7 @@ function buildReadPlan(schema: PackedSchema, features: readonly string[]): Packe
 /** Decodes the wanted features of a packed row; a feature the row does not hold is left out. */
 export function decodePackedRow(plan: PackedReadPlan, data: Uint8Array): StoredRow {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (buf.length < HEADER || buf[0] !== PACKED_VERSION) {
-    throw failedPrecondition(`online row has unknown encoding version ${buf[0]}; rematerialize the view`);
-  }
-  const eventTimestamp = new Date(buf.readDoubleLE(PACKED_TS_OFFSET));
+  const eventTimeUs = eventTimeUsOf(buf);
   const fingerprint = buf.readUInt32LE(9);
   const n = buf.readUInt16LE(13);
   const values = new Map<string, NativeValue>();
@@ -174,52 +174,14 @@ export function decodePackedRow(plan: PackedReadPlan, data: Uint8Array): StoredR
       else r.skip();
     }
   }
-  return { eventTimestamp, values };
-}
-
-/**
- * Decodes the wanted features of a packed row into `values` (aligned with
- * `plan.features`; entries the row does not hold stay undefined) and returns
- * the row's event time in ms.
- */
-export function decodePackedRowAligned(
-  plan: PackedReadPlan,
-  buf: Buffer,
-  values: (NativeValue | undefined)[],
-): number {
-  if (buf.length < HEADER || buf[0] !== PACKED_VERSION) {
-    throw failedPrecondition(`online row has unknown encoding version ${buf[0]}; rematerialize the view`);
-  }
-  const eventTimeMs = buf.readDoubleLE(PACKED_TS_OFFSET);
-  const fingerprint = buf.readUInt32LE(9);
-  const n = buf.readUInt16LE(13);
-  const { schema, slot } = plan;
-  if (fingerprint === schema.fingerprint && n === schema.names.length) {
-    const r = new Reader(buf, HEADER);
-    // Stop after the last wanted feature: the rest of the row need not be walked.
-    let remaining = plan.features.length;
-    for (let i = 0; i < n && remaining > 0; i++) {
-      r.pos += 4;
-      const j = slot[i] as number;
-      if (j >= 0) {
-        values[j] = r.value();
-        remaining--;
-      } else r.skip();
-    }
-    return eventTimeMs;
-  }
-  const row = decodePackedRow(plan, buf);
-  plan.features.forEach((f, j) => {
-    values[j] = row.values.get(f);
-  });
-  return eventTimeMs;
+  return { eventTimeUs, values };
 }
 
 /**
  * Finds the wanted features of a packed row without decoding them:
  * `offsets[base + j]` becomes the byte offset of `plan.features[j]`'s value
  * (its type byte, then the payload), and stays as it was (-1) when the row
- * does not hold it. Returns the row's event time in ms. The serving path
+ * does not hold it. Returns the row's event time in µs. The serving path
  * encodes responses straight from these bytes (no value objects).
  */
 export function locatePackedValues(
@@ -228,10 +190,7 @@ export function locatePackedValues(
   offsets: Int32Array | number[],
   base: number,
 ): number {
-  if (buf.length < HEADER || buf[0] !== PACKED_VERSION) {
-    throw failedPrecondition(`online row has unknown encoding version ${buf[0]}; rematerialize the view`);
-  }
-  const eventTimeMs = buf.readDoubleLE(PACKED_TS_OFFSET);
+  const eventTimeUs = eventTimeUsOf(buf);
   const fingerprint = buf.readUInt32LE(9);
   const n = buf.readUInt16LE(13);
   const { schema, slot } = plan;
@@ -263,7 +222,7 @@ export function locatePackedValues(
     }
   }
   if (p > buf.length) throw failedPrecondition("online row is truncated; rematerialize the view");
-  return eventTimeMs;
+  return eventTimeUs;
 }
 
 /** The value at `offset` of a packed row (an offset from `locatePackedValues`). */
@@ -333,19 +292,40 @@ function writeRow(w: Writer, s: PackedSchema, row: OnlineRow, view: string, rowI
   if (row.values.length !== n) {
     throw invalidArgument(`view "${view}" row ${rowIndex}: expected ${n} values, got ${row.values.length}`);
   }
+  writeValues(w, s, row.eventTimeUs, row.values, false, view, rowIndex);
+}
+
+/**
+ * Writes a row's header and values. With `partial`, an undefined value is
+ * not stored (left out; the row's count then differs from the schema's, so
+ * readers match it by tag); otherwise undefined is a stored null.
+ */
+function writeValues(
+  w: Writer,
+  s: PackedSchema,
+  eventUs: number,
+  values: readonly (NativeValue | undefined)[],
+  partial: boolean,
+  view: string,
+  rowIndex: number,
+): void {
+  const n = s.names.length;
+  let stored = n;
+  if (partial) for (let i = 0; i < n; i++) if (values[i] === undefined) stored--;
   w.ensure(HEADER);
   const b = w.buf;
   b[w.pos] = PACKED_VERSION;
-  b.writeDoubleLE(row.eventTimestamp.getTime(), w.pos + 1);
+  b.writeDoubleLE(eventUs, w.pos + 1);
   b.writeUInt32LE(s.fingerprint, w.pos + 9);
-  b.writeUInt16LE(n, w.pos + 13);
+  b.writeUInt16LE(stored, w.pos + 13);
   w.pos += HEADER;
   for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (partial && v === undefined) continue;
     w.ensure(5);
     w.buf.writeUInt32LE(s.tags[i] as number, w.pos);
     w.pos += 4;
     const t = s.types[i] as ValueType;
-    const v = row.values[i] as NativeValue;
     if (v === null || v === undefined) {
       w.buf[w.pos++] = 0;
       continue;
@@ -364,6 +344,22 @@ function writeRow(w: Writer, s: PackedSchema, row: OnlineRow, view: string, rowI
       }
     }
   }
+}
+
+/**
+ * One packed row of `view` from values in `view.features` order, where
+ * undefined means not stored (a layout that keeps features apart, such as
+ * Redis's `feast`, may lack some).
+ */
+export function encodePackedRow(
+  view: FeatureViewDef,
+  eventUs: number,
+  values: readonly (NativeValue | undefined)[],
+): Buffer {
+  const schema = packedSchemaOf(view);
+  const w = new Writer(HEADER + schema.names.length * 14);
+  writeValues(w, schema, eventUs, values, true, view.name, 0);
+  return w.buf.subarray(0, w.pos);
 }
 
 export function wrongType(view: string, feature: string, row: number, t: ValueType, v: unknown) {

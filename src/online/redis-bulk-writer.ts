@@ -145,6 +145,33 @@ export class RedisBulkWriter {
     return { written, skippedStale: batch.count - written };
   }
 
+  /**
+   * Writes `batch` with commands of the caller's making (the `feast` layout's
+   * script calls), over the same connections: per node, `frames(rows, keyOf)`
+   * builds the commands for that node's rows (`keyOf(i)`: row i's full key);
+   * their integer replies count the rows written.
+   */
+  async writeFrames(
+    batch: EncodedRows,
+    frames: (rows: Uint32Array, keyOf: (i: number) => Buffer) => Buffer[],
+  ): Promise<WriteResult> {
+    if (batch.count === 0) return { written: 0, skippedStale: 0 };
+    const results = await Promise.all(
+      [...this.#groupByNode(batch)].map(async ([node, rows]) => {
+        const conn = await this.#connection(node);
+        const commands = frames(rows, (i) => this.#fullKey(batch, i));
+        let written = 0;
+        for (const r of await this.#send(conn, commands, commands.length)) {
+          if (typeof r === "number") written += r;
+          else this.#replyFailure(r, "write");
+        }
+        return written;
+      }),
+    );
+    const written = results.reduce((a, b) => a + b, 0);
+    return { written, skippedStale: batch.count - written };
+  }
+
   close(): void {
     this.#closed = true;
     for (const c of this.#conns.values())

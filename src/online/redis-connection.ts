@@ -124,10 +124,15 @@ export function createRedisClient(config: RedisOnlineStoreConfig, timeouts: Redi
  * Resolves when the client is ready, waiting at most `waitMs` (a reconnect in
  * progress may finish), else rejects with UNAVAILABLE.
  */
-export async function whenReady(client: RedisClient, waitMs: number, signal?: AbortSignal): Promise<void> {
+export async function whenReady(
+  client: RedisClient,
+  waitMs: number,
+  address: string,
+  signal?: AbortSignal,
+): Promise<void> {
   if (client.status === "ready") return;
   if (client.status === "end" || (client.status === "close" && waitMs <= 0)) {
-    throw unavailable(`Redis is unavailable (connection ${client.status})`);
+    throw unavailable(`Redis at ${address} is unavailable (connection ${client.status})`);
   }
   await new Promise<void>((resolve, reject) => {
     const done = (err?: Error) => {
@@ -138,9 +143,15 @@ export async function whenReady(client: RedisClient, waitMs: number, signal?: Ab
       else resolve();
     };
     const onReady = () => done();
-    const onAbort = () => done(unavailable("Redis is unavailable (request cancelled while reconnecting)"));
+    const onAbort = () =>
+      done(unavailable(`Redis at ${address} is unavailable (request cancelled while reconnecting)`));
     const timer = setTimeout(
-      () => done(unavailable(`Redis is unavailable (connection ${client.status}); retry later`)),
+      () =>
+        done(
+          unavailable(
+            `Redis at ${address} is unavailable (connection ${client.status}, waited ${waitMs} ms); retry later`,
+          ),
+        ),
       waitMs,
     );
     client.once("ready", onReady);
@@ -159,12 +170,16 @@ const RETRYABLE_REPLIES = [
   "ASK",
 ];
 
-/** Translates a Redis/driver error where it enters: outages are UNAVAILABLE, anything else INTERNAL. */
-export function redisError(err: unknown, what: string): Error {
+/**
+ * Translates a Redis/driver error where it enters: outages are UNAVAILABLE
+ * (naming the store's `address` when given), anything else INTERNAL.
+ */
+export function redisError(err: unknown, what: string, address?: string): Error {
   const e = err as { name?: string; message?: string; code?: string };
   const message = e?.message ?? String(err);
+  const redis = address === undefined ? "Redis" : `Redis at ${address}`;
   if (e?.name === "ReplyError" && !RETRYABLE_REPLIES.some((p) => message.startsWith(p))) {
-    return new Error(`Redis ${what} failed: ${message}`, { cause: err });
+    return new Error(`${redis} ${what} failed: ${message}`, { cause: err });
   }
-  return unavailable(`Redis is unavailable during ${what}: ${message}`, err);
+  return unavailable(`${redis} is unavailable during ${what}: ${message}`, err);
 }

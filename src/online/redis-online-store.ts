@@ -1,45 +1,36 @@
 /**
  * The Redis online store (standalone or cluster; `packed` or `feast` layout).
- * Keys are Feast's: entity key v3 + project. Reads cost one round trip per
- * request: one command (HMGET, or a read script for many keys), or one per
- * node in a cluster. On a standalone Redis serving reads go over their own
- * lean connection (redis-read-connection.ts) while it is open, else through
- * ioredis, which owns reconnects and outage errors. Writes go through a Lua
- * script that enforces the older-over-newer rule, many rows per call.
+ * Keys are Feast's: entity key v3 + project. A layout is a codec (which hash
+ * fields hold a view's row, how they become a packed row, how a batch is
+ * written): `packed` keeps the packed row in one field per view,
+ * `redis-feast-layout.ts` translates to Feast's per-feature fields. Every
+ * operation has one path whatever the layout.
+ *
+ * Two clients, each for its own purpose:
+ * - ioredis owns the connection's life: the first connect and cluster
+ *   discovery, reconnects and their outage errors (UNAVAILABLE), the cluster's
+ *   slot table, reads on a cluster (or while the read connection cannot be
+ *   opened, and reads of 4,000 keys or more, split into several script
+ *   calls), a read script Redis lost (NOSCRIPT: ioredis reloads it), scans
+ *   (sampling, deleting a view) and the lock.
+ * - Raw RESP connections do the hot paths, where a general client spends
+ *   hundreds of microseconds per call on argument conversion, command objects
+ *   and timers: on a standalone Redis, serving reads go over one lean read
+ *   connection (`redis-read-connection.ts`); every write goes through the
+ *   bulk writer (`redis-bulk-writer.ts`, a connection per node), which
+ *   builds its commands straight from the encoded batch.
+ *
+ * A read costs one round trip: one command (HMGET, or a read script for
+ * many keys), or one per node in a cluster. Writes keep the older-over-newer
+ * rule inside Lua scripts (`redis-scripts.ts`), many rows per call.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { RedisOnlineStoreConfig } from "../config/types.js";
 import { unavailable } from "../errors/index.js";
-import type { FeatureViewDef, FieldDef } from "../registry/model.js";
-import type { NativeValue } from "../values/index.js";
+import type { FeatureViewDef } from "../registry/model.js";
 import { createEntityKeyEncoder, deserializeEntityKey, type EntityKeyEncoder } from "./entity-key.js";
-import {
-  decodeFeastTimestamp,
-  decodeFeastValue,
-  encodeFeastTimestamp,
-  encodeFeastValue,
-  feastFeatureField,
-  feastTimestampField,
-} from "./feast-fields.js";
-import type {
-  AlignedRow,
-  EncodedRows,
-  EntityKeyValues,
-  OnlineRow,
-  OnlineStore,
-  StoredRow,
-  ViewLookup,
-  WriteResult,
-} from "./online-store.js";
-import {
-  checkRowValues,
-  decodePackedRow,
-  decodePackedRowAligned,
-  encodePackedRows,
-  type PackedReadPlan,
-  packedReadPlan,
-} from "./packed-row.js";
+import type { EncodedRows, EntityKeyValues, OnlineStore, ViewLookup, WriteResult } from "./online-store.js";
 import { RedisBulkWriter } from "./redis-bulk-writer.js";
 import {
   createRedisClient,
@@ -48,6 +39,7 @@ import {
   redisError,
   whenReady,
 } from "./redis-connection.js";
+import { feastFieldsToPacked, feastViewFields, feastWriteFrames } from "./redis-feast-layout.js";
 import {
   type ArrayReply,
   encodeCommand,
@@ -64,8 +56,9 @@ export interface RedisOnlineStoreOptions {
   /** Per-command timeout of the connection (bounds writes and scans); default 10,000 ms. */
   commandTimeoutMs?: number;
   /**
-   * A read not answered within this is UNAVAILABLE (a hung Redis never blocks
-   * serving); default 1000 ms, per 4,000 keys for bigger reads.
+   * A read not answered within this is UNAVAILABLE (a hung or unreachable
+   * Redis never blocks serving, waiting for a connection included); default
+   * the config's `read_timeout_ms` (1000 ms), per 4,000 keys for bigger reads.
    */
   readTimeoutMs?: number;
   /** Connect timeout; default 1000 ms. */
@@ -76,26 +69,61 @@ export interface RedisOnlineStoreOptions {
   rowsPerCall?: number;
 }
 
-type Pipeline = ReturnType<Redis["pipeline"]>;
-
-/** The read script as ioredis defines it (`defineCommand`): binary replies. */
+/** The read scripts as ioredis defines them (`defineCommand`): binary replies. */
 interface ReadCommand {
   fstoreReadBuffer(numKeys: number, ...args: (Buffer | string)[]): Promise<(Buffer | null)[]>;
   fstoreReadFieldBuffer(numKeys: number, ...args: (Buffer | string)[]): Promise<(Buffer | null)[]>;
 }
 
-/** Upper bound on a script call's arguments. */
-const MAX_ARGS_PER_CALL = 4000;
 /**
  * Upper bound on a read script call's arguments: bigger reads are several
  * calls sent together, as a spread of ~100k arguments overflows the stack.
  */
 const READ_ARGS_PER_CALL = 4000;
 
+/** A Redis layout: where a view's row lives in an entity's hash and how it is written. */
+interface RedisLayout {
+  /** The hash fields holding a view's row; the last one marks that a row exists. */
+  fields(view: FeatureViewDef): readonly (string | Buffer)[];
+  /** The packed row from the values of `fields(view)` at `reply[at ..]` (undefined: no row). */
+  toPacked(view: FeatureViewDef, reply: ArrayReply, at: number): Buffer | undefined;
+  write(view: FeatureViewDef, batch: EncodedRows, bulk: RedisBulkWriter): Promise<WriteResult>;
+}
+
+const packedFields = new WeakMap<FeatureViewDef, readonly string[]>();
+
+/** The packed row in one field named after the view. */
+const PACKED_LAYOUT: RedisLayout = {
+  fields(view) {
+    let f = packedFields.get(view);
+    if (!f) {
+      f = [view.name];
+      packedFields.set(view, f);
+    }
+    return f;
+  },
+  toPacked: (_view, reply, at) => reply[at] ?? undefined,
+  write: (view, batch, bulk) => bulk.write(view.name, batch),
+};
+
+/** Feast's fields (redis-feast-layout.ts), written by the Feast compare-and-set script. */
+function feastLayout(script: string, ttlSeconds: number): RedisLayout {
+  return {
+    fields: feastViewFields,
+    toPacked: feastFieldsToPacked,
+    write: (view, batch, bulk) =>
+      bulk.writeFrames(batch, (rows, keyOf) =>
+        feastWriteFrames(script, view, batch, rows, keyOf, ttlSeconds),
+      ),
+  };
+}
+
 /** Opens a Redis online store (the connection is made in the background). */
 export function createRedisOnlineStore(options: RedisOnlineStoreOptions): OnlineStore {
   return new RedisOnlineStore(options);
 }
+
+type Pipeline = ReturnType<Redis["pipeline"]>;
 
 /** One HMGET of a merged read: a key and the fields every lookup wants from it. */
 interface KeyRead {
@@ -109,32 +137,23 @@ class RedisOnlineStore implements OnlineStore {
   readonly type = "redis" as const;
   readonly #client: RedisClient;
   readonly #cluster: boolean;
-  readonly #layout: "packed" | "feast";
+  readonly #layout: RedisLayout;
   readonly #project: string;
-  readonly #ttl: string;
+  /** The configured address, named in outage errors. */
+  readonly #address: string;
   readonly #readyWaitMs: number;
   readonly #readTimeoutMs: number;
   readonly #connectWaitMs: number;
   #everReady = false;
-  readonly #rowsPerCall: number;
-  readonly #scripts: {
-    packed: string;
-    feast: string;
-    packedSha: string;
-    feastSha: string;
-  };
   readonly #encoders = new WeakMap<FeatureViewDef, EntityKeyEncoder>();
-  /** The packed layout's bulk writer (materialization's fast path). */
-  readonly #bulk: RedisBulkWriter | undefined;
-  /** Rows already packed (packed layout only): HSETNX first, the script only for existing fields. */
-  readonly writeEncoded?: (view: FeatureViewDef, batch: EncodedRows) => Promise<WriteResult>;
-  /** The stored packed rows (layout `packed` only): see `OnlineStore.readPacked`. */
-  readonly readPacked?: (lookups: ViewLookup[], signal?: AbortSignal) => Promise<(Buffer | undefined)[][]>;
-  readonly #feastFields = new WeakMap<FeatureViewDef, Map<string, Buffer>>();
+  /** Every write, whatever the layout (raw RESP, a connection per node). */
+  readonly #bulk: RedisBulkWriter;
   /** Standalone only: how to open the serving reads' own connection (see redis-read-connection.ts). */
   readonly #readConnection: ReadConnectionOptions | undefined;
   #reader: RedisReadConnection | undefined;
   #readerOpening = false;
+  /** Settles when the opening in progress ends (opened or not). */
+  #readerOpened: Promise<void> | undefined;
   #readerRetryAt = 0;
   #closing = false;
   /** SHA-1 of the read scripts (EVALSHA on the read connection). */
@@ -142,15 +161,13 @@ class RedisOnlineStore implements OnlineStore {
 
   constructor(o: RedisOnlineStoreOptions) {
     this.#project = o.project;
-    this.#layout = o.config.layout;
     this.#cluster = o.config.redisType === "redis_cluster";
-    this.#ttl = String(o.config.keyTtlSeconds ?? 0);
     this.#readyWaitMs = o.readyWaitMs ?? 200;
-    this.#readTimeoutMs = o.readTimeoutMs ?? 1000;
+    this.#readTimeoutMs = o.readTimeoutMs ?? o.config.readTimeoutMs ?? 1000;
     this.#connectWaitMs = 2 * (o.connectTimeoutMs ?? 1000) + 1000;
-    this.#rowsPerCall = o.rowsPerCall ?? 500;
+    const ttlSeconds = o.config.keyTtlSeconds ?? 0;
     const s = writeScripts(this.#cluster);
-    this.#scripts = { packed: s.packed, feast: s.feast, packedSha: sha1(s.packed), feastSha: sha1(s.feast) };
+    this.#layout = o.config.layout === "packed" ? PACKED_LAYOUT : feastLayout(s.feast, ttlSeconds);
     this.#client = createRedisClient(o.config, {
       commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
       connectTimeoutMs: o.connectTimeoutMs ?? 1000,
@@ -159,6 +176,7 @@ class RedisOnlineStore implements OnlineStore {
     this.#client.defineCommand("fstoreReadField", { lua: s.readField });
     this.#readSha = { read: sha1(s.read), readField: sha1(s.readField) };
     const connection = parseRedisConnectionString(o.config.connectionString);
+    this.#address = connection.endpoints.map((e) => `${e.host}:${e.port}`).join(",");
     if (!this.#cluster) {
       const c = connection;
       const ep = c.endpoints[0] as { host: string; port: number };
@@ -172,26 +190,19 @@ class RedisOnlineStore implements OnlineStore {
         connectTimeoutMs: o.connectTimeoutMs ?? 1000,
       };
     }
-    if (this.#layout === "packed") {
-      const bulk = new RedisBulkWriter({
-        connection,
-        cluster: this.#cluster ? (this.#client as Cluster) : undefined,
-        project: o.project,
-        ttlSeconds: o.config.keyTtlSeconds ?? 0,
-        script: s.packed,
-        connectTimeoutMs: o.connectTimeoutMs ?? 1000,
-        commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
-        rowsPerCall: this.#rowsPerCall,
-      });
-      this.#bulk = bulk;
-      this.writeEncoded = async (view, batch) => {
-        await this.#ready();
-        return bulk.write(view.name, batch);
-      };
-    }
-    if (this.#layout === "packed") {
-      this.readPacked = (lookups, signal) => this.#readWith(lookups, signal, rawReply);
-    }
+    // The read connection opens as soon as Redis is ready (not on the first read), so a burst of
+    // first reads goes over it rather than queueing on ioredis (see #readReady).
+    if (this.#readConnection) this.#client.on("ready", () => this.#openReader());
+    this.#bulk = new RedisBulkWriter({
+      connection,
+      cluster: this.#cluster ? (this.#client as Cluster) : undefined,
+      project: o.project,
+      ttlSeconds,
+      script: s.packed,
+      connectTimeoutMs: o.connectTimeoutMs ?? 1000,
+      commandTimeoutMs: o.commandTimeoutMs ?? 10_000,
+      rowsPerCall: o.rowsPerCall ?? 500,
+    });
   }
 
   #encoder(view: FeatureViewDef): EntityKeyEncoder {
@@ -203,198 +214,47 @@ class RedisOnlineStore implements OnlineStore {
     return e;
   }
 
-  #feastField(view: FeatureViewDef, feature: string): Buffer {
-    let m = this.#feastFields.get(view);
-    if (!m) {
-      m = new Map(view.features.map((f) => [f.name, feastFeatureField(view.name, f.name)]));
-      this.#feastFields.set(view, m);
-    }
-    return m.get(feature) ?? feastFeatureField(view.name, feature);
-  }
-
-  async writeBatch(view: FeatureViewDef, rows: OnlineRow[]): Promise<WriteResult> {
-    if (rows.length === 0) return { written: 0, skippedStale: 0 };
-    const encode = this.#encoder(view);
-    const keys = rows.map((r) => encode(r.entityKey));
-    const packed = this.#layout === "packed";
-    const payload = packed ? encodePackedRows(view, rows) : undefined;
-    if (!packed) checkRowValues(view, rows);
-    const featureFields = packed ? [] : view.features.map((f) => this.#feastField(view, f.name));
-    const tsField = feastTimestampField(view.name);
+  async write(view: FeatureViewDef, batch: EncodedRows): Promise<WriteResult> {
+    if (batch.count === 0) return { written: 0, skippedStale: 0 };
     await this.#ready();
-
-    // Per node (one group when standalone), chunks of rows -> one script call each.
-    const calls: { group: string; args: (string | Buffer | Uint8Array)[]; rows: number }[] = [];
-    const groups = this.#groupByNode(keys);
-    // Bounded arguments per call (Lua's unpack and the JS call stack both have limits).
-    const perCall = packed
-      ? this.#rowsPerCall
-      : Math.max(1, Math.min(this.#rowsPerCall, Math.floor(MAX_ARGS_PER_CALL / (3 + featureFields.length))));
-    groups.forEach((indices, g) => {
-      for (let start = 0; start < indices.length; start += perCall) {
-        const chunk = indices.slice(start, start + perCall);
-        const first = keys[chunk[0] as number] as Buffer;
-        let args: (string | Buffer | Uint8Array)[];
-        if (packed) {
-          args = [first, view.name, this.#ttl, String(chunk.length)];
-          for (const i of chunk) args.push(keys[i] as Buffer);
-          for (const i of chunk) args.push((payload as Buffer[])[i] as Buffer);
-        } else {
-          args = [
-            first,
-            tsField,
-            this.#ttl,
-            String(chunk.length),
-            String(featureFields.length),
-            ...featureFields,
-          ];
-          for (const i of chunk) {
-            const row = rows[i] as OnlineRow;
-            args.push(
-              keys[i] as Buffer,
-              String(row.eventTimestamp.getTime()),
-              encodeFeastTimestamp(row.eventTimestamp),
-            );
-            for (let j = 0; j < view.features.length; j++) {
-              args.push(
-                encodeFeastValue(
-                  (row.values[j] ?? null) as NativeValue,
-                  (view.features[j] as FieldDef).dtype,
-                ),
-              );
-            }
-          }
-        }
-        calls.push({ group: g, args, rows: chunk.length });
-      }
-    });
-    const script = packed ? this.#scripts.packed : this.#scripts.feast;
-    const sha = packed ? this.#scripts.packedSha : this.#scripts.feastSha;
-    const results = await Promise.all(
-      [...groups.keys()].map((g) =>
-        this.#runScripts(
-          calls.filter((c) => c.group === g),
-          script,
-          sha,
-        ),
-      ),
-    );
-    const written = results.reduce((a, b) => a + b, 0);
-    return { written, skippedStale: rows.length - written };
-  }
-
-  /** Runs script calls in one pipeline; calls that hit NOSCRIPT (Redis restarted) are re-sent with EVAL. */
-  async #runScripts(
-    calls: { args: (string | Buffer | Uint8Array)[] }[],
-    script: string,
-    sha: string,
-  ): Promise<number> {
-    if (calls.length === 0) return 0;
-    const send = async (useEval: boolean, which: typeof calls) => {
-      const p = this.#client.pipeline();
-      for (const c of which) {
-        if (useEval) p.eval(script, 1, ...(c.args as Buffer[]));
-        else p.evalsha(sha, 1, ...(c.args as Buffer[]));
-      }
-      return (await this.#exec(p, "write")) as [Error | null, unknown][];
-    };
-    const res = await send(false, calls);
-    let written = 0;
-    const retry: typeof calls = [];
-    res.forEach(([err, n], i) => {
-      if (err && String(err.message).startsWith("NOSCRIPT")) retry.push(calls[i] as (typeof calls)[number]);
-      else if (err) throw redisError(err, "write");
-      else written += Number(n);
-    });
-    if (retry.length > 0) {
-      for (const [err, n] of await send(true, retry)) {
-        if (err) throw redisError(err, "write");
-        written += Number(n);
-      }
-    }
-    return written;
-  }
-
-  async read(lookups: ViewLookup[], signal?: AbortSignal): Promise<(StoredRow | undefined)[][]> {
-    if (this.#layout === "packed") {
-      const plans = lookups.map((l) => packedReadPlan(l.view, l.features));
-      return this.#readWith(lookups, signal, (li, reply, at) =>
-        decodePacked(plans[li] as PackedReadPlan, reply[at] ?? null),
-      );
-    }
-    return this.#readWith(lookups, signal, (li, reply, at) =>
-      decodeFeast(lookups[li] as ViewLookup, reply, at),
-    );
-  }
-
-  async readAligned(lookups: ViewLookup[], signal?: AbortSignal): Promise<(AlignedRow | undefined)[][]> {
-    if (this.#layout === "packed") {
-      const plans = lookups.map((l) => packedReadPlan(l.view, l.features));
-      return this.#readWith(lookups, signal, (li, reply, at) => {
-        const bytes = reply[at];
-        if (!bytes) return undefined;
-        const plan = plans[li] as PackedReadPlan;
-        const values = new Array<NativeValue | undefined>(plan.features.length);
-        return { eventTimeMs: decodePackedRowAligned(plan, bytes, values), values };
-      });
-    }
-    return this.#readWith(lookups, signal, (li, reply, at) => {
-      const lookup = lookups[li] as ViewLookup;
-      const row = decodeFeast(lookup, reply, at);
-      return (
-        row && {
-          eventTimeMs: row.eventTimestamp.getTime(),
-          values: lookup.features.map((f) => row.values.get(f)),
-        }
-      );
-    });
+    return this.#layout.write(view, batch, this.#bulk);
   }
 
   /**
    * Merges every lookup's keys (views of one entity share a Redis hash, so
-   * one HMGET serves them all), fetches them in one round trip, and decodes
-   * each lookup's fields with `decode(lookupIndex, reply, firstField)`.
+   * one HMGET serves them all), fetches them in one round trip, and turns
+   * each lookup's fields into its packed row with the layout.
    */
-  async #readWith<T>(
-    lookups: ViewLookup[],
-    signal: AbortSignal | undefined,
-    decode: (lookup: number, reply: (Buffer | null)[], at: number) => T | undefined,
-  ): Promise<(T | undefined)[][]> {
-    const out = lookups.map((l) => new Array<T | undefined>(l.entityKeys.length).fill(undefined));
-    const packed = this.#layout === "packed";
-    const reads = new Map<string, KeyRead>();
-    const list: KeyRead[] = [];
-    // One entity of one view (the common serving request): no merging needed.
+  async read(lookups: ViewLookup[], signal?: AbortSignal): Promise<(Buffer | undefined)[][]> {
+    const out = lookups.map((l) => new Array<Buffer | undefined>(l.entityKeys.length).fill(undefined));
+    const layout = this.#layout;
     const only = lookups.length === 1 ? (lookups[0] as ViewLookup) : undefined;
-    if (packed && only && only.entityKeys.length > 1) {
-      // Many entities of one view (packed): one field per key, so keys need no merging either.
-      if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
-      await this.#ready(signal);
+    const onlyFields = only && layout.fields(only.view);
+    if (only && only.entityKeys.length > 1 && onlyFields?.length === 1) {
+      // Many entities of one view in one field (packed): one argument per key, no merging.
+      const field = onlyFields[0] as string | Buffer;
       const count = only.entityKeys.length;
+      const budget = this.#readBudget(count);
+      const waited = await this.#readReady(signal, budget);
       const reader = count < READ_ARGS_PER_CALL ? this.#openReader() : undefined;
-      const viaClient = () => this.#fetchField(only.entityKeys.map(this.#encoder(only.view)), only.view.name);
+      const viaClient = () => this.#fetchField(only.entityKeys.map(this.#encoder(only.view)), field);
       const flat = reader
-        ? await this.#readFieldOn(reader, only, viaClient)
-        : await withTimeout(viaClient(), this.#readBudget(count), "read");
-      const row = out[0] as (T | undefined)[];
-      for (let i = 0; i < count; i++) row[i] = decode(0, flat, i);
+        ? await this.#readFieldOn(reader, only, field, viaClient)
+        : await withTimeout(viaClient(), budget - waited, this.#address, budget);
+      const row = out[0] as (Buffer | undefined)[];
+      for (let i = 0; i < count; i++) row[i] = layout.toPacked(only.view, flat, i);
       return out;
     }
-    if (only?.entityKeys.length === 1) {
-      const fields: (string | Buffer)[] = packed
-        ? [only.view.name]
-        : [...only.features.map((f) => this.#feastField(only.view, f)), feastTimestampField(only.view.name)];
-      list.push({
-        key: this.#encoder(only.view)(only.entityKeys[0] as EntityKeyValues),
-        fields,
-        sinks: [0, 0, 0],
-      });
-    } else
+    const list: KeyRead[] = [];
+    if (only && only.entityKeys.length === 1) {
+      // One entity of one view (the common serving request): no merging needed.
+      const key = this.#encoder(only.view)(only.entityKeys[0] as EntityKeyValues);
+      list.push({ key, fields: onlyFields as (string | Buffer)[], sinks: [0, 0, 0] });
+    } else {
+      const reads = new Map<string, KeyRead>();
       lookups.forEach((l, li) => {
         const encode = this.#encoder(l.view);
-        const fields: (string | Buffer)[] = packed
-          ? [l.view.name]
-          : [...l.features.map((f) => this.#feastField(l.view, f)), feastTimestampField(l.view.name)];
+        const fields = layout.fields(l.view);
         l.entityKeys.forEach((ek, ei) => {
           const key = encode(ek);
           const id = key.toString("latin1");
@@ -408,16 +268,17 @@ class RedisOnlineStore implements OnlineStore {
           for (const f of fields) r.fields.push(f);
         });
       });
+    }
     if (list.length === 0) return out;
-    if (signal?.aborted) throw redisError(signal.reason, "read (cancelled)");
-    await this.#ready(signal);
-    const replies = await withTimeout(this.#fetch(list), this.#readBudget(list.length), "read");
+    const budget = this.#readBudget(list.length);
+    const waited = await this.#readReady(signal, budget);
+    const replies = await withTimeout(this.#fetch(list), budget - waited, this.#address, budget);
     list.forEach((r, ri) => {
-      const reply = replies[ri] as (Buffer | null)[];
+      const reply = replies[ri] as ArrayReply;
       for (let s = 0; s < r.sinks.length; s += 3) {
         const li = r.sinks[s] as number;
-        (out[li] as (T | undefined)[])[r.sinks[s + 1] as number] = decode(
-          li,
+        (out[li] as (Buffer | undefined)[])[r.sinks[s + 1] as number] = layout.toPacked(
+          (lookups[li] as ViewLookup).view,
           reply,
           r.sinks[s + 2] as number,
         );
@@ -444,7 +305,7 @@ class RedisOnlineStore implements OnlineStore {
         }
         return [await (this.#client as Redis).hmgetBuffer(only.key, ...only.fields)];
       } catch (err) {
-        throw redisError(err, "read");
+        throw this.#error(err, "read");
       }
     }
     const replies = new Array<(Buffer | null)[]>(list.length);
@@ -499,10 +360,10 @@ class RedisOnlineStore implements OnlineStore {
    * One field of many keys, in one round trip: script calls of at most
    * READ_ARGS_PER_CALL keys (per node in a cluster), sent together.
    */
-  async #fetchField(keys: Buffer[], field: string): Promise<(Buffer | null)[]> {
+  async #fetchField(keys: Buffer[], field: string | Buffer): Promise<(Buffer | null)[]> {
     const read = (args: (Buffer | string)[]) =>
       (this.#client as unknown as ReadCommand).fstoreReadFieldBuffer(1, ...args).catch((err: unknown) => {
-        throw redisError(err, "read");
+        throw this.#error(err, "read");
       });
     if (!this.#cluster && keys.length < READ_ARGS_PER_CALL) return read([keys[0] as Buffer, field, ...keys]);
     const replies = new Array<Buffer | null>(keys.length);
@@ -542,7 +403,7 @@ class RedisOnlineStore implements OnlineStore {
       return undefined;
     this.#readerOpening = true;
     let opened: RedisReadConnection | undefined;
-    RedisReadConnection.open(options, () => {
+    this.#readerOpened = RedisReadConnection.open(options, () => {
       if (this.#reader === opened) this.#reader = undefined;
       this.#readerRetryAt = Date.now() + 1000;
     })
@@ -569,12 +430,13 @@ class RedisOnlineStore implements OnlineStore {
   #readFieldOn(
     reader: RedisReadConnection,
     lookup: ViewLookup,
+    field: string | Buffer,
     viaClient: () => Promise<ArrayReply>,
   ): Promise<ArrayReply> {
     const encode = this.#encoder(lookup.view);
     const keys = lookup.entityKeys;
     const frame = encodeCommandWith(
-      ["EVALSHA", this.#readSha.readField, "0", lookup.view.name],
+      ["EVALSHA", this.#readSha.readField, "0", field],
       keys.length,
       (i) => encode.size(keys[i] as EntityKeyValues),
       (i, out, pos) => encode.into(keys[i] as EntityKeyValues, out, pos),
@@ -597,7 +459,7 @@ class RedisOnlineStore implements OnlineStore {
       return await reader.request(frame, this.#readBudget(size));
     } catch (err) {
       if ((err as Error).message?.startsWith("NOSCRIPT")) return viaClient();
-      throw redisError(err, "read");
+      throw this.#error(err, "read");
     }
   }
 
@@ -611,12 +473,13 @@ class RedisOnlineStore implements OnlineStore {
     try {
       return await (this.#client as unknown as ReadCommand).fstoreReadBuffer(1, ...args);
     } catch (err) {
-      throw redisError(err, "read");
+      throw this.#error(err, "read");
     }
   }
 
   async sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {
-    const field = this.#layout === "packed" ? view.name : feastTimestampField(view.name);
+    const fields = this.#layout.fields(view);
+    const field = fields[fields.length - 1] as string | Buffer;
     const out: EntityKeyValues[] = [];
     await this.#scanProjectKeys(async (keys, node) => {
       const candidates: { key: Buffer; values: EntityKeyValues }[] = [];
@@ -638,10 +501,7 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   async deleteView(view: FeatureViewDef): Promise<void> {
-    const fields: (string | Buffer)[] =
-      this.#layout === "packed"
-        ? [view.name]
-        : [...view.features.map((f) => this.#feastField(view, f.name)), feastTimestampField(view.name)];
+    const fields = this.#layout.fields(view);
     await this.#scanProjectKeys(async (keys, node) => {
       const p = node.pipeline();
       for (const key of keys) p.hdel(key, ...fields);
@@ -658,14 +518,14 @@ class RedisOnlineStore implements OnlineStore {
     try {
       ok = await this.#client.set(key, token, "PX", Math.max(1, Math.round(ttlMs)), "NX");
     } catch (err) {
-      throw redisError(err, "lock");
+      throw this.#error(err, "lock");
     }
     if (ok !== "OK") return undefined;
     return async () => {
       try {
         await this.#client.eval(RELEASE_LOCK_SCRIPT, 1, key, token);
       } catch (err) {
-        throw redisError(err, "unlock");
+        throw this.#error(err, "unlock");
       }
     };
   }
@@ -682,10 +542,48 @@ class RedisOnlineStore implements OnlineStore {
     }
   }
 
-  async #ready(signal?: AbortSignal): Promise<void> {
-    // The first connection may take a while (cluster discovery); after that, fail fast during outages.
-    await whenReady(this.#client, this.#everReady ? this.#readyWaitMs : this.#connectWaitMs, signal);
+  /**
+   * Waits for the client to be ready, at most `waitMs`. The first connection may take a while
+   * (cluster discovery); after that, fail fast during outages.
+   */
+  async #ready(
+    waitMs = this.#everReady ? this.#readyWaitMs : this.#connectWaitMs,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await whenReady(this.#client, waitMs, this.#address, signal);
     this.#everReady = true;
+  }
+
+  /**
+   * A serving read's wait for the connection, within the read's `budget` even before the first
+   * connect (a Redis that never answers fails every read within the bound, not the connect wait's
+   * seconds); resolves with the ms waited, which the reply's timeout then has less.
+   */
+  async #readReady(signal: AbortSignal | undefined, budget: number): Promise<number> {
+    if (signal?.aborted) throw this.#error(signal.reason, "read (cancelled)");
+    if (this.#client.status === "ready" && !this.#readerOpening) {
+      this.#everReady = true;
+      return 0;
+    }
+    const started = performance.now();
+    if (this.#client.status !== "ready") {
+      await this.#ready(Math.min(this.#everReady ? this.#readyWaitMs : budget, budget), signal);
+    }
+    // A read connection being opened (right after a connect) is worth its few ms: through ioredis,
+    // a burst of reads would queue on one connection with each timeout running from its sending,
+    // so under load the last of 120 large reads expired after 1 s while every reply was arriving.
+    const opening = this.#readerOpening ? this.#readerOpened : undefined;
+    if (opening) {
+      const left = budget - (performance.now() - started);
+      if (left > 1) await withTimeout(opening, left, this.#address, budget).catch(() => undefined);
+    }
+    // The reply gets what is left of the bound (at least a millisecond).
+    return Math.min(budget - 1, Math.ceil(performance.now() - started));
+  }
+
+  /** A driver error translated where it enters, naming the store's address. */
+  #error(err: unknown, what: string): Error {
+    return redisError(err, what, this.#address);
   }
 
   async #exec(p: Pipeline, what: string): Promise<[Error | null, unknown][]> {
@@ -731,7 +629,7 @@ class RedisOnlineStore implements OnlineStore {
         try {
           res = await node.scanBuffer(cursor, "MATCH", pattern, "COUNT", 1000);
         } catch (err) {
-          throw redisError(err, "scan");
+          throw this.#error(err, "scan");
         }
         cursor = res[0].toString();
         if (res[1].length > 0 && (await visit(res[1], node))) return;
@@ -751,39 +649,14 @@ class RedisOnlineStore implements OnlineStore {
   }
 }
 
-function rawReply(_lookup: number, reply: (Buffer | null)[], at: number): Buffer | undefined {
-  return reply[at] ?? undefined;
-}
-
-function decodePacked(plan: PackedReadPlan, bytes: Buffer | null): StoredRow | undefined {
-  return bytes === null ? undefined : decodePackedRow(plan, bytes);
-}
-
-function decodeFeast(lookup: ViewLookup, reply: (Buffer | null)[], at: number): StoredRow | undefined {
-  const n = lookup.features.length;
-  const ts = reply[at + n];
-  if (ts === null || ts === undefined) return undefined;
-  const values = new Map<string, NativeValue>();
-  const types = new Map(lookup.view.features.map((f) => [f.name, f.dtype]));
-  for (let j = 0; j < n; j++) {
-    const bytes = reply[at + j];
-    const name = lookup.features[j] as string;
-    const t = types.get(name);
-    if (bytes === null || bytes === undefined || t === undefined) continue;
-    const v = decodeFeastValue(bytes, t);
-    if (v !== undefined) values.set(name, v);
-  }
-  return { eventTimestamp: decodeFeastTimestamp(ts), values };
-}
-
 /**
  * Rejects with UNAVAILABLE when `p` does not settle within `ms`. One timer and
  * one promise per read (no Promise.race and its extra promises on the hot path).
  */
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, address: string, budget: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(unavailable(`Redis did not answer the ${what} within ${ms} ms`)),
+      () => reject(unavailable(`Redis at ${address} did not answer the read within ${budget} ms`)),
       ms,
     );
     p.then(

@@ -9,7 +9,14 @@
  * It holds no retry logic: the store uses it while it is open and falls back
  * to its ioredis client otherwise (which owns reconnects and outage errors).
  * A Redis that does not answer within a request's timeout closes the
- * connection and fails every request waiting on it (UNAVAILABLE).
+ * connection and fails every request waiting on it (UNAVAILABLE). Redis
+ * answers in order, so a request's timeout runs from when Redis can start on
+ * it: when its bytes leave (the tick's writes are flushed together), or when
+ * the previous reply has arrived if later. Timed from each call instead, a
+ * burst of large reads queued on the connection (120 concurrent calls of up
+ * to 400 entities, ~36 MB of replies) failed its last reads after 1 s while
+ * every reply was arriving, and a 150,000-key read whose ~110 commands took
+ * over a second to build on a loaded machine expired before any was sent.
  */
 import type { Socket } from "node:net";
 import { unavailable } from "../errors/index.js";
@@ -35,7 +42,8 @@ export type ArrayReply = (Buffer | null)[];
 interface Pending {
   resolve: (reply: ArrayReply) => void;
   reject: (err: Error) => void;
-  deadline: number;
+  /** How long Redis may take for this reply once it can start on it. */
+  timeoutMs: number;
 }
 
 /** The RESP bytes of a command, in one buffer. */
@@ -67,7 +75,7 @@ export function encodeCommand(args: readonly (string | Buffer)[]): Buffer {
  * straight into the command, with no buffer per key.
  */
 export function encodeCommandWith(
-  head: readonly string[],
+  head: readonly (string | Buffer)[],
   count: number,
   size: (i: number) => number,
   write: (i: number, out: Buffer, pos: number) => number,
@@ -87,7 +95,7 @@ export function encodeCommandWith(
   let p = writeHeader(out, 0, 42, head.length + count);
   for (const a of head) {
     p = writeHeader(out, p, 36, Buffer.byteLength(a, "utf8"));
-    p += out.write(a, p, "utf8");
+    p += typeof a === "string" ? out.write(a, p, "utf8") : a.copy(out, p);
     out[p++] = 13;
     out[p++] = 10;
   }
@@ -136,6 +144,8 @@ export class RedisReadConnection {
   #closed: Error | undefined;
   #timer: NodeJS.Timeout | undefined;
   #corked = false;
+  /** Requests of the current tick, written but not yet flushed (at the queue's tail). */
+  #unsent = 0;
   readonly #onClose: () => void;
 
   private constructor(socket: Socket, onClose: () => void, ownReads: boolean) {
@@ -184,13 +194,14 @@ export class RedisReadConnection {
 
   /**
    * Sends one command whose reply is an array (HMGET, or a read script), waiting at most
-   * `timeoutMs`; resolves with the array, rejects with a `RedisReplyError` for an error reply.
+   * `timeoutMs` once Redis can start on it; resolves with the array, rejects with a
+   * `RedisReplyError` for an error reply.
    */
   request(frame: Buffer, timeoutMs: number): Promise<ArrayReply> {
     if (this.#closed) return Promise.reject(this.#closed);
     return new Promise<ArrayReply>((resolve, reject) => {
-      this.#pending.push({ resolve, reject, deadline: Date.now() + timeoutMs });
-      if (this.#pending.length === 1) this.#arm();
+      this.#pending.push({ resolve, reject, timeoutMs });
+      this.#unsent++;
       // Requests made in the same tick (concurrent calls under load) share one socket write.
       if (!this.#corked) {
         this.#corked = true;
@@ -205,19 +216,25 @@ export class RedisReadConnection {
   uncorkWrites(): void {
     this.#corked = false;
     this.#socket.uncork();
+    // The head request was written in this batch (the connection was idle): its time starts now.
+    if (this.#unsent === this.#pending.length) this.#arm();
+    this.#unsent = 0;
   }
 
   close(): void {
     this.#fail(unavailable("Redis read connection closed by the client"));
   }
 
-  /** One timer for the oldest request: Redis answers in order, so it bounds every request. */
+  /**
+   * One timer for the oldest request, started when Redis can start on it (see the opening
+   * comment): Redis answers in order, so a Redis that stops answering is seen within one timeout.
+   */
   #arm(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     const head = this.#pending[0];
     if (!head) return;
-    this.#timer = setTimeout(() => this.#expire(head), Math.max(0, head.deadline - Date.now()));
+    this.#timer = setTimeout(() => this.#expire(head), head.timeoutMs);
   }
 
   /**
@@ -284,6 +301,7 @@ export class RedisReadConnection {
     buf = pos < buf.length ? buf.subarray(pos) : EMPTY;
     this.#chunks = buf.length > 0 ? [buf] : [];
     this.#buffered = buf.length;
+    // The new head's reply is next: Redis has answered everything before it, so its time runs from now.
     if (settled) this.#arm();
   }
 }

@@ -1,14 +1,23 @@
 /**
  * Lua scripts that write rows under the older-over-newer rule: a row is
  * stored only when its event time is >= the stored one (ties go to the
- * incoming row). Many rows per call, so a batch costs a few round trips and
+ * incoming row), compared in µs (Lua numbers are doubles: exact below 2^53). Many rows per call, so a batch costs a few round trips and
  * little per-row overhead. Keys are passed in ARGV (KEYS[1] only routes the
  * call): in a cluster a call holds keys of one node, which Redis 7 allows
  * with `allow-cross-slot-keys`.
  */
 
-/** ARGV: field, ttl, n, key x n, packed row x n. Returns rows written. */
+/**
+ * ARGV: field, ttl, n, key x n, packed row x n. Returns rows written. A
+ * packed row's event time is the f64 at byte 2 (Lua's 1-based), in µs; a
+ * version 1 row (first byte 1) holds ms.
+ */
 const PACKED_BODY = `
+local function t_us(r)
+  local t = struct.unpack('<d', r, 2)
+  if string.byte(r, 1) == 1 then return t * 1000 end
+  return t
+end
 local field = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
@@ -17,7 +26,7 @@ for i = 1, n do
   local key = ARGV[3 + i]
   local row = ARGV[3 + n + i]
   local old = redis.call('HGET', key, field)
-  if (not old) or string.len(old) < 9 or struct.unpack('<d', row, 2) >= struct.unpack('<d', old, 2) then
+  if (not old) or string.len(old) < 9 or t_us(row) >= t_us(old) then
     redis.call('HSET', key, field, row)
     if ttl > 0 then redis.call('EXPIRE', key, ttl) end
     written = written + 1
@@ -27,12 +36,12 @@ return written
 `;
 
 /**
- * ARGV: ts field, ttl, n, m, feature field x m, then per row: key, event ms,
+ * ARGV: ts field, ttl, n, m, feature field x m, then per row: key, event µs,
  * Timestamp bytes, value bytes x m. The stored `_ts:view` is a serialized
- * google.protobuf.Timestamp, decoded here (fields 1 seconds, 2 nanos).
+ * google.protobuf.Timestamp, decoded here (fields 1 seconds, 2 nanos) to µs.
  */
 const FEAST_BODY = `
-local function ts_ms(b)
+local function ts_us(b)
   local pos, secs, nanos = 1, 0, 0
   local len = string.len(b)
   while pos <= len do
@@ -47,7 +56,7 @@ local function ts_ms(b)
     until c < 128 or pos > len
     if tag == 8 then secs = v elseif tag == 16 then nanos = v end
   end
-  return secs * 1000 + math.floor(nanos / 1000000)
+  return secs * 1000000 + math.floor(nanos / 1000)
 end
 local tsField = ARGV[1]
 local ttl = tonumber(ARGV[2])
@@ -58,7 +67,7 @@ local written = 0
 for i = 1, n do
   local key = ARGV[p]
   local old = redis.call('HGET', key, tsField)
-  if (not old) or tonumber(ARGV[p + 1]) >= ts_ms(old) then
+  if (not old) or tonumber(ARGV[p + 1]) >= ts_us(old) then
     local args = { tsField, ARGV[p + 2] }
     for j = 1, m do
       args[2 * j + 1] = ARGV[4 + j]

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import type { FeatureViewDef, FieldDef, OnDemandFeatureViewDef } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
-import { parseFeatureRef, planRetrieval, selectedRefs } from "./retrieval-plan.js";
+import { planRetrieval, selectedRefs } from "./retrieval-plan.js";
 
 const described = { description: "", tags: {}, owner: "" };
 const field = (name: string, dtype = ValueType.DOUBLE): FieldDef => ({ name, dtype, ...described });
@@ -55,19 +55,21 @@ const snapshot: RegistrySnapshot = {
         ],
       },
     ],
+    [
+      "svc_b",
+      {
+        ...described,
+        name: "svc_b",
+        projections: [
+          { featureView: "b", features: ["z"] },
+          { featureView: "a", features: ["x"] },
+        ],
+      },
+    ],
   ]),
   onDemandFeatureViews: new Map([["od", odfv]]),
   meta: new Map(),
 };
-
-describe("parseFeatureRef", () => {
-  it("splits view:feature and rejects anything else", () => {
-    expect(parseFeatureRef("v:f")).toEqual({ view: "v", feature: "f" });
-    for (const bad of ["v", ":f", "v:", "a:b:c", ""]) {
-      expect(() => parseFeatureRef(bad)).toThrow(/malformed feature reference/);
-    }
-  });
-});
 
 describe("planRetrieval", () => {
   it("orders join keys by first use and outputs by request; ODFV sources fetched but not output", () => {
@@ -83,7 +85,7 @@ describe("planRetrieval", () => {
   });
 
   it("expands a feature service (empty projection = all features) and deduplicates", () => {
-    expect(selectedRefs(snapshot, { kind: "service", name: "svc" })).toEqual([
+    expect(selectedRefs(snapshot, { kind: "services", names: ["svc"] })).toEqual([
       "a:x",
       "a:y",
       "a:shared",
@@ -92,11 +94,24 @@ describe("planRetrieval", () => {
     expect(selectedRefs(snapshot, { kind: "features", refs: ["a:x", "a:x"] })).toEqual(["a:x"]);
   });
 
+  it("expands several services in order, a feature in two of them once", () => {
+    expect(selectedRefs(snapshot, { kind: "services", names: ["svc_b", "svc"] })).toEqual([
+      "b:z",
+      "a:x",
+      "a:y",
+      "a:shared",
+      "od:out",
+    ]);
+    expect(() => selectedRefs(snapshot, { kind: "services", names: ["svc", "nope"] })).toThrow(
+      'feature service "nope" not found in project "p"',
+    );
+  });
+
   it("names every unknown view and feature in one NOT_FOUND", () => {
     expect(() =>
       planRetrieval(snapshot, { kind: "features", refs: ["a:nope", "ghost:x", "a:x"] }, false),
     ).toThrow('not found in project "p": feature "nope" in view "a", feature view "ghost"');
-    expect(() => planRetrieval(snapshot, { kind: "service", name: "missing" }, false)).toThrow(
+    expect(() => planRetrieval(snapshot, { kind: "services", names: ["missing"] }, false)).toThrow(
       'feature service "missing" not found in project "p"',
     );
   });

@@ -7,6 +7,7 @@
  */
 import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors/index.js";
+import { type FeatureSelection, parseFeatureRef } from "../registry/feature-selection.js";
 import type { FeatureViewDef, FieldDef, OnDemandFeatureViewDef } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
 
@@ -52,29 +53,15 @@ export interface RetrievalPlan {
   outputs: PlannedOutput[];
 }
 
-/** The request's "what": a feature service, or references "view:feature". */
-export type FeatureSelection =
-  | { kind: "service"; name: string }
-  | { kind: "features"; refs: readonly string[] };
-
-/** Splits "view:feature"; anything else is INVALID_ARGUMENT. */
-export function parseFeatureRef(ref: string): { view: string; feature: string } {
-  const i = ref.indexOf(":");
-  if (i <= 0 || i === ref.length - 1 || ref.indexOf(":", i + 1) >= 0) {
-    throw invalidArgument(`malformed feature reference "${ref}": expected "view:feature"`);
-  }
-  return { view: ref.slice(0, i), feature: ref.slice(i + 1) };
-}
-
-/** The references a selection stands for (a service expanded), deduplicated, in order. */
+/** The references a selection stands for (services expanded), deduplicated, in order. */
 export function selectedRefs(snapshot: RegistrySnapshot, selection: FeatureSelection): string[] {
-  let refs: string[];
-  if (selection.kind === "service") {
-    const service = snapshot.featureServices.get(selection.name);
+  if (selection.kind === "features") return [...new Set(selection.refs)];
+  const refs: string[] = [];
+  for (const name of selection.names) {
+    const service = snapshot.featureServices.get(name);
     if (!service) {
-      throw notFound(`feature service "${selection.name}" not found in project "${snapshot.project}"`);
+      throw notFound(`feature service "${name}" not found in project "${snapshot.project}"`);
     }
-    refs = [];
     for (const p of service.projections) {
       const features =
         p.features.length > 0
@@ -86,10 +73,6 @@ export function selectedRefs(snapshot: RegistrySnapshot, selection: FeatureSelec
             ).map((f) => f.name);
       for (const f of features) refs.push(`${p.featureView}:${f}`);
     }
-  } else {
-    if (selection.refs.length === 0)
-      throw invalidArgument("no features requested: set features or feature_service");
-    refs = [...selection.refs];
   }
   return [...new Set(refs)];
 }

@@ -2,7 +2,13 @@
  * The embedded online store: one SQLite file (WAL, synchronous NORMAL), one
  * table keyed by (view, entity key) holding the packed row, so a read is one
  * indexed lookup per entity and view. The older-over-newer rule is in the
- * upsert itself; a lock table with expiry serves `tryLock`.
+ * upsert itself, on `event_ts` in µs since the epoch; a lock table with
+ * expiry serves `tryLock`.
+ *
+ * `PRAGMA user_version` is the file's format: 0 held `event_ts` in ms (its
+ * packed rows are version 1, still read); opening such a file converts its
+ * `event_ts` to µs once, in one transaction, so the rule compares old and new
+ * rows alike.
  */
 
 import { randomUUID } from "node:crypto";
@@ -11,19 +17,8 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { FstoreError, unavailable } from "../errors/index.js";
 import type { FeatureViewDef } from "../registry/model.js";
-import type { NativeValue } from "../values/index.js";
 import { createEntityKeyEncoder, deserializeEntityKey, type EntityKeyEncoder } from "./entity-key.js";
-import type {
-  AlignedRow,
-  EncodedRows,
-  EntityKeyValues,
-  OnlineRow,
-  OnlineStore,
-  StoredRow,
-  ViewLookup,
-  WriteResult,
-} from "./online-store.js";
-import { decodePackedRow, decodePackedRowAligned, encodePackedRows, packedReadPlan } from "./packed-row.js";
+import type { EncodedRows, EntityKeyValues, OnlineStore, ViewLookup, WriteResult } from "./online-store.js";
 
 export interface SqliteOnlineStoreOptions {
   project: string;
@@ -46,6 +41,9 @@ CREATE TABLE IF NOT EXISTS online_locks (
 );
 `;
 
+/** The file format this code writes (`user_version`): `event_ts` in µs. */
+const FORMAT_VERSION = 2;
+
 /** Keys per `IN (...)` lookup (well below SQLite's parameter limit). */
 const IN_CHUNK = 200;
 
@@ -62,8 +60,7 @@ class SqliteOnlineStore implements OnlineStore {
   readonly #upsert: Database.Statement;
   readonly #get: Database.Statement;
   readonly #getManyCache = new Map<number, Database.Statement>();
-  readonly #writeMany: (view: string, keys: Buffer[], ts: number[], rows: Buffer[]) => number;
-  readonly #writeEncodedMany: (view: string, batch: EncodedRows) => number;
+  readonly #writeMany: (view: string, batch: EncodedRows) => number;
   /** The project's bytes, which end every stored entity key. */
   readonly #suffix: Buffer;
 
@@ -77,6 +74,14 @@ class SqliteOnlineStore implements OnlineStore {
       this.#db.pragma("synchronous = NORMAL");
       this.#db.pragma("busy_timeout = 5000");
       this.#db.exec(SCHEMA);
+      this.#db
+        .transaction(() => {
+          const format = this.#db.pragma("user_version", { simple: true }) as number;
+          if (format >= FORMAT_VERSION) return;
+          this.#db.exec("UPDATE online_rows SET event_ts = event_ts * 1000");
+          this.#db.pragma(`user_version = ${FORMAT_VERSION}`);
+        })
+        .immediate();
     } catch (err) {
       throw sqliteError(err, `open ${o.path}`);
     }
@@ -86,15 +91,9 @@ class SqliteOnlineStore implements OnlineStore {
        WHERE excluded.event_ts >= online_rows.event_ts`,
     );
     this.#get = this.#db.prepare("SELECT row FROM online_rows WHERE view = ? AND entity_key = ?").pluck();
-    this.#writeMany = this.#db.transaction((view: string, keys: Buffer[], ts: number[], rows: Buffer[]) => {
-      let written = 0;
-      for (let i = 0; i < keys.length; i++)
-        written += this.#upsert.run(view, keys[i], ts[i], rows[i]).changes;
-      return written;
-    });
-    // The same upsert (so the same older-over-newer rule) over an encoded batch: each key is its
-    // bytes plus the project, built in one scratch buffer that SQLite copies when binding.
-    this.#writeEncodedMany = this.#db.transaction((view: string, b: EncodedRows) => {
+    // One transaction per batch; each key is its bytes plus the project, built in one scratch
+    // buffer that SQLite copies when binding.
+    this.#writeMany = this.#db.transaction((view: string, b: EncodedRows) => {
       const suffix = this.#suffix;
       let scratch = Buffer.allocUnsafe(256);
       let written = 0;
@@ -110,7 +109,7 @@ class SqliteOnlineStore implements OnlineStore {
         written += this.#upsert.run(
           view,
           scratch.subarray(0, keyLength),
-          b.eventTimesMs[i] as number,
+          b.eventTimesUs[i] as number,
           b.rows.subarray(r0, r1),
         ).changes;
         k0 = k1;
@@ -129,64 +128,19 @@ class SqliteOnlineStore implements OnlineStore {
     return e;
   }
 
-  async writeBatch(view: FeatureViewDef, rows: OnlineRow[]): Promise<WriteResult> {
-    if (rows.length === 0) return { written: 0, skippedStale: 0 };
-    const encode = this.#encoder(view);
-    const keys = rows.map((r) => encode(r.entityKey));
-    const payload = encodePackedRows(view, rows);
-    const ts = rows.map((r) => r.eventTimestamp.getTime());
-    let written: number;
-    try {
-      written = this.#writeMany(view.name, keys, ts, payload);
-    } catch (err) {
-      throw sqliteError(err, "write");
-    }
-    return { written, skippedStale: rows.length - written };
-  }
-
-  /**
-   * The materialization fast path: rows already packed (keys without the
-   * project), one transaction per batch, through the same upsert as
-   * `writeBatch` (older never over newer; ties go to the incoming row).
-   */
-  async writeEncoded(view: FeatureViewDef, batch: EncodedRows): Promise<WriteResult> {
+  /** One transaction per batch, the older-over-newer rule in the upsert (ties go to the incoming row). */
+  async write(view: FeatureViewDef, batch: EncodedRows): Promise<WriteResult> {
     if (batch.count === 0) return { written: 0, skippedStale: 0 };
     let written: number;
     try {
-      written = this.#writeEncodedMany(view.name, batch);
+      written = this.#writeMany(view.name, batch);
     } catch (err) {
       throw sqliteError(err, "write");
     }
     return { written, skippedStale: batch.count - written };
   }
 
-  async read(lookups: ViewLookup[]): Promise<(StoredRow | undefined)[][]> {
-    try {
-      return lookups.map((l) => {
-        const encode = this.#encoder(l.view);
-        const plan = packedReadPlan(l.view, l.features);
-        return l.entityKeys.map((ek) => {
-          const bytes = this.#get.get(l.view.name, encode(ek)) as Buffer | undefined;
-          return bytes === undefined ? undefined : decodePackedRow(plan, bytes);
-        });
-      });
-    } catch (err) {
-      throw sqliteError(err, "read");
-    }
-  }
-
-  async readAligned(lookups: ViewLookup[]): Promise<(AlignedRow | undefined)[][]> {
-    return lookups.map((l) => {
-      const plan = packedReadPlan(l.view, l.features);
-      return this.#rows(l).map((bytes): AlignedRow | undefined => {
-        if (bytes === undefined) return undefined;
-        const values = new Array<NativeValue | undefined>(l.features.length);
-        return { eventTimeMs: decodePackedRowAligned(plan, bytes, values), values };
-      });
-    });
-  }
-
-  async readPacked(lookups: ViewLookup[]): Promise<(Buffer | undefined)[][]> {
+  async read(lookups: ViewLookup[]): Promise<(Buffer | undefined)[][]> {
     return lookups.map((l) => this.#rows(l));
   }
 

@@ -4,14 +4,18 @@
  * with the older-over-newer rule. A rejected push writes nothing anywhere:
  * every check happens before the first write.
  */
+import { dirname } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../config/types.js";
 import { invalidArgument } from "../errors/index.js";
+import { microsOf } from "../online/event-time.js";
+import { writeOnlineRows } from "../online/online-rows.js";
 import type { OnlineRow, OnlineStore } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
 import type { NativeValue } from "../values/index.js";
+import { eventTimeRange } from "../values/index.js";
 import { appendFolderOf, appendParquet } from "./offline-append.js";
 import { resolvePushTarget } from "./push-target.js";
 import type { PushTable } from "./validate-push.js";
@@ -24,6 +28,8 @@ export interface PushContext {
   onlineStore: () => OnlineStore;
   duckdb: () => Promise<DuckDBInstance>;
   now?: () => Date;
+  /** Called with the folder after each offline append (the server compacts it). */
+  afterOfflineAppend?: (folder: string) => void;
 }
 
 export type PushDestination = "online" | "offline" | "online_and_offline";
@@ -47,7 +53,11 @@ export interface PushResult {
 
 export async function push(ctx: PushContext, req: PushRequest): Promise<PushResult> {
   const target = resolvePushTarget(ctx.registry.snapshot(), req.name);
-  const table = validatePushColumns(target, req.columns);
+  const now = ctx.now?.() ?? new Date();
+  const table = validatePushColumns(target, req.columns, {
+    eventTimes: eventTimeRange(now, ctx.config.writeRules.maxFutureSkewSeconds),
+    maxRows: ctx.config.server.maxPushRows,
+  });
   const toOnline = req.to !== "offline";
   const toOffline = req.to !== "online";
   const onlineViews = target.views.filter((v) => v.online);
@@ -59,7 +69,6 @@ export async function push(ctx: PushContext, req: PushRequest): Promise<PushResu
   // Fail on an unusable offline location before writing anything online.
   if (toOffline) appendFolderOf(ctx.config.repoPath, target.batchSource);
 
-  const now = ctx.now?.() ?? new Date();
   const result: PushResult = {
     rows: table.rowCount,
     onlineEntitiesWritten: 0,
@@ -74,13 +83,14 @@ export async function push(ctx: PushContext, req: PushRequest): Promise<PushResu
       table,
       now,
     });
+    ctx.afterOfflineAppend?.(dirname(result.offlinePath));
   }
   if (toOnline) {
     const store = ctx.onlineStore();
     const tsColumn = table.columns.get(target.batchSource.timestampField) as Date[];
     for (const view of onlineViews) {
       const { rows, dropped } = latestRowsOf(view, table, tsColumn);
-      const w = await store.writeBatch(view, rows);
+      const w = await writeOnlineRows(store, view, rows);
       result.onlineEntitiesWritten += w.written;
       result.onlineRowsSkippedStale += w.skippedStale + dropped;
     }
@@ -112,12 +122,12 @@ export function latestRowsOf(
     const entityKey = keys.map((c) => c[r] ?? null);
     const row: OnlineRow = {
       entityKey,
-      eventTimestamp: ts[r] as Date,
+      eventTimeUs: microsOf(ts[r] as Date),
       values: feats.map((c) => c[r] ?? null),
     };
     const k = keyText(entityKey);
     const seen = latest.get(k);
-    if (!seen || seen.eventTimestamp <= row.eventTimestamp) latest.set(k, row);
+    if (!seen || seen.eventTimeUs <= row.eventTimeUs) latest.set(k, row);
   }
   return { rows: [...latest.values()], dropped: table.rowCount - latest.size };
 }

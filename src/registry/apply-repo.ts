@@ -2,7 +2,9 @@ import type { Env } from "../config/env-substitution.js";
 import { loadRepoConfig } from "../config/load-repo-config.js";
 import type { RepoConfig } from "../config/types.js";
 import { loadRepoDefinitions } from "../definitions/load-repo-definitions.js";
-import type { RepoDefinitions } from "./model.js";
+import { FstoreError } from "../errors/index.js";
+import { createOnlineStore } from "../online/create-online-store.js";
+import type { FeatureViewDef, RepoDefinitions } from "./model.js";
 import type { PlannedChange } from "./registry.js";
 import { openRegistry } from "./sqlite-registry.js";
 import { validateSources } from "./validate-sources.js";
@@ -31,19 +33,52 @@ export async function planRepo(repoPath: string, env: Env = process.env): Promis
   }
 }
 
+/** What `applyRepo` did beyond the plan. */
+export interface AppliedRepo extends RepoPlan {
+  /** Removed feature views whose online rows were deleted. */
+  deletedOnlineViews: string[];
+}
+
 /**
  * Validates the repository like `planRepo`, then writes the registry in one
  * transaction: on any error nothing changes. Running servers see the new
- * version within their registry cache ttl.
+ * version within their registry cache ttl. Once the registry has committed,
+ * the online rows of removed views are deleted (Feast's infra update): a view
+ * applied again later starts empty rather than serving values nobody owns.
  */
-export async function applyRepo(repoPath: string, env: Env = process.env): Promise<RepoPlan> {
+export async function applyRepo(repoPath: string, env: Env = process.env): Promise<AppliedRepo> {
   const { config, definitions } = await loadValidated(repoPath, env);
   const registry = openRegistry(config);
+  let plan: RepoPlan;
+  let removed: FeatureViewDef[];
   try {
+    const before = registry.snapshot().featureViews;
     const changes = registry.apply(definitions);
-    return { config, definitions, changes, version: registry.snapshot().version };
+    removed = changes
+      .filter((c) => c.kind === "remove" && c.objectType === "feature_view")
+      .flatMap((c) => before.get(c.name) ?? []);
+    plan = { config, definitions, changes, version: registry.snapshot().version };
   } finally {
     registry.close();
+  }
+  if (removed.length > 0) await deleteOnlineRows(plan, removed);
+  return { ...plan, deletedOnlineViews: removed.map((v) => v.name) };
+}
+
+async function deleteOnlineRows(plan: RepoPlan, views: FeatureViewDef[]): Promise<void> {
+  const store = createOnlineStore(plan.config);
+  const names = views.map((v) => `"${v.name}"`).join(", ");
+  try {
+    for (const view of views) await store.deleteView(view);
+  } catch (err) {
+    const e = FstoreError.from(err);
+    throw new FstoreError(
+      e.code,
+      `registry applied (version ${plan.version}), but deleting the online rows of removed view(s) ${names} failed: ${e.message}; they stay in the online store until \`fstore teardown\``,
+      { cause: err },
+    );
+  } finally {
+    await store.close();
   }
 }
 

@@ -1,7 +1,11 @@
 // For the server, the CLI and other modules.
-export type { RepoPlan } from "./apply-repo.js";
+export type { AppliedRepo, RepoPlan } from "./apply-repo.js";
 export { applyRepo, planRepo } from "./apply-repo.js";
 export { expectedColumnTypes, isCompatibleColumn, isTimestampColumn } from "./column-compat.js";
+export type { FeatureSelection } from "./feature-selection.js";
+export { parseFeatureRef, readFeatureSelection, requireFeatureSelection } from "./feature-selection.js";
+export type { AbandonedLease, LeaseRequest, LeaseRow } from "./lease.js";
+export { decideLease } from "./lease.js";
 export type {
   DataSourceDef,
   EntityDef,
@@ -20,12 +24,16 @@ export type { ObjectType } from "./plan-diff.js";
 export { changedProperties, diffObjects, OBJECT_TYPES, objectTableOf } from "./plan-diff.js";
 export type {
   ChangeKind,
+  LeaseOutcome,
   MaterializationIntervalRecord,
   MaterializationRunRecord,
   PlannedChange,
   Registry,
   RegistrySnapshot,
 } from "./registry.js";
+export { abandonedRunRecords } from "./sqlite-lease.js";
 export type { SqliteRegistryOptions } from "./sqlite-registry.js";
 export { openRegistry, SqliteRegistry } from "./sqlite-registry.js";
+export type { RegistryTeardown } from "./teardown-registry.js";
+export { teardownRegistry } from "./teardown-registry.js";
 export { validateSources } from "./validate-sources.js";

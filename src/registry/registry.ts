@@ -2,6 +2,8 @@
  * The registry contract that servers, materialization and validation use.
  * Implemented over one SQLite file by `sqlite-registry.ts`.
  */
+
+import type { LeaseRequest } from "./lease.js";
 import type {
   DataSourceDef,
   EntityDef,
@@ -36,12 +38,20 @@ export interface MaterializationRunRecord {
   featureView: string;
   start: Date;
   end: Date;
-  outcome: "succeeded" | "failed" | "skipped";
+  /** "abandoned": a scheduled run whose server stopped renewing its lease (see lease.ts). */
+  outcome: "succeeded" | "failed" | "skipped" | "abandoned";
   rowsRead: number;
   entitiesWritten: number;
   error: string;
   scheduled: boolean;
 }
+
+/** The answer to a lease request (lease.ts). */
+export type LeaseOutcome =
+  /** Granted; `abandonedRuns` are the run records written for a dead holder's run it took over. */
+  | { kind: "grant"; abandonedRuns: MaterializationRunRecord[] }
+  | { kind: "held"; holder: string; slotMs: number; expiresMs: number }
+  | { kind: "done"; holder: string };
 
 export type ChangeKind = "add" | "change" | "remove";
 
@@ -65,11 +75,31 @@ export interface Registry {
   /** Writes `defs` in one transaction (all or nothing) and returns what changed. */
   apply(defs: RepoDefinitions): PlannedChange[];
 
+  /** Intervals and runs are those of the configured online store (the registry is opened for it). */
   materializationIntervals(featureView: string): MaterializationIntervalRecord[];
   /** Call only after the interval's rows are durably written online. */
   recordMaterializationInterval(featureView: string, start: Date, end: Date): void;
   recordMaterializationRun(run: MaterializationRunRecord): void;
   lastMaterializationRun(featureView: string): MaterializationRunRecord | undefined;
+  /**
+   * Other online stores this view was materialized into (their identities):
+   * after a store change the view has values there and none here.
+   */
+  otherOnlineStores(featureView: string): string[];
+
+  /**
+   * Asks for the lease `req.name` to run slot `req.slotMs` (lease.ts). Taking
+   * over a dead holder's run records that run as abandoned, for every online
+   * view it had not finished, in the same transaction.
+   */
+  acquireLease(req: LeaseRequest): LeaseOutcome;
+  /** Extends a held lease to now + ttl; false when `holder` no longer holds it. */
+  renewLease(name: string, holder: string, ttlMs: number): boolean;
+  /**
+   * Ends `holder`'s lease. `finished`: its slot counts as done; otherwise
+   * (stopped by a shutdown) another server may run the slot at once.
+   */
+  releaseLease(name: string, holder: string, finished: boolean): void;
 
   close(): void;
 }

@@ -1,8 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { RegistryConfig } from "../config/types.js";
+import { onlineStoreIdentity } from "../config/online-store-identity.js";
+import type { OnlineStoreConfig, RegistryConfig } from "../config/types.js";
 import { Code, FstoreError, failedPrecondition, unavailable } from "../errors/index.js";
+import type { LeaseRequest } from "./lease.js";
 import type {
   DataSourceDef,
   EntityDef,
@@ -20,17 +22,24 @@ import {
   objectTableOf,
 } from "./plan-diff.js";
 import type {
+  LeaseOutcome,
   MaterializationIntervalRecord,
   MaterializationRunRecord,
   PlannedChange,
   Registry,
   RegistrySnapshot,
 } from "./registry.js";
-import { SCHEMA_SQL, SCHEMA_VERSION } from "./registry-schema.js";
+import { migrateToOnlineStoreScope, SCHEMA_SQL, SCHEMA_VERSION } from "./registry-schema.js";
+import { abandonedRunRecords, SqliteLeases } from "./sqlite-lease.js";
 
 export interface SqliteRegistryOptions {
   project: string;
   registry: RegistryConfig;
+  /**
+   * Identity of the configured online store (`onlineStoreIdentity`):
+   * materialization intervals and runs are read and written for it alone.
+   */
+  onlineStore: string;
 }
 
 interface ObjectRow {
@@ -61,13 +70,16 @@ interface RunRow {
 export class SqliteRegistry implements Registry {
   readonly #db: Database.Database;
   readonly #project: string;
+  readonly #onlineStore: string;
   readonly #ttlMs: number;
   #cached: RegistrySnapshot | undefined;
   #checkedAt = 0;
   #dataVersion = -1;
+  readonly #leases: SqliteLeases;
 
   constructor(options: SqliteRegistryOptions) {
     this.#project = options.project;
+    this.#onlineStore = options.onlineStore;
     this.#ttlMs = Math.max(0, options.registry.cacheTtlSeconds * 1000);
     const path = options.registry.path;
     try {
@@ -83,8 +95,14 @@ export class SqliteRegistry implements Registry {
           `registry ${path} was written by a newer fstore (schema ${version}, this one reads ${SCHEMA_VERSION})`,
         );
       }
-      this.#db.exec(SCHEMA_SQL);
-      if (version < SCHEMA_VERSION) this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.#db
+        .transaction(() => {
+          if (version === 1) migrateToOnlineStoreScope(this.#db, this.#onlineStore);
+          this.#db.exec(SCHEMA_SQL);
+          if (version < SCHEMA_VERSION) this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        })
+        .immediate();
+      this.#leases = new SqliteLeases(this.#db, this.#project);
     } catch (err) {
       if (err instanceof FstoreError) throw err;
       throw failedPrecondition(`cannot open registry ${path}: ${(err as Error).message}`, err);
@@ -155,9 +173,13 @@ export class SqliteRegistry implements Registry {
       const rows = this.#db
         .prepare(
           `SELECT start_ms, end_ms, recorded_ms FROM materialization_intervals
-           WHERE project = ? AND feature_view = ? ORDER BY start_ms, end_ms, recorded_ms`,
+           WHERE project = ? AND online_store = ? AND feature_view = ? ORDER BY start_ms, end_ms, recorded_ms`,
         )
-        .all(this.#project, featureView) as { start_ms: number; end_ms: number; recorded_ms: number }[];
+        .all(this.#project, this.#onlineStore, featureView) as {
+        start_ms: number;
+        end_ms: number;
+        recorded_ms: number;
+      }[];
       return rows.map((r) => ({
         featureView,
         start: new Date(r.start_ms),
@@ -171,10 +193,10 @@ export class SqliteRegistry implements Registry {
     this.#guard(() => {
       this.#db
         .prepare(
-          `INSERT INTO materialization_intervals (project, feature_view, start_ms, end_ms, recorded_ms)
-           VALUES (?, ?, ?, ?, ?)`,
+          `INSERT INTO materialization_intervals (project, online_store, feature_view, start_ms, end_ms, recorded_ms)
+           VALUES (?, ?, ?, ?, ?, ?)`,
         )
-        .run(this.#project, featureView, start.getTime(), end.getTime(), Date.now());
+        .run(this.#project, this.#onlineStore, featureView, start.getTime(), end.getTime(), Date.now());
     });
   }
 
@@ -182,11 +204,12 @@ export class SqliteRegistry implements Registry {
     this.#guard(() => {
       this.#db
         .prepare(
-          `INSERT INTO materialization_runs (project, feature_view, start_ms, end_ms, outcome, rows_read,
-             entities_written, error, scheduled, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO materialization_runs (project, online_store, feature_view, start_ms, end_ms, outcome,
+             rows_read, entities_written, error, scheduled, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           this.#project,
+          this.#onlineStore,
           run.featureView,
           run.start.getTime(),
           run.end.getTime(),
@@ -205,9 +228,10 @@ export class SqliteRegistry implements Registry {
       const row = this.#db
         .prepare(
           `SELECT feature_view, start_ms, end_ms, outcome, rows_read, entities_written, error, scheduled
-           FROM materialization_runs WHERE project = ? AND feature_view = ? ORDER BY id DESC LIMIT 1`,
+           FROM materialization_runs WHERE project = ? AND online_store = ? AND feature_view = ?
+           ORDER BY id DESC LIMIT 1`,
         )
-        .get(this.#project, featureView) as RunRow | undefined;
+        .get(this.#project, this.#onlineStore, featureView) as RunRow | undefined;
       if (!row) return undefined;
       return {
         featureView: row.feature_view,
@@ -220,6 +244,51 @@ export class SqliteRegistry implements Registry {
         scheduled: row.scheduled === 1,
       };
     });
+  }
+
+  otherOnlineStores(featureView: string): string[] {
+    return this.#guard(() =>
+      (
+        this.#db
+          .prepare(
+            `SELECT DISTINCT online_store FROM materialization_intervals
+             WHERE project = ? AND feature_view = ? AND online_store <> ? ORDER BY online_store`,
+          )
+          .all(this.#project, featureView, this.#onlineStore) as { online_store: string }[]
+      ).map((r) => r.online_store),
+    );
+  }
+
+  acquireLease(req: LeaseRequest): LeaseOutcome {
+    return this.#guard(() =>
+      this.#leases.acquire(
+        req,
+        (abandoned) => {
+          const finished = new Map(
+            (
+              this.#db
+                .prepare(
+                  "SELECT feature_view, MAX(finished_ms) AS f FROM materialization_runs WHERE project = ? AND online_store = ? GROUP BY feature_view",
+                )
+                .all(this.#project, this.#onlineStore) as { feature_view: string; f: number }[]
+            ).map((r) => [r.feature_view, r.f]),
+          );
+          const views = [...this.#readSnapshot(this.#readVersion()).featureViews.values()]
+            .filter((v) => v.online)
+            .map((v) => ({ name: v.name, lastFinishedMs: finished.get(v.name) }));
+          return abandonedRunRecords(abandoned, req.holder, views);
+        },
+        (run) => this.recordMaterializationRun(run),
+      ),
+    );
+  }
+
+  renewLease(name: string, holder: string, ttlMs: number): boolean {
+    return this.#guard(() => this.#leases.renew(name, holder, ttlMs));
+  }
+
+  releaseLease(name: string, holder: string, finished: boolean): void {
+    this.#guard(() => this.#leases.release(name, holder, finished));
   }
 
   close(): void {
@@ -290,6 +359,14 @@ export class SqliteRegistry implements Registry {
 }
 
 /** Opens (creating if needed) the project's registry described by a repository config. */
-export function openRegistry(config: { project: string; registry: RegistryConfig }): Registry {
-  return new SqliteRegistry({ project: config.project, registry: config.registry });
+export function openRegistry(config: {
+  project: string;
+  registry: RegistryConfig;
+  onlineStore: OnlineStoreConfig;
+}): Registry {
+  return new SqliteRegistry({
+    project: config.project,
+    registry: config.registry,
+    onlineStore: onlineStoreIdentity(config.onlineStore),
+  });
 }

@@ -3,6 +3,8 @@
  * feature_store.yaml), as a grpc-js server interceptor so it guards every
  * service on the port: FeatureService and reflection. Health checks stay
  * open, because load balancers and orchestrators probe without credentials.
+ * Failed attempts are limited per peer address (auth-throttle.ts): a peer
+ * over the limit gets RESOURCE_EXHAUSTED with RetryInfo until its minute ends.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
@@ -14,6 +16,8 @@ import {
   ServerListenerBuilder,
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { type AuthThrottle, createAuthThrottle, peerAddress } from "./auth-throttle.js";
+import { retryMetadata } from "./retry-info.js";
 
 /** Paths that never need a token. */
 const publicPathPrefixes = ["/grpc.health.v1.Health/"];
@@ -61,20 +65,43 @@ function digest(token: string): Buffer {
   return createHash("sha256").update(token, "utf8").digest();
 }
 
+export interface AuthOptions {
+  tokens: readonly string[];
+  /** Failed attempts a peer may make per minute. */
+  maxFailuresPerMinute: number;
+  /** The clock (tests move it). */
+  now?: () => number;
+}
+
 /** A server interceptor rejecting calls without an accepted bearer token. */
-export function createAuthInterceptor(tokens: readonly string[], logger: Logger): ServerInterceptor {
+export function createAuthInterceptor(options: AuthOptions, logger: Logger): ServerInterceptor {
+  const throttle: AuthThrottle = createAuthThrottle({ maxFailures: options.maxFailuresPerMinute });
+  const now = options.now ?? Date.now;
   return (methodDescriptor, call) => {
     const path = methodDescriptor.path;
     if (publicPathPrefixes.some((p) => path.startsWith(p))) return new ServerInterceptingCall(call);
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata: Metadata, next) => {
-        const decision = checkBearerToken(metadata.get("authorization"), tokens);
+        const peer = peerAddress(call.getPeer());
+        const wait = throttle.retryAfterMs(peer, now());
+        if (wait > 0) {
+          const code = GrpcStatus.RESOURCE_EXHAUSTED;
+          const details = `too many failed authentication attempts from ${peer}; retry in ${Math.ceil(wait / 1000)} s`;
+          logger.warn(
+            { method: path, peer, code: GrpcStatus[code] },
+            "call refused: authentication throttled",
+          );
+          call.sendStatus({ code, details, metadata: retryMetadata(code, details, wait) });
+          return;
+        }
+        const decision = checkBearerToken(metadata.get("authorization"), options.tokens);
         if (decision.ok) {
           next(metadata);
           return;
         }
+        throttle.recordFailure(peer, now());
         logger.warn(
-          { method: path, code: GrpcStatus[decision.code], error: decision.message },
+          { method: path, peer, code: GrpcStatus[decision.code], error: decision.message },
           "call rejected",
         );
         call.sendStatus({ code: decision.code, details: decision.message });

@@ -5,6 +5,7 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { truncated } from "../errors/index.js";
 import type { CallObservation, CallObserver } from "./service-adapter.js";
 
 /** Combines observers into one that starts and ends each of them, in order. */
@@ -43,7 +44,7 @@ export function createLoggingObserver(logger: Logger): CallObserver {
           kind,
           code: grpcCodeName(code),
           durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-          ...(code === 0 ? {} : { error: message }),
+          ...(code === 0 ? {} : { error: truncated(message) }),
         };
         if (code === 0) logger.info(line, "call");
         else if (serverFaults.has(code)) logger.error(line, "call failed");

@@ -19,6 +19,8 @@ export interface FreshnessInput {
   /** When the view was first applied (the registry's created time). */
   created: Date | undefined;
   now: Date;
+  /** Materialized only into another online store so far (see materialize/freshness.ts). */
+  materializedElsewhere?: boolean;
 }
 
 export interface FreshnessInfo {
@@ -39,6 +41,7 @@ export function featureViewFreshness(input: FreshnessInput): FreshnessInfo | und
     schedule: input.schedule,
     created: input.created,
     now: input.now,
+    materializedElsewhere: input.materializedElsewhere ?? false,
   });
   if (!f.lastMaterializedEnd && !f.dueAt) return undefined;
   return { lastMaterializedEnd: f.lastMaterializedEnd, ageMs: f.ageMs, overdue: f.overdue, nextDue: f.dueAt };

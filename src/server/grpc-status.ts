@@ -2,7 +2,7 @@
  * The one place that turns domain errors into gRPC statuses.
  */
 import { status as GrpcStatus, Metadata, type ServiceError } from "@grpc/grpc-js";
-import { Code, FstoreError } from "../errors/index.js";
+import { Code, FstoreError, truncated } from "../errors/index.js";
 
 const grpcCodeOf: Record<Code, GrpcStatus> = {
   [Code.InvalidArgument]: GrpcStatus.INVALID_ARGUMENT,
@@ -23,8 +23,12 @@ export function toGrpcCode(code: Code): GrpcStatus {
   return grpcCodeOf[code];
 }
 
-/** Normalizes anything thrown by a handler into a status grpc-js can send. */
+/**
+ * Normalizes anything thrown by a handler into a status grpc-js can send.
+ * The message is cut to MAX_MESSAGE_CHARS whatever built it: a driver's
+ * message may quote client input in full.
+ */
 export function toServiceError(err: unknown): Partial<ServiceError> & { code: GrpcStatus; details: string } {
   const e = FstoreError.from(err);
-  return { code: grpcCodeOf[e.code], details: e.message, metadata: new Metadata() };
+  return { code: grpcCodeOf[e.code], details: truncated(e.message), metadata: new Metadata() };
 }

@@ -134,6 +134,7 @@ const outcomeOf: Record<MaterializationRunRecord["outcome"], MaterializationOutc
   succeeded: MaterializationOutcome.SUCCEEDED,
   failed: MaterializationOutcome.FAILED,
   skipped: MaterializationOutcome.SKIPPED,
+  abandoned: MaterializationOutcome.ABANDONED,
 };
 
 export function materializationRunToProto(run: MaterializationRunRecord): MaterializationRun {

@@ -20,6 +20,7 @@ import { createFeatureServiceImpl } from "./feature-service.js";
 import { withHandlerDelay } from "./handler-delay.js";
 import { addHealth } from "./health.js";
 import { createLogger } from "./logger.js";
+import { exposureWarnings } from "./loopback.js";
 import { trackOpenStreams } from "./open-streams.js";
 import { addReflection } from "./reflection.js";
 import { serverCredentials } from "./server-credentials.js";
@@ -59,9 +60,6 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-/** Max request size: GetOnlineFeatures and Push carry columnar batches larger than grpc-js's 4 MB default. */
-const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-
 /** Starts serving `config`'s repository and resolves once the port is bound. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
@@ -81,9 +79,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const auth = config.server.auth;
   const openStreams = trackOpenStreams();
   const server = new Server({
-    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
-    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
-    interceptors: [openStreams.interceptor, ...(auth ? [createAuthInterceptor(auth.tokens, logger)] : [])],
+    // server.max_message_bytes: GetOnlineFeatures and Push carry columnar batches larger than
+    // grpc-js's 4 MB default; a larger message is RESOURCE_EXHAUSTED before it is decoded.
+    "grpc.max_receive_message_length": config.server.maxMessageBytes,
+    "grpc.max_send_message_length": config.server.maxMessageBytes,
+    interceptors: [openStreams.interceptor, ...(auth ? [createAuthInterceptor(auth, logger)] : [])],
   });
 
   let impl = createFeatureServiceImpl(deps);
@@ -128,6 +128,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
     "fstore serving",
   );
+
+  for (const warning of exposureWarnings(config, host, metricsObserver !== undefined)) {
+    logger.warn({ address }, warning);
+  }
 
   // Scheduled incremental materialization (materialization.schedule; off when null).
   const stopSchedule = startSchedule(deps);

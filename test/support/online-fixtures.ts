@@ -58,8 +58,19 @@ export function repoConfig(onlineStore: OnlineStoreConfig, project = "test_proj"
     onlineStore,
     offlineStore: { type: "file", outputDir: join(dir, "out") },
     materialization: { schedule: null },
-    server: { host: "127.0.0.1", port: 0, maxEntitiesPerRequest: 1000, tls: null, auth: null },
-    metrics: { enabled: false, host: "127.0.0.1", port: 0 },
+    server: {
+      host: "127.0.0.1",
+      port: 0,
+      maxEntitiesPerRequest: 1000,
+      maxValidateEntities: 10_000,
+      maxPushRows: 1000,
+      maxHistoricalEntityRows: 1_000_000,
+      maxMessageBytes: 64 * 1024 * 1024,
+      tls: null,
+      auth: null,
+    },
+    metrics: { enabled: false, host: "127.0.0.1", port: 0, token: null },
+    writeRules: { maxFutureSkewSeconds: 86_400 },
     entityKeySerializationVersion: 3,
   };
 }

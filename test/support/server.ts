@@ -15,7 +15,7 @@ import { createFstoreClient, type FstoreClient } from "../../clients/typescript/
 import { generateExampleData } from "../../feature_repo/_generate_data.js";
 import { loadRepoConfig, parseRepoConfig } from "../../src/config/index.js";
 import type { RepoConfig } from "../../src/config/types.js";
-import { applyRepo } from "../../src/registry/index.js";
+import { abandonedRunRecords, applyRepo, decideLease, type LeaseRow } from "../../src/registry/index.js";
 import type { RepoDefinitions } from "../../src/registry/model.js";
 import type {
   MaterializationIntervalRecord,
@@ -125,6 +125,7 @@ export function createMemoryRegistry(
   let version = 0;
   const intervals: MaterializationIntervalRecord[] = [];
   const runs: MaterializationRunRecord[] = [];
+  const leases = new Map<string, LeaseRow>();
   const setDefinitions = (d: RepoDefinitions) => {
     const meta = new Map<string, { created: Date; updated: Date }>();
     const index = <T extends { name: string }>(kind: string, list: T[]) =>
@@ -163,6 +164,35 @@ export function createMemoryRegistry(
       runs.push(run);
     },
     lastMaterializationRun: (view) => runs.filter((r) => r.featureView === view).at(-1),
+    otherOnlineStores: () => [],
+    acquireLease: (req) => {
+      const d = decideLease(leases.get(req.name), req, Date.now());
+      if (d.kind !== "grant") return d;
+      leases.set(req.name, d.row);
+      const abandonedRuns = d.abandoned
+        ? abandonedRunRecords(
+            d.abandoned,
+            req.holder,
+            [...snap.featureViews.values()]
+              .filter((v) => v.online)
+              .map((v) => ({ name: v.name, lastFinishedMs: undefined })),
+          )
+        : [];
+      runs.push(...abandonedRuns);
+      return { kind: "grant", abandonedRuns };
+    },
+    renewLease: (name, holder, ttlMs) => {
+      const l = leases.get(name);
+      if (!l || l.holder !== holder || l.releasedMs !== null) return false;
+      l.expiresMs = Date.now() + ttlMs;
+      return true;
+    },
+    releaseLease: (name, holder, finished) => {
+      const l = leases.get(name);
+      if (!l || l.holder !== holder || l.releasedMs !== null) return;
+      l.releasedMs = Date.now();
+      if (!finished) l.slotMs -= 1;
+    },
     close: () => {},
   };
 }

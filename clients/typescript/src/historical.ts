@@ -12,15 +12,13 @@ import type {
   TableSchema,
 } from "../gen/fstore/v1/feature_service_pb.js";
 import { GetHistoricalFeaturesResponseSchema } from "../gen/fstore/v1/feature_service_pb.js";
+import { type FeatureSelectionInput, featureSelection } from "./feature-selection.js";
 import { fromValue, type InputValue, type NativeValue, toColumns } from "./native-values.js";
 import { type DecodedBatch, type DecodedColumn, decodeBatchMessage } from "./record-batch-decoder.js";
 import { type FieldInfo, fieldInfo, msOf } from "./registry-objects.js";
 
-export interface HistoricalFeaturesRequest {
-  /** Feature references, each "view:feature". */
-  features?: string[];
-  /** Feature services whose features to add. */
-  featureServices?: string[];
+/** What to join (`features` or `featureServices`) onto which entity rows. */
+export interface HistoricalFeaturesRequest extends FeatureSelectionInput {
   /** Entity rows given inline: join-key columns plus one event timestamp per row. */
   entityRows?: { columns: Record<string, readonly InputValue[]>; eventTimestamps: readonly Date[] };
   /** Or entity rows read from a registered source. */
@@ -103,8 +101,7 @@ export function historicalRequest(
         }
       : { case: undefined };
   return {
-    features: req.features ?? [],
-    featureServices: req.featureServices ?? [],
+    selection: featureSelection(req, "getHistoricalFeatures"),
     entities,
     fullFeatureNames: req.fullFeatureNames ?? false,
     options: req.options ?? {},

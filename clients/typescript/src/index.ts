@@ -2,6 +2,7 @@
 
 export type { StatusCodeName } from "./errors.js";
 export { FstoreClientError } from "./errors.js";
+export type { FeatureSelectionInput } from "./feature-selection.js";
 export type { FstoreClient, HistoricalFeaturesResult, TagFilter } from "./fstore-client.js";
 export { createFstoreClient } from "./fstore-client.js";
 export type { ServingStatus } from "./health.js";

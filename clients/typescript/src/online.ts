@@ -8,16 +8,14 @@ import {
   type GetOnlineFeaturesRequestSchema,
   type GetOnlineFeaturesResponse,
 } from "../gen/fstore/v1/feature_service_pb.js";
+import { type FeatureSelectionInput, featureSelection } from "./feature-selection.js";
 import { fromValue, type InputValue, type NativeValue, toColumns } from "./native-values.js";
 import { dateOf } from "./registry-objects.js";
 
 export type FieldStatusName = "UNSPECIFIED" | "PRESENT" | "NULL_VALUE" | "NOT_FOUND" | "OUTSIDE_MAX_AGE";
 
-export interface OnlineFeaturesRequest {
-  /** Feature references, each "view:feature". Give this or `featureService`. */
-  features?: string[];
-  /** A feature service's name. */
-  featureService?: string;
+/** What to read (`features` or `featureServices`) for which entities. */
+export interface OnlineFeaturesRequest extends FeatureSelectionInput {
   /** Join-key name -> one value per entity row, e.g. `{ vehicle_id: [1n, 2n] }`. */
   entities: Record<string, readonly InputValue[]>;
   /** Name output columns "view__feature" instead of "feature". */
@@ -46,14 +44,8 @@ export interface OnlineFeaturesResult {
 export function onlineRequest(
   req: OnlineFeaturesRequest,
 ): MessageInitShape<typeof GetOnlineFeaturesRequestSchema> {
-  if ((req.features === undefined) === (req.featureService === undefined)) {
-    throw new TypeError("getOnlineFeatures: give exactly one of `features` or `featureService`");
-  }
   return {
-    kind:
-      req.featureService !== undefined
-        ? { case: "featureService", value: req.featureService }
-        : { case: "features", value: { val: req.features ?? [] } },
+    selection: featureSelection(req, "getOnlineFeatures"),
     entities: toColumns(req.entities),
     fullFeatureNames: req.fullFeatureNames ?? false,
     requestContext: toColumns(req.requestContext ?? {}),

@@ -14,6 +14,7 @@ import {
   type ValidateConsistencyRequestSchema,
   type ValidateConsistencyResponse,
 } from "../gen/fstore/v1/feature_service_pb.js";
+import { type FeatureSelectionInput, featureSelection } from "./feature-selection.js";
 import { fromValue, type InputValue, type NativeValue, toColumns } from "./native-values.js";
 import { dateOf, msOf } from "./registry-objects.js";
 
@@ -109,9 +110,12 @@ export function pushResult(r: PushResponse): PushResult {
   };
 }
 
-export interface ValidateConsistencyOptions {
+/**
+ * What to check: `featureViews` (every feature of each) and/or a selection
+ * (`features` or `featureServices`); every online view when none is given.
+ */
+export interface ValidateConsistencyOptions extends FeatureSelectionInput {
   featureViews?: string[];
-  featureService?: string;
   /** Entities to sample (server default 1,000); ignored with `entities`. */
   sampleSize?: number;
   sampleFrom?: "online" | "offline";
@@ -161,7 +165,7 @@ export function validateRequest(
 ): MessageInitShape<typeof ValidateConsistencyRequestSchema> {
   return {
     featureViews: o.featureViews ?? [],
-    featureService: o.featureService ?? "",
+    selection: featureSelection(o, "validateConsistency"),
     sampleSize: o.sampleSize ?? 0,
     sampleFrom:
       o.sampleFrom === "offline"

@@ -68,7 +68,7 @@ export interface MaterializationIntervalInfo {
 export interface MaterializationRunInfo {
   start: Date | null;
   end: Date | null;
-  outcome: "unspecified" | "succeeded" | "failed" | "skipped";
+  outcome: "unspecified" | "succeeded" | "failed" | "skipped" | "abandoned";
   rowsRead: number;
   entitiesWritten: number;
   error: string;
@@ -186,6 +186,7 @@ const outcomes: Record<MaterializationOutcome, MaterializationRunInfo["outcome"]
   [MaterializationOutcome.SUCCEEDED]: "succeeded",
   [MaterializationOutcome.FAILED]: "failed",
   [MaterializationOutcome.SKIPPED]: "skipped",
+  [MaterializationOutcome.ABANDONED]: "abandoned",
 };
 
 export function materializationRunInfo(r: MaterializationRun | undefined): MaterializationRunInfo | null {

@@ -1,7 +1,7 @@
 import { relative } from "node:path";
 import type { Command } from "commander";
 import { FstoreError } from "../../errors/index.js";
-import { applyRepo, planRepo, type RepoPlan } from "../../registry/apply-repo.js";
+import { type AppliedRepo, applyRepo, planRepo, type RepoPlan } from "../../registry/apply-repo.js";
 import type { PlannedChange } from "../../registry/registry.js";
 
 const SYMBOL: Record<PlannedChange["kind"], string> = { add: "+", change: "~", remove: "-" };
@@ -41,12 +41,20 @@ export function registerApplyCommands(program: Command): void {
       .action(async (options: { repo: string; json?: boolean }) => {
         try {
           const plan = applied ? await applyRepo(options.repo) : await planRepo(options.repo);
+          const deleted: string[] =
+            "deletedOnlineViews" in plan ? (plan as AppliedRepo).deletedOnlineViews : [];
           if (options.json) {
             console.log(
-              JSON.stringify({ project: plan.config.project, version: plan.version, changes: plan.changes }),
+              JSON.stringify({
+                project: plan.config.project,
+                version: plan.version,
+                changes: plan.changes,
+                ...(applied ? { deletedOnlineViews: deleted } : {}),
+              }),
             );
           } else {
             console.log(formatPlan(plan, applied));
+            if (deleted.length > 0) console.log(`Deleted the online rows of ${deleted.join(", ")}.`);
           }
         } catch (err) {
           const error = FstoreError.from(err);

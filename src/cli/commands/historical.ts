@@ -8,13 +8,16 @@
  *     --out training.parquet [--strict] [--full-feature-names] ...
  */
 import { basename, dirname, resolve } from "node:path";
+import { create } from "@bufbuild/protobuf";
 import { type Command, InvalidArgumentError } from "commander";
+import { FeatureSelectionSchema } from "../../../gen/fstore/v1/feature_service_pb.js";
 import { ValueType } from "../../../gen/fstore/v1/value_pb.js";
 import { loadRepoConfig } from "../../config/index.js";
 import { FstoreError, invalidArgument } from "../../errors/index.js";
 import type { HistoricalQuery, HistoricalResult } from "../../offline/index.js";
 import { createOfflineStore, openDuckDb } from "../../offline/index.js";
-import { openRegistry } from "../../registry/index.js";
+import { openRegistry, requireFeatureSelection } from "../../registry/index.js";
+import { exitOnUsageError } from "./validate.js";
 
 export interface HistoricalCommandOptions {
   repo: string;
@@ -42,7 +45,7 @@ function isoTime(value: string): Date {
 
 /** Registers `fstore historical`. */
 export function registerHistoricalCommand(program: Command): void {
-  program
+  const command = program
     .command("historical")
     .description("write a point-in-time correct training set as Parquet (runs in-process)")
     .option("--repo <dir>", "feature repository folder", ".")
@@ -52,7 +55,7 @@ export function registerHistoricalCommand(program: Command): void {
     .option("--start <iso>", "only entity rows at or after this time", isoTime)
     .option("--end <iso>", "only entity rows at or before this time", isoTime)
     .option("--features <refs...>", 'feature references, "view:feature"')
-    .option("--feature-service <names...>", "feature services whose features to add")
+    .option("--feature-service <names...>", "or: feature services whose features to join")
     .requiredOption("--out <file>", "Parquet file to write")
     .option("--strict", "match feature rows strictly before the entity time (< instead of <=)")
     .option("--full-feature-names", 'name feature columns "view__feature"')
@@ -70,6 +73,8 @@ export function registerHistoricalCommand(program: Command): void {
         process.exitCode = 2;
       }
     });
+  // Like validate and status, whose failed check is 1 too: usage errors are 2.
+  exitOnUsageError(command);
 }
 
 /** Runs the command's work; `progress` receives ticker text (with carriage returns). */
@@ -80,6 +85,13 @@ export async function runHistorical(
   if (!options.entities === !options.entitySource) {
     throw invalidArgument("give exactly one of --entities FILE.parquet or --entity-source NAME");
   }
+  // The RPC's rule: feature references or feature services, not both.
+  const selection = requireFeatureSelection(
+    create(FeatureSelectionSchema, {
+      features: options.features ?? [],
+      featureServices: options.featureService ?? [],
+    }),
+  );
   const config = loadRepoConfig(resolve(options.repo));
   const registry = openRegistry(config);
   const db = await openDuckDb();
@@ -118,8 +130,7 @@ export async function runHistorical(
     return await store.writeHistorical(
       {
         snapshot: registry.snapshot(),
-        features: options.features ?? [],
-        featureServices: options.featureService ?? [],
+        selection,
         entities,
         fullFeatureNames: options.fullFeatureNames ?? false,
         options: {

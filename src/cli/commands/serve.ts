@@ -1,11 +1,9 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Logger } from "pino";
-import { register } from "tsx/esm/api";
 import { loadRepoConfig } from "../../config/index.js";
 import { FstoreError } from "../../errors/index.js";
+import { ensureRepoData } from "../../init/index.js";
 import { materialize, materializeContextOf } from "../../materialize/index.js";
 import { applyRepo } from "../../registry/index.js";
 import type { RunningServer } from "../../server/index.js";
@@ -33,25 +31,13 @@ function portNumber(value: string): number {
 }
 
 /**
- * `--init`: if the repository has a `_generate_data.ts` exporting
- * `ensureExampleData(repoPath)`, make sure its data exists; then apply the
- * repository so the registry matches its definitions.
+ * `--init`: if the repository has a data generator (`_generate_data.ts`
+ * exporting `ensureExampleData(repoPath)`), make sure its data exists; then
+ * apply the repository so the registry matches its definitions.
  */
 async function initRepo(repoPath: string, logger: Logger): Promise<void> {
-  const generator = join(repoPath, "_generate_data.ts");
-  if (existsSync(generator)) {
-    // Through tsx's own namespace, as repository definitions are loaded: a repository outside
-    // this package has no package.json saying "type": "module".
-    const tsx = register({ namespace: "fstore-init" });
-    const mod = (await tsx.import(pathToFileURL(generator).href, import.meta.url)) as {
-      ensureExampleData?: (repoPath: string) => Promise<unknown> | unknown;
-    };
-    if (typeof mod.ensureExampleData === "function") {
-      // It returns what it generated, or undefined when the data was already there.
-      const generated = await mod.ensureExampleData(repoPath);
-      logger.info({ repo: repoPath, generated: generated !== undefined }, "example data ready");
-    }
-  }
+  const data = await ensureRepoData(repoPath);
+  if (data.generator) logger.info({ repo: repoPath, generated: data.generated }, "example data ready");
   const plan = await applyRepo(repoPath);
   logger.info({ repo: repoPath, version: plan.version, changes: plan.changes.length }, "repository applied");
 }

@@ -56,6 +56,7 @@ export function repoStatus(repo: string, now = new Date()): RepoStatus {
           schedule,
           created: snapshot.meta.get(`feature_view/${view.name}`)?.created,
           now,
+          materializedElsewhere: registry.otherOnlineStores(view.name).length > 0,
         });
         const run = registry.lastMaterializationRun(view.name);
         return {
@@ -87,6 +88,7 @@ const outcomeNames: Record<MaterializationOutcome, string> = {
   [MaterializationOutcome.SUCCEEDED]: "succeeded",
   [MaterializationOutcome.FAILED]: "failed",
   [MaterializationOutcome.SKIPPED]: "skipped",
+  [MaterializationOutcome.ABANDONED]: "abandoned",
 };
 
 /** A view's status from its GetFeatureView answer (the server computes freshness with the same function). */

@@ -19,6 +19,7 @@ import { loadRepoConfig } from "../../config/index.js";
 import {
   formatConsistencyReport,
   inputFromRequest,
+  NOTHING_COMPARED,
   reportToProto,
   resolveValidateOptions,
   validateConsistency,
@@ -34,7 +35,8 @@ export interface ValidateCommandOptions extends ServerConnectionOptions {
   sample?: number;
   sampleFrom: "online" | "offline";
   views?: string[];
-  featureService?: string;
+  features?: string[];
+  featureService?: string[];
   maxMismatchRate?: number;
   tolerance?: number;
   maxExamples?: number;
@@ -73,7 +75,7 @@ export function validateRequestOf(options: ValidateCommandOptions): ValidateCons
   });
   return create(ValidateConsistencyRequestSchema, {
     featureViews: options.views ?? [],
-    featureService: options.featureService ?? "",
+    selection: { features: options.features ?? [], featureServices: options.featureService ?? [] },
     sampleSize: checked.sampleSize,
     sampleFrom: options.sampleFrom === "offline" ? SampleFrom.OFFLINE : SampleFrom.ONLINE,
     tolerance: checked.tolerance,
@@ -129,6 +131,12 @@ export async function runValidate(options: ValidateCommandOptions): Promise<void
     } else {
       process.stdout.write(formatConsistencyReport(response));
     }
+    if (response.features.every((f) => f.compared === 0n)) {
+      // The table's verdict says why; with --json it goes to stderr.
+      if (options.json) console.error(`fstore validate: FAILED: ${NOTHING_COMPARED}`);
+      process.exitCode = 1;
+      return;
+    }
     process.exitCode = response.passed ? 0 : 1;
   } catch (err) {
     failWith("validate", FstoreError.from(err));
@@ -151,7 +159,8 @@ export function registerValidateCommand(program: Command): void {
         "feature views to check, comma-separated or repeated (default: all online views)",
         viewList,
       )
-      .option("--feature-service <name>", "check the features of this feature service")
+      .option("--features <refs...>", 'check these features, "view:feature"')
+      .option("--feature-service <names...>", "or: check the features of these feature services")
       .option(
         "--max-mismatch-rate <r>",
         "a feature passes when its mismatch rate is at most r (0..1, default 0)",

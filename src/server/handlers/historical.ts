@@ -26,7 +26,10 @@ import type {
   RegisteredEntities,
 } from "../../offline/index.js";
 import { createOfflineStore, sharedDuckDb, timestampMicros } from "../../offline/index.js";
+import { sharedRetrievalPins } from "../../push/index.js";
+import { requireFeatureSelection } from "../../registry/index.js";
 import type { ServerDeps } from "../deps.js";
+import { checkHistoricalLimits } from "../request-limits.js";
 import { withWireBytes } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
 
@@ -42,22 +45,29 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
   };
   return {
     async *getHistoricalFeatures(req, call) {
+      checkHistoricalLimits(req, deps.config.server);
       const query = historicalQueryOf(req, deps);
-      if (req.parquetOutput) {
-        const result = await offline().writeHistorical(query, req.parquetOutput.path, call.signal);
-        yield summaryMessage(result);
-        return;
-      }
-      for await (const ev of offline().streamHistorical(query, req.batchSize, call.signal)) {
-        if (ev.kind === "schema") {
-          yield create(GetHistoricalFeaturesResponseSchema, {
-            kind: { case: "schema", value: schemaOf(ev.columns) },
-          });
-        } else if (ev.kind === "batch") {
-          yield batchMessage(ev.message);
-        } else {
-          yield summaryMessage(ev.result);
+      // Compaction never swaps the files this query may have listed (push/retrieval-pins.ts).
+      const unpin = sharedRetrievalPins(deps.resources).pin();
+      try {
+        if (req.parquetOutput) {
+          const result = await offline().writeHistorical(query, req.parquetOutput.path, call.signal);
+          yield summaryMessage(result);
+          return;
         }
+        for await (const ev of offline().streamHistorical(query, req.batchSize, call.signal)) {
+          if (ev.kind === "schema") {
+            yield create(GetHistoricalFeaturesResponseSchema, {
+              kind: { case: "schema", value: schemaOf(ev.columns) },
+            });
+          } else if (ev.kind === "batch") {
+            yield batchMessage(ev.message);
+          } else {
+            yield summaryMessage(ev.result);
+          }
+        }
+      } finally {
+        unpin();
       }
     },
   };
@@ -68,8 +78,7 @@ export function historicalQueryOf(req: GetHistoricalFeaturesRequest, deps: Serve
   const o = req.options;
   return {
     snapshot: deps.registry.snapshot(),
-    features: req.features,
-    featureServices: req.featureServices,
+    selection: requireFeatureSelection(req.selection),
     entities: entitiesOf(req),
     fullFeatureNames: req.fullFeatureNames,
     options: {

@@ -21,6 +21,8 @@ export function createOnlineHandlers(deps: ServerDeps): HandlerGroup {
     registry: deps.registry,
     store: () => sharedOnlineStore(deps),
     maxEntitiesPerRequest: deps.config.server.maxEntitiesPerRequest,
+    // Set by the metrics when enabled (after the handlers may be created): asked per request.
+    observer: () => deps.metrics,
   });
   return {
     getOnlineFeatures: async (request, call) =>

@@ -92,6 +92,7 @@ export function createRegistryHandlers(deps: ServerDeps): HandlerGroup {
         schedule: deps.config.materialization.schedule,
         created: times?.created,
         now: new Date(),
+        materializedElsewhere: deps.registry.otherOnlineStores(view.name).length > 0,
       });
       return create(GetFeatureViewResponseSchema, {
         featureView: featureViewToProto(view, {

@@ -19,16 +19,16 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file fstore/v1/feature_service.proto.
  */
 export const file_fstore_v1_feature_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9mc3RvcmUvdjEvZmVhdHVyZV9zZXJ2aWNlLnByb3RvEglmc3RvcmUudjEiGgoLRmVhdHVyZUxpc3QSCwoDdmFsGAEgAygJIrgDChhHZXRPbmxpbmVGZWF0dXJlc1JlcXVlc3QSGQoPZmVhdHVyZV9zZXJ2aWNlGAEgASgJSAASKgoIZmVhdHVyZXMYAiABKAsyFi5mc3RvcmUudjEuRmVhdHVyZUxpc3RIABJDCghlbnRpdGllcxgDIAMoCzIxLmZzdG9yZS52MS5HZXRPbmxpbmVGZWF0dXJlc1JlcXVlc3QuRW50aXRpZXNFbnRyeRIaChJmdWxsX2ZlYXR1cmVfbmFtZXMYBCABKAgSUAoPcmVxdWVzdF9jb250ZXh0GAUgAygLMjcuZnN0b3JlLnYxLkdldE9ubGluZUZlYXR1cmVzUmVxdWVzdC5SZXF1ZXN0Q29udGV4dEVudHJ5GkkKDUVudGl0aWVzRW50cnkSCwoDa2V5GAEgASgJEicKBXZhbHVlGAIgASgLMhguZnN0b3JlLnYxLlJlcGVhdGVkVmFsdWU6AjgBGk8KE1JlcXVlc3RDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEicKBXZhbHVlGAIgASgLMhguZnN0b3JlLnYxLlJlcGVhdGVkVmFsdWU6AjgBQgYKBGtpbmQiUgohR2V0T25saW5lRmVhdHVyZXNSZXNwb25zZU1ldGFkYXRhEi0KDWZlYXR1cmVfbmFtZXMYASABKAsyFi5mc3RvcmUudjEuRmVhdHVyZUxpc3QikQEKDUZlYXR1cmVWZWN0b3ISIAoGdmFsdWVzGAEgAygLMhAuZnN0b3JlLnYxLlZhbHVlEigKCHN0YXR1c2VzGAIgAygOMhYuZnN0b3JlLnYxLkZpZWxkU3RhdHVzEjQKEGV2ZW50X3RpbWVzdGFtcHMYAyADKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoYBChlHZXRPbmxpbmVGZWF0dXJlc1Jlc3BvbnNlEj4KCG1ldGFkYXRhGAEgASgLMiwuZnN0b3JlLnYxLkdldE9ubGluZUZlYXR1cmVzUmVzcG9uc2VNZXRhZGF0YRIpCgdyZXN1bHRzGAIgAygLMhguZnN0b3JlLnYxLkZlYXR1cmVWZWN0b3IiwQEKCkVudGl0eVJvd3MSMwoHY29sdW1ucxgBIAMoCzIiLmZzdG9yZS52MS5FbnRpdHlSb3dzLkNvbHVtbnNFbnRyeRI0ChBldmVudF90aW1lc3RhbXBzGAIgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBpICgxDb2x1bW5zRW50cnkSCwoDa2V5GAEgASgJEicKBXZhbHVlGAIgASgLMhguZnN0b3JlLnYxLlJlcGVhdGVkVmFsdWU6AjgBInwKDEVudGl0eVNvdXJjZRIOCgZzb3VyY2UYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIn4KEUhpc3RvcmljYWxPcHRpb25zEg4KBnN0cmljdBgBIAEoCBIWCg5kcm9wX3VubWF0Y2hlZBgCIAEoCBIdChVleGNsdWRlX2NyZWF0ZWRfYWZ0ZXIYAyABKAgSIgoaaW5jbHVkZV9mZWF0dXJlX3RpbWVzdGFtcHMYBCABKAgiHQoNUGFycXVldE91dHB1dBIMCgRwYXRoGAEgASgJIscCChxHZXRIaXN0b3JpY2FsRmVhdHVyZXNSZXF1ZXN0EhAKCGZlYXR1cmVzGAEgAygJEhgKEGZlYXR1cmVfc2VydmljZXMYAiADKAkSLAoLZW50aXR5X3Jvd3MYAyABKAsyFS5mc3RvcmUudjEuRW50aXR5Um93c0gAEjAKDWVudGl0eV9zb3VyY2UYBCABKAsyFy5mc3RvcmUudjEuRW50aXR5U291cmNlSAASGgoSZnVsbF9mZWF0dXJlX25hbWVzGAUgASgIEi0KB29wdGlvbnMYBiABKAsyHC5mc3RvcmUudjEuSGlzdG9yaWNhbE9wdGlvbnMSMAoOcGFycXVldF9vdXRwdXQYByABKAsyGC5mc3RvcmUudjEuUGFycXVldE91dHB1dBISCgpiYXRjaF9zaXplGAggASgNQgoKCGVudGl0aWVzIi8KC1RhYmxlU2NoZW1hEiAKBmZpZWxkcxgBIAMoCzIQLmZzdG9yZS52MS5GaWVsZCKHBAoGQ29sdW1uEgwKBG5hbWUYASABKAkSKAoKdmFsdWVfdHlwZRgCIAEoDjIULmZzdG9yZS52MS5WYWx1ZVR5cGUSDQoFbnVsbHMYAyADKAgSLAoMYnl0ZXNfdmFsdWVzGAQgASgLMhQuZnN0b3JlLnYxLkJ5dGVzTGlzdEgAEi4KDXN0cmluZ192YWx1ZXMYBSABKAsyFS5mc3RvcmUudjEuU3RyaW5nTGlzdEgAEiwKDGludDMyX3ZhbHVlcxgGIAEoCzIULmZzdG9yZS52MS5JbnQzMkxpc3RIABIsCgxpbnQ2NF92YWx1ZXMYByABKAsyFC5mc3RvcmUudjEuSW50NjRMaXN0SAASLgoNZG91YmxlX3ZhbHVlcxgIIAEoCzIVLmZzdG9yZS52MS5Eb3VibGVMaXN0SAASLAoMZmxvYXRfdmFsdWVzGAkgASgLMhQuZnN0b3JlLnYxLkZsb2F0TGlzdEgAEioKC2Jvb2xfdmFsdWVzGAogASgLMhMuZnN0b3JlLnYxLkJvb2xMaXN0SAASNwoXdGltZXN0YW1wX21pY3Jvc192YWx1ZXMYCyABKAsyFC5mc3RvcmUudjEuSW50NjRMaXN0SAASLwoLbGlzdF92YWx1ZXMYDCABKAsyGC5mc3RvcmUudjEuUmVwZWF0ZWRWYWx1ZUgAQggKBnZhbHVlcyJDCgtSZWNvcmRCYXRjaBIQCghudW1fcm93cxgBIAEoDRIiCgdjb2x1bW5zGAIgAygLMhEuZnN0b3JlLnYxLkNvbHVtbiI8Cg5WaWV3TWF0Y2hDb3VudBIUCgxmZWF0dXJlX3ZpZXcYASABKAkSFAoMbWF0Y2hlZF9yb3dzGAIgASgDIjIKDExlYWthZ2VBdWRpdBISCgp2aW9sYXRpb25zGAEgASgDEg4KBnBhc3NlZBgCIAEoCCLwAQoRSGlzdG9yaWNhbFN1bW1hcnkSEQoJcm93X2NvdW50GAEgASgDEi8KDG1hdGNoX2NvdW50cxgCIAMoCzIZLmZzdG9yZS52MS5WaWV3TWF0Y2hDb3VudBIqCgdlbGFwc2VkGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KDWxlYWthZ2VfYXVkaXQYBCABKAsyFy5mc3RvcmUudjEuTGVha2FnZUF1ZGl0EhMKC291dHB1dF9wYXRoGAUgASgJEiYKBnNjaGVtYRgGIAEoCzIWLmZzdG9yZS52MS5UYWJsZVNjaGVtYSKrAQodR2V0SGlzdG9yaWNhbEZlYXR1cmVzUmVzcG9uc2USKAoGc2NoZW1hGAEgASgLMhYuZnN0b3JlLnYxLlRhYmxlU2NoZW1hSAASJwoFYmF0Y2gYAiABKAsyFi5mc3RvcmUudjEuUmVjb3JkQmF0Y2hIABIvCgdzdW1tYXJ5GAMgASgLMhwuZnN0b3JlLnYxLkhpc3RvcmljYWxTdW1tYXJ5SABCBgoEa2luZCKeAQoSTWF0ZXJpYWxpemVSZXF1ZXN0Ei4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtpbmNyZW1lbnRhbBgDIAEoCBIVCg1mZWF0dXJlX3ZpZXdzGAQgAygJIvABChNNYXRlcmlhbGl6ZVByb2dyZXNzEhQKDGZlYXR1cmVfdmlldxgBIAEoCRIRCglyb3dzX3JlYWQYAiABKAMSGAoQZW50aXRpZXNfd3JpdHRlbhgDIAEoAxIqCgdlbGFwc2VkGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRkb25lGAcgASgIIm8KEk1hdGVyaWFsaXplU3VtbWFyeRItCgV2aWV3cxgBIAMoCzIeLmZzdG9yZS52MS5NYXRlcmlhbGl6ZVByb2dyZXNzEioKB2VsYXBzZWQYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24igwEKE01hdGVyaWFsaXplUmVzcG9uc2USMgoIcHJvZ3Jlc3MYASABKAsyHi5mc3RvcmUudjEuTWF0ZXJpYWxpemVQcm9ncmVzc0gAEjAKB3N1bW1hcnkYAiABKAsyHS5mc3RvcmUudjEuTWF0ZXJpYWxpemVTdW1tYXJ5SABCBgoEa2luZCLGAQoLUHVzaFJlcXVlc3QSGAoQcHVzaF9zb3VyY2VfbmFtZRgBIAEoCRI0Cgdjb2x1bW5zGAIgAygLMiMuZnN0b3JlLnYxLlB1c2hSZXF1ZXN0LkNvbHVtbnNFbnRyeRIdCgJ0bxgDIAEoDjIRLmZzdG9yZS52MS5QdXNoVG8aSAoMQ29sdW1uc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLmZzdG9yZS52MS5SZXBlYXRlZFZhbHVlOgI4ASJ2CgxQdXNoUmVzcG9uc2USDAoEcm93cxgBIAEoAxIfChdvbmxpbmVfZW50aXRpZXNfd3JpdHRlbhgCIAEoAxIhChlvbmxpbmVfcm93c19za2lwcGVkX3N0YWxlGAMgASgDEhQKDG9mZmxpbmVfcGF0aBgEIAEoCSL2AgoaVmFsaWRhdGVDb25zaXN0ZW5jeVJlcXVlc3QSFQoNZmVhdHVyZV92aWV3cxgBIAMoCRIXCg9mZWF0dXJlX3NlcnZpY2UYAiABKAkSEwoLc2FtcGxlX3NpemUYAyABKA0SKgoLc2FtcGxlX2Zyb20YBCABKA4yFS5mc3RvcmUudjEuU2FtcGxlRnJvbRJFCghlbnRpdGllcxgFIAMoCzIzLmZzdG9yZS52MS5WYWxpZGF0ZUNvbnNpc3RlbmN5UmVxdWVzdC5FbnRpdGllc0VudHJ5EhYKCXRvbGVyYW5jZRgGIAEoAUgAiAEBEhkKEW1heF9taXNtYXRjaF9yYXRlGAcgASgBEhQKDG1heF9leGFtcGxlcxgIIAEoDRpJCg1FbnRpdGllc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLmZzdG9yZS52MS5SZXBlYXRlZFZhbHVlOgI4AUIMCgpfdG9sZXJhbmNlIo8DChJDb25zaXN0ZW5jeUV4YW1wbGUSQAoKZW50aXR5X2tleRgBIAMoCzIsLmZzdG9yZS52MS5Db25zaXN0ZW5jeUV4YW1wbGUuRW50aXR5S2V5RW50cnkSJgoMb25saW5lX3ZhbHVlGAIgASgLMhAuZnN0b3JlLnYxLlZhbHVlEicKDW9mZmxpbmVfdmFsdWUYAyABKAsyEC5mc3RvcmUudjEuVmFsdWUSOgoWb25saW5lX2V2ZW50X3RpbWVzdGFtcBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOwoXb2ZmbGluZV9ldmVudF90aW1lc3RhbXAYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3JlbGF0aXZlX2RpZmZlcmVuY2UYBiABKAESDAoEa2luZBgHIAEoCRpCCg5FbnRpdHlLZXlFbnRyeRILCgNrZXkYASABKAkSHwoFdmFsdWUYAiABKAsyEC5mc3RvcmUudjEuVmFsdWU6AjgBIosCChJGZWF0dXJlQ29uc2lzdGVuY3kSFAoMZmVhdHVyZV92aWV3GAEgASgJEg8KB2ZlYXR1cmUYAiABKAkSEAoIY29tcGFyZWQYAyABKAMSDQoFZXF1YWwYBCABKAMSEgoKbWlzbWF0Y2hlZBgFIAEoAxIUCgxzdGFsZV9vbmxpbmUYBiABKAMSFgoObWlzc2luZ19vbmxpbmUYByABKAMSEwoLb25saW5lX29ubHkYCCABKAMSFQoNbWlzbWF0Y2hfcmF0ZRgJIAEoARIOCgZwYXNzZWQYCiABKAgSLwoIZXhhbXBsZXMYCyADKAsyHS5mc3RvcmUudjEuQ29uc2lzdGVuY3lFeGFtcGxlItIBChtWYWxpZGF0ZUNvbnNpc3RlbmN5UmVzcG9uc2USDgoGcGFzc2VkGAEgASgIEhgKEGVudGl0aWVzX2NoZWNrZWQYAiABKAMSLwoIZmVhdHVyZXMYAyADKAsyHS5mc3RvcmUudjEuRmVhdHVyZUNvbnNpc3RlbmN5EioKB2VsYXBzZWQYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEQoJdG9sZXJhbmNlGAUgASgBEhkKEW1heF9taXNtYXRjaF9yYXRlGAYgASgBInoKE0xpc3RFbnRpdGllc1JlcXVlc3QSNgoEdGFncxgBIAMoCzIoLmZzdG9yZS52MS5MaXN0RW50aXRpZXNSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI7ChRMaXN0RW50aXRpZXNSZXNwb25zZRIjCghlbnRpdGllcxgBIAMoCzIRLmZzdG9yZS52MS5FbnRpdHkiggEKF0xpc3RGZWF0dXJlVmlld3NSZXF1ZXN0EjoKBHRhZ3MYASADKAsyLC5mc3RvcmUudjEuTGlzdEZlYXR1cmVWaWV3c1JlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIooBChhMaXN0RmVhdHVyZVZpZXdzUmVzcG9uc2USLQoNZmVhdHVyZV92aWV3cxgBIAMoCzIWLmZzdG9yZS52MS5GZWF0dXJlVmlldxI/Chdvbl9kZW1hbmRfZmVhdHVyZV92aWV3cxgCIAMoCzIeLmZzdG9yZS52MS5PbkRlbWFuZEZlYXR1cmVWaWV3IogBChpMaXN0RmVhdHVyZVNlcnZpY2VzUmVxdWVzdBI9CgR0YWdzGAEgAygLMi8uZnN0b3JlLnYxLkxpc3RGZWF0dXJlU2VydmljZXNSZXF1ZXN0LlRhZ3NFbnRyeRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJWChtMaXN0RmVhdHVyZVNlcnZpY2VzUmVzcG9uc2USNwoQZmVhdHVyZV9zZXJ2aWNlcxgBIAMoCzIdLmZzdG9yZS52MS5GZWF0dXJlU2VydmljZVNwZWMiJQoVR2V0RmVhdHVyZVZpZXdSZXF1ZXN0EgwKBG5hbWUYASABKAkiRgoWR2V0RmVhdHVyZVZpZXdSZXNwb25zZRIsCgxmZWF0dXJlX3ZpZXcYASABKAsyFi5mc3RvcmUudjEuRmVhdHVyZVZpZXcqoAEKC0ZpZWxkU3RhdHVzEhwKGEZJRUxEX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFEZJRUxEX1NUQVRVU19QUkVTRU5UEAESGwoXRklFTERfU1RBVFVTX05VTExfVkFMVUUQAhIaChZGSUVMRF9TVEFUVVNfTk9UX0ZPVU5EEAMSIAocRklFTERfU1RBVFVTX09VVFNJREVfTUFYX0FHRRAEKmoKBlB1c2hUbxIXChNQVVNIX1RPX1VOU1BFQ0lGSUVEEAASEgoOUFVTSF9UT19PTkxJTkUQARITCg9QVVNIX1RPX09GRkxJTkUQAhIeChpQVVNIX1RPX09OTElORV9BTkRfT0ZGTElORRADKloKClNhbXBsZUZyb20SGwoXU0FNUExFX0ZST01fVU5TUEVDSUZJRUQQABIWChJTQU1QTEVfRlJPTV9PTkxJTkUQARIXChNTQU1QTEVfRlJPTV9PRkZMSU5FEAIyuAYKDkZlYXR1cmVTZXJ2aWNlEl4KEUdldE9ubGluZUZlYXR1cmVzEiMuZnN0b3JlLnYxLkdldE9ubGluZUZlYXR1cmVzUmVxdWVzdBokLmZzdG9yZS52MS5HZXRPbmxpbmVGZWF0dXJlc1Jlc3BvbnNlEmwKFUdldEhpc3RvcmljYWxGZWF0dXJlcxInLmZzdG9yZS52MS5HZXRIaXN0b3JpY2FsRmVhdHVyZXNSZXF1ZXN0GiguZnN0b3JlLnYxLkdldEhpc3RvcmljYWxGZWF0dXJlc1Jlc3BvbnNlMAESTgoLTWF0ZXJpYWxpemUSHS5mc3RvcmUudjEuTWF0ZXJpYWxpemVSZXF1ZXN0Gh4uZnN0b3JlLnYxLk1hdGVyaWFsaXplUmVzcG9uc2UwARI3CgRQdXNoEhYuZnN0b3JlLnYxLlB1c2hSZXF1ZXN0GhcuZnN0b3JlLnYxLlB1c2hSZXNwb25zZRJkChNWYWxpZGF0ZUNvbnNpc3RlbmN5EiUuZnN0b3JlLnYxLlZhbGlkYXRlQ29uc2lzdGVuY3lSZXF1ZXN0GiYuZnN0b3JlLnYxLlZhbGlkYXRlQ29uc2lzdGVuY3lSZXNwb25zZRJPCgxMaXN0RW50aXRpZXMSHi5mc3RvcmUudjEuTGlzdEVudGl0aWVzUmVxdWVzdBofLmZzdG9yZS52MS5MaXN0RW50aXRpZXNSZXNwb25zZRJbChBMaXN0RmVhdHVyZVZpZXdzEiIuZnN0b3JlLnYxLkxpc3RGZWF0dXJlVmlld3NSZXF1ZXN0GiMuZnN0b3JlLnYxLkxpc3RGZWF0dXJlVmlld3NSZXNwb25zZRJkChNMaXN0RmVhdHVyZVNlcnZpY2VzEiUuZnN0b3JlLnYxLkxpc3RGZWF0dXJlU2VydmljZXNSZXF1ZXN0GiYuZnN0b3JlLnYxLkxpc3RGZWF0dXJlU2VydmljZXNSZXNwb25zZRJVCg5HZXRGZWF0dXJlVmlldxIgLmZzdG9yZS52MS5HZXRGZWF0dXJlVmlld1JlcXVlc3QaIS5mc3RvcmUudjEuR2V0RmVhdHVyZVZpZXdSZXNwb25zZWIGcHJvdG8z", [file_fstore_v1_registry, file_fstore_v1_value, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Ch9mc3RvcmUvdjEvZmVhdHVyZV9zZXJ2aWNlLnByb3RvEglmc3RvcmUudjEiGgoLRmVhdHVyZUxpc3QSCwoDdmFsGAEgAygJIj4KEEZlYXR1cmVTZWxlY3Rpb24SEAoIZmVhdHVyZXMYASADKAkSGAoQZmVhdHVyZV9zZXJ2aWNlcxgCIAMoCSLAAwoYR2V0T25saW5lRmVhdHVyZXNSZXF1ZXN0Ei4KCXNlbGVjdGlvbhgGIAEoCzIbLmZzdG9yZS52MS5GZWF0dXJlU2VsZWN0aW9uEkMKCGVudGl0aWVzGAMgAygLMjEuZnN0b3JlLnYxLkdldE9ubGluZUZlYXR1cmVzUmVxdWVzdC5FbnRpdGllc0VudHJ5EhoKEmZ1bGxfZmVhdHVyZV9uYW1lcxgEIAEoCBJQCg9yZXF1ZXN0X2NvbnRleHQYBSADKAsyNy5mc3RvcmUudjEuR2V0T25saW5lRmVhdHVyZXNSZXF1ZXN0LlJlcXVlc3RDb250ZXh0RW50cnkaSQoNRW50aXRpZXNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5mc3RvcmUudjEuUmVwZWF0ZWRWYWx1ZToCOAEaTwoTUmVxdWVzdENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5mc3RvcmUudjEuUmVwZWF0ZWRWYWx1ZToCOAFKBAgBEAJKBAgCEANSD2ZlYXR1cmVfc2VydmljZVIIZmVhdHVyZXMiUgohR2V0T25saW5lRmVhdHVyZXNSZXNwb25zZU1ldGFkYXRhEi0KDWZlYXR1cmVfbmFtZXMYASABKAsyFi5mc3RvcmUudjEuRmVhdHVyZUxpc3QikQEKDUZlYXR1cmVWZWN0b3ISIAoGdmFsdWVzGAEgAygLMhAuZnN0b3JlLnYxLlZhbHVlEigKCHN0YXR1c2VzGAIgAygOMhYuZnN0b3JlLnYxLkZpZWxkU3RhdHVzEjQKEGV2ZW50X3RpbWVzdGFtcHMYAyADKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoYBChlHZXRPbmxpbmVGZWF0dXJlc1Jlc3BvbnNlEj4KCG1ldGFkYXRhGAEgASgLMiwuZnN0b3JlLnYxLkdldE9ubGluZUZlYXR1cmVzUmVzcG9uc2VNZXRhZGF0YRIpCgdyZXN1bHRzGAIgAygLMhguZnN0b3JlLnYxLkZlYXR1cmVWZWN0b3IiwQEKCkVudGl0eVJvd3MSMwoHY29sdW1ucxgBIAMoCzIiLmZzdG9yZS52MS5FbnRpdHlSb3dzLkNvbHVtbnNFbnRyeRI0ChBldmVudF90aW1lc3RhbXBzGAIgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBpICgxDb2x1bW5zRW50cnkSCwoDa2V5GAEgASgJEicKBXZhbHVlGAIgASgLMhguZnN0b3JlLnYxLlJlcGVhdGVkVmFsdWU6AjgBInwKDEVudGl0eVNvdXJjZRIOCgZzb3VyY2UYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIn4KEUhpc3RvcmljYWxPcHRpb25zEg4KBnN0cmljdBgBIAEoCBIWCg5kcm9wX3VubWF0Y2hlZBgCIAEoCBIdChVleGNsdWRlX2NyZWF0ZWRfYWZ0ZXIYAyABKAgSIgoaaW5jbHVkZV9mZWF0dXJlX3RpbWVzdGFtcHMYBCABKAgiHQoNUGFycXVldE91dHB1dBIMCgRwYXRoGAEgASgJIvMCChxHZXRIaXN0b3JpY2FsRmVhdHVyZXNSZXF1ZXN0Ei4KCXNlbGVjdGlvbhgJIAEoCzIbLmZzdG9yZS52MS5GZWF0dXJlU2VsZWN0aW9uEiwKC2VudGl0eV9yb3dzGAMgASgLMhUuZnN0b3JlLnYxLkVudGl0eVJvd3NIABIwCg1lbnRpdHlfc291cmNlGAQgASgLMhcuZnN0b3JlLnYxLkVudGl0eVNvdXJjZUgAEhoKEmZ1bGxfZmVhdHVyZV9uYW1lcxgFIAEoCBItCgdvcHRpb25zGAYgASgLMhwuZnN0b3JlLnYxLkhpc3RvcmljYWxPcHRpb25zEjAKDnBhcnF1ZXRfb3V0cHV0GAcgASgLMhguZnN0b3JlLnYxLlBhcnF1ZXRPdXRwdXQSEgoKYmF0Y2hfc2l6ZRgIIAEoDUIKCghlbnRpdGllc0oECAEQAkoECAIQA1IIZmVhdHVyZXNSEGZlYXR1cmVfc2VydmljZXMiLwoLVGFibGVTY2hlbWESIAoGZmllbGRzGAEgAygLMhAuZnN0b3JlLnYxLkZpZWxkIocECgZDb2x1bW4SDAoEbmFtZRgBIAEoCRIoCgp2YWx1ZV90eXBlGAIgASgOMhQuZnN0b3JlLnYxLlZhbHVlVHlwZRINCgVudWxscxgDIAMoCBIsCgxieXRlc192YWx1ZXMYBCABKAsyFC5mc3RvcmUudjEuQnl0ZXNMaXN0SAASLgoNc3RyaW5nX3ZhbHVlcxgFIAEoCzIVLmZzdG9yZS52MS5TdHJpbmdMaXN0SAASLAoMaW50MzJfdmFsdWVzGAYgASgLMhQuZnN0b3JlLnYxLkludDMyTGlzdEgAEiwKDGludDY0X3ZhbHVlcxgHIAEoCzIULmZzdG9yZS52MS5JbnQ2NExpc3RIABIuCg1kb3VibGVfdmFsdWVzGAggASgLMhUuZnN0b3JlLnYxLkRvdWJsZUxpc3RIABIsCgxmbG9hdF92YWx1ZXMYCSABKAsyFC5mc3RvcmUudjEuRmxvYXRMaXN0SAASKgoLYm9vbF92YWx1ZXMYCiABKAsyEy5mc3RvcmUudjEuQm9vbExpc3RIABI3Chd0aW1lc3RhbXBfbWljcm9zX3ZhbHVlcxgLIAEoCzIULmZzdG9yZS52MS5JbnQ2NExpc3RIABIvCgtsaXN0X3ZhbHVlcxgMIAEoCzIYLmZzdG9yZS52MS5SZXBlYXRlZFZhbHVlSABCCAoGdmFsdWVzIkMKC1JlY29yZEJhdGNoEhAKCG51bV9yb3dzGAEgASgNEiIKB2NvbHVtbnMYAiADKAsyES5mc3RvcmUudjEuQ29sdW1uIjwKDlZpZXdNYXRjaENvdW50EhQKDGZlYXR1cmVfdmlldxgBIAEoCRIUCgxtYXRjaGVkX3Jvd3MYAiABKAMiRgoMTGVha2FnZUF1ZGl0EhcKCnZpb2xhdGlvbnMYASABKANIAIgBARIOCgZwYXNzZWQYAiABKAhCDQoLX3Zpb2xhdGlvbnMi8AEKEUhpc3RvcmljYWxTdW1tYXJ5EhEKCXJvd19jb3VudBgBIAEoAxIvCgxtYXRjaF9jb3VudHMYAiADKAsyGS5mc3RvcmUudjEuVmlld01hdGNoQ291bnQSKgoHZWxhcHNlZBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCg1sZWFrYWdlX2F1ZGl0GAQgASgLMhcuZnN0b3JlLnYxLkxlYWthZ2VBdWRpdBITCgtvdXRwdXRfcGF0aBgFIAEoCRImCgZzY2hlbWEYBiABKAsyFi5mc3RvcmUudjEuVGFibGVTY2hlbWEiqwEKHUdldEhpc3RvcmljYWxGZWF0dXJlc1Jlc3BvbnNlEigKBnNjaGVtYRgBIAEoCzIWLmZzdG9yZS52MS5UYWJsZVNjaGVtYUgAEicKBWJhdGNoGAIgASgLMhYuZnN0b3JlLnYxLlJlY29yZEJhdGNoSAASLwoHc3VtbWFyeRgDIAEoCzIcLmZzdG9yZS52MS5IaXN0b3JpY2FsU3VtbWFyeUgAQgYKBGtpbmQingEKEk1hdGVyaWFsaXplUmVxdWVzdBIuCgpzdGFydF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLaW5jcmVtZW50YWwYAyABKAgSFQoNZmVhdHVyZV92aWV3cxgEIAMoCSLwAQoTTWF0ZXJpYWxpemVQcm9ncmVzcxIUCgxmZWF0dXJlX3ZpZXcYASABKAkSEQoJcm93c19yZWFkGAIgASgDEhgKEGVudGl0aWVzX3dyaXR0ZW4YAyABKAMSKgoHZWxhcHNlZBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZG9uZRgHIAEoCCJvChJNYXRlcmlhbGl6ZVN1bW1hcnkSLQoFdmlld3MYASADKAsyHi5mc3RvcmUudjEuTWF0ZXJpYWxpemVQcm9ncmVzcxIqCgdlbGFwc2VkGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIoMBChNNYXRlcmlhbGl6ZVJlc3BvbnNlEjIKCHByb2dyZXNzGAEgASgLMh4uZnN0b3JlLnYxLk1hdGVyaWFsaXplUHJvZ3Jlc3NIABIwCgdzdW1tYXJ5GAIgASgLMh0uZnN0b3JlLnYxLk1hdGVyaWFsaXplU3VtbWFyeUgAQgYKBGtpbmQixgEKC1B1c2hSZXF1ZXN0EhgKEHB1c2hfc291cmNlX25hbWUYASABKAkSNAoHY29sdW1ucxgCIAMoCzIjLmZzdG9yZS52MS5QdXNoUmVxdWVzdC5Db2x1bW5zRW50cnkSHQoCdG8YAyABKA4yES5mc3RvcmUudjEuUHVzaFRvGkgKDENvbHVtbnNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5mc3RvcmUudjEuUmVwZWF0ZWRWYWx1ZToCOAEidgoMUHVzaFJlc3BvbnNlEgwKBHJvd3MYASABKAMSHwoXb25saW5lX2VudGl0aWVzX3dyaXR0ZW4YAiABKAMSIQoZb25saW5lX3Jvd3Nfc2tpcHBlZF9zdGFsZRgDIAEoAxIUCgxvZmZsaW5lX3BhdGgYBCABKAkipAMKGlZhbGlkYXRlQ29uc2lzdGVuY3lSZXF1ZXN0EhUKDWZlYXR1cmVfdmlld3MYASADKAkSLgoJc2VsZWN0aW9uGAkgASgLMhsuZnN0b3JlLnYxLkZlYXR1cmVTZWxlY3Rpb24SEwoLc2FtcGxlX3NpemUYAyABKA0SKgoLc2FtcGxlX2Zyb20YBCABKA4yFS5mc3RvcmUudjEuU2FtcGxlRnJvbRJFCghlbnRpdGllcxgFIAMoCzIzLmZzdG9yZS52MS5WYWxpZGF0ZUNvbnNpc3RlbmN5UmVxdWVzdC5FbnRpdGllc0VudHJ5EhYKCXRvbGVyYW5jZRgGIAEoAUgAiAEBEhkKEW1heF9taXNtYXRjaF9yYXRlGAcgASgBEhQKDG1heF9leGFtcGxlcxgIIAEoDRpJCg1FbnRpdGllc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLmZzdG9yZS52MS5SZXBlYXRlZFZhbHVlOgI4AUIMCgpfdG9sZXJhbmNlSgQIAhADUg9mZWF0dXJlX3NlcnZpY2UijwMKEkNvbnNpc3RlbmN5RXhhbXBsZRJACgplbnRpdHlfa2V5GAEgAygLMiwuZnN0b3JlLnYxLkNvbnNpc3RlbmN5RXhhbXBsZS5FbnRpdHlLZXlFbnRyeRImCgxvbmxpbmVfdmFsdWUYAiABKAsyEC5mc3RvcmUudjEuVmFsdWUSJwoNb2ZmbGluZV92YWx1ZRgDIAEoCzIQLmZzdG9yZS52MS5WYWx1ZRI6ChZvbmxpbmVfZXZlbnRfdGltZXN0YW1wGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI7ChdvZmZsaW5lX2V2ZW50X3RpbWVzdGFtcBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTcmVsYXRpdmVfZGlmZmVyZW5jZRgGIAEoARIMCgRraW5kGAcgASgJGkIKDkVudGl0eUtleUVudHJ5EgsKA2tleRgBIAEoCRIfCgV2YWx1ZRgCIAEoCzIQLmZzdG9yZS52MS5WYWx1ZToCOAEiiwIKEkZlYXR1cmVDb25zaXN0ZW5jeRIUCgxmZWF0dXJlX3ZpZXcYASABKAkSDwoHZmVhdHVyZRgCIAEoCRIQCghjb21wYXJlZBgDIAEoAxINCgVlcXVhbBgEIAEoAxISCgptaXNtYXRjaGVkGAUgASgDEhQKDHN0YWxlX29ubGluZRgGIAEoAxIWCg5taXNzaW5nX29ubGluZRgHIAEoAxITCgtvbmxpbmVfb25seRgIIAEoAxIVCg1taXNtYXRjaF9yYXRlGAkgASgBEg4KBnBhc3NlZBgKIAEoCBIvCghleGFtcGxlcxgLIAMoCzIdLmZzdG9yZS52MS5Db25zaXN0ZW5jeUV4YW1wbGUi0gEKG1ZhbGlkYXRlQ29uc2lzdGVuY3lSZXNwb25zZRIOCgZwYXNzZWQYASABKAgSGAoQZW50aXRpZXNfY2hlY2tlZBgCIAEoAxIvCghmZWF0dXJlcxgDIAMoCzIdLmZzdG9yZS52MS5GZWF0dXJlQ29uc2lzdGVuY3kSKgoHZWxhcHNlZBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIRCgl0b2xlcmFuY2UYBSABKAESGQoRbWF4X21pc21hdGNoX3JhdGUYBiABKAEiegoTTGlzdEVudGl0aWVzUmVxdWVzdBI2CgR0YWdzGAEgAygLMiguZnN0b3JlLnYxLkxpc3RFbnRpdGllc1JlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjsKFExpc3RFbnRpdGllc1Jlc3BvbnNlEiMKCGVudGl0aWVzGAEgAygLMhEuZnN0b3JlLnYxLkVudGl0eSKCAQoXTGlzdEZlYXR1cmVWaWV3c1JlcXVlc3QSOgoEdGFncxgBIAMoCzIsLmZzdG9yZS52MS5MaXN0RmVhdHVyZVZpZXdzUmVxdWVzdC5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiigEKGExpc3RGZWF0dXJlVmlld3NSZXNwb25zZRItCg1mZWF0dXJlX3ZpZXdzGAEgAygLMhYuZnN0b3JlLnYxLkZlYXR1cmVWaWV3Ej8KF29uX2RlbWFuZF9mZWF0dXJlX3ZpZXdzGAIgAygLMh4uZnN0b3JlLnYxLk9uRGVtYW5kRmVhdHVyZVZpZXciiAEKGkxpc3RGZWF0dXJlU2VydmljZXNSZXF1ZXN0Ej0KBHRhZ3MYASADKAsyLy5mc3RvcmUudjEuTGlzdEZlYXR1cmVTZXJ2aWNlc1JlcXVlc3QuVGFnc0VudHJ5GisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlYKG0xpc3RGZWF0dXJlU2VydmljZXNSZXNwb25zZRI3ChBmZWF0dXJlX3NlcnZpY2VzGAEgAygLMh0uZnN0b3JlLnYxLkZlYXR1cmVTZXJ2aWNlU3BlYyIlChVHZXRGZWF0dXJlVmlld1JlcXVlc3QSDAoEbmFtZRgBIAEoCSJGChZHZXRGZWF0dXJlVmlld1Jlc3BvbnNlEiwKDGZlYXR1cmVfdmlldxgBIAEoCzIWLmZzdG9yZS52MS5GZWF0dXJlVmlldyqgAQoLRmllbGRTdGF0dXMSHAoYRklFTERfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoURklFTERfU1RBVFVTX1BSRVNFTlQQARIbChdGSUVMRF9TVEFUVVNfTlVMTF9WQUxVRRACEhoKFkZJRUxEX1NUQVRVU19OT1RfRk9VTkQQAxIgChxGSUVMRF9TVEFUVVNfT1VUU0lERV9NQVhfQUdFEAQqagoGUHVzaFRvEhcKE1BVU0hfVE9fVU5TUEVDSUZJRUQQABISCg5QVVNIX1RPX09OTElORRABEhMKD1BVU0hfVE9fT0ZGTElORRACEh4KGlBVU0hfVE9fT05MSU5FX0FORF9PRkZMSU5FEAMqWgoKU2FtcGxlRnJvbRIbChdTQU1QTEVfRlJPTV9VTlNQRUNJRklFRBAAEhYKElNBTVBMRV9GUk9NX09OTElORRABEhcKE1NBTVBMRV9GUk9NX09GRkxJTkUQAjK4BgoORmVhdHVyZVNlcnZpY2USXgoRR2V0T25saW5lRmVhdHVyZXMSIy5mc3RvcmUudjEuR2V0T25saW5lRmVhdHVyZXNSZXF1ZXN0GiQuZnN0b3JlLnYxLkdldE9ubGluZUZlYXR1cmVzUmVzcG9uc2USbAoVR2V0SGlzdG9yaWNhbEZlYXR1cmVzEicuZnN0b3JlLnYxLkdldEhpc3RvcmljYWxGZWF0dXJlc1JlcXVlc3QaKC5mc3RvcmUudjEuR2V0SGlzdG9yaWNhbEZlYXR1cmVzUmVzcG9uc2UwARJOCgtNYXRlcmlhbGl6ZRIdLmZzdG9yZS52MS5NYXRlcmlhbGl6ZVJlcXVlc3QaHi5mc3RvcmUudjEuTWF0ZXJpYWxpemVSZXNwb25zZTABEjcKBFB1c2gSFi5mc3RvcmUudjEuUHVzaFJlcXVlc3QaFy5mc3RvcmUudjEuUHVzaFJlc3BvbnNlEmQKE1ZhbGlkYXRlQ29uc2lzdGVuY3kSJS5mc3RvcmUudjEuVmFsaWRhdGVDb25zaXN0ZW5jeVJlcXVlc3QaJi5mc3RvcmUudjEuVmFsaWRhdGVDb25zaXN0ZW5jeVJlc3BvbnNlEk8KDExpc3RFbnRpdGllcxIeLmZzdG9yZS52MS5MaXN0RW50aXRpZXNSZXF1ZXN0Gh8uZnN0b3JlLnYxLkxpc3RFbnRpdGllc1Jlc3BvbnNlElsKEExpc3RGZWF0dXJlVmlld3MSIi5mc3RvcmUudjEuTGlzdEZlYXR1cmVWaWV3c1JlcXVlc3QaIy5mc3RvcmUudjEuTGlzdEZlYXR1cmVWaWV3c1Jlc3BvbnNlEmQKE0xpc3RGZWF0dXJlU2VydmljZXMSJS5mc3RvcmUudjEuTGlzdEZlYXR1cmVTZXJ2aWNlc1JlcXVlc3QaJi5mc3RvcmUudjEuTGlzdEZlYXR1cmVTZXJ2aWNlc1Jlc3BvbnNlElUKDkdldEZlYXR1cmVWaWV3EiAuZnN0b3JlLnYxLkdldEZlYXR1cmVWaWV3UmVxdWVzdBohLmZzdG9yZS52MS5HZXRGZWF0dXJlVmlld1Jlc3BvbnNlYgZwcm90bzM", [file_fstore_v1_registry, file_fstore_v1_value, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
- * A list of feature references, each "view:feature".
+ * A list of names (the column names of a GetOnlineFeatures response).
  *
  * @generated from message fstore.v1.FeatureList
  */
 export type FeatureList = Message<"fstore.v1.FeatureList"> & {
   /**
-   * The references, e.g. ["vehicle_features:num_images"].
+   * The names, e.g. ["vehicle_id", "num_images"].
    *
    * @generated from field: repeated string val = 1;
    */
@@ -43,33 +43,62 @@ export const FeatureListSchema: GenMessage<FeatureList> = /*@__PURE__*/
   messageDesc(file_fstore_v1_feature_service, 0);
 
 /**
- * Request of GetOnlineFeatures (same shape as Feast's).
+ * Which features a request uses: the one selection shared by every RPC that
+ * selects features (GetOnlineFeatures, GetHistoricalFeatures,
+ * ValidateConsistency). Set exactly one of the two lists:
+ *
+ * - `features`: feature references, each "view:feature" (features of
+ *   on-demand feature views too), e.g. ["vehicle_features:num_images"];
+ * - `feature_services`: names of one or more feature services; each stands
+ *   for the features of its projections, in order.
+ *
+ * A feature selected twice (by two services, or a reference repeated) is read
+ * once, at its first position; output columns follow the selection's order.
+ * Setting both lists is INVALID_ARGUMENT; an unknown view, feature or service
+ * is NOT_FOUND naming it; a malformed reference or an empty name is
+ * INVALID_ARGUMENT. Selecting nothing is INVALID_ARGUMENT, except in
+ * ValidateConsistency, where it means every feature of every online view.
+ *
+ * In JSON: `{"features": ["vehicle_features:num_images"]}` or
+ * `{"featureServices": ["vehicle_model_v1"]}`.
+ *
+ * @generated from message fstore.v1.FeatureSelection
+ */
+export type FeatureSelection = Message<"fstore.v1.FeatureSelection"> & {
+  /**
+   * Feature references, each "view:feature".
+   *
+   * @generated from field: repeated string features = 1;
+   */
+  features: string[];
+
+  /**
+   * Feature service names.
+   *
+   * @generated from field: repeated string feature_services = 2;
+   */
+  featureServices: string[];
+};
+
+/**
+ * Describes the message fstore.v1.FeatureSelection.
+ * Use `create(FeatureSelectionSchema)` to create a new message.
+ */
+export const FeatureSelectionSchema: GenMessage<FeatureSelection> = /*@__PURE__*/
+  messageDesc(file_fstore_v1_feature_service, 1);
+
+/**
+ * Request of GetOnlineFeatures (Feast's shape, with the shared selection).
  *
  * @generated from message fstore.v1.GetOnlineFeaturesRequest
  */
 export type GetOnlineFeaturesRequest = Message<"fstore.v1.GetOnlineFeaturesRequest"> & {
   /**
-   * What to read: a feature service, or an explicit list of features.
+   * The features to read.
    *
-   * @generated from oneof fstore.v1.GetOnlineFeaturesRequest.kind
+   * @generated from field: fstore.v1.FeatureSelection selection = 6;
    */
-  kind: {
-    /**
-     * Name of a feature service.
-     *
-     * @generated from field: string feature_service = 1;
-     */
-    value: string;
-    case: "featureService";
-  } | {
-    /**
-     * Feature references, each "view:feature".
-     *
-     * @generated from field: fstore.v1.FeatureList features = 2;
-     */
-    value: FeatureList;
-    case: "features";
-  } | { case: undefined; value?: undefined };
+  selection?: FeatureSelection | undefined;
 
   /**
    * Entity rows, columnar: join-key name -> one value per row. Every column
@@ -99,7 +128,7 @@ export type GetOnlineFeaturesRequest = Message<"fstore.v1.GetOnlineFeaturesReque
  * Use `create(GetOnlineFeaturesRequestSchema)` to create a new message.
  */
 export const GetOnlineFeaturesRequestSchema: GenMessage<GetOnlineFeaturesRequest> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 1);
+  messageDesc(file_fstore_v1_feature_service, 2);
 
 /**
  * Names of the returned columns.
@@ -120,7 +149,7 @@ export type GetOnlineFeaturesResponseMetadata = Message<"fstore.v1.GetOnlineFeat
  * Use `create(GetOnlineFeaturesResponseMetadataSchema)` to create a new message.
  */
 export const GetOnlineFeaturesResponseMetadataSchema: GenMessage<GetOnlineFeaturesResponseMetadata> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 2);
+  messageDesc(file_fstore_v1_feature_service, 3);
 
 /**
  * One output column: a value, status and event timestamp per entity row.
@@ -155,7 +184,7 @@ export type FeatureVector = Message<"fstore.v1.FeatureVector"> & {
  * Use `create(FeatureVectorSchema)` to create a new message.
  */
 export const FeatureVectorSchema: GenMessage<FeatureVector> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 3);
+  messageDesc(file_fstore_v1_feature_service, 4);
 
 /**
  * Response of GetOnlineFeatures: one column per join key and feature.
@@ -183,7 +212,7 @@ export type GetOnlineFeaturesResponse = Message<"fstore.v1.GetOnlineFeaturesResp
  * Use `create(GetOnlineFeaturesResponseSchema)` to create a new message.
  */
 export const GetOnlineFeaturesResponseSchema: GenMessage<GetOnlineFeaturesResponse> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 4);
+  messageDesc(file_fstore_v1_feature_service, 5);
 
 /**
  * Entity rows given inline: join keys plus an event timestamp per row.
@@ -211,7 +240,7 @@ export type EntityRows = Message<"fstore.v1.EntityRows"> & {
  * Use `create(EntityRowsSchema)` to create a new message.
  */
 export const EntityRowsSchema: GenMessage<EntityRows> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 5);
+  messageDesc(file_fstore_v1_feature_service, 6);
 
 /**
  * Entity rows read from a registered data source (e.g. a labels FileSource).
@@ -246,7 +275,7 @@ export type EntitySource = Message<"fstore.v1.EntitySource"> & {
  * Use `create(EntitySourceSchema)` to create a new message.
  */
 export const EntitySourceSchema: GenMessage<EntitySource> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 6);
+  messageDesc(file_fstore_v1_feature_service, 7);
 
 /**
  * Options of a point-in-time join.
@@ -290,7 +319,7 @@ export type HistoricalOptions = Message<"fstore.v1.HistoricalOptions"> & {
  * Use `create(HistoricalOptionsSchema)` to create a new message.
  */
 export const HistoricalOptionsSchema: GenMessage<HistoricalOptions> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 7);
+  messageDesc(file_fstore_v1_feature_service, 8);
 
 /**
  * Where to send the training set.
@@ -312,7 +341,7 @@ export type ParquetOutput = Message<"fstore.v1.ParquetOutput"> & {
  * Use `create(ParquetOutputSchema)` to create a new message.
  */
 export const ParquetOutputSchema: GenMessage<ParquetOutput> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 8);
+  messageDesc(file_fstore_v1_feature_service, 9);
 
 /**
  * Request of GetHistoricalFeatures.
@@ -321,18 +350,11 @@ export const ParquetOutputSchema: GenMessage<ParquetOutput> = /*@__PURE__*/
  */
 export type GetHistoricalFeaturesRequest = Message<"fstore.v1.GetHistoricalFeaturesRequest"> & {
   /**
-   * Feature references, each "view:feature" (may be combined with services).
+   * The features to join.
    *
-   * @generated from field: repeated string features = 1;
+   * @generated from field: fstore.v1.FeatureSelection selection = 9;
    */
-  features: string[];
-
-  /**
-   * Feature services whose features to add.
-   *
-   * @generated from field: repeated string feature_services = 2;
-   */
-  featureServices: string[];
+  selection?: FeatureSelection | undefined;
 
   /**
    * The entity rows.
@@ -391,7 +413,7 @@ export type GetHistoricalFeaturesRequest = Message<"fstore.v1.GetHistoricalFeatu
  * Use `create(GetHistoricalFeaturesRequestSchema)` to create a new message.
  */
 export const GetHistoricalFeaturesRequestSchema: GenMessage<GetHistoricalFeaturesRequest> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 9);
+  messageDesc(file_fstore_v1_feature_service, 10);
 
 /**
  * The columns of the training set.
@@ -412,7 +434,7 @@ export type TableSchema = Message<"fstore.v1.TableSchema"> & {
  * Use `create(TableSchemaSchema)` to create a new message.
  */
 export const TableSchemaSchema: GenMessage<TableSchema> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 10);
+  messageDesc(file_fstore_v1_feature_service, 11);
 
 /**
  * A typed column of a record batch. Exactly one of the typed arrays is set,
@@ -527,7 +549,7 @@ export type Column = Message<"fstore.v1.Column"> & {
  * Use `create(ColumnSchema)` to create a new message.
  */
 export const ColumnSchema: GenMessage<Column> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 11);
+  messageDesc(file_fstore_v1_feature_service, 12);
 
 /**
  * A bounded batch of training-set rows, column by column.
@@ -555,7 +577,7 @@ export type RecordBatch = Message<"fstore.v1.RecordBatch"> & {
  * Use `create(RecordBatchSchema)` to create a new message.
  */
 export const RecordBatchSchema: GenMessage<RecordBatch> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 12);
+  messageDesc(file_fstore_v1_feature_service, 13);
 
 /**
  * Rows matched per view.
@@ -583,7 +605,7 @@ export type ViewMatchCount = Message<"fstore.v1.ViewMatchCount"> & {
  * Use `create(ViewMatchCountSchema)` to create a new message.
  */
 export const ViewMatchCountSchema: GenMessage<ViewMatchCount> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 13);
+  messageDesc(file_fstore_v1_feature_service, 14);
 
 /**
  * The leakage audit: feature values whose timestamp is after (or, with
@@ -594,10 +616,11 @@ export const ViewMatchCountSchema: GenMessage<ViewMatchCount> = /*@__PURE__*/
 export type LeakageAudit = Message<"fstore.v1.LeakageAudit"> & {
   /**
    * Number of leaking values; 0 means the set is point-in-time correct.
+   * Always set (explicit presence), so JSON shows it even when it is 0.
    *
-   * @generated from field: int64 violations = 1;
+   * @generated from field: optional int64 violations = 1;
    */
-  violations: bigint;
+  violations?: bigint | undefined;
 
   /**
    * True when violations == 0.
@@ -612,7 +635,7 @@ export type LeakageAudit = Message<"fstore.v1.LeakageAudit"> & {
  * Use `create(LeakageAuditSchema)` to create a new message.
  */
 export const LeakageAuditSchema: GenMessage<LeakageAudit> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 14);
+  messageDesc(file_fstore_v1_feature_service, 15);
 
 /**
  * The final message of GetHistoricalFeatures.
@@ -668,7 +691,7 @@ export type HistoricalSummary = Message<"fstore.v1.HistoricalSummary"> & {
  * Use `create(HistoricalSummarySchema)` to create a new message.
  */
 export const HistoricalSummarySchema: GenMessage<HistoricalSummary> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 15);
+  messageDesc(file_fstore_v1_feature_service, 16);
 
 /**
  * One message of the GetHistoricalFeatures stream: a schema first (when
@@ -714,7 +737,7 @@ export type GetHistoricalFeaturesResponse = Message<"fstore.v1.GetHistoricalFeat
  * Use `create(GetHistoricalFeaturesResponseSchema)` to create a new message.
  */
 export const GetHistoricalFeaturesResponseSchema: GenMessage<GetHistoricalFeaturesResponse> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 16);
+  messageDesc(file_fstore_v1_feature_service, 17);
 
 /**
  * Request of Materialize.
@@ -756,7 +779,7 @@ export type MaterializeRequest = Message<"fstore.v1.MaterializeRequest"> & {
  * Use `create(MaterializeRequestSchema)` to create a new message.
  */
 export const MaterializeRequestSchema: GenMessage<MaterializeRequest> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 17);
+  messageDesc(file_fstore_v1_feature_service, 18);
 
 /**
  * Progress of one view.
@@ -819,7 +842,7 @@ export type MaterializeProgress = Message<"fstore.v1.MaterializeProgress"> & {
  * Use `create(MaterializeProgressSchema)` to create a new message.
  */
 export const MaterializeProgressSchema: GenMessage<MaterializeProgress> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 18);
+  messageDesc(file_fstore_v1_feature_service, 19);
 
 /**
  * The final message of Materialize.
@@ -847,7 +870,7 @@ export type MaterializeSummary = Message<"fstore.v1.MaterializeSummary"> & {
  * Use `create(MaterializeSummarySchema)` to create a new message.
  */
 export const MaterializeSummarySchema: GenMessage<MaterializeSummary> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 19);
+  messageDesc(file_fstore_v1_feature_service, 20);
 
 /**
  * One message of the Materialize stream.
@@ -884,7 +907,7 @@ export type MaterializeResponse = Message<"fstore.v1.MaterializeResponse"> & {
  * Use `create(MaterializeResponseSchema)` to create a new message.
  */
 export const MaterializeResponseSchema: GenMessage<MaterializeResponse> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 20);
+  messageDesc(file_fstore_v1_feature_service, 21);
 
 /**
  * Request of Push.
@@ -920,7 +943,7 @@ export type PushRequest = Message<"fstore.v1.PushRequest"> & {
  * Use `create(PushRequestSchema)` to create a new message.
  */
 export const PushRequestSchema: GenMessage<PushRequest> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 21);
+  messageDesc(file_fstore_v1_feature_service, 22);
 
 /**
  * Response of Push.
@@ -962,7 +985,7 @@ export type PushResponse = Message<"fstore.v1.PushResponse"> & {
  * Use `create(PushResponseSchema)` to create a new message.
  */
 export const PushResponseSchema: GenMessage<PushResponse> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 22);
+  messageDesc(file_fstore_v1_feature_service, 23);
 
 /**
  * Request of ValidateConsistency.
@@ -971,18 +994,20 @@ export const PushResponseSchema: GenMessage<PushResponse> = /*@__PURE__*/
  */
 export type ValidateConsistencyRequest = Message<"fstore.v1.ValidateConsistencyRequest"> & {
   /**
-   * Views to check (all online views when empty and no service is given).
+   * Views whose every feature to check; combines with `selection`. When both
+   * are empty, every feature of every online view is checked.
    *
    * @generated from field: repeated string feature_views = 1;
    */
   featureViews: string[];
 
   /**
-   * A feature service whose features to check.
+   * Features to check (features of on-demand views are computed at request
+   * time: a service's are skipped, a reference to one is INVALID_ARGUMENT).
    *
-   * @generated from field: string feature_service = 2;
+   * @generated from field: fstore.v1.FeatureSelection selection = 9;
    */
-  featureService: string;
+  selection?: FeatureSelection | undefined;
 
   /**
    * Number of entities to sample (default 1,000); ignored when `entities` is set.
@@ -1032,7 +1057,7 @@ export type ValidateConsistencyRequest = Message<"fstore.v1.ValidateConsistencyR
  * Use `create(ValidateConsistencyRequestSchema)` to create a new message.
  */
 export const ValidateConsistencyRequestSchema: GenMessage<ValidateConsistencyRequest> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 23);
+  messageDesc(file_fstore_v1_feature_service, 24);
 
 /**
  * One entity where online and offline disagree.
@@ -1095,7 +1120,7 @@ export type ConsistencyExample = Message<"fstore.v1.ConsistencyExample"> & {
  * Use `create(ConsistencyExampleSchema)` to create a new message.
  */
 export const ConsistencyExampleSchema: GenMessage<ConsistencyExample> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 24);
+  messageDesc(file_fstore_v1_feature_service, 25);
 
 /**
  * Consistency of one feature.
@@ -1186,7 +1211,7 @@ export type FeatureConsistency = Message<"fstore.v1.FeatureConsistency"> & {
  * Use `create(FeatureConsistencySchema)` to create a new message.
  */
 export const FeatureConsistencySchema: GenMessage<FeatureConsistency> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 25);
+  messageDesc(file_fstore_v1_feature_service, 26);
 
 /**
  * Response of ValidateConsistency.
@@ -1242,7 +1267,7 @@ export type ValidateConsistencyResponse = Message<"fstore.v1.ValidateConsistency
  * Use `create(ValidateConsistencyResponseSchema)` to create a new message.
  */
 export const ValidateConsistencyResponseSchema: GenMessage<ValidateConsistencyResponse> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 26);
+  messageDesc(file_fstore_v1_feature_service, 27);
 
 /**
  * Request of ListEntities.
@@ -1263,7 +1288,7 @@ export type ListEntitiesRequest = Message<"fstore.v1.ListEntitiesRequest"> & {
  * Use `create(ListEntitiesRequestSchema)` to create a new message.
  */
 export const ListEntitiesRequestSchema: GenMessage<ListEntitiesRequest> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 27);
+  messageDesc(file_fstore_v1_feature_service, 28);
 
 /**
  * Response of ListEntities.
@@ -1284,7 +1309,7 @@ export type ListEntitiesResponse = Message<"fstore.v1.ListEntitiesResponse"> & {
  * Use `create(ListEntitiesResponseSchema)` to create a new message.
  */
 export const ListEntitiesResponseSchema: GenMessage<ListEntitiesResponse> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 28);
+  messageDesc(file_fstore_v1_feature_service, 29);
 
 /**
  * Request of ListFeatureViews.
@@ -1305,7 +1330,7 @@ export type ListFeatureViewsRequest = Message<"fstore.v1.ListFeatureViewsRequest
  * Use `create(ListFeatureViewsRequestSchema)` to create a new message.
  */
 export const ListFeatureViewsRequestSchema: GenMessage<ListFeatureViewsRequest> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 29);
+  messageDesc(file_fstore_v1_feature_service, 30);
 
 /**
  * Response of ListFeatureViews.
@@ -1333,7 +1358,7 @@ export type ListFeatureViewsResponse = Message<"fstore.v1.ListFeatureViewsRespon
  * Use `create(ListFeatureViewsResponseSchema)` to create a new message.
  */
 export const ListFeatureViewsResponseSchema: GenMessage<ListFeatureViewsResponse> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 30);
+  messageDesc(file_fstore_v1_feature_service, 31);
 
 /**
  * Request of ListFeatureServices.
@@ -1354,7 +1379,7 @@ export type ListFeatureServicesRequest = Message<"fstore.v1.ListFeatureServicesR
  * Use `create(ListFeatureServicesRequestSchema)` to create a new message.
  */
 export const ListFeatureServicesRequestSchema: GenMessage<ListFeatureServicesRequest> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 31);
+  messageDesc(file_fstore_v1_feature_service, 32);
 
 /**
  * Response of ListFeatureServices.
@@ -1375,7 +1400,7 @@ export type ListFeatureServicesResponse = Message<"fstore.v1.ListFeatureServices
  * Use `create(ListFeatureServicesResponseSchema)` to create a new message.
  */
 export const ListFeatureServicesResponseSchema: GenMessage<ListFeatureServicesResponse> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 32);
+  messageDesc(file_fstore_v1_feature_service, 33);
 
 /**
  * Request of GetFeatureView.
@@ -1396,7 +1421,7 @@ export type GetFeatureViewRequest = Message<"fstore.v1.GetFeatureViewRequest"> &
  * Use `create(GetFeatureViewRequestSchema)` to create a new message.
  */
 export const GetFeatureViewRequestSchema: GenMessage<GetFeatureViewRequest> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 33);
+  messageDesc(file_fstore_v1_feature_service, 34);
 
 /**
  * Response of GetFeatureView.
@@ -1417,7 +1442,7 @@ export type GetFeatureViewResponse = Message<"fstore.v1.GetFeatureViewResponse">
  * Use `create(GetFeatureViewResponseSchema)` to create a new message.
  */
 export const GetFeatureViewResponseSchema: GenMessage<GetFeatureViewResponse> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_feature_service, 34);
+  messageDesc(file_fstore_v1_feature_service, 35);
 
 /**
  * The status of one returned value (Feast's FieldStatus numbering).

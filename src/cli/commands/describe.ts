@@ -1,0 +1,158 @@
+/**
+ * `fstore describe NAME`: everything the registry knows about one object:
+ * for a feature view its schema, source, ttl, tags, materialized intervals
+ * (for the configured online store), freshness and last run.
+ */
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { loadRepoConfig } from "../../config/index.js";
+import { FstoreError, notFound } from "../../errors/index.js";
+import { featureViewFreshness } from "../../materialize/freshness.js";
+import { openRegistry } from "../../registry/index.js";
+import type { FeatureViewDef, FieldDef } from "../../registry/model.js";
+import type { Registry } from "../../registry/registry.js";
+import { valueTypeName } from "../../values/index.js";
+import { formatTable, formatTags, formatTtl } from "../text-table.js";
+
+interface Described {
+  kind: string;
+  definition: unknown;
+  /** Feature views only. */
+  materialization?: {
+    intervals: { start: string; end: string }[];
+    lastMaterializedEnd: string | null;
+    overdue: boolean;
+    nextDue: string | null;
+    lastRun: unknown;
+  };
+}
+
+function materializationOf(
+  registry: Registry,
+  view: FeatureViewDef,
+  schedule: string | null,
+  created?: Date,
+) {
+  const intervals = registry.materializationIntervals(view.name);
+  const f = featureViewFreshness({
+    online: view.online,
+    intervalEnds: intervals.map((i) => i.end),
+    schedule,
+    created,
+    now: new Date(),
+    materializedElsewhere: registry.otherOnlineStores(view.name).length > 0,
+  });
+  const run = registry.lastMaterializationRun(view.name);
+  return {
+    intervals: intervals.map((i) => ({ start: i.start.toISOString(), end: i.end.toISOString() })),
+    lastMaterializedEnd: f.lastMaterializedEnd?.toISOString() ?? null,
+    overdue: f.overdue,
+    nextDue: f.dueAt?.toISOString() ?? null,
+    lastRun: run ? { ...run, start: run.start.toISOString(), end: run.end.toISOString() } : null,
+  };
+}
+
+/** Every object named `name` (a view and a data source may share a name). */
+export function describeObject(repo: string, name: string): Described[] {
+  const config = loadRepoConfig(resolve(repo));
+  const registry = openRegistry(config);
+  try {
+    const snap = registry.snapshot();
+    const found: Described[] = [];
+    const view = snap.featureViews.get(name);
+    if (view) {
+      const created = snap.meta.get(`feature_view/${name}`)?.created;
+      found.push({
+        kind: "feature_view",
+        definition: view,
+        materialization: materializationOf(registry, view, config.materialization.schedule, created),
+      });
+    }
+    const odfv = snap.onDemandFeatureViews.get(name);
+    if (odfv) found.push({ kind: "on_demand_feature_view", definition: odfv });
+    const entity = snap.entities.get(name);
+    if (entity) found.push({ kind: "entity", definition: entity });
+    const source = snap.dataSources.get(name);
+    if (source) found.push({ kind: "data_source", definition: source });
+    const service = snap.featureServices.get(name);
+    if (service) found.push({ kind: "feature_service", definition: service });
+    if (found.length === 0) {
+      const names = [
+        ...snap.entities.keys(),
+        ...snap.dataSources.keys(),
+        ...snap.featureViews.keys(),
+        ...snap.onDemandFeatureViews.keys(),
+        ...snap.featureServices.keys(),
+      ].sort();
+      throw notFound(
+        `no object named "${name}" in project "${snap.project}"; ${names.length ? `known: ${names.join(", ")}` : "the registry is empty (run fstore apply)"}`,
+      );
+    }
+    return found;
+  } finally {
+    registry.close();
+  }
+}
+
+const fieldRows = (fields: FieldDef[]) =>
+  fields.map((f) => [`  ${f.name}`, valueTypeName(f.dtype), f.description]);
+
+function formatDescribed(d: Described): string {
+  const def = d.definition as Record<string, unknown> & {
+    name: string;
+    description?: string;
+    tags?: Record<string, string>;
+    owner?: string;
+  };
+  const lines = [`${d.kind} ${def.name}`];
+  if (def.description) lines.push(`description: ${def.description}`);
+  if (def.owner) lines.push(`owner: ${def.owner}`);
+  if (def.tags) lines.push(`tags: ${formatTags(def.tags)}`);
+  if (d.kind === "feature_view") {
+    const v = d.definition as FeatureViewDef;
+    lines.push(
+      `entities: ${v.entities.join(", ") || "-"}`,
+      `source: ${v.source.name} (${v.source.kind === "file" ? v.source.path : `push, history in ${v.source.batchSource.path}`})`,
+      `ttl: ${formatTtl(v.ttlSeconds)}`,
+      `online: ${v.online ? "yes" : "no"}`,
+      "schema:",
+      formatTable([
+        ["  name", "type", "description"],
+        ...fieldRows(v.entityColumns),
+        ...fieldRows(v.features),
+      ]),
+    );
+    const m = d.materialization;
+    if (m) {
+      lines.push(
+        `materialized intervals: ${m.intervals.length ? m.intervals.map((i) => `[${i.start}, ${i.end}]`).join(", ") : "none"}`,
+        `freshness: last end ${m.lastMaterializedEnd ?? "never"}, ${m.overdue ? "OVERDUE" : "not overdue"}, next due ${m.nextDue ?? "-"}`,
+        `last run: ${m.lastRun ? JSON.stringify(m.lastRun) : "none"}`,
+      );
+    }
+  } else {
+    lines.push(JSON.stringify(d.definition, null, 2));
+  }
+  return lines.join("\n");
+}
+
+/** Registers `fstore describe`. */
+export function registerDescribeCommand(program: Command): void {
+  program
+    .command("describe")
+    .description("show one registry object: schema, source, ttl, tags, materialized intervals, freshness")
+    .argument("<name>", "an entity, data source, feature view, on-demand view or feature service")
+    .option("--repo <dir>", "feature repository folder", ".")
+    .option("--json", "print as JSON")
+    .action((name: string, options: { repo: string; json?: boolean }) => {
+      try {
+        const found = describeObject(options.repo, name);
+        if (options.json) console.log(JSON.stringify(found, null, 2));
+        else console.log(found.map(formatDescribed).join("\n\n"));
+      } catch (err) {
+        const e = FstoreError.from(err);
+        console.error(`fstore describe: ${e.code}: ${e.message}`);
+        process.exitCode = 1;
+      }
+    });
+}
