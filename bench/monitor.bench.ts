@@ -6,10 +6,10 @@
  *
  * Generates the data with DuckDB SQL (hash-based pseudo-random values) into
  * a temp folder, then alternates SUMMARIZE, the profile of the feature view
- * (a min/max pass that fixes the bins, then the profile pass) and the
- * profile against that profile as a baseline (what a drift check runs: the
- * bins are given, one pass), on one DuckDB instance with the server's
- * defaults. Run with `npm run bench -- monitor`; ROWS and RUNS override the
+ * (a scan for the value counts of the string and the boolean and the ranges
+ * that fix the bins, then the profile aggregate) and the profile against
+ * that profile as a baseline (what a drift check runs: the bins are given),
+ * on one DuckDB instance with the server's defaults. Run with `npm run bench -- monitor`; ROWS and RUNS override the
  * size and the number of timed rounds (default 3, after a warm-up round).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -123,8 +123,8 @@ async function main(): Promise<void> {
       ["DuckDB SUMMARIZE", summarize.toFixed(2), Math.min(...times.summarize).toFixed(2), "1.00", "1.00", ""],
       ...(
         [
-          ["profile (min/max pass + profile pass)", times.profile],
-          ["profile against a baseline (one pass)", times.baseline],
+          ["profile (value counts + ranges, then the profile)", times.profile],
+          ["profile against a baseline (bins given)", times.baseline],
         ] as const
       ).map(([name, xs]) => {
         const ratio = median(xs) / summarize;

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const benchmarks = ["historical", "online", "materialize", "consistency", "clients", "monitor"];
+const benchmarks = ["historical", "online", "materialize", "consistency", "clients", "monitor", "isolation"];
 const filters = process.argv.slice(2);
 
 let failed = 0;

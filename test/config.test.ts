@@ -55,7 +55,7 @@ describe("loadRepoConfig", () => {
         port: 6566,
         maxEntitiesPerRequest: 1000,
         maxValidateEntities: 10_000,
-        maxPushRows: 10_000,
+        maxPushRows: 1000,
         maxHistoricalEntityRows: 1_000_000,
         maxMessageBytes: 64 * 1024 * 1024,
         tls: null,

@@ -191,7 +191,7 @@ describe("metrics endpoint", () => {
     const run = (outcome: string) => ({ ...view, outcome });
     const before = parseMetrics((await scrape(metricsAddress)).text);
     // Every online view has its counters from the start, at 0 (the in-process run above was not this server's).
-    for (const outcome of ["succeeded", "failed", "skipped"]) {
+    for (const outcome of ["succeeded", "failed", "skipped", "abandoned"]) {
       expect(
         before.some((x) => x.name === "fstore_materialization_runs_total" && x.labels.outcome === outcome),
       ).toBe(true);

@@ -147,6 +147,30 @@ describe("baseline and drift", () => {
     }
   });
 
+  it("profiles a training set exactly as the offline window it holds (a baseline from training data)", async () => {
+    // The day-0 rows as a training set: features under their own names, the time as event_timestamp.
+    await repo.writeParquet(
+      "training.parquet",
+      `SELECT user_id, ts AS event_timestamp, x, y, color, flag FROM (${daySql(0, 100, { mean: 0, coverage: 0.99, last: "amber" })})`,
+    );
+    await runMonitorBaseline({
+      repo: repo.path,
+      featureService: "model",
+      trainingSet: join(repo.path, "training.parquet"),
+    });
+    const report = await runMonitorDrift({ repo: repo.path, featureService: "model", ...dayWindow(0) });
+    expect(report.features.map((f) => [f.feature, f.psi, f.ks ?? f.js, f.coverageChange, f.verdict])).toEqual(
+      [
+        ["obs:x", 0, 0, 0, "ok"],
+        ["obs:y", 0, 0, 0, "ok"],
+        ["obs:color", 0, 0, 0, "ok"],
+        ["obs:flag", 0, 0, 0, "ok"],
+      ],
+    );
+    // back to the day-0 window baseline for the CLI tests below
+    await runMonitorBaseline({ repo: repo.path, featureService: "model", ...dayWindow(0) });
+  });
+
   it("refuses a service without a baseline and bad thresholds, naming the fix", async () => {
     await expect(runMonitorDrift({ repo: repo.path, featureService: "nope" })).rejects.toMatchObject({
       code: "NOT_FOUND",

@@ -3,6 +3,7 @@
  * brute force over the same rows: every statistic, with nulls, an all-null
  * and a constant column, a window, a training set and a serving log.
  */
+import { createHash } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
@@ -316,6 +317,20 @@ describe("profile of a feature view's window", () => {
     await expect(
       computeProfile(ctx, { target: { kind: "training_set", path: join(dir, "missing.parquet") } }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
+describe("strings with many distinct values", () => {
+  it("count every value exactly and break ties by value", async () => {
+    const [p] = await profileGroup(connection, {
+      fromSql: "SELECT md5(CAST(i AS VARCHAR)) AS s FROM range(20000) t(i)",
+      columns: [{ name: "s", column: "s", valueType: ValueType.STRING }],
+      context: "values",
+    });
+    const values = Array.from({ length: 20000 }, (_, i) => createHash("md5").update(String(i)).digest("hex"));
+    // every value once: the top 10 are the 10 smallest values
+    expect(p?.categorical).toEqual(categoricalOracle(values, 10));
+    expect(p?.categorical?.distinct).toBe(20000);
   });
 });
 

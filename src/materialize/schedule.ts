@@ -31,6 +31,8 @@ export interface ScheduleOptions {
   holder?: string;
   /** Called after each fire with what this instance did (for tests and metrics). */
   onFire?: (fire: ScheduledFire) => void;
+  /** Held while a run reads sources (the server's retrieval pins: compaction waits). */
+  pin?: () => () => void;
 }
 
 export interface ScheduledFire {
@@ -99,6 +101,7 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
     renewEveryMs: number,
   ): Promise<number> => {
     const lost = new AbortController();
+    const unpin = options.pin?.();
     const renewal = setInterval(() => {
       let kept = false;
       try {
@@ -124,6 +127,7 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
       }
       return written;
     } finally {
+      unpin?.();
       clearInterval(renewal);
       // A run stopped by a shutdown leaves its slot to the other servers; a failed one counts as done
       // (the next slot retries: every server failing the same way at once would not help).

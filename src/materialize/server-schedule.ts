@@ -3,6 +3,7 @@
  * feature_store.yaml (cron, UTC; null disables it).
  */
 import type { Logger } from "pino";
+import { sharedRetrievalPins } from "../push/retrieval-pins.js";
 import type { ScheduledFire } from "./schedule.js";
 import { startMaterializationSchedule } from "./schedule.js";
 import type { ServerResourcesLike } from "./server-context.js";
@@ -22,6 +23,7 @@ export function startSchedule(
   return startMaterializationSchedule({
     cron,
     context: () => materializeContextOf(deps),
+    pin: () => sharedRetrievalPins(deps.resources).pin(),
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(onFire ? { onFire } : {}),
   });

@@ -36,7 +36,12 @@ export interface ConsistencyResultSample {
   passed: boolean;
 }
 
-const RUN_OUTCOMES: readonly MaterializationRunRecord["outcome"][] = ["succeeded", "failed", "skipped"];
+const RUN_OUTCOMES: readonly MaterializationRunRecord["outcome"][] = [
+  "succeeded",
+  "failed",
+  "skipped",
+  "abandoned",
+];
 
 /** Latency buckets in seconds: sub-millisecond online reads up to long historical exports. */
 const LATENCY_BUCKETS = [

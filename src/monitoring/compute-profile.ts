@@ -1,7 +1,8 @@
 /**
- * Computing a profile (the I/O edge of profile-sql.ts): which rows of which
- * source, read through DuckDB, one aggregate per source (a feature
- * service's features are grouped by view, each view's source read once).
+ * Computing a profile (the I/O edge of profile-sql.ts and
+ * value-counts-sql.ts): which rows of which source, read through DuckDB,
+ * every feature of a source at once (a feature service's features are
+ * grouped by view, each view's source read by its own scans).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
@@ -21,17 +22,24 @@ import {
 import type { FeatureViewDef, FieldDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
-import type { FeatureProfile, Profile, ProfileSource } from "./profile.js";
+import type { CategoricalSummary, FeatureProfile, Profile, ProfileSource } from "./profile.js";
 import type { ProfileColumn } from "./profile-sql.js";
 import {
   columnsNeedingRange,
   DEFAULT_BINS,
   DEFAULT_TOP_VALUES,
   edgesFromRanges,
+  featureKindOf,
   profileSql,
   profilesOf,
   rangeSql,
 } from "./profile-sql.js";
+import {
+  categoricalSummaries,
+  groupedRangesSql,
+  valueCountsSql,
+  valueSummarySql,
+} from "./value-counts-sql.js";
 
 /** What to profile. */
 export type ProfileTarget =
@@ -65,7 +73,7 @@ export interface SourceGroup {
   context: string;
 }
 
-/** Profiles the target: one aggregate per source (plus a min/max pass when bins are not given). */
+/** Profiles the target: per source, the value counts and ranges (when needed), then the profile aggregate. */
 export async function computeProfile(ctx: ProfileContext, request: ProfileRequest): Promise<Profile> {
   const { start, end } = request;
   if (start && end && start.getTime() > end.getTime()) {
@@ -94,8 +102,9 @@ export async function computeProfile(ctx: ProfileContext, request: ProfileReques
 
 /**
  * Profiles the rows of `fromSql` (any SELECT; e.g. a serving log whose
- * features carry status columns): the range pass for numbers without
- * edges, then the profile pass.
+ * features carry status columns): a scan for the value counts of strings
+ * and booleans and the ranges of numbers without edges (when there are
+ * any), then the profile aggregate.
  */
 export async function profileGroup(
   connection: DuckDBConnection,
@@ -111,18 +120,43 @@ export async function profileGroup(
   }
   try {
     let columns = group.columns;
-    const needRange = columnsNeedingRange(columns);
-    if (needRange.length > 0) {
-      const reader = await connection.runAndReadAll(rangeSql(group.fromSql, needRange));
-      const edges = edgesFromRanges(reader.getRowObjectsJson()[0] ?? {}, needRange, bins);
+    const ranged = columnsNeedingRange(columns);
+    const categorical = columns.filter((c) => featureKindOf(c.valueType) === "categorical");
+    let ranges: Record<string, unknown> | undefined;
+    let summaries = new Map<string, CategoricalSummary>();
+    if (categorical.length > 0) {
+      // One scan: the value counts of every string and boolean, and the ranges of the numbers.
+      const table = `__fstore_profile_values_${++valueTables}`;
+      await connection.run(
+        `CREATE TEMP TABLE ${quoteIdent(table)} AS ${valueCountsSql(group.fromSql, ranged, categorical)}`,
+      );
+      try {
+        if (ranged.length > 0) {
+          ranges = (await connection.runAndReadAll(groupedRangesSql(table, ranged))).getRowObjectsJson()[0];
+        }
+        const rows = (
+          await connection.runAndReadAll(valueSummarySql(table, categorical, topValues))
+        ).getRowObjectsJson();
+        summaries = categoricalSummaries(rows, categorical);
+      } finally {
+        await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+      }
+    } else if (ranged.length > 0) {
+      ranges = (await connection.runAndReadAll(rangeSql(group.fromSql, ranged))).getRowObjectsJson()[0];
+    }
+    if (ranged.length > 0) {
+      const edges = edgesFromRanges(ranges ?? {}, ranged, bins);
       columns = columns.map((c) => (edges.has(c.name) ? { ...c, edges: edges.get(c.name) } : c));
     }
-    const reader = await connection.runAndReadAll(profileSql(group.fromSql, columns, topValues));
-    return profilesOf(reader.getRowObjectsJson()[0] ?? {}, columns);
+    const reader = await connection.runAndReadAll(profileSql(group.fromSql, columns));
+    return profilesOf(reader.getRowObjectsJson()[0] ?? {}, columns, summaries);
   } catch (err) {
     throw fromDuckDbError(err, group.context);
   }
 }
+
+/** Temp tables of grouped values are named apart (a connection may profile several sources). */
+let valueTables = 0;
 
 async function sourceGroups(ctx: ProfileContext, request: ProfileRequest): Promise<SourceGroup[]> {
   const { target } = request;

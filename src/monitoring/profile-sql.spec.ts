@@ -11,6 +11,12 @@ import {
   rangeSql,
 } from "./profile-sql.js";
 import { textHistogram } from "./report-format.js";
+import {
+  categoricalSummaries,
+  groupedRangesSql,
+  valueCountsSql,
+  valueSummarySql,
+} from "./value-counts-sql.js";
 
 describe("bins", () => {
   it("splits [min, max] into equal widths ending exactly at max", () => {
@@ -54,24 +60,68 @@ describe("profile SQL", () => {
     expect(featureKindOf(ValueType.UNIX_TIMESTAMP)).toBe("numeric");
     expect(featureKindOf(ValueType.BOOL)).toBe("categorical");
     expect(featureKindOf(ValueType.STRING_LIST)).toBe("other");
-    const sql = profileSql(
-      "SELECT * FROM t",
-      [
-        { name: "x", column: "x", valueType: ValueType.DOUBLE, edges: [0, 1], statusColumn: "x_status" },
-        { name: "s", column: "s", valueType: ValueType.STRING, categories: ["it's"] },
-      ],
-      5,
-    );
+    const sql = profileSql("SELECT * FROM t", [
+      { name: "x", column: "x", valueType: ValueType.DOUBLE, edges: [0, 1], statusColumn: "x_status" },
+      { name: "s", column: "s", valueType: ValueType.STRING, categories: ["it's"] },
+    ]);
     const x = '(CASE WHEN isfinite("x") THEN CAST("x" AS DOUBLE) END)';
     expect(sql).toContain(`histogram(${x}, ['${nextDown(0)}'::DOUBLE, '1'::DOUBLE]) AS c0_h`);
     expect(sql).toContain(`count(*) FILTER (WHERE "x_status" = 3) AS c0_nf`);
     expect(sql).toContain(`approx_quantile(${x}, [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99])`);
     expect(sql).toContain(`count(${x}) AS c0_nn`);
-    expect(sql).toContain("coalesce(c1_h['it''s'], 0)");
-    expect(sql).toContain("), 1, 5), []) AS c1_top");
+    expect(sql).toContain('count("s") AS c1_nn');
+    expect(sql).not.toContain("c1_h");
   });
 
-  it("reads the row back, counting the baseline's categories even when absent", () => {
+  it("groups every string and boolean in one scan that carries the numbers' ranges", () => {
+    const x = { name: "x", column: "x", valueType: ValueType.INT64 };
+    const s = { name: "s", column: "s", valueType: ValueType.STRING, categories: ["it's"] };
+    const b = { name: "b", column: "b", valueType: ValueType.BOOL };
+    expect(valueCountsSql("SELECT * FROM t", [x], [s, b])).toBe(
+      "SELECT CASE WHEN GROUPING(k0) = 0 THEN 0 WHEN GROUPING(k1) = 0 THEN 1 ELSE -1 END AS s, coalesce(k0, k1) AS v, " +
+        "count(*) AS n, min(x0) AS r0_min, max(x0) AS r0_max " +
+        'FROM (SELECT CAST("s" AS VARCHAR) AS k0, CAST("b" AS VARCHAR) AS k1, CAST("x" AS DOUBLE) AS x0 FROM (SELECT * FROM t)) ' +
+        "GROUP BY GROUPING SETS ((), (k0), (k1))",
+    );
+    expect(groupedRangesSql("g", [x])).toBe('SELECT r0_min, r0_max FROM "g" WHERE s = -1');
+    const summary = valueSummarySql("g", [s, b], 3);
+    expect(summary).toContain(
+      `SELECT * FROM (SELECT 'top' AS what, s, v, n FROM "g" WHERE s = 0 AND v IS NOT NULL ORDER BY n DESC, v LIMIT 3)`,
+    );
+    expect(summary).toContain(
+      `SELECT 'pick' AS what, s, v, n FROM "g" WHERE s = 0 AND v IS NOT NULL AND v IN ('it''s')`,
+    );
+    expect(summary).not.toContain("s = 1 AND v IS NOT NULL AND v IN");
+    expect(
+      categoricalSummaries(
+        [
+          { what: "distinct", s: 0, v: null, n: "3" },
+          { what: "top", s: 0, v: "b", n: "3" },
+          { what: "top", s: 0, v: "a", n: "1" },
+          { what: "pick", s: 0, v: "a", n: "1" },
+          { what: "distinct", s: 1, v: null, n: "0" },
+        ],
+        [{ ...s, categories: ["a", "gone"] }, b],
+      ),
+    ).toEqual(
+      new Map([
+        [
+          "s",
+          {
+            distinct: 3,
+            top: [
+              { value: "b", count: 3 },
+              { value: "a", count: 1 },
+              { value: "gone", count: 0 },
+            ],
+          },
+        ],
+        ["b", { distinct: 0, top: [] }],
+      ]),
+    );
+  });
+
+  it("reads the row back, with the categorical summaries beside it", () => {
     const [x, s, l] = profilesOf(
       {
         n: "4",
@@ -86,12 +136,6 @@ describe("profile SQL", () => {
         c0_bins: ["0", "2", "1"],
         c0_above: "0",
         c1_nn: "4",
-        c1_d: "2",
-        c1_top: [
-          { nc: "-3", v: "b" },
-          { nc: "-1", v: "a" },
-        ],
-        c1_pick: ["0"],
         c2_nn: "0",
       },
       [
@@ -99,6 +143,19 @@ describe("profile SQL", () => {
         { name: "s", column: "s", valueType: ValueType.STRING, categories: ["gone"] },
         { name: "l", column: "l", valueType: ValueType.STRING_LIST },
       ],
+      new Map([
+        [
+          "s",
+          {
+            distinct: 2,
+            top: [
+              { value: "b", count: 3 },
+              { value: "a", count: 1 },
+              { value: "gone", count: 0 },
+            ],
+          },
+        ],
+      ]),
     );
     expect(x).toMatchObject({
       rows: 4,

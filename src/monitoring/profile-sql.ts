@@ -5,26 +5,25 @@
  *
  * Fixed bins need their edges before the pass that counts them. They come
  * from a baseline (a drift check bins the current data on the baseline's
- * edges: one pass), or from `rangeSql`, a min/max aggregate over the same
- * rows (it reads the numeric columns once more: on 1M rows x 8 features,
- * 0.9 s for both passes against 0.5 s for the profile pass alone; DuckDB's
- * SUMMARIZE of the same columns took 1.6 s). The profile itself is then
+ * edges), or from a min/max over the same rows: the () set of the value
+ * counts' GROUPING SETS scan (value-counts-sql.ts) when the source has
+ * strings or booleans, else `rangeSql`. So a source is read twice at most:
+ * once for the ranges and value counts (skipped for numbers-only sources
+ * profiled against a baseline) and once for the profile aggregate:
  *
  *   count(*), count(x), [status counts],
  *   numbers: min, max, avg, stddev_samp, approx_quantile(x, [p1..p99]),
  *            histogram(x, [nextDown(e0), e1, .., eB]) (a binary search per value)
- *   strings and booleans: histogram(x) (exact counts per value),
  *
- * and the outer SELECT turns the maps into bin counts, the distinct count,
- * the top values and the counts of the values a baseline names. Quantiles
+ * whose outer SELECT turns the histogram maps into bin counts. Quantiles
  * are DuckDB's t-digest (bounded memory; exact quantiles hold every value
- * and cost twice as much: 7.5 s against 3.5 s on the same 10M x 6 numbers).
+ * and cost twice as much: 7.5 s against 3.5 s on 10M x 6 numbers).
  * Everything here is pure: the caller runs the SQL and passes the row back.
  */
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
-import { quoteIdent, quoteString } from "../offline/index.js";
+import { quoteIdent } from "../offline/index.js";
 import type {
-  CategoryCount,
+  CategoricalSummary,
   FeatureKind,
   FeatureProfile,
   Histogram,
@@ -77,7 +76,7 @@ export function featureKindOf(valueType: ValueType): FeatureKind {
  * epoch). NaN and infinities count as missing: one of them would make the
  * mean, the range and so every bin meaningless.
  */
-function numericExpr(column: string, valueType: ValueType): string {
+export function numericExpr(column: string, valueType: ValueType): string {
   const col = quoteIdent(column);
   if (valueType === ValueType.UNIX_TIMESTAMP) return `(epoch_us(${col}) / 1e6)`;
   if (valueType === ValueType.DOUBLE || valueType === ValueType.FLOAT) {
@@ -159,11 +158,7 @@ function boundaries(edges: readonly number[]): number[] {
  * The profile aggregate over `fromSql`: one row, read back by `profilesOf`.
  * Every feature is summarized in the same pass.
  */
-export function profileSql(
-  fromSql: string,
-  columns: readonly ProfileColumn[],
-  topValues = DEFAULT_TOP_VALUES,
-): string {
+export function profileSql(fromSql: string, columns: readonly ProfileColumn[]): string {
   const inner = ["count(*) AS n"];
   const outer = ["n"];
   columns.forEach((c, i) => {
@@ -196,15 +191,6 @@ export function profileSql(
         const counts = bounds.map((b) => `coalesce(${p}_h[${b}], 0)`);
         outer.push(`[${counts.join(", ")}] AS ${p}_bins`, `coalesce(${p}_h['inf'::DOUBLE], 0) AS ${p}_above`);
       }
-    } else if (kind === "categorical") {
-      inner.push(`histogram(CAST(${col} AS VARCHAR)) AS ${p}_h`);
-      // Sorting (-count, value) ascending: most frequent first, ties by value.
-      outer.push(
-        `coalesce(cardinality(${p}_h), 0) AS ${p}_d`,
-        `coalesce(list_slice(list_sort(list_transform(map_entries(${p}_h), e -> struct_pack(nc := -CAST(e.value AS BIGINT), v := e.key))), 1, ${topValues}), []) AS ${p}_top`,
-      );
-      const picks = (c.categories ?? []).map((v) => `coalesce(${p}_h[${quoteString(v)}], 0)`);
-      outer.push(`[${picks.join(", ")}]::BIGINT[] AS ${p}_pick`);
     }
   });
   return `SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM (${fromSql}))`;
@@ -223,6 +209,7 @@ function num(x: unknown): number {
 export function profilesOf(
   row: Record<string, unknown>,
   columns: readonly ProfileColumn[],
+  categorical: ReadonlyMap<string, CategoricalSummary> = new Map(),
 ): FeatureProfile[] {
   const rows = num(row.n);
   return columns.map((c, i) => {
@@ -242,7 +229,7 @@ export function profilesOf(
       categorical: null,
     };
     if (kind === "numeric" && nonNull > 0) profile.numeric = numericOf(row, p, c);
-    if (kind === "categorical") profile.categorical = categoricalOf(row, p, c);
+    if (kind === "categorical") profile.categorical = categorical.get(c.name) ?? { distinct: 0, top: [] };
     return profile;
   });
 }
@@ -275,20 +262,4 @@ function numericOf(row: Record<string, unknown>, p: string, c: ProfileColumn): N
     quantiles,
     histogram,
   };
-}
-
-function categoricalOf(row: Record<string, unknown>, p: string, c: ProfileColumn) {
-  const top = ((row[`${p}_top`] as { nc: unknown; v: unknown }[] | null) ?? []).map(
-    (e): CategoryCount => ({ value: String(e.v), count: -num(e.nc) }),
-  );
-  const picks = (row[`${p}_pick`] as unknown[] | null) ?? [];
-  const seen = new Set(top.map((t) => t.value));
-  (c.categories ?? []).forEach((value, k) => {
-    if (!seen.has(value)) {
-      seen.add(value);
-      top.push({ value, count: num(picks[k]) });
-    }
-  });
-  top.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-  return { distinct: num(row[`${p}_d`]), top };
 }

@@ -4,6 +4,7 @@
  * with the older-over-newer rule. A rejected push writes nothing anywhere:
  * every check happens before the first write.
  */
+import { dirname } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../config/types.js";
@@ -27,6 +28,8 @@ export interface PushContext {
   onlineStore: () => OnlineStore;
   duckdb: () => Promise<DuckDBInstance>;
   now?: () => Date;
+  /** Called with the folder after each offline append (the server compacts it). */
+  afterOfflineAppend?: (folder: string) => void;
 }
 
 export type PushDestination = "online" | "offline" | "online_and_offline";
@@ -80,6 +83,7 @@ export async function push(ctx: PushContext, req: PushRequest): Promise<PushResu
       table,
       now,
     });
+    ctx.afterOfflineAppend?.(dirname(result.offlinePath));
   }
   if (toOnline) {
     const store = ctx.onlineStore();

@@ -63,7 +63,7 @@ export function repoConfig(onlineStore: OnlineStoreConfig, project = "test_proj"
       port: 0,
       maxEntitiesPerRequest: 1000,
       maxValidateEntities: 10_000,
-      maxPushRows: 10_000,
+      maxPushRows: 1000,
       maxHistoricalEntityRows: 1_000_000,
       maxMessageBytes: 64 * 1024 * 1024,
       tls: null,

@@ -7,6 +7,7 @@
 import { inputFromRequest, reportToProto, validateConsistency } from "../../consistency/index.js";
 import { sharedDuckDb } from "../../offline/index.js";
 import { sharedOnlineStore } from "../../online/index.js";
+import { sharedRetrievalPins } from "../../push/index.js";
 import type { ServerDeps } from "../deps.js";
 import { checkValidateLimits } from "../request-limits.js";
 import type { HandlerGroup } from "./handler-group.js";
@@ -15,6 +16,7 @@ export function createConsistencyHandlers(deps: ServerDeps): HandlerGroup {
   return {
     validateConsistency: async (req, call) => {
       checkValidateLimits(req, deps.config.server);
+      const unpin = sharedRetrievalPins(deps.resources).pin();
       const report = await validateConsistency(
         {
           repoPath: deps.config.repoPath,
@@ -26,7 +28,7 @@ export function createConsistencyHandlers(deps: ServerDeps): HandlerGroup {
           signal: call.signal,
         },
         inputFromRequest(req),
-      );
+      ).finally(unpin);
       deps.metrics?.recordConsistency(report.features);
       return reportToProto(report);
     },

@@ -26,6 +26,7 @@ import type {
   RegisteredEntities,
 } from "../../offline/index.js";
 import { createOfflineStore, sharedDuckDb, timestampMicros } from "../../offline/index.js";
+import { sharedRetrievalPins } from "../../push/index.js";
 import { requireFeatureSelection } from "../../registry/index.js";
 import type { ServerDeps } from "../deps.js";
 import { checkHistoricalLimits } from "../request-limits.js";
@@ -46,21 +47,27 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
     async *getHistoricalFeatures(req, call) {
       checkHistoricalLimits(req, deps.config.server);
       const query = historicalQueryOf(req, deps);
-      if (req.parquetOutput) {
-        const result = await offline().writeHistorical(query, req.parquetOutput.path, call.signal);
-        yield summaryMessage(result);
-        return;
-      }
-      for await (const ev of offline().streamHistorical(query, req.batchSize, call.signal)) {
-        if (ev.kind === "schema") {
-          yield create(GetHistoricalFeaturesResponseSchema, {
-            kind: { case: "schema", value: schemaOf(ev.columns) },
-          });
-        } else if (ev.kind === "batch") {
-          yield batchMessage(ev.message);
-        } else {
-          yield summaryMessage(ev.result);
+      // Compaction never swaps the files this query may have listed (push/retrieval-pins.ts).
+      const unpin = sharedRetrievalPins(deps.resources).pin();
+      try {
+        if (req.parquetOutput) {
+          const result = await offline().writeHistorical(query, req.parquetOutput.path, call.signal);
+          yield summaryMessage(result);
+          return;
         }
+        for await (const ev of offline().streamHistorical(query, req.batchSize, call.signal)) {
+          if (ev.kind === "schema") {
+            yield create(GetHistoricalFeaturesResponseSchema, {
+              kind: { case: "schema", value: schemaOf(ev.columns) },
+            });
+          } else if (ev.kind === "batch") {
+            yield batchMessage(ev.message);
+          } else {
+            yield summaryMessage(ev.result);
+          }
+        }
+      } finally {
+        unpin();
       }
     },
   };

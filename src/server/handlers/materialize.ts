@@ -12,6 +12,7 @@ import {
 import { invalidArgument } from "../../errors/index.js";
 import type { ViewProgress } from "../../materialize/index.js";
 import { materialize, materializeContextOf } from "../../materialize/index.js";
+import { sharedRetrievalPins } from "../../push/index.js";
 import type { ServerDeps } from "../deps.js";
 import type { HandlerGroup } from "./handler-group.js";
 
@@ -34,6 +35,8 @@ export function createMaterializeHandlers(deps: ServerDeps): HandlerGroup {
       if (!req.incremental && !req.startTime) {
         throw invalidArgument("start_time is required unless incremental is set");
       }
+      // Compaction never swaps the files this run may have listed (push/retrieval-pins.ts).
+      const unpin = sharedRetrievalPins(deps.resources).pin();
       const events = materialize(materializeContextOf(deps), {
         ...(req.startTime ? { start: timestampDate(req.startTime) } : {}),
         end,
@@ -41,22 +44,26 @@ export function createMaterializeHandlers(deps: ServerDeps): HandlerGroup {
         views: req.featureViews,
         signal: call.signal,
       });
-      for await (const ev of events) {
-        if (ev.kind === "progress") {
-          yield create(MaterializeResponseSchema, {
-            kind: { case: "progress", value: progressMessage(ev.progress) },
-          });
-        } else {
-          yield create(MaterializeResponseSchema, {
-            kind: {
-              case: "summary",
-              value: {
-                views: ev.views.map(progressMessage),
-                elapsed: durationFromMs(Math.round(ev.elapsedMs)),
+      try {
+        for await (const ev of events) {
+          if (ev.kind === "progress") {
+            yield create(MaterializeResponseSchema, {
+              kind: { case: "progress", value: progressMessage(ev.progress) },
+            });
+          } else {
+            yield create(MaterializeResponseSchema, {
+              kind: {
+                case: "summary",
+                value: {
+                  views: ev.views.map(progressMessage),
+                  elapsed: durationFromMs(Math.round(ev.elapsedMs)),
+                },
               },
-            },
-          });
+            });
+          }
         }
+      } finally {
+        unpin();
       }
     },
   };

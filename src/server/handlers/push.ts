@@ -8,7 +8,7 @@ import { invalidArgument } from "../../errors/index.js";
 import { sharedDuckDb } from "../../offline/index.js";
 import { sharedOnlineStore } from "../../online/index.js";
 import type { PushDestination } from "../../push/index.js";
-import { push } from "../../push/index.js";
+import { push, sharedPushCompactor } from "../../push/index.js";
 import type { ServerDeps } from "../deps.js";
 import type { HandlerGroup } from "./handler-group.js";
 
@@ -31,6 +31,11 @@ export function createPushHandlers(deps: ServerDeps): HandlerGroup {
           // Opened on first use: an offline-only push never touches the online store.
           onlineStore: () => sharedOnlineStore(deps),
           duckdb: () => sharedDuckDb(deps.resources),
+          // Small pushed files are merged in the background (push/compaction.ts).
+          afterOfflineAppend: (folder) =>
+            sharedPushCompactor(deps.resources, () => sharedDuckDb(deps.resources), deps.logger).afterPush(
+              folder,
+            ),
         },
         { name: req.pushSourceName, columns: req.columns, to },
       );

@@ -1,0 +1,113 @@
+/**
+ * Isolation benchmark (`npm run bench -- isolation`): does one client sending
+ * the worst requests the default limits allow slow everyone else down?
+ *
+ * A real server in its own process (src/fuzz/server-process.ts) over a
+ * repository with a 1M-row source, on SQLite. Small GetOnlineFeatures calls
+ * (1 entity, 2 features) are sent at 200 req/s, open loop, for
+ * FSTORE_BENCH_SECONDS (default 15) after a warm-up, first alone, then while
+ * another process (bench/isolation/heavy-client.ts) sends, one at a time:
+ * GetOnlineFeatures of 1,000 entities x 14 features, a 1,000-row Push (online
+ * and offline), and a 1M-row GetHistoricalFeatures written as Parquet at the
+ * deepest allowed path. Target: p99 under load <= 2 x p99 alone.
+ */
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { GetOnlineFeaturesRequestSchema } from "../gen/fstore/v1/feature_service_pb.js";
+import { createFuzzRepo, createRawClient, type RawClient, startServerProcess } from "../src/fuzz/index.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const RATE = 200;
+const SECONDS = Number(process.env.FSTORE_BENCH_SECONDS ?? 15);
+const WARMUP = Number(process.env.FSTORE_BENCH_WARMUP ?? 5);
+
+const small = toBinary(
+  GetOnlineFeaturesRequestSchema,
+  create(GetOnlineFeaturesRequestSchema, {
+    selection: { features: ["driver_stats:conv_rate", "driver_stats:trips"] },
+    entities: { driver_id: { val: [{ val: { case: "int64Val", value: 1042n } }] } },
+  }),
+);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+}
+
+/** Sends the small call at RATE per second for `seconds` (open loop); latencies in ms, failures counted. */
+async function measure(
+  client: RawClient,
+  seconds: number,
+): Promise<{ p50: number; p99: number; failed: number; n: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  const total = RATE * seconds;
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // Latency from when the call was due, so a stalled sender counts too (no coordinated omission).
+    pending.push(
+      client.call("GetOnlineFeatures", small, { deadlineMs: 10_000 }).then((r) => {
+        if (r.code !== 0) failed++;
+        latencies.push(performance.now() - due);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), failed, n: latencies.length };
+}
+
+const config = await createFuzzRepo({}, 1_000_000);
+const server = await startServerProcess(config.repoPath);
+const address = `127.0.0.1:${server.port}`;
+const client = createRawClient(address);
+try {
+  // Values online for the small calls to find.
+  const { MaterializeRequestSchema } = await import("../gen/fstore/v1/feature_service_pb.js");
+  await client.call(
+    "Materialize",
+    toBinary(MaterializeRequestSchema, create(MaterializeRequestSchema, { incremental: true })),
+    {
+      deadlineMs: 300_000,
+    },
+  );
+  await measure(client, WARMUP);
+  const alone = await measure(client, SECONDS);
+  const heavy = spawn(
+    process.execPath,
+    [join(root, "bin/run-ts.js"), join(root, "bench/isolation/heavy-client.ts"), address],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  let heavyOut = "";
+  heavy.stdout?.on("data", (d: Buffer) => {
+    heavyOut += String(d);
+  });
+  // Let the heavy client get going (its first request is the largest batch).
+  await new Promise((r) => setTimeout(r, 2000));
+  const loaded = await measure(client, SECONDS);
+  heavy.kill("SIGTERM");
+  await new Promise((r) => heavy.once("exit", r));
+  const fmt = (n: number) => n.toFixed(2);
+  const ratio = loaded.p99 / alone.p99;
+  console.log(`small GetOnlineFeatures (1 x 2) at ${RATE} req/s, open loop, ${SECONDS} s; latency in ms`);
+  console.log("scenario                    p50     p99   failed");
+  console.log(
+    `alone                   ${fmt(alone.p50).padStart(7)} ${fmt(alone.p99).padStart(7)} ${String(alone.failed).padStart(8)}`,
+  );
+  console.log(
+    `beside the worst client ${fmt(loaded.p50).padStart(7)} ${fmt(loaded.p99).padStart(7)} ${String(loaded.failed).padStart(8)}`,
+  );
+  console.log(`p99 ratio ${ratio.toFixed(2)} (target <= 2): ${ratio <= 2 ? "met" : "NOT met"}`);
+  console.log(`heavy client completed: ${heavyOut.trim().replace(/^HEAVY /, "")}`);
+} finally {
+  client.close();
+  await server.stop();
+}
