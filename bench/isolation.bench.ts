@@ -16,9 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { GetOnlineFeaturesRequestSchema } from "../gen/fstore/v1/feature_service_pb.js";
-import { createFuzzRepo } from "../src/fuzz/fuzz-repo.js";
-import { startServerProcess } from "../src/fuzz/processes.js";
-import { createRawClient, type RawClient } from "../src/fuzz/raw-client.js";
+import { createFuzzRepo, createRawClient, type RawClient, startServerProcess } from "../src/fuzz/index.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RATE = 200;

@@ -12,10 +12,15 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createFuzzRepo } from "../src/fuzz/fuzz-repo.js";
-import { startServerProcess } from "../src/fuzz/processes.js";
-import { createRawClient } from "../src/fuzz/raw-client.js";
-import { DEFAULT_FUZZ_OPTIONS, type FuzzStore, formatReport, runFuzz } from "../src/fuzz/run-fuzz.js";
+import {
+  createFuzzRepo,
+  createRawClient,
+  DEFAULT_FUZZ_OPTIONS,
+  type FuzzStore,
+  formatReport,
+  runFuzz,
+  startServerProcess,
+} from "../src/fuzz/index.js";
 
 const { values, positionals } = parseArgs({
   options: {

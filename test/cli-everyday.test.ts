@@ -13,6 +13,9 @@ import { initRepo, writeParquet } from "../src/init/index.js";
 import { runCommand } from "./support/cli-process.js";
 import { PROJECT_ROOT } from "./support/temp-repo.js";
 
+/** Each step is a fresh CLI process (about 1-4 s on a loaded 2-core machine): generous, not tight. */
+const CLI_TIMEOUT_MS = 300_000;
+
 let root: string;
 let repo: string;
 const fstore = (...args: string[]) =>
@@ -41,7 +44,7 @@ function onlineRows(): number {
   }
 }
 
-describe("fstore list and describe", () => {
+describe("fstore list and describe", { timeout: CLI_TIMEOUT_MS }, () => {
   it("lists entities, views and services, filtered by tags", async () => {
     const views = await fstore("list", "views", "--json");
     expect(views.code).toBe(0);
@@ -80,7 +83,7 @@ describe("fstore list and describe", () => {
   });
 });
 
-describe("fstore push --source NAME FILE", () => {
+describe("fstore push --source NAME FILE", { timeout: CLI_TIMEOUT_MS }, () => {
   const now = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
   const header = "driver_id,conv_rate,acc_rate,avg_daily_trips,event_timestamp";
 

@@ -312,9 +312,5 @@ export class MemoryOnlineStore implements OnlineStore {
     this.#views.delete(view.name);
   }
 
-  async tryLock(): Promise<(() => Promise<void>) | undefined> {
-    return async () => {};
-  }
-
   async close(): Promise<void> {}
 }

@@ -6,7 +6,7 @@
  * the reproducers in the message.
  */
 import { describe, expect, it } from "vitest";
-import { formatReport, runFuzz } from "../src/fuzz/run-fuzz.js";
+import { formatReport, runFuzz } from "../src/fuzz/index.js";
 
 describe("fuzzing", () => {
   it("answers 1,000 malformed requests without INTERNAL, UNKNOWN or a crash, and stays healthy", async () => {

@@ -29,6 +29,9 @@ import { createFstoreClient } from "../clients/typescript/src/index.js";
 import { runCommand, startServerProcess, waitFor } from "./support/cli-process.js";
 import { PROJECT_ROOT } from "./support/temp-repo.js";
 
+/** Each step is a fresh CLI process (about 1-4 s on a loaded 2-core machine): generous, not tight. */
+const CLI_TIMEOUT_MS = 300_000;
+
 let root: string;
 let app: string;
 const env: NodeJS.ProcessEnv = {
@@ -82,7 +85,7 @@ async function latest(file: string, key: string, id: number, column: string): Pr
   }
 }
 
-describe("a new user's repository, outside the checkout", () => {
+describe("a new user's repository, outside the checkout", { timeout: CLI_TIMEOUT_MS }, () => {
   it("packs only what runs: bin, sources without tests, generated code, templates, the example", () => {
     const files = readdirSync(join(app, "node_modules", "fstore"), { recursive: true }).map(String);
     expect(files).toContain(join("bin", "fstore.js"));

@@ -103,7 +103,7 @@ const stores: [string, () => OnlineStore][] = [
   ],
 ];
 
-describe.each(stores)("online store conformance: %s", (name, open) => {
+describe.each(stores)("online store conformance: %s", (_name, open) => {
   let store: OnlineStore;
   // Each store gets its own project so stores sharing one Redis do not see each other's keys.
   beforeAll(async () => {
@@ -275,24 +275,6 @@ describe.each(stores)("online store conformance: %s", (name, open) => {
     // Other views of the same entities are untouched.
     const [still] = await readStoredRows(store, [{ view: stats, features: ["trips"], entityKeys: [[100n]] }]);
     expect(still?.[0]?.values.get("trips")).toBe(1_000_000_000_000n);
-  });
-
-  it("grants a named lock once until it is released or expires", async () => {
-    const lockName = `job-${name}`;
-    const release = await store.tryLock(lockName, 10_000);
-    expect(release).toBeTypeOf("function");
-    expect(await store.tryLock(lockName, 10_000)).toBeUndefined();
-    await release?.();
-    const again = await store.tryLock(lockName, 150);
-    expect(again).toBeTypeOf("function");
-    expect(await store.tryLock(lockName, 150)).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 250));
-    const afterExpiry = await store.tryLock(lockName, 10_000);
-    expect(afterExpiry).toBeTypeOf("function");
-    // The expired holder's release must not free the new holder's lock.
-    await again?.();
-    expect(await store.tryLock(lockName, 10_000)).toBeUndefined();
-    await afterExpiry?.();
   });
 
   it("rejects values of the wrong type with INVALID_ARGUMENT and writes nothing", async () => {

@@ -18,6 +18,9 @@ import { runCommand } from "./support/cli-process.js";
 import { type StartedRedis, startRedis } from "./support/redis.js";
 import { PROJECT_ROOT } from "./support/temp-repo.js";
 
+/** Each step is a fresh CLI process (about 1-4 s on a loaded 2-core machine): generous, not tight. */
+const CLI_TIMEOUT_MS = 300_000;
+
 let root: string;
 let redis: StartedRedis;
 
@@ -89,7 +92,7 @@ async function redisRows(project: string, view: string): Promise<number> {
   }
 }
 
-describe("materialization state per online store", () => {
+describe("materialization state per online store", { timeout: CLI_TIMEOUT_MS }, () => {
   it("after a switch from SQLite to Redis: overdue, incremental from scratch, validate fails saying why", async () => {
     const repo = await newRepo("switch");
     expect((await fstore(repo, "apply")).code).toBe(0);
@@ -142,7 +145,7 @@ export const driverExtra = new FeatureView({
 });
 `;
 
-describe("removing a view, and teardown", () => {
+describe("removing a view, and teardown", { timeout: CLI_TIMEOUT_MS }, () => {
   for (const store of ["sqlite", "redis"] as const) {
     it(`apply that removes a view deletes its online rows (${store})`, async () => {
       const repo = await newRepo(`remove-${store}`);

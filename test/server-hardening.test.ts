@@ -20,7 +20,7 @@ import {
   PushRequestSchema,
   ValidateConsistencyRequestSchema,
 } from "../gen/fstore/v1/feature_service_pb.js";
-import { createRawClient } from "../src/fuzz/raw-client.js";
+import { createRawClient } from "../src/fuzz/index.js";
 import { createLogger } from "../src/server/logger.js";
 import { exposureWarnings, isLoopbackHost } from "../src/server/loopback.js";
 import { createExampleRepo, startTestServer, type TestServer, testConfig } from "./support/server.js";

@@ -17,7 +17,7 @@ import { PushRequestSchema, PushResponseSchema, PushTo } from "../gen/fstore/v1/
 import { StringListSchema, type Value } from "../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../src/config/types.js";
 import type { FstoreError } from "../src/errors/index.js";
-import { createRawClient, type RawClient } from "../src/fuzz/raw-client.js";
+import { createRawClient, type RawClient } from "../src/fuzz/index.js";
 import { materialize } from "../src/materialize/index.js";
 import { openDuckDb } from "../src/offline/index.js";
 import { createOnlineStore } from "../src/online/index.js";

@@ -13,7 +13,7 @@ import {
   GetOnlineFeaturesRequestSchema,
   PushRequestSchema,
 } from "../../gen/fstore/v1/feature_service_pb.js";
-import { createRawClient } from "../../src/fuzz/raw-client.js";
+import { createRawClient } from "../../src/fuzz/index.js";
 import { OUTPUT_PATH_LIMITS } from "../../src/offline/output-path.js";
 
 const client = createRawClient(process.argv[2] as string);

@@ -12,7 +12,7 @@ import { type RepeatedValue, RepeatedValueSchema, ValueType } from "../../gen/fs
 import { invalidArgument } from "../errors/index.js";
 import type { PushTarget } from "../push/index.js";
 import { expectedColumnTypes, isCompatibleColumn } from "../registry/index.js";
-import { type NativeValue, toValue, valueTypeName } from "../values/index.js";
+import { listElementType, type NativeValue, toValue, valueTypeName } from "../values/index.js";
 
 const quoted = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
@@ -39,7 +39,7 @@ export function fileReaderSql(file: string): string {
 function nativeOf(value: unknown, dtype: ValueType): NativeValue {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) {
-    const element = (dtype - 10) as ValueType; // Feast numbering: X_LIST = X + 10
+    const element = listElementType(dtype) ?? dtype;
     return value.map((v) => nativeOf(v, element) as Exclude<NativeValue, unknown[] | null>);
   }
   if (dtype === ValueType.BYTES && typeof value === "string") return Buffer.from(value, "utf8");

@@ -68,7 +68,7 @@ export async function initRepo(options: InitRepoOptions): Promise<InitRepoResult
   const source = TEMPLATE_DIRS[template];
   // A folder where fstore was just installed (package.json, node_modules) is fine; a repository is not.
   const existingPackage = readIfExists(join(path, "package.json"));
-  const clashes = [...readdirSync(source), ".gitignore"].filter(
+  const clashes = readdirSync(source).filter(
     (f) => !SKIPPED.has(f) && f !== "package.json" && existsSync(join(path, f)),
   );
   if (clashes.length > 0) {
@@ -78,7 +78,7 @@ export async function initRepo(options: InitRepoOptions): Promise<InitRepoResult
     recursive: true,
     filter: (from) => from === source || !SKIPPED.has(basename(from)),
   });
-  writeFileSync(join(path, ".gitignore"), GITIGNORE);
+  writeGitignore(join(path, ".gitignore"));
   setProject(path, project, existingPackage);
   const data =
     options.generateData === false ? { generator: undefined, generated: false } : await ensureRepoData(path);
@@ -104,6 +104,23 @@ function setProject(path: string, project: string, existingPackage: string | und
     pkg.name = project.toLowerCase();
   }
   writeFileSync(packagePath, `${JSON.stringify(pkg, null, 2)}\n`);
+}
+
+/** Writes .gitignore, or adds the lines it lacks to the one that is there. */
+function writeGitignore(file: string): void {
+  const existing = readIfExists(file);
+  if (existing === undefined) {
+    writeFileSync(file, GITIGNORE);
+    return;
+  }
+  const have = new Set(existing.split("\n").map((l) => l.trim()));
+  const missing = GITIGNORE.split("\n").filter((l) => l !== "" && !have.has(l));
+  if (missing.length > 0) {
+    writeFileSync(
+      file,
+      `${existing}${existing.endsWith("\n") || existing === "" ? "" : "\n"}${missing.join("\n")}\n`,
+    );
+  }
 }
 
 function readIfExists(file: string): string | undefined {

@@ -79,10 +79,5 @@ export interface OnlineStore {
   sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]>;
   /** Removes a view's rows (e.g. when it is removed from the repository). */
   deleteView(view: FeatureViewDef): Promise<void>;
-  /**
-   * A named lock with expiry, shared by every server on this store, so a
-   * scheduled job runs once. Returns a release function, or undefined if held elsewhere.
-   */
-  tryLock(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
   close(): Promise<void>;
 }

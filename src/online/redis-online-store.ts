@@ -11,8 +11,8 @@
  *   discovery, reconnects and their outage errors (UNAVAILABLE), the cluster's
  *   slot table, reads on a cluster (or while the read connection cannot be
  *   opened, and reads of 4,000 keys or more, split into several script
- *   calls), a read script Redis lost (NOSCRIPT: ioredis reloads it), scans
- *   (sampling, deleting a view) and the lock.
+ *   calls), a read script Redis lost (NOSCRIPT: ioredis reloads it) and scans
+ *   (sampling, deleting a view).
  * - Raw RESP connections do the hot paths, where a general client spends
  *   hundreds of microseconds per call on argument conversion, command objects
  *   and timers: on a standalone Redis, serving reads go over one lean read
@@ -24,7 +24,7 @@
  * many keys), or one per node in a cluster. Writes keep the older-over-newer
  * rule inside Lua scripts (`redis-scripts.ts`), many rows per call.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { RedisOnlineStoreConfig } from "../config/types.js";
 import { unavailable } from "../errors/index.js";
@@ -47,7 +47,7 @@ import {
   type ReadConnectionOptions,
   RedisReadConnection,
 } from "./redis-read-connection.js";
-import { RELEASE_LOCK_SCRIPT, writeScripts } from "./redis-scripts.js";
+import { writeScripts } from "./redis-scripts.js";
 import { redisSlot } from "./redis-slot.js";
 
 export interface RedisOnlineStoreOptions {
@@ -508,26 +508,6 @@ class RedisOnlineStore implements OnlineStore {
       await this.#exec(p, "delete");
       return false;
     });
-  }
-
-  async tryLock(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
-    await this.#ready();
-    const key = `fstore:lock:${this.#project}:${name}`;
-    const token = randomUUID();
-    let ok: string | null;
-    try {
-      ok = await this.#client.set(key, token, "PX", Math.max(1, Math.round(ttlMs)), "NX");
-    } catch (err) {
-      throw this.#error(err, "lock");
-    }
-    if (ok !== "OK") return undefined;
-    return async () => {
-      try {
-        await this.#client.eval(RELEASE_LOCK_SCRIPT, 1, key, token);
-      } catch (err) {
-        throw this.#error(err, "unlock");
-      }
-    };
   }
 
   async close(): Promise<void> {

@@ -115,11 +115,6 @@ end
 return out
 `;
 
-const RELEASE_BODY = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
 const CLUSTER_FLAGS = "#!lua flags=allow-cross-slot-keys\n";
 
 export interface WriteScripts {
@@ -142,6 +137,3 @@ export function writeScripts(cluster: boolean): WriteScripts {
       }
     : { packed: PACKED_BODY, feast: FEAST_BODY, read: READ_BODY, readField: READ_FIELD_BODY };
 }
-
-/** KEYS[1] lock key, ARGV[1] owner token: deletes the lock only if still owned. */
-export const RELEASE_LOCK_SCRIPT = RELEASE_BODY;

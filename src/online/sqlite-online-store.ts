@@ -2,8 +2,9 @@
  * The embedded online store: one SQLite file (WAL, synchronous NORMAL), one
  * table keyed by (view, entity key) holding the packed row, so a read is one
  * indexed lookup per entity and view. The older-over-newer rule is in the
- * upsert itself, on `event_ts` in µs since the epoch; a lock table with
- * expiry serves `tryLock`.
+ * upsert itself, on `event_ts` in µs since the epoch. (Scheduled runs take
+ * their lease in the registry, `registry/lease.ts`; an `online_locks` table
+ * that earlier versions made is left unused.)
  *
  * `PRAGMA user_version` is the file's format: 0 held `event_ts` in ms (its
  * packed rows are version 1, still read); opening such a file converts its
@@ -11,7 +12,6 @@
  * rows alike.
  */
 
-import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -34,11 +34,6 @@ CREATE TABLE IF NOT EXISTS online_rows (
   row BLOB NOT NULL,
   PRIMARY KEY (view, entity_key)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS online_locks (
-  name TEXT PRIMARY KEY,
-  owner TEXT NOT NULL,
-  expires_at REAL NOT NULL
-);
 `;
 
 /** The file format this code writes (`user_version`): `event_ts` in µs. */
@@ -199,28 +194,6 @@ class SqliteOnlineStore implements OnlineStore {
 
   async deleteView(view: FeatureViewDef): Promise<void> {
     this.#db.prepare("DELETE FROM online_rows WHERE view = ?").run(view.name);
-  }
-
-  async tryLock(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
-    const key = `${this.#project}:${name}`;
-    const owner = randomUUID();
-    const now = Date.now();
-    let changes: number;
-    try {
-      changes = this.#db
-        .prepare(
-          `INSERT INTO online_locks (name, owner, expires_at) VALUES (?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-           WHERE online_locks.expires_at <= ?`,
-        )
-        .run(key, owner, now + ttlMs, now).changes;
-    } catch (err) {
-      throw sqliteError(err, "lock");
-    }
-    if (changes !== 1) return undefined;
-    return async () => {
-      this.#db.prepare("DELETE FROM online_locks WHERE name = ? AND owner = ?").run(key, owner);
-    };
   }
 
   async close(): Promise<void> {

@@ -48,12 +48,14 @@ def _start(token: Optional[str] = None, tls: bool = False) -> Server:
     process = subprocess.Popen(
         [NODE, str(ROOT / "bin/fstore.js"), "serve", "--repo", str(repo)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     address = None
+    seen = []
     assert process.stdout is not None
     for line in process.stdout:
+        seen.append(line)
         try:
             entry = json.loads(line)
         except ValueError:
@@ -63,7 +65,7 @@ def _start(token: Optional[str] = None, tls: bool = False) -> Server:
             break
     if address is None:
         process.kill()
-        raise RuntimeError(f"fstore serve did not start: {process.stderr.read() if process.stderr else ''}")
+        raise RuntimeError(f"fstore serve did not start: {''.join(seen[-20:])}")
     # Keep draining the log so the server never blocks on a full pipe.
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
     return Server(address, repo, Path(made["certPath"]) if made["certPath"] else None, process)
