@@ -87,6 +87,17 @@ describe("decodeOnlineRequest", () => {
     expect(a.selection).toBe(b.selection);
   });
 
+  it("decodes a selection over 64 KiB each time instead of caching it", () => {
+    const huge = create(GetOnlineFeaturesRequestSchema, {
+      selection: { featureServices: ["s".repeat(70_000)] },
+    });
+    const bytes = toBinary(GetOnlineFeaturesRequestSchema, huge);
+    const a = decodeOnlineRequest(bytes);
+    const b = decodeOnlineRequest(new Uint8Array(bytes));
+    expect(a).toEqual(fromBinary(GetOnlineFeaturesRequestSchema, bytes));
+    expect(a.selection).not.toBe(b.selection);
+  });
+
   it("merges a selection sent twice, as protobuf does", () => {
     const first = toBinary(GetOnlineFeaturesRequestSchema, requests[1] as never);
     const second = toBinary(GetOnlineFeaturesRequestSchema, requests[5] as never);

@@ -21,6 +21,8 @@ import {
 } from "../../gen/fstore/v1/value_pb.js";
 
 const MAX_CACHED_SELECTIONS = 1024;
+/** Larger selections are decoded each time: 1,024 cached selections of megabytes each would hold gigabytes. */
+const MAX_CACHED_SELECTION_BYTES = 64 * 1024;
 const selections = new Map<string, FeatureSelection>();
 
 class Reader {
@@ -134,6 +136,7 @@ export function decodeOnlineRequest(bytes: Uint8Array): GetOnlineFeaturesRequest
  * (protobuf's rule): that rare request goes to `fromBinary` as a whole.
  */
 function selectionAt(buf: Buffer, s: number, e: number): FeatureSelection {
+  if (e - s > MAX_CACHED_SELECTION_BYTES) return fromBinary(FeatureSelectionSchema, plain(buf, s, e));
   const id = buf.toString("latin1", s, e);
   let selection = selections.get(id);
   if (!selection) {
