@@ -4,6 +4,7 @@
  *
  *   npm run bench                  all benchmarks
  *   npm run bench -- historical    only those whose name contains "historical"
+ *   npm run bench -- scale         the 10x growth benchmark: long, so only when named
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -12,12 +13,28 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const benchmarks = ["historical", "online", "materialize", "consistency", "clients", "monitor", "isolation"];
+const benchmarks = [
+  "historical",
+  "lineage",
+  "online",
+  "access",
+  "logging",
+  "materialize",
+  "streaming",
+  "consistency",
+  "clients",
+  "monitor",
+  "isolation",
+  "scale",
+];
+/** Run only when a filter names them. */
+const onRequestOnly = new Set(["scale"]);
 const filters = process.argv.slice(2);
 
 let failed = 0;
 for (const name of benchmarks) {
   if (filters.length > 0 && !filters.some((f) => name.includes(f))) continue;
+  if (filters.length === 0 && onRequestOnly.has(name)) continue;
   const file = join(here, `${name}.bench.ts`);
   if (!existsSync(file)) {
     console.log(`\n== ${name}: no benchmark yet (${file})`);
