@@ -64,6 +64,20 @@ describe("loadRepoConfig", () => {
       },
       metrics: { enabled: false, host: "127.0.0.1", port: 9464, token: null },
       writeRules: { maxFutureSkewSeconds: 86_400 },
+      openLineage: {
+        enabled: false,
+        transportType: "http",
+        transportUrl: "",
+        transportEndpoint: "api/v1/lineage",
+        apiKey: "",
+        filePath: join(dir, "data/openlineage.jsonl"),
+        namespace: "",
+        producer: "urn:fstore:0.1.0",
+        timeoutMs: 2000,
+        emitOnApply: true,
+        emitOnMaterialize: true,
+        emitOnHistorical: true,
+      },
       entityKeySerializationVersion: 3,
     });
   });

@@ -3,6 +3,7 @@ import { loadRepoConfig } from "../config/load-repo-config.js";
 import type { RepoConfig } from "../config/types.js";
 import { loadRepoDefinitions } from "../definitions/load-repo-definitions.js";
 import { FstoreError } from "../errors/index.js";
+import { openLineageStore, recordAppliedVersions, withVersions } from "../lineage/index.js";
 import { createOnlineStore } from "../online/create-online-store.js";
 import type { FeatureViewDef, RepoDefinitions } from "./model.js";
 import type { PlannedChange } from "./registry.js";
@@ -26,11 +27,20 @@ export interface RepoPlan {
 export async function planRepo(repoPath: string, env: Env = process.env): Promise<RepoPlan> {
   const { config, definitions } = await loadValidated(repoPath, env);
   const registry = openRegistry(config);
+  const lineage = openLineageStore(config);
   try {
-    return { config, definitions, changes: registry.plan(definitions), version: registry.snapshot().version };
+    const changes = withVersions(registry.plan(definitions), definitions, await lineage.latestVersions());
+    return { config, definitions, changes, version: registry.snapshot().version };
   } finally {
     registry.close();
+    await lineage.close();
   }
+}
+
+/** Options of `applyRepo`. */
+export interface ApplyOptions {
+  /** The identity applying (recorded in the object versions when auth is on). */
+  appliedBy?: string;
 }
 
 /** What `applyRepo` did beyond the plan. */
@@ -46,20 +56,39 @@ export interface AppliedRepo extends RepoPlan {
  * the online rows of removed views are deleted (Feast's infra update): a view
  * applied again later starts empty rather than serving values nobody owns.
  */
-export async function applyRepo(repoPath: string, env: Env = process.env): Promise<AppliedRepo> {
+export async function applyRepo(
+  repoPath: string,
+  env: Env = process.env,
+  options: ApplyOptions = {},
+): Promise<AppliedRepo> {
   const { config, definitions } = await loadValidated(repoPath, env);
   const registry = openRegistry(config);
+  const lineage = openLineageStore(config);
   let plan: RepoPlan;
   let removed: FeatureViewDef[];
   try {
     const before = registry.snapshot().featureViews;
-    const changes = registry.apply(definitions);
+    const latest = await lineage.latestVersions();
+    const changes = withVersions(registry.apply(definitions), definitions, latest);
+    // After the registry commit: a failure here is repaired by the next apply (versions reconcile by hash).
+    await recordAppliedVersions(lineage, definitions, {
+      repoPath: config.repoPath,
+      ...(options.appliedBy ? { appliedBy: options.appliedBy } : {}),
+    }).catch((err) => {
+      const e = FstoreError.from(err);
+      throw new FstoreError(
+        e.code,
+        `registry applied, but recording the object versions failed: ${e.message}; the next apply records them`,
+        { cause: err },
+      );
+    });
     removed = changes
       .filter((c) => c.kind === "remove" && c.objectType === "feature_view")
       .flatMap((c) => before.get(c.name) ?? []);
     plan = { config, definitions, changes, version: registry.snapshot().version };
   } finally {
     registry.close();
+    await lineage.close();
   }
   if (removed.length > 0) await deleteOnlineRows(plan, removed);
   return { ...plan, deletedOnlineViews: removed.map((v) => v.name) };

@@ -1,0 +1,47 @@
+/**
+ * The lineage services of a process (a server or a CLI command): the store,
+ * the pinned-service resolver and the OpenLineage emitter, opened on first
+ * use from a resource pool and closed with it.
+ */
+import type { RepoConfig } from "../config/types.js";
+import type { LineageStore } from "./lineage-store.js";
+import { createOpenLineageEmitter, type OpenLineageEmitter } from "./openlineage-emitter.js";
+import { createPinnedSelectionResolver, type PinnedSelectionResolver } from "./pinned-services.js";
+import { openLineageStore } from "./sqlite-lineage-store.js";
+
+export interface Lineage {
+  config: RepoConfig;
+  store: LineageStore;
+  pins: PinnedSelectionResolver;
+  openLineage: OpenLineageEmitter;
+}
+
+interface Pool {
+  get<T>(key: string, open: () => T, close: (resource: T) => Promise<void> | void): T;
+}
+
+export const LINEAGE_RESOURCE = "lineage";
+
+/** Opens the lineage services of `config` (close them with `closeLineage`). */
+export function openLineage(config: RepoConfig, onError?: (message: string) => void): Lineage {
+  const store = openLineageStore(config);
+  return {
+    config,
+    store,
+    pins: createPinnedSelectionResolver(() => store),
+    openLineage: createOpenLineageEmitter(config.openLineage, config.project, onError ? { onError } : {}),
+  };
+}
+
+export async function closeLineage(lineage: Lineage): Promise<void> {
+  await lineage.openLineage.flush();
+  await lineage.store.close();
+}
+
+/** The pool's lineage services (one per server). */
+export function sharedLineage(
+  deps: { config: RepoConfig; resources: Pool },
+  onError?: (message: string) => void,
+): Lineage {
+  return deps.resources.get(LINEAGE_RESOURCE, () => openLineage(deps.config, onError), closeLineage);
+}
