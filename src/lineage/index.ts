@@ -44,3 +44,4 @@ export {
   PARQUET_DATASET_ID_KEY,
   PARQUET_MANIFEST_KEY,
 } from "./training-set-lineage.js";
+export { objectHistory, objectVersion } from "./version-lookup.js";

@@ -37,7 +37,6 @@ export function startMaterializationLineage(
     start: Date;
     end: Date;
     scheduled: boolean;
-    onError: (message: string) => void;
   },
 ): MaterializationRunLineage {
   const runId = `mat-${randomBytes(8).toString("hex")}`;
@@ -76,7 +75,7 @@ export function startMaterializationLineage(
       try {
         files = await fingerprintFiles(paths);
       } catch (err) {
-        args.onError(
+        lineage.report(
           `materialization lineage of "${args.view.name}": fingerprinting its files failed: ${(err as Error).message}`,
         );
       }
@@ -105,7 +104,7 @@ export function startMaterializationLineage(
           error,
         });
       } catch (err) {
-        args.onError(
+        lineage.report(
           `materialization lineage of "${args.view.name}" not recorded: ${(err as Error).message}`,
         );
       }

@@ -14,6 +14,8 @@ export interface Lineage {
   store: LineageStore;
   pins: PinnedSelectionResolver;
   openLineage: OpenLineageEmitter;
+  /** Where lineage failures that must not fail the work are told (a logger's warn, or stderr). */
+  report: (message: string) => void;
 }
 
 interface Pool {
@@ -25,11 +27,13 @@ export const LINEAGE_RESOURCE = "lineage";
 /** Opens the lineage services of `config` (close them with `closeLineage`). */
 export function openLineage(config: RepoConfig, onError?: (message: string) => void): Lineage {
   const store = openLineageStore(config);
+  const report = onError ?? ((message: string) => process.stderr.write(`fstore: lineage: ${message}\n`));
   return {
     config,
     store,
     pins: createPinnedSelectionResolver(() => store),
-    openLineage: createOpenLineageEmitter(config.openLineage, config.project, onError ? { onError } : {}),
+    openLineage: createOpenLineageEmitter(config.openLineage, config.project, { onError: report }),
+    report,
   };
 }
 

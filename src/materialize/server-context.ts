@@ -4,6 +4,7 @@
  * schedule reuse one of each per process.
  */
 import type { RepoConfig } from "../config/types.js";
+import { sharedLineage } from "../lineage/index.js";
 import { sharedDuckDb } from "../offline/index.js";
 import { sharedOnlineStore } from "../online/index.js";
 import type { Registry } from "../registry/registry.js";
@@ -22,5 +23,6 @@ export function materializeContextOf(deps: ServerResourcesLike): MaterializeCont
     registry: deps.registry,
     onlineStore: sharedOnlineStore(deps),
     duckdb: () => sharedDuckDb(deps.resources),
+    lineage: sharedLineage(deps),
   };
 }
