@@ -45,3 +45,5 @@ export {
   PARQUET_MANIFEST_KEY,
 } from "./training-set-lineage.js";
 export { objectHistory, objectVersion } from "./version-lookup.js";
+export type { ApplyRun } from "./apply-lineage.js";
+export { startApplyRun } from "./apply-lineage.js";

@@ -3,7 +3,15 @@ import { loadRepoConfig } from "../config/load-repo-config.js";
 import type { RepoConfig } from "../config/types.js";
 import { loadRepoDefinitions } from "../definitions/load-repo-definitions.js";
 import { FstoreError } from "../errors/index.js";
-import { openLineageStore, recordAppliedVersions, withVersions } from "../lineage/index.js";
+import {
+  closeLineage,
+  type Lineage,
+  openLineage,
+  openLineageStore,
+  recordAppliedVersions,
+  startApplyRun,
+  withVersions,
+} from "../lineage/index.js";
 import { createOnlineStore } from "../online/create-online-store.js";
 import type { FeatureViewDef, RepoDefinitions } from "./model.js";
 import type { PlannedChange } from "./registry.js";
@@ -61,17 +69,33 @@ export async function applyRepo(
   env: Env = process.env,
   options: ApplyOptions = {},
 ): Promise<AppliedRepo> {
-  const { config, definitions } = await loadValidated(repoPath, env);
+  const config = loadRepoConfig(repoPath, env);
+  const lineage = openLineage(config);
+  const run = startApplyRun(lineage);
+  try {
+    const applied = await applyLoaded(config, lineage, options);
+    run.complete(applied.definitions, applied.changes);
+    return applied;
+  } catch (err) {
+    run.fail(err);
+    throw err;
+  } finally {
+    await closeLineage(lineage);
+  }
+}
+
+async function applyLoaded(config: RepoConfig, lineage: Lineage, options: ApplyOptions): Promise<AppliedRepo> {
+  const definitions = await loadRepoDefinitions(config.repoPath);
+  await validateSources(config.repoPath, definitions);
   const registry = openRegistry(config);
-  const lineage = openLineageStore(config);
   let plan: RepoPlan;
   let removed: FeatureViewDef[];
   try {
     const before = registry.snapshot().featureViews;
-    const latest = await lineage.latestVersions();
+    const latest = await lineage.store.latestVersions();
     const changes = withVersions(registry.apply(definitions), definitions, latest);
     // After the registry commit: a failure here is repaired by the next apply (versions reconcile by hash).
-    await recordAppliedVersions(lineage, definitions, {
+    await recordAppliedVersions(lineage.store, definitions, {
       repoPath: config.repoPath,
       ...(options.appliedBy ? { appliedBy: options.appliedBy } : {}),
     }).catch((err) => {
@@ -88,7 +112,6 @@ export async function applyRepo(
     plan = { config, definitions, changes, version: registry.snapshot().version };
   } finally {
     registry.close();
-    await lineage.close();
   }
   if (removed.length > 0) await deleteOnlineRows(plan, removed);
   return { ...plan, deletedOnlineViews: removed.map((v) => v.name) };
