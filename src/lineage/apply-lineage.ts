@@ -25,7 +25,9 @@ export function startApplyRun(lineage: Lineage): ApplyRun {
   return {
     complete(definitions, changes) {
       if (!emit) return;
-      const changed = new Set(changes.filter((c) => c.kind !== "remove").map((c) => `${c.objectType}/${c.name}`));
+      const changed = new Set(
+        changes.filter((c) => c.kind !== "remove").map((c) => `${c.objectType}/${c.name}`),
+      );
       const views = definitions.featureViews;
       const viewDataset = (v: FeatureViewDef) =>
         dataset(
@@ -47,7 +49,15 @@ export function startApplyRun(lineage: Lineage): ApplyRun {
     },
     fail(err) {
       if (!emit) return;
-      ol.emit(runEvent(ctx, "FAIL", { runId, job, error: err instanceof Error ? err.message : String(err) }, [], []));
+      ol.emit(
+        runEvent(
+          ctx,
+          "FAIL",
+          { runId, job, error: err instanceof Error ? err.message : String(err) },
+          [],
+          [],
+        ),
+      );
     },
   };
 }

@@ -1,6 +1,8 @@
 // Versions and lineage: object versions written by apply, pinned feature
 // services, training-set manifests, materialization lineage, OpenLineage events.
 
+export type { ApplyRun } from "./apply-lineage.js";
+export { startApplyRun } from "./apply-lineage.js";
 // For the server, the CLI and the console: reading versions and lineage.
 export type {
   DatasetManifest,
@@ -45,5 +47,3 @@ export {
   PARQUET_MANIFEST_KEY,
 } from "./training-set-lineage.js";
 export { objectHistory, objectVersion } from "./version-lookup.js";
-export type { ApplyRun } from "./apply-lineage.js";
-export { startApplyRun } from "./apply-lineage.js";

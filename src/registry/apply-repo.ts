@@ -84,7 +84,11 @@ export async function applyRepo(
   }
 }
 
-async function applyLoaded(config: RepoConfig, lineage: Lineage, options: ApplyOptions): Promise<AppliedRepo> {
+async function applyLoaded(
+  config: RepoConfig,
+  lineage: Lineage,
+  options: ApplyOptions,
+): Promise<AppliedRepo> {
   const definitions = await loadRepoDefinitions(config.repoPath);
   await validateSources(config.repoPath, definitions);
   const registry = openRegistry(config);
