@@ -77,7 +77,8 @@ export function createConsoleAuth(config: AuthConfig | null, now: () => number =
     try {
       return await authenticate(authorization, peerCertificate(req));
     } catch (err) {
-      throttle.recordFailure(peer, now());
+      // Only a wrong guess counts: a browser's first visit, without credentials, is not an attempt.
+      if (authorization.length > 0) throttle.recordFailure(peer, now());
       throw err;
     }
   };

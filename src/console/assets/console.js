@@ -53,7 +53,7 @@ function lineDataset(d, i) {
     borderColor: color,
     backgroundColor: color,
     borderDash: d.dashed ? [6, 4] : DASHES[i % DASHES.length],
-    pointStyle: d.dashed ? false : POINTS[i % POINTS.length],
+    pointStyle: d.dashed ? "line" : POINTS[i % POINTS.length],
     pointRadius: d.dashed ? 0 : 4,
     spanGaps: true,
     borderWidth: 2,

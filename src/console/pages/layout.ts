@@ -43,6 +43,7 @@ export function page(ctx: PageContext, title: string, body: Html): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · fstore ${ctx.project}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/console.css">
 <script src="/assets/chart.umd.min.js" defer></script>
 <script src="/assets/console.js" defer></script>

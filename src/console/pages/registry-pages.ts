@@ -323,7 +323,7 @@ ${section(
   "runs",
   m.lastRun
     ? table(
-        ["Outcome", "Window start", "Window end", "Rows read", "Entities written", "Scheduled", "Error"],
+        ["Outcome", "Started", "Finished", "Rows read", "Entities written", "Scheduled", "Error"],
         [
           [
             runCell(m.lastRun),

@@ -13,6 +13,7 @@ export function signInPage(project: string, next: string, error: string | undefi
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · fstore ${project}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/console.css">
 </head>
 <body>
