@@ -67,14 +67,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config } = options;
   const logger = options.logger ?? createLogger();
   const ownsRegistry = options.registry === undefined;
-  const registry = options.registry ?? openRegistry(config);
+  const registry = options.registry ?? (await openRegistry(config));
   const deps: ServerDeps = { config, registry, logger, resources: new Resources() };
   // Prometheus metrics (metrics.enabled or --metrics-port), recorded through a call observer.
   let metricsObserver: CallObserver | undefined;
   try {
     metricsObserver = await startServerMetrics(deps, options.metricsPort);
   } catch (err) {
-    if (ownsRegistry) registry.close();
+    if (ownsRegistry) await registry.close();
     throw err;
   }
 
@@ -121,7 +121,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   } catch (err) {
     server.forceShutdown();
     await deps.resources.closeAll();
-    if (ownsRegistry) registry.close();
+    if (ownsRegistry) await registry.close();
     if (err instanceof FstoreError) throw err;
     throw failedPrecondition(`cannot listen on ${hostPort}: ${(err as Error).message}`, err);
   }
@@ -159,7 +159,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       try {
         await deps.resources.closeAll();
       } finally {
-        if (ownsRegistry) registry.close();
+        if (ownsRegistry) await registry.close();
       }
       logger.info({ address }, "stopped");
     })();
