@@ -11,6 +11,11 @@
  * and offline), and a 1M-row GetHistoricalFeatures written as Parquet at the
  * deepest allowed path. Target: p99 under load <= 2 x p99 alone.
  *
+ * First each heavy request is sent alone, FSTORE_BENCH_EACH (default 3) times
+ * in a row, with no other traffic: the server's CPU per call and the longest
+ * event-loop block it caused show which request stalls the others and by how
+ * much, independently of the machine's load.
+ *
  * Beside the latencies it prints, per scenario, the server's event-loop delay
  * (max and p99, from perf_hooks in the server process: how long the loop was
  * blocked by synchronous work) and the server's CPU seconds, which stay
@@ -23,11 +28,13 @@ import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { GetOnlineFeaturesRequestSchema } from "../gen/fstore/v1/feature_service_pb.js";
 import { createFuzzRepo, createRawClient, type RawClient, startServerProcess } from "../src/fuzz/index.js";
+import { heavyRequests } from "./isolation/heavy-requests.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RATE = 200;
 const SECONDS = Number(process.env.FSTORE_BENCH_SECONDS ?? 15);
 const WARMUP = Number(process.env.FSTORE_BENCH_WARMUP ?? 5);
+const EACH = Number(process.env.FSTORE_BENCH_EACH ?? 3);
 
 const small = toBinary(
   GetOnlineFeaturesRequestSchema,
@@ -115,6 +122,30 @@ try {
       deadlineMs: 300_000,
     },
   );
+  // Each heavy request alone: server CPU per call and the longest loop block (after one warm-up call).
+  const fmt = (n: number) => n.toFixed(2);
+  console.log(
+    `each heavy request alone, ${EACH} calls after one warm-up: server CPU and longest event-loop block`,
+  );
+  console.log("request                  server CPU ms/call   loop max ms   wall ms/call");
+  for (const [method, bytes] of heavyRequests()) {
+    await client.call(method, bytes, { deadlineMs: 300_000 });
+    await loopDelay();
+    const c0 = cpuSeconds(server.proc.pid);
+    const t0 = performance.now();
+    for (let i = 0; i < EACH; i++) {
+      const r = await client.call(method, bytes, { deadlineMs: 300_000 });
+      if (r.code !== 0) console.log(`${method} failed: ${r.code} ${r.details.slice(0, 200)}`);
+    }
+    const wall = (performance.now() - t0) / EACH;
+    const cpu = ((cpuSeconds(server.proc.pid) - c0) * 1000) / EACH;
+    const d = await loopDelay();
+    console.log(
+      `${method.padEnd(24)} ${cpu.toFixed(0).padStart(18)} ${fmt(d.max).padStart(13)} ${wall.toFixed(0).padStart(14)}`,
+    );
+  }
+  console.log("");
+
   await measure(client, WARMUP);
   await loopDelay();
   let cpu0 = cpuSeconds(server.proc.pid);
@@ -142,7 +173,6 @@ try {
   const loadedCpu = cpuSeconds(server.proc.pid) - cpu0;
   heavy.kill("SIGTERM");
   await new Promise((r) => heavy.once("exit", r));
-  const fmt = (n: number) => n.toFixed(2);
   const ratio = loaded.p99 / alone.p99;
   console.log(`small GetOnlineFeatures (1 x 2) at ${RATE} req/s, open loop, ${SECONDS} s; latency in ms`);
   console.log(
