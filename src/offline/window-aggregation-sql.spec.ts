@@ -39,7 +39,13 @@ interface Row {
 const SEC = 1_000_000n;
 
 /** The definition, written out plainly (`events`: the row's key's): floor(t, S) - W < e <= t (< t strict), created <= t when excluding. */
-function oracle(events: Event[], row: Row, a: WindowAggregate, column: keyof Event, options: WindowOptions) {
+function oracle(
+  events: Event[],
+  row: Row,
+  a: WindowAggregate,
+  column: "x" | "n" | "s",
+  options: WindowOptions,
+) {
   const s = a.slideUs;
   const floor = row.t - (((row.t % s) + s) % s);
   const lb = floor - a.windowUs;
@@ -60,9 +66,9 @@ function oracle(events: Event[], row: Row, a: WindowAggregate, column: keyof Eve
         ? null
         : values.reduce((acc: number, v) => acc + Number(v), 0) / values.length;
     case "min":
-      return values.length === 0 ? null : values.reduce((m, v) => (v < m ? v : m));
+      return values.length === 0 ? null : values.reduce((m, v) => (m <= v ? m : v));
     case "max":
-      return values.length === 0 ? null : values.reduce((m, v) => (v > m ? v : m));
+      return values.length === 0 ? null : values.reduce((m, v) => (m >= v ? m : v));
     case "last": {
       let best: Event | undefined;
       const later = (p: Event, q: Event) => {
@@ -245,7 +251,7 @@ describe("windowAggregatesSql against a brute-force oracle", () => {
             const s = a.slideUs;
             return row.t - (((row.t % s) + s) % s) - a.windowUs;
           });
-          const lb = widest.reduce((m, v) => (v < m ? v : m));
+          const lb = widest.reduce((m, v) => (m <= v ? m : v));
           const latest = own
             .filter(
               (e) =>
