@@ -38,6 +38,13 @@ interface Row {
 
 const SEC = 1_000_000n;
 
+/** The value that beats every other by `better`, or null for none. */
+function extreme<T>(values: readonly T[], better: (v: T, m: T) => boolean): T | null {
+  let m: T | null = null;
+  for (const v of values) if (m === null || better(v, m)) m = v;
+  return m;
+}
+
 /** The definition, written out plainly (`events`: the row's key's): floor(t, S) - W < e <= t (< t strict), created <= t when excluding. */
 function oracle(
   events: Event[],
@@ -66,9 +73,9 @@ function oracle(
         ? null
         : values.reduce((acc: number, v) => acc + Number(v), 0) / values.length;
     case "min":
-      return values.length === 0 ? null : values.reduce((m, v) => (m <= v ? m : v));
+      return extreme(values, (v, m) => v < m);
     case "max":
-      return values.length === 0 ? null : values.reduce((m, v) => (m >= v ? m : v));
+      return extreme(values, (v, m) => v > m);
     case "last": {
       let best: Event | undefined;
       const later = (p: Event, q: Event) => {
@@ -251,7 +258,7 @@ describe("windowAggregatesSql against a brute-force oracle", () => {
             const s = a.slideUs;
             return row.t - (((row.t % s) + s) % s) - a.windowUs;
           });
-          const lb = widest.reduce((m, v) => (m <= v ? m : v));
+          const lb = extreme(widest, (v, m) => v < m) as bigint;
           const latest = own
             .filter(
               (e) =>
