@@ -35,11 +35,11 @@ export type WindowFunction = "count" | "sum" | "mean" | "min" | "max" | "last";
 /** One aggregate to compute, as the SQL needs it. */
 export interface WindowAggregate {
   function: WindowFunction;
-  /** Index of the aggregated column among the events' value columns (`__x0..`). */
+  /** Index of the aggregated column among the events' value columns (`__x0..`); -1 for count (of events). */
   column: number;
   windowUs: bigint;
   slideUs: bigint;
-  /** SQL type of the result for min, max and last (the column's declared type). */
+  /** SQL type of the result (for min, max and last the column's; for sum BIGINT or DOUBLE). */
   sqlType: string;
 }
 
@@ -48,6 +48,8 @@ export interface WindowView {
   /** SELECT giving the keys, `__t` and `__c` (BIGINT µs event and created time, `__c` nullable), `__x0..`. */
   eventsSql: string;
   keys: string[];
+  /** Declared SQL type of each value column `__x0..`: integer columns sum exactly, others in DOUBLE. */
+  valueTypes: string[];
   aggregates: WindowAggregate[];
 }
 
@@ -66,10 +68,12 @@ export interface WindowOptions {
   excludeCreatedAfter: boolean;
 }
 
-/** Name of the i-th value column of a stream view's events. */
+/** Name of the i-th value column of a stream view's events; -1 is `__n`, 1 on every event. */
 export function valueColumn(i: number): string {
-  return `__x${i}`;
+  return i < 0 ? "__n" : `__x${i}`;
 }
+
+const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT"]);
 
 /** Name of the output column of aggregate j in the per-row result. */
 export function aggregateSlot(j: number): string {
@@ -94,13 +98,16 @@ function frameKey(a: WindowAggregate): string {
 /** The base aggregates (over a set of events) each function is made from. */
 type Base = "count" | "sum" | "min" | "max" | "last" | "latest";
 
-/** SQL of a base aggregate over `x` (value column) given the event columns' aliases. */
-function baseAggregateSql(base: Base, x: string, t: string, c: string): string {
+/**
+ * SQL of a base aggregate over `x` (value column) given the event columns'
+ * aliases. Integer sums are exact (HUGEINT), others add in float64.
+ */
+function baseAggregateSql(base: Base, x: string, t: string, c: string, integer: boolean): string {
   switch (base) {
     case "count":
       return `count(${x})`;
     case "sum":
-      return `sum(CAST(${x} AS DOUBLE))`;
+      return integer ? `sum(${x})` : `sum(CAST(${x} AS DOUBLE))`;
     case "min":
       return `min(${x})`;
     case "max":
@@ -119,9 +126,9 @@ function finalSql(a: WindowAggregate, b: (base: Base) => string): string {
     case "count":
       return `coalesce(${b("count")}, 0)`;
     case "sum":
-      return `coalesce(${b("sum")}, CAST(0 AS DOUBLE))`;
+      return `CAST(coalesce(${b("sum")}, 0) AS ${a.sqlType})`;
     case "mean":
-      return `CASE WHEN ${b("count")} > 0 THEN ${b("sum")} / ${b("count")} END`;
+      return `CASE WHEN ${b("count")} > 0 THEN CAST(${b("sum")} AS DOUBLE) / ${b("count")} END`;
     case "min":
       return `CAST(${b("min")} AS ${a.sqlType})`;
     case "max":
@@ -189,6 +196,7 @@ function windowFrameSql(
   options: WindowOptions,
 ): string[] {
   const { frames, bases, finals } = plannedBases(view);
+  const integer = (i: number) => INTEGER_TYPES.has(view.valueTypes[i] ?? "");
   const keys = view.keys.map(quoteIdent);
   const rowId = entities.rowId.map(quoteIdent);
   const xs = [...new Set(view.aggregates.map((a) => a.column))].sort((a, b) => a - b);
@@ -202,7 +210,7 @@ function windowFrameSql(
     ...keys,
     "__t",
     "__c",
-    ...xs.map(valueColumn),
+    ...xs.map(valueColumn).map((x) => (x === "__n" ? "CAST(1 AS TINYINT) AS __n" : x)),
     ...rowId.map((c) => `NULL AS ${c}`),
     "false AS __q",
     ...frameList.map((_, i) => `CAST(0 AS BIGINT) AS ${offset(i)}`),
@@ -233,7 +241,7 @@ function windowFrameSql(
   const frameIndex = (key: string) => frames.get(key)?.index as number;
   const baseCols = bases.map(
     (b) =>
-      `${baseAggregateSql(b.base, valueColumn(b.column), "__t", "__c")} OVER __fr${frameIndex(b.frame)} AS ${b.name}`,
+      `${baseAggregateSql(b.base, valueColumn(b.column), "__t", "__c", integer(b.column))} OVER __fr${frameIndex(b.frame)} AS ${b.name}`,
   );
   // Entity rows have NULL __c; the span's max(__t) must see events only.
   baseCols.push(`max(CASE WHEN NOT __q THEN __t END) OVER __span AS __latest`);
@@ -273,8 +281,11 @@ function rangeJoinSql(
     `coalesce(${v}.__c, ${v}.__t) <= ${t}`,
   ];
   const rowId = entities.rowId.map((c) => `${e}.${quoteIdent(c)}`);
+  const integer = (i: number) => INTEGER_TYPES.has(view.valueTypes[i] ?? "");
   const baseCols = bases.map((b) => {
-    const agg = baseAggregateSql(b.base, `${v}.${valueColumn(b.column)}`, `${v}.__t`, `${v}.__c`);
+    // Every matched event counts (`__t` is never NULL there).
+    const x = b.column < 0 ? `${v}.__t` : `${v}.${valueColumn(b.column)}`;
+    const agg = baseAggregateSql(b.base, x, `${v}.__t`, `${v}.__c`, integer(b.column));
     return `${agg} FILTER (WHERE ${v}.__t > ${starts.get(b.frame)}) AS ${b.name}`;
   });
   baseCols.push(`max(${v}.__t) AS __latest`);
