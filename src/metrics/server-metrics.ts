@@ -55,14 +55,14 @@ export function countingRuns(registry: Registry, onRun: (run: MaterializationRun
     materializationIntervals: (view) => registry.materializationIntervals(view),
     recordMaterializationInterval: (view, start, end) =>
       registry.recordMaterializationInterval(view, start, end),
-    recordMaterializationRun: (run) => {
-      registry.recordMaterializationRun(run);
+    recordMaterializationRun: async (run) => {
+      await registry.recordMaterializationRun(run);
       onRun(run);
     },
     lastMaterializationRun: (view) => registry.lastMaterializationRun(view),
     otherOnlineStores: (view) => registry.otherOnlineStores(view),
-    acquireLease: (req) => {
-      const outcome = registry.acquireLease(req);
+    acquireLease: async (req) => {
+      const outcome = await registry.acquireLease(req);
       if (outcome.kind === "grant") for (const run of outcome.abandonedRuns) onRun(run);
       return outcome;
     },

@@ -74,7 +74,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config } = options;
   const logger = options.logger ?? createLogger();
   const ownsRegistry = options.registry === undefined;
-  const registry = options.registry ?? openRegistry(config);
+  const registry = options.registry ?? (await openRegistry(config));
   const deps: ServerDeps = { config, registry, logger, resources: new Resources() };
   // Prometheus metrics (metrics.enabled or --metrics-port), recorded through a call observer.
   let metricsObserver: CallObserver | undefined;
@@ -84,7 +84,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       inProcess: options.uiPort !== undefined,
     });
   } catch (err) {
-    if (ownsRegistry) registry.close();
+    if (ownsRegistry) await registry.close();
     throw err;
   }
 
@@ -131,7 +131,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   } catch (err) {
     server.forceShutdown();
     await deps.resources.closeAll();
-    if (ownsRegistry) registry.close();
+    if (ownsRegistry) await registry.close();
     if (err instanceof FstoreError) throw err;
     throw failedPrecondition(`cannot listen on ${hostPort}: ${(err as Error).message}`, err);
   }
@@ -196,7 +196,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       try {
         await deps.resources.closeAll();
       } finally {
-        if (ownsRegistry) registry.close();
+        if (ownsRegistry) await registry.close();
       }
       logger.info({ address }, "stopped");
     })();

@@ -52,7 +52,8 @@ async function initRepo(repoPath: string, logger: Logger): Promise<void> {
 async function materializeIfNeverMaterialized(running: RunningServer, logger: Logger): Promise<void> {
   const { registry } = running.deps;
   const views = [...registry.snapshot().featureViews.values()].filter((v) => v.online);
-  if (views.length === 0 || views.some((v) => registry.materializationIntervals(v.name).length > 0)) return;
+  if (views.length === 0) return;
+  for (const v of views) if ((await registry.materializationIntervals(v.name)).length > 0) return;
   logger.info({ views: views.map((v) => v.name) }, "first start: materializing up to now");
   try {
     for await (const event of materialize(materializeContextOf(running.deps), {
