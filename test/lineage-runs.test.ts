@@ -66,7 +66,7 @@ const at = (hour: number) => new Date(Date.UTC(2026, 0, 1, hour));
 
 /** Materializes [start, end] in-process, as `fstore materialize` does; returns the lineage failures reported. */
 async function materializeWindow(cfg: RepoConfig, start: Date, end: Date): Promise<string[]> {
-  const registry = openRegistry(cfg);
+  const registry = await openRegistry(cfg);
   const store = createOnlineStore(cfg);
   const db = openDuckDb({ threads: 1, memoryLimit: "256MB" });
   const reported: string[] = [];
@@ -82,7 +82,7 @@ async function materializeWindow(cfg: RepoConfig, start: Date, end: Date): Promi
     await closeLineage(lineage);
     (await db).closeSync();
     await store.close();
-    registry.close();
+    await registry.close();
   }
   return reported;
 }
@@ -307,9 +307,9 @@ describe("OpenLineage", () => {
       /START event of job "materialize.driver_stats" not emitted \(1 failed so far\)/,
     );
     // The run itself was recorded as succeeded.
-    const registry = openRegistry(cfg);
-    expect(registry.lastMaterializationRun("driver_stats")?.outcome).toBe("succeeded");
-    registry.close();
+    const registry = await openRegistry(cfg);
+    expect((await registry.lastMaterializationRun("driver_stats"))?.outcome).toBe("succeeded");
+    await registry.close();
   });
 
   it("appends JSON lines to a file with transport_type file", async () => {

@@ -114,12 +114,13 @@ export async function* materialize(
   else checkWindow(req.end, req.end);
   const range = eventTimeRange(new Date(), ctx.config.writeRules.maxFutureSkewSeconds);
   checkWindowRange(req.incremental ? undefined : req.start, req.end, range);
-  const windows = views.map((view) => {
+  const windows: { view: FeatureViewDef; start: Date; end: Date }[] = [];
+  for (const view of views) {
     const start = req.incremental
-      ? incrementalStart(view.ttlSeconds, ctx.registry.materializationIntervals(view.name), req.end)
+      ? incrementalStart(view.ttlSeconds, await ctx.registry.materializationIntervals(view.name), req.end)
       : (req.start as Date);
-    return { view, start, end: req.end };
-  });
+    windows.push({ view, start, end: req.end });
+  }
   const finals: ViewProgress[] = [];
   for (const w of windows) {
     let last: ViewProgress | undefined;
@@ -178,7 +179,7 @@ async function* materializeView(
   if (start > end) {
     // An incremental run whose end is before the last interval's end: nothing new to read.
     const why = `window start ${start.toISOString()} is after end ${end.toISOString()}`;
-    record("skipped", why);
+    await record("skipped", why);
     await recordLineage("skipped", why);
     yield { ...snap(true), skipped: true };
     return;
@@ -234,24 +235,23 @@ async function* materializeView(
       await Promise.allSettled(pending);
     }
     if (req.signal?.aborted) throw new FstoreError(Code.Cancelled, "materialization cancelled");
-    ctx.registry.recordMaterializationInterval(view.name, start, end);
-    record("succeeded", "");
+    await ctx.registry.recordMaterializationInterval(view.name, start, end);
+    await record("succeeded", "");
     settled = true;
     await recordLineage("succeeded", "");
     yield snap(true);
   } catch (err) {
     if (!settled) {
       settled = true;
-      recordFailure(record, err);
+      await recordFailure(record, err);
       await recordLineage("failed", errorText(err));
     }
     throw err;
   } finally {
     if (!settled) {
       const stopped = new FstoreError(Code.Cancelled, "materialization stopped by the caller");
-      recordFailure(record, stopped);
-      // Not awaited: a generator closed by its caller finishes here without waiting on I/O.
-      void recordLineage("failed", stopped.message);
+      await recordFailure(record, stopped);
+      await recordLineage("failed", stopped.message);
     }
     conn.closeSync();
   }
@@ -268,9 +268,9 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function recordFailure(record: (o: "failed", e: string) => void, err: unknown): void {
+async function recordFailure(record: (o: "failed", e: string) => Promise<void>, err: unknown): Promise<void> {
   try {
-    record("failed", errorText(err));
+    await record("failed", errorText(err));
   } catch {
     // The registry itself failing must not hide the original error.
   }

@@ -34,13 +34,17 @@ export interface RepoPlan {
  */
 export async function planRepo(repoPath: string, env: Env = process.env): Promise<RepoPlan> {
   const { config, definitions } = await loadValidated(repoPath, env);
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   const lineage = openLineageStore(config);
   try {
-    const changes = withVersions(registry.plan(definitions), definitions, await lineage.latestVersions());
+    const changes = withVersions(
+      await registry.plan(definitions),
+      definitions,
+      await lineage.latestVersions(),
+    );
     return { config, definitions, changes, version: registry.snapshot().version };
   } finally {
-    registry.close();
+    await registry.close();
     await lineage.close();
   }
 }
@@ -91,13 +95,13 @@ async function applyLoaded(
 ): Promise<AppliedRepo> {
   const definitions = await loadRepoDefinitions(config.repoPath);
   await validateSources(config.repoPath, definitions);
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   let plan: RepoPlan;
   let removed: FeatureViewDef[];
   try {
     const before = registry.snapshot().featureViews;
     const latest = await lineage.store.latestVersions();
-    const changes = withVersions(registry.apply(definitions), definitions, latest);
+    const changes = withVersions(await registry.apply(definitions), definitions, latest);
     // After the registry commit: a failure here is repaired by the next apply (versions reconcile by hash).
     await recordAppliedVersions(lineage.store, definitions, {
       repoPath: config.repoPath,
@@ -115,7 +119,7 @@ async function applyLoaded(
       .flatMap((c) => before.get(c.name) ?? []);
     plan = { config, definitions, changes, version: registry.snapshot().version };
   } finally {
-    registry.close();
+    await registry.close();
   }
   if (removed.length > 0) await deleteOnlineRows(plan, removed);
   return { ...plan, deletedOnlineViews: removed.map((v) => v.name) };

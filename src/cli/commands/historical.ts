@@ -94,7 +94,7 @@ export async function runHistorical(
     }),
   );
   const config = loadRepoConfig(resolve(options.repo));
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   const lineage = openLineage(config);
   const db = await openDuckDb();
   const started = Date.now();
@@ -156,7 +156,7 @@ export async function runHistorical(
     clearInterval(ticker);
     progress(`\rjoined in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     db.closeSync();
-    registry.close();
+    await registry.close();
     await closeLineage(lineage);
   }
 }

@@ -242,7 +242,7 @@ export function registerLineageCommands(program: Command): void {
         } else if (options.view || options.entity) {
           if (!options.view || !options.entity)
             throw invalidArgument("give both --view NAME and --entity KEY");
-          const registry = openRegistry(config);
+          const registry = await openRegistry(config);
           const online = createOnlineStore(config);
           try {
             const view = registry.snapshot().featureViews.get(options.view);
@@ -257,7 +257,7 @@ export function registerLineageCommands(program: Command): void {
             console.log(options.json ? json(traced) : formatOnlineRow(traced));
           } finally {
             await online.close();
-            registry.close();
+            await registry.close();
           }
         } else {
           if (!datasetId)

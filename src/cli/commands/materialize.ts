@@ -68,7 +68,7 @@ async function* inProcess(
   req: { start?: Date; end: Date; incremental: boolean },
 ): AsyncGenerator<MaterializeEvent> {
   const config = loadRepoConfig(resolve(o.repo));
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   const store = createOnlineStore(config);
   const db = openDuckDb();
   const lineage = openLineage(config);
@@ -81,7 +81,7 @@ async function* inProcess(
     await closeLineage(lineage);
     (await db.catch(() => undefined))?.closeSync();
     await store.close();
-    registry.close();
+    await registry.close();
   }
 }
 
