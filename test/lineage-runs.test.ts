@@ -62,6 +62,9 @@ async function makeRepo(onlineStore: string, openlineage = ""): Promise<TempRepo
   return repo;
 }
 
+/** CLI processes start slowly on a loaded machine: no tight bound. */
+const CLI_TIMEOUT_MS = 300_000;
+
 const at = (hour: number) => new Date(Date.UTC(2026, 0, 1, hour));
 
 /** Materializes [start, end] in-process, as `fstore materialize` does; returns the lineage failures reported. */
@@ -90,7 +93,7 @@ async function materializeWindow(cfg: RepoConfig, start: Date, end: Date): Promi
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/fstore.js"), ...args], {
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 240_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -120,47 +123,51 @@ describe.each([
     await close?.();
   });
 
-  it("names the run that wrote each row, its view version and files", async () => {
-    const cfg = loadRepoConfig(repo.path, {});
-    expect(await materializeWindow(cfg, at(7), at(11))).toEqual([]);
-    expect(await materializeWindow(cfg, at(11), at(13))).toEqual([]);
-    const store = openLineageStore(cfg);
-    const runs = await store.materializationsCovering(
-      (await import("../src/config/online-store-identity.js")).onlineStoreIdentity(cfg.onlineStore),
-      "driver_stats",
-      at(10),
-    );
-    await store.close();
-    expect(runs).toHaveLength(1);
-    const runA = runs[0];
-    expect(runA?.files.map((f) => f.path)).toEqual([
-      join(repo.path, "data/drivers/a.parquet"),
-      join(repo.path, "data/drivers/b.parquet"),
-    ]);
-    expect(runA?.view).toMatchObject({ kind: "feature_view", name: "driver_stats", version: 1 });
+  it(
+    "names the run that wrote each row, its view version and files",
+    async () => {
+      const cfg = loadRepoConfig(repo.path, {});
+      expect(await materializeWindow(cfg, at(7), at(11))).toEqual([]);
+      expect(await materializeWindow(cfg, at(11), at(13))).toEqual([]);
+      const store = openLineageStore(cfg);
+      const runs = await store.materializationsCovering(
+        (await import("../src/config/online-store-identity.js")).onlineStoreIdentity(cfg.onlineStore),
+        "driver_stats",
+        at(10),
+      );
+      await store.close();
+      expect(runs).toHaveLength(1);
+      const runA = runs[0];
+      expect(runA?.files.map((f) => f.path)).toEqual([
+        join(repo.path, "data/drivers/a.parquet"),
+        join(repo.path, "data/drivers/b.parquet"),
+      ]);
+      expect(runA?.view).toMatchObject({ kind: "feature_view", name: "driver_stats", version: 1 });
 
-    // Driver 1's row is the 12:00 one, written by the second run; driver 2's by the first.
-    const one = cli("lineage", "--view", "driver_stats", "--entity", "1", "--repo", repo.path, "--json");
-    expect(one.status).toBe(0);
-    const traced1 = JSON.parse(one.stdout);
-    expect(traced1.eventTime).toBe(at(12).toISOString());
-    expect(traced1.run.windowStart).toBe(at(11).toISOString());
-    expect(traced1.run.runId).not.toBe(runA?.runId);
-    expect(traced1.run.view.version).toBe(1);
-    expect(traced1.run.outcome).toBe("succeeded");
-    const two = JSON.parse(
-      cli("lineage", "--view", "driver_stats", "--entity", "driver_id=2", "--repo", repo.path, "--json")
-        .stdout,
-    );
-    expect(two.eventTime).toBe(at(8).toISOString());
-    expect(two.run.runId).toBe(runA?.runId);
-    const text = cli("lineage", "--view", "driver_stats", "--entity", "2", "--repo", repo.path).stdout;
-    expect(text).toContain(`run ${runA?.runId}: succeeded`);
-    expect(text).toContain(join(repo.path, "data/drivers/a.parquet"));
-    expect(cli("lineage", "--view", "driver_stats", "--entity", "3", "--repo", repo.path).stdout).toMatch(
-      /no online row of "driver_stats" for entity 3/,
-    );
-  });
+      // Driver 1's row is the 12:00 one, written by the second run; driver 2's by the first.
+      const one = cli("lineage", "--view", "driver_stats", "--entity", "1", "--repo", repo.path, "--json");
+      expect(one.status).toBe(0);
+      const traced1 = JSON.parse(one.stdout);
+      expect(traced1.eventTime).toBe(at(12).toISOString());
+      expect(traced1.run.windowStart).toBe(at(11).toISOString());
+      expect(traced1.run.runId).not.toBe(runA?.runId);
+      expect(traced1.run.view.version).toBe(1);
+      expect(traced1.run.outcome).toBe("succeeded");
+      const two = JSON.parse(
+        cli("lineage", "--view", "driver_stats", "--entity", "driver_id=2", "--repo", repo.path, "--json")
+          .stdout,
+      );
+      expect(two.eventTime).toBe(at(8).toISOString());
+      expect(two.run.runId).toBe(runA?.runId);
+      const text = cli("lineage", "--view", "driver_stats", "--entity", "2", "--repo", repo.path).stdout;
+      expect(text).toContain(`run ${runA?.runId}: succeeded`);
+      expect(text).toContain(join(repo.path, "data/drivers/a.parquet"));
+      expect(cli("lineage", "--view", "driver_stats", "--entity", "3", "--repo", repo.path).stdout).toMatch(
+        /no online row of "driver_stats" for entity 3/,
+      );
+    },
+    CLI_TIMEOUT_MS,
+  );
 });
 
 /** An OpenLineage endpoint on loopback that keeps every event it receives. */
@@ -224,107 +231,123 @@ describe("OpenLineage", () => {
   const byJob = (job: string) =>
     endpoint.events.filter((e) => (e.job as { name: string }).name === job) as Record<string, unknown>[];
 
-  it("emits START and COMPLETE for apply, materialize and historical retrieval", async () => {
-    const cfg = loadRepoConfig(repo.path, {});
-    await materializeWindow(cfg, at(0), at(13));
-    const result = await runHistorical({
-      repo: repo.path,
-      entitySource: "labels",
-      timestampField: "event_timestamp",
-      features: ["driver_stats:trips"],
-      out: join(repo.path, "out", "train.parquet"),
-    });
-    for (const e of endpoint.events) expectRunEvent(e);
-    expect(endpoint.paths.every((p) => p === "POST /api/v1/lineage application/json")).toBe(true);
-
-    const apply = byJob("apply");
-    expect(apply.map((e) => e.eventType)).toEqual(["START", "COMPLETE"]);
-    const applied = apply[1] as unknown as {
-      outputs: { name: string; facets?: { schema?: { fields: unknown[] } } }[];
-    };
-    expect(applied.outputs.find((o) => o.name === "driver_stats")?.facets?.schema?.fields).toEqual([
-      { name: "driver_id", type: "INT64" },
-      { name: "trips", type: "INT64" },
-      { name: "rating", type: "DOUBLE" },
-    ]);
-
-    const mat = byJob("materialize.driver_stats");
-    expect(mat.map((e) => e.eventType)).toEqual(["START", "COMPLETE"]);
-    expect((mat[0] as unknown as { run: { runId: string } }).run.runId).toBe(
-      (mat[1] as unknown as { run: { runId: string } }).run.runId,
-    );
-    const matDone = mat[1] as unknown as {
-      inputs: { namespace: string; name: string }[];
-      outputs: { name: string }[];
-    };
-    expect(matDone.inputs).toContainEqual({
-      namespace: "file",
-      name: join(repo.path, "data/drivers/a.parquet"),
-    });
-    expect(matDone.outputs.map((o) => o.name)).toEqual(["lineage_runs.driver_stats"]);
-
-    const hist = byJob("historical_features");
-    expect(hist.map((e) => e.eventType)).toEqual(["START", "COMPLETE"]);
-    const histDone = hist[1] as unknown as {
-      outputs: { namespace: string; name: string; facets: { schema: { fields: { name: string }[] } } }[];
-    };
-    expect(histDone.outputs[0]).toMatchObject({ namespace: "file", name: result.outputPath });
-    expect(histDone.outputs[0]?.facets.schema.fields.map((f) => f.name)).toEqual([
-      "driver_id",
-      "event_timestamp",
-      "trips",
-    ]);
-  });
-
-  it("emits FAIL with the error when a retrieval fails", async () => {
-    await expect(
-      runHistorical({
+  it(
+    "emits START and COMPLETE for apply, materialize and historical retrieval",
+    async () => {
+      const cfg = loadRepoConfig(repo.path, {});
+      await materializeWindow(cfg, at(0), at(13));
+      const result = await runHistorical({
         repo: repo.path,
         entitySource: "labels",
         timestampField: "event_timestamp",
-        features: ["driver_stats:nope"],
-        out: join(repo.path, "out", "bad.parquet"),
-      }),
-    ).rejects.toThrow(/nope/);
-    const failed = byJob("historical_features").at(-1) as unknown as {
-      eventType: string;
-      run: { facets: { errorMessage: { message: string; _schemaURL: string } } };
-    };
-    expect(failed.eventType).toBe("FAIL");
-    expect(failed.run.facets.errorMessage.message).toMatch(/nope/);
-  });
+        features: ["driver_stats:trips"],
+        out: join(repo.path, "out", "train.parquet"),
+      });
+      for (const e of endpoint.events) expectRunEvent(e);
+      expect(endpoint.paths.every((p) => p === "POST /api/v1/lineage application/json")).toBe(true);
 
-  it("never fails a run when the endpoint is down: the failure is reported and counted", async () => {
-    const port = await freePort();
-    const cfg = loadRepoConfig(repo.path, {});
-    const down: RepoConfig = {
-      ...cfg,
-      openLineage: { ...cfg.openLineage, transportUrl: `http://127.0.0.1:${port}` },
-    };
-    const reported = await materializeWindow(down, at(0), at(13));
-    expect(reported).toHaveLength(2);
-    expect(reported[0]).toMatch(
-      /START event of job "materialize.driver_stats" not emitted \(1 failed so far\)/,
-    );
-    // The run itself was recorded as succeeded.
-    const registry = await openRegistry(cfg);
-    expect((await registry.lastMaterializationRun("driver_stats"))?.outcome).toBe("succeeded");
-    await registry.close();
-  });
+      const apply = byJob("apply");
+      expect(apply.map((e) => e.eventType)).toEqual(["START", "COMPLETE"]);
+      const applied = apply[1] as unknown as {
+        outputs: { name: string; facets?: { schema?: { fields: unknown[] } } }[];
+      };
+      expect(applied.outputs.find((o) => o.name === "driver_stats")?.facets?.schema?.fields).toEqual([
+        { name: "driver_id", type: "INT64" },
+        { name: "trips", type: "INT64" },
+        { name: "rating", type: "DOUBLE" },
+      ]);
 
-  it("appends JSON lines to a file with transport_type file", async () => {
-    const cfg = loadRepoConfig(repo.path, {});
-    const file = join(repo.path, "data", "ol.jsonl");
-    const toFile: RepoConfig = {
-      ...cfg,
-      openLineage: { ...cfg.openLineage, transportType: "file", filePath: file },
-    };
-    await materializeWindow(toFile, at(0), at(13));
-    const lines = readFileSync(file, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.eventType)).toEqual(["START", "COMPLETE"]);
-    for (const l of lines) expectRunEvent(l);
-  });
+      const mat = byJob("materialize.driver_stats");
+      expect(mat.map((e) => e.eventType)).toEqual(["START", "COMPLETE"]);
+      expect((mat[0] as unknown as { run: { runId: string } }).run.runId).toBe(
+        (mat[1] as unknown as { run: { runId: string } }).run.runId,
+      );
+      const matDone = mat[1] as unknown as {
+        inputs: { namespace: string; name: string }[];
+        outputs: { name: string }[];
+      };
+      expect(matDone.inputs).toContainEqual({
+        namespace: "file",
+        name: join(repo.path, "data/drivers/a.parquet"),
+      });
+      expect(matDone.outputs.map((o) => o.name)).toEqual(["lineage_runs.driver_stats"]);
+
+      const hist = byJob("historical_features");
+      expect(hist.map((e) => e.eventType)).toEqual(["START", "COMPLETE"]);
+      const histDone = hist[1] as unknown as {
+        outputs: { namespace: string; name: string; facets: { schema: { fields: { name: string }[] } } }[];
+      };
+      expect(histDone.outputs[0]).toMatchObject({ namespace: "file", name: result.outputPath });
+      expect(histDone.outputs[0]?.facets.schema.fields.map((f) => f.name)).toEqual([
+        "driver_id",
+        "event_timestamp",
+        "trips",
+      ]);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    "emits FAIL with the error when a retrieval fails",
+    async () => {
+      await expect(
+        runHistorical({
+          repo: repo.path,
+          entitySource: "labels",
+          timestampField: "event_timestamp",
+          features: ["driver_stats:nope"],
+          out: join(repo.path, "out", "bad.parquet"),
+        }),
+      ).rejects.toThrow(/nope/);
+      const failed = byJob("historical_features").at(-1) as unknown as {
+        eventType: string;
+        run: { facets: { errorMessage: { message: string; _schemaURL: string } } };
+      };
+      expect(failed.eventType).toBe("FAIL");
+      expect(failed.run.facets.errorMessage.message).toMatch(/nope/);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    "never fails a run when the endpoint is down: the failure is reported and counted",
+    async () => {
+      const port = await freePort();
+      const cfg = loadRepoConfig(repo.path, {});
+      const down: RepoConfig = {
+        ...cfg,
+        openLineage: { ...cfg.openLineage, transportUrl: `http://127.0.0.1:${port}` },
+      };
+      const reported = await materializeWindow(down, at(0), at(13));
+      expect(reported).toHaveLength(2);
+      expect(reported[0]).toMatch(
+        /START event of job "materialize.driver_stats" not emitted \(1 failed so far\)/,
+      );
+      // The run itself was recorded as succeeded.
+      const registry = await openRegistry(cfg);
+      expect((await registry.lastMaterializationRun("driver_stats"))?.outcome).toBe("succeeded");
+      await registry.close();
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    "appends JSON lines to a file with transport_type file",
+    async () => {
+      const cfg = loadRepoConfig(repo.path, {});
+      const file = join(repo.path, "data", "ol.jsonl");
+      const toFile: RepoConfig = {
+        ...cfg,
+        openLineage: { ...cfg.openLineage, transportType: "file", filePath: file },
+      };
+      await materializeWindow(toFile, at(0), at(13));
+      const lines = readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(lines.map((l) => l.eventType)).toEqual(["START", "COMPLETE"]);
+      for (const l of lines) expectRunEvent(l);
+    },
+    CLI_TIMEOUT_MS,
+  );
 });
