@@ -8,7 +8,7 @@ import { gitState } from "./git-state.js";
 import type { LineageStore } from "./lineage-store.js";
 import { type LatestVersions, type ObjectVersion, objectKey, versionsToCreate } from "./object-versions.js";
 
-/** `changes` with the version each add or change creates (removes create none). */
+/** `changes` with the version each add or change creates, or keeps (removes have none). */
 export function withVersions(
   changes: readonly PlannedChange[],
   defs: RepoDefinitions,
@@ -23,7 +23,9 @@ export function withVersions(
     }).map((v) => [objectKey(v.kind, v.name), v.version]),
   );
   return changes.map((c) => {
-    const version = c.kind === "remove" ? undefined : created.get(objectKey(c.objectType, c.name));
+    const key = objectKey(c.objectType, c.name);
+    // An object added back exactly as its latest version was keeps that version.
+    const version = c.kind === "remove" ? undefined : (created.get(key) ?? latest.get(key)?.version);
     return version === undefined ? { ...c } : { ...c, version };
   });
 }
