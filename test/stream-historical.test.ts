@@ -136,12 +136,13 @@ beforeAll(async () => {
 afterAll(() => repo.cleanup());
 
 /** Entity rows: on events, on boundaries, one µs either side, at created times, anywhere; user 9 has no events. */
-function entityRows(seed: number): { user: number; t: number }[] {
+function entityRows(seed: number, n = 500, users?: readonly string[]): { user: number; t: number }[] {
   const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)] as T;
   const rows: { user: number; t: number }[] = [];
-  for (let i = 0; i < 500; i++) {
-    const e = pick(events);
+  const pool = users ? events.filter((e) => users.includes(e.entity)) : events;
+  for (let i = 0; i < n; i++) {
+    const e = pick(pool);
     const kind = r();
     const user = r() < 0.8 ? Number(e.entity) : Math.floor(r() * 10);
     let t: number;
@@ -240,6 +241,16 @@ describe("stream feature views in GetHistoricalFeatures agree with the oracle", 
     const counts = got.map((r) => Number(r.amount_count_10m));
     expect(counts.filter((c) => c > 0).length).toBeGreaterThan(100);
     expect(counts.filter((c) => c === 0).length).toBeGreaterThan(20);
+  });
+
+  it("many rows of few users (the window-frame plan rather than the range join)", async () => {
+    const rows = entityRows(3, 1500, ["1", "2"]);
+    const got = await historical(rows, {});
+    compare(
+      rows,
+      got,
+      rows.map(() => events),
+    );
   });
 
   it("with exclude_created_after, only the events ingested by the row's time", async () => {

@@ -33,8 +33,8 @@ import type { TimePacking } from "./time-order.js";
 import { timePacking, timeStatsOf } from "./time-order.js";
 import type { ViewSourceSpec } from "./view-source-sql.js";
 import { viewSourceSql, viewTimeStatsSql } from "./view-source-sql.js";
-import type { WindowAggregate, WindowEventsSpec } from "./window-aggregation-sql.js";
-import { windowEventsSql } from "./window-aggregation-sql.js";
+import type { WindowAggregate, WindowEventsSpec, WindowView } from "./window-aggregation-sql.js";
+import { chooseWindowPlan, windowEventsSql, windowPlanStatsSql } from "./window-aggregation-sql.js";
 
 /** Entity rows by the name of a registered data source (its batch source for a push source). */
 export interface RegisteredEntities {
@@ -119,7 +119,12 @@ export async function planHistorical(
   const views: HistoricalPlan["views"] = [];
   for (const [i, sel] of plan.views.entries()) {
     if (isStreamView(sel.view)) {
-      pitViews.push(await streamPitView(connection, sel, range, settings.repoPath));
+      pitViews.push(
+        await streamPitView(connection, sel, range, settings.repoPath, {
+          entitiesSql: entities.sql,
+          rangeForced: query.options.excludeCreatedAfter,
+        }),
+      );
       sel.features.forEach((f, j) => {
         if (!sel.hidden[j])
           add(sel.outputNames[j] as string, f.dtype, `feature "${sel.view.name}:${f.name}"`);
@@ -321,6 +326,7 @@ async function streamPitView(
   sel: ViewSelection,
   range: { min: bigint; max: bigint } | undefined,
   repoPath: string,
+  plan: { entitiesSql: string; rangeForced: boolean },
 ): Promise<PitView> {
   const view = sel.view;
   if (!isStreamView(view)) throw new Error(`not a stream view: ${view.name}`);
@@ -389,20 +395,33 @@ async function streamPitView(
     created: created ? { column: created, type: stored.get(created) as never } : null,
     ...(range ? { bounds: { maxMicros: range.max, minMicros: range.min - reach } } : {}),
   };
+  const keys = view.entityColumns.map((k) => k.name);
+  const window: WindowView = {
+    eventsSql: windowEventsSql(spec),
+    keys,
+    valueTypes: columns.map((c) => sqlTypeOf(schemaType(c))),
+    aggregates,
+  };
+  if (!plan.rangeForced) {
+    // One aggregate over the keys decides between the window plan and the range join.
+    let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
+    try {
+      reader = await connection.runAndReadAll(windowPlanStatsSql(plan.entitiesSql, window.eventsSql, keys));
+    } catch (err) {
+      throw fromDuckDbError(err, context);
+    }
+    const [pairs, rows, events] = (reader.getRows()[0] ?? []).map((x) => BigInt((x as bigint | null) ?? 0n));
+    window.plan = chooseWindowPlan({ pairs: pairs ?? 0n, rows: rows ?? 0n, events: events ?? 0n }, window);
+  }
   return {
     sourceSql: "",
-    keys: view.entityColumns.map((k) => k.name),
+    keys,
     ttlSeconds: 0,
     hasCreated: created !== null,
     packing: null,
     featureNames: sel.outputNames,
     timestampName: featureTimestampColumn(view.name),
-    window: {
-      eventsSql: windowEventsSql(spec),
-      keys: view.entityColumns.map((k) => k.name),
-      valueTypes: columns.map((c) => sqlTypeOf(schemaType(c))),
-      aggregates,
-    },
+    window,
   };
 }
 
