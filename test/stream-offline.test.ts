@@ -1,25 +1,31 @@
 /**
- * GetHistoricalFeatures of stream feature views (the offline store, real
+ * The offline half of stream feature views. GetHistoricalFeatures (the offline store, real
  * DuckDB over real Parquet raw events): every aggregate of every function and
  * window, at random entity-row times (on events, on tile and window
  * boundaries, one microsecond either side, anywhere, keys without events),
  * agrees exactly with the brute-force oracle of test/support/stream-oracle.ts;
  * with exclude_created_after, with the oracle over the events ingested by the
  * row's time. In the same request: an ordinary feature view and an on-demand
- * view reading an aggregate.
+ * view reading an aggregate. Materialize builds the online tiles from the
+ * same raw events (SQLite online store), and the values read from them at
+ * times after each entity's newest event equal the oracle's.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValueType } from "../gen/fstore/v1/value_pb.js";
 import { loadRepoDefinitions } from "../src/definitions/index.js";
+import { materialize } from "../src/materialize/materialize.js";
 import type { HistoricalQuery } from "../src/offline/index.js";
 import { createOfflineStore, openDuckDb } from "../src/offline/index.js";
 import type { PitOptions } from "../src/offline/pit-query-sql.js";
+import { createSqliteOnlineStore } from "../src/online/index.js";
 import type { FeatureViewDef, RepoDefinitions } from "../src/registry/model.js";
 import type { RegistrySnapshot } from "../src/registry/registry.js";
+import { readEntityTiles, tileLayoutOf, valuesAt } from "../src/streaming/index.js";
 import type { Cell } from "./offline-fixtures.js";
 import { column, rowsOfBatch, writeParquet } from "./offline-fixtures.js";
+import { createMemoryRegistry, testConfig } from "./support/server.js";
 import { randomStreamEvents, seededRandom } from "./support/stream-events.js";
 import type { OracleEvent } from "./support/stream-oracle.js";
 import { oracleValue } from "./support/stream-oracle.js";
@@ -262,4 +268,63 @@ describe("stream feature views in GetHistoricalFeatures agree with the oracle", 
       rows.map((row) => events.filter((e) => e.createdUs <= row.t)),
     );
   });
+});
+
+describe("Materialize builds a stream view's tiles from its raw events", () => {
+  for (const [label, endUs] of [
+    ["all of them", START_US + SPAN_US],
+    ["those up to a time in the middle", START_US + SPAN_US / 2 + 1],
+  ] as const) {
+    it(`${label}: values read from the tiles equal the oracle's`, async () => {
+      const store = createSqliteOnlineStore({ project: "test", path: join(repo.path, `online-${endUs}.db`) });
+      const ctx = {
+        config: testConfig(repo.path),
+        registry: createMemoryRegistry("test", defs),
+        onlineStore: store,
+        duckdb: () => db,
+      };
+      const end = new Date(endUs / 1000);
+      // Materialized times are whole milliseconds.
+      const known = events.filter((e) => e.eventTimeUs <= end.getTime() * 1000);
+      for await (const ev of materialize(ctx, {
+        start: new Date(START_US / 1000 - 86_400_000),
+        end,
+        incremental: false,
+        views: ["spend"],
+        batchSize: 3,
+      })) {
+        if (ev.kind === "summary")
+          expect(ev.views[0]?.entitiesWritten).toBe(new Set(known.map((e) => e.entity)).size);
+      }
+      const layout = tileLayoutOf(spend);
+      const r = seededRandom(5);
+      const mismatches: string[] = [];
+      for (let user = 0; user < 10; user++) {
+        const [tiles] = await readEntityTiles(store, spend, [[BigInt(user)]]);
+        const own = known.filter((e) => e.entity === String(user));
+        if (own.length === 0) {
+          expect(tiles).toBeUndefined();
+          continue;
+        }
+        const newest = Math.max(...own.map((e) => e.eventTimeUs));
+        expect(tiles?.newestUs).toBe(newest);
+        // At and after the entity's newest event (what tiles serve): on it, on boundaries, anywhere.
+        const times = [newest, newest + 1, end.getTime() * 1000];
+        for (const b of [60e6, 120e6, 900e6])
+          times.push(newest - (newest % b) + b, newest - (newest % b) + 2 * b);
+        for (let i = 0; i < 30; i++) times.push(newest + Math.floor(r() * 2 * 3600e6));
+        for (const t of times) {
+          const got = valuesAt(layout, tiles, t);
+          spend.aggregations?.forEach((agg, j) => {
+            const want = oracleValue(agg, own, String(user), t);
+            if (got[j] !== want && mismatches.length < 10) {
+              mismatches.push(`user ${user} t ${t} ${agg.name}: tiles ${got[j]} oracle ${want}`);
+            }
+          });
+        }
+      }
+      expect(mismatches).toEqual([]);
+      await store.close();
+    });
+  }
 });
