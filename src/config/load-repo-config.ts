@@ -4,6 +4,7 @@ import cron from "node-cron";
 import { parse } from "yaml";
 import type { ClientCertificateRoles, JwtConfig, StaticToken } from "../auth/types.js";
 import { invalidArgument, notFound } from "../errors/index.js";
+import { isPostgresUrl, postgresConnectionString } from "../registry/postgres-url.js";
 import { ConfigReader, describe } from "./config-reader.js";
 import type { Env } from "./env-substitution.js";
 import type {
@@ -108,6 +109,11 @@ function readRegistry(root: ConfigReader, inRepo: (p: string) => string): Regist
   }
   if (typeof value === "string") {
     if (value === "") throw root.error("registry", "expected a non-empty path");
+    if (isPostgresUrl(value)) {
+      const url = postgresConnectionString(value);
+      if (!url.ok) throw root.error("registry", url.error);
+      return { registryType: "sql", path: value, cacheTtlSeconds: DEFAULT_REGISTRY_CACHE_TTL_SECONDS };
+    }
     return { path: inRepo(value), cacheTtlSeconds: DEFAULT_REGISTRY_CACHE_TTL_SECONDS };
   }
   if (typeof value !== "object" || Array.isArray(value)) {
@@ -117,14 +123,27 @@ function readRegistry(root: ConfigReader, inRepo: (p: string) => string): Regist
     );
   }
   const section = root.section("registry");
-  const registryType = section.oneOf("registry_type", ["sqlite", "file"] as const, "sqlite");
-  void registryType; // accepted for Feast compatibility; the registry is always one SQLite file
-  const config = {
-    path: inRepo(section.requiredString("path")),
-    cacheTtlSeconds: section.number("cache_ttl_seconds", DEFAULT_REGISTRY_CACHE_TTL_SECONDS),
-  };
+  // Feast's keys: "file" (our SQLite file) or "sql" with a postgresql:// path.
+  const path = section.requiredString("path");
+  const registryType = section.oneOf(
+    "registry_type",
+    ["sqlite", "file", "sql"] as const,
+    isPostgresUrl(path) ? "sql" : "sqlite",
+  );
+  const cacheTtlSeconds = section.number("cache_ttl_seconds", DEFAULT_REGISTRY_CACHE_TTL_SECONDS);
   section.finish();
-  return config;
+  if (registryType === "sql") {
+    const url = postgresConnectionString(path);
+    if (!url.ok) throw section.error("path", `registry_type sql needs a PostgreSQL database: ${url.error}`);
+    return { registryType: "sql", path, cacheTtlSeconds };
+  }
+  if (isPostgresUrl(path)) {
+    throw section.error(
+      "registry_type",
+      `is "${registryType}", but path is a PostgreSQL URL: use registry_type: sql`,
+    );
+  }
+  return { path: inRepo(path), cacheTtlSeconds };
 }
 
 function readOnlineStore(section: ConfigReader, inRepo: (p: string) => string): OnlineStoreConfig {

@@ -22,7 +22,12 @@ export interface RepoConfig {
 }
 
 export interface RegistryConfig {
-  /** Absolute path of the SQLite registry file. */
+  /**
+   * "sqlite" (default; Feast's "file"): one SQLite file, for one host.
+   * "sql": a PostgreSQL database (`path` is a postgresql:// URL), shared by any number of servers.
+   */
+  registryType?: "sqlite" | "sql";
+  /** Absolute path of the SQLite registry file, or the PostgreSQL URL when `registryType` is "sql". */
   path: string;
   /** How long a server may serve a cached registry before checking for an applied change. */
   cacheTtlSeconds: number;
