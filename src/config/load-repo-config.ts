@@ -23,6 +23,7 @@ export const CONFIG_FILE_NAME = "feature_store.yaml";
 
 export const DEFAULT_REGISTRY_CACHE_TTL_SECONDS = 5;
 export const DEFAULT_MATERIALIZATION_SCHEDULE = "0 0 * * *";
+export const DEFAULT_LEASE_TTL_SECONDS = 30;
 export const DEFAULT_SERVER_PORT = 6566;
 export const DEFAULT_METRICS_PORT = 9464;
 /** Default bounds of one request (server.max_* keys); see README "Limits". */
@@ -192,8 +193,11 @@ function readMaterialization(root: ConfigReader): MaterializationConfig {
       `expected a valid cron expression (e.g. "0 0 * * *" for daily at 00:00 UTC), "off" or null, got "${raw}"`,
     );
   } else schedule = raw;
+  const leaseTtl = section.raw("lease_ttl_seconds");
+  const leaseTtlSeconds =
+    leaseTtl === undefined ? undefined : section.number("lease_ttl_seconds", DEFAULT_LEASE_TTL_SECONDS, 1);
   section.finish();
-  return { schedule };
+  return { schedule, ...(leaseTtlSeconds !== undefined ? { leaseTtlSeconds } : {}) };
 }
 
 function readServer(section: ConfigReader, inRepo: (p: string) => string): ServerConfig {

@@ -66,6 +66,11 @@ export interface OfflineStoreConfig {
 export interface MaterializationConfig {
   /** Cron expression (UTC) for incremental materialization inside the server; null disables it. */
   schedule: string | null;
+  /**
+   * Servers sharing a registry run each scheduled fire once under a lease; a
+   * server that dies holding it is taken over after this long. Default 30.
+   */
+  leaseTtlSeconds?: number;
 }
 
 export interface ServerConfig {

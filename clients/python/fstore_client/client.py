@@ -143,6 +143,8 @@ class FeatureStoreClient:
             ("grpc.max_receive_message_length", 256 * 1024 * 1024),
             ("grpc.service_config", service_config(retry_attempts)),
             ("grpc.enable_retries", 1),
+            # A restarted replica gets calls again within seconds (the default backoff reaches 2 minutes).
+            ("grpc.max_reconnect_backoff_ms", 5000),
             *options,
         ]
         target = channel_target(target)

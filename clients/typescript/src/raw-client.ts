@@ -187,6 +187,8 @@ export function createRawClient(connect: ConnectOptions): RawFeatureServiceClien
   const client = new Client(channelTarget(addresses), channelCredentials(connect.tls), {
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
     "grpc.service_config": serviceConfig(connect.retry),
+    // A restarted replica gets calls again within seconds (grpc-js backs off up to 2 minutes by default).
+    "grpc.max_reconnect_backoff_ms": 5000,
     ...connect.channelOptions,
   });
   const out: Record<string, unknown> = { grpcClient: client, close: () => client.close() };
