@@ -174,6 +174,25 @@ function readOfflineStore(section: ConfigReader, inRepo: (p: string) => string):
     type: section.oneOf("type", ["file"] as const, "file"),
     outputDir: inRepo(section.string("output_dir", "data/output")),
   };
+  const memoryLimit = section.string("duckdb_memory_limit");
+  if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
+    throw section.error(
+      "duckdb_memory_limit",
+      `expected a size such as "4GB" or "512MB", got "${memoryLimit}"`,
+    );
+  }
+  const tempDirectory = section.string("duckdb_temp_directory");
+  const threads =
+    section.raw("duckdb_threads") === undefined
+      ? undefined
+      : section.integer("duckdb_threads", 1, { min: 1, max: 1024 });
+  if (memoryLimit !== undefined || tempDirectory !== undefined || threads !== undefined) {
+    config.duckdb = {
+      ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+      ...(tempDirectory !== undefined ? { tempDirectory: inRepo(tempDirectory) } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+    };
+  }
   section.finish();
   return config;
 }
