@@ -107,7 +107,7 @@ export interface ViewSummary {
 
 export interface SourceModel {
   name: string;
-  kind: "file" | "push";
+  kind: "file" | "push" | "stream";
   path: string;
   timestampField: string;
   createdTimestampColumn: string;
