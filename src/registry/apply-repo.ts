@@ -14,8 +14,8 @@ import {
 } from "../lineage/index.js";
 import { createOnlineStore } from "../online/create-online-store.js";
 import type { FeatureViewDef, RepoDefinitions } from "./model.js";
+import { openRegistry } from "./open-registry.js";
 import type { PlannedChange } from "./registry.js";
-import { openRegistry } from "./sqlite-registry.js";
 import { validateSources } from "./validate-sources.js";
 
 /** What `planRepo`/`applyRepo` found and did. */

@@ -70,7 +70,7 @@ async function* inProcess(
   const config = loadRepoConfig(resolve(o.repo));
   const registry = await openRegistry(config);
   const store = createOnlineStore(config);
-  const db = openDuckDb();
+  const db = openDuckDb(config.offlineStore.duckdb);
   const lineage = openLineage(config);
   try {
     yield* materialize(
