@@ -60,7 +60,7 @@ export async function fingerprintFile(path: string): Promise<FileFingerprint> {
     return {
       path,
       size,
-      mtime: new Date(Number(st.mtimeNs / 1_000_000n)).toISOString(),
+      mtime: st.mtime.toISOString(),
       fingerprint: `pqfooter-sha256:${hash.digest("hex")}`,
     };
   } finally {

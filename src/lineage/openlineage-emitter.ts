@@ -24,6 +24,8 @@ export interface OpenLineageEmitter {
 export interface EmitterOptions {
   /** Told of each failure (a logger's warn). */
   onError?: (message: string) => void;
+  /** Counts each failure (the server's metrics), by job name. */
+  onFailure?: (job: string) => void;
 }
 
 export function createOpenLineageEmitter(
@@ -79,6 +81,7 @@ export function createOpenLineageEmitter(
         (err) => {
           failed++;
           fileQueue = Promise.resolve();
+          options.onFailure?.(event.job.name);
           onError(
             `${event.eventType} event of job "${event.job.name}" not emitted (${failed} failed so far): ${(err as Error)?.message ?? err}`,
           );

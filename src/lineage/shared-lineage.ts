@@ -24,15 +24,29 @@ interface Pool {
 
 export const LINEAGE_RESOURCE = "lineage";
 
+/** Where lineage failures go: `onError` gets the message, `onEmitFailure` counts OpenLineage ones. */
+export interface LineageReporting {
+  onError?: (message: string) => void;
+  onEmitFailure?: (job: string) => void;
+}
+
 /** Opens the lineage services of `config` (close them with `closeLineage`). */
-export function openLineage(config: RepoConfig, onError?: (message: string) => void): Lineage {
+export function openLineage(
+  config: RepoConfig,
+  reporting: LineageReporting | ((message: string) => void) = {},
+): Lineage {
+  const { onError, onEmitFailure } =
+    typeof reporting === "function" ? { onError: reporting, onEmitFailure: undefined } : reporting;
   const store = openLineageStore(config);
   const report = onError ?? ((message: string) => process.stderr.write(`fstore: lineage: ${message}\n`));
   return {
     config,
     store,
     pins: createPinnedSelectionResolver(() => store),
-    openLineage: createOpenLineageEmitter(config.openLineage, config.project, { onError: report }),
+    openLineage: createOpenLineageEmitter(config.openLineage, config.project, {
+      onError: report,
+      ...(onEmitFailure ? { onFailure: onEmitFailure } : {}),
+    }),
     report,
   };
 }
@@ -42,10 +56,24 @@ export async function closeLineage(lineage: Lineage): Promise<void> {
   await lineage.store.close();
 }
 
-/** The pool's lineage services (one per server). */
-export function sharedLineage(
-  deps: { config: RepoConfig; resources: Pool },
-  onError?: (message: string) => void,
-): Lineage {
-  return deps.resources.get(LINEAGE_RESOURCE, () => openLineage(deps.config, onError), closeLineage);
+/**
+ * The pool's lineage services (one per server): failures go to the server's
+ * log and OpenLineage failures are counted in its metrics, when it has them.
+ */
+export function sharedLineage(deps: {
+  config: RepoConfig;
+  resources: Pool;
+  logger?: { warn(message: string): void };
+  metrics?: { countOpenLineageFailure(job: string): void };
+}): Lineage {
+  return deps.resources.get(
+    LINEAGE_RESOURCE,
+    () =>
+      openLineage(deps.config, {
+        ...(deps.logger ? { onError: (m: string) => deps.logger?.warn(m) } : {}),
+        // Asked on each failure: metrics may be enabled after the resource is opened.
+        onEmitFailure: (job: string) => deps.metrics?.countOpenLineageFailure(job),
+      }),
+    closeLineage,
+  );
 }

@@ -48,7 +48,7 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
     async *getHistoricalFeatures(req, call) {
       checkHistoricalLimits(req, deps.config.server);
       const query = historicalQueryOf(req, deps);
-      const lineage = sharedLineage(deps, (m) => deps.logger.warn(m));
+      const lineage = sharedLineage(deps);
       // Pinned services ("name@N") become the features their version selected.
       const requested = query.selection;
       query.selection = await lineage.pins.resolve(requested, query.snapshot);

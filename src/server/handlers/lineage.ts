@@ -27,7 +27,7 @@ import type { HandlerGroup } from "./handler-group.js";
 const MAX_DATASETS = 1000;
 
 export function createLineageHandlers(deps: ServerDeps): HandlerGroup {
-  const lineage = () => sharedLineage(deps, (m) => deps.logger.warn(m));
+  const lineage = () => sharedLineage(deps);
   return {
     listObjectVersions: async (req) =>
       create(ListObjectVersionsResponseSchema, {

@@ -31,7 +31,7 @@ export function createOnlineHandlers(deps: ServerDeps): HandlerGroup {
     // Set by the metrics when enabled (after the handlers may be created): asked per request.
     observer: () => deps.metrics,
   });
-  const pins = () => sharedLineage(deps, (m) => deps.logger.warn(m)).pins;
+  const pins = () => sharedLineage(deps).pins;
   /** The request with pinned services ("name@N") as the features their version selected. */
   const unpinned = async (request: GetOnlineFeaturesRequest): Promise<GetOnlineFeaturesRequest> => {
     const selection = await pins().resolve(
