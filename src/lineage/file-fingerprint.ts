@@ -60,7 +60,8 @@ export async function fingerprintFile(path: string): Promise<FileFingerprint> {
     return {
       path,
       size,
-      mtime: st.mtime.toISOString(),
+      // Rounded to the millisecond as fs.Stats.mtime is, so it compares equal to what users see.
+      mtime: new Date(Math.round(Number(st.mtimeNs) / 1e6)).toISOString(),
       fingerprint: `pqfooter-sha256:${hash.digest("hex")}`,
     };
   } finally {
