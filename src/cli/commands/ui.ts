@@ -26,7 +26,7 @@ export async function runUi(options: UiOptions): Promise<void> {
   const logger = createLogger();
   try {
     const config = loadRepoConfig(resolve(options.repo));
-    const registry = openRegistry(config);
+    const registry = await openRegistry(config);
     let ui: Awaited<ReturnType<typeof startConsole>>;
     try {
       ui = await startConsole({
@@ -37,7 +37,7 @@ export async function runUi(options: UiOptions): Promise<void> {
         ...(options.host !== undefined ? { host: options.host } : {}),
       });
     } catch (err) {
-      registry.close();
+      await registry.close();
       throw err;
     }
     process.stdout.write(`fstore console: ${ui.url}\n`);
@@ -45,7 +45,7 @@ export async function runUi(options: UiOptions): Promise<void> {
       {
         shutdown: async () => {
           await ui.close();
-          registry.close();
+          await registry.close();
         },
       },
       logger,
