@@ -164,7 +164,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     profiles: () => {
       if (!profileStore && !profileStoreFailed) {
         try {
-          profileStore = openProfileStore({ project: config.project, registryPath: config.registry.path });
+          profileStore = openProfileStore({ project: config.project, registry: config.registry });
         } catch (err) {
           profileStoreFailed = true;
           logger.warn({ error: (err as Error).message }, "console: cannot open the profile store");
@@ -528,8 +528,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       new Promise<void>((resolve) => {
         serving?.stop();
         server.close(() => {
-          profileStore?.close();
-          resolve();
+          void (profileStore?.close() ?? Promise.resolve()).finally(resolve);
         });
         server.closeAllConnections();
       }),
