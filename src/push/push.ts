@@ -9,6 +9,7 @@ import type { DuckDBInstance } from "@duckdb/node-api";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../config/types.js";
 import { invalidArgument } from "../errors/index.js";
+import { pushStreamEvents, streamSourceOfPush } from "../ingest/push-events.js";
 import { microsOf } from "../online/event-time.js";
 import { writeOnlineRows } from "../online/online-rows.js";
 import type { OnlineRow, OnlineStore } from "../online/online-store.js";
@@ -52,6 +53,9 @@ export interface PushResult {
 }
 
 export async function push(ctx: PushContext, req: PushRequest): Promise<PushResult> {
+  // Events for a stream source take the stream path (windowed aggregates).
+  const stream = streamSourceOfPush(ctx.registry.snapshot(), req.name);
+  if (stream) return pushStreamEvents(ctx, stream, req);
   const target = resolvePushTarget(ctx.registry.snapshot(), req.name);
   const now = ctx.now?.() ?? new Date();
   const table = validatePushColumns(target, req.columns, {
