@@ -57,6 +57,8 @@ export async function openRedisStreamReader(o: RedisStreamReaderOptions): Promis
   const partition = `redis:${o.stream}`;
   // Pending entries (delivered before a restart, never acknowledged) come first.
   let pendingDone = false;
+  // Pending entries stay pending until acknowledged: page through them after the last one read.
+  let pendingCursor = "0";
   let closed = false;
 
   const toMessage = (id: string, fields: string[]): StreamMessage => {
@@ -90,9 +92,11 @@ export async function openRedisStreamReader(o: RedisStreamReaderOptions): Promis
           max,
           "STREAMS",
           o.stream,
-          "0",
+          pendingCursor,
         )) as Reply;
         const entries = reply?.[0]?.[1] ?? [];
+        const last = entries[entries.length - 1];
+        if (last) pendingCursor = last[0];
         // A deleted entry still pending shows up with null fields: acknowledge it away.
         const gone = entries.filter(([, f]) => f === null).map(([id]) => id);
         if (gone.length > 0) await redis.xack(o.stream, o.group, ...gone);
