@@ -9,12 +9,14 @@ import type { RepoConfig } from "../config/types.js";
 import { Code, FstoreError, invalidArgument, notFound } from "../errors/index.js";
 import type { OnlineStore, WriteResult } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
-import { batchSourceOf } from "../registry/model.js";
+import { batchSourceOf, isStreamView } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
+import { tileStorageView } from "../streaming/index.js";
 import { eventTimeRange } from "../values/index.js";
 import { connectUtc } from "./duckdb.js";
 import { readLatestEncoded } from "./latest-rows-reader.js";
 import { listSourceFiles } from "./source-files.js";
+import { readTileBatches } from "./tile-build.js";
 import { checkWindow, checkWindowRange, incrementalStart } from "./window.js";
 
 /** What materialization works with; the server and the CLI each build one. */
@@ -106,12 +108,13 @@ export async function* materialize(
   else checkWindow(req.end, req.end);
   const range = eventTimeRange(new Date(), ctx.config.writeRules.maxFutureSkewSeconds);
   checkWindowRange(req.incremental ? undefined : req.start, req.end, range);
-  const windows = views.map((view) => {
+  const windows: { view: FeatureViewDef; start: Date; end: Date }[] = [];
+  for (const view of views) {
     const start = req.incremental
-      ? incrementalStart(view.ttlSeconds, ctx.registry.materializationIntervals(view.name), req.end)
+      ? incrementalStart(view.ttlSeconds, await ctx.registry.materializationIntervals(view.name), req.end)
       : (req.start as Date);
-    return { view, start, end: req.end };
-  });
+    windows.push({ view, start, end: req.end });
+  }
   const finals: ViewProgress[] = [];
   for (const w of windows) {
     let last: ViewProgress | undefined;
@@ -158,7 +161,7 @@ async function* materializeView(
 
   if (start > end) {
     // An incremental run whose end is before the last interval's end: nothing new to read.
-    record("skipped", `window start ${start.toISOString()} is after end ${end.toISOString()}`);
+    await record("skipped", `window start ${start.toISOString()} is after end ${end.toISOString()}`);
     yield { ...snap(true), skipped: true };
     return;
   }
@@ -167,7 +170,7 @@ async function* materializeView(
   const conn = await connectUtc(await ctx.duckdb());
   try {
     const source = batchSourceOf(view);
-    const files = await listSourceFiles(conn, ctx.config.repoPath, source, view.source.kind === "push");
+    const files = await listSourceFiles(conn, ctx.config.repoPath, source, view.source.kind !== "file");
     const interval = req.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
     let lastProgress = performance.now();
     yield snap(false);
@@ -190,10 +193,13 @@ async function* materializeView(
       };
       // Rows encoded straight from DuckDB's vectors into the store's packed batches.
       const store = ctx.onlineStore;
-      const batches = mapBatches(
-        readLatestEncoded(conn, view, readOptions),
-        (b) => () => store.write(view, b.batch),
-      );
+      // A stream view's online rows are its tiles, rebuilt from the raw events.
+      const batches = isStreamView(view)
+        ? mapBatches(
+            readTileBatches(conn, view, readOptions),
+            (b) => () => store.write(tileStorageView(view), b.batch),
+          )
+        : mapBatches(readLatestEncoded(conn, view, readOptions), (b) => () => store.write(view, b.batch));
       for await (const batch of batches) {
         while (pending.length >= WRITES_IN_FLIGHT) await settleOldest();
         const write = batch.write();
@@ -212,19 +218,19 @@ async function* materializeView(
       await Promise.allSettled(pending);
     }
     if (req.signal?.aborted) throw new FstoreError(Code.Cancelled, "materialization cancelled");
-    ctx.registry.recordMaterializationInterval(view.name, start, end);
-    record("succeeded", "");
+    await ctx.registry.recordMaterializationInterval(view.name, start, end);
+    await record("succeeded", "");
     settled = true;
     yield snap(true);
   } catch (err) {
     if (!settled) {
       settled = true;
-      recordFailure(record, err);
+      await recordFailure(record, err);
     }
     throw err;
   } finally {
     if (!settled)
-      recordFailure(record, new FstoreError(Code.Cancelled, "materialization stopped by the caller"));
+      await recordFailure(record, new FstoreError(Code.Cancelled, "materialization stopped by the caller"));
     conn.closeSync();
   }
 }
@@ -236,9 +242,9 @@ async function* mapBatches<T extends { rowsRead: number }>(
   for await (const b of batches) yield { rowsRead: b.rowsRead, write: writer(b) };
 }
 
-function recordFailure(record: (o: "failed", e: string) => void, err: unknown): void {
+async function recordFailure(record: (o: "failed", e: string) => Promise<void>, err: unknown): Promise<void> {
   try {
-    record("failed", err instanceof Error ? err.message : String(err));
+    await record("failed", err instanceof Error ? err.message : String(err));
   } catch {
     // The registry itself failing must not hide the original error.
   }

@@ -1,27 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { onlineStoreIdentity } from "../config/online-store-identity.js";
-import type { OnlineStoreConfig, RegistryConfig } from "../config/types.js";
+import type { RegistryConfig } from "../config/types.js";
 import { Code, FstoreError, failedPrecondition, unavailable } from "../errors/index.js";
-import type { PermissionDef } from "../permissions/model.js";
 import type { LeaseRequest } from "./lease.js";
-import type {
-  DataSourceDef,
-  EntityDef,
-  FeatureServiceDef,
-  FeatureViewDef,
-  OnDemandFeatureViewDef,
-  RepoDefinitions,
-} from "./model.js";
-import {
-  diffObjects,
-  type NamedDef,
-  OBJECT_TYPES,
-  type ObjectTable,
-  type ObjectType,
-  objectTableOf,
-} from "./plan-diff.js";
+import type { RepoDefinitions } from "./model.js";
+import { type ObjectRow, snapshotOfRows, tableOfRows } from "./object-rows.js";
+import { diffObjects, type ObjectTable, type ObjectType, objectTableOf } from "./plan-diff.js";
 import type {
   LeaseOutcome,
   MaterializationIntervalRecord,
@@ -41,14 +26,6 @@ export interface SqliteRegistryOptions {
    * materialization intervals and runs are read and written for it alone.
    */
   onlineStore: string;
-}
-
-interface ObjectRow {
-  kind: string;
-  name: string;
-  spec: string;
-  created_ms: number;
-  updated_ms: number;
 }
 
 interface RunRow {
@@ -125,11 +102,11 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  plan(defs: RepoDefinitions): PlannedChange[] {
+  async plan(defs: RepoDefinitions): Promise<PlannedChange[]> {
     return this.#guard(() => diffObjects(this.#readTable(), objectTableOf(defs)));
   }
 
-  apply(defs: RepoDefinitions): PlannedChange[] {
+  async apply(defs: RepoDefinitions): Promise<PlannedChange[]> {
     const next = objectTableOf(defs);
     const write = this.#db.transaction(() => {
       const changes = diffObjects(this.#readTable(), next);
@@ -169,7 +146,7 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  materializationIntervals(featureView: string): MaterializationIntervalRecord[] {
+  async materializationIntervals(featureView: string): Promise<MaterializationIntervalRecord[]> {
     return this.#guard(() => {
       const rows = this.#db
         .prepare(
@@ -190,7 +167,7 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  recordMaterializationInterval(featureView: string, start: Date, end: Date): void {
+  async recordMaterializationInterval(featureView: string, start: Date, end: Date): Promise<void> {
     this.#guard(() => {
       this.#db
         .prepare(
@@ -201,30 +178,32 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  recordMaterializationRun(run: MaterializationRunRecord): void {
-    this.#guard(() => {
-      this.#db
-        .prepare(
-          `INSERT INTO materialization_runs (project, online_store, feature_view, start_ms, end_ms, outcome,
-             rows_read, entities_written, error, scheduled, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          this.#project,
-          this.#onlineStore,
-          run.featureView,
-          run.start.getTime(),
-          run.end.getTime(),
-          run.outcome,
-          run.rowsRead,
-          run.entitiesWritten,
-          run.error,
-          run.scheduled ? 1 : 0,
-          Date.now(),
-        );
-    });
+  async recordMaterializationRun(run: MaterializationRunRecord): Promise<void> {
+    this.#guard(() => this.#writeRun(run));
   }
 
-  lastMaterializationRun(featureView: string): MaterializationRunRecord | undefined {
+  #writeRun(run: MaterializationRunRecord): void {
+    this.#db
+      .prepare(
+        `INSERT INTO materialization_runs (project, online_store, feature_view, start_ms, end_ms, outcome,
+             rows_read, entities_written, error, scheduled, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        this.#project,
+        this.#onlineStore,
+        run.featureView,
+        run.start.getTime(),
+        run.end.getTime(),
+        run.outcome,
+        run.rowsRead,
+        run.entitiesWritten,
+        run.error,
+        run.scheduled ? 1 : 0,
+        Date.now(),
+      );
+  }
+
+  async lastMaterializationRun(featureView: string): Promise<MaterializationRunRecord | undefined> {
     return this.#guard(() => {
       const row = this.#db
         .prepare(
@@ -247,7 +226,7 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  otherOnlineStores(featureView: string): string[] {
+  async otherOnlineStores(featureView: string): Promise<string[]> {
     return this.#guard(() =>
       (
         this.#db
@@ -260,7 +239,7 @@ export class SqliteRegistry implements Registry {
     );
   }
 
-  acquireLease(req: LeaseRequest): LeaseOutcome {
+  async acquireLease(req: LeaseRequest): Promise<LeaseOutcome> {
     return this.#guard(() =>
       this.#leases.acquire(
         req,
@@ -279,20 +258,20 @@ export class SqliteRegistry implements Registry {
             .map((v) => ({ name: v.name, lastFinishedMs: finished.get(v.name) }));
           return abandonedRunRecords(abandoned, req.holder, views);
         },
-        (run) => this.recordMaterializationRun(run),
+        (run) => this.#writeRun(run),
       ),
     );
   }
 
-  renewLease(name: string, holder: string, ttlMs: number): boolean {
+  async renewLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return this.#guard(() => this.#leases.renew(name, holder, ttlMs));
   }
 
-  releaseLease(name: string, holder: string, finished: boolean): void {
+  async releaseLease(name: string, holder: string, finished: boolean): Promise<void> {
     this.#guard(() => this.#leases.release(name, holder, finished));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 
@@ -312,32 +291,11 @@ export class SqliteRegistry implements Registry {
   }
 
   #readTable(): ObjectTable {
-    const table: ObjectTable = new Map(OBJECT_TYPES.map((t) => [t, new Map<string, NamedDef>()]));
-    for (const row of this.#readRows())
-      table.get(row.kind as ObjectType)?.set(row.name, JSON.parse(row.spec));
-    return table;
+    return tableOfRows(this.#readRows());
   }
 
   #readSnapshot(version: number): RegistrySnapshot {
-    const rows = this.#readRows();
-    const of = <T>(kind: ObjectType) =>
-      new Map<string, T>(rows.filter((r) => r.kind === kind).map((r) => [r.name, JSON.parse(r.spec) as T]));
-    return {
-      project: this.#project,
-      version,
-      entities: of<EntityDef>("entity"),
-      dataSources: of<DataSourceDef>("data_source"),
-      featureViews: of<FeatureViewDef>("feature_view"),
-      featureServices: of<FeatureServiceDef>("feature_service"),
-      onDemandFeatureViews: of<OnDemandFeatureViewDef>("on_demand_feature_view"),
-      permissions: of<PermissionDef>("permission"),
-      meta: new Map(
-        rows.map((r) => [
-          `${r.kind}/${r.name}`,
-          { created: new Date(r.created_ms), updated: new Date(r.updated_ms) },
-        ]),
-      ),
-    };
+    return snapshotOfRows(this.#project, version, this.#readRows());
   }
 
   /** Translates driver errors where they enter: a locked or unreadable registry is retryable. */
@@ -358,17 +316,4 @@ export class SqliteRegistry implements Registry {
       throw FstoreError.from(err);
     }
   }
-}
-
-/** Opens (creating if needed) the project's registry described by a repository config. */
-export function openRegistry(config: {
-  project: string;
-  registry: RegistryConfig;
-  onlineStore: OnlineStoreConfig;
-}): Registry {
-  return new SqliteRegistry({
-    project: config.project,
-    registry: config.registry,
-    onlineStore: onlineStoreIdentity(config.onlineStore),
-  });
 }

@@ -26,7 +26,7 @@ export async function runIngest(options: IngestOptions): Promise<void> {
   const logger = createLogger();
   try {
     const config = loadRepoConfig(resolve(options.repo));
-    const registry = openRegistry(config);
+    const registry = await openRegistry(config);
     const store = createOnlineStore(config);
     const db = await openDuckDb();
     const crashAfter = Number(process.env[CRASH_ENV] ?? 0);
@@ -56,7 +56,7 @@ export async function runIngest(options: IngestOptions): Promise<void> {
         await ingestion.stop();
         await store.close();
         db.closeSync();
-        registry.close();
+        await registry.close();
         process.exit(0);
       })();
     };

@@ -123,7 +123,7 @@ async function withRepo<T>(
   work: (open: { store: ProfileStore; profile: (request: ProfileRequest) => Promise<Profile> }) => Promise<T>,
 ): Promise<T> {
   const config = loadRepoConfig(resolve(repo));
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   const store = openProfileStore({ project: config.project, registryPath: config.registry.path });
   const db = await openDuckDb();
   const connection = await db.connect();
@@ -137,7 +137,7 @@ async function withRepo<T>(
     connection.closeSync();
     db.closeSync();
     store.close();
-    registry.close();
+    await registry.close();
   }
 }
 
