@@ -7,7 +7,13 @@ export { createDeadLetterSink } from "./dead-letter.js";
 export type { DeadLetterReason, DecodeResult, EventValue } from "./event-decoder.js";
 export { createEventDecoder, timeUsOf } from "./event-decoder.js";
 export type { Ingestion, IngestionOptions } from "./ingestion.js";
-export { openStreamReader, sharedTileApplier, startIngestion, streamViewsBySource } from "./ingestion.js";
+export {
+  forgetTileCaches,
+  openStreamReader,
+  sharedTileApplier,
+  startIngestion,
+  streamViewsBySource,
+} from "./ingestion.js";
 export { pushStreamEvents, streamSourceOfPush } from "./push-events.js";
 export type { RawEventWriter } from "./raw-event-writer.js";
 export { createRawEventWriter, POSITION_COLUMNS } from "./raw-event-writer.js";

@@ -85,6 +85,15 @@ export function sharedTileApplier(
   return applier;
 }
 
+/**
+ * Makes every applier of `storeKey` (the registry its server or ingest
+ * process serves) read tiles from the store again: for whatever rebuilt
+ * tiles of stream views in this process (Materialize).
+ */
+export function forgetTileCaches(storeKey: object): void {
+  for (const { applier } of appliers.get(storeKey)?.values() ?? []) applier.forget();
+}
+
 /** Opens the reader of a stream source (a Redis source without a connection uses the online store's Redis). */
 export async function openStreamReader(config: RepoConfig, source: StreamSourceDef): Promise<StreamReader> {
   const s = source.stream;

@@ -6,6 +6,12 @@
  * atomically, so a batch redelivered after a crash between this write and
  * the acknowledgement changes nothing the second time. Calls are serialized
  * (the consumer and Push share an applier within a process).
+ *
+ * The applier is the one writer of its views' tiles while it runs, so it
+ * keeps the tiles it wrote in memory (up to CACHED_ENTITIES per view) and
+ * reads from the store only the entities it has not seen: the store read
+ * and decoding were most of a batch's cost. Whatever rebuilds tiles beside
+ * it (Materialize) calls `forget` (see `forgetTileCaches`).
  */
 import type { EntityKeyValues, OnlineStore } from "../online/online-store.js";
 import type { FeatureViewDef, StreamSourceDef } from "../registry/model.js";
@@ -32,7 +38,12 @@ export interface TileApplier {
   readonly views: readonly FeatureViewDef[];
   /** Applies events in order; counts per view name. */
   apply(events: readonly IngestEvent[]): Promise<Map<string, ApplyCounts>>;
+  /** Drops the cached tiles: the next batch reads them from the store (call after tiles were rebuilt elsewhere). */
+  forget(): void;
 }
+
+/** Entities whose tiles an applier keeps in memory per view; past it the cache starts over. */
+const CACHED_ENTITIES = 200_000;
 
 interface ViewPlan {
   view: FeatureViewDef;
@@ -57,6 +68,7 @@ export function createTileApplier(
     };
   });
   let tail: Promise<unknown> = Promise.resolve();
+  const caches = plans.map(() => new Map<string, EntityTiles>());
 
   const run = async (events: readonly IngestEvent[]): Promise<Map<string, ApplyCounts>> => {
     const counts = new Map<string, ApplyCounts>(
@@ -67,6 +79,7 @@ export function createTileApplier(
     const grouped = plans.map((p) => {
       const index = new Map<string, number>();
       const keys: EntityKeyValues[] = [];
+      const texts: string[] = [];
       const eventEntity = new Int32Array(events.length);
       events.forEach((e, i) => {
         const key = p.keyIndexes.map((k) => e.values[k] as EventValue);
@@ -76,26 +89,41 @@ export function createTileApplier(
           u = keys.length;
           index.set(text, u);
           keys.push(key as EntityKeyValues);
+          texts.push(text);
         }
         eventEntity[i] = u;
       });
-      return { keys, eventEntity };
+      return { keys, texts, eventEntity };
     });
     const s = store();
-    const found = await s.read(
-      plans.map((p, i) => ({
-        view: tileStorageView(p.view),
-        features: tileFeatures() as string[],
-        entityKeys: (grouped[i] as (typeof grouped)[number]).keys,
-      })),
-    );
+    // Only entities not in memory are read (one store call for every view).
+    const missing = grouped.map((g, pi) => {
+      const cache = caches[pi] as Map<string, EntityTiles>;
+      return g.keys.map((_, u) => u).filter((u) => !cache.has(g.texts[u] as string));
+    });
+    const lookups = plans.map((p, pi) => ({
+      view: tileStorageView(p.view),
+      features: tileFeatures() as string[],
+      entityKeys: (missing[pi] as number[]).map(
+        (u) => (grouped[pi] as (typeof grouped)[number]).keys[u] as EntityKeyValues,
+      ),
+    }));
+    const found = lookups.some((l) => l.entityKeys.length > 0)
+      ? await s.read(lookups)
+      : lookups.map(() => []);
     for (let pi = 0; pi < plans.length; pi++) {
       const p = plans[pi] as ViewPlan;
       const g = grouped[pi] as (typeof grouped)[number];
-      const rows = found[pi] ?? [];
-      const states: EntityTiles[] = g.keys.map(
-        (_, u) => tilesOfStoredRow(p.view, rows[u]) ?? emptyEntityTiles(p.layout),
-      );
+      const cache = caches[pi] as Map<string, EntityTiles>;
+      const read = new Map<number, EntityTiles>();
+      (missing[pi] as number[]).forEach((u, j) => {
+        read.set(u, tilesOfStoredRow(p.view, found[pi]?.[j]) ?? emptyEntityTiles(p.layout));
+      });
+      const states: EntityTiles[] = g.texts.map((t, u) => read.get(u) ?? (cache.get(t) as EntityTiles));
+      if (cache.size + read.size > CACHED_ENTITIES) cache.clear();
+      g.texts.forEach((t, u) => {
+        cache.set(t, states[u] as EntityTiles);
+      });
       const changed = new Uint8Array(g.keys.length);
       const c = counts.get(p.view.name) as ApplyCounts;
       const values = new Float64Array(p.valueIndexes.length);
@@ -117,13 +145,22 @@ export function createTileApplier(
       const entries = g.keys
         .map((entityKey, u) => ({ entityKey, tiles: states[u] as EntityTiles }))
         .filter((_, u) => changed[u] === 1);
-      await writeEntityTiles(s, p.view, entries);
+      try {
+        await writeEntityTiles(s, p.view, entries);
+      } catch (err) {
+        // What the store holds is unknown now: read it again next time.
+        cache.clear();
+        throw err;
+      }
     }
     return counts;
   };
 
   return {
     views,
+    forget() {
+      for (const c of caches) c.clear();
+    },
     apply(events) {
       const next = tail.then(() => run(events));
       tail = next.catch(() => {});
