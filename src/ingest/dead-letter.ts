@@ -45,7 +45,7 @@ export function createDeadLetterSink(
           detail: l.detail,
           partition: l.message.position.partition,
           position: `${l.message.position.hi}-${l.message.position.lo}`,
-          message: l.message.raw,
+          message: l.message.raw(),
         }),
       );
       await appendFile(path, `${lines.join("\n")}\n`);

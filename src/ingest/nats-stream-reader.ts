@@ -98,12 +98,15 @@ export async function openNatsStreamReader(o: NatsStreamReaderOptions): Promise<
     } catch {
       event = undefined;
     }
-    const raw = JSON.stringify({ seq: m.seq, data: text });
+    const raw = () => {
+      const shown = JSON.stringify({ seq: m.seq, data: text });
+      return shown.length > MAX_RAW ? `${shown.slice(0, MAX_RAW)}...` : shown;
+    };
     return {
       position: { partition, hi: 0, lo: m.seq },
       createdUs: Number(m.timestampNanos / 1000n),
       event,
-      raw: raw.length > MAX_RAW ? `${raw.slice(0, MAX_RAW)}...` : raw,
+      raw,
       [NATS_MSG]: m,
     } as StreamMessage;
   };

@@ -67,13 +67,16 @@ export async function openRedisStreamReader(o: RedisStreamReaderOptions): Promis
     const seq = Number(id.slice(dash + 1));
     const event: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) event[fields[i] as string] = fields[i + 1] as string;
-    const raw = JSON.stringify({ id, fields: event });
+    const raw = () => {
+      const text = JSON.stringify({ id, fields: event });
+      return text.length > MAX_RAW ? `${text.slice(0, MAX_RAW)}...` : text;
+    };
     return {
       position: { partition, hi: ms, lo: seq },
       // The entry id's time; entries of the same ms are told apart by their sequence.
       createdUs: ms * 1000 + Math.min(seq, 999),
       event,
-      raw: raw.length > MAX_RAW ? `${raw.slice(0, MAX_RAW)}...` : raw,
+      raw,
     };
   };
 

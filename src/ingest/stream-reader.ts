@@ -23,8 +23,8 @@ export interface StreamMessage {
   createdUs: number;
   /** The event's column values (JSON object or stream entry fields), or undefined when unreadable. */
   event: unknown;
-  /** The message as received, for the dead-letter file (bounded). */
-  raw: string;
+  /** The message as received, for the dead-letter file (bounded); built only when asked. */
+  raw: () => string;
 }
 
 export interface StreamReader {
