@@ -78,6 +78,14 @@ describe("loadRepoConfig", () => {
         emitOnMaterialize: true,
         emitOnHistorical: true,
       },
+      streaming: {
+        ingestInServe: true,
+        batchSize: 1000,
+        flushIntervalMs: 1000,
+        flushRows: 50_000,
+        deadLetterDir: join(dir, "data/dead_letter"),
+        ackWaitSeconds: 60,
+      },
       entityKeySerializationVersion: 3,
     });
   });

@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { registerApplyCommands } from "./commands/apply.js";
 import { registerDescribeCommand } from "./commands/describe.js";
 import { registerHistoricalCommand } from "./commands/historical.js";
+import { registerIngestCommand } from "./commands/ingest.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerLineageCommands } from "./commands/lineage.js";
 import { registerListCommand } from "./commands/list.js";
@@ -26,6 +27,7 @@ const program = new Command("fstore")
 registerInitCommand(program);
 registerApplyCommands(program);
 registerServeCommand(program);
+registerIngestCommand(program);
 registerHistoricalCommand(program);
 registerMaterializeCommands(program);
 registerValidateCommand(program);

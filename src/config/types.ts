@@ -19,6 +19,7 @@ export interface RepoConfig {
   writeRules: WriteRulesConfig;
   /** OpenLineage run events (Feast's `openlineage` section); disabled by default. */
   openLineage: OpenLineageConfig;
+  streaming: StreamingConfig;
   /** Feast's entity key serialization version; only 3 is supported. */
   entityKeySerializationVersion: 3;
 }
@@ -111,6 +112,22 @@ export interface ServerConfig {
 export interface WriteRulesConfig {
   /** How far past now an event time may be; later ones are rejected. */
   maxFutureSkewSeconds: number;
+}
+
+/** Stream ingestion (`streaming:`); see src/ingest/. */
+export interface StreamingConfig {
+  /** Consume the stream sources of online stream views inside `fstore serve`. Default true. */
+  ingestInServe: boolean;
+  /** Most messages read and applied at once. */
+  batchSize: number;
+  /** Raw events are written to Parquet (then acknowledged) at least this often, in ms. */
+  flushIntervalMs: number;
+  /** ... or once this many are buffered. */
+  flushRows: number;
+  /** Absolute folder of the dead-letter files (`<source>.jsonl`). */
+  deadLetterDir: string;
+  /** NATS: how long the broker waits for an acknowledgement before redelivering. */
+  ackWaitSeconds: number;
 }
 
 export interface MetricsConfig {

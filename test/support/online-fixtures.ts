@@ -86,6 +86,14 @@ export function repoConfig(onlineStore: OnlineStoreConfig, project = "test_proj"
       emitOnMaterialize: true,
       emitOnHistorical: true,
     },
+    streaming: {
+      ingestInServe: true,
+      batchSize: 1000,
+      flushIntervalMs: 1000,
+      flushRows: 50_000,
+      deadLetterDir: join(dir, "data", "dead_letter"),
+      ackWaitSeconds: 60,
+    },
     entityKeySerializationVersion: 3,
   };
 }
