@@ -34,6 +34,7 @@ export {
   pinnedFeatures,
   pinnedIncompatibilities,
 } from "./pinned-services.js";
+export { PostgresLineageStore } from "./postgres-lineage-store.js";
 export { recordAppliedVersions, withVersions } from "./record-versions.js";
 export type { Lineage } from "./shared-lineage.js";
 export { closeLineage, LINEAGE_RESOURCE, openLineage, sharedLineage } from "./shared-lineage.js";

@@ -8,9 +8,11 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { FstoreError, failedPrecondition, unavailable } from "../errors/index.js";
 import type { NamedDef, ObjectType } from "../registry/plan-diff.js";
+import { isPostgresUrl } from "../registry/postgres-url.js";
 import type { DatasetManifest } from "./dataset-manifest.js";
 import type { LineageStore, MaterializationLineage } from "./lineage-store.js";
 import { type LatestVersions, type ObjectVersion, objectKey } from "./object-versions.js";
+import { PostgresLineageStore } from "./postgres-lineage-store.js";
 
 const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS object_versions (
@@ -295,7 +297,16 @@ function versionOf(r: VersionRow): ObjectVersion {
   };
 }
 
-/** Opens the lineage store of a repository config (the registry's file). */
-export function openLineageStore(config: { project: string; registry: { path: string } }): LineageStore {
+/**
+ * Opens the lineage store of a repository config: in the registry's own
+ * database, SQLite or PostgreSQL (`registry_type: sql`).
+ */
+export function openLineageStore(config: {
+  project: string;
+  registry: { path: string; registryType?: "sqlite" | "sql" };
+}): LineageStore {
+  if (config.registry.registryType === "sql" || isPostgresUrl(config.registry.path)) {
+    return new PostgresLineageStore({ project: config.project, url: config.registry.path });
+  }
   return new SqliteLineageStore({ project: config.project, path: config.registry.path });
 }
