@@ -4,6 +4,7 @@ import cron from "node-cron";
 import { parse } from "yaml";
 import type { ClientCertificateRoles, JwtConfig, StaticToken } from "../auth/types.js";
 import { invalidArgument, notFound } from "../errors/index.js";
+import { isPostgresUrl, postgresConnectionString } from "../registry/postgres-url.js";
 import { ConfigReader, describe } from "./config-reader.js";
 import type { Env } from "./env-substitution.js";
 import type {
@@ -14,6 +15,7 @@ import type {
   RegistryConfig,
   RepoConfig,
   ServerConfig,
+  StreamingConfig,
   WriteRulesConfig,
 } from "./types.js";
 
@@ -22,6 +24,7 @@ export const CONFIG_FILE_NAME = "feature_store.yaml";
 
 export const DEFAULT_REGISTRY_CACHE_TTL_SECONDS = 5;
 export const DEFAULT_MATERIALIZATION_SCHEDULE = "0 0 * * *";
+export const DEFAULT_LEASE_TTL_SECONDS = 30;
 export const DEFAULT_SERVER_PORT = 6566;
 export const DEFAULT_METRICS_PORT = 9464;
 /** Default bounds of one request (server.max_* keys); see README "Limits". */
@@ -84,6 +87,7 @@ export function parseRepoConfig(
   const server = readServer(root.section("server"), inRepo);
   const metrics = readMetrics(root.section("metrics"));
   const writeRules = readWriteRules(root.section("write_rules"));
+  const streaming = readStreaming(root.section("streaming"), inRepo);
   root.finish();
   return {
     repoPath,
@@ -97,6 +101,7 @@ export function parseRepoConfig(
     server,
     metrics,
     writeRules,
+    streaming,
     entityKeySerializationVersion: 3,
   };
 }
@@ -108,6 +113,11 @@ function readRegistry(root: ConfigReader, inRepo: (p: string) => string): Regist
   }
   if (typeof value === "string") {
     if (value === "") throw root.error("registry", "expected a non-empty path");
+    if (isPostgresUrl(value)) {
+      const url = postgresConnectionString(value);
+      if (!url.ok) throw root.error("registry", url.error);
+      return { registryType: "sql", path: value, cacheTtlSeconds: DEFAULT_REGISTRY_CACHE_TTL_SECONDS };
+    }
     return { path: inRepo(value), cacheTtlSeconds: DEFAULT_REGISTRY_CACHE_TTL_SECONDS };
   }
   if (typeof value !== "object" || Array.isArray(value)) {
@@ -117,14 +127,27 @@ function readRegistry(root: ConfigReader, inRepo: (p: string) => string): Regist
     );
   }
   const section = root.section("registry");
-  const registryType = section.oneOf("registry_type", ["sqlite", "file"] as const, "sqlite");
-  void registryType; // accepted for Feast compatibility; the registry is always one SQLite file
-  const config = {
-    path: inRepo(section.requiredString("path")),
-    cacheTtlSeconds: section.number("cache_ttl_seconds", DEFAULT_REGISTRY_CACHE_TTL_SECONDS),
-  };
+  // Feast's keys: "file" (our SQLite file) or "sql" with a postgresql:// path.
+  const path = section.requiredString("path");
+  const registryType = section.oneOf(
+    "registry_type",
+    ["sqlite", "file", "sql"] as const,
+    isPostgresUrl(path) ? "sql" : "sqlite",
+  );
+  const cacheTtlSeconds = section.number("cache_ttl_seconds", DEFAULT_REGISTRY_CACHE_TTL_SECONDS);
   section.finish();
-  return config;
+  if (registryType === "sql") {
+    const url = postgresConnectionString(path);
+    if (!url.ok) throw section.error("path", `registry_type sql needs a PostgreSQL database: ${url.error}`);
+    return { registryType: "sql", path, cacheTtlSeconds };
+  }
+  if (isPostgresUrl(path)) {
+    throw section.error(
+      "registry_type",
+      `is "${registryType}", but path is a PostgreSQL URL: use registry_type: sql`,
+    );
+  }
+  return { path: inRepo(path), cacheTtlSeconds };
 }
 
 function readOnlineStore(section: ConfigReader, inRepo: (p: string) => string): OnlineStoreConfig {
@@ -154,6 +177,25 @@ function readOfflineStore(section: ConfigReader, inRepo: (p: string) => string):
     type: section.oneOf("type", ["file"] as const, "file"),
     outputDir: inRepo(section.string("output_dir", "data/output")),
   };
+  const memoryLimit = section.string("duckdb_memory_limit");
+  if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
+    throw section.error(
+      "duckdb_memory_limit",
+      `expected a size such as "4GB" or "512MB", got "${memoryLimit}"`,
+    );
+  }
+  const tempDirectory = section.string("duckdb_temp_directory");
+  const threads =
+    section.raw("duckdb_threads") === undefined
+      ? undefined
+      : section.integer("duckdb_threads", 1, { min: 1, max: 1024 });
+  if (memoryLimit !== undefined || tempDirectory !== undefined || threads !== undefined) {
+    config.duckdb = {
+      ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+      ...(tempDirectory !== undefined ? { tempDirectory: inRepo(tempDirectory) } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+    };
+  }
   section.finish();
   return config;
 }
@@ -173,8 +215,11 @@ function readMaterialization(root: ConfigReader): MaterializationConfig {
       `expected a valid cron expression (e.g. "0 0 * * *" for daily at 00:00 UTC), "off" or null, got "${raw}"`,
     );
   } else schedule = raw;
+  const leaseTtl = section.raw("lease_ttl_seconds");
+  const leaseTtlSeconds =
+    leaseTtl === undefined ? undefined : section.number("lease_ttl_seconds", DEFAULT_LEASE_TTL_SECONDS, 1);
   section.finish();
-  return { schedule };
+  return { schedule, ...(leaseTtlSeconds !== undefined ? { leaseTtlSeconds } : {}) };
 }
 
 function readServer(section: ConfigReader, inRepo: (p: string) => string): ServerConfig {
@@ -251,6 +296,19 @@ function readMetrics(section: ConfigReader): MetricsConfig {
     host: section.string("host", "127.0.0.1"),
     port: section.integer("port", DEFAULT_METRICS_PORT, { min: 0, max: 65535 }),
     token: section.string("token") || null,
+  };
+  section.finish();
+  return config;
+}
+
+function readStreaming(section: ConfigReader, inRepo: (p: string) => string): StreamingConfig {
+  const config: StreamingConfig = {
+    ingestInServe: section.boolean("ingest_in_serve", true),
+    batchSize: section.integer("batch_size", 1000, { min: 1, max: 100_000 }),
+    flushIntervalMs: section.integer("flush_interval_ms", 1000, { min: 10 }),
+    flushRows: section.integer("flush_rows", 50_000, { min: 1 }),
+    deadLetterDir: inRepo(section.string("dead_letter_dir", "data/dead_letter")),
+    ackWaitSeconds: section.integer("ack_wait_seconds", 60, { min: 1 }),
   };
   section.finish();
   return config;

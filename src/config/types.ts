@@ -17,12 +17,18 @@ export interface RepoConfig {
   server: ServerConfig;
   metrics: MetricsConfig;
   writeRules: WriteRulesConfig;
+  streaming: StreamingConfig;
   /** Feast's entity key serialization version; only 3 is supported. */
   entityKeySerializationVersion: 3;
 }
 
 export interface RegistryConfig {
-  /** Absolute path of the SQLite registry file. */
+  /**
+   * "sqlite" (default; Feast's "file"): one SQLite file, for one host.
+   * "sql": a PostgreSQL database (`path` is a postgresql:// URL), shared by any number of servers.
+   */
+  registryType?: "sqlite" | "sql";
+  /** Absolute path of the SQLite registry file, or the PostgreSQL URL when `registryType` is "sql". */
   path: string;
   /** How long a server may serve a cached registry before checking for an applied change. */
   cacheTtlSeconds: number;
@@ -56,11 +62,23 @@ export interface OfflineStoreConfig {
   type: "file";
   /** Absolute folder that GetHistoricalFeatures may write Parquet into; nothing outside it. */
   outputDir: string;
+  /**
+   * The process's DuckDB (historical retrieval, materialization, push compaction, validation):
+   * its memory limit ("4GB"; beyond it joins and sorts spill), the folder it spills to, and its
+   * threads. Unset: $FSTORE_DUCKDB_MEMORY_LIMIT / $FSTORE_DUCKDB_THREADS, else 1GB and every core,
+   * spilling under the OS temp folder.
+   */
+  duckdb?: { memoryLimit?: string; tempDirectory?: string; threads?: number };
 }
 
 export interface MaterializationConfig {
   /** Cron expression (UTC) for incremental materialization inside the server; null disables it. */
   schedule: string | null;
+  /**
+   * Servers sharing a registry run each scheduled fire once under a lease; a
+   * server that dies holding it is taken over after this long. Default 30.
+   */
+  leaseTtlSeconds?: number;
 }
 
 export interface ServerConfig {
@@ -92,6 +110,22 @@ export interface ServerConfig {
 export interface WriteRulesConfig {
   /** How far past now an event time may be; later ones are rejected. */
   maxFutureSkewSeconds: number;
+}
+
+/** Stream ingestion (`streaming:`); see src/ingest/. */
+export interface StreamingConfig {
+  /** Consume the stream sources of online stream views inside `fstore serve`. Default true. */
+  ingestInServe: boolean;
+  /** Most messages read and applied at once. */
+  batchSize: number;
+  /** Raw events are written to Parquet (then acknowledged) at least this often, in ms. */
+  flushIntervalMs: number;
+  /** ... or once this many are buffered. */
+  flushRows: number;
+  /** Absolute folder of the dead-letter files (`<source>.jsonl`). */
+  deadLetterDir: string;
+  /** NATS: how long the broker waits for an acknowledgement before redelivering. */
+  ackWaitSeconds: number;
 }
 
 export interface MetricsConfig {

@@ -23,6 +23,7 @@ import type { FstoreMetrics } from "../metrics/index.js";
 import { openProfileStore, type ProfileStore } from "../monitoring/index.js";
 import type { Identity } from "../permissions/index.js";
 import { describeCheck } from "../server/access-control.js";
+import type { AuditLog } from "../server/audit-log.js";
 import { type ConsoleAsset, consoleAsset } from "./assets.js";
 import { createConsoleAuth, TOKEN_COOKIE } from "./console-auth.js";
 import type { ConsoleRegistry, ConsoleSources, MayDescribe } from "./console-sources.js";
@@ -31,7 +32,7 @@ import { parseListFilter } from "./list-filter.js";
 import { featureModel, serviceMonitoringModel } from "./monitoring-data.js";
 import { page } from "./pages/layout.js";
 import { featurePage } from "./pages/monitoring-pages.js";
-import { datasetsPending, streamViewsPending, versionsPending } from "./pages/pending-pages.js";
+import { datasetsPending, versionsPending } from "./pages/pending-pages.js";
 import {
   entityListPage,
   entityPage,
@@ -41,6 +42,7 @@ import {
   searchPage,
   serviceListPage,
   servicePage,
+  streamViewListPage,
   viewListPage,
   viewPage,
 } from "./pages/registry-pages.js";
@@ -75,6 +77,8 @@ export interface ConsoleOptions {
   servingIntervalSeconds?: number;
   /** Clock (tests pin it). */
   now?: () => Date;
+  /** The server's audit log (server.audit_log): one line per page or API request, never values. */
+  audit?: AuditLog;
 }
 
 export interface RunningConsole {
@@ -163,7 +167,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     profiles: () => {
       if (!profileStore && !profileStoreFailed) {
         try {
-          profileStore = openProfileStore({ project: config.project, registryPath: config.registry.path });
+          profileStore = openProfileStore({ project: config.project, registry: config.registry });
         } catch (err) {
           profileStoreFailed = true;
           logger.warn({ error: (err as Error).message }, "console: cannot open the profile store");
@@ -253,11 +257,22 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     ],
     [
       /^\/stream-views$/,
-      async () => ({
-        title: "Stream feature views",
-        model: { available: false, items: [] },
-        body: streamViewsPending(),
-      }),
+      async ({ may, params }) => {
+        const model = viewList(sources, may, parseListFilter(params), true);
+        return { title: "Stream feature views", model, body: streamViewListPage(model) };
+      },
+    ],
+    [
+      /^\/stream-views\/([^/]+)$/,
+      async ({ may }, [name]) => {
+        const model = await viewModel(sources, may, decode(name as string));
+        if (!model?.stream) return undefined;
+        return {
+          title: `Stream feature view ${model.name}`,
+          model,
+          body: viewPage(model, { versions: versionsPending() }),
+        };
+      },
     ],
     [
       /^\/services$/,
@@ -423,11 +438,16 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return sendError(res, api, 405, "METHOD_NOT_ALLOWED", "the console is read only: GET and HEAD only");
     }
 
+    // The audit line's "rpc": the request, JSON-escaped (auditLine writes it as it is).
+    const rpc = `Console ${method} ${JSON.stringify(path).slice(1, -1).slice(0, 300)}`;
+    const audit = (identity: Identity | undefined, decision: "allow" | "deny", code: string) =>
+      options.audit?.write({ identity, rpc, checks: [], decision, code, rows: 0 });
     let identity: Identity | undefined;
     try {
       identity = await auth.identify(req);
     } catch (err) {
       const e = FstoreError.from(err);
+      audit(undefined, "deny", e.code);
       const status = HTTP_STATUS[e.code] ?? 401;
       if (!api && (status === 401 || status === 403)) {
         res.writeHead(303, { location: `/login?next=${encodeURIComponent(path + url.search)}` }).end();
@@ -446,8 +466,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       if (!match) continue;
       const result = await route({ path: routePath, params: url.searchParams, may }, match.slice(1));
       if (!result) {
+        audit(identity, "allow", "NOT_FOUND");
         return sendError(res, api, 404, "NOT_FOUND", `nothing at ${routePath} that you may see`, ctx);
       }
+      audit(identity, "allow", "OK");
       if (api) return sendJson(res, 200, result.model);
       return send(
         res,
@@ -516,8 +538,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       new Promise<void>((resolve) => {
         serving?.stop();
         server.close(() => {
-          profileStore?.close();
-          resolve();
+          void (profileStore?.close() ?? Promise.resolve()).finally(resolve);
         });
         server.closeAllConnections();
       }),

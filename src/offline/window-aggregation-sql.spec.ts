@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WindowAggregate, WindowFunction, WindowOptions } from "./window-aggregation-sql.js";
 import {
   aggregateSlot,
+  chooseWindowPlan,
   windowAggregatesSql,
   windowEventsSql,
+  windowPlanStatsSql,
   windowStartSql,
 } from "./window-aggregation-sql.js";
 
@@ -88,14 +90,15 @@ function oracle(events: Event[], row: Row, a: WindowAggregate, column: "x" | "n"
 const TS: DuckDBType = { typeId: DuckDBTypeId.TIMESTAMP_TZ } as DuckDBType;
 
 /** Aggregates over every function and column type, on windows whose starts fall on and between events. */
-function aggregates(): { a: WindowAggregate; column: "x" | "n" }[] {
-  const frames: [bigint, bigint][] = [
-    [60n * SEC, 60n * SEC],
-    [120n * SEC, 60n * SEC],
-    [600n * SEC, 15n * SEC],
-    [3600n * SEC, 900n * SEC],
-    [7n * SEC, 1n * SEC],
-  ];
+const FRAMES: [bigint, bigint][] = [
+  [60n * SEC, 60n * SEC],
+  [120n * SEC, 60n * SEC],
+  [600n * SEC, 15n * SEC],
+  [3600n * SEC, 900n * SEC],
+  [7n * SEC, 1n * SEC],
+];
+
+function aggregates(frames = FRAMES): { a: WindowAggregate; column: "x" | "n" }[] {
   const out: { a: WindowAggregate; column: "x" | "n" }[] = [];
   const fns: WindowFunction[] = ["count", "sum", "mean", "min", "max", "last"];
   for (const [windowUs, slideUs] of frames) {
@@ -182,7 +185,7 @@ async function load(events: Event[], rows: Row[]) {
   ent.closeSync();
 }
 
-async function run(aggs: WindowAggregate[], options: WindowOptions) {
+async function run(aggs: WindowAggregate[], options: WindowOptions, plan: "window" | "range") {
   const eventsSql = windowEventsSql({
     scan: "ev",
     keys: [{ name: "k", column: "k", sqlType: "BIGINT" }],
@@ -196,7 +199,7 @@ async function run(aggs: WindowAggregate[], options: WindowOptions) {
   const ctes = windowAggregatesSql(
     "__v0",
     { table: "__e", rowId: ["__row_idx"], timestamp: "event_timestamp" },
-    { eventsSql, keys: ["k"], valueTypes: ["DOUBLE", "BIGINT"], aggregates: aggs },
+    { eventsSql, keys: ["k"], valueTypes: ["DOUBLE", "BIGINT"], aggregates: aggs, plan },
     options,
   );
   const slots = aggs.map((_, j) => aggregateSlot(j));
@@ -204,27 +207,39 @@ async function run(aggs: WindowAggregate[], options: WindowOptions) {
   return (await db.runAndReadAll(sql)).getRows();
 }
 
-const OPTIONS: WindowOptions[] = [
-  { strict: false, excludeCreatedAfter: false },
-  { strict: true, excludeCreatedAfter: false },
-  { strict: false, excludeCreatedAfter: true },
-  { strict: true, excludeCreatedAfter: true },
+const OPTIONS: (WindowOptions & { plan: "window" | "range" })[] = [
+  { strict: false, excludeCreatedAfter: false, plan: "window" },
+  { strict: true, excludeCreatedAfter: false, plan: "window" },
+  { strict: false, excludeCreatedAfter: false, plan: "range" },
+  { strict: true, excludeCreatedAfter: false, plan: "range" },
+  { strict: false, excludeCreatedAfter: true, plan: "range" },
+  { strict: true, excludeCreatedAfter: true, plan: "range" },
 ];
 
 describe("windowAggregatesSql against a brute-force oracle", () => {
-  for (const [seed, base] of [
-    [1, 1_767_225_600n * SEC],
-    [2, 1_767_225_600n * SEC + 7n * SEC],
-    [3, -86_400n * SEC - 30n * SEC],
+  for (const [seed, base, frames] of [
+    [1, 1_767_225_600n * SEC, FRAMES],
+    [2, 1_767_225_600n * SEC + 7n * SEC, FRAMES],
+    [3, -86_400n * SEC - 30n * SEC, FRAMES],
+    // No window starts first at every time: the range join starts at the earliest of them.
+    [
+      5,
+      1_767_225_600n * SEC,
+      [
+        [60n * SEC, 60n * SEC],
+        [100n * SEC, 50n * SEC],
+      ],
+    ],
   ] as const) {
     for (const options of OPTIONS) {
-      it(`seed ${seed}, strict ${options.strict}, exclude_created_after ${options.excludeCreatedAfter}`, async () => {
+      it(`seed ${seed}, ${frames.length} windows, ${options.plan} plan, strict ${options.strict}, exclude_created_after ${options.excludeCreatedAfter}`, async () => {
         const { events, rows } = dataset(seed, base);
         await load(events, rows);
-        const planned = aggregates();
+        const planned = aggregates(frames as [bigint, bigint][]);
         const result = await run(
           planned.map((p) => p.a),
           options,
+          options.plan,
         );
         expect(result).toHaveLength(rows.length);
         const mismatches: string[] = [];
@@ -262,6 +277,34 @@ describe("windowAggregatesSql against a brute-force oracle", () => {
       });
     }
   }
+
+  it("counts the pairs a range join compares, and picks the range join only for few pairs", async () => {
+    const { events, rows } = dataset(4, 1_767_225_600n * SEC);
+    await load(events, rows);
+    const eventsSql = windowEventsSql({
+      scan: "ev",
+      keys: [{ name: "k", column: "k", sqlType: "BIGINT" }],
+      values: [],
+      timestamp: { column: "ts", type: TS },
+      created: null,
+    });
+    const [stats] = (
+      await db.runAndReadAll(windowPlanStatsSql("SELECT * FROM ent", eventsSql, ["k"]))
+    ).getRows();
+    const pairs = rows.reduce((n, r) => n + events.filter((e) => e.key === r.key).length, 0);
+    expect(stats).toEqual([BigInt(pairs), BigInt(rows.length), BigInt(events.length)]);
+    const view = {
+      eventsSql,
+      keys: ["k"],
+      valueTypes: [],
+      aggregates: [
+        { function: "count" as const, column: -1, windowUs: 60n * SEC, slideUs: SEC, sqlType: "BIGINT" },
+      ],
+    };
+    // count + the latest-event span: up to 2 + 1.5 x 2 = 5 pairs per row or event.
+    expect(chooseWindowPlan({ pairs: 5000n, rows: 500n, events: 500n }, view)).toBe("range");
+    expect(chooseWindowPlan({ pairs: 5001n, rows: 500n, events: 500n }, view)).toBe("window");
+  });
 
   it("floors below the epoch to the multiple of the slide at or before t", async () => {
     const t = "t";
