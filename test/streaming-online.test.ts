@@ -8,7 +8,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FstoreClientError } from "../clients/typescript/src/index.js";
 import { applyRepo } from "../src/registry/index.js";
 import { type StartedNats, startNats } from "./support/nats.js";
 import { type StartedRedis, startRedis } from "./support/redis.js";
@@ -117,6 +119,34 @@ describe.each(["sqlite", "redis"] as const)("stream views on the %s online store
       // Both full and empty windows were compared.
       expect(nonEmpty).toBeGreaterThan(100);
       expect(nonEmpty).toBeLessThan(3 * 10 * 3 * 7);
+
+      // The registry RPCs describe the view's aggregates and its stream.
+      const info = await server.client.getFeatureView("tx_nats_view");
+      expect(info.aggregations).toHaveLength(18);
+      expect(info.aggregations[1]).toEqual({
+        name: "a_sum_60s",
+        column: "a",
+        function: "sum",
+        windowSeconds: 60,
+        slideSeconds: 10,
+      });
+      expect(info.allowedLatenessSeconds).toBe(LATENESS_SECONDS);
+      expect(info.streamSource?.name).toBe("tx_nats");
+      expect(info.batchSource?.name).toBe("tx_nats_raw");
+
+      // A bad pushed row rejects the whole push, naming the column (nothing is written).
+      const badPush = (columns: Record<string, unknown[]>) =>
+        server.client.push({ source: "tx_push", to: "online_and_offline", columns: columns as never }).then(
+          () => undefined,
+          (err: FstoreClientError) => `${err.code}: ${err.details}`,
+        );
+      const row = { user_id: [1n], a: [1.5], b: [2n], ts: [new Date(clockMs)] };
+      expect(await badPush({ user_id: row.user_id, a: row.a, ts: row.ts })).toBe(
+        `${status.INVALID_ARGUMENT}: push to stream source "tx_push": missing column "b"; every schema column is required`,
+      );
+      expect(await badPush({ ...row, extra: [1] })).toMatch(/column "extra" is not in its schema/);
+      expect(await badPush({ ...row, b: [null] })).toMatch(/column "b" row 0: events hold no nulls/);
+      expect((await readRawEvents(join(repo.path, "data", "tx_push_raw"))).length).toBe(sent.tx_push.length);
     } finally {
       await server.shutdown();
       repo.cleanup();
