@@ -333,7 +333,7 @@ async function measureServing(repo: TempRepo, redis: StartedRedis) {
               }
             });
           }
-          await new Promise((r) => setTimeout(r, 2));
+          await new Promise((r) => setTimeout(r, 10));
           if (stop && performance.now() - start > (FRESHNESS_SECONDS + 10) * 1000) break;
         }
       })();
