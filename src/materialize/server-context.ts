@@ -5,6 +5,7 @@
  */
 import type { RepoConfig } from "../config/types.js";
 import { forgettingTileCaches } from "../ingest/index.js";
+import { sharedLineage } from "../lineage/index.js";
 import { sharedDuckDb } from "../offline/index.js";
 import { sharedOnlineStore } from "../online/index.js";
 import type { Registry } from "../registry/registry.js";
@@ -24,5 +25,6 @@ export function materializeContextOf(deps: ServerResourcesLike): MaterializeCont
     // Tiles Materialize rebuilds replace what the stream consumers hold in memory.
     onlineStore: forgettingTileCaches(sharedOnlineStore(deps), deps.registry),
     duckdb: () => sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb),
+    lineage: sharedLineage(deps),
   };
 }
