@@ -21,6 +21,7 @@ import type { HistoricalQuery } from "../src/offline/index.js";
 import { createOfflineStore, openDuckDb } from "../src/offline/index.js";
 import type { PitOptions } from "../src/offline/pit-query-sql.js";
 import { createSqliteOnlineStore } from "../src/online/index.js";
+import { applyRepo } from "../src/registry/apply-repo.js";
 import type { FeatureViewDef, RepoDefinitions } from "../src/registry/model.js";
 import type { RegistrySnapshot } from "../src/registry/registry.js";
 import { readEntityTiles, tileLayoutOf, valuesAt, writeEntityTiles } from "../src/streaming/index.js";
@@ -387,5 +388,84 @@ describe("ValidateConsistency of a stream view: online tiles against offline agg
     const sum1h = one.features.find((f) => f.feature === "amount_sum_1h");
     expect([sum1h?.compared, sum1h?.equal]).toEqual([1, 1]);
     await store.close();
+  });
+});
+
+describe("apply of a new stream view over existing raw events", () => {
+  it("builds its online tiles, so its values are right before its first live event", async () => {
+    const fresh = createTempRepo();
+    try {
+      fresh.write("defs.ts", DEFS);
+      const nowUs = Date.now() * 1000;
+      const recent = randomStreamEvents({
+        seed: 17,
+        entities: 9,
+        events: 1500,
+        startUs: nowUs - SPAN_US,
+        spanUs: SPAN_US - 1_000_000,
+        boundariesUs: [1e6, 60e6, 900e6],
+        columns: ["amount", "items"],
+      }).map((e) => ({
+        ...e,
+        values: { amount: e.values.amount as number, items: (e.values.items as number) * 4 },
+      }));
+      mkdirSync(join(fresh.path, "data", "tx_raw"), { recursive: true });
+      const instance = await db;
+      await writeParquet(
+        instance,
+        join(fresh.path, "data/tx_raw/part-0.parquet"),
+        [
+          { name: "user_id", type: "BIGINT" },
+          { name: "amount", type: "DOUBLE" },
+          { name: "items", type: "BIGINT" },
+          { name: "ts", type: "TIMESTAMPTZ" },
+          { name: "created", type: "TIMESTAMPTZ" },
+        ],
+        recent.map((e) => [
+          BigInt(e.entity),
+          e.values.amount as number,
+          BigInt(e.values.items as number),
+          ts(e.eventTimeUs),
+          ts(e.createdUs),
+        ]),
+      );
+      await writeParquet(
+        instance,
+        join(fresh.path, "data/profiles.parquet"),
+        [
+          { name: "user_id", type: "BIGINT" },
+          { name: "ts", type: "TIMESTAMPTZ" },
+          { name: "tier", type: "BIGINT" },
+        ],
+        [[1n, ts(nowUs - SPAN_US), 10n]],
+      );
+      const applied = await applyRepo(fresh.path, {});
+      expect(applied.backfilledStreamViews).toEqual(["spend"]);
+      const atUs = Date.now() * 1000;
+      const store = createSqliteOnlineStore({
+        project: "test_project",
+        path: join(fresh.path, "data/online_store.db"),
+      });
+      const view = applied.definitions.featureViews.find((v) => v.name === "spend") as FeatureViewDef;
+      const layout = tileLayoutOf(view);
+      const mismatches: string[] = [];
+      let nonEmpty = 0;
+      for (let user = 0; user < 10; user++) {
+        const [tiles] = await readEntityTiles(store, view, [[BigInt(user)]]);
+        const got = valuesAt(layout, tiles, atUs);
+        view.aggregations?.forEach((agg, j) => {
+          const want = oracleValue(agg, recent, String(user), atUs);
+          if (agg.function === "count" && (want as number) > 0) nonEmpty++;
+          if (got[j] !== want && mismatches.length < 10) {
+            mismatches.push(`user ${user} ${agg.name}: tiles ${got[j]} oracle ${want}`);
+          }
+        });
+      }
+      expect(mismatches).toEqual([]);
+      expect(nonEmpty).toBeGreaterThan(10);
+      await store.close();
+    } finally {
+      fresh.cleanup();
+    }
   });
 });

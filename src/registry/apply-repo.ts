@@ -3,6 +3,7 @@ import { loadRepoConfig } from "../config/load-repo-config.js";
 import type { RepoConfig } from "../config/types.js";
 import { loadRepoDefinitions } from "../definitions/load-repo-definitions.js";
 import { FstoreError } from "../errors/index.js";
+import { backfillStreamViews, streamViewsToBackfill } from "../materialize/stream-backfill.js";
 import { createOnlineStore } from "../online/create-online-store.js";
 import type { FeatureViewDef, RepoDefinitions } from "./model.js";
 import { openRegistry } from "./open-registry.js";
@@ -42,6 +43,8 @@ export async function planRepo(repoPath: string, env: Env = process.env): Promis
 export interface AppliedRepo extends RepoPlan {
   /** Removed feature views whose online rows were deleted. */
   deletedOnlineViews: string[];
+  /** Added or changed stream views whose online tiles were built from their raw events. */
+  backfilledStreamViews: string[];
 }
 
 /**
@@ -49,13 +52,16 @@ export interface AppliedRepo extends RepoPlan {
  * transaction: on any error nothing changes. Running servers see the new
  * version within their registry cache ttl. Once the registry has committed,
  * the online rows of removed views are deleted (Feast's infra update): a view
- * applied again later starts empty rather than serving values nobody owns.
+ * applied again later starts empty rather than serving values nobody owns;
+ * added or changed stream views get their online tiles from the raw events
+ * already kept (src/materialize/stream-backfill.ts).
  */
 export async function applyRepo(repoPath: string, env: Env = process.env): Promise<AppliedRepo> {
   const { config, definitions } = await loadValidated(repoPath, env);
   const registry = await openRegistry(config);
   let plan: RepoPlan;
   let removed: FeatureViewDef[];
+  let backfilled: string[] = [];
   try {
     const before = registry.snapshot().featureViews;
     const changes = await registry.apply(definitions);
@@ -63,11 +69,23 @@ export async function applyRepo(repoPath: string, env: Env = process.env): Promi
       .filter((c) => c.kind === "remove" && c.objectType === "feature_view")
       .flatMap((c) => before.get(c.name) ?? []);
     plan = { config, definitions, changes, version: registry.snapshot().version };
+    // New or changed stream views get their tiles from the raw events already kept.
+    const streams = streamViewsToBackfill(changes, registry.snapshot().featureViews);
+    try {
+      backfilled = await backfillStreamViews(config, registry, streams);
+    } catch (err) {
+      const e = FstoreError.from(err);
+      throw new FstoreError(
+        e.code,
+        `registry applied (version ${plan.version}), but building the online tiles of stream view(s) ${streams.map((v) => `"${v.name}"`).join(", ")} from their raw events failed: ${e.message}; run \`fstore materialize\` for them`,
+        { cause: err },
+      );
+    }
   } finally {
     await registry.close();
   }
   if (removed.length > 0) await deleteOnlineRows(plan, removed);
-  return { ...plan, deletedOnlineViews: removed.map((v) => v.name) };
+  return { ...plan, deletedOnlineViews: removed.map((v) => v.name), backfilledStreamViews: backfilled };
 }
 
 async function deleteOnlineRows(plan: RepoPlan, views: FeatureViewDef[]): Promise<void> {
