@@ -64,6 +64,14 @@ describe("loadRepoConfig", () => {
       },
       metrics: { enabled: false, host: "127.0.0.1", port: 9464, token: null },
       writeRules: { maxFutureSkewSeconds: 86_400 },
+      streaming: {
+        ingestInServe: true,
+        batchSize: 1000,
+        flushIntervalMs: 1000,
+        flushRows: 50_000,
+        deadLetterDir: join(dir, "data/dead_letter"),
+        ackWaitSeconds: 60,
+      },
       entityKeySerializationVersion: 3,
     });
   });

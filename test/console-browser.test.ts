@@ -369,10 +369,7 @@ describe("fstore ui", () => {
       const overview = await fetch(`${url}/api/`, { headers: { authorization: `Bearer ${TOKENS.fraud}` } });
       expect(overview.status).toBe(200);
       const body = (await overview.json()) as { views: { name: string }[] };
-      expect(body.views.map((v) => v.name)).toEqual([
-        "activity",
-        "profile",
-      ]);
+      expect(body.views.map((v) => v.name)).toEqual(["activity", "profile"]);
       const serving = await (
         await fetch(`${url}/api/serving`, { headers: { authorization: `Bearer ${TOKENS.admin}` } })
       ).json();

@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { registerApplyCommands } from "./commands/apply.js";
 import { registerDescribeCommand } from "./commands/describe.js";
 import { registerHistoricalCommand } from "./commands/historical.js";
+import { registerIngestCommand } from "./commands/ingest.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerListCommand } from "./commands/list.js";
 import { registerMaterializeCommands } from "./commands/materialize.js";
@@ -25,6 +26,7 @@ const program = new Command("fstore")
 registerInitCommand(program);
 registerApplyCommands(program);
 registerServeCommand(program);
+registerIngestCommand(program);
 registerHistoricalCommand(program);
 registerMaterializeCommands(program);
 registerValidateCommand(program);

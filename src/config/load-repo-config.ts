@@ -15,6 +15,7 @@ import type {
   RegistryConfig,
   RepoConfig,
   ServerConfig,
+  StreamingConfig,
   WriteRulesConfig,
 } from "./types.js";
 
@@ -86,6 +87,7 @@ export function parseRepoConfig(
   const server = readServer(root.section("server"), inRepo);
   const metrics = readMetrics(root.section("metrics"));
   const writeRules = readWriteRules(root.section("write_rules"));
+  const streaming = readStreaming(root.section("streaming"), inRepo);
   root.finish();
   return {
     repoPath,
@@ -99,6 +101,7 @@ export function parseRepoConfig(
     server,
     metrics,
     writeRules,
+    streaming,
     entityKeySerializationVersion: 3,
   };
 }
@@ -293,6 +296,19 @@ function readMetrics(section: ConfigReader): MetricsConfig {
     host: section.string("host", "127.0.0.1"),
     port: section.integer("port", DEFAULT_METRICS_PORT, { min: 0, max: 65535 }),
     token: section.string("token") || null,
+  };
+  section.finish();
+  return config;
+}
+
+function readStreaming(section: ConfigReader, inRepo: (p: string) => string): StreamingConfig {
+  const config: StreamingConfig = {
+    ingestInServe: section.boolean("ingest_in_serve", true),
+    batchSize: section.integer("batch_size", 1000, { min: 1, max: 100_000 }),
+    flushIntervalMs: section.integer("flush_interval_ms", 1000, { min: 10 }),
+    flushRows: section.integer("flush_rows", 50_000, { min: 1 }),
+    deadLetterDir: inRepo(section.string("dead_letter_dir", "data/dead_letter")),
+    ackWaitSeconds: section.integer("ack_wait_seconds", 60, { min: 1 }),
   };
   section.finish();
   return config;

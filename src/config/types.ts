@@ -17,6 +17,7 @@ export interface RepoConfig {
   server: ServerConfig;
   metrics: MetricsConfig;
   writeRules: WriteRulesConfig;
+  streaming: StreamingConfig;
   /** Feast's entity key serialization version; only 3 is supported. */
   entityKeySerializationVersion: 3;
 }
@@ -109,6 +110,22 @@ export interface ServerConfig {
 export interface WriteRulesConfig {
   /** How far past now an event time may be; later ones are rejected. */
   maxFutureSkewSeconds: number;
+}
+
+/** Stream ingestion (`streaming:`); see src/ingest/. */
+export interface StreamingConfig {
+  /** Consume the stream sources of online stream views inside `fstore serve`. Default true. */
+  ingestInServe: boolean;
+  /** Most messages read and applied at once. */
+  batchSize: number;
+  /** Raw events are written to Parquet (then acknowledged) at least this often, in ms. */
+  flushIntervalMs: number;
+  /** ... or once this many are buffered. */
+  flushRows: number;
+  /** Absolute folder of the dead-letter files (`<source>.jsonl`). */
+  deadLetterDir: string;
+  /** NATS: how long the broker waits for an acknowledgement before redelivering. */
+  ackWaitSeconds: number;
 }
 
 export interface MetricsConfig {

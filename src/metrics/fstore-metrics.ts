@@ -71,6 +71,8 @@ export class FstoreMetrics {
   readonly #materializationRowsRead: Counter<"feature_view">;
   readonly #materializationEntitiesWritten: Counter<"feature_view">;
   readonly #accessDecisions: Counter<"method" | "decision">;
+  readonly #streamEvents: Counter<"stream_source" | "feature_view" | "outcome">;
+  readonly #streamLate: Counter<"feature_view">;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -186,7 +188,31 @@ export class FstoreMetrics {
         for (const view of onlineViews()) this.inc({ feature_view: view }, 0);
       },
     });
+    this.#streamEvents = new Counter({
+      name: "fstore_stream_events_total",
+      help: "Stream events ingested, by stream source, feature view and outcome (applied, duplicate: a redelivery already applied, late: not applied online, dead_letter: invalid, feature_view empty).",
+      labelNames: ["stream_source", "feature_view", "outcome"],
+      registers,
+    });
+    this.#streamLate = new Counter({
+      name: "fstore_stream_late_events_total",
+      help: "Stream events older than their entity's newest event minus the view's allowed lateness: kept offline, not applied online.",
+      labelNames: ["feature_view"],
+      registers,
+    });
     registerScrapeTimeGauges(this.registry, sources);
+  }
+
+  /** Stream events by outcome (src/ingest/). */
+  countStreamEvents(
+    source: string,
+    view: string,
+    outcome: "applied" | "duplicate" | "late" | "dead_letter",
+    n: number,
+  ): void {
+    if (n === 0) return;
+    this.#streamEvents.inc({ stream_source: source, feature_view: view, outcome }, n);
+    if (outcome === "late") this.#streamLate.inc({ feature_view: view }, n);
   }
 
   /** Counts one materialization run as the registry records it (see server-metrics.ts). */

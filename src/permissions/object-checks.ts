@@ -63,12 +63,12 @@ export function selectionChecks(
   return [...checks, ...viewChecks(snapshot, views, actions)];
 }
 
-/** The feature views a push to `name` (a push source, or one view) writes. */
+/** The feature views a push to `name` (a push or stream source, or one view) writes. */
 export function pushedViews(snapshot: RegistrySnapshot, name: string): FeatureViewDef[] {
   const source = snapshot.dataSources.get(name);
-  if (source?.kind === "push") {
+  if (source?.kind === "push" || source?.kind === "stream") {
     return [...snapshot.featureViews.values()].filter(
-      (v) => v.source.kind === "push" && v.source.name === name,
+      (v) => v.source.kind === source.kind && v.source.name === name,
     );
   }
   const view = snapshot.featureViews.get(name);

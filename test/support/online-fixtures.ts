@@ -72,6 +72,14 @@ export function repoConfig(onlineStore: OnlineStoreConfig, project = "test_proj"
     },
     metrics: { enabled: false, host: "127.0.0.1", port: 0, token: null },
     writeRules: { maxFutureSkewSeconds: 86_400 },
+    streaming: {
+      ingestInServe: true,
+      batchSize: 1000,
+      flushIntervalMs: 1000,
+      flushRows: 50_000,
+      deadLetterDir: join(dir, "data", "dead_letter"),
+      ackWaitSeconds: 60,
+    },
     entityKeySerializationVersion: 3,
   };
 }

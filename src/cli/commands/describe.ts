@@ -112,7 +112,7 @@ function formatDescribed(d: Described): string {
     const v = d.definition as FeatureViewDef;
     lines.push(
       `entities: ${v.entities.join(", ") || "-"}`,
-      `source: ${v.source.name} (${v.source.kind === "file" ? v.source.path : `push, history in ${v.source.batchSource.path}`})`,
+      `source: ${v.source.name} (${v.source.kind === "file" ? v.source.path : `${v.source.kind === "stream" ? `${v.source.stream.kind} stream "${v.source.stream.stream}"` : "push"}, history in ${v.source.batchSource.path}`})`,
       `ttl: ${formatTtl(v.ttlSeconds)}`,
       `online: ${v.online ? "yes" : "no"}`,
       "schema:",

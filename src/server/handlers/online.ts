@@ -21,6 +21,7 @@ export function createOnlineHandlers(deps: ServerDeps): HandlerGroup {
     registry: deps.registry,
     store: () => sharedOnlineStore(deps),
     maxEntitiesPerRequest: deps.config.server.maxEntitiesPerRequest,
+    ...(deps.clock ? { now: deps.clock } : {}),
     // Set by the metrics when enabled (after the handlers may be created): asked per request.
     observer: () => deps.metrics,
   });
