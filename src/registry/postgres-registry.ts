@@ -339,10 +339,15 @@ export class PostgresRegistry implements Registry {
   /** Deletes `project`'s rows from every registry table (fstore teardown); returns the projects left. */
   async deleteProject(project: string): Promise<string[]> {
     return this.#transaction("tear down the project", async (db) => {
-      for (const table of PG_PROJECT_TABLES)
-        await db.query(`DELETE FROM ${table} WHERE project = $1`, [project]);
+      // The registry's tables, and those other stores keep in the same database (monitoring) when present.
+      const { rows } = await db.query<{ t: string }>(
+        `SELECT table_name AS t FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name LIKE 'fstore%' AND column_name = 'project'`,
+      );
+      const tables = [...new Set([...PG_PROJECT_TABLES, ...rows.map((r) => r.t)])].sort();
+      for (const table of tables) await db.query(`DELETE FROM "${table}" WHERE project = $1`, [project]);
       const left = await db.query<{ project: string }>(
-        PG_PROJECT_TABLES.map((t) => `SELECT project FROM ${t}`).join(" UNION ") + " ORDER BY project",
+        `${tables.map((t) => `SELECT project FROM "${t}"`).join(" UNION ")} ORDER BY project`,
       );
       return left.rows.map((r) => r.project);
     });
