@@ -18,6 +18,7 @@
  *
  *   npm run bench -- scale                       full size: long (tens of minutes), ~10 GB of disk
  *   SCALE_BASE=small npm run bench -- scale      1/100 of the size, to check the bench itself
+ *   SCALE_DIVISOR=10 npm run bench -- scale      1/10 of the size
  *
  * SCALE_MEMORY_LIMIT (default 2GB) and SCALE_THREADS (default 2) set DuckDB's
  * memory limit and threads; SCALE_DIR the temp folder.
@@ -40,7 +41,8 @@ import { snapshotOfRows } from "../src/registry/object-rows.js";
 const ROOT = process.env.SCALE_DIR ?? join(tmpdir(), "fstore-bench-scale");
 const MEMORY_LIMIT = process.env.SCALE_MEMORY_LIMIT ?? "2GB";
 const THREADS = Number(process.env.SCALE_THREADS ?? 2);
-const DIVISOR = process.env.SCALE_BASE === "small" ? 100 : 1;
+/** SCALE_BASE=small: 1/100 of the size; SCALE_DIVISOR=N: 1/N (10 gives the 1x historical at 1/10). */
+const DIVISOR = Number(process.env.SCALE_DIVISOR ?? (process.env.SCALE_BASE === "small" ? 100 : 1));
 const END = new Date("2026-01-01T00:00:00Z");
 const TARGETS = { historicalTimeRatio: 12, historicalRssOverLimit: 1.25, materializeRssRatio: 1.25 };
 
@@ -291,7 +293,7 @@ const mb = (b: number) => `${Math.round(b / 1024 ** 2)} MB`;
 
 async function parent(): Promise<void> {
   console.log(
-    `growth: DuckDB memory_limit ${MEMORY_LIMIT}, ${THREADS} threads, spilling under ${ROOT}${DIVISOR > 1 ? ` (SCALE_BASE=small: 1/${DIVISOR} size)` : ""}`,
+    `growth: DuckDB memory_limit ${MEMORY_LIMIT}, ${THREADS} threads, spilling under ${ROOT}${DIVISOR > 1 ? ` (1/${DIVISOR} of the size)` : ""}`,
   );
   const results: Record<string, Run & { featureRows: number; entityRows: number }> = {};
   for (const name of Object.keys(SETS)) {

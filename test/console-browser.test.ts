@@ -11,7 +11,9 @@
  * sees it. Screenshots of the main pages go to test-artifacts/console/.
  */
 import { spawn } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runMonitorBaseline, runMonitorDrift } from "../src/cli/commands/monitor.js";
 import { materialize, materializeContextOf } from "../src/materialize/index.js";
 import type { DriftReport } from "../src/monitoring/index.js";
@@ -57,6 +59,7 @@ export const admin = new Permission({ name: "admin", policy: new RoleBasedPolicy
 
 const TOKENS = { admin: "tok-admin", fraud: "tok-pii", analytics: "tok-reader" };
 const CONFIG = `${BASIC_CONFIG}server:
+  audit_log: data/audit.log
   auth:
     tokens:
       - { token: ${TOKENS.admin}, name: ops, roles: [admin] }
@@ -357,6 +360,28 @@ describe("web console in a browser", () => {
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).code).toBe("UNAUTHENTICATED");
     expect((await api("/views", "wrong-token")).status).toBe(403);
+    // Each request leaves an audit line naming who asked for what, and how it ended (written asynchronously).
+    await vi.waitFor(() => {
+      const lines = readFileSync(join(repo.path, "data/audit.log"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { identity: string; rpc: string; decision: string; code: string });
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          identity: "analytics",
+          rpc: "Console GET /views/profile",
+          code: "NOT_FOUND",
+        }),
+      );
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          identity: "anonymous",
+          rpc: "Console GET /api/views",
+          decision: "deny",
+          code: "UNAUTHENTICATED",
+        }),
+      );
+    });
     const redirect = await fetch(`${consoleUrl}/views/activity`, { redirect: "manual" });
     expect(redirect.status).toBe(303);
     expect(redirect.headers.get("location")).toBe("/login?next=%2Fviews%2Factivity");

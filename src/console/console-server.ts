@@ -23,6 +23,7 @@ import type { FstoreMetrics } from "../metrics/index.js";
 import { openProfileStore, type ProfileStore } from "../monitoring/index.js";
 import type { Identity } from "../permissions/index.js";
 import { describeCheck } from "../server/access-control.js";
+import type { AuditLog } from "../server/audit-log.js";
 import { type ConsoleAsset, consoleAsset } from "./assets.js";
 import { createConsoleAuth, TOKEN_COOKIE } from "./console-auth.js";
 import type { ConsoleRegistry, ConsoleSources, MayDescribe } from "./console-sources.js";
@@ -76,6 +77,8 @@ export interface ConsoleOptions {
   servingIntervalSeconds?: number;
   /** Clock (tests pin it). */
   now?: () => Date;
+  /** The server's audit log (server.audit_log): one line per page or API request, never values. */
+  audit?: AuditLog;
 }
 
 export interface RunningConsole {
@@ -435,11 +438,16 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return sendError(res, api, 405, "METHOD_NOT_ALLOWED", "the console is read only: GET and HEAD only");
     }
 
+    // The audit line's "rpc": the request, JSON-escaped (auditLine writes it as it is).
+    const rpc = `Console ${method} ${JSON.stringify(path).slice(1, -1).slice(0, 300)}`;
+    const audit = (identity: Identity | undefined, decision: "allow" | "deny", code: string) =>
+      options.audit?.write({ identity, rpc, checks: [], decision, code, rows: 0 });
     let identity: Identity | undefined;
     try {
       identity = await auth.identify(req);
     } catch (err) {
       const e = FstoreError.from(err);
+      audit(undefined, "deny", e.code);
       const status = HTTP_STATUS[e.code] ?? 401;
       if (!api && (status === 401 || status === 403)) {
         res.writeHead(303, { location: `/login?next=${encodeURIComponent(path + url.search)}` }).end();
@@ -458,8 +466,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       if (!match) continue;
       const result = await route({ path: routePath, params: url.searchParams, may }, match.slice(1));
       if (!result) {
+        audit(identity, "allow", "NOT_FOUND");
         return sendError(res, api, 404, "NOT_FOUND", `nothing at ${routePath} that you may see`, ctx);
       }
+      audit(identity, "allow", "OK");
       if (api) return sendJson(res, 200, result.model);
       return send(
         res,

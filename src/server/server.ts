@@ -173,6 +173,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         registry: () => deps.registry,
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
         logger,
+        ...(audit ? { audit } : {}),
         host,
         port: options.uiPort,
         ...(options.uiSampleSeconds !== undefined ? { servingIntervalSeconds: options.uiSampleSeconds } : {}),
