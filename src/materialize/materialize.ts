@@ -7,7 +7,6 @@
 import type { DuckDBInstance } from "@duckdb/node-api";
 import type { RepoConfig } from "../config/types.js";
 import { Code, FstoreError, invalidArgument, notFound } from "../errors/index.js";
-import { forgetTileCaches } from "../ingest/index.js";
 import type { OnlineStore, WriteResult } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { batchSourceOf, isStreamView } from "../registry/model.js";
@@ -214,8 +213,6 @@ async function* materializeView(
         }
       }
       while (pending.length > 0) await settleOldest();
-      // A live applier in this process must read the rebuilt tiles, not its cached ones.
-      if (isStreamView(view)) forgetTileCaches(ctx.registry);
     } finally {
       // Never leave a write running behind a failure.
       await Promise.allSettled(pending);
