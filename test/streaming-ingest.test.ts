@@ -89,10 +89,11 @@ describe.each([
         const first = ingest(repo.path, source, { FSTORE_TEST_INGEST_CRASH_AFTER_WRITES: "3" });
         const killed = await first.exit;
         expect(killed.signal, killed.stderr).toBe("SIGKILL");
-        // Killed with work applied online and not yet acknowledged (Redis: two batches flushed, the third not).
+        // Killed with work applied online and not yet acknowledged (Redis: the third batch of 50 was
+        // applied while the first two were being flushed beside it, or after they were).
         const rawAtKill = (await readRawEvents(folder)).length;
         expect(rawAtKill).toBeLessThan(events.length);
-        if (stream === "redis") expect(rawAtKill).toBe(100);
+        if (stream === "redis") expect([0, 100]).toContain(rawAtKill);
 
         const second = ingest(repo.path, source);
         try {

@@ -12,6 +12,7 @@ import type {
   MetricsConfig,
   OfflineStoreConfig,
   OnlineStoreConfig,
+  OpenLineageConfig,
   RegistryConfig,
   RepoConfig,
   ServerConfig,
@@ -87,6 +88,7 @@ export function parseRepoConfig(
   const server = readServer(root.section("server"), inRepo);
   const metrics = readMetrics(root.section("metrics"));
   const writeRules = readWriteRules(root.section("write_rules"));
+  const openLineage = readOpenLineage(root.section("openlineage"), inRepo);
   const streaming = readStreaming(root.section("streaming"), inRepo);
   root.finish();
   return {
@@ -101,6 +103,7 @@ export function parseRepoConfig(
     server,
     metrics,
     writeRules,
+    openLineage,
     streaming,
     entityKeySerializationVersion: 3,
   };
@@ -320,6 +323,39 @@ function readWriteRules(section: ConfigReader): WriteRulesConfig {
       min: 0,
     }),
   };
+  section.finish();
+  return config;
+}
+
+function readOpenLineage(section: ConfigReader, inRepo: (p: string) => string): OpenLineageConfig {
+  const config: OpenLineageConfig = {
+    enabled: section.boolean("enabled", false),
+    transportType: section.oneOf("transport_type", ["http", "file"] as const, "http"),
+    transportUrl: section.string("transport_url", ""),
+    transportEndpoint: section.string("transport_endpoint", "api/v1/lineage"),
+    apiKey: section.string("api_key", ""),
+    filePath: inRepo(section.string("file_path", "data/openlineage.jsonl")),
+    namespace: section.string("namespace", ""),
+    producer: section.string("producer", "urn:fstore:0.1.0"),
+    timeoutMs: section.integer("timeout_ms", 2000, { min: 1 }),
+    emitOnApply: section.boolean("emit_on_apply", true),
+    emitOnMaterialize: section.boolean("emit_on_materialize", true),
+    emitOnHistorical: section.boolean("emit_on_historical", true),
+  };
+  if (config.enabled && config.transportType === "http") {
+    let url: URL | undefined;
+    try {
+      url = new URL(config.transportUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      throw section.error(
+        "transport_url",
+        `expected an http(s) URL for transport_type http, got "${config.transportUrl}"`,
+      );
+    }
+  }
   section.finish();
   return config;
 }

@@ -17,6 +17,8 @@ export interface RepoConfig {
   server: ServerConfig;
   metrics: MetricsConfig;
   writeRules: WriteRulesConfig;
+  /** OpenLineage run events (Feast's `openlineage` section); disabled by default. */
+  openLineage: OpenLineageConfig;
   streaming: StreamingConfig;
   /** Feast's entity key serialization version; only 3 is supported. */
   entityKeySerializationVersion: 3;
@@ -134,4 +136,27 @@ export interface MetricsConfig {
   port: number;
   /** When set, a scrape must send "Authorization: Bearer <token>". */
   token: string | null;
+}
+
+/** `openlineage:` (Feast's keys, plus `file_path` and `emit_on_historical`). */
+export interface OpenLineageConfig {
+  enabled: boolean;
+  /** `http`: POST each event to transport_url + transport_endpoint; `file`: append JSON lines to file_path. */
+  transportType: "http" | "file";
+  transportUrl: string;
+  /** Path under transport_url (Marquez's "api/v1/lineage" by default). */
+  transportEndpoint: string;
+  /** Sent as a bearer token when set. */
+  apiKey: string;
+  /** Absolute path of the JSON-lines file (file transport). */
+  filePath: string;
+  /** Job namespace; default: the project name. */
+  namespace: string;
+  /** The events' producer URI. */
+  producer: string;
+  /** Bound on one HTTP emission. */
+  timeoutMs: number;
+  emitOnApply: boolean;
+  emitOnMaterialize: boolean;
+  emitOnHistorical: boolean;
 }

@@ -69,6 +69,7 @@ describe("stream event decoding", () => {
   it("reads times as ms numbers, digit strings or RFC 3339 with an offset", () => {
     expect(timeUsOf(1000)).toBe(1_000_000);
     expect(timeUsOf("1000")).toBe(1_000_000);
+    expect(timeUsOf("1767225600123.456")).toBe(1_767_225_600_123_456);
     expect(timeUsOf("1970-01-01T01:00:00+01:00")).toBe(0);
     expect(timeUsOf("1970-01-01T00:00:01.5Z")).toBe(1_500_000);
     expect(timeUsOf("1970-01-01 00:00:01.000001Z")).toBe(1_000_001);

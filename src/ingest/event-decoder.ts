@@ -8,7 +8,7 @@
  * bigint); FLOAT/DOUBLE finite numbers or numeric strings; BOOL true/false
  * (or "true"/"false"/"1"/"0"); STRING strings; BYTES base64 strings;
  * UNIX_TIMESTAMP a number of milliseconds since the epoch (fractions keep
- * µs), a string of digits (ms), or RFC 3339 text with up to 6 fraction
+ * µs), the same as a decimal string ("1767225600123.456"), or RFC 3339 text with up to 6 fraction
  * digits ("2026-01-02T03:04:05.123456Z"). Time values are kept in µs.
  */
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
@@ -110,6 +110,7 @@ export function timeUsOf(raw: unknown): number | undefined {
   if (typeof raw === "number") return Number.isFinite(raw) ? Math.round(raw * 1000) : undefined;
   if (typeof raw !== "string") return undefined;
   if (INTEGER.test(raw)) return Number(raw) * 1000;
+  if (NUMBER.test(raw)) return Math.round(Number(raw) * 1000);
   const m = RFC3339.exec(raw);
   if (!m) return undefined;
   const ms = Date.parse(

@@ -9,6 +9,7 @@ export { createEventDecoder, timeUsOf } from "./event-decoder.js";
 export type { Ingestion, IngestionOptions } from "./ingestion.js";
 export {
   forgetTileCaches,
+  forgettingTileCaches,
   openStreamReader,
   sharedTileApplier,
   startIngestion,

@@ -94,6 +94,25 @@ export function forgetTileCaches(storeKey: object): void {
   for (const { applier } of appliers.get(storeKey)?.values() ?? []) applier.forget();
 }
 
+/**
+ * `store`, except that writing a stream view's tiles (Materialize rebuilding
+ * them from the raw events) makes this process's appliers read them again.
+ */
+export function forgettingTileCaches(store: OnlineStore, storeKey: object): OnlineStore {
+  return {
+    type: store.type,
+    async write(view, batch) {
+      const result = await store.write(view, batch);
+      if (view.aggregations !== undefined) forgetTileCaches(storeKey);
+      return result;
+    },
+    read: (lookups, signal) => store.read(lookups, signal),
+    sampleEntityKeys: (view, limit) => store.sampleEntityKeys(view, limit),
+    deleteView: (view) => store.deleteView(view),
+    close: () => store.close(),
+  };
+}
+
 /** Opens the reader of a stream source (a Redis source without a connection uses the online store's Redis). */
 export async function openStreamReader(config: RepoConfig, source: StreamSourceDef): Promise<StreamReader> {
   const s = source.stream;

@@ -32,7 +32,11 @@ export interface RawEventWriter {
   add(events: readonly IngestEvent[]): void;
   /** Buffered rows. */
   readonly pending: number;
-  /** Writes the buffered rows as one file; returns its path ("" when nothing was buffered). */
+  /**
+   * Writes the buffered rows as one file; returns its path ("" when nothing
+   * was buffered). After a failure the writer is not used again (the
+   * consumer restarts and a new writer reads what is on disk).
+   */
   flush(): Promise<string>;
 }
 
@@ -86,7 +90,9 @@ export function createRawEventWriter(o: RawEventWriterOptions): RawEventWriter {
     },
     async flush() {
       if (buffer.length === 0) return "";
+      // Events added while this file is written go to the next one.
       const rows = buffer;
+      buffer = [];
       const dir = folder();
       mkdirSync(dir, { recursive: true });
       const final = join(dir, pushFileName(o.now?.() ?? new Date()));
@@ -126,7 +132,6 @@ export function createRawEventWriter(o: RawEventWriterOptions): RawEventWriter {
           closeSync(fd);
         }
         renameSync(temp, final);
-        buffer = [];
         o.afterAppend?.(dir);
         return final;
       } catch (err) {

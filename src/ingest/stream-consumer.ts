@@ -3,7 +3,8 @@
  * schema (bad events to the dead-letter file), apply it to the online tiles,
  * buffer the raw events, and every `flush_interval_ms` (or `flush_rows`, or
  * when the stream goes quiet) write them to Parquet and only then
- * acknowledge. So every acknowledged event is in the tiles and in the batch
+ * acknowledge (beside the loop, one flush at a time, so a slow disk never
+ * delays the tiles). So every acknowledged event is in the tiles and in the batch
  * source, and an event delivered again after a crash is recognized by its
  * position on both sides: at-least-once delivery, exactly-once effect.
  */
@@ -74,7 +75,24 @@ export function runStreamConsumer(o: StreamConsumerOptions): RunningConsumer {
     await o.raw.open();
     let unacked: StreamMessage[] = [];
     let lastFlush = Date.now();
+    // One flush (Parquet, then the acknowledgement) runs beside the loop at a time, so a slow
+    // file write never holds back the online tiles; acknowledgements stay in order.
+    let flushing: Promise<void> | undefined;
+    let flushError: unknown;
+    const startFlush = () => {
+      const batch = unacked;
+      unacked = [];
+      lastFlush = Date.now();
+      flushing = flushAndAck(batch)
+        .catch((err: unknown) => {
+          flushError = err;
+        })
+        .finally(() => {
+          flushing = undefined;
+        });
+    };
     while (!stopping) {
+      if (flushError !== undefined) throw flushError;
       const waitMs = unacked.length > 0 ? Math.max(1, Math.min(100, o.config.flushIntervalMs)) : 250;
       const messages = await o.reader.read(o.config.batchSize, waitMs);
       if (messages.length > 0) {
@@ -127,12 +145,10 @@ export function runStreamConsumer(o: StreamConsumerOptions): RunningConsumer {
         messages.length === 0 ||
         o.raw.pending >= o.config.flushRows ||
         Date.now() - lastFlush >= o.config.flushIntervalMs;
-      if (unacked.length > 0 && due) {
-        await flushAndAck(unacked);
-        unacked = [];
-        lastFlush = Date.now();
-      }
+      if (unacked.length > 0 && due && !flushing) startFlush();
     }
+    await flushing;
+    if (flushError !== undefined) throw flushError;
     if (unacked.length > 0) await flushAndAck(unacked);
   })();
 

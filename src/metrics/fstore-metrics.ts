@@ -71,6 +71,7 @@ export class FstoreMetrics {
   readonly #materializationRowsRead: Counter<"feature_view">;
   readonly #materializationEntitiesWritten: Counter<"feature_view">;
   readonly #accessDecisions: Counter<"method" | "decision">;
+  readonly #openLineageFailures: Counter<"job">;
   readonly #streamEvents: Counter<"stream_source" | "feature_view" | "outcome">;
   readonly #streamLate: Counter<"feature_view">;
 
@@ -159,6 +160,12 @@ export class FstoreMetrics {
       labelNames: ["method", "decision"],
       registers,
     });
+    this.#openLineageFailures = new Counter({
+      name: "fstore_openlineage_emit_failures_total",
+      help: "OpenLineage events that could not be emitted (the runs they describe are unaffected), by job.",
+      labelNames: ["job"],
+      registers,
+    });
     this.#materializationRuns = new Counter({
       name: "fstore_materialization_runs_total",
       help: "Materialization runs made by this server (Materialize calls and the schedule), by view and outcome (succeeded, failed, skipped).",
@@ -219,6 +226,11 @@ export class FstoreMetrics {
   /** One access decision on a call (src/server/access-control.ts). */
   countAccessDecision(method: string, decision: "allow" | "deny"): void {
     this.#accessDecisions.inc({ method, decision });
+  }
+
+  /** One OpenLineage event not emitted (src/lineage/openlineage-emitter.ts). */
+  countOpenLineageFailure(job: string): void {
+    this.#openLineageFailures.inc({ job });
   }
 
   countMaterializationRun(run: MaterializationRunRecord): void {

@@ -7,6 +7,7 @@ import type { FeatureService } from "../../gen/fstore/v1/feature_service_pb.js";
 import type { ServerDeps } from "./deps.js";
 import { createConsistencyHandlers } from "./handlers/consistency.js";
 import { createHistoricalHandlers } from "./handlers/historical.js";
+import { createLineageHandlers } from "./handlers/lineage.js";
 import { createMaterializeHandlers } from "./handlers/materialize.js";
 import { createOnlineHandlers } from "./handlers/online.js";
 import { createPushHandlers } from "./handlers/push.js";
@@ -21,5 +22,6 @@ export function createFeatureServiceImpl(deps: ServerDeps): ServiceImpl<typeof F
     ...createMaterializeHandlers(deps),
     ...createPushHandlers(deps),
     ...createConsistencyHandlers(deps),
+    ...createLineageHandlers(deps),
   } as ServiceImpl<typeof FeatureService>;
 }

@@ -17,7 +17,8 @@ export function formatPlan(plan: RepoPlan, applied: boolean): string {
   }
   const lines = plan.changes.map((c) => {
     const details = c.kind === "change" ? ` (changed: ${c.details.join(", ")})` : "";
-    return `  ${SYMBOL[c.kind]} ${c.objectType} ${c.name}${details}`;
+    const version = c.version === undefined ? "" : ` -> version ${c.version}`;
+    return `  ${SYMBOL[c.kind]} ${c.objectType} ${c.name}${details}${version}`;
   });
   const count = (kind: PlannedChange["kind"]) => plan.changes.filter((c) => c.kind === kind).length;
   const summary = `${count("add")} to add, ${count("change")} to change, ${count("remove")} to remove`;
@@ -45,18 +46,23 @@ export function registerApplyCommands(program: Command): void {
           const plan = applied ? await applyRepo(options.repo) : await planRepo(options.repo);
           const deleted: string[] =
             "deletedOnlineViews" in plan ? (plan as AppliedRepo).deletedOnlineViews : [];
+          const backfilled: string[] =
+            "backfilledStreamViews" in plan ? (plan as AppliedRepo).backfilledStreamViews : [];
           if (options.json) {
             console.log(
               JSON.stringify({
                 project: plan.config.project,
                 version: plan.version,
                 changes: plan.changes,
-                ...(applied ? { deletedOnlineViews: deleted } : {}),
+                ...(applied ? { deletedOnlineViews: deleted, backfilledStreamViews: backfilled } : {}),
               }),
             );
           } else {
             console.log(formatPlan(plan, applied));
             if (deleted.length > 0) console.log(`Deleted the online rows of ${deleted.join(", ")}.`);
+            if (backfilled.length > 0) {
+              console.log(`Built the online tiles of ${backfilled.join(", ")} from their raw events.`);
+            }
           }
         } catch (err) {
           const error = FstoreError.from(err);
