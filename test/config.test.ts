@@ -48,7 +48,11 @@ describe("loadRepoConfig", () => {
       provider: "local",
       registry: { path: join(dir, "data/registry.db"), cacheTtlSeconds: 5 },
       onlineStore: { type: "sqlite", path: join(dir, "data/online_store.db") },
-      offlineStore: { type: "file", outputDir: join(dir, "data/output") },
+      offlineStore: {
+        type: "file",
+        outputDir: join(dir, "data/output"),
+        logDir: join(dir, "data/feature_logs"),
+      },
       materialization: { schedule: "0 0 * * *" },
       server: {
         host: "127.0.0.1",
@@ -64,6 +68,7 @@ describe("loadRepoConfig", () => {
       },
       metrics: { enabled: false, host: "127.0.0.1", port: 9464, token: null },
       writeRules: { maxFutureSkewSeconds: 86_400 },
+      featureLogging: { queueCapacity: 10_000, writeToDiskIntervalSecs: 60 },
       entityKeySerializationVersion: 3,
     });
   });

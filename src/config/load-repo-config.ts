@@ -7,6 +7,7 @@ import { invalidArgument, notFound } from "../errors/index.js";
 import { ConfigReader, describe } from "./config-reader.js";
 import type { Env } from "./env-substitution.js";
 import type {
+  FeatureLoggingConfig,
   MaterializationConfig,
   MetricsConfig,
   OfflineStoreConfig,
@@ -84,6 +85,7 @@ export function parseRepoConfig(
   const server = readServer(root.section("server"), inRepo);
   const metrics = readMetrics(root.section("metrics"));
   const writeRules = readWriteRules(root.section("write_rules"));
+  const featureLogging = readFeatureLogging(root.section("feature_logging"));
   root.finish();
   return {
     repoPath,
@@ -97,8 +99,18 @@ export function parseRepoConfig(
     server,
     metrics,
     writeRules,
+    featureLogging,
     entityKeySerializationVersion: 3,
   };
+}
+
+function readFeatureLogging(section: ConfigReader): FeatureLoggingConfig {
+  const config: FeatureLoggingConfig = {
+    queueCapacity: section.integer("queue_capacity", 10_000, { min: 1, max: 10_000_000 }),
+    writeToDiskIntervalSecs: section.number("write_to_disk_interval_secs", 60, 0.01),
+  };
+  section.finish();
+  return config;
 }
 
 function readRegistry(root: ConfigReader, inRepo: (p: string) => string): RegistryConfig {
@@ -153,6 +165,7 @@ function readOfflineStore(section: ConfigReader, inRepo: (p: string) => string):
   const config: OfflineStoreConfig = {
     type: section.oneOf("type", ["file"] as const, "file"),
     outputDir: inRepo(section.string("output_dir", "data/output")),
+    logDir: inRepo(section.string("log_dir", "data/feature_logs")),
   };
   section.finish();
   return config;

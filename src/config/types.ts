@@ -17,6 +17,7 @@ export interface RepoConfig {
   server: ServerConfig;
   metrics: MetricsConfig;
   writeRules: WriteRulesConfig;
+  featureLogging: FeatureLoggingConfig;
   /** Feast's entity key serialization version; only 3 is supported. */
   entityKeySerializationVersion: 3;
 }
@@ -56,6 +57,16 @@ export interface OfflineStoreConfig {
   type: "file";
   /** Absolute folder that GetHistoricalFeatures may write Parquet into; nothing outside it. */
   outputDir: string;
+  /** Absolute folder that feature logging writes serving logs into (a folder per service). */
+  logDir: string;
+}
+
+/** How the server writes feature services' serving logs (`feature_logging`, Feast's names). */
+export interface FeatureLoggingConfig {
+  /** Logged requests waiting to be written; beyond it requests are not logged (and counted). */
+  queueCapacity: number;
+  /** A new Parquet file per service every this many seconds (the rows of one period). */
+  writeToDiskIntervalSecs: number;
 }
 
 export interface MaterializationConfig {

@@ -1,0 +1,148 @@
+/**
+ * What a serving log holds for one feature service: the columns of
+ * GetOnlineFeatures' response (join keys, then every feature of the
+ * service) and, in the Parquet written, Feast's logging layout: per feature
+ * `view__feature`, `view__feature__status` (the FieldStatus number) and
+ * `view__feature__timestamp` (the event time served), then `__log_timestamp`
+ * (the request time), `__log_date` and `__feature_service_version`. Pure.
+ */
+import { createHash } from "node:crypto";
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { canonicalJson } from "../definitions/canonical-json.js";
+import { invalidArgument } from "../errors/index.js";
+import { quoteIdent } from "../offline/index.js";
+import type { FeatureServiceDef } from "../registry/model.js";
+import type { RegistrySnapshot } from "../registry/registry.js";
+
+/** One column of the response as logged: a join key, or a feature with its status and event time. */
+export interface LogColumn {
+  /** The join key's name, or the feature's full name `view__feature`. */
+  name: string;
+  dtype: ValueType;
+  key: boolean;
+}
+
+/** What the writer needs to log one service's responses (sent to the worker once per schema). */
+export interface LogSchema {
+  id: number;
+  service: string;
+  /** `__feature_service_version`: a hash of the service's features and their types. */
+  version: string;
+  /** Absolute folder the service's Parquet files go into. */
+  folder: string;
+  columns: LogColumn[];
+}
+
+/**
+ * The logged columns of `service`'s responses: the response's leading join
+ * key columns (whatever their number) and then the service's features in the
+ * response's order, named in full whether or not the request asked for full
+ * feature names (so every file of a service has the same columns).
+ */
+export function logColumnsOf(
+  snapshot: RegistrySnapshot,
+  service: FeatureServiceDef,
+  response: readonly { name: string; dtype: ValueType }[],
+): LogColumn[] {
+  const features: string[] = [];
+  for (const p of service.projections) {
+    const names =
+      p.features.length > 0
+        ? p.features
+        : (
+            snapshot.featureViews.get(p.featureView)?.features ??
+            snapshot.onDemandFeatureViews.get(p.featureView)?.features ??
+            []
+          ).map((f) => f.name);
+    for (const f of names) {
+      const full = `${p.featureView}__${f}`;
+      if (!features.includes(full)) features.push(full);
+    }
+  }
+  const keys = response.length - features.length;
+  if (keys < 0) {
+    throw invalidArgument(
+      `feature service "${service.name}": the response has ${response.length} columns, fewer than its ${features.length} features`,
+    );
+  }
+  return response.map((c, i) => ({
+    name: i < keys ? c.name : (features[i - keys] as string),
+    dtype: c.dtype,
+    key: i < keys,
+  }));
+}
+
+/** A short stable hash of what the service serves (its features and their types; not its logging). */
+export function serviceVersionOf(columns: readonly LogColumn[]): string {
+  const shape = columns.map((c) => [c.name, c.dtype, c.key]);
+  return createHash("sha256").update(canonicalJson(shape)).digest("hex").slice(0, 12);
+}
+
+/** The type a column's values are staged as in DuckDB (before the Parquet file's own types). */
+export function stagedType(dtype: ValueType): string {
+  switch (dtype) {
+    case ValueType.DOUBLE:
+    case ValueType.FLOAT:
+    case ValueType.UNIX_TIMESTAMP:
+      return "DOUBLE";
+    case ValueType.INT32:
+      return "INTEGER";
+    case ValueType.INT64:
+      return "BIGINT";
+    case ValueType.BOOL:
+      return "BOOLEAN";
+    case ValueType.BYTES:
+      return "BLOB";
+    default:
+      // Strings, and lists as JSON text.
+      return "VARCHAR";
+  }
+}
+
+/**
+ * The staging table's columns, in the order the decoder fills them: per
+ * logged column its value `v<i>`, and for features the status `s<i>` and the
+ * event time in µs `t<i>`; then the request time in µs `log_us`.
+ */
+export function stagedColumns(columns: readonly LogColumn[]): { name: string; type: string }[] {
+  const out: { name: string; type: string }[] = [];
+  columns.forEach((c, i) => {
+    out.push({ name: `v${i}`, type: stagedType(c.dtype) });
+    if (!c.key) {
+      out.push({ name: `s${i}`, type: "INTEGER" });
+      out.push({ name: `t${i}`, type: "DOUBLE" });
+    }
+  });
+  out.push({ name: "log_us", type: "DOUBLE" });
+  return out;
+}
+
+export function stagingTableSql(table: string, columns: readonly LogColumn[]): string {
+  const cols = stagedColumns(columns).map((c) => `${c.name} ${c.type}`);
+  return `CREATE TABLE ${quoteIdent(table)} (${cols.join(", ")})`;
+}
+
+const micros = (col: string) => `make_timestamp(CAST(${col} AS BIGINT))`;
+
+/** The SELECT that turns a staging table into the log file's columns (Feast's layout). */
+export function logSelectSql(table: string, schema: Pick<LogSchema, "columns" | "version">): string {
+  const select: string[] = [];
+  schema.columns.forEach((c, i) => {
+    const v = `v${i}`;
+    const value =
+      c.dtype === ValueType.FLOAT
+        ? `CAST(${v} AS FLOAT)`
+        : c.dtype === ValueType.UNIX_TIMESTAMP
+          ? micros(v)
+          : v;
+    select.push(`${value} AS ${quoteIdent(c.name)}`);
+    if (!c.key) {
+      select.push(`s${i} AS ${quoteIdent(`${c.name}__status`)}`);
+      select.push(`${micros(`t${i}`)} AS ${quoteIdent(`${c.name}__timestamp`)}`);
+    }
+  });
+  select.push(`${micros("log_us")} AS __log_timestamp`);
+  select.push(`CAST(${micros("log_us")} AS DATE) AS __log_date`);
+  select.push(`'${schema.version.replace(/'/g, "''")}' AS __feature_service_version`);
+  return `SELECT ${select.join(", ")} FROM ${quoteIdent(table)}`;
+}

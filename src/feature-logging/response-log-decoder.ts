@@ -1,0 +1,352 @@
+/**
+ * Decodes GetOnlineFeatures responses (the bytes the server sent) into the
+ * columns of a serving log: one log row per entity row, with each column's
+ * value, and for features the status and event time. It walks the wire
+ * format once, writing flat typed arrays (no message objects), because it
+ * runs for every logged request, off the serving path but in the same
+ * process. Pure: bytes in, columns out (`StagedRows`).
+ */
+import { fromBinary } from "@bufbuild/protobuf";
+import { ValueSchema, ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { fromValue } from "../values/index.js";
+import type { LogColumn } from "./log-schema.js";
+
+/** One logged column's values for up to `capacity` rows (`valid[r]` 0: null). */
+export interface StagedColumn {
+  readonly dtype: ValueType;
+  readonly key: boolean;
+  /** DOUBLE, FLOAT and UNIX_TIMESTAMP (as µs): Float64Array; INT32: Int32Array; INT64: BigInt64Array; else JS values. */
+  readonly values: Float64Array | Int32Array | BigInt64Array | unknown[];
+  readonly valid: Uint8Array;
+  /** Features: the FieldStatus number served per row. */
+  readonly status: Int32Array;
+  /** Features: the event time served, µs since the epoch (`timeValid` 0: none). */
+  readonly timeUs: Float64Array;
+  readonly timeValid: Uint8Array;
+}
+
+/** Log rows being gathered for one schema: decoded responses until `capacity` rows. */
+export class StagedRows {
+  rows = 0;
+  readonly columns: StagedColumn[];
+  /** The request time of each row, µs since the epoch. */
+  readonly requestUs: Float64Array;
+
+  constructor(
+    readonly schema: readonly LogColumn[],
+    readonly capacity: number,
+  ) {
+    this.columns = schema.map((c) => ({
+      dtype: c.dtype,
+      key: c.key,
+      values: newValues(c.dtype, capacity),
+      valid: new Uint8Array(capacity),
+      status: new Int32Array(c.key ? 0 : capacity),
+      timeUs: new Float64Array(c.key ? 0 : capacity),
+      timeValid: new Uint8Array(c.key ? 0 : capacity),
+    }));
+    this.requestUs = new Float64Array(capacity);
+  }
+
+  /** Empties the rows (the arrays are reused). */
+  clear(): void {
+    this.rows = 0;
+  }
+}
+
+function newValues(dtype: ValueType, n: number): StagedColumn["values"] {
+  switch (dtype) {
+    case ValueType.DOUBLE:
+    case ValueType.FLOAT:
+    case ValueType.UNIX_TIMESTAMP:
+      return new Float64Array(n);
+    case ValueType.INT32:
+      return new Int32Array(n);
+    case ValueType.INT64:
+      return new BigInt64Array(n);
+    default:
+      return new Array<unknown>(n).fill(null);
+  }
+}
+
+/**
+ * How many entity rows a response holds: the length of its first column's
+ * packed statuses (every column has one status per row).
+ */
+export function responseRowCount(buf: Uint8Array, start: number, end: number): number {
+  const r = new Reader(buf, start, end);
+  while (r.pos < r.end) {
+    const tag = r.varint();
+    if (tag === 0x12) {
+      const len = r.varint();
+      const vEnd = r.pos + len;
+      let rows = 0;
+      while (r.pos < vEnd) {
+        const t = r.varint();
+        if (t === 0x12) return r.varint();
+        if (t === 0x10) {
+          rows++;
+          r.varint();
+        } else if (t === 0x0a) {
+          rows++;
+          const len = r.varint();
+          r.pos += len;
+        } else r.skip(t & 7);
+      }
+      return rows;
+    }
+    r.skip(tag & 7);
+  }
+  return 0;
+}
+
+/**
+ * Appends the rows of one encoded response (`buf[start, end)`) to `into`,
+ * each with the request time `requestUs`. The caller makes room first: the
+ * response's rows must fit (`responseRowCount`). A response whose columns do
+ * not match the schema's count is an error (a bug, not bad input: the server
+ * encoded it).
+ */
+export function decodeResponseRows(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  requestUs: number,
+  into: StagedRows,
+): number {
+  const r = new Reader(buf, start, end);
+  const base = into.rows;
+  let column = 0;
+  let rows = -1;
+  while (r.pos < r.end) {
+    const tag = r.varint();
+    if (tag !== 0x12) {
+      r.skip(tag & 7); // the metadata (names): the schema has them
+      continue;
+    }
+    const len = r.varint();
+    const c = into.columns[column];
+    if (c === undefined)
+      throw new Error(`logged response has more columns than its schema (${into.columns.length})`);
+    const n = decodeVector(r, r.pos + len, c, base);
+    if (rows < 0) rows = n;
+    else if (n !== rows) throw new Error(`logged response column ${column} has ${n} rows, expected ${rows}`);
+    column++;
+  }
+  if (column !== into.columns.length) {
+    throw new Error(`logged response has ${column} columns, its schema ${into.columns.length}`);
+  }
+  rows = Math.max(rows, 0);
+  if (base + rows > into.capacity) throw new Error("logged response overflows the staged rows");
+  into.requestUs.fill(requestUs, base, base + rows);
+  into.rows = base + rows;
+  return rows;
+}
+
+/** One FeatureVector: values (field 1), statuses (2, packed or not), event timestamps (3). Returns its rows. */
+function decodeVector(r: Reader, end: number, c: StagedColumn, base: number): number {
+  let values = 0;
+  let statuses = 0;
+  let times = 0;
+  while (r.pos < end) {
+    const tag = r.varint();
+    switch (tag) {
+      case 0x0a: {
+        const len = r.varint();
+        const at = base + values++;
+        if (at < c.valid.length) decodeValue(r, r.pos + len, c, at);
+        else r.pos += len;
+        break;
+      }
+      case 0x12: {
+        const len = r.varint();
+        const stop = r.pos + len;
+        while (r.pos < stop) {
+          const s = r.varint();
+          if (!c.key && base + statuses < c.status.length) c.status[base + statuses] = s;
+          statuses++;
+        }
+        break;
+      }
+      case 0x10: {
+        const s = r.varint();
+        if (!c.key && base + statuses < c.status.length) c.status[base + statuses] = s;
+        statuses++;
+        break;
+      }
+      case 0x1a: {
+        const len = r.varint();
+        const stop = r.pos + len;
+        let seconds = 0;
+        let nanos = 0;
+        while (r.pos < stop) {
+          const t = r.varint();
+          if (t === 0x08) seconds = r.int64AsNumber();
+          else if (t === 0x10) nanos = r.varint();
+          else r.skip(t & 7);
+        }
+        const at = base + times++;
+        if (!c.key && at < c.timeUs.length) {
+          const us = seconds * 1e6 + Math.floor(nanos / 1000);
+          c.timeUs[at] = us;
+          c.timeValid[at] = us !== 0 ? 1 : 0;
+        }
+        break;
+      }
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  return Math.max(values, statuses);
+}
+
+/** One Value message into row `at` of `c` (an empty Value or null_val: null). */
+function decodeValue(r: Reader, end: number, c: StagedColumn, at: number): void {
+  const start = r.pos;
+  c.valid[at] = 0;
+  if (r.pos >= end) return;
+  const tag = r.varint();
+  let x: number | bigint | string | boolean | Uint8Array | null = null;
+  switch (tag) {
+    case 0x29:
+      x = r.double();
+      break;
+    case 0x35:
+      x = r.float();
+      break;
+    case 0x18:
+      x = r.int64AsNumber() | 0;
+      break;
+    case 0x20:
+      x = c.dtype === ValueType.INT64 ? r.int64() : r.int64AsNumber();
+      break;
+    case 0x40:
+      x = r.int64AsNumber() * 1e6; // seconds -> µs
+      break;
+    case 0x38:
+      x = r.varint() !== 0;
+      break;
+    case 0x12: {
+      const len = r.varint();
+      x = r.utf8(len);
+      break;
+    }
+    case 0x0a: {
+      const len = r.varint();
+      x = r.buf.slice(r.pos, r.pos + len);
+      r.pos += len;
+      break;
+    }
+    case 0x98: // null_val (field 19): stays null
+      break;
+    default: {
+      // A list: decoded with protobuf-es (rare), logged as JSON text.
+      const value = fromBinary(ValueSchema, r.buf.subarray(start, end));
+      x = JSON.stringify(fromValue(value, c.dtype, "logged value"), (_k, v) =>
+        typeof v === "bigint"
+          ? v.toString()
+          : v instanceof Uint8Array
+            ? Buffer.from(v).toString("base64")
+            : v,
+      );
+    }
+  }
+  r.pos = end;
+  if (x === null) return;
+  const values = c.values;
+  if (values instanceof Float64Array || values instanceof Int32Array) {
+    if (typeof x !== "number") return;
+    values[at] = x;
+  } else if (values instanceof BigInt64Array) {
+    values[at] = typeof x === "bigint" ? x : BigInt(x as number);
+  } else values[at] = x;
+  c.valid[at] = 1;
+}
+
+const utf8 = new TextDecoder();
+
+/** A cursor over protobuf wire bytes. */
+class Reader {
+  readonly dv: DataView;
+  constructor(
+    readonly buf: Uint8Array,
+    public pos: number,
+    readonly end: number,
+  ) {
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  /** A varint below 2^53 (tags, lengths, statuses, nanos). */
+  varint(): number {
+    const b = this.buf;
+    let x = b[this.pos++] as number;
+    if (x < 0x80) return x;
+    x &= 0x7f;
+    let mul = 0x80;
+    for (;;) {
+      const byte = b[this.pos++] as number;
+      x += (byte & 0x7f) * mul;
+      if (byte < 0x80) return x;
+      mul *= 0x80;
+    }
+  }
+  /** A signed int64 varint, exact. */
+  int64(): bigint {
+    const b = this.buf;
+    let x = 0n;
+    let shift = 0n;
+    for (;;) {
+      const byte = b[this.pos++] as number;
+      x |= BigInt(byte & 0x7f) << shift;
+      if (byte < 0x80) break;
+      shift += 7n;
+    }
+    return BigInt.asIntN(64, x);
+  }
+  /** A signed int64 varint as a number (exact below 2^53; negatives are 10 bytes). */
+  int64AsNumber(): number {
+    const b = this.buf;
+    const first = this.pos;
+    let n = 0;
+    while ((b[this.pos++] as number) >= 0x80) n++;
+    if (n < 7) {
+      this.pos = first;
+      return this.varint();
+    }
+    this.pos = first;
+    return Number(this.int64());
+  }
+  double(): number {
+    const x = this.dv.getFloat64(this.pos, true);
+    this.pos += 8;
+    return x;
+  }
+  float(): number {
+    const x = this.dv.getFloat32(this.pos, true);
+    this.pos += 4;
+    return x;
+  }
+  utf8(len: number): string {
+    const b = this.buf;
+    const start = this.pos;
+    this.pos += len;
+    if (len < 32) {
+      let s = "";
+      for (let i = start; i < start + len; i++) {
+        const ch = b[i] as number;
+        if (ch >= 0x80) return utf8.decode(b.subarray(start, start + len));
+        s += String.fromCharCode(ch);
+      }
+      return s;
+    }
+    return utf8.decode(b.subarray(start, start + len));
+  }
+  skip(wireType: number): void {
+    if (wireType === 0) this.varint();
+    else if (wireType === 1) this.pos += 8;
+    else if (wireType === 2) {
+      const len = this.varint(); // read before `this.pos` is: += would add to the old position
+      this.pos += len;
+    } else if (wireType === 5) this.pos += 4;
+    else throw new Error(`logged response: unexpected wire type ${wireType}`);
+  }
+}
