@@ -20,6 +20,13 @@ export interface LogColumn {
   name: string;
   dtype: ValueType;
   key: boolean;
+  /**
+   * Features: the position of the first logged column of the same view. A
+   * view's features are read together and served with the same event times,
+   * so the times are staged once per view (at that column) and repeated per
+   * feature only in the Parquet file. -1 for join keys.
+   */
+  timesOf: number;
 }
 
 /** What the writer needs to log one service's responses (sent to the worker once per schema). */
@@ -44,7 +51,7 @@ export function logColumnsOf(
   service: FeatureServiceDef,
   response: readonly { name: string; dtype: ValueType }[],
 ): LogColumn[] {
-  const features: string[] = [];
+  const features: { name: string; view: string }[] = [];
   for (const p of service.projections) {
     const names =
       p.features.length > 0
@@ -55,8 +62,8 @@ export function logColumnsOf(
             []
           ).map((f) => f.name);
     for (const f of names) {
-      const full = `${p.featureView}__${f}`;
-      if (!features.includes(full)) features.push(full);
+      const name = `${p.featureView}__${f}`;
+      if (!features.some((x) => x.name === name)) features.push({ name, view: p.featureView });
     }
   }
   const keys = response.length - features.length;
@@ -65,11 +72,13 @@ export function logColumnsOf(
       `feature service "${service.name}": the response has ${response.length} columns, fewer than its ${features.length} features`,
     );
   }
-  return response.map((c, i) => ({
-    name: i < keys ? c.name : (features[i - keys] as string),
-    dtype: c.dtype,
-    key: i < keys,
-  }));
+  const firstOfView = new Map<string, number>();
+  return response.map((c, i) => {
+    if (i < keys) return { name: c.name, dtype: c.dtype, key: true, timesOf: -1 };
+    const f = features[i - keys] as { name: string; view: string };
+    if (!firstOfView.has(f.view)) firstOfView.set(f.view, i);
+    return { name: f.name, dtype: c.dtype, key: false, timesOf: firstOfView.get(f.view) as number };
+  });
 }
 
 /** A short stable hash of what the service serves (its features and their types; not its logging). */
@@ -101,17 +110,16 @@ export function stagedType(dtype: ValueType): string {
 
 /**
  * The staging table's columns, in the order the decoder fills them: per
- * logged column its value `v<i>`, and for features the status `s<i>` and the
- * event time in µs `t<i>`; then the request time in µs `log_us`.
+ * logged column its value `v<i>`, for features the status `s<i>`, and for the
+ * first feature of each view the view's event time in µs `t<i>`; then the
+ * request time in µs `log_us`.
  */
 export function stagedColumns(columns: readonly LogColumn[]): { name: string; type: string }[] {
   const out: { name: string; type: string }[] = [];
   columns.forEach((c, i) => {
     out.push({ name: `v${i}`, type: stagedType(c.dtype) });
-    if (!c.key) {
-      out.push({ name: `s${i}`, type: "INTEGER" });
-      out.push({ name: `t${i}`, type: "DOUBLE" });
-    }
+    if (!c.key) out.push({ name: `s${i}`, type: "INTEGER" });
+    if (c.timesOf === i) out.push({ name: `t${i}`, type: "DOUBLE" });
   });
   out.push({ name: "log_us", type: "DOUBLE" });
   return out;
@@ -138,7 +146,7 @@ export function logSelectSql(table: string, schema: Pick<LogSchema, "columns" | 
     select.push(`${value} AS ${quoteIdent(c.name)}`);
     if (!c.key) {
       select.push(`s${i} AS ${quoteIdent(`${c.name}__status`)}`);
-      select.push(`${micros(`t${i}`)} AS ${quoteIdent(`${c.name}__timestamp`)}`);
+      select.push(`${micros(`t${c.timesOf}`)} AS ${quoteIdent(`${c.name}__timestamp`)}`);
     }
   });
   select.push(`${micros("log_us")} AS __log_timestamp`);

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { FromWorker, ToWorker, WorkerSettings } from "./log-messages.js";
 import { RECORD_HEADER_BYTES } from "./log-messages.js";
-import { createLogWriter } from "./log-writer.js";
+import { createLogWriter, MAX_ROWS_PER_FILE } from "./log-writer.js";
 
 const port = parentPort;
 if (!port) throw new Error("log-worker.ts runs as a worker thread");
@@ -33,19 +33,21 @@ port.on("message", (message: ToWorker) => {
         const buf = new Uint8Array(message.buffer, 0, message.length);
         const dv = new DataView(message.buffer, 0, message.length);
         let pos = 0;
+        let full = false;
         try {
           while (pos < message.length) {
             const schema = dv.getUint32(pos, true);
             const requestMs = dv.getFloat64(pos + 4, true);
             const len = dv.getUint32(pos + 12, true);
             const start = pos + RECORD_HEADER_BYTES;
-            writer.append(schema, buf, start, start + len, requestMs);
+            if (writer.append(schema, buf, start, start + len, requestMs)) full = true;
             pos = start + len;
           }
         } catch (err) {
           report(err);
         }
         send({ type: "done", records: message.records });
+        if (full) await writer.rotate(new Date(), MAX_ROWS_PER_FILE).catch(report);
         return;
       }
       case "rotate": {

@@ -27,6 +27,12 @@ import { decodeResponseRows, responseRowCount, StagedRows } from "./response-log
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
+/**
+ * A service's file is written early when it reaches this many rows: staged
+ * rows are held in memory (an in-memory table does not spill; 100,000 rows of
+ * 50 features overran 256 MB), so a busy service rotates by size too.
+ */
+export const MAX_ROWS_PER_FILE = 50_000;
 
 interface Staging {
   schema: LogSchema;
@@ -40,10 +46,17 @@ interface Staging {
 
 export interface LogWriter {
   addSchema(schema: LogSchema): Promise<void>;
-  /** Stages the rows of one encoded response of schema `schemaId`, requested at `requestMs`. */
-  append(schemaId: number, buf: Uint8Array, start: number, end: number, requestMs: number): void;
-  /** Writes every staged row to Parquet (a new file per service with rows); returns the files. */
-  rotate(now: Date): Promise<string[]>;
+  /**
+   * Stages the rows of one encoded response of schema `schemaId`, requested
+   * at `requestMs`; true when its service holds MAX_ROWS_PER_FILE rows or
+   * more (time to `rotate(now, MAX_ROWS_PER_FILE)`).
+   */
+  append(schemaId: number, buf: Uint8Array, start: number, end: number, requestMs: number): boolean;
+  /**
+   * Writes the staged rows of every service holding at least `minRows` to
+   * Parquet (a new file per service); returns the files.
+   */
+  rotate(now: Date, minRows?: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -58,7 +71,7 @@ const TYPES: Record<string, DuckDBType> = {
 
 export async function createLogWriter(): Promise<LogWriter> {
   // One thread and a small memory limit: the writer must stay a small share of the server.
-  const db = await openDuckDb({ threads: 1, memoryLimit: "256MB" });
+  const db = await openDuckDb({ threads: 1, memoryLimit: "512MB" });
   const connection: DuckDBConnection = await db.connect();
   const stagings = new Map<number, Staging>();
   let files = 0;
@@ -100,14 +113,16 @@ export async function createLogWriter(): Promise<LogWriter> {
           s.appender.appendDataChunk(chunkOf(big, s.types, from, Math.min(rows, from + CHUNK_ROWS)));
         }
         s.pending += rows;
-        return;
+        return s.pending >= MAX_ROWS_PER_FILE;
       }
       if (s.staged.rows + rows > CHUNK_ROWS) flushStaged(s);
       decodeResponseRows(buf, start, end, requestMs * 1000, s.staged);
+      return s.pending + s.staged.rows >= MAX_ROWS_PER_FILE;
     },
-    async rotate(now) {
+    async rotate(now, minRows = 1) {
       const written: string[] = [];
       for (const s of stagings.values()) {
+        if (s.pending + s.staged.rows < minRows) continue;
         flushStaged(s);
         if (s.pending === 0) continue;
         s.appender.flushSync();
@@ -153,6 +168,8 @@ function chunkOf(staged: StagedRows, types: DuckDBType[], from = 0, to = staged.
       const status = chunk.getColumnVector(col++);
       for (let i = 0; i < n; i++) status.setItem(i, c.status[from + i] as number);
       status.flush();
+    }
+    if (c.times) {
       const time = chunk.getColumnVector(col++);
       for (let i = 0; i < n; i++)
         time.setItem(i, c.timeValid[from + i] ? (c.timeUs[from + i] as number) : null);

@@ -15,12 +15,16 @@ import type { LogColumn } from "./log-schema.js";
 export interface StagedColumn {
   readonly dtype: ValueType;
   readonly key: boolean;
+  /** OBJECT_VALUES when `values` is a JS array. */
+  readonly kind: number;
+  /** Whether this column stages its view's event times (the view's first feature; see LogColumn.timesOf). */
+  readonly times: boolean;
   /** DOUBLE, FLOAT and UNIX_TIMESTAMP (as µs): Float64Array; INT32: Int32Array; INT64: BigInt64Array; else JS values. */
   readonly values: Float64Array | Int32Array | BigInt64Array | unknown[];
   readonly valid: Uint8Array;
   /** Features: the FieldStatus number served per row. */
   readonly status: Int32Array;
-  /** Features: the event time served, µs since the epoch (`timeValid` 0: none). */
+  /** The view's first feature: the event time served, µs since the epoch (`timeValid` 0: none). */
   readonly timeUs: Float64Array;
   readonly timeValid: Uint8Array;
 }
@@ -36,14 +40,16 @@ export class StagedRows {
     readonly schema: readonly LogColumn[],
     readonly capacity: number,
   ) {
-    this.columns = schema.map((c) => ({
+    this.columns = schema.map((c, i) => ({
       dtype: c.dtype,
       key: c.key,
+      times: c.timesOf === i,
+      kind: typedValues(c.dtype) ? TYPED_VALUES : OBJECT_VALUES,
       values: newValues(c.dtype, capacity),
       valid: new Uint8Array(capacity),
       status: new Int32Array(c.key ? 0 : capacity),
-      timeUs: new Float64Array(c.key ? 0 : capacity),
-      timeValid: new Uint8Array(c.key ? 0 : capacity),
+      timeUs: new Float64Array(c.timesOf === i ? capacity : 0),
+      timeValid: new Uint8Array(c.timesOf === i ? capacity : 0),
     }));
     this.requestUs = new Float64Array(capacity);
   }
@@ -52,6 +58,13 @@ export class StagedRows {
   clear(): void {
     this.rows = 0;
   }
+}
+
+const TYPED_VALUES = 0;
+const OBJECT_VALUES = 1;
+
+function typedValues(dtype: ValueType): boolean {
+  return !Array.isArray(newValues(dtype, 0));
 }
 
 function newValues(dtype: ValueType, n: number): StagedColumn["values"] {
@@ -177,6 +190,12 @@ function decodeVector(r: Reader, end: number, c: StagedColumn, base: number): nu
       case 0x1a: {
         const len = r.varint();
         const stop = r.pos + len;
+        if (!c.times) {
+          // The view's first column has the same times.
+          times++;
+          r.pos = stop;
+          break;
+        }
         let seconds = 0;
         let nanos = 0;
         while (r.pos < stop) {
@@ -186,7 +205,7 @@ function decodeVector(r: Reader, end: number, c: StagedColumn, base: number): nu
           else r.skip(t & 7);
         }
         const at = base + times++;
-        if (!c.key && at < c.timeUs.length) {
+        if (at < c.timeUs.length) {
           const us = seconds * 1e6 + Math.floor(nanos / 1000);
           c.timeUs[at] = us;
           c.timeValid[at] = us !== 0 ? 1 : 0;
@@ -202,47 +221,61 @@ function decodeVector(r: Reader, end: number, c: StagedColumn, base: number): nu
 
 /** One Value message into row `at` of `c` (an empty Value or null_val: null). */
 function decodeValue(r: Reader, end: number, c: StagedColumn, at: number): void {
-  const start = r.pos;
   c.valid[at] = 0;
   if (r.pos >= end) return;
+  const start = r.pos;
+  const tag = r.buf[r.pos++] as number;
+  // The common cases, typed per column: a number into a typed array without an intermediate value.
+  const values = c.values;
+  if (tag === 0x29 && values instanceof Float64Array) {
+    values[at] = r.double();
+    c.valid[at] = 1;
+  } else if (tag === 0x20 && values instanceof BigInt64Array) {
+    values[at] = r.int64();
+    c.valid[at] = 1;
+  } else if (tag === 0x12 && c.kind === OBJECT_VALUES) {
+    const len = r.varint();
+    (values as unknown[])[at] = r.utf8(len);
+    c.valid[at] = 1;
+  } else if (tag !== 0x98) {
+    r.pos = start;
+    const x = otherValue(r, end, c.dtype);
+    if (x !== null) store(c, at, x);
+  }
+  r.pos = end;
+}
+
+/** Any other Value (floats, int32s, bools, timestamps, bytes, lists, a type other than the column's). */
+function otherValue(
+  r: Reader,
+  end: number,
+  dtype: ValueType,
+): number | bigint | string | boolean | Uint8Array | null {
+  const start = r.pos;
   const tag = r.varint();
-  let x: number | bigint | string | boolean | Uint8Array | null = null;
   switch (tag) {
     case 0x29:
-      x = r.double();
-      break;
+      return r.double();
     case 0x35:
-      x = r.float();
-      break;
+      return r.float();
     case 0x18:
-      x = r.int64AsNumber() | 0;
-      break;
+      return r.int64AsNumber() | 0;
     case 0x20:
-      x = c.dtype === ValueType.INT64 ? r.int64() : r.int64AsNumber();
-      break;
+      return r.int64();
     case 0x40:
-      x = r.int64AsNumber() * 1e6; // seconds -> µs
-      break;
+      return r.int64AsNumber() * 1e6; // seconds -> µs
     case 0x38:
-      x = r.varint() !== 0;
-      break;
-    case 0x12: {
-      const len = r.varint();
-      x = r.utf8(len);
-      break;
-    }
+      return r.varint() !== 0;
+    case 0x12:
+      return r.utf8(r.varint());
     case 0x0a: {
       const len = r.varint();
-      x = r.buf.slice(r.pos, r.pos + len);
-      r.pos += len;
-      break;
+      return new Uint8Array(r.buf.subarray(r.pos, r.pos + len)); // a copy, and not a Buffer
     }
-    case 0x98: // null_val (field 19): stays null
-      break;
     default: {
       // A list: decoded with protobuf-es (rare), logged as JSON text.
       const value = fromBinary(ValueSchema, r.buf.subarray(start, end));
-      x = JSON.stringify(fromValue(value, c.dtype, "logged value"), (_k, v) =>
+      return JSON.stringify(fromValue(value, dtype, "logged value"), (_k, v) =>
         typeof v === "bigint"
           ? v.toString()
           : v instanceof Uint8Array
@@ -251,14 +284,18 @@ function decodeValue(r: Reader, end: number, c: StagedColumn, at: number): void 
       );
     }
   }
-  r.pos = end;
-  if (x === null) return;
+}
+
+function store(c: StagedColumn, at: number, x: number | bigint | string | boolean | Uint8Array): void {
   const values = c.values;
   if (values instanceof Float64Array || values instanceof Int32Array) {
-    if (typeof x !== "number") return;
-    values[at] = x;
+    if (typeof x === "number") values[at] = x;
+    else if (typeof x === "bigint") values[at] = Number(x);
+    else return;
   } else if (values instanceof BigInt64Array) {
-    values[at] = typeof x === "bigint" ? x : BigInt(x as number);
+    if (typeof x === "bigint") values[at] = x;
+    else if (typeof x === "number" && Number.isInteger(x)) values[at] = BigInt(x);
+    else return;
   } else values[at] = x;
   c.valid[at] = 1;
 }
@@ -289,9 +326,14 @@ class Reader {
       mul *= 0x80;
     }
   }
-  /** A signed int64 varint, exact. */
+  /** A signed int64 varint, exact (BigInt arithmetic only past 7 bytes). */
   int64(): bigint {
     const b = this.buf;
+    const first = this.pos;
+    let n = 0;
+    while ((b[this.pos++] as number) >= 0x80) n++;
+    this.pos = first;
+    if (n < 7) return BigInt(this.varint());
     let x = 0n;
     let shift = 0n;
     for (;;) {
