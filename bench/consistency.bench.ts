@@ -124,8 +124,8 @@ async function main(): Promise<void> {
       online_store: { type: "redis", connection_string: redis.connectionString },
       materialization: { schedule: "off" },
     });
-    const registry = openRegistry(config);
-    registry.apply(definitions());
+    const registry = await openRegistry(config);
+    await registry.apply(definitions());
     const store = createOnlineStore(config);
     const db = await openDuckDb({ threads: 2 });
 
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     }
     db.closeSync();
     await store.close();
-    registry.close();
+    await registry.close();
 
     const rows = [
       [

@@ -5,6 +5,7 @@
 
 export { ValueType } from "../gen/fstore/v1/value_pb.js";
 export type {
+  AggregationOptions,
   EntityOptions,
   FeatureServiceOptions,
   FeatureViewOptions,
@@ -18,8 +19,12 @@ export type {
   PushSourceOptions,
   RequestSourceOptions,
   RoleBasedPolicyOptions,
+  StreamConnectionOptions,
+  StreamFeatureViewOptions,
+  StreamSourceOptions,
 } from "./definitions/index.js";
 export {
+  Aggregation,
   Array,
   Bool,
   Bytes,
@@ -38,6 +43,8 @@ export {
   PushSource,
   RequestSource,
   RoleBasedPolicy,
+  StreamFeatureView,
+  StreamSource,
   String,
   UnixTimestamp,
 } from "./definitions/index.js";

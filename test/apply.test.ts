@@ -77,12 +77,12 @@ function snapshotJson(s: RegistrySnapshot): string {
   return canonicalJson({ version: s.version, all });
 }
 
-function readSnapshot(): RegistrySnapshot {
-  const registry = openRegistry(loadRepoConfig(repo.path, {}));
+async function readSnapshot(): Promise<RegistrySnapshot> {
+  const registry = await openRegistry(loadRepoConfig(repo.path, {}));
   try {
     return registry.snapshot();
   } finally {
-    registry.close();
+    await registry.close();
   }
 }
 
@@ -118,12 +118,12 @@ describe("planRepo / applyRepo", () => {
       "add feature_view driver_stats",
       "add feature_service model_v1",
     ]);
-    expect(readSnapshot().version).toBe(0);
+    expect((await readSnapshot()).version).toBe(0);
 
     const applied = await applyRepo(repo.path, {});
     expect(applied.changes).toEqual(planned.changes);
     expect(applied.version).toBe(1);
-    const snapshot = readSnapshot();
+    const snapshot = await readSnapshot();
     expect(snapshot.featureViews.get("driver_stats")?.features.map((f) => f.name)).toEqual([
       "trips",
       "rating",
@@ -150,7 +150,7 @@ describe("planRepo / applyRepo", () => {
     ]);
     const second = await applyRepo(repo.path, {});
     expect(second.version).toBe(2);
-    expect(readSnapshot().featureViews.get("driver_stats")?.ttlSeconds).toBe(12 * 3600);
+    expect((await readSnapshot()).featureViews.get("driver_stats")?.ttlSeconds).toBe(12 * 3600);
     expect((await planRepo(repo.path, {})).changes).toEqual([]);
   });
 
@@ -226,12 +226,12 @@ describe("planRepo / applyRepo", () => {
   ];
 
   it.each(failures)("rejects %s and leaves the registry unchanged", async (_name, variant, code, message) => {
-    const before = snapshotJson(readSnapshot());
+    const before = snapshotJson(await readSnapshot());
     expect(JSON.parse(before).version).toBeGreaterThan(0);
     const error = await applyError(variant);
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
-    expect(snapshotJson(readSnapshot())).toBe(before);
+    expect(snapshotJson(await readSnapshot())).toBe(before);
   });
 
   it("reports every problem at once", async () => {
@@ -261,7 +261,7 @@ describe("planRepo / applyRepo", () => {
   it("runs as the fstore CLI, and an open registry sees another process's apply", async () => {
     repo.write("defs.ts", definitions());
     const config = loadRepoConfig(repo.path, {});
-    const registry = openRegistry(config); // cache_ttl_seconds 0 in the test config
+    const registry = await openRegistry(config); // cache_ttl_seconds 0 in the test config
     try {
       const before = registry.snapshot().version;
       const plan = cli("plan", "--repo", repo.path);
@@ -298,7 +298,7 @@ describe("planRepo / applyRepo", () => {
       );
       expect(registry.snapshot().version).toBe(before + 1);
     } finally {
-      registry.close();
+      await registry.close();
     }
   });
 });
@@ -338,7 +338,9 @@ describe("the example repository", () => {
       "add on_demand_feature_view price_features",
       "add feature_service vehicle_model_v1",
     ]);
-    const snapshot = openRegistry(applied.config).snapshot();
+    const reader = await openRegistry(applied.config);
+    const snapshot = reader.snapshot();
+    await reader.close();
     expect(snapshot.featureViews.get("vehicle_hourly_stats")?.ttlSeconds).toBe(7200);
     expect(snapshot.featureServices.get("vehicle_model_v1")?.projections.map((p) => p.featureView)).toEqual([
       "vehicle_features",

@@ -134,7 +134,7 @@ describe("registry RPCs on the example repository", () => {
   it("shows materialization intervals recorded in the registry", async () => {
     const start = new Date("2025-12-30T00:00:00Z");
     const end = new Date("2025-12-31T00:00:00Z");
-    t.server.deps.registry.recordMaterializationInterval("vehicle_features", start, end);
+    await t.server.deps.registry.recordMaterializationInterval("vehicle_features", start, end);
     const view = await t.client.getFeatureView("vehicle_features");
     expect(view.materializationIntervals.map((i) => [i.start, i.end])).toEqual([[start, end]]);
     expect(view.freshness?.lastMaterializedEnd).toEqual(end);
@@ -194,7 +194,7 @@ export const extra = new FeatureView({
     try {
       expect((await other.listEntities()).map((e) => e.name)).toEqual(["vehicle"]);
     } finally {
-      other.close();
+      await other.close();
     }
   });
 });

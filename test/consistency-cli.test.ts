@@ -87,8 +87,8 @@ beforeAll(async () => {
     ].join("\n"),
   );
   config = loadRepoConfig(repo);
-  registry = openRegistry(config);
-  registry.apply(driverDefinitions("data/drivers.parquet"));
+  registry = await openRegistry(config);
+  await registry.apply(driverDefinitions("data/drivers.parquet"));
   store = createOnlineStore(config);
   const db = await openDuckDb({ threads: 2 });
   try {

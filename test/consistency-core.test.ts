@@ -45,8 +45,8 @@ beforeAll(async () => {
   repo = tempRepo();
   rows = generateRows(DRIVERS, HOURS);
   await writeParquet(join(repo, "data", "driver_stats.parquet"), rows);
-  registry = openRegistry(testConfig(repo));
-  registry.apply(driverDefinitions("data/driver_stats.parquet"));
+  registry = await openRegistry(testConfig(repo));
+  await registry.apply(driverDefinitions("data/driver_stats.parquet"));
   db = await DuckDBInstance.create(":memory:");
 });
 
@@ -91,8 +91,8 @@ async function materialized(): Promise<{
   reg: Registry;
 }> {
   const dir = tempRepo();
-  const reg = openRegistry(testConfig(dir));
-  reg.apply(driverDefinitions(join(repo, "data", "driver_stats.parquet")));
+  const reg = await openRegistry(testConfig(dir));
+  await reg.apply(driverDefinitions(join(repo, "data", "driver_stats.parquet")));
   const store = new MemoryOnlineStore();
   const latest = await materializeByHand(store, reg, view(), rows, T0, WINDOW_END);
   return { store, latest, reg };
@@ -125,7 +125,7 @@ describe("validateConsistency", () => {
         examples: [],
       });
     }
-    reg.close();
+    await reg.close();
   });
 
   it("reports a value overwritten online at the same event time as mismatched, with both values", async () => {
@@ -154,7 +154,7 @@ describe("validateConsistency", () => {
     ]);
     // The other features of the same entity still agree.
     expect(feature(report, "conv_rate")).toMatchObject({ equal: DRIVERS, passed: true });
-    reg.close();
+    await reg.close();
   });
 
   it("uses the latest created row among ties at the online event time", async () => {
@@ -175,7 +175,7 @@ describe("validateConsistency", () => {
     ]);
     const after = await validate(store, { entities: { driver_id: int64s([1000n]) } }, reg);
     expect(feature(after, "avatar")).toMatchObject({ mismatched: 1 });
-    reg.close();
+    await reg.close();
   });
 
   it("reports a value pushed online only (no offline row at its time) as online-only", async () => {
@@ -203,7 +203,7 @@ describe("validateConsistency", () => {
       offlineValue: undefined,
       onlineEventTime: new Date(pushedAt),
     });
-    reg.close();
+    await reg.close();
   });
 
   it("reports a deleted online key as missing online when sampling offline keys or given the entity", async () => {
@@ -225,7 +225,7 @@ describe("validateConsistency", () => {
     const given = await validate(store, { entities: { driver_id: int64s([1011n, 1012n, 1011n]) } }, reg);
     expect(given.entitiesChecked).toBe(3);
     expect(feature(given, "tags")).toMatchObject({ compared: 2, equal: 1, missingOnline: 1 });
-    reg.close();
+    await reg.close();
   });
 
   it("reports an online value older than an offline row inside the window as stale", async () => {
@@ -256,7 +256,7 @@ describe("validateConsistency", () => {
         offlineValue: newest.values[f.feature],
       });
     }
-    reg.close();
+    await reg.close();
   });
 
   it("applies the tolerance to numbers, inclusive at the edge", async () => {
@@ -284,7 +284,7 @@ describe("validateConsistency", () => {
       reg,
     );
     expect(feature(below, "conv_rate")).toMatchObject({ mismatched: 1 });
-    reg.close();
+    await reg.close();
   });
 
   it("passes a feature at exactly the threshold, and the report only when every feature passes", async () => {
@@ -311,7 +311,7 @@ describe("validateConsistency", () => {
     expect(feature(under, "conv_rate").passed).toBe(true);
     // Only the service's features were checked.
     expect(under.features.map((f) => f.feature)).toEqual(["conv_rate", "trips"]);
-    reg.close();
+    await reg.close();
   });
 
   it("keeps int64 precision beyond 2^53", async () => {
@@ -329,7 +329,7 @@ describe("validateConsistency", () => {
       reg,
     );
     expect(feature(report, "trips")).toMatchObject({ mismatched: 1 });
-    reg.close();
+    await reg.close();
   });
 
   it("limits examples to max examples", async () => {
@@ -340,7 +340,7 @@ describe("validateConsistency", () => {
     expect(feature(report, "name").examples).toHaveLength(2);
     const def = await validate(store, { sampleFrom: "offline" }, reg);
     expect(feature(def, "name").examples).toHaveLength(3);
-    reg.close();
+    await reg.close();
   });
 
   it("stops with CANCELLED when the call is cancelled", async () => {
@@ -362,7 +362,7 @@ describe("validateConsistency", () => {
       Code.Cancelled,
       /cancelled/,
     );
-    reg.close();
+    await reg.close();
   });
 
   it("rejects bad input with precise statuses", async () => {
@@ -529,7 +529,7 @@ describe("validateConsistency against a brute-force oracle", () => {
       { m: 0, s: 0, mi: 0, o: 0 },
     );
     expect(Math.min(totals.m, totals.s, totals.mi, totals.o)).toBeGreaterThan(0);
-    reg.close();
+    await reg.close();
   });
 });
 

@@ -251,7 +251,7 @@ export async function materializeByHand(
     values: view.features.map((f) => row.values[f.name] ?? null),
   }));
   await writeOnlineRows(store, view, online);
-  registry.recordMaterializationInterval(view.name, new Date(startMs), new Date(endMs));
+  await registry.recordMaterializationInterval(view.name, new Date(startMs), new Date(endMs));
   return latest;
 }
 

@@ -84,8 +84,8 @@ async function harness(kind: StoreKind): Promise<Harness> {
     online_store: onlineStore,
     materialization: { schedule: "off" },
   });
-  const registry = openRegistry(config);
-  registry.apply(driverDefinitions("data/drivers"));
+  const registry = await openRegistry(config);
+  await registry.apply(driverDefinitions("data/drivers"));
   const store = createOnlineStore(config);
   const db = await openDuckDb({ threads: 2 });
   try {
@@ -155,7 +155,7 @@ async function harness(kind: StoreKind): Promise<Harness> {
       sqlite?.close();
       await server.shutdown();
       await store.close();
-      registry.close();
+      await registry.close();
     },
   };
 }

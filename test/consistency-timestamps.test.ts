@@ -128,8 +128,8 @@ beforeAll(async () => {
     featureServices: [],
     onDemandFeatureViews: [],
   };
-  registry = openRegistry(testConfig(repo));
-  registry.apply(defs);
+  registry = await openRegistry(testConfig(repo));
+  await registry.apply(defs);
   db = await DuckDBInstance.create(":memory:");
 });
 
@@ -162,7 +162,7 @@ async function validate(
   store: MemoryOnlineStore,
   sampleFrom: "online" | "offline",
 ): Promise<ConsistencyReport> {
-  registry.recordMaterializationInterval(view.name, new Date(T0), new Date(WINDOW_END));
+  await registry.recordMaterializationInterval(view.name, new Date(T0), new Date(WINDOW_END));
   return validateConsistency(
     {
       repoPath: repo,

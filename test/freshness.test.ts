@@ -140,7 +140,7 @@ describe("GetFeatureView freshness", () => {
     const now = Date.now();
     // Materialized up to a minute ago: the hourly run after that is due at most a minute ago (at the
     // top of the hour), well inside the 6-minute grace, whatever the time of the hour.
-    registry.recordMaterializationInterval(
+    await registry.recordMaterializationInterval(
       "driver_stats",
       new Date(now - 2 * 3_600_000),
       new Date(now - MIN),
@@ -153,7 +153,11 @@ describe("GetFeatureView freshness", () => {
       expect(fresh?.overdue).toBe(false);
       // Last end 3 hours ago: two hourly runs were missed.
       const stale = createMemoryRegistry("fresh", defs);
-      stale.recordMaterializationInterval("driver_stats", new Date(now - 5 * HOUR), new Date(now - 3 * HOUR));
+      await stale.recordMaterializationInterval(
+        "driver_stats",
+        new Date(now - 5 * HOUR),
+        new Date(now - 3 * HOUR),
+      );
       const t2 = await startTestServer({ config: hourly, registry: stale });
       try {
         const late = (await t2.client.getFeatureView("driver_stats")).freshness;

@@ -81,8 +81,8 @@ async function killAndRerun(t: {
   );
   expect(killedAt, `stderr: ${killed.stderr}`).not.toBe("");
   expect(killed.signal).toBe("SIGKILL");
-  expect(registry.materializationIntervals("driver_stats")).toEqual([]);
-  expect(registry.lastMaterializationRun("driver_stats")).toBeUndefined();
+  expect(await registry.materializationIntervals("driver_stats")).toEqual([]);
+  expect(await registry.lastMaterializationRun("driver_stats")).toBeUndefined();
   const written = Number(/entities_written=(\d+)/.exec(killedAt)?.[1]);
   expect(written).toBeGreaterThan(0);
   expect(written).toBeLessThan(ENTITIES);
@@ -90,9 +90,9 @@ async function killAndRerun(t: {
   const rerun = await fstore(["materialize", "--repo", repo, start, end]);
   expect(rerun.code, rerun.stderr).toBe(0);
   expect(rerun.stdout).toMatch(/driver_stats: \d+ entities written from 150000 rows/);
-  const intervals = registry.materializationIntervals("driver_stats");
+  const intervals = await registry.materializationIntervals("driver_stats");
   expect(intervals.map((i) => [i.start.toISOString(), i.end.toISOString()])).toEqual([[start, end]]);
-  expect(registry.lastMaterializationRun("driver_stats")).toMatchObject({
+  expect(await registry.lastMaterializationRun("driver_stats")).toMatchObject({
     outcome: "succeeded",
     rowsRead: 150_000,
   });
@@ -151,8 +151,8 @@ describe("fstore materialize (CLI)", () => {
     config = loadRepoConfig(repo);
     rows = generateRows(21, 150_000, ENTITIES, 0, 48);
     await writeDriverParquet(db, join(repo, "data", "drivers", "part-0.parquet"), rows);
-    registry = openRegistry(config);
-    registry.apply(definitions([driverView(driverSource("data/drivers"))]));
+    registry = await openRegistry(config);
+    await registry.apply(definitions([driverView(driverSource("data/drivers"))]));
   }, 120_000);
   afterAll(() => {
     registry?.close();
@@ -185,7 +185,7 @@ describe("fstore materialize (CLI)", () => {
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toMatch(/driver_stats: 0 entities written from 0 rows/);
       expect(res.stderr).toMatch(/materialize driver_stats .* done/);
-      expect(registry.materializationIntervals("driver_stats").at(-1)?.end.toISOString()).toBe(later);
+      expect((await registry.materializationIntervals("driver_stats")).at(-1)?.end.toISOString()).toBe(later);
     }, 60_000);
 
     it("reports errors with their status and exits 1", async () => {
@@ -247,8 +247,8 @@ describe("fstore materialize (CLI) on Redis, packed layout (HSETNX first, then t
     } finally {
       db.closeSync();
     }
-    registry = openRegistry(config);
-    registry.apply(definitions([driverView(driverSource("data/drivers"))]));
+    registry = await openRegistry(config);
+    await registry.apply(definitions([driverView(driverSource("data/drivers"))]));
   }, 120_000);
   afterAll(async () => {
     registry?.close();

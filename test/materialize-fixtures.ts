@@ -14,6 +14,7 @@ import type { RepoConfig } from "../src/config/types.js";
 import { readStoredRows } from "../src/online/index.js";
 import type { OnlineStore, StoredRow } from "../src/online/online-store.js";
 import type {
+  DataSourceDef,
   EntityDef,
   FeatureViewDef,
   FieldDef,
@@ -91,7 +92,7 @@ export function definitions(
   views: FeatureViewDef[],
   extraSources: (FileSourceDef | PushSourceDef)[] = [],
 ): RepoDefinitions {
-  const sources = new Map<string, FileSourceDef | PushSourceDef>();
+  const sources = new Map<string, DataSourceDef>();
   for (const v of views) sources.set(v.source.name, v.source);
   for (const s of extraSources) sources.set(s.name, s);
   return {

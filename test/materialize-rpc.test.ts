@@ -43,8 +43,8 @@ describe("Materialize RPC", () => {
       join(config.repoPath, "data", "big", "part-0.parquet"),
       generateRows(4, 200_000, 150_000),
     );
-    registry = openRegistry(config);
-    registry.apply(
+    registry = await openRegistry(config);
+    await registry.apply(
       definitions([
         driverView(driverSource("data/small")),
         driverView(driverSource("data/big", "big_source"), 0, "driver_big"),
@@ -78,7 +78,7 @@ describe("Materialize RPC", () => {
     });
     expect(progress.at(-1)?.start).toEqual(at(0));
     expect(last?.kind === "summary" && last.views).toEqual([progress.at(-1)]);
-    expect(registry.lastMaterializationRun("driver_stats")).toMatchObject({
+    expect(await registry.lastMaterializationRun("driver_stats")).toMatchObject({
       outcome: "succeeded",
       entitiesWritten: 100,
     });
@@ -117,13 +117,13 @@ describe("Materialize RPC", () => {
     })().catch((e) => e);
     expect(err?.code).toBe(status.CANCELLED);
     const until = Date.now() + 20_000;
-    while (registry.lastMaterializationRun("driver_big") === undefined && Date.now() < until) {
+    while ((await registry.lastMaterializationRun("driver_big")) === undefined && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(registry.lastMaterializationRun("driver_big")).toMatchObject({
+    expect(await registry.lastMaterializationRun("driver_big")).toMatchObject({
       outcome: "failed",
       error: expect.stringMatching(/cancel|stopped/),
     });
-    expect(registry.materializationIntervals("driver_big")).toEqual([]);
+    expect(await registry.materializationIntervals("driver_big")).toEqual([]);
   }, 60_000);
 });

@@ -73,8 +73,8 @@ describe("materialize: types, composite keys, TIMESTAMPTZ, ties and exclusions",
       online: true,
       ...meta,
     };
-    registry = openRegistry(config);
-    registry.apply({
+    registry = await openRegistry(config);
+    await registry.apply({
       entities: [
         { name: "driver", joinKeys: ["id"], valueType: ValueType.INT64, ...meta },
         { name: "city", joinKeys: ["city"], valueType: ValueType.STRING, ...meta },

@@ -145,8 +145,8 @@ describe.each(storeCases)("materialize on $name", (sc) => {
       ...driverView(driverSource("data/drivers", "driver_offline_source"), 0, "driver_offline"),
       online: false,
     };
-    registry = openRegistry(config);
-    registry.apply(definitions([view, ttlView, pushView, offline]));
+    registry = await openRegistry(config);
+    await registry.apply(definitions([view, ttlView, pushView, offline]));
     store = await sc.open(config);
     ctx = { config, registry, onlineStore: store, duckdb: async () => db };
   });
@@ -174,7 +174,7 @@ describe.each(storeCases)("materialize on $name", (sc) => {
       code: Code.InvalidArgument,
       message: expect.stringContaining("after end time"),
     });
-    expect(registry.materializationIntervals("driver_stats")).toEqual([]);
+    expect(await registry.materializationIntervals("driver_stats")).toEqual([]);
     expect((await readDrivers(store, view, allIds)).size).toBe(allIds.length);
     expect([...(await readDrivers(store, view, allIds)).values()].every((r) => r === undefined)).toBe(true);
   });
@@ -201,16 +201,17 @@ describe.each(storeCases)("materialize on $name", (sc) => {
     });
     await expectOnlineEqualsOracle(store, view, oracleLatest(files, T0, end), allIds);
 
-    const intervals = registry
-      .materializationIntervals("driver_stats")
-      .map((i) => [i.start.getTime(), i.end.getTime()]);
+    const intervals = (await registry.materializationIntervals("driver_stats")).map((i) => [
+      i.start.getTime(),
+      i.end.getTime(),
+    ]);
     expect(intervals).toEqual(
       expect.arrayContaining([
         [mid, end],
         [T0, mid - 1],
       ]),
     );
-    const lastRun = registry.lastMaterializationRun("driver_stats");
+    const lastRun = await registry.lastMaterializationRun("driver_stats");
     expect(lastRun).toMatchObject({
       outcome: "succeeded",
       scheduled: false,
@@ -264,9 +265,10 @@ describe.each(storeCases)("materialize on $name", (sc) => {
     await expectOnlineEqualsOracle(store, ttlView, oracleLatest(files, ttlStart, end1), allIds);
     const end2 = T0 + 33 * HOUR;
     const events = await run(ctx, { end: new Date(end2), incremental: true, views: ["driver_ttl"] });
-    const intervals = registry
-      .materializationIntervals("driver_ttl")
-      .map((i) => [i.start.getTime(), i.end.getTime()]);
+    const intervals = (await registry.materializationIntervals("driver_ttl")).map((i) => [
+      i.start.getTime(),
+      i.end.getTime(),
+    ]);
     expect(intervals).toEqual([
       [ttlStart, end1],
       [end1, end2],
@@ -279,8 +281,8 @@ describe.each(storeCases)("materialize on $name", (sc) => {
     // An incremental end before the last interval's end has nothing to do.
     const again = await run(ctx, { end: new Date(end1), incremental: true, views: ["driver_ttl"] });
     expect(summaryOf(again).views[0]).toMatchObject({ skipped: true, entitiesWritten: 0 });
-    expect(registry.lastMaterializationRun("driver_ttl")?.outcome).toBe("skipped");
-    expect(registry.materializationIntervals("driver_ttl")).toHaveLength(2);
+    expect((await registry.lastMaterializationRun("driver_ttl"))?.outcome).toBe("skipped");
+    expect(await registry.materializationIntervals("driver_ttl")).toHaveLength(2);
   });
 
   it("ttl 0 incremental reaches back 365 days; a push source without files yet materializes nothing", async () => {
@@ -290,7 +292,7 @@ describe.each(storeCases)("materialize on $name", (sc) => {
     expect([...byView.keys()].sort()).toEqual(["driver_pushed", "driver_stats", "driver_ttl"]);
     expect(byView.get("driver_pushed")).toMatchObject({ rowsRead: 0, entitiesWritten: 0 });
     expect(byView.get("driver_pushed")?.start.getTime()).toBe(end.getTime() - 365 * 24 * HOUR);
-    expect(registry.lastMaterializationRun("driver_pushed")?.outcome).toBe("succeeded");
+    expect((await registry.lastMaterializationRun("driver_pushed"))?.outcome).toBe("succeeded");
     await expectOnlineEqualsOracle(store, view, oracleLatest(files, T0, end.getTime()), allIds);
   });
 });
@@ -302,8 +304,8 @@ describe("materialize while Redis is down", () => {
     const rows = generateRows(7, 2000, 100);
     await writeDriverParquet(db, join(config.repoPath, "data", "drivers", "part-0.parquet"), rows);
     const view = driverView(driverSource("data/drivers"));
-    const registry = openRegistry(config);
-    registry.apply(definitions([view]));
+    const registry = await openRegistry(config);
+    await registry.apply(definitions([view]));
     const store = createOnlineStore(config);
     const ctx: MaterializeContext = { config, registry, onlineStore: store, duckdb: async () => db };
     const req: MaterializeRequest = {
@@ -316,11 +318,11 @@ describe("materialize while Redis is down", () => {
       const started = Date.now();
       await expect(run(ctx, req)).rejects.toMatchObject({ code: Code.Unavailable });
       expect(Date.now() - started).toBeLessThan(15_000);
-      expect(registry.lastMaterializationRun("driver_stats")).toMatchObject({
+      expect(await registry.lastMaterializationRun("driver_stats")).toMatchObject({
         outcome: "failed",
         error: expect.any(String),
       });
-      expect(registry.materializationIntervals("driver_stats")).toEqual([]);
+      expect(await registry.materializationIntervals("driver_stats")).toEqual([]);
 
       await own.start();
       const until = Date.now() + 15_000;
@@ -330,13 +332,13 @@ describe("materialize while Redis is down", () => {
         if (!events) await new Promise((r) => setTimeout(r, 200));
       }
       expect(events && summaryOf(events).views[0]?.entitiesWritten).toBe(100);
-      expect(registry.materializationIntervals("driver_stats")).toHaveLength(1);
+      expect(await registry.materializationIntervals("driver_stats")).toHaveLength(1);
       await expectOnlineEqualsOracle(store, view, oracleLatest([rows], T0, T0 + 48 * HOUR), [
         ...oracleLatest([rows], T0, T0 + 48 * HOUR).keys(),
       ]);
     } finally {
       await store.close();
-      registry.close();
+      await registry.close();
       await own.close();
     }
   }, 60_000);

@@ -92,11 +92,11 @@ beforeAll(async () => {
     materialization: { schedule: "0 0 * * *" },
     metrics: { enabled: true, host: "127.0.0.1", port: 0 },
   });
-  registry = openRegistry(config);
+  registry = await openRegistry(config);
   const defs = driverDefinitions("data/drivers.parquet");
   // A one-hour ttl: the 2025 values are all served OUTSIDE_MAX_AGE.
   defs.featureViews = defs.featureViews.map((v): FeatureViewDef => ({ ...v, ttlSeconds: 3600 }));
-  registry.apply(defs);
+  await registry.apply(defs);
   const store = createOnlineStore(config);
   const db = await openDuckDb({ threads: 2 });
   try {

@@ -92,8 +92,8 @@ describe.each(stores)("microsecond event times: %s", (_name, configOf) => {
       `COPY (SELECT * FROM (VALUES ${rows}) t(id, event_timestamp, v, x)) TO '${join(config.repoPath, "data", "ticks.parquet")}' (FORMAT parquet)`,
     );
     conn.closeSync();
-    registry = openRegistry(config);
-    registry.apply({
+    registry = await openRegistry(config);
+    await registry.apply({
       entities: [entity],
       dataSources: [view.source],
       featureViews: [view],

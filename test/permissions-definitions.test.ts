@@ -112,29 +112,29 @@ export const admin = new Permission({ name: "admin", namePatterns: [".*"], polic
     writeDefs(`export const p = new Permission({ name: "readers", actions: ["READ_ONLINE"],
   policy: new RoleBasedPolicy({ roles: ["reader"] }) });\n`);
     const defs = await loadRepoDefinitions(repo.path);
-    const registry = openRegistry({
+    const registry = await openRegistry({
       project: "proj",
       registry: { path: join(dir, "registry.db"), cacheTtlSeconds: 0 },
       onlineStore: { type: "sqlite", path: join(dir, "online.db") },
     });
     try {
-      expect(registry.plan(defs)).toEqual([
+      expect(await registry.plan(defs)).toEqual([
         { kind: "add", objectType: "permission", name: "readers", details: [] },
       ]);
-      registry.apply(defs);
+      await registry.apply(defs);
       expect(registry.snapshot().permissions.get("readers")?.policy.roles).toEqual(["reader"]);
       const changed = {
         ...defs,
         permissions: defs.permissions?.map((p) => ({ ...p, actions: ["READ_OFFLINE" as const] })),
       };
-      expect(registry.plan(changed)).toEqual([
+      expect(await registry.plan(changed)).toEqual([
         { kind: "change", objectType: "permission", name: "readers", details: ["actions"] },
       ]);
-      expect(registry.plan({ ...defs, permissions: [] })).toEqual([
+      expect(await registry.plan({ ...defs, permissions: [] })).toEqual([
         { kind: "remove", objectType: "permission", name: "readers", details: [] },
       ]);
     } finally {
-      registry.close();
+      await registry.close();
     }
   });
 });

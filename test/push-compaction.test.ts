@@ -43,7 +43,12 @@ const IDS = [1n, 2n, 3n, 4n, 5n];
 const col = (values: unknown[], t: ValueType) =>
   create(RepeatedValueSchema, { val: values.map((v) => toValue(v as never, t)) });
 
-function setup(): { config: RepoConfig; registry: Registry; view: FeatureViewDef; folder: string } {
+async function setup(): Promise<{
+  config: RepoConfig;
+  registry: Registry;
+  view: FeatureViewDef;
+  folder: string;
+}> {
   const config = tempRepo();
   const source: PushSourceDef = {
     kind: "push",
@@ -54,8 +59,8 @@ function setup(): { config: RepoConfig; registry: Registry; view: FeatureViewDef
     owner: "",
   };
   const view = driverView(source, 0, "driver_pushed");
-  const registry = openRegistry(config);
-  registry.apply(definitions([view]));
+  const registry = await openRegistry(config);
+  await registry.apply(definitions([view]));
   return { config, registry, view, folder: join(config.repoPath, "data", "pushed") };
 }
 
@@ -155,7 +160,7 @@ async function trainingSet(config: RepoConfig, registry: Registry): Promise<Buff
 
 describe("offline push compaction", () => {
   it("merges small pushed files with identical materialized and point-in-time results", async () => {
-    const { config, registry, view, folder } = setup();
+    const { config, registry, view, folder } = await setup();
     try {
       await pushMany(config, registry, 40);
       expect(readdirSync(folder)).toHaveLength(40);
@@ -191,12 +196,12 @@ describe("offline push compaction", () => {
       await pushMany(config, registry, 0);
       expect(all.size).toBe(IDS.length);
     } finally {
-      registry.close();
+      await registry.close();
     }
   });
 
   it("a server compacts offline pushes in the background", async () => {
-    const { config, registry, folder } = setup();
+    const { config, registry, folder } = await setup();
     const server = await startTestServer({ config, registry });
     try {
       for (let i = 0; i < 60; i++) {
@@ -222,7 +227,7 @@ describe("offline push compaction", () => {
       expect(files.length).toBeGreaterThan(0);
     } finally {
       await server.shutdown();
-      registry.close();
+      await registry.close();
     }
   });
 });

@@ -135,8 +135,8 @@ describe("pushed Parquet timestamps", () => {
     mkdirSync(folder, { recursive: true });
     // "push-0..." sorts before any file pushed now, as an older push's file would.
     await writeLegacyFile(db, join(folder, "push-00000000T000000000Z-legacy.parquet"), legacyTrips, at(99));
-    registry = openRegistry(config);
-    registry.apply(definitions([view]));
+    registry = await openRegistry(config);
+    await registry.apply(definitions([view]));
     server = await startTestServer({ config, registry });
     const res = await server.client.push({
       source: "trips",

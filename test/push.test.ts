@@ -101,8 +101,8 @@ describe.each(cases)("push on $store", ({ store: kind }) => {
     };
     pushView = driverView(push, 0, "driver_pushed");
     statsView = driverView(driverSource("data/drivers"));
-    registry = openRegistry(config);
-    registry.apply(definitions([pushView, statsView]));
+    registry = await openRegistry(config);
+    await registry.apply(definitions([pushView, statsView]));
     server = await startTestServer({ config, registry });
     store = createOnlineStore(config);
   });

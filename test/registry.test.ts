@@ -20,13 +20,13 @@ import {
 
 const dir = mkdtempSync(join(tmpdir(), "fstore-registry-"));
 const opened: Registry[] = [];
-afterAll(() => {
-  for (const r of opened) r.close();
+afterAll(async () => {
+  for (const r of opened) await r.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function open(file: string, cacheTtlSeconds = 0, project = "proj"): Registry {
-  const registry = openRegistry({
+async function open(file: string, cacheTtlSeconds = 0, project = "proj"): Promise<Registry> {
+  const registry = await openRegistry({
     project,
     registry: { path: join(dir, file), cacheTtlSeconds },
     onlineStore: { type: "sqlite", path: join(dir, "online.db") },
@@ -90,11 +90,11 @@ function repoDefs(over: Partial<RepoDefinitions> = {}): RepoDefinitions {
 }
 
 describe("SqliteRegistry", () => {
-  it("applies adds, changes with details and removes, moving the version only on change", () => {
-    const registry = open("diff.db");
+  it("applies adds, changes with details and removes, moving the version only on change", async () => {
+    const registry = await open("diff.db");
     expect(registry.snapshot().version).toBe(0);
     const first = repoDefs();
-    expect(registry.plan(first).map((c) => `${c.kind} ${c.objectType} ${c.name}`)).toEqual([
+    expect((await registry.plan(first)).map((c) => `${c.kind} ${c.objectType} ${c.name}`)).toEqual([
       "add entity driver",
       "add data_source src",
       "add feature_view hourly",
@@ -102,7 +102,7 @@ describe("SqliteRegistry", () => {
       "add feature_service svc",
     ]);
     expect(registry.snapshot().version).toBe(0); // plan writes nothing
-    expect(registry.apply(first)).toHaveLength(5);
+    expect(await registry.apply(first)).toHaveLength(5);
     const s1 = registry.snapshot();
     expect(s1.version).toBe(1);
     expect(s1.project).toBe("proj");
@@ -114,7 +114,7 @@ describe("SqliteRegistry", () => {
       { featureView: "stats", features: ["trips"] },
     ]);
 
-    expect(registry.apply(repoDefs())).toEqual([]);
+    expect(await registry.apply(repoDefs())).toEqual([]);
     expect(registry.snapshot().version).toBe(1);
 
     const second = repoDefs({
@@ -124,7 +124,7 @@ describe("SqliteRegistry", () => {
       ],
       featureServices: [],
     });
-    const changes = registry.apply(second);
+    const changes = await registry.apply(second);
     expect(changes).toEqual([
       { kind: "change", objectType: "feature_view", name: "hourly", details: ["tags"] },
       { kind: "change", objectType: "feature_view", name: "stats", details: ["features", "ttl"] },
@@ -139,21 +139,21 @@ describe("SqliteRegistry", () => {
     expect(s2.meta.get("entity/driver")).toEqual(s1.meta.get("entity/driver"));
   });
 
-  it("keeps data across reopen, and projects apart in one file", () => {
-    const a = open("persist.db");
-    a.apply(repoDefs());
-    a.close();
-    const b = open("persist.db");
+  it("keeps data across reopen, and projects apart in one file", async () => {
+    const a = await open("persist.db");
+    await a.apply(repoDefs());
+    await a.close();
+    const b = await open("persist.db");
     expect(b.snapshot().version).toBe(1);
     expect(b.snapshot().featureViews.get("stats")).toEqual(view("stats"));
-    const other = open("persist.db", 0, "other");
+    const other = await open("persist.db", 0, "other");
     expect(other.snapshot().version).toBe(0);
     expect(other.snapshot().featureViews.size).toBe(0);
   });
 
-  it("changes nothing when an apply fails part-way", () => {
-    const registry = open("atomic.db");
-    registry.apply(repoDefs());
+  it("changes nothing when an apply fails part-way", async () => {
+    const registry = await open("atomic.db");
+    await registry.apply(repoDefs());
     const before = registry.snapshot();
     // Serializing the last object throws after earlier rows were written inside the transaction.
     const poisoned = {
@@ -170,68 +170,68 @@ describe("SqliteRegistry", () => {
       featureViews: [view("stats", { ttlSeconds: 1 }), view("new_view")],
       featureServices: [poisoned],
     });
-    expect(() => registry.apply(next)).toThrow(/cannot serialize/);
+    await expect(registry.apply(next)).rejects.toThrow(/cannot serialize/);
     const after = registry.snapshot();
     expect(after.version).toBe(before.version);
     expect(after.featureViews.get("stats")?.ttlSeconds).toBe(3600);
     expect(after.featureViews.has("new_view")).toBe(false);
-    const fresh = open("atomic.db");
+    const fresh = await open("atomic.db");
     expect(fresh.snapshot().version).toBe(before.version);
     expect([...fresh.snapshot().featureViews.keys()].sort()).toEqual(["hourly", "stats"]);
   });
 
-  it("serves snapshots from memory and notices another connection's apply", () => {
-    const reader = open("shared.db", 0);
-    const writer = open("shared.db", 0);
-    writer.apply(repoDefs());
+  it("serves snapshots from memory and notices another connection's apply", async () => {
+    const reader = await open("shared.db", 0);
+    const writer = await open("shared.db", 0);
+    await writer.apply(repoDefs());
     const s1 = reader.snapshot();
     expect(s1.version).toBe(1);
     expect(reader.snapshot()).toBe(s1); // unchanged: the same cached object
-    writer.recordMaterializationInterval("stats", new Date(0), new Date(1000));
+    await writer.recordMaterializationInterval("stats", new Date(0), new Date(1000));
     expect(reader.snapshot()).toBe(s1); // a commit that is not an apply does not rebuild it
-    writer.apply(repoDefs({ featureServices: [] }));
+    await writer.apply(repoDefs({ featureServices: [] }));
     const s2 = reader.snapshot();
     expect(s2.version).toBe(2);
     expect(s2.featureServices.size).toBe(0);
   });
 
   it("checks for another connection's apply at most every cache_ttl_seconds", async () => {
-    const reader = open("ttl.db", 0.4);
-    const writer = open("ttl.db", 0);
-    writer.apply(repoDefs());
+    const reader = await open("ttl.db", 0.4);
+    const writer = await open("ttl.db", 0);
+    await writer.apply(repoDefs());
     expect(reader.snapshot().version).toBe(1);
-    writer.apply(repoDefs({ featureServices: [] }));
+    await writer.apply(repoDefs({ featureServices: [] }));
     expect(reader.snapshot().version).toBe(1); // within the ttl: cached
     await new Promise((r) => setTimeout(r, 450));
     expect(reader.snapshot().version).toBe(2);
   });
 
-  it("records materialization intervals and runs, and forgets a removed view's intervals", () => {
-    const registry = open("mat.db");
-    registry.apply(repoDefs());
-    registry.recordMaterializationInterval(
+  it("records materialization intervals and runs, and forgets a removed view's intervals", async () => {
+    const registry = await open("mat.db");
+    await registry.apply(repoDefs());
+    await registry.recordMaterializationInterval(
       "stats",
       new Date("2024-01-02T00:00:00Z"),
       new Date("2024-01-03T00:00:00Z"),
     );
-    registry.recordMaterializationInterval(
+    await registry.recordMaterializationInterval(
       "stats",
       new Date("2024-01-01T00:00:00Z"),
       new Date("2024-01-02T00:00:00Z"),
     );
-    registry.recordMaterializationInterval(
+    await registry.recordMaterializationInterval(
       "hourly",
       new Date("2024-01-01T00:00:00Z"),
       new Date("2024-01-05T00:00:00Z"),
     );
-    const intervals = registry.materializationIntervals("stats");
+    const intervals = await registry.materializationIntervals("stats");
     expect(intervals.map((i) => [i.start.toISOString(), i.end.toISOString()])).toEqual([
       ["2024-01-01T00:00:00.000Z", "2024-01-02T00:00:00.000Z"],
       ["2024-01-02T00:00:00.000Z", "2024-01-03T00:00:00.000Z"],
     ]);
     expect(intervals.every((i) => i.featureView === "stats" && i.recorded instanceof Date)).toBe(true);
 
-    expect(registry.lastMaterializationRun("stats")).toBeUndefined();
+    expect(await registry.lastMaterializationRun("stats")).toBeUndefined();
     const run = {
       featureView: "stats",
       start: new Date("2024-01-01T00:00:00Z"),
@@ -242,28 +242,33 @@ describe("SqliteRegistry", () => {
       error: "",
       scheduled: true,
     };
-    registry.recordMaterializationRun(run);
-    registry.recordMaterializationRun({ ...run, outcome: "failed", error: "redis down", scheduled: false });
-    expect(registry.lastMaterializationRun("stats")).toEqual({
+    await registry.recordMaterializationRun(run);
+    await registry.recordMaterializationRun({
+      ...run,
+      outcome: "failed",
+      error: "redis down",
+      scheduled: false,
+    });
+    expect(await registry.lastMaterializationRun("stats")).toEqual({
       ...run,
       outcome: "failed",
       error: "redis down",
       scheduled: false,
     });
 
-    registry.apply(repoDefs({ featureViews: [view("hourly")], featureServices: [] }));
-    expect(registry.materializationIntervals("stats")).toEqual([]);
-    expect(registry.materializationIntervals("hourly")).toHaveLength(1);
+    await registry.apply(repoDefs({ featureViews: [view("hourly")], featureServices: [] }));
+    expect(await registry.materializationIntervals("stats")).toEqual([]);
+    expect(await registry.materializationIntervals("hourly")).toHaveLength(1);
   });
 
-  it("keeps materialization intervals and runs per online store", () => {
+  it("keeps materialization intervals and runs per online store", async () => {
     const path = join(dir, "per-store.db");
-    const sqlite = openRegistry({
+    const sqlite = await openRegistry({
       project: "proj",
       registry: { path, cacheTtlSeconds: 0 },
       onlineStore: { type: "sqlite", path: "/r/online.db" },
     });
-    const redis = openRegistry({
+    const redis = await openRegistry({
       project: "proj",
       registry: { path, cacheTtlSeconds: 0 },
       onlineStore: {
@@ -275,9 +280,9 @@ describe("SqliteRegistry", () => {
       },
     });
     opened.push(sqlite, redis);
-    sqlite.apply(repoDefs());
-    sqlite.recordMaterializationInterval("stats", new Date(0), new Date(1000));
-    sqlite.recordMaterializationRun({
+    await sqlite.apply(repoDefs());
+    await sqlite.recordMaterializationInterval("stats", new Date(0), new Date(1000));
+    await sqlite.recordMaterializationRun({
       featureView: "stats",
       start: new Date(0),
       end: new Date(1000),
@@ -287,14 +292,14 @@ describe("SqliteRegistry", () => {
       error: "",
       scheduled: false,
     });
-    expect(sqlite.materializationIntervals("stats")).toHaveLength(1);
-    expect(redis.materializationIntervals("stats")).toEqual([]);
-    expect(redis.lastMaterializationRun("stats")).toBeUndefined();
-    expect(redis.otherOnlineStores("stats")).toEqual(["sqlite:/r/online.db"]);
-    expect(sqlite.otherOnlineStores("stats")).toEqual([]);
+    expect(await sqlite.materializationIntervals("stats")).toHaveLength(1);
+    expect(await redis.materializationIntervals("stats")).toEqual([]);
+    expect(await redis.lastMaterializationRun("stats")).toBeUndefined();
+    expect(await redis.otherOnlineStores("stats")).toEqual(["sqlite:/r/online.db"]);
+    expect(await sqlite.otherOnlineStores("stats")).toEqual([]);
   });
 
-  it("migrates a schema-1 file: its history goes to the store configured when it is first opened", () => {
+  it("migrates a schema-1 file: its history goes to the store configured when it is first opened", async () => {
     const path = join(dir, "schema1.db");
     const old = new Database(path);
     old.exec(`CREATE TABLE meta (project TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (project, key));
@@ -312,26 +317,26 @@ describe("SqliteRegistry", () => {
         entities_written, error, scheduled, finished_ms) VALUES ('proj', 'stats', 0, 5000, 'succeeded', 7, 4, '', 1, 6000);
       PRAGMA user_version = 1;`);
     old.close();
-    const registry = openRegistry({
+    const registry = await openRegistry({
       project: "proj",
       registry: { path, cacheTtlSeconds: 0 },
       onlineStore: { type: "sqlite", path: "/r/online.db" },
     });
     opened.push(registry);
-    expect(registry.materializationIntervals("stats").map((i) => i.end.getTime())).toEqual([5000]);
-    expect(registry.lastMaterializationRun("stats")).toMatchObject({ rowsRead: 7, entitiesWritten: 4 });
+    expect((await registry.materializationIntervals("stats")).map((i) => i.end.getTime())).toEqual([5000]);
+    expect(await registry.lastMaterializationRun("stats")).toMatchObject({ rowsRead: 7, entitiesWritten: 4 });
     const check = new Database(path, { readonly: true });
     expect(check.pragma("user_version", { simple: true })).toBe(2);
     check.close();
   });
 
-  it("reports a registry file it cannot open as FAILED_PRECONDITION naming the path", () => {
+  it("reports a registry file it cannot open as FAILED_PRECONDITION naming the path", async () => {
     // The registry's folder would have to live under a regular file.
     const blocker = join(dir, "not-a-folder");
     writeFileSync(blocker, "");
     const path = join(blocker, "registry.db");
     try {
-      openRegistry({
+      await openRegistry({
         project: "p",
         registry: { path, cacheTtlSeconds: 0 },
         onlineStore: { type: "sqlite", path: join(dir, "online.db") },

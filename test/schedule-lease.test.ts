@@ -43,29 +43,29 @@ async function setup() {
     created: new Date(r.created.getTime() + shift),
   }));
   await writeDriverParquet(db, join(config.repoPath, "data", "drivers", "part-0.parquet"), rows);
-  const registry = openRegistry(config);
-  registry.apply(definitions([driverView(driverSource("data/drivers"))]));
+  const registry = await openRegistry(config);
+  await registry.apply(definitions([driverView(driverSource("data/drivers"))]));
   return { config, registry };
 }
 
 describe("registry leases", () => {
   it("a dead holder's lease is taken over after its ttl, and its run recorded as abandoned", async () => {
     const { config, registry } = await setup();
-    const other = openRegistry(config);
+    const other = await openRegistry(config);
     try {
       const slotMs = Math.floor(Date.now() / 1000) * 1000;
       const req = { name: SCHEDULE_LEASE, slotMs, ttlMs: 400 };
-      expect(registry.acquireLease({ ...req, holder: "dead-server" })).toEqual({
+      expect(await registry.acquireLease({ ...req, holder: "dead-server" })).toEqual({
         kind: "grant",
         abandonedRuns: [],
       });
       // Another process sharing the file: held while the ttl runs.
-      expect(other.acquireLease({ ...req, holder: "b" })).toMatchObject({
+      expect(await other.acquireLease({ ...req, holder: "b" })).toMatchObject({
         kind: "held",
         holder: "dead-server",
       });
       await sleep(500);
-      const taken = other.acquireLease({ ...req, holder: "b" });
+      const taken = await other.acquireLease({ ...req, holder: "b" });
       expect(taken.kind).toBe("grant");
       if (taken.kind !== "grant") return;
       expect(taken.abandonedRuns).toHaveLength(1);
@@ -73,9 +73,9 @@ describe("registry leases", () => {
         /abandoned: the scheduled run of .* by dead-server stopped renewing/,
       );
       // The dead holder cannot renew any more; the new holder can, then finishes the slot.
-      expect(registry.renewLease(SCHEDULE_LEASE, "dead-server", 400)).toBe(false);
-      expect(other.renewLease(SCHEDULE_LEASE, "b", 400)).toBe(true);
-      expect(registry.lastMaterializationRun("driver_stats")).toMatchObject({
+      expect(await registry.renewLease(SCHEDULE_LEASE, "dead-server", 400)).toBe(false);
+      expect(await other.renewLease(SCHEDULE_LEASE, "b", 400)).toBe(true);
+      expect(await registry.lastMaterializationRun("driver_stats")).toMatchObject({
         outcome: "abandoned",
         scheduled: true,
       });
@@ -88,16 +88,19 @@ describe("registry leases", () => {
       } finally {
         await server.shutdown();
       }
-      other.releaseLease(SCHEDULE_LEASE, "b", true);
-      expect(registry.acquireLease({ ...req, holder: "c" })).toEqual({ kind: "done", holder: "b" });
+      await other.releaseLease(SCHEDULE_LEASE, "b", true);
+      expect(await registry.acquireLease({ ...req, holder: "c" })).toEqual({ kind: "done", holder: "b" });
       // A shutdown mid-run leaves the slot to others at once.
       const next = { ...req, slotMs: slotMs + 1000 };
-      expect(registry.acquireLease({ ...next, holder: "c" }).kind).toBe("grant");
-      registry.releaseLease(SCHEDULE_LEASE, "c", false);
-      expect(other.acquireLease({ ...next, holder: "b" })).toEqual({ kind: "grant", abandonedRuns: [] });
+      expect((await registry.acquireLease({ ...next, holder: "c" })).kind).toBe("grant");
+      await registry.releaseLease(SCHEDULE_LEASE, "c", false);
+      expect(await other.acquireLease({ ...next, holder: "b" })).toEqual({
+        kind: "grant",
+        abandonedRuns: [],
+      });
     } finally {
-      other.close();
-      registry.close();
+      await other.close();
+      await registry.close();
     }
   });
 
@@ -107,7 +110,7 @@ describe("registry leases", () => {
     const fires: ScheduledFire[] = [];
     // A server that took the lease for the coming slots and died: it never renews.
     const slotMs = Math.ceil(Date.now() / 2000) * 2000;
-    registry.acquireLease({
+    await registry.acquireLease({
       name: SCHEDULE_LEASE,
       holder: "dead-server",
       slotMs: slotMs + 10_000,
@@ -130,6 +133,6 @@ describe("registry leases", () => {
     expect(ran, JSON.stringify(fires)).toBeDefined();
     expect(ran?.tookOverFrom).toMatch(/by dead-server stopped renewing its lease/);
     expect(ran?.entitiesWritten).toBe(50);
-    registry.close();
+    await registry.close();
   }, 30_000);
 });

@@ -53,8 +53,8 @@ async function setup(online?: { redis: string }): Promise<{ config: RepoConfig; 
     created: new Date(r.created.getTime() + shift),
   }));
   await writeDriverParquet(db, join(config.repoPath, "data", "drivers", "part-0.parquet"), rows);
-  const registry = openRegistry(config);
-  registry.apply(definitions([driverView(driverSource("data/drivers"))]));
+  const registry = await openRegistry(config);
+  await registry.apply(definitions([driverView(driverSource("data/drivers"))]));
   return { config, registry };
 }
 
@@ -130,14 +130,14 @@ describe.each([{ store: "sqlite" as const }, { store: "redis" as const }])(
         "both instances fired at least once",
       ).toBe(true);
       // One interval per fire, contiguous, each ending at its slot.
-      const intervals = registry.materializationIntervals("driver_stats");
+      const intervals = await registry.materializationIntervals("driver_stats");
       expect(intervals.map((i) => i.end.getTime()).sort()).toEqual([...slots.keys()].sort());
       for (let i = 1; i < intervals.length; i++) {
         expect(intervals[i]?.start.getTime()).toBe(intervals[i - 1]?.end.getTime());
       }
       const first = fires.find((f) => f.outcome === "ran");
       expect(first?.entitiesWritten).toBe(50);
-      expect(registry.lastMaterializationRun("driver_stats")).toMatchObject({
+      expect(await registry.lastMaterializationRun("driver_stats")).toMatchObject({
         outcome: cancelled.length > 0 ? "failed" : "succeeded",
         scheduled: true,
       });
@@ -147,7 +147,7 @@ describe.each([{ store: "sqlite" as const }, { store: "redis" as const }])(
       ]);
       expect([...online.values()].every((r) => r !== undefined)).toBe(true);
       for (const s of stores) await s.close();
-      registry.close();
+      await registry.close();
     }, 30_000);
   },
 );
@@ -155,7 +155,7 @@ describe.each([{ store: "sqlite" as const }, { store: "redis" as const }])(
 describe("schedule inside two real servers", () => {
   it("runs each fire once across both servers and shows the last run in GetFeatureView", async () => {
     const { config, registry } = await setup();
-    registry.close();
+    await registry.close();
     const scheduled: RepoConfig = { ...config, materialization: { schedule: EVERY_2S } };
     // Each server opens the registry and the online store from the config, like two deployments.
     const a = await startTestServer({ config: scheduled });
@@ -166,16 +166,16 @@ describe("schedule inside two real servers", () => {
       await a.shutdown();
       await b.shutdown();
     }
-    const check = openRegistry(config);
+    const check = await openRegistry(config);
     try {
-      const intervals = check.materializationIntervals("driver_stats");
+      const intervals = await check.materializationIntervals("driver_stats");
       const ends = intervals.map((i) => i.end.getTime());
       expect(intervals.length).toBeGreaterThanOrEqual(2);
       // A fire run twice would record a second [slot, slot] interval with the same end.
       expect(new Set(ends).size).toBe(ends.length);
       for (const e of ends) expect(new Date(e).getUTCSeconds() % 2).toBe(0);
     } finally {
-      check.close();
+      await check.close();
     }
     const c = await startTestServer({ config });
     try {

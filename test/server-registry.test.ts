@@ -247,8 +247,8 @@ describe("GetFeatureView", () => {
   it("includes materialization intervals, freshness and the last run", async () => {
     const start = new Date("2026-01-01T00:00:00Z");
     const end = new Date("2026-01-02T00:00:00Z");
-    registry.recordMaterializationInterval("vehicle_features", start, end);
-    registry.recordMaterializationRun({
+    await registry.recordMaterializationInterval("vehicle_features", start, end);
+    await registry.recordMaterializationRun({
       featureView: "vehicle_features",
       start,
       end,

@@ -99,22 +99,22 @@ beforeAll(async () => {
     ].join("\n"),
   );
   config = loadRepoConfig(repo);
-  registry = openRegistry(config);
+  registry = await openRegistry(config);
   // Three views applied three days ago (the registry stamps creation with the clock)...
   appliedLongAgo = Date.now() - 3 * DAY;
   vi.useFakeTimers({ toFake: ["Date"], now: appliedLongAgo });
   try {
-    registry.apply(definitions(["fresh", "never_old", "stale"]));
+    await registry.apply(definitions(["fresh", "never_old", "stale"]));
   } finally {
     vi.useRealTimers();
   }
   // ...and two today.
   appliedNow = Date.now();
-  registry.apply(definitions(["fresh", "never_new", "never_old", "offline_only", "stale"]));
+  await registry.apply(definitions(["fresh", "never_new", "never_old", "offline_only", "stale"]));
   recentEnd = Date.now() - 3_600_000;
-  registry.recordMaterializationInterval("fresh", new Date(recentEnd - DAY), new Date(recentEnd));
-  registry.recordMaterializationInterval("stale", new Date(STALE_END - DAY), new Date(STALE_END));
-  registry.recordMaterializationRun({
+  await registry.recordMaterializationInterval("fresh", new Date(recentEnd - DAY), new Date(recentEnd));
+  await registry.recordMaterializationInterval("stale", new Date(STALE_END - DAY), new Date(STALE_END));
+  await registry.recordMaterializationRun({
     featureView: "stale",
     start: new Date(STALE_END - DAY),
     end: new Date(STALE_END),

@@ -105,8 +105,8 @@ describe.each([{ store: "sqlite" as const }, { store: "redis" as const }])(
         owner: "",
       };
       pushView = driverView(push, 0, "driver_pushed");
-      registry = openRegistry(config);
-      registry.apply(definitions([pushView]));
+      registry = await openRegistry(config);
+      await registry.apply(definitions([pushView]));
       server = await startTestServer({ config, registry });
       raw = createRawClient(server.address);
       store = createOnlineStore(config);
@@ -202,9 +202,9 @@ describe("materialize write rules", () => {
     bad.event_ts = new Date(T0 + 60 * HOUR);
     bad.created = bad.event_ts;
     await writeDriverParquet(db, join(config.repoPath, "data", "drivers", "part-0.parquet"), rows);
-    const registry = openRegistry(config);
+    const registry = await openRegistry(config);
     const view = driverView(driverSource("data/drivers"));
-    registry.apply(definitions([view]));
+    await registry.apply(definitions([view]));
     const onlineStore = createOnlineStore(config);
     const ctx = { config, registry, onlineStore, duckdb: async () => db };
     const drain = async (req: Parameters<typeof materialize>[1]) => {
@@ -233,13 +233,13 @@ describe("materialize write rules", () => {
           "i",
         ),
       );
-      expect(registry.materializationIntervals(view.name)).toEqual([]);
+      expect(await registry.materializationIntervals(view.name)).toEqual([]);
       // The view may allow them: then the run succeeds and NaN is served.
-      registry.apply(definitions([{ ...view, tags: { "fstore.allow_non_finite": "true" } }]));
+      await registry.apply(definitions([{ ...view, tags: { "fstore.allow_non_finite": "true" } }]));
       expect(await drain({ start: new Date(0), end: new Date(), incremental: false })).toBeUndefined();
     } finally {
       await onlineStore.close();
-      registry.close();
+      await registry.close();
     }
   });
 });

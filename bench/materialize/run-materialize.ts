@@ -38,8 +38,8 @@ const config = parseRepoConfig(
   { repoPath: repo, configPath: join(repo, "feature_store.yaml"), env: {} },
 );
 const view = benchView(dataDir as string);
-const registry = openRegistry(config);
-registry.apply({
+const registry = await openRegistry(config);
+await registry.apply({
   entities: [
     {
       name: "driver",
@@ -126,5 +126,5 @@ console.log(
 );
 db.closeSync();
 await realStore.close();
-registry.close();
+await registry.close();
 rmSync(repo, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { registerPushCommand } from "./commands/push.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
 import { registerTeardownCommand } from "./commands/teardown.js";
+import { registerUiCommand } from "./commands/ui.js";
 import { registerValidateCommand } from "./commands/validate.js";
 
 const program = new Command("fstore")
@@ -33,6 +34,7 @@ registerDescribeCommand(program);
 registerPushCommand(program);
 registerMonitorCommands(program);
 registerTeardownCommand(program);
+registerUiCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -200,9 +200,10 @@ async function validateView(
   const globs = sourceParquetGlobs(view, ctx.repoPath);
   const sourceSql = globs.length > 0 ? sourceRelationSql(view, fields, globs) : undefined;
   const windows: WindowUs[] = mergeWindows(
-    ctx.registry
-      .materializationIntervals(view.name)
-      .map((i) => ({ startUs: microsOf(i.start), endUs: microsOf(i.end) })),
+    (await ctx.registry.materializationIntervals(view.name)).map((i) => ({
+      startUs: microsOf(i.start),
+      endUs: microsOf(i.end),
+    })),
   );
   const query = async (sql: string) => {
     throwIfAborted(ctx.signal);

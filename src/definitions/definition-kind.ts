@@ -12,8 +12,11 @@ export type DefinitionKind =
   | "entity"
   | "file_source"
   | "push_source"
+  | "stream_source"
   | "request_source"
   | "feature_view"
+  | "stream_feature_view"
+  | "aggregation"
   | "feature_service"
   | "on_demand_feature_view"
   | "projection"
@@ -25,8 +28,11 @@ export const KIND_LABEL: Record<DefinitionKind, string> = {
   entity: "Entity",
   file_source: "FileSource",
   push_source: "PushSource",
+  stream_source: "StreamSource",
   request_source: "RequestSource",
   feature_view: "FeatureView",
+  stream_feature_view: "StreamFeatureView",
+  aggregation: "Aggregation",
   feature_service: "FeatureService",
   on_demand_feature_view: "OnDemandFeatureView",
   projection: "projection",
@@ -77,7 +83,8 @@ export function readName(kind: DefinitionKind, options: unknown): { name: string
     throw invalidArgument(`${KIND_LABEL[kind]}: expected an options object, got ${String(options)}`);
   }
   const name = (options as { name?: unknown }).name;
-  const pattern = kind === "file_source" || kind === "push_source" ? SOURCE_NAME : IDENTIFIER;
+  const pattern =
+    kind === "file_source" || kind === "push_source" || kind === "stream_source" ? SOURCE_NAME : IDENTIFIER;
   if (typeof name !== "string" || !pattern.test(name)) {
     const hint =
       pattern === IDENTIFIER

@@ -11,11 +11,12 @@ import type { FeatureView } from "./feature-view.js";
 import { checkKnownOptions } from "./known-options.js";
 import type { OnDemandFeatureView } from "./on-demand-feature-view.js";
 import type { FeatureViewProjection } from "./projection.js";
+import type { StreamFeatureView } from "./stream.js";
 
 export interface FeatureServiceOptions extends DescribedOptions {
   name: string;
   /** Whole views (all their features) or `view.select([...])` projections. */
-  features: (FeatureView | OnDemandFeatureView | FeatureViewProjection)[];
+  features: (FeatureView | StreamFeatureView | OnDemandFeatureView | FeatureViewProjection)[];
   /**
    * Log a sample of what GetOnlineFeatures serves for this service to Parquet
    * (`sampleRate` in (0, 1]; `destination.path`: a folder under the offline
@@ -93,13 +94,14 @@ export function projectionDefOf(label: string, key: string, item: unknown): Feat
       return { featureView: p.featureView, features: [...p.features] };
     }
     case "feature_view":
+    case "stream_feature_view":
     case "on_demand_feature_view": {
-      const v = item as FeatureView | OnDemandFeatureView;
+      const v = item as FeatureView | StreamFeatureView | OnDemandFeatureView;
       return { featureView: v.name, features: v.features.map((f) => f.name) };
     }
     default:
       throw invalidArgument(
-        `${label}: ${key}: expected a FeatureView, an OnDemandFeatureView or view.select([...])`,
+        `${label}: ${key}: expected a FeatureView, a StreamFeatureView, an OnDemandFeatureView or view.select([...])`,
       );
   }
 }

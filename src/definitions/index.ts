@@ -31,6 +31,13 @@ export { OnDemandFeatureView } from "./on-demand-feature-view.js";
 export type { PermissionOptions, PermissionTypeOption, RoleBasedPolicyOptions } from "./permission.js";
 export { Permission, RoleBasedPolicy } from "./permission.js";
 export type { FeatureViewProjection } from "./projection.js";
+export type {
+  AggregationOptions,
+  StreamConnectionOptions,
+  StreamFeatureViewOptions,
+  StreamSourceOptions,
+} from "./stream.js";
+export { Aggregation, STREAM_CREATED_COLUMN, StreamFeatureView, StreamSource } from "./stream.js";
 export type { FoundDefinition } from "./to-model.js";
 export { toRepoDefinitions } from "./to-model.js";
 export { parseTtl } from "./ttl.js";

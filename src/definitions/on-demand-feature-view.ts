@@ -13,12 +13,13 @@ import type { FeatureView } from "./feature-view.js";
 import { type Field, readSchema } from "./field.js";
 import { checkKnownOptions } from "./known-options.js";
 import { type FeatureViewProjection, projectionOf } from "./projection.js";
+import type { StreamFeatureView } from "./stream.js";
 import { compileUdf, type OnDemandUdf, udfSourceOf } from "./udf.js";
 
 export interface OnDemandFeatureViewOptions extends DescribedOptions {
   name: string;
   /** Feature views (all features) or projections, and request sources, that the udf reads. */
-  sources: (FeatureView | FeatureViewProjection | RequestSource)[];
+  sources: (FeatureView | StreamFeatureView | FeatureViewProjection | RequestSource)[];
   /** The features the udf returns. */
   schema: Field[];
   /** Self-contained function over columnar inputs (see `OnDemandUdf`). */

@@ -10,6 +10,7 @@ import type {
   OnDemandFeatureViewDef,
   RepoDefinitions,
 } from "../registry/model.js";
+import { batchSourceOf } from "../registry/model.js";
 import { canonicalJson } from "./canonical-json.js";
 import type { FileSource, PushSource } from "./data-sources.js";
 import { type DefinitionKind, KIND_LABEL, kindOf } from "./definition-kind.js";
@@ -18,6 +19,7 @@ import type { FeatureService } from "./feature-service.js";
 import type { FeatureView } from "./feature-view.js";
 import type { OnDemandFeatureView } from "./on-demand-feature-view.js";
 import type { Permission } from "./permission.js";
+import type { StreamFeatureView, StreamSource } from "./stream.js";
 
 /** A definition object found in a repository, with where it came from (for messages). */
 export interface FoundDefinition {
@@ -73,8 +75,12 @@ export function toRepoDefinitions(found: FoundDefinition[]): RepoDefinitions {
 
   for (const { value, file } of byKind("entity"))
     entities.add((value as Entity).name, entityDefOf(value as Entity), file);
-  for (const { value, file } of [...byKind("file_source"), ...byKind("push_source")]) {
-    const def = (value as FileSource | PushSource).def;
+  for (const { value, file } of [
+    ...byKind("file_source"),
+    ...byKind("push_source"),
+    ...byKind("stream_source"),
+  ]) {
+    const def = (value as FileSource | PushSource | StreamSource).def;
     sources.add(def.name, def, file);
   }
 
@@ -110,6 +116,15 @@ export function toRepoDefinitions(found: FoundDefinition[]): RepoDefinitions {
     sources.add(view.source.name, view.source, found.file);
   }
   const views = uniqueViews.map(({ value, file }) => viewDefOf(value as FeatureView, file, entities));
+  for (const found of byKind("stream_feature_view")) {
+    const view = found.value as StreamFeatureView;
+    if (!claimViewName(view.name, "stream_feature_view", found.file, canonicalJson(view))) continue;
+    for (const entity of view.entities) {
+      if (typeof entity !== "string") entities.add(entity.name, entityDefOf(entity), found.file);
+    }
+    sources.add(view.source.name, view.source, found.file);
+    views.push(streamViewDefOf(view, found.file, entities));
+  }
 
   const viewByName = new Map(views.map((v) => [v.name, v]));
   const odfvs: OnDemandFeatureViewDef[] = [];
@@ -180,23 +195,8 @@ function entityDefOf(entity: Entity): EntityDef {
 
 function viewDefOf(view: FeatureView, file: string, entities: NameTable<EntityDef>): FeatureViewDef {
   const label = `${at(file)}FeatureView "${view.name}"`;
-  const entityNames: string[] = [];
-  const entityColumns: FieldDef[] = [];
-  view.entities.forEach((ref, i) => {
-    const name = typeof ref === "string" ? ref : ref.name;
-    const entity = entities.get(name);
-    if (!entity)
-      throw invalidArgument(`${label}: entities[${i}]: unknown entity "${name}" (define and export it)`);
-    if (entityNames.includes(name)) throw invalidArgument(`${label}: entities: "${name}" is listed twice`);
-    entityNames.push(name);
-    for (const key of entity.joinKeys) {
-      if (entityColumns.some((c) => c.name === key)) {
-        throw invalidArgument(`${label}: entities: join key "${key}" comes from two entities`);
-      }
-      entityColumns.push({ name: key, dtype: entity.valueType, description: "", tags: {} });
-    }
-  });
-  const source = view.source.kind === "file" ? view.source : view.source.batchSource;
+  const { entityNames, entityColumns } = entityColumnsOf(label, view.entities, entities);
+  const source = batchSourceOf({ source: view.source } as FeatureViewDef);
   for (const feature of view.features) {
     if (entityColumns.some((c) => c.name === feature.name)) {
       throw invalidArgument(
@@ -217,6 +217,80 @@ function viewDefOf(view: FeatureView, file: string, entities: NameTable<EntityDe
     ttlSeconds: view.ttlSeconds,
     source: view.source,
     online: view.online,
+    description: view.description,
+    tags: view.tags,
+    owner: view.owner,
+  };
+}
+
+/** The join-key columns of `entityRefs`, checked: known entities, listed once, no key from two entities. */
+function entityColumnsOf(
+  label: string,
+  entityRefs: readonly (Entity | string)[],
+  entities: NameTable<EntityDef>,
+): { entityNames: string[]; entityColumns: FieldDef[] } {
+  const entityNames: string[] = [];
+  const entityColumns: FieldDef[] = [];
+  entityRefs.forEach((ref, i) => {
+    const name = typeof ref === "string" ? ref : ref.name;
+    const entity = entities.get(name);
+    if (!entity)
+      throw invalidArgument(`${label}: entities[${i}]: unknown entity "${name}" (define and export it)`);
+    if (entityNames.includes(name)) throw invalidArgument(`${label}: entities: "${name}" is listed twice`);
+    entityNames.push(name);
+    for (const key of entity.joinKeys) {
+      if (entityColumns.some((c) => c.name === key)) {
+        throw invalidArgument(`${label}: entities: join key "${key}" comes from two entities`);
+      }
+      entityColumns.push({ name: key, dtype: entity.valueType, description: "", tags: {} });
+    }
+  });
+  return { entityNames, entityColumns };
+}
+
+/**
+ * A stream view's model: its join keys must be typed columns of the source's
+ * event schema, and its aggregate names must not clash with them or with the
+ * event-time column.
+ */
+function streamViewDefOf(
+  view: StreamFeatureView,
+  file: string,
+  entities: NameTable<EntityDef>,
+): FeatureViewDef {
+  const label = `${at(file)}StreamFeatureView "${view.name}"`;
+  const { entityNames, entityColumns } = entityColumnsOf(label, view.entities, entities);
+  const source = view.source;
+  for (const key of entityColumns) {
+    const column = source.schema.find((f) => f.name === key.name);
+    if (!column) {
+      throw invalidArgument(
+        `${label}: join key "${key.name}" is not in the schema of stream source "${source.name}"; events must carry it`,
+      );
+    }
+    if (column.dtype !== key.dtype) {
+      throw invalidArgument(
+        `${label}: join key "${key.name}": the stream source's schema types it ${column.dtype}, the entity ${key.dtype}`,
+      );
+    }
+  }
+  for (const feature of view.features) {
+    if (entityColumns.some((c) => c.name === feature.name) || feature.name === source.timestampField) {
+      throw invalidArgument(
+        `${label}: aggregation "${feature.name}": named like a join key or the event-time column; give it another name`,
+      );
+    }
+  }
+  return {
+    name: view.name,
+    entities: entityNames,
+    entityColumns,
+    features: view.features,
+    ttlSeconds: 0,
+    source,
+    online: view.online,
+    aggregations: view.aggregations,
+    allowedLatenessSeconds: view.allowedLatenessSeconds,
     description: view.description,
     tags: view.tags,
     owner: view.owner,

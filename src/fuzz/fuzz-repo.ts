@@ -126,11 +126,11 @@ export async function createFuzzRepo(online: { redis?: string } = {}, rows = FUZ
     db.closeSync();
   }
   const loaded = loadRepoConfig(dir);
-  const registry = openRegistry(loaded);
+  const registry = await openRegistry(loaded);
   try {
-    registry.apply(fuzzDefinitions());
+    await registry.apply(fuzzDefinitions());
   } finally {
-    registry.close();
+    await registry.close();
   }
   return loaded;
 }

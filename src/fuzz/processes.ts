@@ -79,13 +79,18 @@ export async function startRedisServer(): Promise<Child & { connectionString: st
   return { ...child, connectionString: `127.0.0.1:${port}` };
 }
 
-/** The fstore server over `repoPath`, in its own process; resolves with its port once it listens. */
+/**
+ * The fstore server over `repoPath`, in its own process; resolves with its port once it listens.
+ * FSTORE_SERVER_NODE_ARGS adds node flags to that process only, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof, and would profile every process).
+ */
 export async function startServerProcess(
   repoPath: string,
 ): Promise<Child & { port: number; stderr: () => string }> {
+  const nodeArgs = process.env.FSTORE_SERVER_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [];
   const proc = spawn(
     process.execPath,
-    [join(root, "bin", "run-ts.js"), join(root, "src", "fuzz", "server-process.ts"), repoPath],
+    [...nodeArgs, join(root, "bin", "run-ts.js"), join(root, "src", "fuzz", "server-process.ts"), repoPath],
     {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],

@@ -106,12 +106,13 @@ export async function* materialize(
   else checkWindow(req.end, req.end);
   const range = eventTimeRange(new Date(), ctx.config.writeRules.maxFutureSkewSeconds);
   checkWindowRange(req.incremental ? undefined : req.start, req.end, range);
-  const windows = views.map((view) => {
+  const windows: { view: FeatureViewDef; start: Date; end: Date }[] = [];
+  for (const view of views) {
     const start = req.incremental
-      ? incrementalStart(view.ttlSeconds, ctx.registry.materializationIntervals(view.name), req.end)
+      ? incrementalStart(view.ttlSeconds, await ctx.registry.materializationIntervals(view.name), req.end)
       : (req.start as Date);
-    return { view, start, end: req.end };
-  });
+    windows.push({ view, start, end: req.end });
+  }
   const finals: ViewProgress[] = [];
   for (const w of windows) {
     let last: ViewProgress | undefined;
@@ -158,7 +159,7 @@ async function* materializeView(
 
   if (start > end) {
     // An incremental run whose end is before the last interval's end: nothing new to read.
-    record("skipped", `window start ${start.toISOString()} is after end ${end.toISOString()}`);
+    await record("skipped", `window start ${start.toISOString()} is after end ${end.toISOString()}`);
     yield { ...snap(true), skipped: true };
     return;
   }
@@ -212,19 +213,19 @@ async function* materializeView(
       await Promise.allSettled(pending);
     }
     if (req.signal?.aborted) throw new FstoreError(Code.Cancelled, "materialization cancelled");
-    ctx.registry.recordMaterializationInterval(view.name, start, end);
-    record("succeeded", "");
+    await ctx.registry.recordMaterializationInterval(view.name, start, end);
+    await record("succeeded", "");
     settled = true;
     yield snap(true);
   } catch (err) {
     if (!settled) {
       settled = true;
-      recordFailure(record, err);
+      await recordFailure(record, err);
     }
     throw err;
   } finally {
     if (!settled)
-      recordFailure(record, new FstoreError(Code.Cancelled, "materialization stopped by the caller"));
+      await recordFailure(record, new FstoreError(Code.Cancelled, "materialization stopped by the caller"));
     conn.closeSync();
   }
 }
@@ -236,9 +237,9 @@ async function* mapBatches<T extends { rowsRead: number }>(
   for await (const b of batches) yield { rowsRead: b.rowsRead, write: writer(b) };
 }
 
-function recordFailure(record: (o: "failed", e: string) => void, err: unknown): void {
+async function recordFailure(record: (o: "failed", e: string) => Promise<void>, err: unknown): Promise<void> {
   try {
-    record("failed", err instanceof Error ? err.message : String(err));
+    await record("failed", err instanceof Error ? err.message : String(err));
   } catch {
     // The registry itself failing must not hide the original error.
   }

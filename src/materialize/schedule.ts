@@ -65,7 +65,7 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
       const registry = ctx.registry;
       for (;;) {
         if (stopping.signal.aborted) return report({ outcome: "stopped", entitiesWritten: 0 });
-        const lease = registry.acquireLease({
+        const lease = await registry.acquireLease({
           name: SCHEDULE_LEASE,
           holder,
           slotMs: slot.getTime(),
@@ -102,10 +102,12 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
   ): Promise<number> => {
     const lost = new AbortController();
     const unpin = options.pin?.();
-    const renewal = setInterval(() => {
+    // One renewal at a time: a slow registry must not pile renewals up behind each other.
+    let renewing: Promise<void> | undefined;
+    const renew = async () => {
       let kept = false;
       try {
-        kept = ctx.registry.renewLease(SCHEDULE_LEASE, holder, ttlMs);
+        kept = await ctx.registry.renewLease(SCHEDULE_LEASE, holder, ttlMs);
       } catch (err) {
         log?.warn({ err: (err as Error).message }, "could not renew the schedule lease; retrying");
         return;
@@ -114,6 +116,11 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
         log?.error({ slot }, "lost the schedule lease (another server took the run over): stopping this run");
         lost.abort();
       }
+    };
+    const renewal = setInterval(() => {
+      renewing ??= renew().finally(() => {
+        renewing = undefined;
+      });
     }, renewEveryMs);
     try {
       let written = 0;
@@ -129,9 +136,11 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
     } finally {
       unpin?.();
       clearInterval(renewal);
+      await renewing;
       // A run stopped by a shutdown leaves its slot to the other servers; a failed one counts as done
       // (the next slot retries: every server failing the same way at once would not help).
-      if (!lost.signal.aborted) ctx.registry.releaseLease(SCHEDULE_LEASE, holder, !stopping.signal.aborted);
+      if (!lost.signal.aborted)
+        await ctx.registry.releaseLease(SCHEDULE_LEASE, holder, !stopping.signal.aborted);
     }
   };
 

@@ -259,19 +259,25 @@ function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): 
   const lastRun = (
     name: string,
     help: string,
-    value: (run: NonNullable<ReturnType<MetricsSources["registry"]["lastMaterializationRun"]>>) => number,
+    value: (
+      run: NonNullable<Awaited<ReturnType<MetricsSources["registry"]["lastMaterializationRun"]>>>,
+    ) => number,
   ) =>
     new Gauge({
       name,
       help,
       labelNames,
       registers,
-      collect() {
+      // Reads first, then resets and sets: a scrape never exposes a half-filled gauge.
+      async collect() {
+        const runs = await Promise.all(
+          views().map(async (view) => ({
+            view,
+            run: await sources.registry.lastMaterializationRun(view.name),
+          })),
+        );
         this.reset();
-        for (const view of views()) {
-          const run = sources.registry.lastMaterializationRun(view.name);
-          if (run) this.set({ feature_view: view.name }, value(run));
-        }
+        for (const { view, run } of runs) if (run) this.set({ feature_view: view.name }, value(run));
       },
     });
   lastRun(
@@ -295,38 +301,43 @@ function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): 
     help: "When the view's last successful materialization was recorded (Unix seconds).",
     labelNames,
     registers,
-    collect() {
+    async collect() {
+      const lasts = await Promise.all(
+        views().map(async (view) => {
+          let last: Date | undefined;
+          for (const i of await sources.registry.materializationIntervals(view.name)) {
+            if (!last || i.recorded > last) last = i.recorded;
+          }
+          return { view, last };
+        }),
+      );
       this.reset();
-      for (const view of views()) {
-        let last: Date | undefined;
-        for (const i of sources.registry.materializationIntervals(view.name)) {
-          if (!last || i.recorded > last) last = i.recorded;
-        }
+      for (const { view, last } of lasts)
         if (last) this.set({ feature_view: view.name }, last.getTime() / 1000);
-      }
     },
   });
 
-  const freshness = (view: { name: string; online: boolean }, created: Date | undefined) =>
+  const freshness = async (view: { name: string; online: boolean }, created: Date | undefined) =>
     featureViewFreshness({
       online: view.online,
-      intervalEnds: sources.registry.materializationIntervals(view.name).map((i) => i.end),
+      intervalEnds: (await sources.registry.materializationIntervals(view.name)).map((i) => i.end),
       schedule: sources.config.materialization.schedule,
       created,
       now: new Date(now()),
-      materializedElsewhere: sources.registry.otherOnlineStores(view.name).length > 0,
+      materializedElsewhere: (await sources.registry.otherOnlineStores(view.name)).length > 0,
     });
   new Gauge({
     name: "fstore_feature_view_freshness_age_seconds",
     help: "Now minus the end of the view's last materialized interval (absent when never materialized).",
     labelNames,
     registers,
-    collect() {
+    async collect() {
+      const found = await Promise.all(
+        views().map(async (view) => ({ view, f: await freshness(view, undefined) })),
+      );
       this.reset();
-      for (const view of views()) {
-        const f = freshness(view, undefined);
+      for (const { view, f } of found)
         if (f.ageMs !== undefined) this.set({ feature_view: view.name }, f.ageMs / 1000);
-      }
     },
   });
   new Gauge({
@@ -334,13 +345,16 @@ function registerScrapeTimeGauges(registry: Registry, sources: MetricsSources): 
     help: "1 when a scheduled materialization of the view was missed (see materialize/freshness.ts), else 0.",
     labelNames,
     registers,
-    collect() {
-      this.reset();
+    async collect() {
       const snapshot = sources.registry.snapshot();
-      for (const view of views()) {
-        const created = snapshot.meta.get(`feature_view/${view.name}`)?.created;
-        this.set({ feature_view: view.name }, freshness(view, created).overdue ? 1 : 0);
-      }
+      const found = await Promise.all(
+        views().map(async (view) => ({
+          view,
+          f: await freshness(view, snapshot.meta.get(`feature_view/${view.name}`)?.created),
+        })),
+      );
+      this.reset();
+      for (const { view, f } of found) this.set({ feature_view: view.name }, f.overdue ? 1 : 0);
     },
   });
 }

@@ -17,13 +17,21 @@ import { startMetricsHttp } from "./metrics-http.js";
  * (the `--metrics-port` flag, which wins over `metrics.port`). Returns the
  * observer to compose with the others, or undefined when metrics are off.
  */
-export async function startServerMetrics(deps: ServerDeps, port?: number): Promise<CallObserver | undefined> {
+export async function startServerMetrics(
+  deps: ServerDeps,
+  port?: number,
+  options: { inProcess?: boolean } = {},
+): Promise<CallObserver | undefined> {
   const { config } = deps;
-  if (!config.metrics.enabled && port === undefined) return undefined;
+  const serveHttp = config.metrics.enabled || port !== undefined;
+  // inProcess: counted for a reader inside the server (the web console) even without the endpoint.
+  if (!serveHttp && !options.inProcess) return undefined;
   const metrics = new FstoreMetrics({ config, registry: deps.registry });
   // Every run (the Materialize RPC and the schedule, through materializeContextOf(deps)) ends in
   // recordMaterializationRun: counting there needs no hook inside materialize/.
   deps.registry = countingRuns(deps.registry, (run) => metrics.countMaterializationRun(run));
+  deps.metrics = metrics;
+  if (!serveHttp) return metrics.observer;
   const http = await startMetricsHttp(metrics, {
     host: config.metrics.host,
     port: port ?? config.metrics.port,
@@ -34,7 +42,6 @@ export async function startServerMetrics(deps: ServerDeps, port?: number): Promi
     () => http,
     (h) => h.close(),
   );
-  deps.metrics = metrics;
   deps.logger.info({ address: http.address, path: "/metrics" }, "serving Prometheus metrics");
   return metrics.observer;
 }
@@ -48,14 +55,14 @@ export function countingRuns(registry: Registry, onRun: (run: MaterializationRun
     materializationIntervals: (view) => registry.materializationIntervals(view),
     recordMaterializationInterval: (view, start, end) =>
       registry.recordMaterializationInterval(view, start, end),
-    recordMaterializationRun: (run) => {
-      registry.recordMaterializationRun(run);
+    recordMaterializationRun: async (run) => {
+      await registry.recordMaterializationRun(run);
       onRun(run);
     },
     lastMaterializationRun: (view) => registry.lastMaterializationRun(view),
     otherOnlineStores: (view) => registry.otherOnlineStores(view),
-    acquireLease: (req) => {
-      const outcome = registry.acquireLease(req);
+    acquireLease: async (req) => {
+      const outcome = await registry.acquireLease(req);
       if (outcome.kind === "grant") for (const run of outcome.abandonedRuns) onRun(run);
       return outcome;
     },

@@ -116,8 +116,8 @@ export function viewTimeStatsSql(spec: ViewSourceSpec): string {
   );
 }
 
-/** Rows with an event time, within the bounds. */
-function whereSql(spec: ViewSourceSpec): string {
+/** Rows with an event time, within the bounds (the WHERE of `viewSourceSql`). */
+export function whereSql(spec: Pick<ViewSourceSpec, "timestamp" | "bounds">): string {
   const where = [`${quoteIdent(spec.timestamp.column)} IS NOT NULL`];
   if (spec.bounds) {
     const { column, type } = spec.timestamp;

@@ -5,6 +5,7 @@ export { appendParquet, pushFileName } from "./offline-append.js";
 export type { PushContext, PushDestination, PushRequest, PushResult } from "./push.js";
 export { push } from "./push.js";
 export { PushCompactor, sharedPushCompactor } from "./push-compactor.js";
+export { decodePushRequest } from "./push-request-decoder.js";
 // For other modules.
 export type { PushColumn, PushTarget } from "./push-target.js";
 export { resolvePushTarget } from "./push-target.js";

@@ -9,6 +9,7 @@ import type { DuckDBInstance } from "@duckdb/node-api";
 import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../config/types.js";
 import { invalidArgument } from "../errors/index.js";
+import { yieldToLoop } from "../event-loop/index.js";
 import { microsOf } from "../online/event-time.js";
 import { writeOnlineRows } from "../online/online-rows.js";
 import type { OnlineRow, OnlineStore } from "../online/online-store.js";
@@ -68,6 +69,8 @@ export async function push(ctx: PushContext, req: PushRequest): Promise<PushResu
   }
   // Fail on an unusable offline location before writing anything online.
   if (toOffline) appendFolderOf(ctx.config.repoPath, target.batchSource);
+  // Each step over a large push takes a millisecond or more of synchronous work: other calls go between.
+  await yieldToLoop();
 
   const result: PushResult = {
     rows: table.rowCount,
@@ -89,7 +92,9 @@ export async function push(ctx: PushContext, req: PushRequest): Promise<PushResu
     const store = ctx.onlineStore();
     const tsColumn = table.columns.get(target.batchSource.timestampField) as Date[];
     for (const view of onlineViews) {
+      await yieldToLoop();
       const { rows, dropped } = latestRowsOf(view, table, tsColumn);
+      await yieldToLoop();
       const w = await writeOnlineRows(store, view, rows);
       result.onlineEntitiesWritten += w.written;
       result.onlineRowsSkippedStale += w.skippedStale + dropped;

@@ -25,11 +25,16 @@ export interface RepoPlan {
  */
 export async function planRepo(repoPath: string, env: Env = process.env): Promise<RepoPlan> {
   const { config, definitions } = await loadValidated(repoPath, env);
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   try {
-    return { config, definitions, changes: registry.plan(definitions), version: registry.snapshot().version };
+    return {
+      config,
+      definitions,
+      changes: await registry.plan(definitions),
+      version: registry.snapshot().version,
+    };
   } finally {
-    registry.close();
+    await registry.close();
   }
 }
 
@@ -48,18 +53,18 @@ export interface AppliedRepo extends RepoPlan {
  */
 export async function applyRepo(repoPath: string, env: Env = process.env): Promise<AppliedRepo> {
   const { config, definitions } = await loadValidated(repoPath, env);
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   let plan: RepoPlan;
   let removed: FeatureViewDef[];
   try {
     const before = registry.snapshot().featureViews;
-    const changes = registry.apply(definitions);
+    const changes = await registry.apply(definitions);
     removed = changes
       .filter((c) => c.kind === "remove" && c.objectType === "feature_view")
       .flatMap((c) => before.get(c.name) ?? []);
     plan = { config, definitions, changes, version: registry.snapshot().version };
   } finally {
-    registry.close();
+    await registry.close();
   }
   if (removed.length > 0) await deleteOnlineRows(plan, removed);
   return { ...plan, deletedOnlineViews: removed.map((v) => v.name) };

@@ -46,7 +46,61 @@ export interface PushSourceDef extends Described {
   batchSource: FileSourceDef;
 }
 
-export type DataSourceDef = FileSourceDef | PushSourceDef;
+/** Where a stream source's events come from: a durable stream the consumer reads with a group. */
+export type StreamConnectionDef =
+  | {
+      kind: "redis";
+      /** `redis://host:port` (or the online store's Redis when empty). */
+      connection: string;
+      /** The Redis stream key. */
+      stream: string;
+      /** Consumer group (created at the stream's start when missing). */
+      group: string;
+    }
+  | {
+      kind: "nats";
+      /** `nats://host:port`. */
+      connection: string;
+      /** The JetStream stream name. */
+      stream: string;
+      /** Subject the events are published on (the stream must capture it). */
+      subject: string;
+      /** Durable consumer name. */
+      group: string;
+    };
+
+/**
+ * A durable stream of events (Redis Streams or NATS JetStream) with a typed
+ * event schema, whose raw events are also kept as Parquet in `batchSource`
+ * (with an ingestion-time `created` column). See `src/streaming/semantics.ts`.
+ */
+export interface StreamSourceDef extends Described {
+  kind: "stream";
+  name: string;
+  stream: StreamConnectionDef;
+  /** Every column of an event, join keys included; all are required (non-null). */
+  schema: FieldDef[];
+  /** The event-time column (a UnixTimestamp field of `schema`). */
+  timestampField: string;
+  /** Where raw events are appended (its createdTimestampColumn is "created"). */
+  batchSource: FileSourceDef;
+}
+
+export type DataSourceDef = FileSourceDef | PushSourceDef | StreamSourceDef;
+
+export type AggregationFunction = "count" | "sum" | "mean" | "min" | "max" | "last";
+
+/** One windowed aggregate of a stream feature view (Feast's `Aggregation`). */
+export interface AggregationDef {
+  /** The output feature name (default `<column>_<function>_<window>`). */
+  name: string;
+  column: string;
+  function: AggregationFunction;
+  /** Window length in seconds (a multiple of `slideSeconds`). */
+  windowSeconds: number;
+  /** Tile size in seconds: values are exact at any time, tiles are `slide` wide. */
+  slideSeconds: number;
+}
 
 export interface FeatureViewDef extends Described {
   name: string;
@@ -56,9 +110,25 @@ export interface FeatureViewDef extends Described {
   features: FieldDef[];
   /** 0 means unbounded. */
   ttlSeconds: number;
-  /** A FileSource, or a PushSource (whose batch source holds the history). */
+  /** A FileSource, or a PushSource or StreamSource (whose batch source holds the history). */
   source: DataSourceDef;
   online: boolean;
+  /**
+   * Present for a stream feature view: its features are these aggregates of
+   * the stream source's events, in the same order as `features`.
+   */
+  aggregations?: AggregationDef[];
+  /** Stream views: events older than the entity's newest minus this are late (not applied online). */
+  allowedLatenessSeconds?: number;
+}
+
+/** True for a stream feature view (windowed aggregates over a stream source). */
+export function isStreamView(view: FeatureViewDef): view is FeatureViewDef & {
+  aggregations: AggregationDef[];
+  allowedLatenessSeconds: number;
+  source: StreamSourceDef;
+} {
+  return view.aggregations !== undefined && view.source.kind === "stream";
 }
 
 export interface FeatureViewProjectionDef {

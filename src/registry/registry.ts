@@ -1,6 +1,7 @@
 /**
  * The registry contract that servers, materialization and validation use.
- * Implemented over one SQLite file by `sqlite-registry.ts`.
+ * Every method but `snapshot()` is asynchronous, so that a networked database
+ * (PostgreSQL) implements it as well as one SQLite file (`sqlite-registry.ts`).
  */
 
 import type { PermissionDef } from "../permissions/model.js";
@@ -68,40 +69,44 @@ export interface PlannedChange {
 
 export interface Registry {
   /**
-   * The applied definitions. Cheap: served from memory and re-read only when
-   * another process applied a change (checked at most every cache_ttl_seconds).
+   * The applied definitions. Synchronous and cheap: served from memory, never
+   * waiting on the database. SQLite re-reads when another process applied a
+   * change (checked at most every cache_ttl_seconds); PostgreSQL refreshes it
+   * in the background (every cache_ttl_seconds and on LISTEN/NOTIFY). An
+   * apply through this registry is seen by its next snapshot at once.
    */
   snapshot(): RegistrySnapshot;
   /** What `apply(defs)` would add, change and remove. */
-  plan(defs: RepoDefinitions): PlannedChange[];
+  plan(defs: RepoDefinitions): Promise<PlannedChange[]>;
   /** Writes `defs` in one transaction (all or nothing) and returns what changed. */
-  apply(defs: RepoDefinitions): PlannedChange[];
+  apply(defs: RepoDefinitions): Promise<PlannedChange[]>;
 
   /** Intervals and runs are those of the configured online store (the registry is opened for it). */
-  materializationIntervals(featureView: string): MaterializationIntervalRecord[];
+  materializationIntervals(featureView: string): Promise<MaterializationIntervalRecord[]>;
   /** Call only after the interval's rows are durably written online. */
-  recordMaterializationInterval(featureView: string, start: Date, end: Date): void;
-  recordMaterializationRun(run: MaterializationRunRecord): void;
-  lastMaterializationRun(featureView: string): MaterializationRunRecord | undefined;
+  recordMaterializationInterval(featureView: string, start: Date, end: Date): Promise<void>;
+  recordMaterializationRun(run: MaterializationRunRecord): Promise<void>;
+  lastMaterializationRun(featureView: string): Promise<MaterializationRunRecord | undefined>;
   /**
    * Other online stores this view was materialized into (their identities):
    * after a store change the view has values there and none here.
    */
-  otherOnlineStores(featureView: string): string[];
+  otherOnlineStores(featureView: string): Promise<string[]>;
 
   /**
    * Asks for the lease `req.name` to run slot `req.slotMs` (lease.ts). Taking
    * over a dead holder's run records that run as abandoned, for every online
    * view it had not finished, in the same transaction.
    */
-  acquireLease(req: LeaseRequest): LeaseOutcome;
+  acquireLease(req: LeaseRequest): Promise<LeaseOutcome>;
   /** Extends a held lease to now + ttl; false when `holder` no longer holds it. */
-  renewLease(name: string, holder: string, ttlMs: number): boolean;
+  renewLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   /**
    * Ends `holder`'s lease. `finished`: its slot counts as done; otherwise
    * (stopped by a shutdown) another server may run the slot at once.
    */
-  releaseLease(name: string, holder: string, finished: boolean): void;
+  releaseLease(name: string, holder: string, finished: boolean): Promise<void>;
 
-  close(): void;
+  /** Releases connections; the registry is unusable afterwards. */
+  close(): Promise<void>;
 }

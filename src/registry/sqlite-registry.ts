@@ -125,11 +125,11 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  plan(defs: RepoDefinitions): PlannedChange[] {
+  async plan(defs: RepoDefinitions): Promise<PlannedChange[]> {
     return this.#guard(() => diffObjects(this.#readTable(), objectTableOf(defs)));
   }
 
-  apply(defs: RepoDefinitions): PlannedChange[] {
+  async apply(defs: RepoDefinitions): Promise<PlannedChange[]> {
     const next = objectTableOf(defs);
     const write = this.#db.transaction(() => {
       const changes = diffObjects(this.#readTable(), next);
@@ -169,7 +169,7 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  materializationIntervals(featureView: string): MaterializationIntervalRecord[] {
+  async materializationIntervals(featureView: string): Promise<MaterializationIntervalRecord[]> {
     return this.#guard(() => {
       const rows = this.#db
         .prepare(
@@ -190,7 +190,7 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  recordMaterializationInterval(featureView: string, start: Date, end: Date): void {
+  async recordMaterializationInterval(featureView: string, start: Date, end: Date): Promise<void> {
     this.#guard(() => {
       this.#db
         .prepare(
@@ -201,30 +201,32 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  recordMaterializationRun(run: MaterializationRunRecord): void {
-    this.#guard(() => {
-      this.#db
-        .prepare(
-          `INSERT INTO materialization_runs (project, online_store, feature_view, start_ms, end_ms, outcome,
-             rows_read, entities_written, error, scheduled, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          this.#project,
-          this.#onlineStore,
-          run.featureView,
-          run.start.getTime(),
-          run.end.getTime(),
-          run.outcome,
-          run.rowsRead,
-          run.entitiesWritten,
-          run.error,
-          run.scheduled ? 1 : 0,
-          Date.now(),
-        );
-    });
+  async recordMaterializationRun(run: MaterializationRunRecord): Promise<void> {
+    this.#guard(() => this.#writeRun(run));
   }
 
-  lastMaterializationRun(featureView: string): MaterializationRunRecord | undefined {
+  #writeRun(run: MaterializationRunRecord): void {
+    this.#db
+      .prepare(
+        `INSERT INTO materialization_runs (project, online_store, feature_view, start_ms, end_ms, outcome,
+             rows_read, entities_written, error, scheduled, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        this.#project,
+        this.#onlineStore,
+        run.featureView,
+        run.start.getTime(),
+        run.end.getTime(),
+        run.outcome,
+        run.rowsRead,
+        run.entitiesWritten,
+        run.error,
+        run.scheduled ? 1 : 0,
+        Date.now(),
+      );
+  }
+
+  async lastMaterializationRun(featureView: string): Promise<MaterializationRunRecord | undefined> {
     return this.#guard(() => {
       const row = this.#db
         .prepare(
@@ -247,7 +249,7 @@ export class SqliteRegistry implements Registry {
     });
   }
 
-  otherOnlineStores(featureView: string): string[] {
+  async otherOnlineStores(featureView: string): Promise<string[]> {
     return this.#guard(() =>
       (
         this.#db
@@ -260,7 +262,7 @@ export class SqliteRegistry implements Registry {
     );
   }
 
-  acquireLease(req: LeaseRequest): LeaseOutcome {
+  async acquireLease(req: LeaseRequest): Promise<LeaseOutcome> {
     return this.#guard(() =>
       this.#leases.acquire(
         req,
@@ -279,20 +281,20 @@ export class SqliteRegistry implements Registry {
             .map((v) => ({ name: v.name, lastFinishedMs: finished.get(v.name) }));
           return abandonedRunRecords(abandoned, req.holder, views);
         },
-        (run) => this.recordMaterializationRun(run),
+        (run) => this.#writeRun(run),
       ),
     );
   }
 
-  renewLease(name: string, holder: string, ttlMs: number): boolean {
+  async renewLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return this.#guard(() => this.#leases.renew(name, holder, ttlMs));
   }
 
-  releaseLease(name: string, holder: string, finished: boolean): void {
+  async releaseLease(name: string, holder: string, finished: boolean): Promise<void> {
     this.#guard(() => this.#leases.release(name, holder, finished));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 
@@ -361,11 +363,11 @@ export class SqliteRegistry implements Registry {
 }
 
 /** Opens (creating if needed) the project's registry described by a repository config. */
-export function openRegistry(config: {
+export async function openRegistry(config: {
   project: string;
   registry: RegistryConfig;
   onlineStore: OnlineStoreConfig;
-}): Registry {
+}): Promise<Registry> {
   return new SqliteRegistry({
     project: config.project,
     registry: config.registry,

@@ -74,13 +74,14 @@ export async function validateSources(repoPath: string, defs: RepoDefinitions): 
       used.add(source.name);
       used.add(view.source.name);
       const label = `FeatureView "${view.name}"`;
-      const columns = await columnsOf(source, label, view.source.kind === "push");
+      // Push and stream batch folders fill up later: they may not exist yet.
+      const columns = await columnsOf(source, label, view.source.kind !== "file");
       if (columns) checkViewColumns(label, view, source, columns, problems);
     }
     for (const source of defs.dataSources) {
       if (used.has(source.name)) continue;
       const batch = source.kind === "file" ? source : source.batchSource;
-      await columnsOf(batch, `data source "${source.name}"`, source.kind === "push");
+      await columnsOf(batch, `data source "${source.name}"`, source.kind !== "file");
     }
   } finally {
     reader.close();
@@ -143,5 +144,10 @@ function checkViewColumns(
     }
   };
   for (const key of view.entityColumns) check("join key", key);
-  for (const feature of view.features) check("feature", feature);
+  // A stream view's raw events hold the event columns; its features are computed from them.
+  if (view.source.kind === "stream") {
+    for (const field of view.source.schema) {
+      if (field.name !== view.source.timestampField) check("event column", field);
+    }
+  } else for (const feature of view.features) check("feature", feature);
 }

@@ -175,14 +175,11 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
         record(identity, rpc, checks, "allow", codeName(err), 0);
         throw err;
       }
-      const permissions = permissionsOf(deps.registry.snapshot());
+      const may = describeCheck(deps.config, deps.registry.snapshot(), identity);
       const rows = filter(res, (type, item) => {
-        const object = protectedObject(type, item);
-        if (!enforcing || !identity || isAllowed(permissions, identity, object, "DESCRIBE")) {
-          checks.push({ object, action: "DESCRIBE" });
-          return true;
-        }
-        return false;
+        if (!may(type, item)) return false;
+        checks.push({ object: protectedObject(type, item), action: "DESCRIBE" });
+        return true;
       });
       count(rpc, "allow");
       record(identity, rpc, checks, "allow", "OK", rows);
@@ -334,6 +331,21 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
       return res.permissions.length;
     }),
   };
+}
+
+/**
+ * Whether `identity` may DESCRIBE an object of `snapshot`: the decision the
+ * List RPCs filter with, and the web console (src/console) shows only what it
+ * allows. Everything is allowed when the server does not authenticate callers.
+ */
+export function describeCheck(
+  config: Pick<ServerDeps["config"], "server">,
+  snapshot: RegistrySnapshot,
+  identity: Identity | undefined,
+): (type: ProtectedType, item: { name: string; tags: Readonly<Record<string, string>> }) => boolean {
+  if (config.server.auth === null || !identity) return () => true;
+  const permissions = permissionsOf(snapshot);
+  return (type, item) => isAllowed(permissions, identity, protectedObject(type, item), "DESCRIBE");
 }
 
 /** Entity rows of a GetOnlineFeatures request: the length of its first entity column. */

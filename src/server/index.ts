@@ -1,6 +1,7 @@
 // What users of the server need: start it, stop it on signals.
 
 // What other modules need: hooks for observers (metrics), handler contracts and deps.
+export { describeCheck } from "./access-control.js";
 export { composeObservers, createLoggingObserver, grpcCodeName } from "./call-observers.js";
 export type { ServerDeps } from "./deps.js";
 export { Resources } from "./deps.js";

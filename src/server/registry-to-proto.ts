@@ -5,6 +5,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type Duration, DurationSchema, type Timestamp, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  AggregationSchema,
   type DataSource,
   DataSourceSchema,
   type Entity,
@@ -114,6 +115,25 @@ export function dataSourceToProto(s: DataSourceDef): DataSource {
     tags: { ...s.tags },
     owner: s.owner,
   };
+  if (s.kind === "stream") {
+    return create(DataSourceSchema, {
+      ...common,
+      timestampField: s.timestampField,
+      createdTimestampColumn: s.batchSource.createdTimestampColumn,
+      options: {
+        case: "streamOptions",
+        value: {
+          kind: s.stream.kind,
+          connection: s.stream.connection,
+          stream: s.stream.stream,
+          subject: s.stream.kind === "nats" ? s.stream.subject : "",
+          group: s.stream.group,
+          schema: s.schema.map(fieldToProto),
+          batchSource: dataSourceToProto(s.batchSource),
+        },
+      },
+    });
+  }
   if (s.kind === "push") {
     return create(DataSourceSchema, {
       ...common,
@@ -192,12 +212,25 @@ export function featureViewToProto(v: FeatureViewDef, state: FeatureViewState): 
     features: v.features.map(fieldToProto),
     ttl: create(DurationSchema, { seconds: BigInt(v.ttlSeconds) }),
     batchSource: dataSourceToProto(batchSourceOf(v)),
-    streamSource: v.source.kind === "push" ? dataSourceToProto(v.source) : undefined,
+    streamSource: v.source.kind === "file" ? undefined : dataSourceToProto(v.source),
     online: v.online,
     description: v.description,
     tags: { ...v.tags },
     owner: v.owner,
     meta: featureViewMeta(state),
+    aggregations: (v.aggregations ?? []).map((a) =>
+      create(AggregationSchema, {
+        name: a.name,
+        column: a.column,
+        function: a.function,
+        window: create(DurationSchema, { seconds: BigInt(a.windowSeconds) }),
+        slide: create(DurationSchema, { seconds: BigInt(a.slideSeconds) }),
+      }),
+    ),
+    allowedLateness:
+      v.allowedLatenessSeconds === undefined
+        ? undefined
+        : create(DurationSchema, { seconds: BigInt(v.allowedLatenessSeconds) }),
   });
 }
 

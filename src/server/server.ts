@@ -8,6 +8,7 @@ import { Server } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { FeatureService, file_fstore_v1_feature_service } from "../../gen/fstore/v1/feature_service_pb.js";
 import type { RepoConfig } from "../config/types.js";
+import { startConsole } from "../console/index.js";
 import { FstoreError, failedPrecondition } from "../errors/index.js";
 import { startSchedule } from "../materialize/index.js";
 import { startServerMetrics } from "../metrics/index.js";
@@ -46,6 +47,10 @@ export interface StartServerOptions {
   shutdownTimeoutMs?: number;
   /** Test only: delay every FeatureService handler, so a call is surely in flight. */
   handlerDelayMs?: number;
+  /** Serve the web console (src/console) on this port (0 picks a free one), on the same host. */
+  uiPort?: number;
+  /** Seconds between the console's samples of the serving counters (default 5). */
+  uiSampleSeconds?: number;
 }
 
 export interface RunningServer {
@@ -54,6 +59,8 @@ export interface RunningServer {
   /** "host:port", ready for a client. */
   address: string;
   deps: ServerDeps;
+  /** The web console's URL, when `uiPort` was given. */
+  consoleUrl?: string;
   /**
    * Graceful stop: health turns NOT_SERVING, open health Watch and reflection
    * streams end, new calls are refused, in-flight calls finish (cancelled
@@ -67,14 +74,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config } = options;
   const logger = options.logger ?? createLogger();
   const ownsRegistry = options.registry === undefined;
-  const registry = options.registry ?? openRegistry(config);
+  const registry = options.registry ?? (await openRegistry(config));
   const deps: ServerDeps = { config, registry, logger, resources: new Resources() };
   // Prometheus metrics (metrics.enabled or --metrics-port), recorded through a call observer.
   let metricsObserver: CallObserver | undefined;
   try {
-    metricsObserver = await startServerMetrics(deps, options.metricsPort);
+    // The console's serving page reads the call counters in process, with or without the HTTP endpoint.
+    metricsObserver = await startServerMetrics(deps, options.metricsPort, {
+      inProcess: options.uiPort !== undefined,
+    });
   } catch (err) {
-    if (ownsRegistry) registry.close();
+    if (ownsRegistry) await registry.close();
     throw err;
   }
 
@@ -121,7 +131,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   } catch (err) {
     server.forceShutdown();
     await deps.resources.closeAll();
-    if (ownsRegistry) registry.close();
+    if (ownsRegistry) await registry.close();
     if (err instanceof FstoreError) throw err;
     throw failedPrecondition(`cannot listen on ${hostPort}: ${(err as Error).message}`, err);
   }
@@ -138,8 +148,35 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     "fstore serving",
   );
 
-  for (const warning of exposureWarnings(config, host, metricsObserver !== undefined)) {
+  for (const warning of exposureWarnings(config, host, deps.metrics?.httpAddress !== undefined)) {
     logger.warn({ address }, warning);
+  }
+
+  let consoleUrl: string | undefined;
+  if (options.uiPort !== undefined) {
+    try {
+      const ui = await startConsole({
+        config,
+        // deps.registry, read on each request: metrics may wrap it.
+        registry: () => deps.registry,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        logger,
+        host,
+        port: options.uiPort,
+        ...(options.uiSampleSeconds !== undefined ? { servingIntervalSeconds: options.uiSampleSeconds } : {}),
+      });
+      deps.resources.get(
+        "web console",
+        () => ui,
+        (c) => c.close(),
+      );
+      consoleUrl = ui.url;
+    } catch (err) {
+      server.forceShutdown();
+      await deps.resources.closeAll();
+      if (ownsRegistry) registry.close();
+      throw err;
+    }
   }
 
   // Scheduled incremental materialization (materialization.schedule; off when null).
@@ -159,14 +196,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       try {
         await deps.resources.closeAll();
       } finally {
-        if (ownsRegistry) registry.close();
+        if (ownsRegistry) await registry.close();
       }
       logger.info({ address }, "stopped");
     })();
     return stopping;
   };
 
-  return { port, address, deps, shutdown };
+  return { port, address, deps, ...(consoleUrl ? { consoleUrl } : {}), shutdown };
 }
 
 /** `server.tryShutdown`, forced after `timeoutMs`. Resolves true when every call finished on its own. */

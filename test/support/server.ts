@@ -42,6 +42,8 @@ export interface TestServerOptions {
   logger?: Logger;
   handlerDelayMs?: number;
   shutdownTimeoutMs?: number;
+  /** More server options (e.g. the web console's `uiPort`). */
+  start?: Partial<StartServerOptions>;
 }
 
 export interface TestServer {
@@ -74,6 +76,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     ...(options.observers ? { observers: options.observers } : {}),
     ...(options.handlerDelayMs ? { handlerDelayMs: options.handlerDelayMs } : {}),
     ...(options.shutdownTimeoutMs ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}),
+    ...options.start,
   };
   const server = await startServer(startOptions);
   const client = createFstoreClient({
@@ -152,21 +155,21 @@ export function createMemoryRegistry(
   return {
     setDefinitions,
     snapshot: () => snap,
-    plan: () => [],
-    apply: (d) => {
+    plan: async () => [],
+    apply: async (d) => {
       setDefinitions(d);
       return [];
     },
-    materializationIntervals: (view) => intervals.filter((i) => i.featureView === view),
-    recordMaterializationInterval: (featureView, start, end) => {
+    materializationIntervals: async (view) => intervals.filter((i) => i.featureView === view),
+    recordMaterializationInterval: async (featureView, start, end) => {
       intervals.push({ featureView, start, end, recorded: new Date() });
     },
-    recordMaterializationRun: (run) => {
+    recordMaterializationRun: async (run) => {
       runs.push(run);
     },
-    lastMaterializationRun: (view) => runs.filter((r) => r.featureView === view).at(-1),
-    otherOnlineStores: () => [],
-    acquireLease: (req) => {
+    lastMaterializationRun: async (view) => runs.filter((r) => r.featureView === view).at(-1),
+    otherOnlineStores: async () => [],
+    acquireLease: async (req) => {
       const d = decideLease(leases.get(req.name), req, Date.now());
       if (d.kind !== "grant") return d;
       leases.set(req.name, d.row);
@@ -180,21 +183,21 @@ export function createMemoryRegistry(
           )
         : [];
       runs.push(...abandonedRuns);
-      return { kind: "grant", abandonedRuns };
+      return { kind: "grant" as const, abandonedRuns };
     },
-    renewLease: (name, holder, ttlMs) => {
+    renewLease: async (name, holder, ttlMs) => {
       const l = leases.get(name);
       if (!l || l.holder !== holder || l.releasedMs !== null) return false;
       l.expiresMs = Date.now() + ttlMs;
       return true;
     },
-    releaseLease: (name, holder, finished) => {
+    releaseLease: async (name, holder, finished) => {
       const l = leases.get(name);
       if (!l || l.holder !== holder || l.releasedMs !== null) return;
       l.releasedMs = Date.now();
       if (!finished) l.slotMs -= 1;
     },
-    close: () => {},
+    close: async () => {},
   };
 }
 

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file fstore/v1/registry.proto.
  */
 export const file_fstore_v1_registry: GenFile = /*@__PURE__*/
-  fileDesc("Chhmc3RvcmUvdjEvcmVnaXN0cnkucHJvdG8SCWZzdG9yZS52MSL0AQoGRW50aXR5EgwKBG5hbWUYASABKAkSEQoJam9pbl9rZXlzGAIgAygJEigKCnZhbHVlX3R5cGUYAyABKA4yFC5mc3RvcmUudjEuVmFsdWVUeXBlEhMKC2Rlc2NyaXB0aW9uGAQgASgJEikKBHRhZ3MYBSADKAsyGy5mc3RvcmUudjEuRW50aXR5LlRhZ3NFbnRyeRINCgVvd25lchgGIAEoCRIjCgRtZXRhGAcgASgLMhUuZnN0b3JlLnYxLk9iamVjdE1ldGEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEifwoKT2JqZWN0TWV0YRI1ChFjcmVhdGVkX3RpbWVzdGFtcBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoWbGFzdF91cGRhdGVkX3RpbWVzdGFtcBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiqwEKBUZpZWxkEgwKBG5hbWUYASABKAkSKAoKdmFsdWVfdHlwZRgCIAEoDjIULmZzdG9yZS52MS5WYWx1ZVR5cGUSEwoLZGVzY3JpcHRpb24YAyABKAkSKAoEdGFncxgEIAMoCzIaLmZzdG9yZS52MS5GaWVsZC5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEitQMKCkRhdGFTb3VyY2USDAoEbmFtZRgBIAEoCRIXCg90aW1lc3RhbXBfZmllbGQYAiABKAkSIAoYY3JlYXRlZF90aW1lc3RhbXBfY29sdW1uGAMgASgJEj4KDWZpZWxkX21hcHBpbmcYBCADKAsyJy5mc3RvcmUudjEuRGF0YVNvdXJjZS5GaWVsZE1hcHBpbmdFbnRyeRITCgtkZXNjcmlwdGlvbhgFIAEoCRItCgR0YWdzGAYgAygLMh8uZnN0b3JlLnYxLkRhdGFTb3VyY2UuVGFnc0VudHJ5Eg0KBW93bmVyGAcgASgJEi4KDGZpbGVfb3B0aW9ucxgIIAEoCzIWLmZzdG9yZS52MS5GaWxlT3B0aW9uc0gAEi4KDHB1c2hfb3B0aW9ucxgJIAEoCzIWLmZzdG9yZS52MS5QdXNoT3B0aW9uc0gAGjMKEUZpZWxkTWFwcGluZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCQoHb3B0aW9ucyIbCgtGaWxlT3B0aW9ucxIMCgRwYXRoGAEgASgJIjoKC1B1c2hPcHRpb25zEisKDGJhdGNoX3NvdXJjZRgBIAEoCzIVLmZzdG9yZS52MS5EYXRhU291cmNlIrkDCgtGZWF0dXJlVmlldxIMCgRuYW1lGAEgASgJEhAKCGVudGl0aWVzGAIgAygJEigKDmVudGl0eV9jb2x1bW5zGAMgAygLMhAuZnN0b3JlLnYxLkZpZWxkEiIKCGZlYXR1cmVzGAQgAygLMhAuZnN0b3JlLnYxLkZpZWxkEiYKA3R0bBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIrCgxiYXRjaF9zb3VyY2UYBiABKAsyFS5mc3RvcmUudjEuRGF0YVNvdXJjZRIsCg1zdHJlYW1fc291cmNlGAcgASgLMhUuZnN0b3JlLnYxLkRhdGFTb3VyY2USDgoGb25saW5lGAggASgIEhMKC2Rlc2NyaXB0aW9uGAkgASgJEi4KBHRhZ3MYCiADKAsyIC5mc3RvcmUudjEuRmVhdHVyZVZpZXcuVGFnc0VudHJ5Eg0KBW93bmVyGAsgASgJEigKBG1ldGEYDCABKAsyGi5mc3RvcmUudjEuRmVhdHVyZVZpZXdNZXRhGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqUCCg9GZWF0dXJlVmlld01ldGESNQoRY3JlYXRlZF90aW1lc3RhbXAYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjoKFmxhc3RfdXBkYXRlZF90aW1lc3RhbXAYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkUKGW1hdGVyaWFsaXphdGlvbl9pbnRlcnZhbHMYAyADKAsyIi5mc3RvcmUudjEuTWF0ZXJpYWxpemF0aW9uSW50ZXJ2YWwSJwoJZnJlc2huZXNzGAQgASgLMhQuZnN0b3JlLnYxLkZyZXNobmVzcxIvCghsYXN0X3J1bhgFIAEoCzIdLmZzdG9yZS52MS5NYXRlcmlhbGl6YXRpb25SdW4iqgEKF01hdGVyaWFsaXphdGlvbkludGVydmFsEi4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1yZWNvcmRlZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKtAQoJRnJlc2huZXNzEjkKFWxhc3RfbWF0ZXJpYWxpemVkX2VuZBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoDYWdlGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg8KB292ZXJkdWUYAyABKAgSLAoIbmV4dF9kdWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvUBChJNYXRlcmlhbGl6YXRpb25SdW4SLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKB291dGNvbWUYAyABKA4yIS5mc3RvcmUudjEuTWF0ZXJpYWxpemF0aW9uT3V0Y29tZRIRCglyb3dzX3JlYWQYBCABKAMSGAoQZW50aXRpZXNfd3JpdHRlbhgFIAEoAxINCgVlcnJvchgGIAEoCRIRCglzY2hlZHVsZWQYByABKAgiVgoVRmVhdHVyZVZpZXdQcm9qZWN0aW9uEhkKEWZlYXR1cmVfdmlld19uYW1lGAEgASgJEiIKCGZlYXR1cmVzGAIgAygLMhAuZnN0b3JlLnYxLkZpZWxkIoMCChJGZWF0dXJlU2VydmljZVNwZWMSDAoEbmFtZRgBIAEoCRIyCghmZWF0dXJlcxgCIAMoCzIgLmZzdG9yZS52MS5GZWF0dXJlVmlld1Byb2plY3Rpb24SEwoLZGVzY3JpcHRpb24YAyABKAkSNQoEdGFncxgEIAMoCzInLmZzdG9yZS52MS5GZWF0dXJlU2VydmljZVNwZWMuVGFnc0VudHJ5Eg0KBW93bmVyGAUgASgJEiMKBG1ldGEYBiABKAsyFS5mc3RvcmUudjEuT2JqZWN0TWV0YRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLmAgoTT25EZW1hbmRGZWF0dXJlVmlldxIMCgRuYW1lGAEgASgJEjEKB3NvdXJjZXMYAiADKAsyIC5mc3RvcmUudjEuRmVhdHVyZVZpZXdQcm9qZWN0aW9uEigKDnJlcXVlc3Rfc2NoZW1hGAMgAygLMhAuZnN0b3JlLnYxLkZpZWxkEiIKCGZlYXR1cmVzGAQgAygLMhAuZnN0b3JlLnYxLkZpZWxkEhIKCnVkZl9zb3VyY2UYBSABKAkSEwoLZGVzY3JpcHRpb24YBiABKAkSNgoEdGFncxgHIAMoCzIoLmZzdG9yZS52MS5PbkRlbWFuZEZlYXR1cmVWaWV3LlRhZ3NFbnRyeRINCgVvd25lchgIIAEoCRIjCgRtZXRhGAkgASgLMhUuZnN0b3JlLnYxLk9iamVjdE1ldGEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi+gEKClBlcm1pc3Npb24SDAoEbmFtZRgBIAEoCRINCgV0eXBlcxgCIAMoCRIVCg1uYW1lX3BhdHRlcm5zGAMgAygJEj4KDXJlcXVpcmVkX3RhZ3MYBCADKAsyJy5mc3RvcmUudjEuUGVybWlzc2lvbi5SZXF1aXJlZFRhZ3NFbnRyeRIPCgdhY3Rpb25zGAUgAygJEg0KBXJvbGVzGAYgAygJEiMKBG1ldGEYByABKAsyFS5mc3RvcmUudjEuT2JqZWN0TWV0YRozChFSZXF1aXJlZFRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKtgBChZNYXRlcmlhbGl6YXRpb25PdXRjb21lEicKI01BVEVSSUFMSVpBVElPTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASJQohTUFURVJJQUxJWkFUSU9OX09VVENPTUVfU1VDQ0VFREVEEAESIgoeTUFURVJJQUxJWkFUSU9OX09VVENPTUVfRkFJTEVEEAISIwofTUFURVJJQUxJWkFUSU9OX09VVENPTUVfU0tJUFBFRBADEiUKIU1BVEVSSUFMSVpBVElPTl9PVVRDT01FX0FCQU5ET05FRBAEYgZwcm90bzM", [file_fstore_v1_value, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chhmc3RvcmUvdjEvcmVnaXN0cnkucHJvdG8SCWZzdG9yZS52MSL0AQoGRW50aXR5EgwKBG5hbWUYASABKAkSEQoJam9pbl9rZXlzGAIgAygJEigKCnZhbHVlX3R5cGUYAyABKA4yFC5mc3RvcmUudjEuVmFsdWVUeXBlEhMKC2Rlc2NyaXB0aW9uGAQgASgJEikKBHRhZ3MYBSADKAsyGy5mc3RvcmUudjEuRW50aXR5LlRhZ3NFbnRyeRINCgVvd25lchgGIAEoCRIjCgRtZXRhGAcgASgLMhUuZnN0b3JlLnYxLk9iamVjdE1ldGEaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEifwoKT2JqZWN0TWV0YRI1ChFjcmVhdGVkX3RpbWVzdGFtcBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoWbGFzdF91cGRhdGVkX3RpbWVzdGFtcBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiqwEKBUZpZWxkEgwKBG5hbWUYASABKAkSKAoKdmFsdWVfdHlwZRgCIAEoDjIULmZzdG9yZS52MS5WYWx1ZVR5cGUSEwoLZGVzY3JpcHRpb24YAyABKAkSKAoEdGFncxgEIAMoCzIaLmZzdG9yZS52MS5GaWVsZC5UYWdzRW50cnkaKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi6QMKCkRhdGFTb3VyY2USDAoEbmFtZRgBIAEoCRIXCg90aW1lc3RhbXBfZmllbGQYAiABKAkSIAoYY3JlYXRlZF90aW1lc3RhbXBfY29sdW1uGAMgASgJEj4KDWZpZWxkX21hcHBpbmcYBCADKAsyJy5mc3RvcmUudjEuRGF0YVNvdXJjZS5GaWVsZE1hcHBpbmdFbnRyeRITCgtkZXNjcmlwdGlvbhgFIAEoCRItCgR0YWdzGAYgAygLMh8uZnN0b3JlLnYxLkRhdGFTb3VyY2UuVGFnc0VudHJ5Eg0KBW93bmVyGAcgASgJEi4KDGZpbGVfb3B0aW9ucxgIIAEoCzIWLmZzdG9yZS52MS5GaWxlT3B0aW9uc0gAEi4KDHB1c2hfb3B0aW9ucxgJIAEoCzIWLmZzdG9yZS52MS5QdXNoT3B0aW9uc0gAEjIKDnN0cmVhbV9vcHRpb25zGAogASgLMhguZnN0b3JlLnYxLlN0cmVhbU9wdGlvbnNIABozChFGaWVsZE1hcHBpbmdFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgkKB29wdGlvbnMiGwoLRmlsZU9wdGlvbnMSDAoEcGF0aBgBIAEoCSI6CgtQdXNoT3B0aW9ucxIrCgxiYXRjaF9zb3VyY2UYASABKAsyFS5mc3RvcmUudjEuRGF0YVNvdXJjZSKwAQoNU3RyZWFtT3B0aW9ucxIMCgRraW5kGAEgASgJEhIKCmNvbm5lY3Rpb24YAiABKAkSDgoGc3RyZWFtGAMgASgJEg8KB3N1YmplY3QYBCABKAkSDQoFZ3JvdXAYBSABKAkSIAoGc2NoZW1hGAYgAygLMhAuZnN0b3JlLnYxLkZpZWxkEisKDGJhdGNoX3NvdXJjZRgHIAEoCzIVLmZzdG9yZS52MS5EYXRhU291cmNlIpIBCgtBZ2dyZWdhdGlvbhIMCgRuYW1lGAEgASgJEg4KBmNvbHVtbhgCIAEoCRIQCghmdW5jdGlvbhgDIAEoCRIpCgZ3aW5kb3cYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKAoFc2xpZGUYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24inAQKC0ZlYXR1cmVWaWV3EgwKBG5hbWUYASABKAkSEAoIZW50aXRpZXMYAiADKAkSKAoOZW50aXR5X2NvbHVtbnMYAyADKAsyEC5mc3RvcmUudjEuRmllbGQSIgoIZmVhdHVyZXMYBCADKAsyEC5mc3RvcmUudjEuRmllbGQSJgoDdHRsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEisKDGJhdGNoX3NvdXJjZRgGIAEoCzIVLmZzdG9yZS52MS5EYXRhU291cmNlEiwKDXN0cmVhbV9zb3VyY2UYByABKAsyFS5mc3RvcmUudjEuRGF0YVNvdXJjZRIOCgZvbmxpbmUYCCABKAgSEwoLZGVzY3JpcHRpb24YCSABKAkSLgoEdGFncxgKIAMoCzIgLmZzdG9yZS52MS5GZWF0dXJlVmlldy5UYWdzRW50cnkSDQoFb3duZXIYCyABKAkSKAoEbWV0YRgMIAEoCzIaLmZzdG9yZS52MS5GZWF0dXJlVmlld01ldGESLAoMYWdncmVnYXRpb25zGA0gAygLMhYuZnN0b3JlLnYxLkFnZ3JlZ2F0aW9uEjMKEGFsbG93ZWRfbGF0ZW5lc3MYDiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aKwoJVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEipQIKD0ZlYXR1cmVWaWV3TWV0YRI1ChFjcmVhdGVkX3RpbWVzdGFtcBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoWbGFzdF91cGRhdGVkX3RpbWVzdGFtcBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASRQoZbWF0ZXJpYWxpemF0aW9uX2ludGVydmFscxgDIAMoCzIiLmZzdG9yZS52MS5NYXRlcmlhbGl6YXRpb25JbnRlcnZhbBInCglmcmVzaG5lc3MYBCABKAsyFC5mc3RvcmUudjEuRnJlc2huZXNzEi8KCGxhc3RfcnVuGAUgASgLMh0uZnN0b3JlLnYxLk1hdGVyaWFsaXphdGlvblJ1biKqAQoXTWF0ZXJpYWxpemF0aW9uSW50ZXJ2YWwSLgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDXJlY29yZGVkX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIq0BCglGcmVzaG5lc3MSOQoVbGFzdF9tYXRlcmlhbGl6ZWRfZW5kGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgNhZ2UYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDwoHb3ZlcmR1ZRgDIAEoCBIsCghuZXh0X2R1ZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi9QEKEk1hdGVyaWFsaXphdGlvblJ1bhIuCgpzdGFydF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoHb3V0Y29tZRgDIAEoDjIhLmZzdG9yZS52MS5NYXRlcmlhbGl6YXRpb25PdXRjb21lEhEKCXJvd3NfcmVhZBgEIAEoAxIYChBlbnRpdGllc193cml0dGVuGAUgASgDEg0KBWVycm9yGAYgASgJEhEKCXNjaGVkdWxlZBgHIAEoCCJWChVGZWF0dXJlVmlld1Byb2plY3Rpb24SGQoRZmVhdHVyZV92aWV3X25hbWUYASABKAkSIgoIZmVhdHVyZXMYAiADKAsyEC5mc3RvcmUudjEuRmllbGQigwIKEkZlYXR1cmVTZXJ2aWNlU3BlYxIMCgRuYW1lGAEgASgJEjIKCGZlYXR1cmVzGAIgAygLMiAuZnN0b3JlLnYxLkZlYXR1cmVWaWV3UHJvamVjdGlvbhITCgtkZXNjcmlwdGlvbhgDIAEoCRI1CgR0YWdzGAQgAygLMicuZnN0b3JlLnYxLkZlYXR1cmVTZXJ2aWNlU3BlYy5UYWdzRW50cnkSDQoFb3duZXIYBSABKAkSIwoEbWV0YRgGIAEoCzIVLmZzdG9yZS52MS5PYmplY3RNZXRhGisKCVRhZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIuYCChNPbkRlbWFuZEZlYXR1cmVWaWV3EgwKBG5hbWUYASABKAkSMQoHc291cmNlcxgCIAMoCzIgLmZzdG9yZS52MS5GZWF0dXJlVmlld1Byb2plY3Rpb24SKAoOcmVxdWVzdF9zY2hlbWEYAyADKAsyEC5mc3RvcmUudjEuRmllbGQSIgoIZmVhdHVyZXMYBCADKAsyEC5mc3RvcmUudjEuRmllbGQSEgoKdWRmX3NvdXJjZRgFIAEoCRITCgtkZXNjcmlwdGlvbhgGIAEoCRI2CgR0YWdzGAcgAygLMiguZnN0b3JlLnYxLk9uRGVtYW5kRmVhdHVyZVZpZXcuVGFnc0VudHJ5Eg0KBW93bmVyGAggASgJEiMKBG1ldGEYCSABKAsyFS5mc3RvcmUudjEuT2JqZWN0TWV0YRorCglUYWdzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASL6AQoKUGVybWlzc2lvbhIMCgRuYW1lGAEgASgJEg0KBXR5cGVzGAIgAygJEhUKDW5hbWVfcGF0dGVybnMYAyADKAkSPgoNcmVxdWlyZWRfdGFncxgEIAMoCzInLmZzdG9yZS52MS5QZXJtaXNzaW9uLlJlcXVpcmVkVGFnc0VudHJ5Eg8KB2FjdGlvbnMYBSADKAkSDQoFcm9sZXMYBiADKAkSIwoEbWV0YRgHIAEoCzIVLmZzdG9yZS52MS5PYmplY3RNZXRhGjMKEVJlcXVpcmVkVGFnc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEq2AEKFk1hdGVyaWFsaXphdGlvbk91dGNvbWUSJwojTUFURVJJQUxJWkFUSU9OX09VVENPTUVfVU5TUEVDSUZJRUQQABIlCiFNQVRFUklBTElaQVRJT05fT1VUQ09NRV9TVUNDRUVERUQQARIiCh5NQVRFUklBTElaQVRJT05fT1VUQ09NRV9GQUlMRUQQAhIjCh9NQVRFUklBTElaQVRJT05fT1VUQ09NRV9TS0lQUEVEEAMSJQohTUFURVJJQUxJWkFUSU9OX09VVENPTUVfQUJBTkRPTkVEEARiBnByb3RvMw", [file_fstore_v1_value, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * What features describe (a vehicle, a driver, a customer).
@@ -229,6 +229,14 @@ export type DataSource = Message<"fstore.v1.DataSource"> & {
      */
     value: PushOptions;
     case: "pushOptions";
+  } | {
+    /**
+     * A durable event stream (Redis Streams or NATS JetStream).
+     *
+     * @generated from field: fstore.v1.StreamOptions stream_options = 10;
+     */
+    value: StreamOptions;
+    case: "streamOptions";
   } | { case: undefined; value?: undefined };
 };
 
@@ -284,6 +292,123 @@ export const PushOptionsSchema: GenMessage<PushOptions> = /*@__PURE__*/
   messageDesc(file_fstore_v1_registry, 5);
 
 /**
+ * Options of a `StreamSource`: a durable event stream read with a consumer
+ * group, whose raw events are also appended to a batch source.
+ *
+ * @generated from message fstore.v1.StreamOptions
+ */
+export type StreamOptions = Message<"fstore.v1.StreamOptions"> & {
+  /**
+   * "redis" (Redis Streams) or "nats" (NATS JetStream).
+   *
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * Where the broker is, e.g. "nats://127.0.0.1:4222"; empty for Redis means
+   * the online store's Redis.
+   *
+   * @generated from field: string connection = 2;
+   */
+  connection: string;
+
+  /**
+   * The Redis stream key or the JetStream stream name.
+   *
+   * @generated from field: string stream = 3;
+   */
+  stream: string;
+
+  /**
+   * The NATS subject events are published on (empty for Redis).
+   *
+   * @generated from field: string subject = 4;
+   */
+  subject: string;
+
+  /**
+   * The consumer group (Redis) or durable consumer (NATS).
+   *
+   * @generated from field: string group = 5;
+   */
+  group: string;
+
+  /**
+   * Every column of an event, join keys and event time included.
+   *
+   * @generated from field: repeated fstore.v1.Field schema = 6;
+   */
+  schema: Field[];
+
+  /**
+   * The Parquet batch source holding the raw events, with an ingestion-time
+   * `created` column.
+   *
+   * @generated from field: fstore.v1.DataSource batch_source = 7;
+   */
+  batchSource?: DataSource | undefined;
+};
+
+/**
+ * Describes the message fstore.v1.StreamOptions.
+ * Use `create(StreamOptionsSchema)` to create a new message.
+ */
+export const StreamOptionsSchema: GenMessage<StreamOptions> = /*@__PURE__*/
+  messageDesc(file_fstore_v1_registry, 6);
+
+/**
+ * One windowed aggregate of a stream feature view: the value at time t
+ * aggregates the entity's events with event time in
+ * (floor(t, slide) - window, t].
+ *
+ * @generated from message fstore.v1.Aggregation
+ */
+export type Aggregation = Message<"fstore.v1.Aggregation"> & {
+  /**
+   * The output feature name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The event column aggregated.
+   *
+   * @generated from field: string column = 2;
+   */
+  column: string;
+
+  /**
+   * count, sum, mean, min, max or last.
+   *
+   * @generated from field: string function = 3;
+   */
+  function: string;
+
+  /**
+   * The window length.
+   *
+   * @generated from field: google.protobuf.Duration window = 4;
+   */
+  window?: Duration | undefined;
+
+  /**
+   * The tile size: the window's start moves in steps of `slide`.
+   *
+   * @generated from field: google.protobuf.Duration slide = 5;
+   */
+  slide?: Duration | undefined;
+};
+
+/**
+ * Describes the message fstore.v1.Aggregation.
+ * Use `create(AggregationSchema)` to create a new message.
+ */
+export const AggregationSchema: GenMessage<Aggregation> = /*@__PURE__*/
+  messageDesc(file_fstore_v1_registry, 7);
+
+/**
  * A group of features from one source, keyed by one or more entities.
  *
  * @generated from message fstore.v1.FeatureView
@@ -332,7 +457,7 @@ export type FeatureView = Message<"fstore.v1.FeatureView"> & {
   batchSource?: DataSource | undefined;
 
   /**
-   * The push source feeding this view, if any.
+   * The push or stream source feeding this view, if any.
    *
    * @generated from field: fstore.v1.DataSource stream_source = 7;
    */
@@ -372,6 +497,22 @@ export type FeatureView = Message<"fstore.v1.FeatureView"> & {
    * @generated from field: fstore.v1.FeatureViewMeta meta = 12;
    */
   meta?: FeatureViewMeta | undefined;
+
+  /**
+   * For a stream feature view: its features are these windowed aggregates
+   * of `stream_source`'s events, in the same order as `features`.
+   *
+   * @generated from field: repeated fstore.v1.Aggregation aggregations = 13;
+   */
+  aggregations: Aggregation[];
+
+  /**
+   * For a stream feature view: events older than the entity's newest event
+   * minus this are late (counted, kept offline, not applied online).
+   *
+   * @generated from field: google.protobuf.Duration allowed_lateness = 14;
+   */
+  allowedLateness?: Duration | undefined;
 };
 
 /**
@@ -379,7 +520,7 @@ export type FeatureView = Message<"fstore.v1.FeatureView"> & {
  * Use `create(FeatureViewSchema)` to create a new message.
  */
 export const FeatureViewSchema: GenMessage<FeatureView> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_registry, 6);
+  messageDesc(file_fstore_v1_registry, 8);
 
 /**
  * Registry state of a feature view.
@@ -428,7 +569,7 @@ export type FeatureViewMeta = Message<"fstore.v1.FeatureViewMeta"> & {
  * Use `create(FeatureViewMetaSchema)` to create a new message.
  */
 export const FeatureViewMetaSchema: GenMessage<FeatureViewMeta> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_registry, 7);
+  messageDesc(file_fstore_v1_registry, 9);
 
 /**
  * An interval [start_time, end_time] whose rows were written to the online store.
@@ -463,7 +604,7 @@ export type MaterializationInterval = Message<"fstore.v1.MaterializationInterval
  * Use `create(MaterializationIntervalSchema)` to create a new message.
  */
 export const MaterializationIntervalSchema: GenMessage<MaterializationInterval> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_registry, 8);
+  messageDesc(file_fstore_v1_registry, 10);
 
 /**
  * Freshness of a view's online values. Unset in `FeatureViewMeta` when there
@@ -514,7 +655,7 @@ export type Freshness = Message<"fstore.v1.Freshness"> & {
  * Use `create(FreshnessSchema)` to create a new message.
  */
 export const FreshnessSchema: GenMessage<Freshness> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_registry, 9);
+  messageDesc(file_fstore_v1_registry, 11);
 
 /**
  * Outcome of one materialization run.
@@ -577,7 +718,7 @@ export type MaterializationRun = Message<"fstore.v1.MaterializationRun"> & {
  * Use `create(MaterializationRunSchema)` to create a new message.
  */
 export const MaterializationRunSchema: GenMessage<MaterializationRun> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_registry, 10);
+  messageDesc(file_fstore_v1_registry, 12);
 
 /**
  * The features of one view that a feature service or on-demand view uses.
@@ -606,7 +747,7 @@ export type FeatureViewProjection = Message<"fstore.v1.FeatureViewProjection"> &
  * Use `create(FeatureViewProjectionSchema)` to create a new message.
  */
 export const FeatureViewProjectionSchema: GenMessage<FeatureViewProjection> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_registry, 11);
+  messageDesc(file_fstore_v1_registry, 13);
 
 /**
  * A feature service: a named bundle of features that a model consumes. (The
@@ -664,7 +805,7 @@ export type FeatureServiceSpec = Message<"fstore.v1.FeatureServiceSpec"> & {
  * Use `create(FeatureServiceSpecSchema)` to create a new message.
  */
 export const FeatureServiceSpecSchema: GenMessage<FeatureServiceSpec> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_registry, 12);
+  messageDesc(file_fstore_v1_registry, 14);
 
 /**
  * Features computed at request time by a TypeScript function over other
@@ -742,7 +883,7 @@ export type OnDemandFeatureView = Message<"fstore.v1.OnDemandFeatureView"> & {
  * Use `create(OnDemandFeatureViewSchema)` to create a new message.
  */
 export const OnDemandFeatureViewSchema: GenMessage<OnDemandFeatureView> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_registry, 13);
+  messageDesc(file_fstore_v1_registry, 15);
 
 /**
  * Who may do which actions on which objects (Feast's Permission).
@@ -805,7 +946,7 @@ export type Permission = Message<"fstore.v1.Permission"> & {
  * Use `create(PermissionSchema)` to create a new message.
  */
 export const PermissionSchema: GenMessage<Permission> = /*@__PURE__*/
-  messageDesc(file_fstore_v1_registry, 14);
+  messageDesc(file_fstore_v1_registry, 16);
 
 /**
  * How a materialization run ended.

@@ -27,22 +27,22 @@ interface Described {
   };
 }
 
-function materializationOf(
+async function materializationOf(
   registry: Registry,
   view: FeatureViewDef,
   schedule: string | null,
   created?: Date,
 ) {
-  const intervals = registry.materializationIntervals(view.name);
+  const intervals = await registry.materializationIntervals(view.name);
   const f = featureViewFreshness({
     online: view.online,
     intervalEnds: intervals.map((i) => i.end),
     schedule,
     created,
     now: new Date(),
-    materializedElsewhere: registry.otherOnlineStores(view.name).length > 0,
+    materializedElsewhere: (await registry.otherOnlineStores(view.name)).length > 0,
   });
-  const run = registry.lastMaterializationRun(view.name);
+  const run = await registry.lastMaterializationRun(view.name);
   return {
     intervals: intervals.map((i) => ({ start: i.start.toISOString(), end: i.end.toISOString() })),
     lastMaterializedEnd: f.lastMaterializedEnd?.toISOString() ?? null,
@@ -53,9 +53,9 @@ function materializationOf(
 }
 
 /** Every object named `name` (a view and a data source may share a name). */
-export function describeObject(repo: string, name: string): Described[] {
+export async function describeObject(repo: string, name: string): Promise<Described[]> {
   const config = loadRepoConfig(resolve(repo));
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   try {
     const snap = registry.snapshot();
     const found: Described[] = [];
@@ -65,7 +65,7 @@ export function describeObject(repo: string, name: string): Described[] {
       found.push({
         kind: "feature_view",
         definition: view,
-        materialization: materializationOf(registry, view, config.materialization.schedule, created),
+        materialization: await materializationOf(registry, view, config.materialization.schedule, created),
       });
     }
     const odfv = snap.onDemandFeatureViews.get(name);
@@ -90,7 +90,7 @@ export function describeObject(repo: string, name: string): Described[] {
     }
     return found;
   } finally {
-    registry.close();
+    await registry.close();
   }
 }
 
@@ -144,9 +144,9 @@ export function registerDescribeCommand(program: Command): void {
     .argument("<name>", "an entity, data source, feature view, on-demand view or feature service")
     .option("--repo <dir>", "feature repository folder", ".")
     .option("--json", "print as JSON")
-    .action((name: string, options: { repo: string; json?: boolean }) => {
+    .action(async (name: string, options: { repo: string; json?: boolean }) => {
       try {
-        const found = describeObject(options.repo, name);
+        const found = await describeObject(options.repo, name);
         if (options.json) console.log(JSON.stringify(found, null, 2));
         else console.log(found.map(formatDescribed).join("\n\n"));
       } catch (err) {

@@ -93,7 +93,7 @@ export async function runHistorical(
     }),
   );
   const config = loadRepoConfig(resolve(options.repo));
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   const db = await openDuckDb();
   const started = Date.now();
   const ticker = setInterval(() => {
@@ -146,7 +146,7 @@ export async function runHistorical(
     clearInterval(ticker);
     progress(`\rjoined in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     db.closeSync();
-    registry.close();
+    await registry.close();
   }
 }
 

@@ -119,24 +119,26 @@ export function registerListCommand(program: Command): void {
     .option("--repo <dir>", "feature repository folder", ".")
     .option("--tags <key=value>", "only objects carrying this tag (repeatable; all must match)", collectTag)
     .option("--json", "print the objects as JSON")
-    .action((kind: ListKind, options: { repo: string; tags?: Record<string, string>; json?: boolean }) => {
-      try {
-        const config = loadRepoConfig(resolve(options.repo));
-        const registry = openRegistry(config);
-        let listing: ReturnType<typeof listObjects>;
+    .action(
+      async (kind: ListKind, options: { repo: string; tags?: Record<string, string>; json?: boolean }) => {
         try {
-          listing = listObjects(registry.snapshot(), kind, options.tags ?? {});
-        } finally {
-          registry.close();
+          const config = loadRepoConfig(resolve(options.repo));
+          const registry = await openRegistry(config);
+          let listing: ReturnType<typeof listObjects>;
+          try {
+            listing = listObjects(registry.snapshot(), kind, options.tags ?? {});
+          } finally {
+            await registry.close();
+          }
+          if (options.json) console.log(JSON.stringify(listing.json, null, 2));
+          else if (listing.table.length === 1)
+            console.log(`No ${kind}${options.tags ? " with these tags" : ""}.`);
+          else console.log(formatTable(listing.table));
+        } catch (err) {
+          const e = FstoreError.from(err);
+          console.error(`fstore list: ${e.code}: ${e.message}`);
+          process.exitCode = 1;
         }
-        if (options.json) console.log(JSON.stringify(listing.json, null, 2));
-        else if (listing.table.length === 1)
-          console.log(`No ${kind}${options.tags ? " with these tags" : ""}.`);
-        else console.log(formatTable(listing.table));
-      } catch (err) {
-        const e = FstoreError.from(err);
-        console.error(`fstore list: ${e.code}: ${e.message}`);
-        process.exitCode = 1;
-      }
-    });
+      },
+    );
 }

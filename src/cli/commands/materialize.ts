@@ -67,7 +67,7 @@ async function* inProcess(
   req: { start?: Date; end: Date; incremental: boolean },
 ): AsyncGenerator<MaterializeEvent> {
   const config = loadRepoConfig(resolve(o.repo));
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   const store = createOnlineStore(config);
   const db = openDuckDb();
   try {
@@ -78,7 +78,7 @@ async function* inProcess(
   } finally {
     (await db.catch(() => undefined))?.closeSync();
     await store.close();
-    registry.close();
+    await registry.close();
   }
 }
 

@@ -140,7 +140,7 @@ async function withRepo<T>(
   }) => Promise<T>,
 ): Promise<T> {
   const config = loadRepoConfig(resolve(repo));
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   const store = openProfileStore({ project: config.project, registryPath: config.registry.path });
   const db = await openDuckDb();
   const connection = await db.connect();
@@ -157,7 +157,7 @@ async function withRepo<T>(
     connection.closeSync();
     db.closeSync();
     store.close();
-    registry.close();
+    await registry.close();
   }
 }
 

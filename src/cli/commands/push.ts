@@ -18,7 +18,7 @@ const DESTINATIONS = ["online", "offline", "online_and_offline"] as const;
 export async function runPush(options: { repo: string; source: string; to: PushDestination }, file: string) {
   try {
     const config = loadRepoConfig(resolve(options.repo));
-    const registry = openRegistry(config);
+    const registry = await openRegistry(config);
     const store = createOnlineStore(config);
     const db = openDuckDb();
     try {
@@ -36,7 +36,7 @@ export async function runPush(options: { repo: string; source: string; to: PushD
     } finally {
       (await db.catch(() => undefined))?.closeSync();
       await store.close();
-      registry.close();
+      await registry.close();
     }
   } catch (err) {
     const e = FstoreError.from(err);

@@ -17,12 +17,14 @@ export interface ServeOptions {
   init?: boolean;
   /** Serve Prometheus metrics on this port (turns metrics on even when metrics.enabled is off). */
   metricsPort?: number;
+  /** Serve the web console on this port. */
+  uiPort?: number;
 }
 
 /** Test only: delays every FeatureService handler (see server/handler-delay.ts). */
 const HANDLER_DELAY_ENV = "FSTORE_TEST_HANDLER_DELAY_MS";
 
-function portNumber(value: string): number {
+export function portNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     throw new InvalidArgumentError("expected a port number between 0 and 65535");
@@ -50,7 +52,8 @@ async function initRepo(repoPath: string, logger: Logger): Promise<void> {
 async function materializeIfNeverMaterialized(running: RunningServer, logger: Logger): Promise<void> {
   const { registry } = running.deps;
   const views = [...registry.snapshot().featureViews.values()].filter((v) => v.online);
-  if (views.length === 0 || views.some((v) => registry.materializationIntervals(v.name).length > 0)) return;
+  if (views.length === 0) return;
+  for (const v of views) if ((await registry.materializationIntervals(v.name)).length > 0) return;
   logger.info({ views: views.map((v) => v.name) }, "first start: materializing up to now");
   try {
     for await (const event of materialize(materializeContextOf(running.deps), {
@@ -88,6 +91,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+      ...(options.uiPort !== undefined ? { uiPort: options.uiPort } : {}),
       ...(delay > 0 ? { handlerDelayMs: delay } : {}),
     });
     stopOnSignals(running, logger);
@@ -112,6 +116,11 @@ export function registerServeCommand(program: Command): void {
     .option(
       "--metrics-port <n>",
       "serve Prometheus metrics on this port (or set metrics.enabled)",
+      portNumber,
+    )
+    .option(
+      "--ui-port <n>",
+      "serve the read-only web console on this port (same host, auth and TLS)",
       portNumber,
     )
     .action(async (options: ServeOptions) => {

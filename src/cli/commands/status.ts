@@ -41,45 +41,48 @@ export interface RepoStatus {
 }
 
 /** Freshness and last run of every view of the repository at `repo`. */
-export function repoStatus(repo: string, now = new Date()): RepoStatus {
+export async function repoStatus(repo: string, now = new Date()): Promise<RepoStatus> {
   const config = loadRepoConfig(resolve(repo));
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   try {
     const snapshot = registry.snapshot();
     const schedule = config.materialization.schedule;
-    const views = [...snapshot.featureViews.values()]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((view): ViewStatus => {
-        const f = featureViewFreshness({
-          online: view.online,
-          intervalEnds: registry.materializationIntervals(view.name).map((i) => i.end),
-          schedule,
-          created: snapshot.meta.get(`feature_view/${view.name}`)?.created,
-          now,
-          materializedElsewhere: registry.otherOnlineStores(view.name).length > 0,
-        });
-        const run = registry.lastMaterializationRun(view.name);
-        return {
-          featureView: view.name,
-          online: view.online,
-          lastMaterializedEnd: f.lastMaterializedEnd?.toISOString() ?? null,
-          ageSeconds: f.ageMs === undefined ? null : Math.round(f.ageMs / 1000),
-          overdue: f.overdue,
-          nextDue: f.dueAt?.toISOString() ?? null,
-          lastRun: run
-            ? {
-                outcome: run.outcome,
-                end: run.end.toISOString(),
-                rowsRead: run.rowsRead,
-                entitiesWritten: run.entitiesWritten,
-                error: run.error,
-              }
-            : null,
-        };
-      });
+    const views: ViewStatus[] = [];
+    for (const view of [...snapshot.featureViews.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      views.push(
+        await (async (): Promise<ViewStatus> => {
+          const f = featureViewFreshness({
+            online: view.online,
+            intervalEnds: (await registry.materializationIntervals(view.name)).map((i) => i.end),
+            schedule,
+            created: snapshot.meta.get(`feature_view/${view.name}`)?.created,
+            now,
+            materializedElsewhere: (await registry.otherOnlineStores(view.name)).length > 0,
+          });
+          const run = await registry.lastMaterializationRun(view.name);
+          return {
+            featureView: view.name,
+            online: view.online,
+            lastMaterializedEnd: f.lastMaterializedEnd?.toISOString() ?? null,
+            ageSeconds: f.ageMs === undefined ? null : Math.round(f.ageMs / 1000),
+            overdue: f.overdue,
+            nextDue: f.dueAt?.toISOString() ?? null,
+            lastRun: run
+              ? {
+                  outcome: run.outcome,
+                  end: run.end.toISOString(),
+                  rowsRead: run.rowsRead,
+                  entitiesWritten: run.entitiesWritten,
+                  error: run.error,
+                }
+              : null,
+          };
+        })(),
+      );
+    }
     return { schedule, views };
   } finally {
-    registry.close();
+    await registry.close();
   }
 }
 
@@ -197,7 +200,7 @@ export function registerStatusCommand(program: Command): void {
     try {
       const status = opts.server
         ? await serverStatus({ ...opts, server: opts.server })
-        : repoStatus(opts.repo);
+        : await repoStatus(opts.repo);
       process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
       // Exit 1 when a view is overdue, so a cron job or probe can alert on it.
       process.exitCode = status.views.some((v) => v.overdue) ? 1 : 0;

@@ -27,12 +27,12 @@ async function confirmed(question: string): Promise<boolean> {
 export async function runTeardown(options: { repo: string; yes?: boolean }): Promise<void> {
   try {
     const config = loadRepoConfig(resolve(options.repo));
-    const registry = openRegistry(config);
+    const registry = await openRegistry(config);
     let views: ReturnType<typeof registry.snapshot>["featureViews"];
     try {
       views = registry.snapshot().featureViews;
     } finally {
-      registry.close();
+      await registry.close();
     }
     const store = onlineStoreIdentity(config.onlineStore);
     const names = [...views.keys()].sort();

@@ -90,7 +90,7 @@ async function validateInProcess(
   request: ValidateConsistencyRequest,
 ): Promise<ValidateConsistencyResponse> {
   const config = loadRepoConfig(resolve(repo));
-  const registry = openRegistry(config);
+  const registry = await openRegistry(config);
   const store = createOnlineStore(config);
   const db = await openDuckDb({ threads: 2 });
   try {
@@ -108,7 +108,7 @@ async function validateInProcess(
   } finally {
     db.closeSync();
     await store.close();
-    registry.close();
+    await registry.close();
   }
 }
 

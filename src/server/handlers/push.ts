@@ -3,14 +3,18 @@
  * offline store or both (push/ does the validation and writing).
  */
 import { create } from "@bufbuild/protobuf";
-import { PushResponseSchema, PushTo } from "../../../gen/fstore/v1/feature_service_pb.js";
+import { PushRequestSchema, PushResponseSchema, PushTo } from "../../../gen/fstore/v1/feature_service_pb.js";
 import { invalidArgument } from "../../errors/index.js";
 import { sharedDuckDb } from "../../offline/index.js";
 import { sharedOnlineStore } from "../../online/index.js";
 import type { PushDestination } from "../../push/index.js";
-import { push, sharedPushCompactor } from "../../push/index.js";
+import { decodePushRequest, push, sharedPushCompactor } from "../../push/index.js";
 import type { ServerDeps } from "../deps.js";
+import { setRequestDecoder } from "../service-adapter.js";
 import type { HandlerGroup } from "./handler-group.js";
+
+// Decoded by hand: a large push is thousands of Values, too slow for protobuf-es on the event loop.
+setRequestDecoder(PushRequestSchema, decodePushRequest);
 
 const DESTINATIONS: Record<PushTo, PushDestination> = {
   [PushTo.UNSPECIFIED]: "online",

@@ -94,8 +94,8 @@ export function createRegistryHandlers(deps: ServerDeps): HandlerGroup {
           : known(snap.featureViews.keys());
         throw notFound(`feature view "${req.name}" not found in project "${snap.project}"; ${hint}`);
       }
-      const intervals = deps.registry.materializationIntervals(view.name);
-      const lastRun = deps.registry.lastMaterializationRun(view.name);
+      const intervals = await deps.registry.materializationIntervals(view.name);
+      const lastRun = await deps.registry.lastMaterializationRun(view.name);
       const times = snap.meta.get(metaKey("feature_view", view.name));
       const freshness = featureViewFreshness({
         intervals,
@@ -103,7 +103,7 @@ export function createRegistryHandlers(deps: ServerDeps): HandlerGroup {
         schedule: deps.config.materialization.schedule,
         created: times?.created,
         now: new Date(),
-        materializedElsewhere: deps.registry.otherOnlineStores(view.name).length > 0,
+        materializedElsewhere: (await deps.registry.otherOnlineStores(view.name)).length > 0,
       });
       return create(GetFeatureViewResponseSchema, {
         featureView: featureViewToProto(view, {

@@ -14,8 +14,22 @@ MATERIALIZATION_OUTCOME_SKIPPED: MaterializationOutcome
 MATERIALIZATION_OUTCOME_SUCCEEDED: MaterializationOutcome
 MATERIALIZATION_OUTCOME_UNSPECIFIED: MaterializationOutcome
 
+class Aggregation(_message.Message):
+    __slots__ = ["column", "function", "name", "slide", "window"]
+    COLUMN_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SLIDE_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    column: str
+    function: str
+    name: str
+    slide: _duration_pb2.Duration
+    window: _duration_pb2.Duration
+    def __init__(self, name: _Optional[str] = ..., column: _Optional[str] = ..., function: _Optional[str] = ..., window: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., slide: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
 class DataSource(_message.Message):
-    __slots__ = ["created_timestamp_column", "description", "field_mapping", "file_options", "name", "owner", "push_options", "tags", "timestamp_field"]
+    __slots__ = ["created_timestamp_column", "description", "field_mapping", "file_options", "name", "owner", "push_options", "stream_options", "tags", "timestamp_field"]
     class FieldMappingEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +51,7 @@ class DataSource(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     PUSH_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    STREAM_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_FIELD_NUMBER: _ClassVar[int]
     created_timestamp_column: str
@@ -46,9 +61,10 @@ class DataSource(_message.Message):
     name: str
     owner: str
     push_options: PushOptions
+    stream_options: StreamOptions
     tags: _containers.ScalarMap[str, str]
     timestamp_field: str
-    def __init__(self, name: _Optional[str] = ..., timestamp_field: _Optional[str] = ..., created_timestamp_column: _Optional[str] = ..., field_mapping: _Optional[_Mapping[str, str]] = ..., description: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., file_options: _Optional[_Union[FileOptions, _Mapping]] = ..., push_options: _Optional[_Union[PushOptions, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., timestamp_field: _Optional[str] = ..., created_timestamp_column: _Optional[str] = ..., field_mapping: _Optional[_Mapping[str, str]] = ..., description: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., file_options: _Optional[_Union[FileOptions, _Mapping]] = ..., push_options: _Optional[_Union[PushOptions, _Mapping]] = ..., stream_options: _Optional[_Union[StreamOptions, _Mapping]] = ...) -> None: ...
 
 class Entity(_message.Message):
     __slots__ = ["description", "join_keys", "meta", "name", "owner", "tags", "value_type"]
@@ -99,7 +115,7 @@ class FeatureServiceSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., features: _Optional[_Iterable[_Union[FeatureViewProjection, _Mapping]]] = ..., description: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., meta: _Optional[_Union[ObjectMeta, _Mapping]] = ...) -> None: ...
 
 class FeatureView(_message.Message):
-    __slots__ = ["batch_source", "description", "entities", "entity_columns", "features", "meta", "name", "online", "owner", "stream_source", "tags", "ttl"]
+    __slots__ = ["aggregations", "allowed_lateness", "batch_source", "description", "entities", "entity_columns", "features", "meta", "name", "online", "owner", "stream_source", "tags", "ttl"]
     class TagsEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +123,8 @@ class FeatureView(_message.Message):
         key: str
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    AGGREGATIONS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_LATENESS_FIELD_NUMBER: _ClassVar[int]
     BATCH_SOURCE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +137,8 @@ class FeatureView(_message.Message):
     STREAM_SOURCE_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     TTL_FIELD_NUMBER: _ClassVar[int]
+    aggregations: _containers.RepeatedCompositeFieldContainer[Aggregation]
+    allowed_lateness: _duration_pb2.Duration
     batch_source: DataSource
     description: str
     entities: _containers.RepeatedScalarFieldContainer[str]
@@ -131,7 +151,7 @@ class FeatureView(_message.Message):
     stream_source: DataSource
     tags: _containers.ScalarMap[str, str]
     ttl: _duration_pb2.Duration
-    def __init__(self, name: _Optional[str] = ..., entities: _Optional[_Iterable[str]] = ..., entity_columns: _Optional[_Iterable[_Union[Field, _Mapping]]] = ..., features: _Optional[_Iterable[_Union[Field, _Mapping]]] = ..., ttl: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., batch_source: _Optional[_Union[DataSource, _Mapping]] = ..., stream_source: _Optional[_Union[DataSource, _Mapping]] = ..., online: bool = ..., description: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., meta: _Optional[_Union[FeatureViewMeta, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., entities: _Optional[_Iterable[str]] = ..., entity_columns: _Optional[_Iterable[_Union[Field, _Mapping]]] = ..., features: _Optional[_Iterable[_Union[Field, _Mapping]]] = ..., ttl: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., batch_source: _Optional[_Union[DataSource, _Mapping]] = ..., stream_source: _Optional[_Union[DataSource, _Mapping]] = ..., online: bool = ..., description: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., meta: _Optional[_Union[FeatureViewMeta, _Mapping]] = ..., aggregations: _Optional[_Iterable[_Union[Aggregation, _Mapping]]] = ..., allowed_lateness: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class FeatureViewMeta(_message.Message):
     __slots__ = ["created_timestamp", "freshness", "last_run", "last_updated_timestamp", "materialization_intervals"]
@@ -287,6 +307,24 @@ class PushOptions(_message.Message):
     BATCH_SOURCE_FIELD_NUMBER: _ClassVar[int]
     batch_source: DataSource
     def __init__(self, batch_source: _Optional[_Union[DataSource, _Mapping]] = ...) -> None: ...
+
+class StreamOptions(_message.Message):
+    __slots__ = ["batch_source", "connection", "group", "kind", "schema", "stream", "subject"]
+    BATCH_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    batch_source: DataSource
+    connection: str
+    group: str
+    kind: str
+    schema: _containers.RepeatedCompositeFieldContainer[Field]
+    stream: str
+    subject: str
+    def __init__(self, kind: _Optional[str] = ..., connection: _Optional[str] = ..., stream: _Optional[str] = ..., subject: _Optional[str] = ..., group: _Optional[str] = ..., schema: _Optional[_Iterable[_Union[Field, _Mapping]]] = ..., batch_source: _Optional[_Union[DataSource, _Mapping]] = ...) -> None: ...
 
 class MaterializationOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
