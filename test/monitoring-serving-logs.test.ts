@@ -11,16 +11,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   GetOnlineFeaturesRequestSchema,
   type GetOnlineFeaturesResponse,
   GetOnlineFeaturesResponseSchema,
 } from "../gen/fstore/v1/feature_service_pb.js";
+import {
+  DetectDriftRequestSchema,
+  DetectDriftResponseSchema,
+  GetFeatureStatisticsRequestSchema,
+  GetFeatureStatisticsResponseSchema,
+} from "../gen/fstore/v1/monitoring_pb.js";
 import { createRawClient } from "../src/fuzz/raw-client.js";
-import { computeProfile, computeServingSkew } from "../src/monitoring/index.js";
+import { FstoreMetrics } from "../src/metrics/fstore-metrics.js";
+import {
+  computeProfile,
+  computeServingSkew,
+  DEFAULT_THRESHOLDS,
+  type Profile,
+} from "../src/monitoring/index.js";
 import { createOnlineStore, writeOnlineRows } from "../src/online/index.js";
 import type { FeatureServiceDef, RepoDefinitions } from "../src/registry/model.js";
+import { serverProfileStore } from "../src/server/handlers/monitoring.js";
 import { serverFeatureLogger } from "../src/server/handlers/online.js";
 import { featureView, field, ValueType } from "./support/online-fixtures.js";
 import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
@@ -192,5 +206,111 @@ describe("serving logs as a profile source", () => {
     } finally {
       connection.closeSync();
     }
+  });
+});
+
+describe("GetFeatureStatistics and DetectDrift", () => {
+  const call = async <T>(method: string, bytes: Uint8Array, decode: (b: Uint8Array) => T) => {
+    const raw = createRawClient(t.address);
+    try {
+      const r = await raw.call(method, bytes);
+      return {
+        code: r.code,
+        details: r.details,
+        message: r.code === 0 ? decode(r.messages[0] as Uint8Array) : undefined,
+      };
+    } finally {
+      raw.close();
+    }
+  };
+
+  it("answers the profile monitoring computes, and drift from the service's baseline", async () => {
+    const stats = await call(
+      "GetFeatureStatistics",
+      toBinary(
+        GetFeatureStatisticsRequestSchema,
+        create(GetFeatureStatisticsRequestSchema, {
+          source: { source: { case: "featureService", value: "model" } },
+        }),
+      ),
+      (b) => fromBinary(GetFeatureStatisticsResponseSchema, b),
+    );
+    expect(stats.code).toBe(0);
+    const connection = await db.connect();
+    let offline: Profile;
+    try {
+      offline = await computeProfile(
+        { connection, snapshot: registry.snapshot(), repoPath: repo, logDir: t.config.offlineStore.logDir },
+        { target: { kind: "feature_service", name: "model" } },
+      );
+    } finally {
+      connection.closeSync();
+    }
+    const got = stats.message?.profile;
+    expect(got?.features.map((f) => f.name)).toEqual(["obs:x", "obs:color"]);
+    const x = got?.features[0];
+    const want = offline.features[0];
+    expect(Number(x?.rows)).toBe(want?.rows);
+    expect(x?.numeric?.mean).toBe(want?.numeric?.mean);
+    expect(x?.numeric?.counts.map(Number)).toEqual(want?.numeric?.histogram.counts);
+    expect(x?.numeric?.quantiles.map((q) => q.value)).toEqual(Object.values(want?.numeric?.quantiles ?? {}));
+    expect(got?.features[1]?.categorical?.top.map((v) => [v.value, Number(v.count)])).toEqual(
+      offline.features[1]?.categorical?.top.map((v) => [v.value, v.count]),
+    );
+
+    const drift = (servingLogs: boolean) =>
+      call(
+        "DetectDrift",
+        toBinary(
+          DetectDriftRequestSchema,
+          create(DetectDriftRequestSchema, { featureService: "model", servingLogs }),
+        ),
+        (b) => fromBinary(DetectDriftResponseSchema, b),
+      );
+    expect((await drift(false)).code).toBe(status.NOT_FOUND);
+
+    // The offline profile as the baseline: the offline rows do not drift; the served x (shifted online) does.
+    const store = serverProfileStore(t.server.deps);
+    const saved = store.saveProfile(offline);
+    store.saveBaseline("model", saved.id as number, DEFAULT_THRESHOLDS);
+    const same = await drift(false);
+    expect(same.message?.verdict).toBe("ok");
+    expect(Number(same.message?.baselineProfileId)).toBe(saved.id);
+    const served = await drift(true);
+    expect(served.message?.verdict).toBe("alert");
+    expect(served.message?.features.find((f) => f.feature === "obs:x")?.verdict).toBe("alert");
+
+    const bad = await call(
+      "GetFeatureStatistics",
+      toBinary(
+        GetFeatureStatisticsRequestSchema,
+        create(GetFeatureStatisticsRequestSchema, {
+          source: { source: { case: "trainingSet", value: "/etc/passwd" } },
+        }),
+      ),
+      (b) => b,
+    );
+    expect(bad.code).toBe(status.PERMISSION_DENIED);
+  });
+
+  it("exports each drift check's scores, coverage and verdict as gauges", async () => {
+    const metrics = new FstoreMetrics({ config: t.config, registry: t.server.deps.registry });
+    metrics.recordDrift("model", [
+      {
+        feature: "obs:x",
+        psi: 1.5,
+        ks: 0.6,
+        js: null,
+        coverageChange: -0.01,
+        currentCoverage: 0.9,
+        verdict: "alert",
+      },
+    ]);
+    const text = await metrics.metrics();
+    expect(text).toContain('fstore_feature_drift{feature_service="model",feature="obs:x",metric="psi"} 1.5');
+    expect(text).toContain('fstore_feature_drift{feature_service="model",feature="obs:x",metric="ks"} 0.6');
+    expect(text).not.toContain('metric="js"');
+    expect(text).toContain('fstore_feature_coverage{feature_service="model",feature="obs:x"} 0.9');
+    expect(text).toContain('fstore_feature_drift_verdict{feature_service="model",feature="obs:x"} 2');
   });
 });

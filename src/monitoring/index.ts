@@ -15,6 +15,7 @@ export {
   PSI_EPSILON,
   populationStabilityIndex,
 } from "./drift-metrics.js";
+export { driftToProto, profileToProto, targetOfSelector, thresholdsToProto } from "./monitoring-proto.js";
 // The pure parts: the profile model, its SQL, drift metrics and verdicts.
 export type {
   CategoricalSummary,

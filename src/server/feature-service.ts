@@ -8,6 +8,7 @@ import type { ServerDeps } from "./deps.js";
 import { createConsistencyHandlers } from "./handlers/consistency.js";
 import { createHistoricalHandlers } from "./handlers/historical.js";
 import { createMaterializeHandlers } from "./handlers/materialize.js";
+import { createMonitoringHandlers } from "./handlers/monitoring.js";
 import { createOnlineHandlers } from "./handlers/online.js";
 import { createPushHandlers } from "./handlers/push.js";
 import { createRegistryHandlers } from "./handlers/registry.js";
@@ -21,5 +22,6 @@ export function createFeatureServiceImpl(deps: ServerDeps): ServiceImpl<typeof F
     ...createMaterializeHandlers(deps),
     ...createPushHandlers(deps),
     ...createConsistencyHandlers(deps),
+    ...createMonitoringHandlers(deps),
   } as ServiceImpl<typeof FeatureService>;
 }

@@ -21,6 +21,7 @@ import { composeObservers, createLoggingObserver } from "./call-observers.js";
 import { Resources, type ServerDeps } from "./deps.js";
 import { createFeatureServiceImpl } from "./feature-service.js";
 import { withHandlerDelay } from "./handler-delay.js";
+import { serverFeatureLogger } from "./handlers/online.js";
 import { addHealth } from "./health.js";
 import { createLogger } from "./logger.js";
 import { exposureWarnings } from "./loopback.js";
@@ -106,6 +107,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   let impl = withAccessControl(createFeatureServiceImpl(deps), deps, audit);
+  // The feature logger's counts, as counters at scrape time.
+  if (deps.metrics) deps.metrics.featureLogCounts = () => serverFeatureLogger(deps).counts();
   if (options.handlerDelayMs) impl = withHandlerDelay(FeatureService, impl, options.handlerDelayMs);
   const observer = composeObservers(
     createLoggingObserver(logger),
