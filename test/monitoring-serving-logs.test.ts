@@ -34,7 +34,7 @@ import {
 } from "../src/monitoring/index.js";
 import { createOnlineStore, writeOnlineRows } from "../src/online/index.js";
 import type { FeatureServiceDef, RepoDefinitions } from "../src/registry/model.js";
-import { serverProfileStore } from "../src/server/handlers/monitoring.js";
+import { runScheduledDriftChecks, serverProfileStore } from "../src/server/handlers/monitoring.js";
 import { serverFeatureLogger } from "../src/server/handlers/online.js";
 import { featureView, field, ValueType } from "./support/online-fixtures.js";
 import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
@@ -291,6 +291,19 @@ describe("GetFeatureStatistics and DetectDrift", () => {
       (b) => b,
     );
     expect(bad.code).toBe(status.PERMISSION_DENIED);
+  });
+
+  it("checks the last window of serving logs of each logged service with a baseline (the schedule's work)", async () => {
+    const store = serverProfileStore(t.server.deps);
+    const before = store.listProfiles({ kind: "serving_log", name: "model" }, 100).length;
+    const checks = await runScheduledDriftChecks(t.server.deps, new Date());
+    // The last hour holds both rounds: half of x's mass moved by 60.
+    expect(checks).toEqual([
+      { featureService: "model", verdict: "alert", currentProfileId: expect.any(Number) },
+    ]);
+    const stored = store.listProfiles({ kind: "serving_log", name: "model" }, 100);
+    expect(stored.length).toBe(before + 1);
+    expect(stored[0]?.features.find((f) => f.name === "obs:x")?.rows).toBe(660);
   });
 
   it("exports each drift check's scores, coverage and verdict as gauges", async () => {

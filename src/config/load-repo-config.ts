@@ -10,6 +10,7 @@ import type {
   FeatureLoggingConfig,
   MaterializationConfig,
   MetricsConfig,
+  MonitoringConfig,
   OfflineStoreConfig,
   OnlineStoreConfig,
   RegistryConfig,
@@ -86,6 +87,7 @@ export function parseRepoConfig(
   const metrics = readMetrics(root.section("metrics"));
   const writeRules = readWriteRules(root.section("write_rules"));
   const featureLogging = readFeatureLogging(root.section("feature_logging"));
+  const monitoring = readMonitoring(root.section("monitoring"));
   root.finish();
   return {
     repoPath,
@@ -100,8 +102,26 @@ export function parseRepoConfig(
     metrics,
     writeRules,
     featureLogging,
+    monitoring,
     entityKeySerializationVersion: 3,
   };
+}
+
+function readMonitoring(section: ConfigReader): MonitoringConfig {
+  const raw = section.raw("schedule");
+  let schedule: string | null = null;
+  if (raw !== undefined && raw !== null && raw !== false && raw !== "off") {
+    if (typeof raw !== "string" || !cron.validate(raw)) {
+      throw section.error(
+        "schedule",
+        `expected a cron expression (e.g. "0 * * * *" for hourly), "off" or null, got ${describe(raw)}`,
+      );
+    }
+    schedule = raw;
+  }
+  const config = { schedule, windowSeconds: section.number("window_seconds", 3600, 1) };
+  section.finish();
+  return config;
 }
 
 function readFeatureLogging(section: ConfigReader): FeatureLoggingConfig {

@@ -18,6 +18,7 @@ export interface RepoConfig {
   metrics: MetricsConfig;
   writeRules: WriteRulesConfig;
   featureLogging: FeatureLoggingConfig;
+  monitoring: MonitoringConfig;
   /** Feast's entity key serialization version; only 3 is supported. */
   entityKeySerializationVersion: 3;
 }
@@ -59,6 +60,17 @@ export interface OfflineStoreConfig {
   outputDir: string;
   /** Absolute folder that feature logging writes serving logs into (a folder per service). */
   logDir: string;
+}
+
+/** The server's drift checks of serving logs (`monitoring`). */
+export interface MonitoringConfig {
+  /**
+   * Cron expression (UTC): at each fire, every feature service with logging
+   * and a baseline has its serving logs of the last `windowSeconds` profiled
+   * against the baseline (stored, gauges updated); null disables it.
+   */
+  schedule: string | null;
+  windowSeconds: number;
 }
 
 /** How the server writes feature services' serving logs (`feature_logging`, Feast's names). */

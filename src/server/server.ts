@@ -25,6 +25,7 @@ import { serverFeatureLogger } from "./handlers/online.js";
 import { addHealth } from "./health.js";
 import { createLogger } from "./logger.js";
 import { exposureWarnings } from "./loopback.js";
+import { startMonitoringSchedule } from "./monitoring-schedule.js";
 import { trackOpenStreams } from "./open-streams.js";
 import { addReflection } from "./reflection.js";
 import { serverCredentials } from "./server-credentials.js";
@@ -184,12 +185,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   // Scheduled incremental materialization (materialization.schedule; off when null).
   const stopSchedule = startSchedule(deps);
+  // Scheduled drift checks of serving logs (monitoring.schedule; off when null).
+  const stopMonitoring = startMonitoringSchedule(deps);
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {
       health.setServing(false);
       await stopSchedule();
+      await stopMonitoring();
       logger.info({ address }, "shutting down: refusing new calls, finishing in-flight ones");
       // Health watchers have seen NOT_SERVING; nothing else would end their streams.
       const ended = openStreams.endAll();

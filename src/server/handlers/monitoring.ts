@@ -54,6 +54,69 @@ function trainingSetPath(outputDir: string, requested: string): string {
   return path;
 }
 
+/** One service's scheduled check: its verdict, or why it was skipped. */
+export interface ScheduledDriftCheck {
+  featureService: string;
+  verdict?: "ok" | "warn" | "alert";
+  currentProfileId?: number;
+  skipped?: string;
+}
+
+/**
+ * The monitoring schedule's work at `now`: every feature service with
+ * logging and a baseline has its serving logs of [now - window, now]
+ * profiled against the baseline, the profile stored and the drift recorded
+ * in the metrics and the log.
+ */
+export async function runScheduledDriftChecks(deps: ServerDeps, now: Date): Promise<ScheduledDriftCheck[]> {
+  const snapshot = deps.registry.snapshot();
+  const store = serverProfileStore(deps);
+  const start = new Date(now.getTime() - deps.config.monitoring.windowSeconds * 1000);
+  const out: ScheduledDriftCheck[] = [];
+  for (const service of snapshot.featureServices.values()) {
+    if (!service.logging) continue;
+    const baseline = store.getBaseline(service.name);
+    if (!baseline) {
+      out.push({ featureService: service.name, skipped: "no baseline" });
+      continue;
+    }
+    try {
+      const connection = await (await sharedDuckDb(deps.resources)).connect();
+      let current: Profile;
+      try {
+        current = await computeProfile(
+          { connection, snapshot, repoPath: deps.config.repoPath, logDir: deps.config.offlineStore.logDir },
+          {
+            target: { kind: "serving_log", featureService: service.name },
+            start,
+            end: now,
+            reference: referenceOf(baseline.profile),
+          },
+        );
+      } finally {
+        connection.closeSync();
+      }
+      current = store.saveProfile(current);
+      const report = compareProfiles(baseline.profile, current, baseline.thresholds);
+      deps.metrics?.recordDrift(service.name, report.features);
+      const alerts = report.features.filter((f) => f.verdict === "alert").map((f) => f.feature);
+      const line = { featureService: service.name, verdict: report.verdict, profile: current.id, alerts };
+      if (report.verdict === "ok") deps.logger.info(line, "monitoring: drift check");
+      else deps.logger.warn(line, "monitoring: drift check");
+      out.push({
+        featureService: service.name,
+        verdict: report.verdict,
+        currentProfileId: current.id as number,
+      });
+    } catch (err) {
+      const message = (err as Error).message;
+      deps.logger.warn({ featureService: service.name, err: message }, "monitoring: drift check skipped");
+      out.push({ featureService: service.name, skipped: message });
+    }
+  }
+  return out;
+}
+
 export function createMonitoringHandlers(deps: ServerDeps): HandlerGroup {
   const withContext = async <T>(work: (ctx: ProfileContext) => Promise<T>): Promise<T> => {
     const connection = await (await sharedDuckDb(deps.resources)).connect();
