@@ -75,10 +75,14 @@ async function measure(
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), failed, n: latencies.length };
 }
 
-/** User + system CPU seconds of a process so far (Linux /proc), or NaN. */
-function cpuSeconds(pid: number | undefined): number {
+/**
+ * User + system CPU seconds so far (Linux /proc), or NaN: of the whole process,
+ * or with `mainThread` of its main thread alone (the event loop's own work).
+ */
+function cpuSeconds(pid: number | undefined, mainThread = false): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const file = mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+    const fields = readFileSync(file, "utf8").split(") ")[1]?.split(" ") ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
@@ -125,13 +129,14 @@ try {
   // Each heavy request alone: server CPU per call and the longest loop block (after one warm-up call).
   const fmt = (n: number) => n.toFixed(2);
   console.log(
-    `each heavy request alone, ${EACH} calls after one warm-up: server CPU and longest event-loop block`,
+    `each heavy request alone, ${EACH} calls after one warm-up: server CPU (all threads, and the event loop's own), longest loop block`,
   );
-  console.log("request                  server CPU ms/call   loop max ms   wall ms/call");
+  console.log("request                  server CPU ms/call   loop CPU ms/call   loop max ms   wall ms/call");
   for (const [method, bytes] of heavyRequests()) {
     await client.call(method, bytes, { deadlineMs: 300_000 });
     await loopDelay();
     const c0 = cpuSeconds(server.proc.pid);
+    const m0 = cpuSeconds(server.proc.pid, true);
     const t0 = performance.now();
     for (let i = 0; i < EACH; i++) {
       const r = await client.call(method, bytes, { deadlineMs: 300_000 });
@@ -139,9 +144,10 @@ try {
     }
     const wall = (performance.now() - t0) / EACH;
     const cpu = ((cpuSeconds(server.proc.pid) - c0) * 1000) / EACH;
+    const loopCpu = ((cpuSeconds(server.proc.pid, true) - m0) * 1000) / EACH;
     const d = await loopDelay();
     console.log(
-      `${method.padEnd(24)} ${cpu.toFixed(0).padStart(18)} ${fmt(d.max).padStart(13)} ${wall.toFixed(0).padStart(14)}`,
+      `${method.padEnd(24)} ${cpu.toFixed(0).padStart(18)} ${loopCpu.toFixed(0).padStart(18)} ${fmt(d.max).padStart(13)} ${wall.toFixed(0).padStart(14)}`,
     );
   }
   console.log("");

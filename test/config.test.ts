@@ -176,6 +176,27 @@ write_rules: { max_future_skew_seconds: 60 }
     ).toThrow(/feature_logging\.queue_capacity/);
   });
 
+  it("reads the DuckDB keys of offline_store and the schedule's lease ttl", () => {
+    const dir = repoWith(
+      "project: p\noffline_store:\n  duckdb_memory_limit: 2GB\n  duckdb_temp_directory: spill\n  duckdb_threads: 2\n" +
+        "materialization:\n  schedule: '0 * * * *'\n  lease_ttl_seconds: 10\n",
+    );
+    const config = loadRepoConfig(dir, {});
+    expect(config.offlineStore.duckdb).toEqual({
+      memoryLimit: "2GB",
+      tempDirectory: join(dir, "spill"),
+      threads: 2,
+    });
+    expect(config.materialization).toEqual({ schedule: "0 * * * *", leaseTtlSeconds: 10 });
+    expect(loadRepoConfig(repoWith("project: p\n"), {}).offlineStore.duckdb).toBeUndefined();
+    expect(errorOf("project: p\noffline_store: { duckdb_memory_limit: lots }\n").message).toMatch(
+      /offline_store\.duckdb_memory_limit: expected a size such as "4GB"/,
+    );
+    expect(errorOf("project: p\nmaterialization: { lease_ttl_seconds: 0 }\n").message).toMatch(
+      /materialization\.lease_ttl_seconds: expected a number >= 1/,
+    );
+  });
+
   it("loads the example repository's config", () => {
     const config = loadRepoConfig(join(import.meta.dirname, "..", "feature_repo"), {});
     expect(config.project).toBe("vehicle_rental");

@@ -24,8 +24,8 @@ const ROWS = 2000;
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
 
-const DEFS = `import { Bool, Entity, FeatureService, FeatureView, Field, FileSource, Float64, Int64, Permission,
-  RoleBasedPolicy, String as Str } from "fstore";
+const DEFS = `import { Aggregation, Bool, Entity, FeatureService, FeatureView, Field, FileSource, Float64, Int64, Permission,
+  RoleBasedPolicy, StreamFeatureView, StreamSource, String as Str, UnixTimestamp } from "fstore";
 export const user = new Entity({ name: "user", joinKeys: ["user_id"], valueType: Int64, tags: { pii: "false" } });
 const activitySrc = new FileSource({ name: "activity_src", path: "data/activity", timestampField: "ts" });
 export const activity = new FeatureView({ name: "activity", entities: [user], ttl: "0s", source: activitySrc,
@@ -36,6 +36,14 @@ const profileSrc = new FileSource({ name: "profile_src", path: "data/profile.par
 export const profile = new FeatureView({ name: "profile", entities: [user], ttl: "0s", source: profileSrc,
   description: "Personal data", tags: { pii: "true", team: "risk" },
   schema: [new Field({ name: "birth_year", dtype: Int64 })] });
+const txRaw = new FileSource({ name: "tx_raw", path: "data/tx_raw", timestampField: "ts" });
+export const tx = new StreamSource({ name: "tx", timestampField: "ts", batchSource: txRaw,
+  stream: { kind: "nats", connection: "nats://console:s3cret@127.0.0.1:4222", stream: "TX", subject: "tx.events", group: "g1" },
+  schema: [new Field({ name: "user_id", dtype: Int64 }), new Field({ name: "amount", dtype: Float64 }),
+           new Field({ name: "ts", dtype: UnixTimestamp })] });
+export const spend = new StreamFeatureView({ name: "spend", entities: [user], source: tx, tags: { pii: "false" },
+  aggregations: [new Aggregation({ column: "amount", function: "sum", window: "1h" }),
+                 new Aggregation({ column: "amount", function: "count", window: "24h", slide: "1h" })] });
 export const model = new FeatureService({ name: "model", features: [activity], tags: { pii: "false" } });
 export const riskModel = new FeatureService({ name: "risk_model", features: [profile, activity], tags: { pii: "true" } });
 
@@ -106,6 +114,11 @@ beforeAll(async () => {
     "data/profile.parquet",
     `SELECT i AS user_id, TIMESTAMP '2026-01-01 00:00:00' AS ts, 1950 + i % 50 AS birth_year FROM range(100) t(i)`,
   );
+  await repo.writeParquet(
+    "data/tx_raw/part-0.parquet",
+    `SELECT i % 10 AS user_id, i * 1.5 AS amount, TIMESTAMP '2026-01-01 00:00:00' + INTERVAL (i) MINUTE AS ts,
+       TIMESTAMP '2026-01-01 00:00:00' + INTERVAL (i) MINUTE AS created FROM range(100) t(i)`,
+  );
   await applyRepo(repo.path, {});
   await runMonitorBaseline({ repo: repo.path, featureService: "model", ...dayWindow(0) });
   unchanged = await runMonitorDrift({ repo: repo.path, featureService: "model", ...dayWindow(1) });
@@ -164,6 +177,7 @@ const PAGES: [string, string][] = [
   ["/views/profile", "view-pii"],
   ["/on-demand-views", "on-demand-views"],
   ["/stream-views", "stream-views"],
+  ["/stream-views/spend", "stream-view"],
   ["/services", "services"],
   ["/services/model", "service"],
   ["/datasets", "datasets"],
@@ -289,6 +303,31 @@ describe("web console in a browser", () => {
     expect(tab.problems).toEqual([]);
   });
 
+  it("lists stream views apart, with their aggregations and their stream (no credentials)", async () => {
+    const tab = await signIn(TOKENS.analytics);
+    await open(tab, "/views");
+    expect(
+      await tab.page.$$eval("main table tbody tr td:first-child", (tds) => tds.map((t) => t.textContent)),
+    ).toEqual(["activity"]);
+    await open(tab, "/stream-views");
+    await Promise.all([
+      tab.page.waitForURL(/\/stream-views\/spend$/),
+      tab.page.click('main table a[href="/stream-views/spend"]'),
+    ]);
+    const aggregates = await tab.page.$$eval("#aggregations ~ table tbody tr", (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),
+    );
+    expect(aggregates).toEqual([
+      ["amount_sum_1h", "sum", "amount", "1 h", "1 min"],
+      ["amount_count_24h", "count", "amount", "1 d", "1 h"],
+    ]);
+    const page = await tab.page.content();
+    expect(page).toContain("nats://127.0.0.1:4222");
+    expect(page).not.toContain("s3cret");
+    expect(await open(tab, "/stream-views/activity")).toBe(404);
+    expect(tab.problems.filter((p) => !p.includes("404"))).toEqual([]);
+  });
+
   it("hides a PII view from a caller without DESCRIBE on it, everywhere", async () => {
     const tab = await signIn(TOKENS.analytics);
     await open(tab, "/views");
@@ -369,10 +408,7 @@ describe("fstore ui", () => {
       const overview = await fetch(`${url}/api/`, { headers: { authorization: `Bearer ${TOKENS.fraud}` } });
       expect(overview.status).toBe(200);
       const body = (await overview.json()) as { views: { name: string }[] };
-      expect(body.views.map((v) => v.name)).toEqual([
-        "activity",
-        "profile",
-      ]);
+      expect(body.views.map((v) => v.name)).toEqual(["activity", "profile", "spend"]);
       const serving = await (
         await fetch(`${url}/api/serving`, { headers: { authorization: `Bearer ${TOKENS.admin}` } })
       ).json();

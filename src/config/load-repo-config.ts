@@ -4,6 +4,7 @@ import cron from "node-cron";
 import { parse } from "yaml";
 import type { ClientCertificateRoles, JwtConfig, StaticToken } from "../auth/types.js";
 import { invalidArgument, notFound } from "../errors/index.js";
+import { isPostgresUrl, postgresConnectionString } from "../registry/postgres-url.js";
 import { ConfigReader, describe } from "./config-reader.js";
 import type { Env } from "./env-substitution.js";
 import type {
@@ -24,6 +25,7 @@ export const CONFIG_FILE_NAME = "feature_store.yaml";
 
 export const DEFAULT_REGISTRY_CACHE_TTL_SECONDS = 5;
 export const DEFAULT_MATERIALIZATION_SCHEDULE = "0 0 * * *";
+export const DEFAULT_LEASE_TTL_SECONDS = 30;
 export const DEFAULT_SERVER_PORT = 6566;
 export const DEFAULT_METRICS_PORT = 9464;
 /** Default bounds of one request (server.max_* keys); see README "Limits". */
@@ -140,6 +142,11 @@ function readRegistry(root: ConfigReader, inRepo: (p: string) => string): Regist
   }
   if (typeof value === "string") {
     if (value === "") throw root.error("registry", "expected a non-empty path");
+    if (isPostgresUrl(value)) {
+      const url = postgresConnectionString(value);
+      if (!url.ok) throw root.error("registry", url.error);
+      return { registryType: "sql", path: value, cacheTtlSeconds: DEFAULT_REGISTRY_CACHE_TTL_SECONDS };
+    }
     return { path: inRepo(value), cacheTtlSeconds: DEFAULT_REGISTRY_CACHE_TTL_SECONDS };
   }
   if (typeof value !== "object" || Array.isArray(value)) {
@@ -149,14 +156,27 @@ function readRegistry(root: ConfigReader, inRepo: (p: string) => string): Regist
     );
   }
   const section = root.section("registry");
-  const registryType = section.oneOf("registry_type", ["sqlite", "file"] as const, "sqlite");
-  void registryType; // accepted for Feast compatibility; the registry is always one SQLite file
-  const config = {
-    path: inRepo(section.requiredString("path")),
-    cacheTtlSeconds: section.number("cache_ttl_seconds", DEFAULT_REGISTRY_CACHE_TTL_SECONDS),
-  };
+  // Feast's keys: "file" (our SQLite file) or "sql" with a postgresql:// path.
+  const path = section.requiredString("path");
+  const registryType = section.oneOf(
+    "registry_type",
+    ["sqlite", "file", "sql"] as const,
+    isPostgresUrl(path) ? "sql" : "sqlite",
+  );
+  const cacheTtlSeconds = section.number("cache_ttl_seconds", DEFAULT_REGISTRY_CACHE_TTL_SECONDS);
   section.finish();
-  return config;
+  if (registryType === "sql") {
+    const url = postgresConnectionString(path);
+    if (!url.ok) throw section.error("path", `registry_type sql needs a PostgreSQL database: ${url.error}`);
+    return { registryType: "sql", path, cacheTtlSeconds };
+  }
+  if (isPostgresUrl(path)) {
+    throw section.error(
+      "registry_type",
+      `is "${registryType}", but path is a PostgreSQL URL: use registry_type: sql`,
+    );
+  }
+  return { path: inRepo(path), cacheTtlSeconds };
 }
 
 function readOnlineStore(section: ConfigReader, inRepo: (p: string) => string): OnlineStoreConfig {
@@ -187,6 +207,25 @@ function readOfflineStore(section: ConfigReader, inRepo: (p: string) => string):
     outputDir: inRepo(section.string("output_dir", "data/output")),
     logDir: inRepo(section.string("log_dir", "data/feature_logs")),
   };
+  const memoryLimit = section.string("duckdb_memory_limit");
+  if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
+    throw section.error(
+      "duckdb_memory_limit",
+      `expected a size such as "4GB" or "512MB", got "${memoryLimit}"`,
+    );
+  }
+  const tempDirectory = section.string("duckdb_temp_directory");
+  const threads =
+    section.raw("duckdb_threads") === undefined
+      ? undefined
+      : section.integer("duckdb_threads", 1, { min: 1, max: 1024 });
+  if (memoryLimit !== undefined || tempDirectory !== undefined || threads !== undefined) {
+    config.duckdb = {
+      ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+      ...(tempDirectory !== undefined ? { tempDirectory: inRepo(tempDirectory) } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+    };
+  }
   section.finish();
   return config;
 }
@@ -206,8 +245,11 @@ function readMaterialization(root: ConfigReader): MaterializationConfig {
       `expected a valid cron expression (e.g. "0 0 * * *" for daily at 00:00 UTC), "off" or null, got "${raw}"`,
     );
   } else schedule = raw;
+  const leaseTtl = section.raw("lease_ttl_seconds");
+  const leaseTtlSeconds =
+    leaseTtl === undefined ? undefined : section.number("lease_ttl_seconds", DEFAULT_LEASE_TTL_SECONDS, 1);
   section.finish();
-  return { schedule };
+  return { schedule, ...(leaseTtlSeconds !== undefined ? { leaseTtlSeconds } : {}) };
 }
 
 function readServer(section: ConfigReader, inRepo: (p: string) => string): ServerConfig {

@@ -24,7 +24,12 @@ export interface RepoConfig {
 }
 
 export interface RegistryConfig {
-  /** Absolute path of the SQLite registry file. */
+  /**
+   * "sqlite" (default; Feast's "file"): one SQLite file, for one host.
+   * "sql": a PostgreSQL database (`path` is a postgresql:// URL), shared by any number of servers.
+   */
+  registryType?: "sqlite" | "sql";
+  /** Absolute path of the SQLite registry file, or the PostgreSQL URL when `registryType` is "sql". */
   path: string;
   /** How long a server may serve a cached registry before checking for an applied change. */
   cacheTtlSeconds: number;
@@ -60,6 +65,13 @@ export interface OfflineStoreConfig {
   outputDir: string;
   /** Absolute folder that feature logging writes serving logs into (a folder per service). */
   logDir: string;
+  /**
+   * The process's DuckDB (historical retrieval, materialization, push compaction, validation):
+   * its memory limit ("4GB"; beyond it joins and sorts spill), the folder it spills to, and its
+   * threads. Unset: $FSTORE_DUCKDB_MEMORY_LIMIT / $FSTORE_DUCKDB_THREADS, else 1GB and every core,
+   * spilling under the OS temp folder.
+   */
+  duckdb?: { memoryLimit?: string; tempDirectory?: string; threads?: number };
 }
 
 /** The server's drift checks of serving logs (`monitoring`). */
@@ -84,6 +96,11 @@ export interface FeatureLoggingConfig {
 export interface MaterializationConfig {
   /** Cron expression (UTC) for incremental materialization inside the server; null disables it. */
   schedule: string | null;
+  /**
+   * Servers sharing a registry run each scheduled fire once under a lease; a
+   * server that dies holding it is taken over after this long. Default 30.
+   */
+  leaseTtlSeconds?: number;
 }
 
 export interface ServerConfig {

@@ -31,7 +31,7 @@ import { parseListFilter } from "./list-filter.js";
 import { featureModel, serviceMonitoringModel } from "./monitoring-data.js";
 import { page } from "./pages/layout.js";
 import { featurePage } from "./pages/monitoring-pages.js";
-import { datasetsPending, streamViewsPending, versionsPending } from "./pages/pending-pages.js";
+import { datasetsPending, versionsPending } from "./pages/pending-pages.js";
 import {
   entityListPage,
   entityPage,
@@ -41,6 +41,7 @@ import {
   searchPage,
   serviceListPage,
   servicePage,
+  streamViewListPage,
   viewListPage,
   viewPage,
 } from "./pages/registry-pages.js";
@@ -253,11 +254,22 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     ],
     [
       /^\/stream-views$/,
-      async () => ({
-        title: "Stream feature views",
-        model: { available: false, items: [] },
-        body: streamViewsPending(),
-      }),
+      async ({ may, params }) => {
+        const model = viewList(sources, may, parseListFilter(params), true);
+        return { title: "Stream feature views", model, body: streamViewListPage(model) };
+      },
+    ],
+    [
+      /^\/stream-views\/([^/]+)$/,
+      async ({ may }, [name]) => {
+        const model = await viewModel(sources, may, decode(name as string));
+        if (!model?.stream) return undefined;
+        return {
+          title: `Stream feature view ${model.name}`,
+          model,
+          body: viewPage(model, { versions: versionsPending() }),
+        };
+      },
     ],
     [
       /^\/services$/,

@@ -62,6 +62,7 @@ export interface OverviewModel {
   counts: {
     entities: number;
     featureViews: number;
+    streamFeatureViews: number;
     onDemandFeatureViews: number;
     featureServices: number;
     dataSources: number;
@@ -95,6 +96,8 @@ export interface EntityModel extends EntitySummary {
 
 export interface ViewSummary {
   name: string;
+  /** "stream": windowed aggregates of a stream source. */
+  kind: "batch" | "stream";
   entities: string[];
   features: number;
   ttlSeconds: number;
@@ -112,8 +115,24 @@ export interface SourceModel {
   timestampField: string;
   createdTimestampColumn: string;
   fieldMapping: Record<string, string>;
-  /** A push source's batch source. */
+  /** A push or stream source's batch source (a stream's raw events are kept there as Parquet). */
   batchSource: string | null;
+  /** A stream source's broker and stream (credentials removed from the connection). */
+  stream: {
+    kind: "redis" | "nats";
+    connection: string;
+    stream: string;
+    group: string;
+    subject: string;
+  } | null;
+}
+
+export interface AggregationModel {
+  name: string;
+  column: string;
+  function: string;
+  windowSeconds: number;
+  slideSeconds: number;
 }
 
 export interface IntervalModel {
@@ -134,6 +153,8 @@ export interface ViewModel extends ViewSummary {
   /** Online stores other than the configured one that hold this view's values. */
   otherOnlineStores: string[];
   usedBy: { featureServices: string[]; onDemandFeatureViews: string[] };
+  /** A stream feature view's aggregates; null for a batch view. */
+  stream: { aggregations: AggregationModel[]; allowedLatenessSeconds: number } | null;
 }
 
 export interface OnDemandSummary {
@@ -171,7 +192,13 @@ export interface ServiceModel extends ServiceSummary {
 }
 
 export interface SearchHit {
-  kind: "entity" | "feature_view" | "on_demand_feature_view" | "feature_service" | "feature";
+  kind:
+    | "entity"
+    | "feature_view"
+    | "stream_feature_view"
+    | "on_demand_feature_view"
+    | "feature_service"
+    | "feature";
   name: string;
   path: string;
   description: string;
@@ -281,7 +308,8 @@ export async function overviewModel(src: ConsoleSources, may: MayDescribe): Prom
     nextDue,
     counts: {
       entities: visible.entities.length,
-      featureViews: visible.featureViews.length,
+      featureViews: visible.featureViews.filter((v) => !isStreamFeatureView(v)).length,
+      streamFeatureViews: visible.featureViews.filter(isStreamFeatureView).length,
       onDemandFeatureViews: visible.onDemandFeatureViews.length,
       featureServices: visible.featureServices.length,
       dataSources: visible.dataSources.length,
@@ -349,6 +377,7 @@ export function entityModel(src: ConsoleSources, may: MayDescribe, name: string)
 function viewSummary(v: FeatureViewDef): ViewSummary {
   return {
     name: v.name,
+    kind: isStreamFeatureView(v) ? "stream" : "batch",
     entities: [...v.entities],
     features: v.features.length,
     ttlSeconds: v.ttlSeconds,
@@ -360,22 +389,49 @@ function viewSummary(v: FeatureViewDef): ViewSummary {
   };
 }
 
+/** A connection string without user information (a password may sit there). */
+function withoutCredentials(connection: string): string {
+  return connection.replace(/\/\/[^@/]*@/, "//");
+}
+
 function sourceModel(s: DataSourceDef): SourceModel {
   const file = s.kind === "file" ? s : s.batchSource;
   return {
     name: s.name,
     kind: s.kind,
     path: file.path,
-    timestampField: file.timestampField,
+    timestampField: s.kind === "stream" ? s.timestampField : file.timestampField,
     createdTimestampColumn: file.createdTimestampColumn,
     fieldMapping: { ...file.fieldMapping },
-    batchSource: s.kind === "push" ? s.batchSource.name : null,
+    batchSource: s.kind === "file" ? null : s.batchSource.name,
+    stream:
+      s.kind === "stream"
+        ? {
+            kind: s.stream.kind,
+            connection: withoutCredentials(s.stream.connection),
+            stream: s.stream.stream,
+            group: s.stream.group,
+            subject: s.stream.kind === "nats" ? s.stream.subject : "",
+          }
+        : null,
   };
 }
 
-export function viewList(src: ConsoleSources, may: MayDescribe, filter: ListFilter): ListModel<ViewSummary> {
+/** A stream feature view: windowed aggregates of a stream source (src/streaming). */
+export function isStreamFeatureView(v: FeatureViewDef): boolean {
+  return v.aggregations !== undefined && v.source.kind === "stream";
+}
+
+/** Batch feature views (`stream` false) or stream feature views (`stream` true). */
+export function viewList(
+  src: ConsoleSources,
+  may: MayDescribe,
+  filter: ListFilter,
+  stream = false,
+): ListModel<ViewSummary> {
   const visible = visibleObjects(src.registry.snapshot(), may);
-  return listOf(visible.featureViews.map(searchableView), filter, viewSummary);
+  const views = visible.featureViews.filter((v) => isStreamFeatureView(v) === stream);
+  return listOf(views.map(searchableView), filter, viewSummary);
 }
 
 export async function viewModel(
@@ -398,6 +454,12 @@ export async function viewModel(
     freshness: status.freshness,
     lastRun: status.lastRun,
     otherOnlineStores: otherStores,
+    stream: v.aggregations
+      ? {
+          aggregations: v.aggregations.map((a) => ({ ...a })),
+          allowedLatenessSeconds: v.allowedLatenessSeconds ?? 0,
+        }
+      : null,
     usedBy: {
       featureServices: visible.featureServices
         .filter((s) => s.projections.some((p) => p.featureView === name))
@@ -494,6 +556,7 @@ export function serviceModel(src: ConsoleSources, may: MayDescribe, name: string
 export const pagePaths = {
   entity: (name: string) => `/entities/${encodeURIComponent(name)}`,
   featureView: (name: string) => `/views/${encodeURIComponent(name)}`,
+  streamFeatureView: (name: string) => `/stream-views/${encodeURIComponent(name)}`,
   onDemandFeatureView: (name: string) => `/on-demand-views/${encodeURIComponent(name)}`,
   featureService: (name: string) => `/services/${encodeURIComponent(name)}`,
   feature: (view: string, feature: string) =>
@@ -518,13 +581,14 @@ export function searchModel(
       add({ kind: "entity", name: e.name, path: pagePaths.entity(e.name), description: e.description });
   }
   for (const v of visible.featureViews.sort(byName)) {
-    if (matchesFilter(searchableView(v), filter))
-      add({
-        kind: "feature_view",
-        name: v.name,
-        path: pagePaths.featureView(v.name),
-        description: v.description,
-      });
+    if (!matchesFilter(searchableView(v), filter)) continue;
+    const stream = isStreamFeatureView(v);
+    add({
+      kind: stream ? "stream_feature_view" : "feature_view",
+      name: v.name,
+      path: stream ? pagePaths.streamFeatureView(v.name) : pagePaths.featureView(v.name),
+      description: v.description,
+    });
   }
   for (const v of visible.onDemandFeatureViews.sort(byName)) {
     if (matchesFilter(searchableOdfv(v), filter)) {

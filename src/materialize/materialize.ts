@@ -9,12 +9,14 @@ import type { RepoConfig } from "../config/types.js";
 import { Code, FstoreError, invalidArgument, notFound } from "../errors/index.js";
 import type { OnlineStore, WriteResult } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
-import { batchSourceOf } from "../registry/model.js";
+import { batchSourceOf, isStreamView } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
+import { tileStorageView } from "../streaming/index.js";
 import { eventTimeRange } from "../values/index.js";
 import { connectUtc } from "./duckdb.js";
 import { readLatestEncoded } from "./latest-rows-reader.js";
 import { listSourceFiles } from "./source-files.js";
+import { readTileBatches } from "./tile-build.js";
 import { checkWindow, checkWindowRange, incrementalStart } from "./window.js";
 
 /** What materialization works with; the server and the CLI each build one. */
@@ -168,7 +170,7 @@ async function* materializeView(
   const conn = await connectUtc(await ctx.duckdb());
   try {
     const source = batchSourceOf(view);
-    const files = await listSourceFiles(conn, ctx.config.repoPath, source, view.source.kind === "push");
+    const files = await listSourceFiles(conn, ctx.config.repoPath, source, view.source.kind !== "file");
     const interval = req.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
     let lastProgress = performance.now();
     yield snap(false);
@@ -191,10 +193,13 @@ async function* materializeView(
       };
       // Rows encoded straight from DuckDB's vectors into the store's packed batches.
       const store = ctx.onlineStore;
-      const batches = mapBatches(
-        readLatestEncoded(conn, view, readOptions),
-        (b) => () => store.write(view, b.batch),
-      );
+      // A stream view's online rows are its tiles, rebuilt from the raw events.
+      const batches = isStreamView(view)
+        ? mapBatches(
+            readTileBatches(conn, view, readOptions),
+            (b) => () => store.write(tileStorageView(view), b.batch),
+          )
+        : mapBatches(readLatestEncoded(conn, view, readOptions), (b) => () => store.write(view, b.batch));
       for await (const batch of batches) {
         while (pending.length >= WRITES_IN_FLIGHT) await settleOldest();
         const write = batch.write();

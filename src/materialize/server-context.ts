@@ -21,6 +21,6 @@ export function materializeContextOf(deps: ServerResourcesLike): MaterializeCont
     config: deps.config,
     registry: deps.registry,
     onlineStore: sharedOnlineStore(deps),
-    duckdb: () => sharedDuckDb(deps.resources),
+    duckdb: () => sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb),
   };
 }

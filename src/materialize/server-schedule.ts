@@ -23,6 +23,9 @@ export function startSchedule(
   return startMaterializationSchedule({
     cron,
     context: () => materializeContextOf(deps),
+    ...(deps.config.materialization.leaseTtlSeconds !== undefined
+      ? { leaseTtlMs: deps.config.materialization.leaseTtlSeconds * 1000 }
+      : {}),
     pin: () => sharedRetrievalPins(deps.resources).pin(),
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(onFire ? { onFire } : {}),

@@ -10,6 +10,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { Code, FstoreError, failedPrecondition, notFound, unavailable } from "../errors/index.js";
+import { isPostgresUrl } from "../registry/postgres-url.js";
 import type { DriftThresholds } from "./drift.js";
 import type { Profile } from "./profile.js";
 
@@ -61,6 +62,11 @@ const msOf = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
 /** Opens the monitoring tables of the registry at `registryPath` (creating them if needed). */
 export function openProfileStore(options: { project: string; registryPath: string }): ProfileStore {
   const { project, registryPath } = options;
+  if (isPostgresUrl(registryPath)) {
+    throw failedPrecondition(
+      "monitoring profiles are kept in a SQLite registry only: with registry_type sql, run `fstore monitor` against a repository whose registry is a file",
+    );
+  }
   let db: Database.Database;
   try {
     mkdirSync(dirname(registryPath), { recursive: true });

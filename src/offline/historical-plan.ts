@@ -8,13 +8,14 @@ import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors/index.js";
 import type { FeatureSelection } from "../registry/feature-selection.js";
 import type { FieldDef, FileSourceDef, OnDemandFeatureViewDef } from "../registry/model.js";
-import { batchSourceOf } from "../registry/model.js";
+import { batchSourceOf, isStreamView } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
 import { valueTypeName } from "../values/index.js";
 import { fromDuckDbError } from "./duckdb-errors.js";
-import { isTimestampType } from "./duckdb-types.js";
+import { isTimestampType, sqlTypeOf } from "./duckdb-types.js";
 import type { EntityInput } from "./entity-input.js";
 import { prepareEntities } from "./entity-input.js";
+import type { ViewSelection } from "./feature-plan.js";
 import { checkUniqueColumns, EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
 import type { PitOptions, PitView } from "./pit-query-sql.js";
 import { orderColumn, pitQuerySql } from "./pit-query-sql.js";
@@ -32,6 +33,8 @@ import type { TimePacking } from "./time-order.js";
 import { timePacking, timeStatsOf } from "./time-order.js";
 import type { ViewSourceSpec } from "./view-source-sql.js";
 import { viewSourceSql, viewTimeStatsSql } from "./view-source-sql.js";
+import type { WindowAggregate, WindowEventsSpec, WindowView } from "./window-aggregation-sql.js";
+import { chooseWindowPlan, windowEventsSql, windowPlanStatsSql } from "./window-aggregation-sql.js";
 
 /** Entity rows by the name of a registered data source (its batch source for a push source). */
 export interface RegisteredEntities {
@@ -115,6 +118,27 @@ export async function planHistorical(
   const pitViews: PitView[] = [];
   const views: HistoricalPlan["views"] = [];
   for (const [i, sel] of plan.views.entries()) {
+    if (isStreamView(sel.view)) {
+      pitViews.push(
+        await streamPitView(connection, sel, range, settings.repoPath, {
+          entitiesSql: entities.sql,
+          rangeForced: query.options.excludeCreatedAfter,
+        }),
+      );
+      sel.features.forEach((f, j) => {
+        if (!sel.hidden[j])
+          add(sel.outputNames[j] as string, f.dtype, `feature "${sel.view.name}:${f.name}"`);
+      });
+      if (query.options.includeFeatureTimestamps && sel.hidden.some((h) => !h)) {
+        add(
+          featureTimestampColumn(sel.view.name),
+          ValueType.UNIX_TIMESTAMP,
+          `the latest event timestamps of "${sel.view.name}"`,
+        );
+      }
+      views.push({ name: sel.view.name, featureCount: sel.features.length, matchColumn: `__m${i}` });
+      continue;
+    }
     const source = batchSourceOf(sel.view);
     const location = sourceLocation(source, settings.repoPath);
     const context = `feature view "${sel.view.name}": source "${source.name}"`;
@@ -289,6 +313,116 @@ async function sourcePacking(
     throw fromDuckDbError(err, context);
   }
   return timePacking(timeStatsOf(reader.getRows()[0] ?? []));
+}
+
+/**
+ * A stream view's part of the join: its selected aggregates over the raw
+ * events in its stream source's batch folder (keys, event time, `created`
+ * and the aggregated columns, read as the source's schema types them), only
+ * events some entity row's window can hold.
+ */
+async function streamPitView(
+  connection: DuckDBConnection,
+  sel: ViewSelection,
+  range: { min: bigint; max: bigint } | undefined,
+  repoPath: string,
+  plan: { entitiesSql: string; rangeForced: boolean },
+): Promise<PitView> {
+  const view = sel.view;
+  if (!isStreamView(view)) throw new Error(`not a stream view: ${view.name}`);
+  const stream = view.source;
+  const source = stream.batchSource;
+  const location = sourceLocation(source, repoPath);
+  const context = `stream feature view "${view.name}": raw events of stream source "${stream.name}"`;
+  const stored = await describeParquet(connection, location, context);
+  const need = (name: string, what: string) => {
+    const column = storedColumnOf(source, name);
+    if (!stored.has(column)) {
+      throw failedPrecondition(`${context} (${location}) has no column "${column}" for ${what}`);
+    }
+    return column;
+  };
+  const tsColumn = timestampColumn(
+    source,
+    stored,
+    stream.timestampField,
+    context,
+    location,
+    "event timestamp",
+  );
+  const created = source.createdTimestampColumn
+    ? timestampColumn(source, stored, source.createdTimestampColumn, context, location, "created timestamp")
+    : null;
+  const schemaType = (column: string) => {
+    const field = stream.schema.find((f) => f.name === column);
+    if (!field)
+      throw failedPrecondition(`${context}: column "${column}" is not in the stream source's schema`);
+    return field.dtype;
+  };
+  const columns: string[] = [];
+  const aggregates: WindowAggregate[] = sel.features.map((feature) => {
+    const at = view.features.findIndex((f) => f.name === feature.name);
+    const agg = view.aggregations[at];
+    if (!agg) throw failedPrecondition(`${context}: feature "${feature.name}" has no aggregation`);
+    let column = -1;
+    if (agg.function !== "count") {
+      column = columns.indexOf(agg.column);
+      if (column < 0) column = columns.push(agg.column) - 1;
+    }
+    return {
+      function: agg.function,
+      column,
+      windowUs: BigInt(agg.windowSeconds) * 1_000_000n,
+      slideUs: BigInt(agg.slideSeconds) * 1_000_000n,
+      sqlType: sqlTypeOf(feature.dtype),
+    };
+  });
+  // The earliest event any row's window can hold: after min(t) - (window + slide).
+  let reach = 0n;
+  for (const a of aggregates) if (a.windowUs + a.slideUs > reach) reach = a.windowUs + a.slideUs;
+  const spec: WindowEventsSpec = {
+    scan: await pinnedScanSql(connection, location, context),
+    keys: view.entityColumns.map((field) => ({
+      name: field.name,
+      column: need(field.name, `join key "${field.name}"`),
+      sqlType: sqlTypeOf(field.dtype),
+    })),
+    values: columns.map((c) => ({
+      column: need(c, `aggregated column "${c}"`),
+      sqlType: sqlTypeOf(schemaType(c)),
+    })),
+    timestamp: { column: tsColumn, type: stored.get(tsColumn) as never },
+    created: created ? { column: created, type: stored.get(created) as never } : null,
+    ...(range ? { bounds: { maxMicros: range.max, minMicros: range.min - reach } } : {}),
+  };
+  const keys = view.entityColumns.map((k) => k.name);
+  const window: WindowView = {
+    eventsSql: windowEventsSql(spec),
+    keys,
+    valueTypes: columns.map((c) => sqlTypeOf(schemaType(c))),
+    aggregates,
+  };
+  if (!plan.rangeForced) {
+    // One aggregate over the keys decides between the window plan and the range join.
+    let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
+    try {
+      reader = await connection.runAndReadAll(windowPlanStatsSql(plan.entitiesSql, window.eventsSql, keys));
+    } catch (err) {
+      throw fromDuckDbError(err, context);
+    }
+    const [pairs, rows, events] = (reader.getRows()[0] ?? []).map((x) => BigInt((x as bigint | null) ?? 0n));
+    window.plan = chooseWindowPlan({ pairs: pairs ?? 0n, rows: rows ?? 0n, events: events ?? 0n }, window);
+  }
+  return {
+    sourceSql: "",
+    keys,
+    ttlSeconds: 0,
+    hasCreated: created !== null,
+    packing: null,
+    featureNames: sel.outputNames,
+    timestampName: featureTimestampColumn(view.name),
+    window,
+  };
 }
 
 function registeredSource(snapshot: RegistrySnapshot, name: string): FileSourceDef {

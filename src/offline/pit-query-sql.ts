@@ -24,6 +24,10 @@
  *   columns, which one ASOF inequality cannot express, so it is an
  *   inequality join on keys and both timestamps (and the ttl bound),
  *   reduced per entity row with arg_max.
+ * - Stream views (windowed aggregates of raw events) are computed per entity
+ *   row by `windowAggregatesSql` and joined back on the row's order columns;
+ *   a row "matches" when any of its windows holds an event, and their
+ *   counts and sums are 0 otherwise, not NULL.
  */
 import type { FieldDef } from "../registry/model.js";
 import { EVENT_TIMESTAMP } from "./feature-plan.js";
@@ -31,6 +35,8 @@ import { quoteIdent } from "./sql-text.js";
 import type { TimePacking } from "./time-order.js";
 import { packedBoundSql } from "./time-order.js";
 import { featureSlot } from "./view-source-sql.js";
+import type { WindowView } from "./window-aggregation-sql.js";
+import { windowAggregatesSql } from "./window-aggregation-sql.js";
 
 export interface PitOptions {
   /** `<` instead of `<=`. */
@@ -59,6 +65,12 @@ export interface PitView {
   featureNames: string[];
   /** Output name of the view's feature-timestamp column. */
   timestampName: string;
+  /**
+   * A stream view: its features are these windowed aggregates of its events
+   * (`sourceSql`, `ttlSeconds`, `hasCreated` and `packing` are then unused);
+   * its timestamp is the latest event time in its windows.
+   */
+  window?: WindowView;
 }
 
 /**
@@ -94,7 +106,7 @@ function ttlBound(featureTs: string, rowTs: string, ttlSeconds: number): string 
 
 /** Whether view i uses the range plan under `options`. */
 export function usesRangePlan(view: PitView, options: PitOptions): boolean {
-  return options.excludeCreatedAfter && view.hasCreated;
+  return options.excludeCreatedAfter && view.hasCreated && !view.window;
 }
 
 /**
@@ -122,9 +134,23 @@ export function pitQuerySql(
 
   views.forEach((view, i) => {
     const alias = `__v${i}`;
-    ctes.push(`${alias}_src AS (${view.sourceSql})`);
     const keyEq = view.keys.map((k) => `${e}.${quoteIdent(k)} = ${alias}.${quoteIdent(k)}`);
     const slots = view.featureNames.map((_, j) => featureSlot(j));
+    if (view.window) {
+      ctes.push(
+        ...windowAggregatesSql(
+          alias,
+          { table: e, rowId: entities.orderBy, timestamp: EVENT_TIMESTAMP },
+          view.window,
+          options,
+        ),
+      );
+      const on = rowId.map((c) => `${alias}.${c} = ${e}.${c}`).join(" AND ");
+      joins.push(`LEFT JOIN ${alias}_agg AS ${alias} ON ${on}`);
+      okExprs.push(`(${alias}.__ts IS NOT NULL)`);
+      return;
+    }
+    ctes.push(`${alias}_src AS (${view.sourceSql})`);
     if (usesRangePlan(view, options)) {
       const conds = [
         ...keyEq,
@@ -167,7 +193,11 @@ export function pitQuerySql(
     const ok = okExprs[i] as string;
     const alias = `__v${i}`;
     view.featureNames.forEach((name, j) => {
-      select.push(`CASE WHEN ${ok} THEN ${alias}.${featureSlot(j)} END AS ${quoteIdent(name)}`);
+      // An aggregate has a value with or without events in its window (count 0, sum 0).
+      const value = view.window
+        ? `${alias}.${featureSlot(j)}`
+        : `CASE WHEN ${ok} THEN ${alias}.${featureSlot(j)} END`;
+      select.push(`${value} AS ${quoteIdent(name)}`);
     });
     if (options.includeFeatureTimestamps) {
       select.push(`CASE WHEN ${ok} THEN ${alias}.__ts END AS ${quoteIdent(view.timestampName)}`);

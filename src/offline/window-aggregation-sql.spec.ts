@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WindowAggregate, WindowFunction, WindowOptions } from "./window-aggregation-sql.js";
 import {
   aggregateSlot,
+  chooseWindowPlan,
   windowAggregatesSql,
   windowEventsSql,
+  windowPlanStatsSql,
   windowStartSql,
 } from "./window-aggregation-sql.js";
 
@@ -182,7 +184,7 @@ async function load(events: Event[], rows: Row[]) {
   ent.closeSync();
 }
 
-async function run(aggs: WindowAggregate[], options: WindowOptions) {
+async function run(aggs: WindowAggregate[], options: WindowOptions, plan: "window" | "range") {
   const eventsSql = windowEventsSql({
     scan: "ev",
     keys: [{ name: "k", column: "k", sqlType: "BIGINT" }],
@@ -196,7 +198,7 @@ async function run(aggs: WindowAggregate[], options: WindowOptions) {
   const ctes = windowAggregatesSql(
     "__v0",
     { table: "__e", rowId: ["__row_idx"], timestamp: "event_timestamp" },
-    { eventsSql, keys: ["k"], valueTypes: ["DOUBLE", "BIGINT"], aggregates: aggs },
+    { eventsSql, keys: ["k"], valueTypes: ["DOUBLE", "BIGINT"], aggregates: aggs, plan },
     options,
   );
   const slots = aggs.map((_, j) => aggregateSlot(j));
@@ -204,11 +206,13 @@ async function run(aggs: WindowAggregate[], options: WindowOptions) {
   return (await db.runAndReadAll(sql)).getRows();
 }
 
-const OPTIONS: WindowOptions[] = [
-  { strict: false, excludeCreatedAfter: false },
-  { strict: true, excludeCreatedAfter: false },
-  { strict: false, excludeCreatedAfter: true },
-  { strict: true, excludeCreatedAfter: true },
+const OPTIONS: (WindowOptions & { plan: "window" | "range" })[] = [
+  { strict: false, excludeCreatedAfter: false, plan: "window" },
+  { strict: true, excludeCreatedAfter: false, plan: "window" },
+  { strict: false, excludeCreatedAfter: false, plan: "range" },
+  { strict: true, excludeCreatedAfter: false, plan: "range" },
+  { strict: false, excludeCreatedAfter: true, plan: "range" },
+  { strict: true, excludeCreatedAfter: true, plan: "range" },
 ];
 
 describe("windowAggregatesSql against a brute-force oracle", () => {
@@ -218,13 +222,14 @@ describe("windowAggregatesSql against a brute-force oracle", () => {
     [3, -86_400n * SEC - 30n * SEC],
   ] as const) {
     for (const options of OPTIONS) {
-      it(`seed ${seed}, strict ${options.strict}, exclude_created_after ${options.excludeCreatedAfter}`, async () => {
+      it(`seed ${seed}, ${options.plan} plan, strict ${options.strict}, exclude_created_after ${options.excludeCreatedAfter}`, async () => {
         const { events, rows } = dataset(seed, base);
         await load(events, rows);
         const planned = aggregates();
         const result = await run(
           planned.map((p) => p.a),
           options,
+          options.plan,
         );
         expect(result).toHaveLength(rows.length);
         const mismatches: string[] = [];
@@ -262,6 +267,34 @@ describe("windowAggregatesSql against a brute-force oracle", () => {
       });
     }
   }
+
+  it("counts the pairs a range join compares, and picks the range join only for few pairs", async () => {
+    const { events, rows } = dataset(4, 1_767_225_600n * SEC);
+    await load(events, rows);
+    const eventsSql = windowEventsSql({
+      scan: "ev",
+      keys: [{ name: "k", column: "k", sqlType: "BIGINT" }],
+      values: [],
+      timestamp: { column: "ts", type: TS },
+      created: null,
+    });
+    const [stats] = (
+      await db.runAndReadAll(windowPlanStatsSql("SELECT * FROM ent", eventsSql, ["k"]))
+    ).getRows();
+    const pairs = rows.reduce((n, r) => n + events.filter((e) => e.key === r.key).length, 0);
+    expect(stats).toEqual([BigInt(pairs), BigInt(rows.length), BigInt(events.length)]);
+    const view = {
+      eventsSql,
+      keys: ["k"],
+      valueTypes: [],
+      aggregates: [
+        { function: "count" as const, column: -1, windowUs: 60n * SEC, slideUs: SEC, sqlType: "BIGINT" },
+      ],
+    };
+    // count + the latest-event span: up to 2 + 1.5 x 2 = 5 pairs per row or event.
+    expect(chooseWindowPlan({ pairs: 5000n, rows: 500n, events: 500n }, view)).toBe("range");
+    expect(chooseWindowPlan({ pairs: 5001n, rows: 500n, events: 500n }, view)).toBe("window");
+  });
 
   it("floors below the epoch to the multiple of the slide at or before t", async () => {
     const t = "t";

@@ -43,6 +43,24 @@ const generators: [ValueType, (r: () => number) => NativeValue][] = [
   [ValueType.INT64_LIST, (r) => (r() < 0.3 ? [] : [1n, -5n, 2n ** 40n])],
   [ValueType.DOUBLE_LIST, () => [0.5, -2]],
   [ValueType.BOOL_LIST, () => [true, false, true]],
+  // Every list type, empty and long (lengths past one varint byte), negatives and extremes.
+  [ValueType.BYTES_LIST, (r) => (r() < 0.3 ? [] : [new Uint8Array([0, 255]), new Uint8Array(130).fill(7)])],
+  [
+    ValueType.STRING_LIST,
+    (r) => (r() < 0.5 ? ["ü".repeat(100), ""] : Array.from({ length: 70 }, (_, i) => `s${i}`)),
+  ],
+  [ValueType.INT32_LIST, (r) => (r() < 0.3 ? [] : [0, -1, 2 ** 31 - 1, -(2 ** 31), 300])],
+  [
+    ValueType.INT64_LIST,
+    () => Array.from({ length: 40 }, (_, i) => (i % 2 ? -(2n ** BigInt(i)) : 2n ** BigInt(i))),
+  ],
+  [ValueType.FLOAT_LIST, (r) => (r() < 0.3 ? [] : [Math.fround(0.1), -0, Number.NaN, 3])],
+  [ValueType.DOUBLE_LIST, () => Array.from({ length: 20 }, (_, i) => i / 3)],
+  [ValueType.BOOL_LIST, (r) => (r() < 0.3 ? [] : Array.from({ length: 150 }, (_, i) => i % 3 === 0))],
+  [
+    ValueType.UNIX_TIMESTAMP_LIST,
+    (r) => (r() < 0.3 ? [] : [new Date(0), new Date(1_700_000_000_123), new Date(-1500), new Date(999)]),
+  ],
 ];
 
 function randomResult(seed: number, rows: number): OnlineResult {

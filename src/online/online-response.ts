@@ -381,16 +381,14 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
       groups ??= new Map();
       let g = groups.get(c.packed);
       if (g === undefined) {
-        const lists = new Map<number, Uint8Array>();
         const sizes = scratch(groups.size + 1, c.packed.offsets.length);
-        const entryBytes = packedValueSizes(c.packed, lists, sizes);
+        const entryBytes = packedValueSizes(c.packed, sizes);
         const identity = isIdentity(c.packed.rowToKey, c.packed.rows.length);
         g = {
           cells: c.packed,
           sizes,
           entryBytes,
           identity,
-          lists,
           columns: [],
           features: [],
           stale: c.stale,

@@ -5,8 +5,8 @@ import { loadRepoDefinitions } from "../definitions/load-repo-definitions.js";
 import { FstoreError } from "../errors/index.js";
 import { createOnlineStore } from "../online/create-online-store.js";
 import type { FeatureViewDef, RepoDefinitions } from "./model.js";
+import { openRegistry } from "./open-registry.js";
 import type { PlannedChange } from "./registry.js";
-import { openRegistry } from "./sqlite-registry.js";
 import { validateSources } from "./validate-sources.js";
 
 /** What `planRepo`/`applyRepo` found and did. */

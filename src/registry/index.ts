@@ -20,8 +20,12 @@ export type {
   Tags,
 } from "./model.js";
 export { batchSourceOf } from "./model.js";
+export { openRegistry } from "./open-registry.js";
 export type { ObjectType } from "./plan-diff.js";
 export { changedProperties, diffObjects, OBJECT_TYPES, objectTableOf } from "./plan-diff.js";
+export type { PostgresRegistryOptions } from "./postgres-registry.js";
+export { PostgresRegistry } from "./postgres-registry.js";
+export { isPostgresUrl, redactedUrl } from "./postgres-url.js";
 export type {
   ChangeKind,
   LeaseOutcome,
@@ -33,7 +37,7 @@ export type {
 } from "./registry.js";
 export { abandonedRunRecords } from "./sqlite-lease.js";
 export type { SqliteRegistryOptions } from "./sqlite-registry.js";
-export { openRegistry, SqliteRegistry } from "./sqlite-registry.js";
+export { SqliteRegistry } from "./sqlite-registry.js";
 export type { RegistryTeardown } from "./teardown-registry.js";
 export { teardownRegistry } from "./teardown-registry.js";
 export { validateSources } from "./validate-sources.js";

@@ -1,27 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { onlineStoreIdentity } from "../config/online-store-identity.js";
-import type { OnlineStoreConfig, RegistryConfig } from "../config/types.js";
+import type { RegistryConfig } from "../config/types.js";
 import { Code, FstoreError, failedPrecondition, unavailable } from "../errors/index.js";
-import type { PermissionDef } from "../permissions/model.js";
 import type { LeaseRequest } from "./lease.js";
-import type {
-  DataSourceDef,
-  EntityDef,
-  FeatureServiceDef,
-  FeatureViewDef,
-  OnDemandFeatureViewDef,
-  RepoDefinitions,
-} from "./model.js";
-import {
-  diffObjects,
-  type NamedDef,
-  OBJECT_TYPES,
-  type ObjectTable,
-  type ObjectType,
-  objectTableOf,
-} from "./plan-diff.js";
+import type { RepoDefinitions } from "./model.js";
+import { type ObjectRow, snapshotOfRows, tableOfRows } from "./object-rows.js";
+import { diffObjects, type ObjectTable, type ObjectType, objectTableOf } from "./plan-diff.js";
 import type {
   LeaseOutcome,
   MaterializationIntervalRecord,
@@ -41,14 +26,6 @@ export interface SqliteRegistryOptions {
    * materialization intervals and runs are read and written for it alone.
    */
   onlineStore: string;
-}
-
-interface ObjectRow {
-  kind: string;
-  name: string;
-  spec: string;
-  created_ms: number;
-  updated_ms: number;
 }
 
 interface RunRow {
@@ -314,32 +291,11 @@ export class SqliteRegistry implements Registry {
   }
 
   #readTable(): ObjectTable {
-    const table: ObjectTable = new Map(OBJECT_TYPES.map((t) => [t, new Map<string, NamedDef>()]));
-    for (const row of this.#readRows())
-      table.get(row.kind as ObjectType)?.set(row.name, JSON.parse(row.spec));
-    return table;
+    return tableOfRows(this.#readRows());
   }
 
   #readSnapshot(version: number): RegistrySnapshot {
-    const rows = this.#readRows();
-    const of = <T>(kind: ObjectType) =>
-      new Map<string, T>(rows.filter((r) => r.kind === kind).map((r) => [r.name, JSON.parse(r.spec) as T]));
-    return {
-      project: this.#project,
-      version,
-      entities: of<EntityDef>("entity"),
-      dataSources: of<DataSourceDef>("data_source"),
-      featureViews: of<FeatureViewDef>("feature_view"),
-      featureServices: of<FeatureServiceDef>("feature_service"),
-      onDemandFeatureViews: of<OnDemandFeatureViewDef>("on_demand_feature_view"),
-      permissions: of<PermissionDef>("permission"),
-      meta: new Map(
-        rows.map((r) => [
-          `${r.kind}/${r.name}`,
-          { created: new Date(r.created_ms), updated: new Date(r.updated_ms) },
-        ]),
-      ),
-    };
+    return snapshotOfRows(this.#project, version, this.#readRows());
   }
 
   /** Translates driver errors where they enter: a locked or unreadable registry is retryable. */
@@ -360,17 +316,4 @@ export class SqliteRegistry implements Registry {
       throw FstoreError.from(err);
     }
   }
-}
-
-/** Opens (creating if needed) the project's registry described by a repository config. */
-export async function openRegistry(config: {
-  project: string;
-  registry: RegistryConfig;
-  onlineStore: OnlineStoreConfig;
-}): Promise<Registry> {
-  return new SqliteRegistry({
-    project: config.project,
-    registry: config.registry,
-    onlineStore: onlineStoreIdentity(config.onlineStore),
-  });
 }

@@ -6,7 +6,10 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import Database from "better-sqlite3";
+import { onlineStoreIdentity } from "../config/online-store-identity.js";
+import type { OnlineStoreConfig, RegistryConfig } from "../config/types.js";
 import { failedPrecondition } from "../errors/index.js";
+import { PostgresRegistry } from "./postgres-registry.js";
 
 export interface RegistryTeardown {
   /** Projects still in the file (when any, the file was kept). */
@@ -15,8 +18,31 @@ export interface RegistryTeardown {
   fileDeleted: boolean;
 }
 
+/**
+ * Deletes `project` from the registry: from a SQLite file (the file goes when
+ * it held nothing else), or from a PostgreSQL database (which stays).
+ */
+export async function teardownRegistry(
+  config: { project: string; registry: RegistryConfig; onlineStore: OnlineStoreConfig },
+  project: string = config.project,
+): Promise<RegistryTeardown> {
+  if (config.registry.registryType === "sql") {
+    const registry = await PostgresRegistry.open({
+      project,
+      registry: config.registry,
+      onlineStore: onlineStoreIdentity(config.onlineStore),
+    });
+    try {
+      return { otherProjects: await registry.deleteProject(project), fileDeleted: false };
+    } finally {
+      await registry.close();
+    }
+  }
+  return teardownSqliteRegistry(config.registry.path, project);
+}
+
 /** Deletes `project` from the SQLite registry at `path`, and the file when it held nothing else. */
-export function teardownRegistry(path: string, project: string): RegistryTeardown {
+function teardownSqliteRegistry(path: string, project: string): RegistryTeardown {
   if (!existsSync(path)) return { otherProjects: [], fileDeleted: false };
   let otherProjects: string[];
   const db = new Database(path);

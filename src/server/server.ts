@@ -12,7 +12,7 @@ import { startConsole } from "../console/index.js";
 import { FstoreError, failedPrecondition } from "../errors/index.js";
 import { startSchedule } from "../materialize/index.js";
 import { startServerMetrics } from "../metrics/index.js";
-import { openRegistry } from "../registry/index.js";
+import { openRegistry, redactedUrl } from "../registry/index.js";
 import type { Registry } from "../registry/registry.js";
 import { withAccessControl } from "./access-control.js";
 import { createAuditLog } from "./audit-log.js";
@@ -145,7 +145,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       address,
       project: config.project,
       onlineStore: config.onlineStore.type,
-      registry: config.registry.path,
+      registry: redactedUrl(config.registry.path),
       tls: config.server.tls !== null,
       auth: auth !== null,
     },

@@ -9,6 +9,7 @@ from .client import FeatureStoreClient, MaterializeEvent, MaterializeProgress, M
 from .errors import FstoreError
 from .historical import HistoricalSummary
 from .online import OnlineResponse
+from .replicas import IDEMPOTENT_METHODS, channel_target
 
 __all__ = [
     "FeatureStoreClient",
@@ -18,4 +19,6 @@ __all__ = [
     "MaterializeProgress",
     "MaterializeSummary",
     "OnlineResponse",
+    "IDEMPOTENT_METHODS",
+    "channel_target",
 ]

@@ -18,6 +18,7 @@ from .errors import FstoreError
 from .entity_encoding import entity_rows_bytes
 from .historical import HistoricalSummary, read_training_set
 from .online import OnlineResponse
+from .replicas import channel_target, service_config
 from .values import rows_to_columns, to_columns
 
 _SERVICE = "/fstore.v1.FeatureService/"
@@ -117,25 +118,37 @@ class FeatureStoreClient:
     Every failed call raises :class:`FstoreError` with the gRPC status code and message.
 
     Args:
-        target: ``"host:port"`` of the server.
+        target: ``"host:port"`` of the server; several replicas as a list or comma-separated
+            (IP addresses, or one ``dns:///name:port`` resolving to each): calls are spread
+            round robin and a read-only call failing with UNAVAILABLE is retried on another.
         token: sent as ``authorization: Bearer <token>`` on every call.
         root_certificates: PEM bytes of the CA to trust; turns TLS on.
         tls: TLS with the system's roots (implied by ``root_certificates``).
         timeout: default deadline per call, in seconds (None: no deadline).
         options: extra grpcio channel options.
+        retry_attempts: attempts in all for read-only calls on UNAVAILABLE (None: no retries).
     """
 
     def __init__(
         self,
-        target: str = "127.0.0.1:6566",
+        target: Union[str, Sequence[str]] = "127.0.0.1:6566",
         *,
         token: Optional[str] = None,
         root_certificates: Optional[bytes] = None,
         tls: bool = False,
         timeout: Optional[float] = 60.0,
         options: Sequence[Tuple[str, Any]] = (),
+        retry_attempts: Optional[int] = 4,
     ) -> None:
-        channel_options = [("grpc.max_receive_message_length", 256 * 1024 * 1024), *options]
+        channel_options = [
+            ("grpc.max_receive_message_length", 256 * 1024 * 1024),
+            ("grpc.service_config", service_config(retry_attempts)),
+            ("grpc.enable_retries", 1),
+            # A restarted replica gets calls again within seconds (the default backoff reaches 2 minutes).
+            ("grpc.max_reconnect_backoff_ms", 5000),
+            *options,
+        ]
+        target = channel_target(target)
         if root_certificates is not None or tls:
             credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
             self._channel = grpc.secure_channel(target, credentials, options=channel_options)

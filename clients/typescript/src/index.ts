@@ -46,3 +46,5 @@ export type {
   ProjectionInfo,
   ValueTypeName,
 } from "./registry-objects.js";
+export type { RetryPolicy } from "./replicas.js";
+export { IDEMPOTENT_METHODS } from "./replicas.js";

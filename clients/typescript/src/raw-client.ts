@@ -15,6 +15,7 @@ import {
 } from "@grpc/grpc-js";
 import { FeatureService } from "../gen/fstore/v1/feature_service_pb.js";
 import { FstoreClientError } from "./errors.js";
+import { channelTarget, type RetryPolicy, serviceConfig } from "./replicas.js";
 
 /** Per-call options. */
 export interface CallOptions {
@@ -30,8 +31,19 @@ export interface CallOptions {
 
 /** How to reach a server. */
 export interface ConnectOptions {
-  /** "host:port", e.g. "127.0.0.1:6566". */
-  address: string;
+  /**
+   * "host:port", e.g. "127.0.0.1:6566"; several replicas comma-separated
+   * ("10.0.0.1:6566,10.0.0.2:6566", see `addresses`).
+   */
+  address?: string;
+  /**
+   * Several replicas of one deployment (IP addresses, or one DNS name with a
+   * record per replica): calls are spread round robin, and a read-only call
+   * that fails with UNAVAILABLE is retried on another (see replicas.ts).
+   */
+  addresses?: string[];
+  /** Retries of read-only calls on UNAVAILABLE; `false` turns them off. Default 4 attempts in all. */
+  retry?: RetryPolicy | false;
   /**
    * Use TLS; `true` trusts the system roots, or give a PEM root certificate,
    * and for mutual TLS a PEM client certificate and its key. Default false.
@@ -169,10 +181,14 @@ export function streamingCall<T>(
   };
 }
 
-/** Creates a raw client for the server at `connect.address`. */
+/** Creates a raw client for the server(s) at `connect.address` / `connect.addresses`. */
 export function createRawClient(connect: ConnectOptions): RawFeatureServiceClient {
-  const client = new Client(connect.address, channelCredentials(connect.tls), {
+  const addresses = [...(connect.address?.split(",") ?? []), ...(connect.addresses ?? [])];
+  const client = new Client(channelTarget(addresses), channelCredentials(connect.tls), {
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    "grpc.service_config": serviceConfig(connect.retry),
+    // A restarted replica gets calls again within seconds (grpc-js backs off up to 2 minutes by default).
+    "grpc.max_reconnect_backoff_ms": 5000,
     ...connect.channelOptions,
   });
   const out: Record<string, unknown> = { grpcClient: client, close: () => client.close() };

@@ -2,13 +2,15 @@ import { relative } from "node:path";
 import type { Command } from "commander";
 import { FstoreError } from "../../errors/index.js";
 import { type AppliedRepo, applyRepo, planRepo, type RepoPlan } from "../../registry/apply-repo.js";
+import { isPostgresUrl, redactedUrl } from "../../registry/postgres-url.js";
 import type { PlannedChange } from "../../registry/registry.js";
 
 const SYMBOL: Record<PlannedChange["kind"], string> = { add: "+", change: "~", remove: "-" };
 
 /** The human-readable plan: one line per change, then a summary. Pure, for tests. */
 export function formatPlan(plan: RepoPlan, applied: boolean): string {
-  const registry = relative(process.cwd(), plan.config.registry.path) || plan.config.registry.path;
+  const { path } = plan.config.registry;
+  const registry = isPostgresUrl(path) ? redactedUrl(path) : relative(process.cwd(), path) || path;
   const head = `${applied ? "Applied to" : "Plan for"} project "${plan.config.project}" (registry ${registry})`;
   if (plan.changes.length === 0) {
     return `${head}\nNo changes: the registry is up to date (version ${plan.version}).`;

@@ -94,7 +94,7 @@ export async function runHistorical(
   );
   const config = loadRepoConfig(resolve(options.repo));
   const registry = await openRegistry(config);
-  const db = await openDuckDb();
+  const db = await openDuckDb(config.offlineStore.duckdb);
   const started = Date.now();
   const ticker = setInterval(() => {
     progress(`\rjoining... ${((Date.now() - started) / 1000).toFixed(0)}s`);

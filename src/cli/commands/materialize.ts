@@ -69,7 +69,7 @@ async function* inProcess(
   const config = loadRepoConfig(resolve(o.repo));
   const registry = await openRegistry(config);
   const store = createOnlineStore(config);
-  const db = openDuckDb();
+  const db = openDuckDb(config.offlineStore.duckdb);
   try {
     yield* materialize(
       { config, registry, onlineStore: store, duckdb: () => db },

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { loadRepoConfig, onlineStoreIdentity } from "../../config/index.js";
 import { FstoreError } from "../../errors/index.js";
 import { createOnlineStore } from "../../online/create-online-store.js";
-import { openRegistry, teardownRegistry } from "../../registry/index.js";
+import { openRegistry, redactedUrl, teardownRegistry } from "../../registry/index.js";
 
 async function confirmed(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -38,7 +38,7 @@ export async function runTeardown(options: { repo: string; yes?: boolean }): Pro
     const names = [...views.keys()].sort();
     const what =
       `the online rows of ${names.length} feature view(s)${names.length ? ` (${names.join(", ")})` : ""} ` +
-      `in ${store}, and project "${config.project}" from registry ${config.registry.path}`;
+      `in ${store}, and project "${config.project}" from registry ${redactedUrl(config.registry.path)}`;
     if (!options.yes && !(await confirmed(`This deletes ${what}. Continue? [y/N] `))) {
       console.error("fstore teardown: aborted; nothing was deleted");
       process.exitCode = 1;
@@ -50,12 +50,14 @@ export async function runTeardown(options: { repo: string; yes?: boolean }): Pro
     } finally {
       await online.close();
     }
-    const result = teardownRegistry(config.registry.path, config.project);
+    const result = await teardownRegistry(config);
     const registryNote = result.fileDeleted
       ? "registry file deleted"
       : result.otherProjects.length > 0
         ? `registry kept for project(s) ${result.otherProjects.join(", ")}`
-        : "no registry file";
+        : config.registry.registryType === "sql"
+          ? "registry database kept"
+          : "no registry file";
     console.log(`Deleted ${what} (${registryNote}).`);
   } catch (err) {
     const e = FstoreError.from(err);

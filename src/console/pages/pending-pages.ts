@@ -1,19 +1,11 @@
 /**
  * Sections of the console whose data comes from capabilities that are not
- * in this build (stream views, versions, training-set lineage): an empty
+ * in this build (versions, training-set lineage): an empty
  * state that says what will be shown and where it comes from, instead of a
  * blank page or a broken link.
  */
 import { html } from "../html.js";
 import { emptyState, type Html } from "./layout.js";
-
-export function streamViewsPending(): Html {
-  return emptyState(
-    "No stream feature views in this build",
-    "Stream feature views (windowed aggregations of a Redis Streams or NATS JetStream source) are not part of this fstore yet.",
-    "When they are, each one is listed here with its source, aggregations, windows and ingestion state.",
-  );
-}
 
 export function versionsPending(): Html {
   return emptyState(

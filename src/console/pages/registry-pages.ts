@@ -60,6 +60,7 @@ export function overviewPage(m: OverviewModel): Html {
   const tiles: [string, number | string, string][] = [
     ["Entities", c.entities, "/entities"],
     ["Feature views", c.featureViews, "/views"],
+    ["Stream views", c.streamFeatureViews, "/stream-views"],
     ["On-demand views", c.onDemandFeatureViews, "/on-demand-views"],
     ["Feature services", c.featureServices, "/services"],
     ["Data sources", c.dataSources, "/views"],
@@ -293,7 +294,24 @@ ${section(
   "source",
   facts([
     ["Name", s.name],
-    ["Kind", s.kind === "push" ? html`push source (batch source <code>${s.batchSource}</code>)` : "file"],
+    [
+      "Kind",
+      s.kind === "push"
+        ? html`push source (batch source <code>${s.batchSource}</code>)`
+        : s.kind === "stream"
+          ? html`stream source (raw events kept in batch source <code>${s.batchSource}</code>)`
+          : "file",
+    ],
+    ...(s.stream
+      ? ([
+          [
+            "Stream",
+            html`${s.stream.kind === "redis" ? "Redis Streams" : "NATS JetStream"} <code>${s.stream.stream}</code>${
+              s.stream.subject ? html`, subject <code>${s.stream.subject}</code>` : ""
+            } on <code>${s.stream.connection || "the online store's Redis"}</code>, consumer group <code>${s.stream.group}</code>`,
+          ],
+        ] as [string, Html][])
+      : []),
     ["Path", html`<code>${s.path}</code>`],
     ["Timestamp field", s.timestampField],
     ["Created timestamp column", s.createdTimestampColumn],
@@ -317,6 +335,7 @@ ${section(
     ["Next due run", time(m.freshness.nextDue)],
   ]),
 )}
+${m.stream ? aggregationsSection(m.stream) : ""}
 ${section("Materialization intervals", "intervals", timelineChart(m))}
 ${section(
   "Last run",
@@ -342,6 +361,47 @@ ${section(
       ),
 )}
 ${section("Versions", "versions", extras.versions)}`;
+}
+
+function aggregationsSection(stream: NonNullable<ViewModel["stream"]>): Html {
+  return section(
+    "Aggregations",
+    "aggregations",
+    html`${table(
+      ["Feature", "Function", "Column", "Window", "Slide (tile)"],
+      stream.aggregations.map((a) => [
+        a.name,
+        a.function,
+        a.column,
+        duration(a.windowSeconds),
+        duration(a.slideSeconds),
+      ]),
+    )}<p class="muted">The value at time t aggregates the entity's events with event time in (floor(t, slide) − window, t]; events older than the entity's newest minus ${duration(
+      stream.allowedLatenessSeconds,
+    )} are late (kept offline, not applied online).</p>`,
+  );
+}
+
+export function streamViewListPage(m: ListModel<ViewSummary>): Html {
+  return listPage(
+    "/stream-views",
+    m,
+    "stream views",
+    ["Stream view", "Entities", "Aggregates", "Source", "Owner", "Tags"],
+    (v) => [
+      link(pagePaths.streamFeatureView(v.name), v.name),
+      names(v.entities, pagePaths.entity),
+      v.features,
+      v.source,
+      v.owner,
+      tagChips(v.tags),
+    ],
+    emptyState(
+      "No stream feature views",
+      "None is registered, or you may not see any (DESCRIBE permission).",
+      "A StreamFeatureView aggregates a StreamSource's events over windows (count, sum, mean, min, max, last).",
+    ),
+  );
 }
 
 export function onDemandListPage(m: ListModel<OnDemandSummary>): Html {
@@ -488,6 +548,7 @@ export function verdictBadge(v: "ok" | "warn" | "alert"): Html {
 const KIND_LABELS: Record<SearchHit["kind"], string> = {
   entity: "entity",
   feature_view: "feature view",
+  stream_feature_view: "stream view",
   on_demand_feature_view: "on-demand view",
   feature_service: "feature service",
   feature: "feature",

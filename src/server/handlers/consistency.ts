@@ -24,7 +24,8 @@ export function createConsistencyHandlers(deps: ServerDeps): HandlerGroup {
           registry: deps.registry,
           // Validation reads the store directly: serving metrics come from GetOnlineFeatures only.
           onlineStore: sharedOnlineStore(deps),
-          connect: async () => (await sharedDuckDb(deps.resources)).connect(),
+          connect: async () =>
+            (await sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb)).connect(),
           signal: call.signal,
         },
         inputFromRequest(req),

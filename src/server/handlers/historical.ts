@@ -39,7 +39,7 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
     store ??= createOfflineStore({
       repoPath: deps.config.repoPath,
       outputDir: deps.config.offlineStore.outputDir,
-      duckdb: sharedDuckDb(deps.resources),
+      duckdb: sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb),
     });
     return store;
   };

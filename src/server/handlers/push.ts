@@ -34,12 +34,14 @@ export function createPushHandlers(deps: ServerDeps): HandlerGroup {
           registry: deps.registry,
           // Opened on first use: an offline-only push never touches the online store.
           onlineStore: () => sharedOnlineStore(deps),
-          duckdb: () => sharedDuckDb(deps.resources),
+          duckdb: () => sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb),
           // Small pushed files are merged in the background (push/compaction.ts).
           afterOfflineAppend: (folder) =>
-            sharedPushCompactor(deps.resources, () => sharedDuckDb(deps.resources), deps.logger).afterPush(
-              folder,
-            ),
+            sharedPushCompactor(
+              deps.resources,
+              () => sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb),
+              deps.logger,
+            ).afterPush(folder),
         },
         { name: req.pushSourceName, columns: req.columns, to },
       );

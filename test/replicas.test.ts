@@ -1,0 +1,243 @@
+/**
+ * Three `fstore serve` processes as three hosts (their own loopback addresses
+ * 127.0.0.2-4, one port; network namespaces would cut them off from the
+ * PostgreSQL and Redis that listen on 127.0.0.1 only) over one PostgreSQL
+ * registry and a three-node Redis Cluster, with the schedule on in every one.
+ * A client given all three addresses reads online features the whole time
+ * while one replica is SIGKILLed and restarted and a change is applied to the
+ * registry. Checked: no failed read (the retry policy sends the calls that
+ * were in flight on the killed replica to another), values equal to the
+ * latest rows, the change seen by every replica well within cache_ttl_seconds
+ * (NOTIFY), each scheduled slot materialized once (leases).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DuckDBInstance } from "@duckdb/node-api";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFstoreClient, type FstoreClient, FstoreClientError } from "../clients/typescript/src/index.js";
+import { loadRepoConfig } from "../src/config/load-repo-config.js";
+import { openDuckDb } from "../src/offline/index.js";
+import { openRegistry } from "../src/registry/index.js";
+import {
+  definitions,
+  driverSource,
+  driverView,
+  generateRows,
+  HOUR,
+  oracleLatest,
+  T0,
+  writeDriverParquet,
+} from "./materialize-fixtures.js";
+import { type ServerProcess, startServerProcess } from "./support/cli-process.js";
+import { createTestDatabase, type TestDatabase } from "./support/postgres.js";
+import { freePort, type RedisCluster, startRedisCluster } from "./support/redis.js";
+
+const HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
+const CACHE_TTL_SECONDS = 5;
+const LEASE_TTL_SECONDS = 3;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let db: DuckDBInstance;
+let database: TestDatabase;
+let cluster: RedisCluster;
+let repo: string;
+let port: number;
+const replicas: (ServerProcess | undefined)[] = [undefined, undefined, undefined];
+
+beforeAll(async () => {
+  db = await openDuckDb({ threads: 1, memoryLimit: "256MB" });
+  database = await createTestDatabase("replicas");
+  cluster = await startRedisCluster(3);
+  port = await freePort();
+  repo = mkdtempSync(join(tmpdir(), "fstore-replicas-"));
+}, 120_000);
+
+afterAll(async () => {
+  for (const r of replicas) {
+    r?.child.kill("SIGTERM");
+    await r?.exit;
+  }
+  db?.closeSync();
+  await cluster?.close();
+  await database?.drop();
+  if (repo) rmSync(repo, { recursive: true, force: true });
+}, 120_000);
+
+function startReplica(i: number): ServerProcess {
+  const proc = startServerProcess(
+    process.execPath,
+    ["bin/fstore.js", "serve", "--repo", repo, "--host", HOSTS[i] as string, "--port", String(port)],
+    { cwd: process.cwd() },
+  );
+  replicas[i] = proc;
+  return proc;
+}
+
+/** Calls each replica logged, by method (the logging observer's one line per call). */
+const callsLogged = (r: ServerProcess | undefined, method: string) =>
+  r ? r.lines.filter((l) => l.msg === "call" && l.method === method).length : 0;
+
+describe("three replicas over one PostgreSQL registry and a Redis Cluster", () => {
+  it("serve every read through a SIGKILL and restart, see an apply at once, and run each slot once", async () => {
+    // 400 rows over 40 drivers in the last two days (a first incremental run reaches back 365 days).
+    const shift = Math.floor((Date.now() - 49 * HOUR - T0) / HOUR) * HOUR;
+    const rows = generateRows(11, 400, 40).map((r) => ({
+      ...r,
+      event_ts: new Date(r.event_ts.getTime() + shift),
+      created: new Date(r.created.getTime() + shift),
+    }));
+    await writeDriverParquet(db, join(repo, "data", "drivers", "part-0.parquet"), rows);
+    writeFileSync(
+      join(repo, "feature_store.yaml"),
+      [
+        "project: replicas",
+        "registry:",
+        "  registry_type: sql",
+        `  path: ${database.url}`,
+        `  cache_ttl_seconds: ${CACHE_TTL_SECONDS}`,
+        "online_store:",
+        "  type: redis",
+        "  redis_type: redis_cluster",
+        `  connection_string: "${cluster.connectionString}"`,
+        "materialization:",
+        '  schedule: "*/2 * * * * *"',
+        `  lease_ttl_seconds: ${LEASE_TTL_SECONDS}`,
+        "",
+      ].join("\n"),
+    );
+    const config = loadRepoConfig(repo, {});
+    const registry = await openRegistry(config);
+    const view = driverView(driverSource("data/drivers"));
+    await registry.apply(definitions([view]));
+
+    for (let i = 0; i < 3; i++) startReplica(i);
+    await Promise.all(replicas.map((r) => r?.address));
+
+    const client: FstoreClient = createFstoreClient({
+      addresses: HOSTS.map((h) => `${h}:${port}`),
+      timeoutMs: 20_000,
+    });
+    const ids = [...new Set(rows.map((r) => r.driver_id))].sort((a, b) => (a < b ? -1 : 1));
+    const latest = oracleLatest([rows], 0, Date.now() + HOUR);
+    const read = () =>
+      client.getOnlineFeatures({ features: ["driver_stats:conv_rate"], entities: { driver_id: ids } });
+
+    // The schedule materializes within a few seconds; then every value is the latest row's.
+    let materialized = false;
+    for (const until = Date.now() + 60_000; !materialized && Date.now() < until; await sleep(250)) {
+      const res = await read();
+      materialized = res.columns[1]?.statuses.every((s) => s !== "NOT_FOUND") ?? false;
+    }
+    expect(materialized).toBe(true);
+    const values = (await read()).rows.map((r) => r.conv_rate);
+    expect(values).toEqual(ids.map((id) => latest.get(id)?.conv_rate ?? null));
+
+    // Readers: four calls in flight at all times, until told to stop.
+    let ok = 0;
+    const failures: string[] = [];
+    let reading = true;
+    const reader = async () => {
+      while (reading) {
+        try {
+          const res = await read();
+          if (res.rows.length !== ids.length) failures.push(`short answer: ${res.rows.length} rows`);
+          ok++;
+        } catch (err) {
+          failures.push(err instanceof FstoreClientError ? `${err.code}: ${err.message}` : String(err));
+        }
+      }
+    };
+    const readers = [0, 1, 2, 3].map(() => reader());
+    await sleep(2000);
+
+    // SIGKILL replica 2 while calls run; restart it on the same address.
+    const victim = replicas[1] as ServerProcess;
+    const beforeKill = { ok, failed: failures.length };
+    victim.child.kill("SIGKILL");
+    await victim.exit;
+    const killedAt = Date.now();
+    await sleep(2000);
+    const okWhileDown = ok - beforeKill.ok;
+    const restarted = startReplica(1);
+    await restarted.address;
+    const restartMs = Date.now() - killedAt;
+    await sleep(2000);
+
+    // Apply a change (a new view) and time when each replica serves it.
+    const appliedAt = Date.now();
+    const changed = definitions([view, driverView(driverSource("data/drivers"), 0, "driver_stats_v2")]);
+    expect((await registry.apply(changed)).map((c) => `${c.kind} ${c.name}`)).toEqual([
+      "add driver_stats_v2",
+    ]);
+    const seenMs = await Promise.all(
+      HOSTS.map(async (host) => {
+        const one = createFstoreClient({ address: `${host}:${port}`, timeoutMs: 20_000 });
+        try {
+          for (;;) {
+            const views = await one.listFeatureViews();
+            if (views.featureViews.some((v) => v.name === "driver_stats_v2")) return Date.now() - appliedAt;
+            if (Date.now() - appliedAt > 60_000) return Number.POSITIVE_INFINITY;
+            await sleep(20);
+          }
+        } finally {
+          one.close();
+        }
+      }),
+    );
+    // The restarted replica is back in the rotation (the client reconnects within its 5 s backoff cap).
+    for (
+      const until = Date.now() + 30_000;
+      callsLogged(restarted, "GetOnlineFeatures") === 0 && Date.now() < until;
+    )
+      await sleep(100);
+    const rejoinedMs = Date.now() - killedAt - restartMs;
+    await sleep(1000);
+    reading = false;
+    await Promise.all(readers);
+    client.close();
+
+    // Every slot materialized once: one interval per slot end, no slot twice.
+    const pgc = new pg.Client({ connectionString: database.url });
+    await pgc.connect();
+    const intervals = await pgc.query<{ end_ms: string; n: string }>(
+      `SELECT end_ms, COUNT(*) AS n FROM fstore_materialization_intervals
+       WHERE project = 'replicas' AND feature_view = 'driver_stats' GROUP BY end_ms ORDER BY end_ms`,
+    );
+    const runs = await pgc.query<{ outcome: string; n: string }>(
+      `SELECT outcome, COUNT(*) AS n FROM fstore_materialization_runs
+       WHERE project = 'replicas' AND feature_view = 'driver_stats' GROUP BY outcome ORDER BY outcome`,
+    );
+    await pgc.end();
+    await registry.close();
+
+    const figures = {
+      readsOk: ok,
+      readsFailed: failures.length,
+      readsWhileOneReplicaDown: okWhileDown,
+      callsPerReplica: replicas.map((r) => callsLogged(r, "GetOnlineFeatures")),
+      killedReplicaCallsBeforeKill: callsLogged(victim, "GetOnlineFeatures"),
+      restartToServingMs: restartMs,
+      restartedReplicaFirstCallAfterServingMs: rejoinedMs,
+      applySeenByReplicaMs: seenMs,
+      slotsMaterialized: intervals.rows.length,
+      runsByOutcome: Object.fromEntries(runs.rows.map((r) => [r.outcome, Number(r.n)])),
+    };
+    console.log(`replica figures: ${JSON.stringify(figures)}`);
+
+    // No failed read at all: the reads in flight on the killed replica were retried on another.
+    expect(failures).toEqual([]);
+    expect(okWhileDown).toBeGreaterThan(0);
+    // Calls were spread over the replicas (round robin), the restarted one included.
+    for (const r of [replicas[0], victim, replicas[2], restarted]) {
+      expect(callsLogged(r, "GetOnlineFeatures")).toBeGreaterThan(0);
+    }
+    // Seen through NOTIFY by every replica; the bound is the cache ttl (the periodic check), plus slack
+    // for a loaded machine.
+    for (const ms of seenMs) expect(ms).toBeLessThan(CACHE_TTL_SECONDS * 1000 + 10_000);
+    // Each slot once.
+    expect(intervals.rows.length).toBeGreaterThan(2);
+    expect(intervals.rows.filter((r) => Number(r.n) !== 1)).toEqual([]);
+  }, 300_000);
+});
