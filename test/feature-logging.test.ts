@@ -14,8 +14,11 @@ import {
   GetOnlineFeaturesRequestSchema,
   type GetOnlineFeaturesResponse,
   GetOnlineFeaturesResponseSchema,
+  ListFeatureServicesRequestSchema,
+  ListFeatureServicesResponseSchema,
 } from "../gen/fstore/v1/feature_service_pb.js";
 import type { Value } from "../gen/fstore/v1/value_pb.js";
+import { Entity, FeatureService, FeatureView, Field, FileSource, Int64 } from "../src/definitions/index.js";
 import { createFeatureLogger } from "../src/feature-logging/index.js";
 import { createRawClient } from "../src/fuzz/raw-client.js";
 import { createOnlineStore, encodeOnlineResponse, writeOnlineRows } from "../src/online/index.js";
@@ -59,6 +62,12 @@ const definitions: RepoDefinitions = {
 };
 
 const FEATURES = ["technology", "num_images", "price", "parked"];
+const viewOptions = {
+  name: "v",
+  entities: [new Entity({ name: "e", joinKeys: ["e_id"], valueType: Int64 })],
+  schema: [new Field({ name: "x", dtype: Int64 })],
+  source: new FileSource({ name: "src", path: "data/v.parquet", timestampField: "ts" }),
+};
 
 async function startServing(intervalSecs: number): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "fstore-logging-"));
@@ -197,6 +206,44 @@ describe("feature logging of GetOnlineFeatures", () => {
       expect(r.__feature_service_version).toMatch(/^[0-9a-f]{12}$/);
     }
     expect(logger.counts()).toEqual([{ featureService: "logged_v1", logged: 5, dropped: 0 }]);
+  });
+});
+
+describe("a feature service's logging", () => {
+  it("is checked where it is defined: a sample rate in (0, 1] and a folder inside log_dir", () => {
+    const features = [new FeatureView({ ...viewOptions })];
+    const ok = new FeatureService({ name: "s", features, logging: { sampleRate: 0.25 } });
+    expect(ok.logging).toEqual({ sampleRate: 0.25, destination: { path: "s" } });
+    for (const [logging, message] of [
+      [{ sampleRate: 0 }, /logging\.sampleRate: expected a number in \(0, 1\], got 0/],
+      [{ sampleRate: 1.5 }, /got 1\.5/],
+      [
+        { sampleRate: 1, destination: { path: "../up" } },
+        /logging\.destination\.path: expected a relative folder/,
+      ],
+      [{ sampleRate: 1, destination: { path: "/abs" } }, /relative folder/],
+      [{ sampleRate: 1, destnation: {} }, /destnation/],
+    ] as const) {
+      expect(() => new FeatureService({ name: "s", features, logging: logging as never })).toThrow(message);
+    }
+  });
+
+  it("is listed with the service by ListFeatureServices", async () => {
+    const t = await startServing(3600);
+    const raw = createRawClient(t.address);
+    try {
+      const r = await raw.call(
+        "ListFeatureServices",
+        toBinary(ListFeatureServicesRequestSchema, create(ListFeatureServicesRequestSchema)),
+      );
+      const res = fromBinary(ListFeatureServicesResponseSchema, r.messages[0] as Uint8Array);
+      const byName = new Map(res.featureServices.map((s) => [s.name, s.logging]));
+      expect(byName.get("logged_v1")).toMatchObject({ sampleRate: 1, destinationPath: "logged" });
+      expect(byName.get("plain_v1")).toBeUndefined();
+    } finally {
+      raw.close();
+      await t.shutdown();
+    }
   });
 });
 
