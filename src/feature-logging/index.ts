@@ -9,6 +9,8 @@ export type { FeatureLogCounts, FeatureLogger, FeatureLoggerOptions } from "./fe
 export { createFeatureLogger } from "./feature-logger.js";
 // For monitoring and tests: the log's columns and the response decoder.
 export type { LogColumn, LogSchema } from "./log-schema.js";
-export { logColumnsOf, logSelectSql, serviceVersionOf, stagedColumns } from "./log-schema.js";
+export { logColumnsOf, serviceVersionOf } from "./log-schema.js";
+export type { ParquetColumn } from "./parquet-file.js";
+export { parquetFile } from "./parquet-file.js";
 export type { StagedColumn } from "./response-log-decoder.js";
-export { decodeResponseRows, responseRowCount, StagedRows } from "./response-log-decoder.js";
+export { decodeResponseRows, responseRowCount, StagedRows, stagedValue } from "./response-log-decoder.js";

@@ -7,10 +7,9 @@
  * (the request time), `__log_date` and `__feature_service_version`. Pure.
  */
 import { createHash } from "node:crypto";
-import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { canonicalJson } from "../definitions/canonical-json.js";
 import { invalidArgument } from "../errors/index.js";
-import { quoteIdent } from "../offline/index.js";
 import type { FeatureServiceDef } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
 
@@ -85,72 +84,4 @@ export function logColumnsOf(
 export function serviceVersionOf(columns: readonly LogColumn[]): string {
   const shape = columns.map((c) => [c.name, c.dtype, c.key]);
   return createHash("sha256").update(canonicalJson(shape)).digest("hex").slice(0, 12);
-}
-
-/** The type a column's values are staged as in DuckDB (before the Parquet file's own types). */
-export function stagedType(dtype: ValueType): string {
-  switch (dtype) {
-    case ValueType.DOUBLE:
-    case ValueType.FLOAT:
-    case ValueType.UNIX_TIMESTAMP:
-      return "DOUBLE";
-    case ValueType.INT32:
-      return "INTEGER";
-    case ValueType.INT64:
-      return "BIGINT";
-    case ValueType.BOOL:
-      return "BOOLEAN";
-    case ValueType.BYTES:
-      return "BLOB";
-    default:
-      // Strings, and lists as JSON text.
-      return "VARCHAR";
-  }
-}
-
-/**
- * The staging table's columns, in the order the decoder fills them: per
- * logged column its value `v<i>`, for features the status `s<i>`, and for the
- * first feature of each view the view's event time in µs `t<i>`; then the
- * request time in µs `log_us`.
- */
-export function stagedColumns(columns: readonly LogColumn[]): { name: string; type: string }[] {
-  const out: { name: string; type: string }[] = [];
-  columns.forEach((c, i) => {
-    out.push({ name: `v${i}`, type: stagedType(c.dtype) });
-    if (!c.key) out.push({ name: `s${i}`, type: "INTEGER" });
-    if (c.timesOf === i) out.push({ name: `t${i}`, type: "DOUBLE" });
-  });
-  out.push({ name: "log_us", type: "DOUBLE" });
-  return out;
-}
-
-export function stagingTableSql(table: string, columns: readonly LogColumn[]): string {
-  const cols = stagedColumns(columns).map((c) => `${c.name} ${c.type}`);
-  return `CREATE TABLE ${quoteIdent(table)} (${cols.join(", ")})`;
-}
-
-const micros = (col: string) => `make_timestamp(CAST(${col} AS BIGINT))`;
-
-/** The SELECT that turns a staging table into the log file's columns (Feast's layout). */
-export function logSelectSql(table: string, schema: Pick<LogSchema, "columns" | "version">): string {
-  const select: string[] = [];
-  schema.columns.forEach((c, i) => {
-    const v = `v${i}`;
-    const value =
-      c.dtype === ValueType.FLOAT
-        ? `CAST(${v} AS FLOAT)`
-        : c.dtype === ValueType.UNIX_TIMESTAMP
-          ? micros(v)
-          : v;
-    select.push(`${value} AS ${quoteIdent(c.name)}`);
-    if (!c.key) {
-      select.push(`s${i} AS ${quoteIdent(`${c.name}__status`)}`);
-      select.push(`${micros(`t${c.timesOf}`)} AS ${quoteIdent(`${c.name}__timestamp`)}`);
-    }
-  });
-  select.push(`${micros("log_us")} AS __log_timestamp`);
-  select.push(`CAST(${micros("log_us")} AS DATE) AS __log_date`);
-  select.push(`'${schema.version.replace(/'/g, "''")}' AS __feature_service_version`);
-  return `SELECT ${select.join(", ")} FROM ${quoteIdent(table)}`;
 }

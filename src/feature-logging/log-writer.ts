@@ -1,47 +1,30 @@
 /**
- * Writes serving logs: decoded responses are staged per schema in an
- * in-memory DuckDB table (appended a data chunk of 2,048 rows at a time, the
- * vectors filled from typed arrays) and, at each rotation, copied to one
- * Parquet file per service in Feast's logging layout, then emptied. Runs in
- * the logging worker thread (log-worker.ts), never on the serving thread.
+ * Writes serving logs: decoded responses are gathered per schema in typed
+ * columns (response-log-decoder.ts) and, at each rotation, written as one
+ * Parquet file per service in Feast's logging layout (parquet-file.ts), then
+ * emptied. Runs in the logging worker thread (log-worker.ts), never on the
+ * serving thread. Staging in DuckDB and copying out cost about 13 µs per
+ * 1 x 50 request against about 2 µs for writing the typed columns directly.
  */
-import { mkdirSync, renameSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  blobValue,
-  type DuckDBAppender,
-  DuckDBBigIntType,
-  DuckDBBlobType,
-  DuckDBBooleanType,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  DuckDBDoubleType,
-  DuckDBIntegerType,
-  type DuckDBType,
-  DuckDBVarCharType,
-} from "@duckdb/node-api";
-import { openDuckDb } from "../offline/duckdb-instance.js";
-import { quoteIdent, quoteString } from "../offline/index.js";
-import { type LogSchema, logSelectSql, stagedColumns, stagingTableSql } from "./log-schema.js";
-import { decodeResponseRows, responseRowCount, StagedRows } from "./response-log-decoder.js";
+import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import type { LogSchema } from "./log-schema.js";
+import { ConvertedType, type ParquetColumn, PhysicalType, parquetFile } from "./parquet-file.js";
+import { BYTE_VALUES, decodeResponseRows, responseRowCount, StagedRows } from "./response-log-decoder.js";
 
-/** DuckDB's vector size: the most rows one data chunk holds. */
-const CHUNK_ROWS = 2048;
+/** Rows gathered before the first growth of a service's columns. */
+const INITIAL_ROWS = 2048;
 /**
- * A service's file is written early when it reaches this many rows: staged
- * rows are held in memory (an in-memory table does not spill; 100,000 rows of
- * 50 features overran 256 MB), so a busy service rotates by size too.
+ * A service's file is written early when it reaches this many rows: the
+ * rows of a period are held in memory until written.
  */
 export const MAX_ROWS_PER_FILE = 50_000;
 
 interface Staging {
   schema: LogSchema;
-  table: string;
-  appender: DuckDBAppender;
-  types: DuckDBType[];
   staged: StagedRows;
-  /** Rows appended to the table since the last rotation. */
-  pending: number;
 }
 
 export interface LogWriter {
@@ -60,124 +43,128 @@ export interface LogWriter {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, DuckDBType> = {
-  DOUBLE: DuckDBDoubleType.instance,
-  INTEGER: DuckDBIntegerType.instance,
-  BIGINT: DuckDBBigIntType.instance,
-  BOOLEAN: DuckDBBooleanType.instance,
-  VARCHAR: DuckDBVarCharType.instance,
-  BLOB: DuckDBBlobType.instance,
-};
-
 export async function createLogWriter(): Promise<LogWriter> {
-  // One thread and a small memory limit: the writer must stay a small share of the server.
-  const db = await openDuckDb({ threads: 1, memoryLimit: "512MB" });
-  const connection: DuckDBConnection = await db.connect();
   const stagings = new Map<number, Staging>();
   let files = 0;
-
-  const flushStaged = (s: Staging) => {
-    const { staged } = s;
-    if (staged.rows === 0) return;
-    s.appender.appendDataChunk(chunkOf(staged, s.types));
-    s.pending += staged.rows;
-    staged.clear();
-  };
-
   return {
     async addSchema(schema) {
-      const table = `log_${schema.id}`;
-      await connection.run(stagingTableSql(table, schema.columns));
-      const appender = await connection.createAppender(table);
-      const types = stagedColumns(schema.columns).map((c) => TYPES[c.type] as DuckDBType);
-      stagings.set(schema.id, {
-        schema,
-        table,
-        appender,
-        types,
-        staged: new StagedRows(schema.columns, CHUNK_ROWS),
-        pending: 0,
-      });
+      stagings.set(schema.id, { schema, staged: new StagedRows(schema.columns, INITIAL_ROWS) });
       mkdirSync(schema.folder, { recursive: true });
     },
     append(schemaId, buf, start, end, requestMs) {
       const s = stagings.get(schemaId);
       if (!s) throw new Error(`feature log: unknown schema ${schemaId}`);
-      const rows = responseRowCount(buf, start, end);
-      if (rows > CHUNK_ROWS) {
-        // More rows than a chunk: staged through a larger buffer of its own.
-        const big = new StagedRows(s.schema.columns, rows);
-        decodeResponseRows(buf, start, end, requestMs * 1000, big);
-        flushStaged(s);
-        for (let from = 0; from < rows; from += CHUNK_ROWS) {
-          s.appender.appendDataChunk(chunkOf(big, s.types, from, Math.min(rows, from + CHUNK_ROWS)));
-        }
-        s.pending += rows;
-        return s.pending >= MAX_ROWS_PER_FILE;
-      }
-      if (s.staged.rows + rows > CHUNK_ROWS) flushStaged(s);
+      s.staged.reserve(responseRowCount(buf, start, end));
       decodeResponseRows(buf, start, end, requestMs * 1000, s.staged);
-      return s.pending + s.staged.rows >= MAX_ROWS_PER_FILE;
+      return s.staged.rows >= MAX_ROWS_PER_FILE;
     },
     async rotate(now, minRows = 1) {
       const written: string[] = [];
       for (const s of stagings.values()) {
-        if (s.pending + s.staged.rows < minRows) continue;
-        flushStaged(s);
-        if (s.pending === 0) continue;
-        s.appender.flushSync();
+        const rows = s.staged.rows;
+        if (rows === 0 || rows < minRows) continue;
         const stamp = now.toISOString().replace(/:/g, "-");
         const file = join(s.schema.folder, `${stamp}_${process.pid}_${++files}.parquet`);
         const partial = `${file}.partial`;
-        await connection.run(
-          `COPY (${logSelectSql(s.table, s.schema)}) TO ${quoteString(partial)} (FORMAT parquet)`,
-        );
-        renameSync(partial, file);
-        await connection.run(`DELETE FROM ${quoteIdent(s.table)}`);
-        s.pending = 0;
+        const parts = parquetFile(logColumns(s.schema, s.staged), rows);
+        // The rows are copied into the parts: the staging can take new rows while the file is written.
+        if (s.staged.capacity > INITIAL_ROWS * 4) s.staged = new StagedRows(s.schema.columns, INITIAL_ROWS);
+        else s.staged.clear();
+        await writeFile(partial, parts);
+        await rename(partial, file);
         written.push(file);
       }
       return written;
     },
     async close() {
-      for (const s of stagings.values()) s.appender.closeSync();
-      connection.closeSync();
-      db.closeSync();
+      stagings.clear();
     },
   };
 }
 
-/** Rows [from, to) of `staged` as a data chunk of the staging table's columns. */
-function chunkOf(staged: StagedRows, types: DuckDBType[], from = 0, to = staged.rows): DuckDBDataChunk {
-  const n = to - from;
-  const chunk = DuckDBDataChunk.create(types, n);
-  let col = 0;
-  for (const c of staged.columns) {
-    const vector = chunk.getColumnVector(col++);
-    const { values, valid } = c;
-    if (values instanceof Float64Array || values instanceof Int32Array || values instanceof BigInt64Array) {
-      for (let i = 0; i < n; i++) vector.setItem(i, valid[from + i] ? (values[from + i] as never) : null);
-    } else if (types[col - 1] === DuckDBBlobType.instance) {
-      for (let i = 0; i < n; i++)
-        vector.setItem(i, valid[from + i] ? blobValue(values[from + i] as Uint8Array) : null);
-    } else {
-      for (let i = 0; i < n; i++) vector.setItem(i, valid[from + i] ? (values[from + i] as never) : null);
+const MICROS_PER_DAY = 86_400_000_000;
+
+/** The file's columns in Feast's logging layout (see log-schema.ts). */
+export function logColumns(schema: LogSchema, staged: StagedRows): ParquetColumn[] {
+  const rows = staged.rows;
+  const out: ParquetColumn[] = [];
+  schema.columns.forEach((column, i) => {
+    const c = staged.columns[i];
+    if (!c) throw new Error(`feature log: no staged column ${i}`);
+    const value =
+      c.kind === BYTE_VALUES
+        ? {
+            type: PhysicalType.BYTE_ARRAY,
+            ...(column.dtype === ValueType.STRING ? { converted: ConvertedType.UTF8 } : {}),
+            values: [],
+            ranges: { bytes: c.bytes.buf, ends: c.values as Int32Array },
+          }
+        : valueColumn(column.dtype, c.values, rows);
+    out.push({ name: column.name, ...value, valid: c.valid });
+    if (column.key) return;
+    out.push({ name: `${column.name}__status`, type: PhysicalType.INT32, values: c.status });
+    const times = staged.columns[column.timesOf];
+    if (!times) throw new Error(`feature log: no staged times for column ${i}`);
+    out.push({
+      name: `${column.name}__timestamp`,
+      type: PhysicalType.INT64,
+      converted: ConvertedType.TIMESTAMP_MICROS,
+      int64FromNumbers: true,
+      valid: times.timeValid,
+      values: times.timeUs,
+    });
+  });
+  const days = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) days[r] = Math.floor((staged.requestUs[r] as number) / MICROS_PER_DAY);
+  out.push(
+    {
+      name: "__log_timestamp",
+      type: PhysicalType.INT64,
+      converted: ConvertedType.TIMESTAMP_MICROS,
+      int64FromNumbers: true,
+      values: staged.requestUs,
+    },
+    { name: "__log_date", type: PhysicalType.INT32, converted: ConvertedType.DATE, values: days },
+    {
+      name: "__feature_service_version",
+      type: PhysicalType.BYTE_ARRAY,
+      converted: ConvertedType.UTF8,
+      values: new Array<string>(rows).fill(schema.version),
+    },
+  );
+  return out;
+}
+
+function valueColumn(
+  dtype: ValueType,
+  values: Float64Array | Int32Array | BigInt64Array | unknown[],
+  rows: number,
+): Pick<ParquetColumn, "type" | "converted" | "values" | "int64FromNumbers"> {
+  switch (dtype) {
+    case ValueType.DOUBLE:
+      return { type: PhysicalType.DOUBLE, values: values as Float64Array };
+    case ValueType.FLOAT:
+      return { type: PhysicalType.FLOAT, values: values as Float64Array };
+    case ValueType.INT32:
+      return { type: PhysicalType.INT32, values: values as Int32Array };
+    case ValueType.INT64:
+      return { type: PhysicalType.INT64, values: values as BigInt64Array };
+    case ValueType.UNIX_TIMESTAMP:
+      return {
+        type: PhysicalType.INT64,
+        converted: ConvertedType.TIMESTAMP_MICROS,
+        int64FromNumbers: true,
+        values: values as Float64Array,
+      };
+    case ValueType.BOOL: {
+      const bits = new Uint8Array(rows);
+      for (let r = 0; r < rows; r++) bits[r] = (values as unknown[])[r] === true ? 1 : 0;
+      return { type: PhysicalType.BOOLEAN, values: bits };
     }
-    vector.flush();
-    if (!c.key) {
-      const status = chunk.getColumnVector(col++);
-      for (let i = 0; i < n; i++) status.setItem(i, c.status[from + i] as number);
-      status.flush();
-    }
-    if (c.times) {
-      const time = chunk.getColumnVector(col++);
-      for (let i = 0; i < n; i++)
-        time.setItem(i, c.timeValid[from + i] ? (c.timeUs[from + i] as number) : null);
-      time.flush();
-    }
+    case ValueType.BYTES:
+      return { type: PhysicalType.BYTE_ARRAY, values: values as Uint8Array[] };
+    default:
+      // Strings, and lists as JSON text.
+      return { type: PhysicalType.BYTE_ARRAY, converted: ConvertedType.UTF8, values: values as string[] };
   }
-  const request = chunk.getColumnVector(col);
-  for (let i = 0; i < n; i++) request.setItem(i, staged.requestUs[from + i] as number);
-  request.flush();
-  return chunk;
 }

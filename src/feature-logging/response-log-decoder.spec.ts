@@ -7,7 +7,7 @@ import {
 } from "../online/online-response.js";
 import { fromValue } from "../values/index.js";
 import type { LogColumn } from "./log-schema.js";
-import { decodeResponseRows, responseRowCount, StagedRows } from "./response-log-decoder.js";
+import { decodeResponseRows, responseRowCount, StagedRows, stagedValue } from "./response-log-decoder.js";
 
 const T1 = new Float64Array([1_700_000_000_123_456, 0, -5_000_000]);
 const T2 = new Float64Array([1_600_000_000_000_000, 1_600_000_001_000_000, 0]);
@@ -94,7 +94,7 @@ describe("decodeResponseRows", () => {
       for (let row = 0; row < 6; row++) {
         const r = row % 3;
         const native = fromValue(vector.values[r] as never, dtype, "oracle");
-        const got = c.valid[row] ? c.values[row] : null;
+        const got = stagedValue(c, row);
         let want: unknown = native;
         if (native instanceof Date) want = native.getTime() * 1000;
         else if (Array.isArray(native)) want = JSON.stringify(native.map(String));

@@ -15,11 +15,18 @@ import type { LogColumn } from "./log-schema.js";
 export interface StagedColumn {
   readonly dtype: ValueType;
   readonly key: boolean;
-  /** OBJECT_VALUES when `values` is a JS array. */
+  /** OBJECT_VALUES when `values` is a JS array, BYTE_VALUES when it holds the ends of byte ranges in `bytes`. */
   readonly kind: number;
+  /**
+   * STRING and BYTES: the values' bytes as served, back to back (row r is
+   * bytes[end(r - 1), end(r)), `values` holding the ends): no string object
+   * per value, so half a million logged strings are not half a million
+   * objects for the garbage collector to move.
+   */
+  readonly bytes: ByteStore;
   /** Whether this column stages its view's event times (the view's first feature; see LogColumn.timesOf). */
   readonly times: boolean;
-  /** DOUBLE, FLOAT and UNIX_TIMESTAMP (as µs): Float64Array; INT32: Int32Array; INT64: BigInt64Array; else JS values. */
+  /** DOUBLE, FLOAT and UNIX_TIMESTAMP (as µs): Float64Array; INT32 and STRING/BYTES ends: Int32Array; INT64: BigInt64Array; else JS values. */
   readonly values: Float64Array | Int32Array | BigInt64Array | unknown[];
   readonly valid: Uint8Array;
   /** Features: the FieldStatus number served per row. */
@@ -32,19 +39,20 @@ export interface StagedColumn {
 /** Log rows being gathered for one schema: decoded responses until `capacity` rows. */
 export class StagedRows {
   rows = 0;
-  readonly columns: StagedColumn[];
+  columns: StagedColumn[];
   /** The request time of each row, µs since the epoch. */
-  readonly requestUs: Float64Array;
+  requestUs: Float64Array;
 
   constructor(
     readonly schema: readonly LogColumn[],
-    readonly capacity: number,
+    public capacity: number,
   ) {
     this.columns = schema.map((c, i) => ({
       dtype: c.dtype,
       key: c.key,
       times: c.timesOf === i,
-      kind: typedValues(c.dtype) ? TYPED_VALUES : OBJECT_VALUES,
+      kind: byteValues(c.dtype) ? BYTE_VALUES : typedValues(c.dtype) ? TYPED_VALUES : OBJECT_VALUES,
+      bytes: new ByteStore(byteValues(c.dtype) ? capacity * 8 : 0),
       values: newValues(c.dtype, capacity),
       valid: new Uint8Array(capacity),
       status: new Int32Array(c.key ? 0 : capacity),
@@ -57,17 +65,69 @@ export class StagedRows {
   /** Empties the rows (the arrays are reused). */
   clear(): void {
     this.rows = 0;
+    for (const c of this.columns) c.bytes.used = 0;
+  }
+
+  /** Makes room for `more` rows after the current ones (the arrays double as needed). */
+  reserve(more: number): void {
+    const need = this.rows + more;
+    if (need <= this.capacity) return;
+    let capacity = Math.max(this.capacity, 1);
+    while (capacity < need) capacity *= 2;
+    const grow = <A extends { length: number; set?: unknown }>(a: A, make: (n: number) => A): A => {
+      const b = make(capacity);
+      if (Array.isArray(a)) for (let i = 0; i < a.length; i++) (b as unknown as unknown[])[i] = a[i];
+      else (b as unknown as Float64Array).set(a as unknown as Float64Array);
+      return b;
+    };
+    this.columns = this.columns.map((c) => ({
+      ...c,
+      values: grow(c.values as Float64Array, (n) => newValues(c.dtype, n) as Float64Array),
+      bytes: c.bytes,
+      valid: grow(c.valid, (n) => new Uint8Array(n)),
+      status: c.key ? c.status : grow(c.status, (n) => new Int32Array(n)),
+      timeUs: c.times ? grow(c.timeUs, (n) => new Float64Array(n)) : c.timeUs,
+      timeValid: c.times ? grow(c.timeValid, (n) => new Uint8Array(n)) : c.timeValid,
+    }));
+    this.requestUs = grow(this.requestUs, (n) => new Float64Array(n));
+    this.capacity = capacity;
   }
 }
 
 const TYPED_VALUES = 0;
 const OBJECT_VALUES = 1;
+export const BYTE_VALUES = 2;
+
+function byteValues(dtype: ValueType): boolean {
+  return dtype === ValueType.STRING || dtype === ValueType.BYTES;
+}
+
+/** A growable byte buffer. */
+export class ByteStore {
+  used = 0;
+  buf: Uint8Array;
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(capacity);
+  }
+  append(src: Uint8Array, start: number, end: number): number {
+    const n = end - start;
+    if (this.used + n > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.used + n, 64));
+      grown.set(this.buf.subarray(0, this.used));
+      this.buf = grown;
+    }
+    this.buf.set(src.subarray(start, end), this.used);
+    this.used += n;
+    return this.used;
+  }
+}
 
 function typedValues(dtype: ValueType): boolean {
   return !Array.isArray(newValues(dtype, 0));
 }
 
 function newValues(dtype: ValueType, n: number): StagedColumn["values"] {
+  if (byteValues(dtype)) return new Int32Array(n);
   switch (dtype) {
     case ValueType.DOUBLE:
     case ValueType.FLOAT:
@@ -222,6 +282,8 @@ function decodeVector(r: Reader, end: number, c: StagedColumn, base: number): nu
 /** One Value message into row `at` of `c` (an empty Value or null_val: null). */
 function decodeValue(r: Reader, end: number, c: StagedColumn, at: number): void {
   c.valid[at] = 0;
+  // A byte column's row without a value is an empty range.
+  if (c.kind === BYTE_VALUES) (c.values as Int32Array)[at] = c.bytes.used;
   if (r.pos >= end) return;
   const start = r.pos;
   const tag = r.buf[r.pos++] as number;
@@ -232,6 +294,10 @@ function decodeValue(r: Reader, end: number, c: StagedColumn, at: number): void 
     c.valid[at] = 1;
   } else if (tag === 0x20 && values instanceof BigInt64Array) {
     values[at] = r.int64();
+    c.valid[at] = 1;
+  } else if ((tag === 0x12 || tag === 0x0a) && c.kind === BYTE_VALUES) {
+    const len = r.varint();
+    (values as Int32Array)[at] = c.bytes.append(r.buf, r.pos, r.pos + len);
     c.valid[at] = 1;
   } else if (tag === 0x12 && c.kind === OBJECT_VALUES) {
     const len = r.varint();
@@ -288,6 +354,13 @@ function otherValue(
 
 function store(c: StagedColumn, at: number, x: number | bigint | string | boolean | Uint8Array): void {
   const values = c.values;
+  if (c.kind === BYTE_VALUES) {
+    const bytes = typeof x === "string" ? Buffer.from(x, "utf8") : x instanceof Uint8Array ? x : null;
+    if (bytes === null) return;
+    (values as Int32Array)[at] = c.bytes.append(bytes, 0, bytes.length);
+    c.valid[at] = 1;
+    return;
+  }
   if (values instanceof Float64Array || values instanceof Int32Array) {
     if (typeof x === "number") values[at] = x;
     else if (typeof x === "bigint") values[at] = Number(x);
@@ -391,4 +464,16 @@ class Reader {
     } else if (wireType === 5) this.pos += 4;
     else throw new Error(`logged response: unexpected wire type ${wireType}`);
   }
+}
+
+/** The value staged at `row` of `c` as a JS value (null: none); for tests and readers of staged rows. */
+export function stagedValue(c: StagedColumn, row: number): unknown {
+  if (!c.valid[row]) return null;
+  if (c.kind === BYTE_VALUES) {
+    const ends = c.values as Int32Array;
+    const start = row === 0 ? 0 : (ends[row - 1] as number);
+    const bytes = c.bytes.buf.slice(start, ends[row] as number);
+    return c.dtype === ValueType.STRING ? new TextDecoder().decode(bytes) : bytes;
+  }
+  return c.values[row];
 }
