@@ -56,6 +56,12 @@ export interface FeatureLogger {
 
 const BATCH_BYTES = 256 << 10;
 const BATCH_MS = 20;
+/**
+ * Batch buffers come back from the worker and are reused: a fresh 256 KiB
+ * buffer per batch is external memory, which makes V8 collect the serving
+ * thread's heap early.
+ */
+const MAX_SPARE_BATCHES = 8;
 
 interface Target {
   service: FeatureServiceDef;
@@ -79,6 +85,7 @@ export function createFeatureLogger(options: FeatureLoggerOptions): FeatureLogge
   let batchLength = 0;
   let batchRecords = 0;
   let batchTimer: NodeJS.Timeout | undefined;
+  const spare: ArrayBuffer[] = [];
   let rotations = 0;
   const waiting = new Map<number, (files: string[]) => void>();
   let closed: Promise<void> | undefined;
@@ -98,8 +105,10 @@ export function createFeatureLogger(options: FeatureLoggerOptions): FeatureLogge
     const w = new Worker(new URL("./log-worker-entry.mjs", import.meta.url), { workerData: settings });
     w.unref();
     w.on("message", (m: FromWorker) => {
-      if (m.type === "done") queued -= m.records;
-      else if (m.type === "rotated") {
+      if (m.type === "done") {
+        queued -= m.records;
+        if (spare.length < MAX_SPARE_BATCHES) spare.push(m.buffer);
+      } else if (m.type === "rotated") {
         waiting.get(m.id)?.(m.files);
         waiting.delete(m.id);
       } else if (m.type === "error") options.onError?.(m.message);
@@ -189,7 +198,8 @@ export function createFeatureLogger(options: FeatureLoggerOptions): FeatureLogge
         const need = RECORD_HEADER_BYTES + bytes.length;
         if (batch && batchLength + need > batch.length) sendBatch();
         if (!batch) {
-          batch = Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, need));
+          const reused = need <= BATCH_BYTES ? spare.pop() : undefined;
+          batch = reused ? Buffer.from(reused) : Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, need));
           batchTimer = setTimeout(sendBatch, BATCH_MS);
           batchTimer.unref();
         }

@@ -17,8 +17,11 @@ export type ToWorker =
   | { type: "close" };
 
 export type FromWorker =
-  /** `records` logged responses of a batch were staged (their room in the queue is free again). */
-  | { type: "done"; records: number }
+  /**
+   * `records` logged responses of a batch were staged (their room in the
+   * queue is free again); the batch's buffer comes back for reuse.
+   */
+  | { type: "done"; records: number; buffer: ArrayBuffer }
   | { type: "rotated"; id: number; files: string[] }
   | { type: "error"; message: string }
   | { type: "closed" };

@@ -46,7 +46,11 @@ port.on("message", (message: ToWorker) => {
         } catch (err) {
           report(err);
         }
-        send({ type: "done", records: message.records });
+        // The buffer goes back to be filled again: no new external memory per batch on the serving thread.
+        port.postMessage(
+          { type: "done", records: message.records, buffer: message.buffer } satisfies FromWorker,
+          [message.buffer],
+        );
         if (full) await writer.rotate(new Date(), MAX_ROWS_PER_FILE).catch(report);
         return;
       }
