@@ -67,6 +67,7 @@ interface Target {
   service: FeatureServiceDef;
   rate: number;
   counts: FeatureLogCounts;
+  schema?: LogSchema;
 }
 
 export function createFeatureLogger(options: FeatureLoggerOptions): FeatureLogger {
@@ -144,6 +145,8 @@ export function createFeatureLogger(options: FeatureLoggerOptions): FeatureLogge
   };
 
   const schemaFor = (snapshot: RegistrySnapshot, target: Target, result: OnlineResult): LogSchema => {
+    // A target is per registry version (see targetOf): its schema is kept on it, no lookup per request.
+    if (target.schema) return target.schema;
     const key = `${snapshot.version}\u0000${target.service.name}`;
     let schema = schemas.get(key);
     if (!schema) {
@@ -161,6 +164,7 @@ export function createFeatureLogger(options: FeatureLoggerOptions): FeatureLogge
       schemas.set(key, schema);
       post({ type: "schema", schema });
     }
+    target.schema = schema;
     return schema;
   };
 
