@@ -68,9 +68,13 @@ class ServerProcess {
     if (line !== undefined) return Promise.resolve(line);
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
-  async ask(command: string): Promise<string> {
+  /** Sends `command` and returns the answer: the next line starting with `prefix` (log lines are skipped). */
+  async ask(command: string, prefix: string): Promise<string> {
     this.proc.stdin?.write(`${command}\n`);
-    return this.next();
+    for (;;) {
+      const line = await this.next();
+      if (line.startsWith(prefix)) return line;
+    }
   }
 }
 
@@ -82,7 +86,10 @@ async function load(client: Client, reqs: Buffer[], n: number): Promise<number> 
     new Promise((resolve) => {
       const i = sent++;
       client.makeUnaryRequest(METHOD, identity, identity, reqs[i % reqs.length] as Buffer, (err) => {
-        if (err) errors++;
+        if (err) {
+          errors++;
+          firstError ??= `${err.code} ${err.details}`;
+        }
         resolve();
       });
     });
@@ -93,6 +100,7 @@ async function load(client: Client, reqs: Buffer[], n: number): Promise<number> 
   return errors;
 }
 
+let firstError: string | undefined;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const redis = await startRedis();
@@ -133,11 +141,11 @@ try {
   const port = Number(/LISTENING (\d+)/.exec(listening)?.[1]);
   const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
   const cases = { plain: requests("fv50_plain"), logged: requests("fv50_logged") };
-  const cpu = async () => Number((await (server as ServerProcess).ask("cpu")).split(" ")[1]);
+  const cpu = async () => Number((await (server as ServerProcess).ask("cpu", "CPU ")).split(" ")[1]);
 
   // Warm-up: both paths compiled, the logging worker started and its DuckDB open.
   for (const reqs of [cases.plain, cases.logged]) await load(client, reqs, Math.min(REQUESTS, 5000));
-  await server.ask("rotate");
+  await server.ask("rotate", "ROTATED ");
 
   const perRequest: Record<"plain" | "logged", number[]> = { plain: [], logged: [] };
   let errors = 0;
@@ -146,7 +154,7 @@ try {
     for (const name of ["plain", "logged"] as const) {
       const before = await cpu();
       errors += await load(client, cases[name], REQUESTS);
-      lastRotate = await server.ask("rotate"); // the logged rows written to Parquet inside the round
+      lastRotate = await server.ask("rotate", "ROTATED "); // the logged rows written to Parquet inside the round
       perRequest[name].push((await cpu()) - before);
     }
   }
@@ -168,7 +176,7 @@ try {
     `  ratio logged / off: ${ratio.toFixed(3)} (target <= 1.10: ${ratio <= 1.1 ? "met" : "NOT met"})`,
   );
   console.log(
-    `  logged requests ${logged}, dropped ${dropped} (queue_capacity 10000), last round's files ${files}, errors ${errors}`,
+    `  logged requests ${logged}, dropped ${dropped} (queue_capacity 10000), last round's files ${files}, errors ${errors}${firstError ? ` (first: ${firstError})` : ""}`,
   );
 } finally {
   if (server) {
