@@ -30,6 +30,18 @@ export interface GenerateOptions {
   /** Newest hour of data (floored to the hour). Default 2026-01-01T00:00:00Z. */
   end?: Date;
   seed?: number;
+  /** Overrides of the preset's sizes (the growth benchmark's 10x sets). */
+  size?: Partial<PresetSize>;
+}
+
+export interface PresetSize {
+  vehicles: number;
+  /** Daily rows per vehicle (vehicle_features). */
+  days: number;
+  /** Hourly rows per vehicle (vehicle_hourly, ~90% present). */
+  hours: number;
+  /** Entity rows (vehicle_labels). */
+  labels: number;
 }
 
 export interface GeneratedData {
@@ -42,7 +54,7 @@ export interface GeneratedData {
 export const DEFAULT_END = new Date("2026-01-01T00:00:00Z");
 const FIRST_VEHICLE_ID = 1001;
 
-const PRESETS: Record<Preset, { vehicles: number; days: number; hours: number; labels: number }> = {
+const PRESETS: Record<Preset, PresetSize> = {
   small: { vehicles: 1_000, days: 10, hours: 48, labels: 5_000 },
   large: { vehicles: 100_000, days: 50, hours: 55, labels: 1_000_000 },
 };
@@ -55,7 +67,7 @@ export function defaultDataDir(preset: Preset): string {
 /** Writes vehicle_features.parquet, vehicle_hourly/hourly-00000.parquet and vehicle_labels.parquet. */
 export async function generateExampleData(options: GenerateOptions): Promise<GeneratedData> {
   const preset = options.preset ?? "small";
-  const size = PRESETS[preset];
+  const size = { ...PRESETS[preset], ...options.size };
   const seed = options.seed ?? 42;
   const end = new Date(Math.floor((options.end ?? DEFAULT_END).getTime() / 3_600_000) * 3_600_000);
   const dataDir = resolve(options.repoPath, options.dataDir ?? defaultDataDir(preset));

@@ -214,6 +214,20 @@ const auditLines = () =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/**
+ * The number of audit lines once the log has settled: lines are written
+ * asynchronously, so the previous call's line may still be on its way.
+ */
+async function settledAuditCount(): Promise<number> {
+  let count = auditLines().length;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 30));
+    const now = auditLines().length;
+    if (now === count) return count;
+    count = now;
+  }
+}
+
 /** The audit lines after the first `before`, once there are `count` of them (the log is written asynchronously). */
 async function newAuditLines(before: number, count: number): Promise<Record<string, unknown>[]> {
   const deadline = Date.now() + 10_000;
@@ -225,7 +239,7 @@ async function newAuditLines(before: number, count: number): Promise<Record<stri
 describe("enforcement", () => {
   const matrix = CASES.flatMap((c) => ROLES.map((role) => [c.name, role, c] as const));
   it.each(matrix)("%s as %s", async (_, role, c) => {
-    const before = auditLines().length;
+    const before = await settledAuditCount();
     const result = await outcome(c, role);
     expect(result.allowed).toBe(c.allowed.includes(role));
     if (!result.allowed) expect(result.message).toContain(c.denialOf?.[role] ?? c.denial);
@@ -267,7 +281,7 @@ describe("enforcement", () => {
   });
 
   it("audits who read what, never values, and rejects unknown tokens with an audit line", async () => {
-    const before = auditLines().length;
+    const before = await settledAuditCount();
     await clients.reader.getOnlineFeatures({ features: ["activity:clicks"], entities: { user_id: USERS } });
     const stranger = createFstoreClient({ address: t.address, token: "tok-unknown", timeoutMs: 30_000 });
     await expect(stranger.listEntities()).rejects.toMatchObject({ code: status.PERMISSION_DENIED });

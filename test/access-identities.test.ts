@@ -12,6 +12,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TLSSocket } from "node:tls";
 import { status } from "@grpc/grpc-js";
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -222,6 +223,37 @@ describe("mutual TLS", () => {
   it("authenticates another certificate of the CA without roles", async () => {
     const reports = signedCertificate(certs, ca, "reports", "DNS:reports.example.test");
     expect(await entitiesAs(reports)).toEqual([]);
+  });
+
+  it("reads a connection's certificate once, however many calls it carries", async () => {
+    const billing = signedCertificate(certs, ca, "billing-many", "URI:spiffe://example.test/billing");
+    const client = createFstoreClient({
+      address: t.address,
+      tls: {
+        rootCert: serverCert,
+        clientCert: readFileSync(billing.certPath),
+        clientKey: readFileSync(billing.keyPath),
+      },
+      timeoutMs: 10_000,
+    });
+    // Node parses the peer certificate into a new object on each getPeerCertificate: count them.
+    const original = TLSSocket.prototype.getPeerCertificate;
+    let reads = 0;
+    TLSSocket.prototype.getPeerCertificate = function (this: TLSSocket, ...args: [boolean?]) {
+      reads++;
+      return original.apply(this, args as [true]);
+    } as typeof original;
+    try {
+      expect((await client.listEntities()).map((e) => e.name)).toEqual(["user"]);
+      const afterFirst = reads;
+      for (let i = 0; i < 20; i++) {
+        expect((await client.listEntities()).map((e) => e.name)).toEqual(["user"]);
+      }
+      expect(reads).toBe(afterFirst);
+    } finally {
+      TLSSocket.prototype.getPeerCertificate = original;
+      client.close();
+    }
   });
 
   it("refuses a certificate signed by another CA, and a client without one", async () => {

@@ -110,13 +110,13 @@ describe("planRepo / applyRepo", () => {
   it("plans, applies, then plans changes with details and removals", async () => {
     const planned = await planRepo(repo.path, {});
     expect(planned.version).toBe(0);
-    expect(planned.changes.map((c) => `${c.kind} ${c.objectType} ${c.name}`)).toEqual([
-      "add entity driver",
-      "add data_source driver_src",
-      "add data_source hourly_push",
-      "add feature_view driver_hourly",
-      "add feature_view driver_stats",
-      "add feature_service model_v1",
+    expect(planned.changes.map((c) => `${c.kind} ${c.objectType} ${c.name} v${c.version}`)).toEqual([
+      "add entity driver v1",
+      "add data_source driver_src v1",
+      "add data_source hourly_push v1",
+      "add feature_view driver_hourly v1",
+      "add feature_view driver_stats v1",
+      "add feature_service model_v1 v1",
     ]);
     expect((await readSnapshot()).version).toBe(0);
 
@@ -145,7 +145,14 @@ describe("planRepo / applyRepo", () => {
     );
     const plan = await planRepo(repo.path, {});
     expect(plan.changes).toEqual([
-      { kind: "change", objectType: "feature_view", name: "driver_stats", details: ["features", "ttl"] },
+      // The change creates version 2 of the view; a removal creates none.
+      {
+        kind: "change",
+        objectType: "feature_view",
+        name: "driver_stats",
+        details: ["features", "ttl"],
+        version: 2,
+      },
       { kind: "remove", objectType: "feature_service", name: "model_v1", details: [] },
     ]);
     const second = await applyRepo(repo.path, {});
@@ -267,8 +274,8 @@ describe("planRepo / applyRepo", () => {
       const plan = cli("plan", "--repo", repo.path);
       expect(plan.status).toBe(0);
       expect(plan.stdout).toContain('Plan for project "test_project"');
-      expect(plan.stdout).toMatch(/~ feature_view driver_stats \(changed: features, ttl\)/);
-      expect(plan.stdout).toMatch(/\+ feature_service model_v1/);
+      expect(plan.stdout).toMatch(/~ feature_view driver_stats \(changed: features, ttl\) -> version \d+/);
+      expect(plan.stdout).toMatch(/\+ feature_service model_v1 -> version \d+/);
       expect(plan.stdout).toMatch(/Plan: 1 to add, 1 to change, 0 to remove\./);
       expect(registry.snapshot().version).toBe(before);
 

@@ -70,6 +70,28 @@ describe("loadRepoConfig", () => {
       writeRules: { maxFutureSkewSeconds: 86_400 },
       featureLogging: { queueCapacity: 10_000, writeToDiskIntervalSecs: 60 },
       monitoring: { schedule: null, windowSeconds: 3600 },
+      openLineage: {
+        enabled: false,
+        transportType: "http",
+        transportUrl: "",
+        transportEndpoint: "api/v1/lineage",
+        apiKey: "",
+        filePath: join(dir, "data/openlineage.jsonl"),
+        namespace: "",
+        producer: "urn:fstore:0.1.0",
+        timeoutMs: 2000,
+        emitOnApply: true,
+        emitOnMaterialize: true,
+        emitOnHistorical: true,
+      },
+      streaming: {
+        ingestInServe: true,
+        batchSize: 1000,
+        flushIntervalMs: 1000,
+        flushRows: 50_000,
+        deadLetterDir: join(dir, "data/dead_letter"),
+        ackWaitSeconds: 60,
+      },
       entityKeySerializationVersion: 3,
     });
   });

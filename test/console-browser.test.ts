@@ -11,8 +11,11 @@
  * sees it. Screenshots of the main pages go to test-artifacts/console/.
  */
 import { spawn } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runMonitorBaseline, runMonitorDrift } from "../src/cli/commands/monitor.js";
+import { fingerprintFile } from "../src/lineage/index.js";
 import { materialize, materializeContextOf } from "../src/materialize/index.js";
 import type { DriftReport } from "../src/monitoring/index.js";
 import { applyRepo } from "../src/registry/index.js";
@@ -57,6 +60,7 @@ export const admin = new Permission({ name: "admin", policy: new RoleBasedPolicy
 
 const TOKENS = { admin: "tok-admin", fraud: "tok-pii", analytics: "tok-reader" };
 const CONFIG = `${BASIC_CONFIG}server:
+  audit_log: data/audit.log
   auth:
     tokens:
       - { token: ${TOKENS.admin}, name: ops, roles: [admin] }
@@ -95,6 +99,9 @@ let consoleUrl: string;
 let browser: TestBrowser;
 let unchanged: DriftReport;
 let shifted: DriftReport;
+/** Training sets built through the server: one from the public service, one from the PII one. */
+let publicDataset: string;
+let piiDataset: string;
 
 beforeAll(async () => {
   repo = createTempRepo({ config: CONFIG, files: { "defs.ts": DEFS } });
@@ -137,6 +144,12 @@ beforeAll(async () => {
       views: ["activity"],
     }));
   }
+  const at = new Date(T0 + 2 * DAY);
+  const entityRows = { columns: { user_id: [1n, 2n, 3n] }, eventTimestamps: [at, at, at] };
+  publicDataset = (await server.client.getHistoricalFeatures({ featureServices: ["model"], entityRows }))
+    .summary.datasetId;
+  piiDataset = (await server.client.getHistoricalFeatures({ featureServices: ["risk_model"], entityRows }))
+    .summary.datasetId;
   browser = await launchBrowser();
 }, 180_000);
 
@@ -357,6 +370,28 @@ describe("web console in a browser", () => {
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).code).toBe("UNAUTHENTICATED");
     expect((await api("/views", "wrong-token")).status).toBe(403);
+    // Each request leaves an audit line naming who asked for what, and how it ended (written asynchronously).
+    await vi.waitFor(() => {
+      const lines = readFileSync(join(repo.path, "data/audit.log"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { identity: string; rpc: string; decision: string; code: string });
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          identity: "analytics",
+          rpc: "Console GET /views/profile",
+          code: "NOT_FOUND",
+        }),
+      );
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          identity: "anonymous",
+          rpc: "Console GET /api/views",
+          decision: "deny",
+          code: "UNAUTHENTICATED",
+        }),
+      );
+    });
     const redirect = await fetch(`${consoleUrl}/views/activity`, { redirect: "manual" });
     expect(redirect.status).toBe(303);
     expect(redirect.headers.get("location")).toBe("/login?next=%2Fviews%2Factivity");
@@ -385,6 +420,79 @@ describe("web console in a browser", () => {
     expect(statuses).toContainEqual(["GetOnlineFeatures", "OK", "5"]);
     expect(statuses).toContainEqual(["GetOnlineFeatures", "NOT_FOUND", "1"]);
     await browser.screenshot(tab, "serving-live");
+    expect(tab.problems).toEqual([]);
+  });
+});
+
+describe("versions and lineage", () => {
+  it("draws a training set's lineage: its real source files → view → service → training set", async () => {
+    const tab = await signIn(TOKENS.admin);
+    await open(tab, "/datasets");
+    await Promise.all([
+      tab.page.waitForURL((url) => url.pathname === `/datasets/${publicDataset}`),
+      tab.page.click(`main a[href="/datasets/${publicDataset}"]`),
+    ]);
+    await tab.page.waitForSelector("body[data-ready=true]");
+    const nodes = await tab.page.$$eval(".lineage [data-node]", (ns) =>
+      ns.map((n): [string, string] => [
+        n.getAttribute("data-node") ?? "",
+        n.getAttribute("data-feeds") ?? "",
+      ]),
+    );
+    const onDisk = readdirSync(join(repo.path, "data/activity")).sort();
+    expect(onDisk).toEqual(["day0.parquet", "day1.parquet", "day2.parquet"]);
+    const files = nodes.filter(([id]) => id.startsWith("file:"));
+    expect(files.map(([id]) => basename(id.slice("file:".length))).sort()).toEqual(onDisk);
+    expect(files.every(([, feeds]) => feeds === "view:activity")).toBe(true);
+    expect(nodes).toContainEqual(["view:activity", "service:model"]);
+    expect(nodes).toContainEqual(["service:model", `dataset:${publicDataset}`]);
+    // The fingerprints shown are those of the files on disk, computed again here.
+    const shown = await tab.page.$$eval("#files ~ table tbody tr td:last-child", (tds) =>
+      tds.map((t) => t.textContent),
+    );
+    for (const file of onDisk) {
+      expect(shown).toContain((await fingerprintFile(join(repo.path, "data/activity", file))).fingerprint);
+    }
+    // console.js drew one edge per link: 3 files -> view, view -> service, service -> training set.
+    expect(await tab.page.$$eval(".lineage-edges line", (ls) => ls.length)).toBe(5);
+    await browser.screenshot(tab, "dataset");
+    expect(tab.problems).toEqual([]);
+
+    // A training set that read the PII view is hidden from a reader who may not describe it.
+    const reader = await signIn(TOKENS.analytics);
+    await open(reader, "/datasets");
+    const listed = await reader.page.$$eval("main table tbody tr td:first-child", (tds) =>
+      tds.map((t) => t.textContent),
+    );
+    expect(listed).toEqual([publicDataset]);
+    expect(await open(reader, `/datasets/${piiDataset}`)).toBe(404);
+  });
+
+  it("lists an object's versions with what changed", async () => {
+    repo.write(
+      "defs.ts",
+      DEFS.replace('description: "Personal data"', 'description: "Personal data of users"'),
+    );
+    await applyRepo(repo.path, {});
+    const tab = await signIn(TOKENS.fraud);
+    await open(tab, "/views/profile");
+    const versions = await tab.page.$$eval("#versions ~ table tbody tr", (trs) =>
+      trs.map((tr) => [tr.querySelector("td")?.textContent, tr.querySelector("td:last-child")?.textContent]),
+    );
+    expect(versions).toEqual([
+      ["v2", "description"],
+      ["v1", "first version"],
+    ]);
+    await tab.page.click("#versions ~ details summary");
+    const change = await tab.page.$$eval("#versions ~ details tbody tr td", (tds) =>
+      tds.map((t) => t.textContent),
+    );
+    expect(change).toEqual(["description", '"Personal data"', '"Personal data of users"']);
+    await open(tab, "/services/model");
+    const built = await tab.page.$$eval("#datasets ~ table tbody tr td:first-child", (tds) =>
+      tds.map((t) => t.textContent),
+    );
+    expect(built).toEqual([publicDataset]);
     expect(tab.problems).toEqual([]);
   });
 });

@@ -157,6 +157,40 @@ describe("EncodedRowsBuilder: DuckDB chunks to keys and packed rows", () => {
     }
   });
 
+  it("refuses NaN and infinities in DOUBLE, FLOAT and their lists unless the view allows them, naming column and entity", async () => {
+    const view = viewOf(
+      [f("id", ValueType.INT64)],
+      [
+        f("d", ValueType.DOUBLE),
+        f("r", ValueType.FLOAT),
+        f("ds", ValueType.DOUBLE_LIST),
+        f("n", ValueType.INT64),
+      ],
+    );
+    const row = (d: string, r: string, ds: string) =>
+      `SELECT 7::BIGINT, ${d}::DOUBLE, ${r}::FLOAT, ${ds}::DOUBLE[], 1::BIGINT, 1700000000000000::DOUBLE, 1::DOUBLE`;
+    const cases: [string, RegExp][] = [
+      [
+        row("'nan'", "1", "[1.0]"),
+        /column "d" holds nan in the source row of entity \(7\) at event time 2023-11-14/,
+      ],
+      [row("1", "'-inf'", "[1.0]"), /column "r" holds -inf in the source row of entity \(7\)/],
+      [row("1", "1", "[1.0, 'inf'::DOUBLE]"), /column "ds" holds inf/],
+    ];
+    for (const [sql, message] of cases) {
+      await expect(viaBuilder(conn, view, sql, 100)).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+        message,
+      });
+      const allowing = { ...view, tags: { "fstore.allow_non_finite": "true" } };
+      const allowed = await viaBuilder(conn, allowing, sql, 100);
+      expect(allowed.rows).toEqual((await viaOracle(conn, allowing, sql)).rows);
+    }
+    // Finite values, nulls and empty lists pass.
+    const fine = await viaBuilder(conn, view, row("-1e300", "NULL", "[]"), 100);
+    expect(fine.rows).toHaveLength(1);
+  });
+
   it("encodes keys without a raw form (bytes, timestamp) through the key encoder", async () => {
     const view = viewOf(
       [f("b", ValueType.BYTES), f("at", ValueType.UNIX_TIMESTAMP)],

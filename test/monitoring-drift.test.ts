@@ -87,12 +87,12 @@ describe("baseline and drift", () => {
     expect(baseline.thresholds).toEqual({ ...DEFAULT_THRESHOLDS, psi: { warn: 0.12, alert: 0.25 } });
     const store = openProfileStore({
       project: "test_project",
-      registryPath: join(repo.path, "data/registry.db"),
+      registry: { path: join(repo.path, "data/registry.db"), cacheTtlSeconds: 0 },
     });
     try {
-      expect(store.getBaseline("model")?.profile).toEqual(baseline.profile);
+      expect((await store.getBaseline("model"))?.profile).toEqual(baseline.profile);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -133,15 +133,15 @@ describe("baseline and drift", () => {
   it("stores every profile; a plain profile may skip storing", async () => {
     const store = openProfileStore({
       project: "test_project",
-      registryPath: join(repo.path, "data/registry.db"),
+      registry: { path: join(repo.path, "data/registry.db"), cacheTtlSeconds: 0 },
     });
     try {
       // the baseline and the two drift runs
-      expect(store.listProfiles({ kind: "feature_service", name: "model" }, 10)).toHaveLength(3);
+      expect(await store.listProfiles({ kind: "feature_service", name: "model" }, 10)).toHaveLength(3);
       const unsaved = await runMonitorProfile({ repo: repo.path, featureView: "obs", save: false });
       expect(unsaved.id).toBeNull();
       expect(unsaved.features[0]?.rows).toBe(3 * ROWS);
-      expect(store.listProfiles({ kind: "feature_view", name: "obs" }, 10)).toHaveLength(0);
+      expect(await store.listProfiles({ kind: "feature_view", name: "obs" }, 10)).toHaveLength(0);
     } finally {
       store.close();
     }

@@ -271,8 +271,8 @@ describe("GetFeatureStatistics and DetectDrift", () => {
 
     // The offline profile as the baseline: the offline rows do not drift; the served x (shifted online) does.
     const store = serverProfileStore(t.server.deps);
-    const saved = store.saveProfile(offline);
-    store.saveBaseline("model", saved.id as number, DEFAULT_THRESHOLDS);
+    const saved = await store.saveProfile(offline);
+    await store.saveBaseline("model", saved.id as number, DEFAULT_THRESHOLDS);
     const same = await drift(false);
     expect(same.message?.verdict).toBe("ok");
     expect(Number(same.message?.baselineProfileId)).toBe(saved.id);
@@ -295,13 +295,13 @@ describe("GetFeatureStatistics and DetectDrift", () => {
 
   it("checks the last window of serving logs of each logged service with a baseline (the schedule's work)", async () => {
     const store = serverProfileStore(t.server.deps);
-    const before = store.listProfiles({ kind: "serving_log", name: "model" }, 100).length;
+    const before = (await store.listProfiles({ kind: "serving_log", name: "model" }, 100)).length;
     const checks = await runScheduledDriftChecks(t.server.deps, new Date());
     // The last hour holds both rounds: half of x's mass moved by 60.
     expect(checks).toEqual([
       { featureService: "model", verdict: "alert", currentProfileId: expect.any(Number) },
     ]);
-    const stored = store.listProfiles({ kind: "serving_log", name: "model" }, 100);
+    const stored = await store.listProfiles({ kind: "serving_log", name: "model" }, 100);
     expect(stored.length).toBe(before + 1);
     expect(stored[0]?.features.find((f) => f.name === "obs:x")?.rows).toBe(660);
   });

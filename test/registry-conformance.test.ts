@@ -14,8 +14,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValueType } from "../gen/fstore/v1/value_pb.js";
 import { parseRepoConfig } from "../src/config/load-repo-config.js";
-import type { OnlineStoreConfig } from "../src/config/types.js";
+import type { OnlineStoreConfig, RegistryConfig } from "../src/config/types.js";
 import { Code, type FstoreError } from "../src/errors/index.js";
+import { DEFAULT_THRESHOLDS, openProfileStore, type Profile } from "../src/monitoring/index.js";
 import {
   type FeatureViewDef,
   type FileSourceDef,
@@ -403,6 +404,49 @@ describe.each(backends)("registry contract on $name", (backend) => {
   });
 });
 
+describe.each(backends)("monitoring profile store on $name", (backend) => {
+  const registryOf = async (key: string): Promise<RegistryConfig> =>
+    backend.name === "sqlite"
+      ? { path: join(dir, `${key}.db`), cacheTtlSeconds: 0 }
+      : { registryType: "sql", path: await pgUrl(key), cacheTtlSeconds: 0 };
+  const profile = (name: string, createdAt: string): Profile => ({
+    id: null,
+    source: { kind: "feature_service", name },
+    window: { start: "2025-01-01T00:00:00.000Z", end: null },
+    createdAt,
+    features: [],
+  });
+
+  it("stores profiles (newest first per source) and one baseline per service, per project", async () => {
+    const config = await registryOf("profiles");
+    const store = openProfileStore({ project: "proj", registry: config });
+    const other = openProfileStore({ project: "other", registry: config });
+    try {
+      const a = await store.saveProfile(profile("model", "2025-01-02T00:00:00.000Z"));
+      const b = await store.saveProfile(profile("model", "2025-01-03T00:00:00.000Z"));
+      await store.saveProfile(profile("ranker", "2025-01-03T00:00:00.000Z"));
+      expect(typeof a.id).toBe("number");
+      expect(await store.getProfile(a.id as number)).toEqual(a);
+      expect(
+        (await store.listProfiles({ kind: "feature_service", name: "model" }, 10)).map((p) => p.id),
+      ).toEqual([b.id, a.id]);
+      expect(await store.listProfiles({ kind: "feature_service", name: "model" }, 1)).toHaveLength(1);
+      expect(await store.getBaseline("model")).toBeUndefined();
+      await store.saveBaseline("model", a.id as number, DEFAULT_THRESHOLDS);
+      const saved = await store.saveBaseline("model", b.id as number, DEFAULT_THRESHOLDS);
+      expect(await store.getBaseline("model")).toEqual(saved);
+      expect(saved.profile).toEqual(b);
+      // Another project sees none of it.
+      expect(await other.listProfiles({ kind: "feature_service", name: "model" }, 10)).toEqual([]);
+      expect(await other.getBaseline("model")).toBeUndefined();
+      await expect(store.getProfile(999_999)).rejects.toMatchObject({ code: Code.NotFound });
+    } finally {
+      await store.close();
+      await other.close();
+    }
+  });
+});
+
 describe("SQLite registry", () => {
   const sqlite = backends[0] as Backend;
   it("checks for another connection's apply at most every cache_ttl_seconds", async () => {
@@ -551,6 +595,17 @@ describe("PostgreSQL registry", () => {
     await a.apply(repoDefs());
     await b.apply(repoDefs());
     await a.recordMaterializationInterval("stats", new Date(0), new Date(1000));
+    const profiles = openProfileStore({
+      project: "a",
+      registry: { registryType: "sql", path: await pgUrl("teardown"), cacheTtlSeconds: 0 },
+    });
+    await profiles.saveProfile({
+      id: null,
+      source: { kind: "feature_view", name: "stats" },
+      window: null,
+      createdAt: "2025-01-01T00:00:00.000Z",
+      features: [],
+    });
     const result = await teardownRegistry({
       project: "a",
       registry: { registryType: "sql", path: await pgUrl("teardown"), cacheTtlSeconds: 0 },
@@ -560,6 +615,8 @@ describe("PostgreSQL registry", () => {
     const again = await postgres.open("teardown", { project: "a" });
     expect(again.snapshot().version).toBe(0);
     expect(await again.materializationIntervals("stats")).toEqual([]);
+    expect(await profiles.listProfiles({ kind: "feature_view", name: "stats" }, 10)).toEqual([]);
+    await profiles.close();
     expect(b.snapshot().version).toBe(1);
   });
 

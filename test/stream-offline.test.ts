@@ -14,6 +14,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValueType } from "../gen/fstore/v1/value_pb.js";
+import { validateConsistency } from "../src/consistency/validate-consistency.js";
 import { loadRepoDefinitions } from "../src/definitions/index.js";
 import { materialize } from "../src/materialize/materialize.js";
 import type { HistoricalQuery } from "../src/offline/index.js";
@@ -22,7 +23,7 @@ import type { PitOptions } from "../src/offline/pit-query-sql.js";
 import { createSqliteOnlineStore } from "../src/online/index.js";
 import type { FeatureViewDef, RepoDefinitions } from "../src/registry/model.js";
 import type { RegistrySnapshot } from "../src/registry/registry.js";
-import { readEntityTiles, tileLayoutOf, valuesAt } from "../src/streaming/index.js";
+import { readEntityTiles, tileLayoutOf, valuesAt, writeEntityTiles } from "../src/streaming/index.js";
 import type { Cell } from "./offline-fixtures.js";
 import { column, rowsOfBatch, writeParquet } from "./offline-fixtures.js";
 import { createMemoryRegistry, testConfig } from "./support/server.js";
@@ -327,4 +328,64 @@ describe("Materialize builds a stream view's tiles from its raw events", () => {
       await store.close();
     });
   }
+});
+
+describe("ValidateConsistency of a stream view: online tiles against offline aggregates at the same time", () => {
+  it("materialized tiles agree for every aggregate; a changed tile is a mismatch, a missing one missing online", async () => {
+    const store = createSqliteOnlineStore({
+      project: "test",
+      path: join(repo.path, "online-consistency.db"),
+    });
+    const registry = createMemoryRegistry("test", defs);
+    const end = new Date((START_US + SPAN_US) / 1000);
+    for await (const _ of materialize(
+      { config: testConfig(repo.path), registry, onlineStore: store, duckdb: () => db },
+      { start: new Date(START_US / 1000 - 86_400_000), end, incremental: false, views: ["spend"] },
+    )) {
+      // progress events
+    }
+    const ctx = {
+      repoPath: repo.path,
+      snapshot,
+      registry,
+      onlineStore: store,
+      connect: async () => (await db).connect(),
+    };
+    const validate = (sampleFrom: "online" | "offline") =>
+      validateConsistency(ctx, { featureViews: ["spend"], sampleFrom, options: { sampleSize: 100 } });
+    const entities = new Set(events.map((e) => e.entity)).size;
+    for (const from of ["online", "offline"] as const) {
+      const report = await validate(from);
+      expect(report.passed).toBe(true);
+      expect(report.entitiesChecked).toBe(entities);
+      expect(report.features.map((f) => f.feature)).toEqual(spend.features.map((f) => f.name));
+      for (const f of report.features) {
+        expect([f.feature, f.compared, f.equal, f.mismatched]).toEqual([f.feature, entities, entities, 0]);
+      }
+    }
+
+    // Tiles gone: every entity is missing online.
+    const [tiles] = await readEntityTiles(store, spend, [[3n]]);
+    if (!tiles) throw new Error("no tiles for user 3");
+    await store.deleteView(spend);
+    const gone = await validate("offline");
+    expect(gone.passed).toBe(false);
+    for (const f of gone.features) expect(f.missingOnline).toBe(entities);
+    // One entity's newest 1-minute tile (the 10-minute windows' series) counts one event too many.
+    const series = tileLayoutOf(spend).series.findIndex((s) => s.slideUs === 60e6);
+    const newestTile = tiles.series[series]?.at(-1) as Float64Array;
+    newestTile[1] = (newestTile[1] as number) + 1;
+    await writeEntityTiles(store, spend, [{ entityKey: [3n], tiles }]);
+    const one = await validateConsistency(ctx, {
+      featureViews: ["spend"],
+      sampleFrom: "online",
+      options: { sampleSize: 100 },
+    });
+    const count10m = one.features.find((f) => f.feature === "amount_count_10m");
+    expect([count10m?.compared, count10m?.mismatched]).toEqual([1, 1]);
+    expect(count10m?.examples[0]?.entityKey[0]?.value).toBe(3n);
+    const sum1h = one.features.find((f) => f.feature === "amount_sum_1h");
+    expect([sum1h?.compared, sum1h?.equal]).toEqual([1, 1]);
+    await store.close();
+  });
 });

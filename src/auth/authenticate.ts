@@ -7,7 +7,7 @@
  */
 import { Code, FstoreError } from "../errors/index.js";
 import type { Identity } from "../permissions/index.js";
-import { certificateIdentity, type PeerCertificateNames } from "./client-certificate.js";
+import { createCertificateIdentities, type PeerCertificateNames } from "./client-certificate.js";
 import { createJwtVerifier } from "./jwt-verifier.js";
 import { createStaticTokens } from "./static-tokens.js";
 import type { AuthConfig } from "./types.js";
@@ -23,10 +23,11 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 export function createAuthenticator(config: AuthConfig): Authenticator {
   const staticToken = createStaticTokens(config.tokens);
   const jwt = config.jwt ? createJwtVerifier(config.jwt) : undefined;
+  const certificateIdentity = createCertificateIdentities(config.clientCertificates);
   return (authorization, peerCertificate) => {
     const header = authorization.find((v): v is string => typeof v === "string");
     if (header === undefined) {
-      if (peerCertificate) return certificateIdentity(peerCertificate, config.clientCertificates);
+      if (peerCertificate) return certificateIdentity(peerCertificate);
       throw new FstoreError(
         Code.Unauthenticated,
         'missing credentials: send metadata "authorization: Bearer <token>"',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { certificateIdentity, certificateNames } from "./client-certificate.js";
+import { certificateIdentity, certificateNames, createCertificateIdentities } from "./client-certificate.js";
 
 describe("client certificate identities", () => {
   const cert = {
@@ -28,5 +28,17 @@ describe("client certificate identities", () => {
 
   it("authenticates an unmapped certificate without roles", () => {
     expect(certificateIdentity({ subject: { CN: "x" } }, [])).toEqual({ name: "cert:x", roles: [] });
+  });
+
+  it("gives the same identity object for the same certificate, so cached decisions hit", () => {
+    const identities = createCertificateIdentities([{ subject: "billing", roles: ["viewer"] }]);
+    const first = identities({ ...cert, fingerprint256: "AA:01" });
+    // A new object per call, as Node parses the certificate each time.
+    const again = identities({ ...cert, fingerprint256: "AA:01" });
+    expect(again).toBe(first);
+    expect(first).toEqual({ name: "cert:billing", roles: ["viewer"] });
+    const other = identities({ subject: { CN: "reports" }, fingerprint256: "BB:02" });
+    expect(other).toEqual({ name: "cert:reports", roles: [] });
+    expect(other).not.toBe(first);
   });
 });

@@ -21,6 +21,7 @@ export type {
   MetricsConfig,
   OfflineStoreConfig,
   OnlineStoreConfig,
+  OpenLineageConfig,
   RedisOnlineStoreConfig,
   RegistryConfig,
   RepoConfig,

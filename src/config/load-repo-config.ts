@@ -14,9 +14,11 @@ import type {
   MonitoringConfig,
   OfflineStoreConfig,
   OnlineStoreConfig,
+  OpenLineageConfig,
   RegistryConfig,
   RepoConfig,
   ServerConfig,
+  StreamingConfig,
   WriteRulesConfig,
 } from "./types.js";
 
@@ -90,6 +92,8 @@ export function parseRepoConfig(
   const writeRules = readWriteRules(root.section("write_rules"));
   const featureLogging = readFeatureLogging(root.section("feature_logging"));
   const monitoring = readMonitoring(root.section("monitoring"));
+  const openLineage = readOpenLineage(root.section("openlineage"), inRepo);
+  const streaming = readStreaming(root.section("streaming"), inRepo);
   root.finish();
   return {
     repoPath,
@@ -105,6 +109,8 @@ export function parseRepoConfig(
     writeRules,
     featureLogging,
     monitoring,
+    openLineage,
+    streaming,
     entityKeySerializationVersion: 3,
   };
 }
@@ -331,12 +337,58 @@ function readMetrics(section: ConfigReader): MetricsConfig {
   return config;
 }
 
+function readStreaming(section: ConfigReader, inRepo: (p: string) => string): StreamingConfig {
+  const config: StreamingConfig = {
+    ingestInServe: section.boolean("ingest_in_serve", true),
+    batchSize: section.integer("batch_size", 1000, { min: 1, max: 100_000 }),
+    flushIntervalMs: section.integer("flush_interval_ms", 1000, { min: 10 }),
+    flushRows: section.integer("flush_rows", 50_000, { min: 1 }),
+    deadLetterDir: inRepo(section.string("dead_letter_dir", "data/dead_letter")),
+    ackWaitSeconds: section.integer("ack_wait_seconds", 60, { min: 1 }),
+  };
+  section.finish();
+  return config;
+}
+
 function readWriteRules(section: ConfigReader): WriteRulesConfig {
   const config: WriteRulesConfig = {
     maxFutureSkewSeconds: section.integer("max_future_skew_seconds", DEFAULT_MAX_FUTURE_SKEW_SECONDS, {
       min: 0,
     }),
   };
+  section.finish();
+  return config;
+}
+
+function readOpenLineage(section: ConfigReader, inRepo: (p: string) => string): OpenLineageConfig {
+  const config: OpenLineageConfig = {
+    enabled: section.boolean("enabled", false),
+    transportType: section.oneOf("transport_type", ["http", "file"] as const, "http"),
+    transportUrl: section.string("transport_url", ""),
+    transportEndpoint: section.string("transport_endpoint", "api/v1/lineage"),
+    apiKey: section.string("api_key", ""),
+    filePath: inRepo(section.string("file_path", "data/openlineage.jsonl")),
+    namespace: section.string("namespace", ""),
+    producer: section.string("producer", "urn:fstore:0.1.0"),
+    timeoutMs: section.integer("timeout_ms", 2000, { min: 1 }),
+    emitOnApply: section.boolean("emit_on_apply", true),
+    emitOnMaterialize: section.boolean("emit_on_materialize", true),
+    emitOnHistorical: section.boolean("emit_on_historical", true),
+  };
+  if (config.enabled && config.transportType === "http") {
+    let url: URL | undefined;
+    try {
+      url = new URL(config.transportUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      throw section.error(
+        "transport_url",
+        `expected an http(s) URL for transport_type http, got "${config.transportUrl}"`,
+      );
+    }
+  }
   section.finish();
   return config;
 }

@@ -19,6 +19,9 @@ export interface RepoConfig {
   writeRules: WriteRulesConfig;
   featureLogging: FeatureLoggingConfig;
   monitoring: MonitoringConfig;
+  /** OpenLineage run events (Feast's `openlineage` section); disabled by default. */
+  openLineage: OpenLineageConfig;
+  streaming: StreamingConfig;
   /** Feast's entity key serialization version; only 3 is supported. */
   entityKeySerializationVersion: 3;
 }
@@ -134,10 +137,49 @@ export interface WriteRulesConfig {
   maxFutureSkewSeconds: number;
 }
 
+/** Stream ingestion (`streaming:`); see src/ingest/. */
+export interface StreamingConfig {
+  /** Consume the stream sources of online stream views inside `fstore serve`. Default true. */
+  ingestInServe: boolean;
+  /** Most messages read and applied at once. */
+  batchSize: number;
+  /** Raw events are written to Parquet (then acknowledged) at least this often, in ms. */
+  flushIntervalMs: number;
+  /** ... or once this many are buffered. */
+  flushRows: number;
+  /** Absolute folder of the dead-letter files (`<source>.jsonl`). */
+  deadLetterDir: string;
+  /** NATS: how long the broker waits for an acknowledgement before redelivering. */
+  ackWaitSeconds: number;
+}
+
 export interface MetricsConfig {
   enabled: boolean;
   host: string;
   port: number;
   /** When set, a scrape must send "Authorization: Bearer <token>". */
   token: string | null;
+}
+
+/** `openlineage:` (Feast's keys, plus `file_path` and `emit_on_historical`). */
+export interface OpenLineageConfig {
+  enabled: boolean;
+  /** `http`: POST each event to transport_url + transport_endpoint; `file`: append JSON lines to file_path. */
+  transportType: "http" | "file";
+  transportUrl: string;
+  /** Path under transport_url (Marquez's "api/v1/lineage" by default). */
+  transportEndpoint: string;
+  /** Sent as a bearer token when set. */
+  apiKey: string;
+  /** Absolute path of the JSON-lines file (file transport). */
+  filePath: string;
+  /** Job namespace; default: the project name. */
+  namespace: string;
+  /** The events' producer URI. */
+  producer: string;
+  /** Bound on one HTTP emission. */
+  timeoutMs: number;
+  emitOnApply: boolean;
+  emitOnMaterialize: boolean;
+  emitOnHistorical: boolean;
 }

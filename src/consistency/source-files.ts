@@ -17,7 +17,8 @@ export function sourceParquetGlobs(view: FeatureViewDef, repoPath: string): stri
   const path = isAbsolute(source.path) ? source.path : resolve(repoPath, source.path);
   if (GLOB_CHARS.test(path)) return [path];
   if (!existsSync(path)) {
-    if (view.source.kind === "push") return [];
+    // A push or stream source's folder appears with its first raw rows.
+    if (view.source.kind !== "file") return [];
     throw failedPrecondition(
       `the batch source "${source.name}" of feature view "${view.name}" is missing: ${path} does not exist`,
     );

@@ -13,6 +13,7 @@ import { readStoredRows } from "../online/online-rows.js";
 import type { OnlineStore, StoredRow } from "../online/online-store.js";
 import type { FeatureSelection } from "../registry/feature-selection.js";
 import type { FeatureViewDef, FieldDef } from "../registry/model.js";
+import { isStreamView } from "../registry/model.js";
 import type { Registry, RegistrySnapshot } from "../registry/registry.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
 import { compareValues, outcomeOf } from "./compare.js";
@@ -40,6 +41,7 @@ import {
   resolveValidateOptions,
   type ValidateOptions,
 } from "./validate-options.js";
+import { validateStreamView } from "./validate-stream-view.js";
 
 /** What validation reads from. */
 export interface ConsistencyContext {
@@ -196,6 +198,20 @@ async function validateView(
   explicit: ExplicitEntities | undefined,
 ): Promise<ViewResult> {
   const { view } = target;
+  if (isStreamView(view)) {
+    return validateStreamView(
+      conn,
+      ctx.onlineStore,
+      {
+        view,
+        features: target.features,
+        globs: sourceParquetGlobs(view, ctx.repoPath),
+        keys: explicit ? explicitKeys(view, explicit) : undefined,
+        sampleFrom,
+      },
+      options,
+    );
+  }
   const fields = target.features.map((f) => view.features.find((d) => d.name === f) as FieldDef);
   const globs = sourceParquetGlobs(view, ctx.repoPath);
   const sourceSql = globs.length > 0 ? sourceRelationSql(view, fields, globs) : undefined;

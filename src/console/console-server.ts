@@ -19,19 +19,23 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Logger } from "pino";
 import type { RepoConfig } from "../config/types.js";
 import { Code, FstoreError, invalidArgument, unavailable } from "../errors/index.js";
+import { type LineageStore, openLineageStore } from "../lineage/index.js";
 import type { FstoreMetrics } from "../metrics/index.js";
 import { openProfileStore, type ProfileStore } from "../monitoring/index.js";
 import type { Identity } from "../permissions/index.js";
 import { describeCheck } from "../server/access-control.js";
+import type { AuditLog } from "../server/audit-log.js";
 import { type ConsoleAsset, consoleAsset } from "./assets.js";
 import { createConsoleAuth, TOKEN_COOKIE } from "./console-auth.js";
 import type { ConsoleRegistry, ConsoleSources, MayDescribe } from "./console-sources.js";
 import { type Html, html } from "./html.js";
+import { datasetList, datasetModel, versionsModel } from "./lineage-data.js";
 import { parseListFilter } from "./list-filter.js";
 import { featureModel, serviceMonitoringModel } from "./monitoring-data.js";
 import { page } from "./pages/layout.js";
+import { datasetListPage, datasetPage, versionsSection } from "./pages/lineage-pages.js";
 import { featurePage } from "./pages/monitoring-pages.js";
-import { datasetsPending, versionsPending } from "./pages/pending-pages.js";
+import { datasetsPending, noDatasets, versionsPending } from "./pages/pending-pages.js";
 import {
   entityListPage,
   entityPage,
@@ -76,6 +80,8 @@ export interface ConsoleOptions {
   servingIntervalSeconds?: number;
   /** Clock (tests pin it). */
   now?: () => Date;
+  /** The server's audit log (server.audit_log): one line per page or API request, never values. */
+  audit?: AuditLog;
 }
 
 export interface RunningConsole {
@@ -153,6 +159,26 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const tls = config.server.tls;
   let profileStore: ProfileStore | undefined;
   let profileStoreFailed = false;
+  let lineageStore: LineageStore | undefined;
+  let lineageFailed = false;
+  /** Versions and training sets (src/lineage), opened on first use; undefined when it cannot be opened. */
+  const lineage = (): LineageStore | undefined => {
+    if (!lineageStore && !lineageFailed) {
+      try {
+        lineageStore = openLineageStore(config);
+      } catch (err) {
+        lineageFailed = true;
+        logger.warn({ error: (err as Error).message }, "console: cannot open the lineage store");
+      }
+    }
+    return lineageStore;
+  };
+  const versionsOf = async (kind: string, name: string) => {
+    const store = lineage();
+    if (!store) return { model: null, body: versionsPending() };
+    const model = await versionsModel(store, kind, name);
+    return { model, body: versionsSection(model, kind.replaceAll("_", " "), name) };
+  };
   const serving: ServingSampler | undefined = options.metrics
     ? startServingSampler(options.metrics, { intervalSeconds: options.servingIntervalSeconds ?? 5 })
     : undefined;
@@ -164,7 +190,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     profiles: () => {
       if (!profileStore && !profileStoreFailed) {
         try {
-          profileStore = openProfileStore({ project: config.project, registryPath: config.registry.path });
+          profileStore = openProfileStore({ project: config.project, registry: config.registry });
         } catch (err) {
           profileStoreFailed = true;
           logger.warn({ error: (err as Error).message }, "console: cannot open the profile store");
@@ -220,13 +246,13 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       /^\/views\/([^/]+)$/,
       async ({ may }, [name]) => {
         const model = await viewModel(sources, may, decode(name as string));
-        return (
-          model && {
-            title: `Feature view ${model.name}`,
-            model,
-            body: viewPage(model, { versions: versionsPending() }),
-          }
-        );
+        if (!model) return undefined;
+        const versions = await versionsOf("feature_view", model.name);
+        return {
+          title: `Feature view ${model.name}`,
+          model: { ...model, versions: versions.model },
+          body: viewPage(model, { versions: versions.body }),
+        };
       },
     ],
     [
@@ -249,7 +275,13 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       /^\/on-demand-views\/([^/]+)$/,
       async ({ may }, [name]) => {
         const model = onDemandModel(sources, may, decode(name as string));
-        return model && { title: `On-demand view ${model.name}`, model, body: onDemandPage(model) };
+        if (!model) return undefined;
+        const versions = await versionsOf("on_demand_feature_view", model.name);
+        return {
+          title: `On-demand view ${model.name}`,
+          model: { ...model, versions: versions.model },
+          body: onDemandPage(model, { versions: versions.body }),
+        };
       },
     ],
     [
@@ -264,10 +296,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       async ({ may }, [name]) => {
         const model = await viewModel(sources, may, decode(name as string));
         if (!model?.stream) return undefined;
+        const versions = await versionsOf("feature_view", model.name);
         return {
           title: `Stream feature view ${model.name}`,
-          model,
-          body: viewPage(model, { versions: versionsPending() }),
+          model: { ...model, versions: versions.model },
+          body: viewPage(model, { versions: versions.body }),
         };
       },
     ],
@@ -284,23 +317,45 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         const service = serviceModel(sources, may, decode(name as string));
         if (!service) return undefined;
         const monitoring = await serviceMonitoringModel(sources, service.name);
+        const versions = await versionsOf("feature_service", service.name);
+        const store = lineage();
+        const datasets = store
+          ? await datasetList(store, sources.registry.snapshot(), may, service.name)
+          : null;
         return {
           title: `Feature service ${service.name}`,
-          model: { ...service, monitoring },
+          model: { ...service, monitoring, versions: versions.model, datasets },
           body: servicePage(service, monitoring, visibleView(may), {
-            versions: versionsPending(),
-            datasets: datasetsPending(),
+            versions: versions.body,
+            datasets: datasets
+              ? datasetListPage(datasets, noDatasets(`built from ${service.name}`))
+              : datasetsPending(),
           }),
         };
       },
     ],
     [
       /^\/datasets$/,
-      async () => ({
-        title: "Training sets",
-        model: { available: false, items: [] },
-        body: datasetsPending(),
-      }),
+      async ({ may }) => {
+        const store = lineage();
+        if (!store)
+          return { title: "Training sets", model: { available: false, items: [] }, body: datasetsPending() };
+        const items = await datasetList(store, sources.registry.snapshot(), may);
+        return {
+          title: "Training sets",
+          model: { available: true, items },
+          body: datasetListPage(items, noDatasets("recorded")),
+        };
+      },
+    ],
+    [
+      /^\/datasets\/([^/]+)$/,
+      async ({ may }, [id]) => {
+        const store = lineage();
+        if (!store) return undefined;
+        const model = await datasetModel(store, sources.registry.snapshot(), may, decode(id as string));
+        return model && { title: `Training set ${model.manifest.id}`, model, body: datasetPage(model) };
+      },
     ],
     [
       /^\/serving$/,
@@ -435,11 +490,16 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return sendError(res, api, 405, "METHOD_NOT_ALLOWED", "the console is read only: GET and HEAD only");
     }
 
+    // The audit line's "rpc": the request, JSON-escaped (auditLine writes it as it is).
+    const rpc = `Console ${method} ${JSON.stringify(path).slice(1, -1).slice(0, 300)}`;
+    const audit = (identity: Identity | undefined, decision: "allow" | "deny", code: string) =>
+      options.audit?.write({ identity, rpc, checks: [], decision, code, rows: 0 });
     let identity: Identity | undefined;
     try {
       identity = await auth.identify(req);
     } catch (err) {
       const e = FstoreError.from(err);
+      audit(undefined, "deny", e.code);
       const status = HTTP_STATUS[e.code] ?? 401;
       if (!api && (status === 401 || status === 403)) {
         res.writeHead(303, { location: `/login?next=${encodeURIComponent(path + url.search)}` }).end();
@@ -458,8 +518,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       if (!match) continue;
       const result = await route({ path: routePath, params: url.searchParams, may }, match.slice(1));
       if (!result) {
+        audit(identity, "allow", "NOT_FOUND");
         return sendError(res, api, 404, "NOT_FOUND", `nothing at ${routePath} that you may see`, ctx);
       }
+      audit(identity, "allow", "OK");
       if (api) return sendJson(res, 200, result.model);
       return send(
         res,
@@ -528,8 +590,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       new Promise<void>((resolve) => {
         serving?.stop();
         server.close(() => {
-          profileStore?.close();
-          resolve();
+          void Promise.allSettled([profileStore?.close(), lineageStore?.close()]).finally(resolve);
         });
         server.closeAllConnections();
       }),

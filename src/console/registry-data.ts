@@ -15,6 +15,7 @@ import type {
   OnDemandFeatureViewDef,
   RegistrySnapshot,
 } from "../registry/index.js";
+import { redactedUrl } from "../registry/postgres-url.js";
 import { valueTypeName } from "../values/index.js";
 import type { ConsoleSources, MayDescribe } from "./console-sources.js";
 import { type ListFilter, matchesFilter, type Searchable, tagCounts } from "./list-filter.js";
@@ -301,7 +302,7 @@ export async function overviewModel(src: ConsoleSources, may: MayDescribe): Prom
   return {
     project: snapshot.project,
     registryVersion: snapshot.version,
-    registry: config.registry.path,
+    registry: redactedUrl(config.registry.path),
     onlineStore: { type: config.onlineStore.type, identity: onlineStoreIdentity(config.onlineStore) },
     offlineStore: { type: config.offlineStore.type, outputDir: config.offlineStore.outputDir },
     schedule: config.materialization.schedule,

@@ -6,7 +6,7 @@
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { quoteIdent as sqlIdent, quoteString as sqlString } from "../offline/sql-text.js";
 import type { FeatureViewDef, FileSourceDef } from "../registry/model.js";
-import { ALLOW_NON_FINITE_TAG, allowsNonFinite, listElementType } from "../values/index.js";
+import { listElementType } from "../values/index.js";
 
 // One quoting for every SQL fstore builds: the offline store's.
 export { quoteIdent as sqlIdent, quoteString as sqlString } from "../offline/sql-text.js";
@@ -104,7 +104,7 @@ export function latestRowsSql(
     ? `coalesce(epoch_us(${sqlIdent(source.createdTimestampColumn)}), -9223372036854775807)`
     : "0";
   const order = `struct_pack(t := epoch_us(${ts}), c := ${created}, f := -CAST(file_index AS BIGINT), r := file_row_number)`;
-  const outFeatures = view.features.map((f, i) => finiteChecked(view, f, `r.f${i}`, "r.ts", outKeys));
+  const outFeatures = view.features.map((_, i) => `r.f${i}`);
   return [
     `SELECT ${[...outKeys, ...outFeatures, "r.ts", "n"].join(", ")} FROM (`,
     `  SELECT ${keys.join(", ")}, arg_max(struct_pack(${fields.join(", ")}), ${order}) AS r, CAST(count(*) AS DOUBLE) AS n`,
@@ -142,15 +142,7 @@ function packedLatestRowsSql(
     (k, i) => `${readExpression(sourceColumnOf(source, k.name), k.dtype)} AS k${i}`,
   );
   const outKeys = view.entityColumns.map((_, i) => `w.k${i}`);
-  const features = view.features.map((f) =>
-    finiteChecked(
-      view,
-      f,
-      readExpression(sourceColumnOf(source, f.name), f.dtype, "s"),
-      `epoch_ms(s.${ts})`,
-      outKeys,
-    ),
-  );
+  const features = view.features.map((f) => readExpression(sourceColumnOf(source, f.name), f.dtype, "s"));
   const fileMask = (1n << BigInt(p.cShift - p.fShift)) - 1n;
   const rowMask = (1n << BigInt(p.fShift)) - 1n;
   return [
@@ -165,41 +157,6 @@ function packedLatestRowsSql(
     `SELECT ${[...outKeys, ...features, `CAST(epoch_us(s.${ts}) AS DOUBLE)`, "CAST(w.n AS DOUBLE)"].join(", ")}`,
     `FROM wanted w JOIN ${scan} s ON s.file_index = w.fi AND s.file_row_number = w.ri`,
   ].join("\n");
-}
-
-/** The marker that makes a non-finite value's DuckDB error an INVALID_ARGUMENT (offline/duckdb-errors.ts). */
-export const NON_FINITE_MARKER = "fstore: non-finite value";
-
-/**
- * `expr` (a feature of `view`), or, when it is a DOUBLE or FLOAT (list) that
- * is NaN or infinite and the view does not allow that, a query error naming
- * the view, the column, the entity and the event time (values/write-rules.ts):
- * DuckDB evaluates the error only for such rows.
- */
-function finiteChecked(
-  view: FeatureViewDef,
-  feature: { name: string; dtype: ValueType },
-  expr: string,
-  tsMsExpr: string,
-  keyExprs: readonly string[],
-): string {
-  const elem = listElementType(feature.dtype) ?? feature.dtype;
-  if ((elem !== ValueType.DOUBLE && elem !== ValueType.FLOAT) || allowsNonFinite(view)) return expr;
-  const finite =
-    listElementType(feature.dtype) === undefined
-      ? `isfinite(${expr})`
-      : `list_bool_and(list_transform(${expr}, e -> coalesce(isfinite(e), true)))`;
-  const key = keyExprs.map((k) => `CAST(${k} AS VARCHAR)`).join(" || ', ' || ");
-  const message = [
-    sqlString(`${NON_FINITE_MARKER}: feature view "${view.name}": column "${feature.name}" holds `),
-    `CAST(${expr} AS VARCHAR)`,
-    sqlString(" in the source row of entity ("),
-    key || "''",
-    sqlString(") at event time "),
-    `CAST(make_timestamp(CAST(${tsMsExpr} AS BIGINT) * 1000) AS VARCHAR)`,
-    sqlString(`; fix the source, or tag the view ${ALLOW_NON_FINITE_TAG}: "true"`),
-  ].join(" || ");
-  return `CASE WHEN ${finite} IS NOT FALSE THEN ${expr} ELSE error(${message}) END`;
 }
 
 /** One condition per join key: a row without a complete entity key cannot be looked up online. */

@@ -5,8 +5,14 @@
  * has been written, and every run (succeeded, failed, skipped) is recorded.
  */
 import type { DuckDBInstance } from "@duckdb/node-api";
+import { onlineStoreIdentity } from "../config/online-store-identity.js";
 import type { RepoConfig } from "../config/types.js";
 import { Code, FstoreError, invalidArgument, notFound } from "../errors/index.js";
+import {
+  type Lineage,
+  type MaterializationRunLineage,
+  startMaterializationLineage,
+} from "../lineage/index.js";
 import type { OnlineStore, WriteResult } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { batchSourceOf, isStreamView } from "../registry/model.js";
@@ -26,6 +32,8 @@ export interface MaterializeContext {
   onlineStore: OnlineStore;
   /** The process's DuckDB instance (opened on first use). */
   duckdb: () => Promise<DuckDBInstance>;
+  /** Records each run's view version and files, and emits OpenLineage events (absent: nothing recorded). */
+  lineage?: Lineage;
 }
 
 export interface MaterializeRequest {
@@ -147,6 +155,17 @@ async function* materializeView(
     done: false,
   };
   const snap = (done: boolean): ViewProgress => ({ ...p, elapsedMs: performance.now() - t0, done });
+  const lineage: MaterializationRunLineage | undefined = ctx.lineage
+    ? startMaterializationLineage(ctx.lineage, {
+        onlineStore: onlineStoreIdentity(ctx.config.onlineStore),
+        view,
+        start,
+        end,
+        scheduled: req.scheduled ?? false,
+      })
+    : undefined;
+  const recordLineage = (outcome: "succeeded" | "failed" | "skipped", error: string) =>
+    lineage?.finish(outcome, { rowsRead: p.rowsRead, entitiesWritten: p.entitiesWritten }, error);
   const record = (outcome: "succeeded" | "failed" | "skipped", error: string) =>
     ctx.registry.recordMaterializationRun({
       featureView: view.name,
@@ -161,7 +180,9 @@ async function* materializeView(
 
   if (start > end) {
     // An incremental run whose end is before the last interval's end: nothing new to read.
-    await record("skipped", `window start ${start.toISOString()} is after end ${end.toISOString()}`);
+    const why = `window start ${start.toISOString()} is after end ${end.toISOString()}`;
+    await record("skipped", why);
+    await recordLineage("skipped", why);
     yield { ...snap(true), skipped: true };
     return;
   }
@@ -171,6 +192,7 @@ async function* materializeView(
   try {
     const source = batchSourceOf(view);
     const files = await listSourceFiles(conn, ctx.config.repoPath, source, view.source.kind !== "file");
+    await lineage?.reading(files);
     const interval = req.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
     let lastProgress = performance.now();
     yield snap(false);
@@ -221,16 +243,21 @@ async function* materializeView(
     await ctx.registry.recordMaterializationInterval(view.name, start, end);
     await record("succeeded", "");
     settled = true;
+    await recordLineage("succeeded", "");
     yield snap(true);
   } catch (err) {
     if (!settled) {
       settled = true;
       await recordFailure(record, err);
+      await recordLineage("failed", errorText(err));
     }
     throw err;
   } finally {
-    if (!settled)
-      await recordFailure(record, new FstoreError(Code.Cancelled, "materialization stopped by the caller"));
+    if (!settled) {
+      const stopped = new FstoreError(Code.Cancelled, "materialization stopped by the caller");
+      await recordFailure(record, stopped);
+      await recordLineage("failed", stopped.message);
+    }
     conn.closeSync();
   }
 }
@@ -242,9 +269,13 @@ async function* mapBatches<T extends { rowsRead: number }>(
   for await (const b of batches) yield { rowsRead: b.rowsRead, write: writer(b) };
 }
 
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 async function recordFailure(record: (o: "failed", e: string) => Promise<void>, err: unknown): Promise<void> {
   try {
-    await record("failed", err instanceof Error ? err.message : String(err));
+    await record("failed", errorText(err));
   } catch {
     // The registry itself failing must not hide the original error.
   }

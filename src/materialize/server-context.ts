@@ -4,6 +4,8 @@
  * schedule reuse one of each per process.
  */
 import type { RepoConfig } from "../config/types.js";
+import { forgettingTileCaches } from "../ingest/index.js";
+import { sharedLineage } from "../lineage/index.js";
 import { sharedDuckDb } from "../offline/index.js";
 import { sharedOnlineStore } from "../online/index.js";
 import type { Registry } from "../registry/registry.js";
@@ -20,7 +22,9 @@ export function materializeContextOf(deps: ServerResourcesLike): MaterializeCont
   return {
     config: deps.config,
     registry: deps.registry,
-    onlineStore: sharedOnlineStore(deps),
+    // Tiles Materialize rebuilds replace what the stream consumers hold in memory.
+    onlineStore: forgettingTileCaches(sharedOnlineStore(deps), deps.registry),
     duckdb: () => sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb),
+    lineage: sharedLineage(deps),
   };
 }

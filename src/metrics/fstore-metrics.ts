@@ -78,6 +78,9 @@ export class FstoreMetrics {
   featureLogCounts:
     | (() => readonly { featureService: string; logged: number; dropped: number }[])
     | undefined;
+  readonly #openLineageFailures: Counter<"job">;
+  readonly #streamEvents: Counter<"stream_source" | "feature_view" | "outcome">;
+  readonly #streamLate: Counter<"feature_view">;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -164,6 +167,12 @@ export class FstoreMetrics {
       labelNames: ["method", "decision"],
       registers,
     });
+    this.#openLineageFailures = new Counter({
+      name: "fstore_openlineage_emit_failures_total",
+      help: "OpenLineage events that could not be emitted (the runs they describe are unaffected), by job.",
+      labelNames: ["job"],
+      registers,
+    });
     this.#materializationRuns = new Counter({
       name: "fstore_materialization_runs_total",
       help: "Materialization runs made by this server (Materialize calls and the schedule), by view and outcome (succeeded, failed, skipped).",
@@ -225,6 +234,18 @@ export class FstoreMetrics {
         }
       },
     });
+    this.#streamEvents = new Counter({
+      name: "fstore_stream_events_total",
+      help: "Stream events ingested, by stream source, feature view and outcome (applied, duplicate: a redelivery already applied, late: not applied online, dead_letter: invalid, feature_view empty).",
+      labelNames: ["stream_source", "feature_view", "outcome"],
+      registers,
+    });
+    this.#streamLate = new Counter({
+      name: "fstore_stream_late_events_total",
+      help: "Stream events older than their entity's newest event minus the view's allowed lateness: kept offline, not applied online.",
+      labelNames: ["feature_view"],
+      registers,
+    });
     registerScrapeTimeGauges(this.registry, sources);
   }
 
@@ -254,10 +275,27 @@ export class FstoreMetrics {
     }
   }
 
+  /** Stream events by outcome (src/ingest/). */
+  countStreamEvents(
+    source: string,
+    view: string,
+    outcome: "applied" | "duplicate" | "late" | "dead_letter",
+    n: number,
+  ): void {
+    if (n === 0) return;
+    this.#streamEvents.inc({ stream_source: source, feature_view: view, outcome }, n);
+    if (outcome === "late") this.#streamLate.inc({ feature_view: view }, n);
+  }
+
   /** Counts one materialization run as the registry records it (see server-metrics.ts). */
   /** One access decision on a call (src/server/access-control.ts). */
   countAccessDecision(method: string, decision: "allow" | "deny"): void {
     this.#accessDecisions.inc({ method, decision });
+  }
+
+  /** One OpenLineage event not emitted (src/lineage/openlineage-emitter.ts). */
+  countOpenLineageFailure(job: string): void {
+    this.#openLineageFailures.inc({ job });
   }
 
   countMaterializationRun(run: MaterializationRunRecord): void {

@@ -9,10 +9,11 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import type { RegistryConfig } from "../config/types.js";
 import { Code, FstoreError, failedPrecondition, notFound, unavailable } from "../errors/index.js";
-import { isPostgresUrl } from "../registry/postgres-url.js";
 import type { DriftThresholds } from "./drift.js";
 import type { Profile } from "./profile.js";
+import { openPostgresProfileStore } from "./profile-store-pg.js";
 
 const MONITORING_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS monitoring_profiles (
@@ -45,28 +46,33 @@ export interface Baseline {
   saved: Date;
 }
 
+/** Profiles and baselines, in the registry's database (a SQLite file, or PostgreSQL: profile-store-pg.ts). */
 export interface ProfileStore {
   /** Stores `profile` and returns it with its id. */
-  saveProfile(profile: Profile): Profile;
-  getProfile(id: number): Profile;
+  saveProfile(profile: Profile): Promise<Profile>;
+  getProfile(id: number): Promise<Profile>;
   /** The latest profiles of a source, newest first. */
-  listProfiles(source: Profile["source"], limit: number): Profile[];
+  listProfiles(source: Profile["source"], limit: number): Promise<Profile[]>;
   /** Makes the stored profile `profileId` the service's baseline (replacing any). */
-  saveBaseline(featureService: string, profileId: number, thresholds: DriftThresholds): Baseline;
-  getBaseline(featureService: string): Baseline | undefined;
-  close(): void;
+  saveBaseline(featureService: string, profileId: number, thresholds: DriftThresholds): Promise<Baseline>;
+  getBaseline(featureService: string): Promise<Baseline | undefined>;
+  close(): Promise<void>;
 }
 
 const msOf = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
 
-/** Opens the monitoring tables of the registry at `registryPath` (creating them if needed). */
-export function openProfileStore(options: { project: string; registryPath: string }): ProfileStore {
-  const { project, registryPath } = options;
-  if (isPostgresUrl(registryPath)) {
-    throw failedPrecondition(
-      "monitoring profiles are kept in a SQLite registry only: with registry_type sql, run `fstore monitor` against a repository whose registry is a file",
-    );
-  }
+/**
+ * Opens the monitoring tables of the project's registry (creating them if
+ * needed): in its SQLite file, or in its PostgreSQL database (connecting on
+ * first use).
+ */
+export function openProfileStore(options: { project: string; registry: RegistryConfig }): ProfileStore {
+  if (options.registry.registryType === "sql")
+    return openPostgresProfileStore(options.project, options.registry.path);
+  return openSqliteProfileStore(options.project, options.registry.path);
+}
+
+function openSqliteProfileStore(project: string, registryPath: string): ProfileStore {
   let db: Database.Database;
   try {
     mkdirSync(dirname(registryPath), { recursive: true });
@@ -108,7 +114,7 @@ export function openProfileStore(options: { project: string; registryPath: strin
     });
 
   return {
-    saveProfile(profile) {
+    async saveProfile(profile) {
       return guard(() => {
         const { id: _id, ...body } = profile;
         const info = db
@@ -128,8 +134,8 @@ export function openProfileStore(options: { project: string; registryPath: strin
         return { ...profile, id: Number(info.lastInsertRowid) };
       });
     },
-    getProfile,
-    listProfiles(source, limit) {
+    getProfile: async (id) => getProfile(id),
+    async listProfiles(source, limit) {
       return guard(() =>
         (
           db
@@ -141,7 +147,7 @@ export function openProfileStore(options: { project: string; registryPath: strin
         ).map(parse),
       );
     },
-    saveBaseline(featureService, profileId, thresholds) {
+    async saveBaseline(featureService, profileId, thresholds) {
       const profile = getProfile(profileId);
       const saved = new Date();
       guard(() =>
@@ -156,7 +162,7 @@ export function openProfileStore(options: { project: string; registryPath: strin
       );
       return { featureService, profile, thresholds, saved };
     },
-    getBaseline(featureService) {
+    async getBaseline(featureService) {
       const row = guard(
         () =>
           db
@@ -175,7 +181,7 @@ export function openProfileStore(options: { project: string; registryPath: strin
         saved: new Date(row.saved_ms),
       };
     },
-    close() {
+    async close() {
       if (db.open) db.close();
     },
   };

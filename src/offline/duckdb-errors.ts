@@ -10,7 +10,6 @@ import { Code, FstoreError } from "../errors/index.js";
 export const DUCKDB_ERROR_RULES: readonly { pattern: RegExp; code: Code; hint: string }[] = [
   { pattern: /INTERRUPT/i, code: Code.Cancelled, hint: "the query was cancelled" },
   // Raised by materialize/latest-rows-sql.ts for a NaN or infinity the view does not allow.
-  { pattern: /fstore: non-finite value/, code: Code.InvalidArgument, hint: "value rule broken" },
   {
     pattern:
       /No files found that match the pattern|No such file or directory|does not exist|Cannot open file/i,

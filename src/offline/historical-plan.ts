@@ -71,6 +71,15 @@ export interface HistoricalPlan {
    * output columns are the last of `columns`.
    */
   odfvs: PlannedOdfv[];
+  /** What the join reads: each view's source files (the pinned list) and the entity rows' files. */
+  inputs: HistoricalInputs;
+}
+
+/** The files a historical query reads, for lineage (absolute paths, sorted). */
+export interface HistoricalInputs {
+  views: { featureView: string; source: string; files: string[] }[];
+  /** Entity rows read from a source: its files; inline rows: none. */
+  entityFiles: string[];
 }
 
 /** An on-demand view to compute: udf inputs by join column, and its output columns. */
@@ -117,12 +126,20 @@ export async function planHistorical(
 
   const pitViews: PitView[] = [];
   const views: HistoricalPlan["views"] = [];
+  const inputs: HistoricalInputs = {
+    views: [],
+    entityFiles:
+      entityInput.kind === "source"
+        ? await globFiles(connection, sourceLocation(entityInput.source, settings.repoPath), "entity rows")
+        : [],
+  };
   for (const [i, sel] of plan.views.entries()) {
     if (isStreamView(sel.view)) {
       pitViews.push(
         await streamPitView(connection, sel, range, settings.repoPath, {
           entitiesSql: entities.sql,
           rangeForced: query.options.excludeCreatedAfter,
+          inputs,
         }),
       );
       sel.features.forEach((f, j) => {
@@ -162,8 +179,10 @@ export async function planHistorical(
       ? timestampColumn(source, stored, source.createdTimestampColumn, context, location, "created timestamp")
       : null;
     const ttlMicros = BigInt(sel.view.ttlSeconds) * 1_000_000n;
+    const files = await globFiles(connection, location, context);
+    inputs.views.push({ featureView: sel.view.name, source: source.name, files });
     const spec: ViewSourceSpec = {
-      scan: await pinnedScanSql(connection, location, context),
+      scan: pinnedScanSql(location, files),
       keys: sel.view.entityColumns.map((field) => ({
         field,
         column: need(field.name, `join key "${field.name}"`),
@@ -254,6 +273,7 @@ export async function planHistorical(
     timestampIndex: plan.joinKeys.length,
     views,
     odfvs,
+    inputs,
   };
 }
 
@@ -276,26 +296,26 @@ async function entityTimeRange(
   return min === null || max === null || min === undefined || max === undefined ? undefined : { min, max };
 }
 
-/**
- * The scan of the files matching `location` now, listed one by one, so the
- * time statistics and the join read the same files even when a push adds a
- * file to the folder in between (the packing is only valid for the rows the
- * statistics saw; pushed files are written once and renamed into place).
- */
-async function pinnedScanSql(
-  connection: DuckDBConnection,
-  location: string,
-  context: string,
-): Promise<string> {
-  let files: string[];
+/** The files matching `location` now, sorted. */
+async function globFiles(connection: DuckDBConnection, location: string, context: string): Promise<string[]> {
   try {
     const reader = await connection.runAndReadAll(
       `SELECT file FROM glob(${quoteString(location)}) ORDER BY file`,
     );
-    files = reader.getRows().map((r) => String(r[0]));
+    return reader.getRows().map((r) => String(r[0]));
   } catch (err) {
     throw fromDuckDbError(err, `${context} (${location})`);
   }
+}
+
+/**
+ * The scan of the files matching `location` when listed (`files`), one by
+ * one, so the time statistics and the join read the same files even when a
+ * push adds a file to the folder in between (the packing is only valid for
+ * the rows the statistics saw; pushed files are written once and renamed into
+ * place). The same list is what lineage fingerprints.
+ */
+function pinnedScanSql(location: string, files: readonly string[]): string {
   if (files.length === 0) return parquetScanSql(location);
   return `read_parquet([${files.map(quoteString).join(", ")}], union_by_name = true)`;
 }
@@ -326,7 +346,7 @@ async function streamPitView(
   sel: ViewSelection,
   range: { min: bigint; max: bigint } | undefined,
   repoPath: string,
-  plan: { entitiesSql: string; rangeForced: boolean },
+  plan: { entitiesSql: string; rangeForced: boolean; inputs: HistoricalInputs },
 ): Promise<PitView> {
   const view = sel.view;
   if (!isStreamView(view)) throw new Error(`not a stream view: ${view.name}`);
@@ -380,8 +400,10 @@ async function streamPitView(
   // The earliest event any row's window can hold: after min(t) - (window + slide).
   let reach = 0n;
   for (const a of aggregates) if (a.windowUs + a.slideUs > reach) reach = a.windowUs + a.slideUs;
+  const files = await globFiles(connection, location, context);
+  plan.inputs.views.push({ featureView: view.name, source: stream.name, files });
   const spec: WindowEventsSpec = {
-    scan: await pinnedScanSql(connection, location, context),
+    scan: pinnedScanSql(location, files),
     keys: view.entityColumns.map((field) => ({
       name: field.name,
       column: need(field.name, `join key "${field.name}"`),

@@ -8,13 +8,14 @@ export { valueTypeOfDuckType } from "./duckdb-types.js";
 export type { EntityInput, InlineEntities, SourceEntities } from "./entity-input.js";
 export { timestampMicros } from "./entity-timestamps.js";
 export { EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
-export type { HistoricalQuery, RegisteredEntities } from "./historical-plan.js";
+export type { HistoricalInputs, HistoricalQuery, RegisteredEntities } from "./historical-plan.js";
 export { auditMatches, countLeakage, leakageAuditSql } from "./leakage-audit.js";
 export type {
   HistoricalEvent,
   HistoricalResult,
   OfflineStore,
   OfflineStoreOptions,
+  WriteHistoricalOptions,
 } from "./offline-store.js";
 export { createOfflineStore, DEFAULT_BATCH_ROWS, MAX_BATCH_ROWS } from "./offline-store.js";
 export type { PitOptions } from "./pit-query-sql.js";

@@ -8,7 +8,7 @@ import { rename, rm } from "node:fs/promises";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { fromDuckDbError } from "./duckdb-errors.js";
 import { withConnection } from "./duckdb-instance.js";
-import type { HistoricalPlan, HistoricalQuery } from "./historical-plan.js";
+import type { HistoricalInputs, HistoricalPlan, HistoricalQuery } from "./historical-plan.js";
 import { planHistorical } from "./historical-plan.js";
 import { leakageAuditSql } from "./leakage-audit.js";
 import { computeOdfvTable, dropOdfvTable, odfvTableName, resultSelectSql } from "./odfv-columns.js";
@@ -36,6 +36,17 @@ export interface HistoricalResult {
   /** Absolute path written (Parquet output only). */
   outputPath: string;
   columns: OutputColumn[];
+  /** The files the join read (for lineage). */
+  inputs: HistoricalInputs;
+}
+
+/** Options of `writeHistorical`. */
+export interface WriteHistoricalOptions {
+  /**
+   * Key-value metadata for the Parquet file, asked once the result's counts
+   * and audit are known and before the file is written (lineage's manifest).
+   */
+  kvMetadata?: (result: HistoricalResult) => Promise<Record<string, string>>;
 }
 
 export type HistoricalEvent =
@@ -57,7 +68,12 @@ export interface OfflineStore {
     signal?: AbortSignal,
   ): AsyncIterable<HistoricalEvent>;
   /** Writes the training set as Parquet at `path` (relative to the output directory). */
-  writeHistorical(query: HistoricalQuery, path: string, signal?: AbortSignal): Promise<HistoricalResult>;
+  writeHistorical(
+    query: HistoricalQuery,
+    path: string,
+    signal?: AbortSignal,
+    options?: WriteHistoricalOptions,
+  ): Promise<HistoricalResult>;
 }
 
 /** Largest batch the store hands out, whatever is asked. */
@@ -139,6 +155,7 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
             elapsedMs: performance.now() - started,
             outputPath: "",
             columns: plan.columns,
+            inputs: plan.inputs,
           },
         };
       } finally {
@@ -148,7 +165,7 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
       }
     },
 
-    async writeHistorical(query, path, signal) {
+    async writeHistorical(query, path, signal, writeOptions) {
       const started = performance.now();
       // Checked before anything runs; folders are created only once the query is known to plan.
       const rel = checkOutputPath(options.outputDir, path);
@@ -178,14 +195,16 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
               // withConnection reports an abort as CANCELLED; never write a partial table.
               if (signal?.aborted) throw new Error("aborted while computing on-demand features");
             }
+            const before = summaryOf(plan, row, performance.now() - started, target);
+            const metadata = writeOptions?.kvMetadata ? await writeOptions.kvMetadata(before) : {};
             await run(() =>
               connection.run(
                 `COPY (${resultSelectSql(plan, "__result", odfvTable, [])}) ` +
-                  `TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION zstd)`,
+                  `TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION zstd${kvMetadataSql(metadata)})`,
               ),
             );
             await rename(temp, target);
-            return summaryOf(plan, row, performance.now() - started, target);
+            return { ...before, elapsedMs: performance.now() - started };
           } finally {
             // Dropped by an async statement: closing the connection would free the 1M-row
             // table synchronously, holding the event loop for tens of milliseconds.
@@ -214,7 +233,15 @@ function summaryOf(
     elapsedMs,
     outputPath: path,
     columns: plan.columns,
+    inputs: plan.inputs,
   };
+}
+
+/** The KV_METADATA option of a Parquet COPY ("" when there is none). */
+function kvMetadataSql(metadata: Record<string, string>): string {
+  const entries = Object.entries(metadata);
+  if (entries.length === 0) return "";
+  return `, KV_METADATA {${entries.map(([k, v]) => `${quoteString(k)}: ${quoteString(v)}`).join(", ")}}`;
 }
 
 /**

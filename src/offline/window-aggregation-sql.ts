@@ -304,42 +304,59 @@ function rangeJoinSql(
   options: WindowOptions,
 ): string[] {
   const { frames, bases, finals } = plannedBases(view);
-  const e = "__e";
+  const e = "__q";
   const v = "__v";
-  const t = `epoch_us(${e}.${quoteIdent(entities.timestamp)})`;
   const frameList = [...frames.entries()];
-  const starts = new Map(frameList.map(([key, f]) => [key, windowStartSql(t, f.windowUs, f.slideUs)]));
+  const lb = (i: number) => `__lb${i}`;
+  // Each row's time and window starts, computed once per row rather than once per (row, event) pair.
+  const tu = `epoch_us(${quoteIdent(entities.timestamp)})`;
+  const rowCols = [
+    ...entities.rowId.map(quoteIdent),
+    ...view.keys.map(quoteIdent),
+    `${tu} AS __tu`,
+    ...frameList.map(([, f], i) => `${windowStartSql(tu, f.windowUs, f.slideUs)} AS ${lb(i)}`),
+  ];
+  const rows = `${alias}_q AS (SELECT ${rowCols.join(", ")} FROM ${entities.table})`;
+  // A window that starts before every other at any time (W >= W' + S' for each other) bounds the
+  // join by itself and needs no FILTER; otherwise the join starts at the earliest of the starts.
+  const widest = frameList.findIndex(([k, f]) =>
+    frameList.every(([k2, g]) => k2 === k || f.windowUs >= g.windowUs + g.slideUs),
+  );
   const earliest =
-    frameList.length === 1
-      ? (starts.values().next().value as string)
-      : `least(${[...starts.values()].join(", ")})`;
+    widest >= 0
+      ? `${e}.${lb(widest)}`
+      : frameList.length === 1
+        ? `${e}.${lb(0)}`
+        : `least(${frameList.map((_, i) => `${e}.${lb(i)}`).join(", ")})`;
   const cmp = options.strict ? "<" : "<=";
   const on = [
     ...view.keys.map((k) => `${v}.${quoteIdent(k)} = ${e}.${quoteIdent(k)}`),
     `${v}.__t > ${earliest}`,
-    `${v}.__t ${cmp} ${t}`,
+    `${v}.__t ${cmp} ${e}.__tu`,
   ];
   // An event ingested after the row's time was not known then (a missing created time: its event time).
-  if (options.excludeCreatedAfter) on.push(`coalesce(${v}.__c, ${v}.__t) <= ${t}`);
+  if (options.excludeCreatedAfter) on.push(`coalesce(${v}.__c, ${v}.__t) <= ${e}.__tu`);
   const rowId = entities.rowId.map((c) => `${e}.${quoteIdent(c)}`);
   const integer = (i: number) => INTEGER_TYPES.has(view.valueTypes[i] ?? "");
+  const frameIndex = new Map(frameList.map(([k], i) => [k, i]));
   const baseCols = bases.map((b) => {
     // Every matched event counts (`__t` is never NULL there).
     const x = b.column < 0 ? `${v}.__t` : `${v}.${valueColumn(b.column)}`;
     const agg = baseAggregateSql(b.base, x, `${v}.__t`, `${v}.__c`, integer(b.column));
-    return `${agg} FILTER (WHERE ${v}.__t > ${starts.get(b.frame)}) AS ${b.name}`;
+    const i = frameIndex.get(b.frame) as number;
+    return `${agg}${i === widest || frameList.length === 1 ? "" : ` FILTER (WHERE ${v}.__t > ${e}.${lb(i)})`} AS ${b.name}`;
   });
   baseCols.push(`max(${v}.__t) AS __latest`);
   const grouped =
     `${alias}_w AS (SELECT ${[...rowId.map((c, i) => `${c} AS ${quoteIdent(entities.rowId[i] as string)}`), ...baseCols].join(", ")} ` +
-    `FROM ${entities.table} AS ${e} LEFT JOIN (${view.eventsSql}) AS ${v} ON ${on.join(" AND ")} ` +
+    `FROM ${alias}_q AS ${e} LEFT JOIN (${view.eventsSql}) AS ${v} ON ${on.join(" AND ")} ` +
     `GROUP BY ${rowId.join(", ")})`;
   const out = [
     ...entities.rowId.map(quoteIdent),
     ...finals.map((f, j) => `${f} AS ${aggregateSlot(j)}`),
     "make_timestamptz(__latest) AS __ts",
   ];
-  return [grouped, `${alias}_agg AS (SELECT ${out.join(", ")} FROM ${alias}_w)`];
+  return [rows, grouped, `${alias}_agg AS (SELECT ${out.join(", ")} FROM ${alias}_w)`];
 }
 
 /** How to read a stream source's raw events for the aggregates. */

@@ -12,8 +12,12 @@ import { type RepeatedValue, ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { Code, FstoreError, invalidArgument } from "../errors/index.js";
 import { evaluateOdfv } from "../ondemand/index.js";
 import { type FeatureSelection, requireFeatureSelection } from "../registry/feature-selection.js";
-import type { FieldDef } from "../registry/model.js";
+import { type FieldDef, isStreamView } from "../registry/model.js";
 import type { Registry } from "../registry/registry.js";
+import { aggregateValue } from "../streaming/aggregate-values.js";
+import { tileLayoutOf } from "../streaming/tile-layout.js";
+import { tileFeatures, tileStorageView, tilesOfStoredRow } from "../streaming/tile-row.js";
+import { valuesAt } from "../streaming/tiles.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
 import {
   columnValues,
@@ -25,7 +29,7 @@ import {
 import type { EntityKeyValues, OnlineStore, ViewLookup } from "./online-store.js";
 import { countServingStatuses, type PackedCells, type ServingStatusCount } from "./packed-cells.js";
 import { packedReadPlan } from "./packed-row.js";
-import { planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
+import { type PlannedRead, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
 
 export interface OnlineRetrievalOptions {
   registry: Pick<Registry, "snapshot">;
@@ -131,9 +135,10 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         }
         return d;
       });
+      // A stream view's row holds its tiles; it is read in the same store call as the others.
       const lookups = plan.reads.map((r, i) => ({
-        view: r.view,
-        features: r.features,
+        view: isStreamView(r.view) ? tileStorageView(r.view) : r.view,
+        features: isStreamView(r.view) ? (tileFeatures() as string[]) : r.features,
         entityKeys: (distinct[i] as Distinct).keys,
       }));
       const store = storeOf();
@@ -146,14 +151,25 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         const started = observer ? performance.now() : 0;
         const packed = await store.read(lookups, storeSignal);
         const located = lookups.map((lookup, i) =>
-          locateRead(lookup, packed[i] ?? [], distinct[i] as Distinct, t),
+          isStreamView((plan.reads[i] as PlannedRead).view)
+            ? undefined
+            : locateRead(lookup, packed[i] ?? [], distinct[i] as Distinct, t),
         );
         observer?.servedRead(
           store.type,
           (performance.now() - started) / 1000,
-          located.map((r, i) => countServingStatuses((lookups[i] as ViewLookup).view.name, r.cells, r.stale)),
+          located.map((r, i) =>
+            r
+              ? countServingStatuses((lookups[i] as ViewLookup).view.name, r.cells, r.stale)
+              : // Aggregates are always served (count 0, sum 0, or NULL over an empty window).
+                { view: (lookups[i] as ViewLookup).view.name, notFound: 0, outsideMaxAge: 0 },
+          ),
         );
-        reads = located.map((r, i) => packedRead(r, distinct[i] as Distinct, rows));
+        reads = located.map((r, i) =>
+          r
+            ? packedRead(r, distinct[i] as Distinct, rows)
+            : aggregateRead(plan.reads[i] as PlannedRead, packed[i] ?? [], distinct[i] as Distinct, rows, t),
+        );
       }
 
       const columns: ResultColumn[] = plan.joinKeys.map((k, i) => ({
@@ -391,6 +407,46 @@ function locateRead(
     }
   }
   return { cells, eventTimeUs, stale };
+}
+
+/**
+ * A stream view's read as output columns: each distinct entity's tiles give
+ * its aggregates at the request time (`now`, in ms); statuses are PRESENT,
+ * or NULL_VALUE for mean/min/max/last over an empty window.
+ */
+function aggregateRead(
+  read: PlannedRead,
+  found: readonly (Buffer | undefined)[],
+  d: Distinct,
+  rows: number,
+  nowMs: number,
+): ReadOutput {
+  const layout = tileLayoutOf(read.view);
+  const tUs = nowMs * 1000;
+  const keys = d.keys.length;
+  const perKey: (number | null)[][] = new Array(keys);
+  const newest = new Float64Array(keys);
+  for (let u = 0; u < keys; u++) {
+    const tiles = tilesOfStoredRow(read.view, found[u]);
+    perKey[u] = valuesAt(layout, tiles, tUs);
+    newest[u] = tiles && Number.isFinite(tiles.newestUs) ? tiles.newestUs : 0;
+  }
+  const eventTimesUs = perRowTimes(d, newest, rows);
+  const outputIndex = new Map(layout.outputs.map((o, i) => [o.aggregation.name, i]));
+  return {
+    column: (feature, name, dtype) => {
+      const o = outputIndex.get(read.features[feature] as string) ?? -1;
+      const outDtype = layout.outputs[o]?.dtype ?? dtype;
+      const values = new Array<NativeValue>(rows);
+      const statuses = new Uint8Array(rows);
+      for (let i = 0; i < rows; i++) {
+        const v = (perKey[d.rowToKey[i] as number] as (number | null)[])[o] ?? null;
+        values[i] = aggregateValue(outDtype, v);
+        statuses[i] = v === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
+      }
+      return { name, dtype, values, statuses, eventTimesUs };
+    },
+  };
 }
 
 /** A located read as output columns: the response encoder copies values out of the stored bytes. */

@@ -11,6 +11,7 @@ export type {
 export { ACTIONS, PROTECTED_TYPES } from "./model.js";
 export {
   materializeChecks,
+  namedObjectChecks,
   protectedObject,
   pushedViews,
   selectionChecks,

@@ -54,7 +54,9 @@ export function selectionChecks(
   const checks: AccessCheck[] = [];
   const views = new Set<string>();
   for (const name of selection.names) {
-    const service = snapshot.featureServices.get(name);
+    // A pinned "name@N" is checked as the service it is a version of.
+    const service =
+      snapshot.featureServices.get(name) ?? snapshot.featureServices.get(name.replace(/@[0-9]+$/, ""));
     if (!service) continue;
     const object = protectedObject("FeatureService", service);
     for (const action of actions) checks.push({ object, action });
@@ -63,12 +65,35 @@ export function selectionChecks(
   return [...checks, ...viewChecks(snapshot, views, actions)];
 }
 
+/**
+ * Checks for describing every current object named `name` (its versions or
+ * lineage): a name may belong to several kinds. Objects that no longer exist
+ * have no tags to match, so only authentication guards their history.
+ */
+export function namedObjectChecks(
+  snapshot: RegistrySnapshot,
+  name: string,
+  actions: readonly Action[],
+): AccessCheck[] {
+  const objects: ProtectedObject[] = [];
+  const add = (type: ProtectedType, def: { name: string; tags: Tags } | undefined) => {
+    if (def) objects.push(protectedObject(type, def));
+  };
+  add("Entity", snapshot.entities.get(name));
+  add("DataSource", snapshot.dataSources.get(name));
+  add("FeatureView", snapshot.featureViews.get(name));
+  add("OnDemandFeatureView", snapshot.onDemandFeatureViews.get(name));
+  add("FeatureService", snapshot.featureServices.get(name));
+  return objects.flatMap((object) => actions.map((action) => ({ object, action })));
+}
+
 /** The feature views a push to `name` (a push source, or one view) writes. */
+/** The feature views a push to `name` (a push or stream source, or one view) writes. */
 export function pushedViews(snapshot: RegistrySnapshot, name: string): FeatureViewDef[] {
   const source = snapshot.dataSources.get(name);
-  if (source?.kind === "push") {
+  if (source?.kind === "push" || source?.kind === "stream") {
     return [...snapshot.featureViews.values()].filter(
-      (v) => v.source.kind === "push" && v.source.name === name,
+      (v) => v.source.kind === source.kind && v.source.name === name,
     );
   }
   const view = snapshot.featureViews.get(name);

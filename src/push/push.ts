@@ -10,6 +10,7 @@ import type { RepeatedValue } from "../../gen/fstore/v1/value_pb.js";
 import type { RepoConfig } from "../config/types.js";
 import { invalidArgument } from "../errors/index.js";
 import { yieldToLoop } from "../event-loop/index.js";
+import { pushStreamEvents, streamSourceOfPush } from "../ingest/push-events.js";
 import { microsOf } from "../online/event-time.js";
 import { writeOnlineRows } from "../online/online-rows.js";
 import type { OnlineRow, OnlineStore } from "../online/online-store.js";
@@ -53,6 +54,9 @@ export interface PushResult {
 }
 
 export async function push(ctx: PushContext, req: PushRequest): Promise<PushResult> {
+  // Events for a stream source take the stream path (windowed aggregates).
+  const stream = streamSourceOfPush(ctx.registry.snapshot(), req.name);
+  if (stream) return pushStreamEvents(ctx, stream, req);
   const target = resolvePushTarget(ctx.registry.snapshot(), req.name);
   const now = ctx.now?.() ?? new Date();
   const table = validatePushColumns(target, req.columns, {

@@ -3,6 +3,15 @@ import { loadRepoConfig } from "../config/load-repo-config.js";
 import type { RepoConfig } from "../config/types.js";
 import { loadRepoDefinitions } from "../definitions/load-repo-definitions.js";
 import { FstoreError } from "../errors/index.js";
+import {
+  closeLineage,
+  type Lineage,
+  openLineage,
+  openLineageStore,
+  recordAppliedVersions,
+  startApplyRun,
+  withVersions,
+} from "../lineage/index.js";
 import { createOnlineStore } from "../online/create-online-store.js";
 import type { FeatureViewDef, RepoDefinitions } from "./model.js";
 import { openRegistry } from "./open-registry.js";
@@ -26,16 +35,24 @@ export interface RepoPlan {
 export async function planRepo(repoPath: string, env: Env = process.env): Promise<RepoPlan> {
   const { config, definitions } = await loadValidated(repoPath, env);
   const registry = await openRegistry(config);
+  const lineage = openLineageStore(config);
   try {
-    return {
-      config,
+    const changes = withVersions(
+      await registry.plan(definitions),
       definitions,
-      changes: await registry.plan(definitions),
-      version: registry.snapshot().version,
-    };
+      await lineage.latestVersions(),
+    );
+    return { config, definitions, changes, version: registry.snapshot().version };
   } finally {
     await registry.close();
+    await lineage.close();
   }
+}
+
+/** Options of `applyRepo`. */
+export interface ApplyOptions {
+  /** The identity applying (recorded in the object versions when auth is on). */
+  appliedBy?: string;
 }
 
 /** What `applyRepo` did beyond the plan. */
@@ -51,14 +68,52 @@ export interface AppliedRepo extends RepoPlan {
  * the online rows of removed views are deleted (Feast's infra update): a view
  * applied again later starts empty rather than serving values nobody owns.
  */
-export async function applyRepo(repoPath: string, env: Env = process.env): Promise<AppliedRepo> {
-  const { config, definitions } = await loadValidated(repoPath, env);
+export async function applyRepo(
+  repoPath: string,
+  env: Env = process.env,
+  options: ApplyOptions = {},
+): Promise<AppliedRepo> {
+  const config = loadRepoConfig(repoPath, env);
+  const lineage = openLineage(config);
+  const run = startApplyRun(lineage);
+  try {
+    const applied = await applyLoaded(config, lineage, options);
+    run.complete(applied.definitions, applied.changes);
+    return applied;
+  } catch (err) {
+    run.fail(err);
+    throw err;
+  } finally {
+    await closeLineage(lineage);
+  }
+}
+
+async function applyLoaded(
+  config: RepoConfig,
+  lineage: Lineage,
+  options: ApplyOptions,
+): Promise<AppliedRepo> {
+  const definitions = await loadRepoDefinitions(config.repoPath);
+  await validateSources(config.repoPath, definitions);
   const registry = await openRegistry(config);
   let plan: RepoPlan;
   let removed: FeatureViewDef[];
   try {
     const before = registry.snapshot().featureViews;
-    const changes = await registry.apply(definitions);
+    const latest = await lineage.store.latestVersions();
+    const changes = withVersions(await registry.apply(definitions), definitions, latest);
+    // After the registry commit: a failure here is repaired by the next apply (versions reconcile by hash).
+    await recordAppliedVersions(lineage.store, definitions, {
+      repoPath: config.repoPath,
+      ...(options.appliedBy ? { appliedBy: options.appliedBy } : {}),
+    }).catch((err) => {
+      const e = FstoreError.from(err);
+      throw new FstoreError(
+        e.code,
+        `registry applied, but recording the object versions failed: ${e.message}; the next apply records them`,
+        { cause: err },
+      );
+    });
     removed = changes
       .filter((c) => c.kind === "remove" && c.objectType === "feature_view")
       .flatMap((c) => before.get(c.name) ?? []);

@@ -114,7 +114,7 @@ export class PostgresRegistry implements Registry {
     const registry = new PostgresRegistry(options, url.value, pool);
     try {
       await registry.#createSchema();
-      registry.#cached = await registry.#read(pool);
+      registry.#cached = await registry.#readConsistent();
     } catch (err) {
       await pool.end().catch(() => {});
       throw registry.#translate(err, "cannot open registry");
@@ -339,10 +339,15 @@ export class PostgresRegistry implements Registry {
   /** Deletes `project`'s rows from every registry table (fstore teardown); returns the projects left. */
   async deleteProject(project: string): Promise<string[]> {
     return this.#transaction("tear down the project", async (db) => {
-      for (const table of PG_PROJECT_TABLES)
-        await db.query(`DELETE FROM ${table} WHERE project = $1`, [project]);
+      // The registry's tables, and those other stores keep in the same database (monitoring) when present.
+      const { rows } = await db.query<{ t: string }>(
+        `SELECT table_name AS t FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name LIKE 'fstore%' AND column_name = 'project'`,
+      );
+      const tables = [...new Set([...PG_PROJECT_TABLES, ...rows.map((r) => r.t)])].sort();
+      for (const table of tables) await db.query(`DELETE FROM "${table}" WHERE project = $1`, [project]);
       const left = await db.query<{ project: string }>(
-        PG_PROJECT_TABLES.map((t) => `SELECT project FROM ${t}`).join(" UNION ") + " ORDER BY project",
+        `${tables.map((t) => `SELECT project FROM "${t}"`).join(" UNION ")} ORDER BY project`,
       );
       return left.rows.map((r) => r.project);
     });
@@ -372,9 +377,13 @@ export class PostgresRegistry implements Registry {
     });
   }
 
-  async #read(db: Queryable): Promise<RegistrySnapshot> {
-    const version = await this.#readVersion(db);
-    return snapshotOfRows(this.#project, version, await this.#readRows(db));
+  /** The version and the objects of one moment (one REPEATABLE READ transaction): never rows of a later apply under an earlier version. */
+  async #readConsistent(): Promise<RegistrySnapshot> {
+    return this.#transaction(
+      "read the registry",
+      async (db) => snapshotOfRows(this.#project, await this.#readVersion(db), await this.#readRows(db)),
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    );
   }
 
   async #readVersion(db: Queryable): Promise<number> {
@@ -429,7 +438,7 @@ export class PostgresRegistry implements Registry {
           this.#refreshAgain = false;
           const version = await this.#readVersion(this.#pool);
           if (version !== this.#cached.version) {
-            const next = await this.#read(this.#pool);
+            const next = await this.#readConsistent();
             if (!this.#closed) this.#cached = next;
           }
         } while (this.#refreshAgain && !this.#closed);
@@ -486,7 +495,7 @@ export class PostgresRegistry implements Registry {
     }
   }
 
-  async #transaction<T>(what: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #transaction<T>(what: string, work: (db: pg.PoolClient) => Promise<T>, begin = "BEGIN"): Promise<T> {
     if (this.#closed) throw new FstoreError(Code.FailedPrecondition, "registry is closed");
     let client: pg.PoolClient;
     try {
@@ -496,7 +505,7 @@ export class PostgresRegistry implements Registry {
     }
     let broken = false;
     try {
-      await client.query("BEGIN");
+      await client.query(begin);
       const result = await work(client);
       await client.query("COMMIT");
       return result;

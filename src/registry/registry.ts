@@ -65,6 +65,8 @@ export interface PlannedChange {
   name: string;
   /** For "change": which properties differ, e.g. ["ttl", "features"]. */
   details: string[];
+  /** For "add" and "change": the object version the change creates (lineage/object-versions.ts). */
+  version?: number;
 }
 
 export interface Registry {

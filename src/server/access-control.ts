@@ -23,6 +23,7 @@ import {
   type Identity,
   isAllowed,
   materializeChecks,
+  namedObjectChecks,
   type PermissionDef,
   type ProtectedType,
   protectedObject,
@@ -354,6 +355,33 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
       res.permissions = res.permissions.filter((p) => allowed("Permission", { name: p.name, tags: {} }));
       return res.permissions.length;
     }),
+    listObjectVersions: unary(
+      "ListObjectVersions",
+      impl.listObjectVersions,
+      (req, snapshot) => namedObjectChecks(snapshot, req.name, ["DESCRIBE"]),
+      (_, res) => res.versions.length,
+    ),
+    getObjectVersion: unary(
+      "GetObjectVersion",
+      impl.getObjectVersion,
+      (req, snapshot) => namedObjectChecks(snapshot, req.name, ["DESCRIBE"]),
+      () => 1,
+    ),
+    getLineage: unary(
+      "GetLineage",
+      impl.getLineage,
+      (req, snapshot) =>
+        req.target.case === "onlineRow"
+          ? viewChecks(snapshot, [req.target.value.featureView], ["DESCRIBE"])
+          : NO_CHECKS,
+      () => 1,
+    ),
+    listDatasets: unary(
+      "ListDatasets",
+      impl.listDatasets,
+      () => NO_CHECKS,
+      (_, res) => res.datasets.length,
+    ),
   };
 }
 

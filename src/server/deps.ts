@@ -15,6 +15,8 @@ export interface ServerDeps {
   resources: Resources;
   /** Prometheus metrics, when enabled (metrics.enabled or --metrics-port); handlers record through it. */
   metrics?: FstoreMetrics;
+  /** The clock (ms since the epoch) for request times (aggregates as of now); tests inject one. */
+  clock?: () => number;
 }
 
 type Closer = () => Promise<void> | void;

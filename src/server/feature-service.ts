@@ -7,6 +7,7 @@ import type { FeatureService } from "../../gen/fstore/v1/feature_service_pb.js";
 import type { ServerDeps } from "./deps.js";
 import { createConsistencyHandlers } from "./handlers/consistency.js";
 import { createHistoricalHandlers } from "./handlers/historical.js";
+import { createLineageHandlers } from "./handlers/lineage.js";
 import { createMaterializeHandlers } from "./handlers/materialize.js";
 import { createMonitoringHandlers } from "./handlers/monitoring.js";
 import { createOnlineHandlers } from "./handlers/online.js";
@@ -23,5 +24,6 @@ export function createFeatureServiceImpl(deps: ServerDeps): ServiceImpl<typeof F
     ...createPushHandlers(deps),
     ...createConsistencyHandlers(deps),
     ...createMonitoringHandlers(deps),
+    ...createLineageHandlers(deps),
   } as ServiceImpl<typeof FeatureService>;
 }

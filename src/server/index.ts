@@ -2,6 +2,8 @@
 
 // What other modules need: hooks for observers (metrics), handler contracts and deps.
 export { describeCheck } from "./access-control.js";
+export type { AuditLog, AuditRecord } from "./audit-log.js";
+export { createAuditLog } from "./audit-log.js";
 export { composeObservers, createLoggingObserver, grpcCodeName } from "./call-observers.js";
 export type { ServerDeps } from "./deps.js";
 export { Resources } from "./deps.js";

@@ -10,8 +10,12 @@ import { FeatureService, file_fstore_v1_feature_service } from "../../gen/fstore
 import type { RepoConfig } from "../config/types.js";
 import { startConsole } from "../console/index.js";
 import { FstoreError, failedPrecondition } from "../errors/index.js";
+import { startIngestion } from "../ingest/index.js";
 import { startSchedule } from "../materialize/index.js";
 import { startServerMetrics } from "../metrics/index.js";
+import { sharedDuckDb } from "../offline/index.js";
+import { sharedOnlineStore } from "../online/index.js";
+import { sharedPushCompactor } from "../push/index.js";
 import { openRegistry, redactedUrl } from "../registry/index.js";
 import type { Registry } from "../registry/registry.js";
 import { withAccessControl } from "./access-control.js";
@@ -47,6 +51,8 @@ export interface StartServerOptions {
   metricsPort?: number;
   /** How long shutdown waits for in-flight calls before cancelling them. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /** Test only: the clock (ms since the epoch) request times are taken from (aggregates as of now). */
+  clock?: () => number;
   /** Test only: delay every FeatureService handler, so a call is surely in flight. */
   handlerDelayMs?: number;
   /** Serve the web console (src/console) on this port (0 picks a free one), on the same host. */
@@ -77,7 +83,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? createLogger();
   const ownsRegistry = options.registry === undefined;
   const registry = options.registry ?? (await openRegistry(config));
-  const deps: ServerDeps = { config, registry, logger, resources: new Resources() };
+  const deps: ServerDeps = {
+    config,
+    registry,
+    logger,
+    resources: new Resources(),
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
   // Prometheus metrics (metrics.enabled or --metrics-port), recorded through a call observer.
   let metricsObserver: CallObserver | undefined;
   try {
@@ -165,6 +177,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         registry: () => deps.registry,
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
         logger,
+        ...(audit ? { audit } : {}),
         host,
         port: options.uiPort,
         ...(options.uiSampleSeconds !== undefined ? { servingIntervalSeconds: options.uiSampleSeconds } : {}),
@@ -187,6 +200,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const stopSchedule = startSchedule(deps);
   // Scheduled drift checks of serving logs (monitoring.schedule; off when null).
   const stopMonitoring = startMonitoringSchedule(deps);
+  // Stream consumers for the online stream views (streaming.ingest_in_serve).
+  const ingestion = config.streaming.ingestInServe
+    ? startIngestion({
+        config,
+        registry,
+        store: () => sharedOnlineStore(deps),
+        db: () => sharedDuckDb(deps.resources),
+        logger,
+        observer: deps.metrics,
+        afterAppend: (folder) =>
+          sharedPushCompactor(deps.resources, () => sharedDuckDb(deps.resources), logger).afterPush(folder),
+      })
+    : undefined;
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
@@ -194,6 +220,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       health.setServing(false);
       await stopSchedule();
       await stopMonitoring();
+      await ingestion?.stop();
       logger.info({ address }, "shutting down: refusing new calls, finishing in-flight ones");
       // Health watchers have seen NOT_SERVING; nothing else would end their streams.
       const ended = openStreams.endAll();

@@ -17,10 +17,14 @@ const VERSION = 1;
 
 export function encodeEntityTiles(layout: TileLayout, state: EntityTiles): Buffer {
   const partitions = [...state.positions.entries()].map(([p, v]) => [Buffer.from(p, "utf8"), v] as const);
-  let size = 1 + 4 + 8 + 2 + 2;
-  for (const [name] of partitions) size += 2 + name.length + 16;
-  for (const tiles of state.series) size += 4 + tiles.length * layout.tileSlots * 8;
-  const b = Buffer.allocUnsafe(size);
+  let head = 1 + 4 + 8 + 2 + 2;
+  for (const [name] of partitions) head += 2 + name.length + 16;
+  let slots = 0;
+  for (const tiles of state.series) {
+    head += 4;
+    slots += tiles.length * layout.tileSlots;
+  }
+  const b = Buffer.allocUnsafe(head + slots * 8);
   let o = b.writeUInt8(VERSION, 0);
   o = b.writeUInt32LE(layout.fingerprint, o);
   o = b.writeDoubleLE(state.newestUs, o);
@@ -32,11 +36,13 @@ export function encodeEntityTiles(layout: TileLayout, state: EntityTiles): Buffe
     o = b.writeDoubleLE(lo, o);
   }
   o = b.writeUInt16LE(state.series.length, o);
+  // Tiles go through one aligned float64 array per series, copied in one piece.
   for (const tiles of state.series) {
     o = b.writeUInt32LE(tiles.length, o);
-    for (const tile of tiles) {
-      for (let i = 0; i < tile.length; i++) o = b.writeDoubleLE(tile[i] as number, o);
-    }
+    const block = new Float64Array(tiles.length * layout.tileSlots);
+    for (let t = 0; t < tiles.length; t++) block.set(tiles[t] as Float64Array, t * layout.tileSlots);
+    b.set(new Uint8Array(block.buffer, 0, block.byteLength), o);
+    o += block.byteLength;
   }
   return b;
 }

@@ -4,7 +4,11 @@
  * nulls, a string-keyed view, labels for entity rows. Hand-made: the tests
  * hold their own copy of the expected values.
  *
- *   node bin/run-ts.js test/support/client-python-repo.ts [--token T] [--tls]
+ *   node bin/run-ts.js test/support/client-python-repo.ts [--token T] [--tls] [--permissions]
+ *
+ * With --permissions the repository defines permissions and the server takes
+ * two tokens with roles: "admin-token" (role admin) and "reader-token" (role
+ * reader, which may read the views online but describe nothing).
  *
  * prints {"path": "...", "certPath": "..."} (a temp folder; the caller removes it).
  */
@@ -13,7 +17,9 @@ import { applyRepo } from "../../src/registry/index.js";
 import { createTempRepo } from "./temp-repo.js";
 import { selfSignedCertificate } from "./tls.js";
 
-const { values: args } = parseArgs({ options: { token: { type: "string" }, tls: { type: "boolean" } } });
+const { values: args } = parseArgs({
+  options: { token: { type: "string" }, tls: { type: "boolean" }, permissions: { type: "boolean" } },
+});
 
 const DEFS = `import { Array, Bool, Bytes, Entity, FeatureService, FeatureView, Field, FileSource, Float32, Float64,
   Int32, Int64, OnDemandFeatureView, RequestSource, String, UnixTimestamp } from "fstore";
@@ -51,11 +57,26 @@ export const typedService = new FeatureService({ name: "typed_svc", features: [t
 export const tripsService = new FeatureService({ name: "trips_svc", features: [cityStats] });
 `;
 
+const PERMISSIONS = `import { FeatureService, FeatureView, Permission, RoleBasedPolicy } from "fstore";
+
+export const admin = new Permission({ name: "admin", policy: new RoleBasedPolicy({ roles: ["admin"] }) });
+export const mlRead = new Permission({ name: "ml_read", types: [FeatureView, FeatureService], namePatterns: ["typed.*"],
+  requiredTags: { team: "ml" }, actions: ["READ_ONLINE", "READ_OFFLINE"], policy: new RoleBasedPolicy({ roles: ["reader"] }) });
+`;
+
 const server = [
   "server:",
   "  host: 127.0.0.1",
   "  port: 0",
   ...(args.token ? ["  auth:", `    tokens: ["${args.token}"]`] : []),
+  ...(args.permissions
+    ? [
+        "  auth:",
+        "    tokens:",
+        "      - { token: admin-token, name: admin, roles: [admin] }",
+        "      - { token: reader-token, name: reader, roles: [reader] }",
+      ]
+    : []),
   ...(args.tls ? ["  tls:", "    cert_path: cert.pem", "    key_path: key.pem"] : []),
 ];
 const repo = createTempRepo({
@@ -74,7 +95,7 @@ materialization:
   schedule: "off"
 ${server.join("\n")}
 `,
-  files: { "defs.ts": DEFS },
+  files: { "defs.ts": DEFS, ...(args.permissions ? { "permissions.ts": PERMISSIONS } : {}) },
 });
 
 const T = "TIMESTAMPTZ '2026-01-01 10:00:00+00'";

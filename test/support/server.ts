@@ -42,6 +42,8 @@ export interface TestServerOptions {
   logger?: Logger;
   handlerDelayMs?: number;
   shutdownTimeoutMs?: number;
+  /** The server's clock in ms (request times of aggregates). */
+  clock?: () => number;
   /** More server options (e.g. the web console's `uiPort`). */
   start?: Partial<StartServerOptions>;
 }
@@ -76,6 +78,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     ...(options.observers ? { observers: options.observers } : {}),
     ...(options.handlerDelayMs ? { handlerDelayMs: options.handlerDelayMs } : {}),
     ...(options.shutdownTimeoutMs ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     ...options.start,
   };
   const server = await startServer(startOptions);

@@ -484,6 +484,11 @@ class FeatureStoreClient:
         response = self._unary("ListFeatureServices", request, fs.ListFeatureServicesResponse, None)
         return list(response.feature_services)
 
+    def list_permissions(self) -> List[registry_pb2.Permission]:
+        """The repository's permissions the caller may describe (DESCRIBE on Permission), by name."""
+        request = fs.ListPermissionsRequest()
+        return list(self._unary("ListPermissions", request, fs.ListPermissionsResponse, None).permissions)
+
     def get_feature_view(self, name: str) -> registry_pb2.FeatureView:
         """One view with its materialization intervals, freshness and last run (NOT_FOUND if unknown)."""
         request = fs.GetFeatureViewRequest(name=name)

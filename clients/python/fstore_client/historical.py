@@ -30,6 +30,8 @@ class HistoricalSummary:
     output_path: str
     #: Column name -> value type name (e.g. "INT64"), in output order.
     schema: Dict[str, str] = field(default_factory=dict)
+    #: The id of the training set's recorded manifest (``fstore lineage ID``).
+    dataset_id: str = ""
 
     @classmethod
     def from_proto(cls, s: fs.HistoricalSummary) -> "HistoricalSummary":
@@ -41,6 +43,7 @@ class HistoricalSummary:
             leakage_passed=s.leakage_audit.passed,
             output_path=s.output_path,
             schema={f.name: _type_name(f.value_type) for f in s.schema.fields},
+            dataset_id=s.dataset_id,
         )
 
 

@@ -37,12 +37,15 @@ class Server:
     process: subprocess.Popen
 
 
-def _start(token: Optional[str] = None, tls: bool = False) -> Server:
+def _start(token: Optional[str] = None, tls: bool = False, permissions: bool = False) -> Server:
     args = [NODE, str(ROOT / "bin/run-ts.js"), str(ROOT / "test/support/client-python-repo.ts")]
     if token:
         args += ["--token", token]
     if tls:
         args.append("--tls")
+    if permissions:
+        # Permissions and two tokens with roles: "admin-token" (admin), "reader-token" (reader).
+        args.append("--permissions")
     made = json.loads(subprocess.run(args, check=True, capture_output=True, text=True, timeout=120).stdout)
     repo = Path(made["path"])
     process = subprocess.Popen(
@@ -91,6 +94,13 @@ def server() -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def secure_server() -> Iterator[Server]:
     s = _start(token="s3cret", tls=True)
+    yield s
+    _stop(s)
+
+
+@pytest.fixture(scope="session")
+def permissioned_server() -> Iterator[Server]:
+    s = _start(permissions=True)
     yield s
     _stop(s)
 

@@ -45,6 +45,8 @@ export interface HistoricalSummaryInfo {
   /** With parquet output: the absolute path written. */
   outputPath: string;
   fields: FieldInfo[];
+  /** The id of the training set's recorded manifest (GetLineage, `fstore lineage ID`). */
+  datasetId: string;
 }
 
 /** One message of the stream. Batches hold columns of native values (timestamps as Dates, int64 as bigint). */
@@ -148,6 +150,7 @@ export function summaryInfo(s: HistoricalSummary): HistoricalSummaryInfo {
     leakagePassed: s.leakageAudit?.passed ?? false,
     outputPath: s.outputPath,
     fields: schemaFields(s.schema),
+    datasetId: s.datasetId,
   };
 }
 

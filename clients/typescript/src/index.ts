@@ -33,6 +33,7 @@ export { createRawClient } from "./raw-client.js";
 export type { ColumnValues, DecodedBatch, DecodedColumn } from "./record-batch-decoder.js";
 export { decodeRecordBatch } from "./record-batch-decoder.js";
 export type {
+  AggregationInfo,
   DataSourceInfo,
   EntityInfo,
   FeatureServiceInfo,

@@ -103,6 +103,20 @@ export interface FeatureViewInfo extends ObjectTimes {
   materializationIntervals: MaterializationIntervalInfo[];
   freshness: FreshnessInfo | null;
   lastRun: MaterializationRunInfo | null;
+  /** A stream feature view's windowed aggregates (its features, in order); empty for other views. */
+  aggregations: AggregationInfo[];
+  /** A stream view's allowed lateness in seconds; null for other views. */
+  allowedLatenessSeconds: number | null;
+}
+
+/** One windowed aggregate of a stream feature view. */
+export interface AggregationInfo {
+  name: string;
+  column: string;
+  /** count, sum, mean, min, max or last. */
+  function: string;
+  windowSeconds: number;
+  slideSeconds: number;
 }
 
 export interface ProjectionInfo {
@@ -233,6 +247,14 @@ export function featureViewInfo(v: FeatureView): FeatureViewInfo {
         }
       : null,
     lastRun: materializationRunInfo(m?.lastRun),
+    aggregations: v.aggregations.map((a) => ({
+      name: a.name,
+      column: a.column,
+      function: a.function,
+      windowSeconds: msOf(a.window) / 1000,
+      slideSeconds: msOf(a.slide) / 1000,
+    })),
+    allowedLatenessSeconds: v.allowedLateness ? msOf(v.allowedLateness) / 1000 : null,
   };
 }
 

@@ -17,7 +17,8 @@ export function formatPlan(plan: RepoPlan, applied: boolean): string {
   }
   const lines = plan.changes.map((c) => {
     const details = c.kind === "change" ? ` (changed: ${c.details.join(", ")})` : "";
-    return `  ${SYMBOL[c.kind]} ${c.objectType} ${c.name}${details}`;
+    const version = c.version === undefined ? "" : ` -> version ${c.version}`;
+    return `  ${SYMBOL[c.kind]} ${c.objectType} ${c.name}${details}${version}`;
   });
   const count = (kind: PlannedChange["kind"]) => plan.changes.filter((c) => c.kind === kind).length;
   const summary = `${count("add")} to add, ${count("change")} to change, ${count("remove")} to remove`;

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { loadRepoConfig } from "../../config/index.js";
 import { FstoreError, notFound } from "../../errors/index.js";
+import { objectVersion, openLineageStore, parseVersionedName } from "../../lineage/index.js";
 import { featureViewFreshness } from "../../materialize/freshness.js";
 import { openRegistry } from "../../registry/index.js";
 import type { FeatureViewDef, FieldDef } from "../../registry/model.js";
@@ -17,6 +18,16 @@ import { formatTable, formatTags, formatTtl } from "../text-table.js";
 interface Described {
   kind: string;
   definition: unknown;
+  /** `NAME@N`: the stored version shown. */
+  version?: {
+    version: number;
+    contentHash: string;
+    createdAt: string;
+    appliedBy: string;
+    gitCommit: string;
+    gitDirty: boolean;
+    dependencies: Record<string, number>;
+  };
   /** Feature views only. */
   materialization?: {
     intervals: { start: string; end: string }[];
@@ -94,6 +105,35 @@ export async function describeObject(repo: string, name: string): Promise<Descri
   }
 }
 
+/** Version `version` of the object named `name`, as stored by an apply. */
+export async function describeVersion(
+  repo: string,
+  name: string,
+  version: number,
+  kind?: string,
+): Promise<Described> {
+  const config = loadRepoConfig(resolve(repo));
+  const store = openLineageStore(config);
+  try {
+    const v = await objectVersion(store, name, version, kind);
+    return {
+      kind: v.kind,
+      definition: v.definition,
+      version: {
+        version: v.version,
+        contentHash: v.contentHash,
+        createdAt: v.createdAt.toISOString(),
+        appliedBy: v.appliedBy,
+        gitCommit: v.gitCommit,
+        gitDirty: v.gitDirty,
+        dependencies: v.dependencies,
+      },
+    };
+  } finally {
+    await store.close();
+  }
+}
+
 const fieldRows = (fields: FieldDef[]) =>
   fields.map((f) => [`  ${f.name}`, valueTypeName(f.dtype), f.description]);
 
@@ -104,7 +144,16 @@ function formatDescribed(d: Described): string {
     tags?: Record<string, string>;
     owner?: string;
   };
-  const lines = [`${d.kind} ${def.name}`];
+  const v = d.version;
+  const lines = [`${d.kind} ${def.name}${v ? `@${v.version}` : ""}`];
+  if (v) {
+    const git = v.gitCommit ? `, git ${v.gitCommit.slice(0, 12)}${v.gitDirty ? " (dirty)" : ""}` : "";
+    lines.push(
+      `version ${v.version}: applied ${v.createdAt}${v.appliedBy ? ` by ${v.appliedBy}` : ""}${git}, ${v.contentHash}`,
+    );
+    const deps = Object.entries(v.dependencies);
+    if (deps.length > 0) lines.push(`uses: ${deps.map(([k, n]) => `${k}@${n}`).join(", ")}`);
+  }
   if (def.description) lines.push(`description: ${def.description}`);
   if (def.owner) lines.push(`owner: ${def.owner}`);
   if (def.tags) lines.push(`tags: ${formatTags(def.tags)}`);
@@ -112,7 +161,7 @@ function formatDescribed(d: Described): string {
     const v = d.definition as FeatureViewDef;
     lines.push(
       `entities: ${v.entities.join(", ") || "-"}`,
-      `source: ${v.source.name} (${v.source.kind === "file" ? v.source.path : `push, history in ${v.source.batchSource.path}`})`,
+      `source: ${v.source.name} (${v.source.kind === "file" ? v.source.path : `${v.source.kind === "stream" ? `${v.source.stream.kind} stream "${v.source.stream.stream}"` : "push"}, history in ${v.source.batchSource.path}`})`,
       `ttl: ${formatTtl(v.ttlSeconds)}`,
       `online: ${v.online ? "yes" : "no"}`,
       "schema:",
@@ -141,12 +190,20 @@ export function registerDescribeCommand(program: Command): void {
   program
     .command("describe")
     .description("show one registry object: schema, source, ttl, tags, materialized intervals, freshness")
-    .argument("<name>", "an entity, data source, feature view, on-demand view or feature service")
+    .argument(
+      "<name>",
+      "an entity, data source, feature view, on-demand view or feature service; NAME@N: its version N",
+    )
     .option("--repo <dir>", "feature repository folder", ".")
     .option("--json", "print as JSON")
-    .action(async (name: string, options: { repo: string; json?: boolean }) => {
+    .option("--kind <kind>", "with NAME@N: the object's kind when several share the name")
+    .action(async (name: string, options: { repo: string; json?: boolean; kind?: string }) => {
       try {
-        const found = await describeObject(options.repo, name);
+        const pinned = parseVersionedName(name);
+        const found =
+          pinned.version === undefined
+            ? await describeObject(options.repo, name)
+            : [await describeVersion(options.repo, pinned.name, pinned.version, options.kind)];
         if (options.json) console.log(JSON.stringify(found, null, 2));
         else console.log(found.map(formatDescribed).join("\n\n"));
       } catch (err) {

@@ -14,6 +14,7 @@ import { FeatureSelectionSchema } from "../../../gen/fstore/v1/feature_service_p
 import { ValueType } from "../../../gen/fstore/v1/value_pb.js";
 import { loadRepoConfig } from "../../config/index.js";
 import { FstoreError, invalidArgument } from "../../errors/index.js";
+import { closeLineage, openLineage, startHistoricalRun } from "../../lineage/index.js";
 import type { HistoricalQuery, HistoricalResult } from "../../offline/index.js";
 import { createOfflineStore, openDuckDb } from "../../offline/index.js";
 import { openRegistry, requireFeatureSelection } from "../../registry/index.js";
@@ -81,7 +82,7 @@ export function registerHistoricalCommand(program: Command): void {
 export async function runHistorical(
   options: HistoricalCommandOptions,
   progress: (text: string) => void = () => {},
-): Promise<HistoricalResult> {
+): Promise<HistoricalResult & { datasetId: string }> {
   if (!options.entities === !options.entitySource) {
     throw invalidArgument("give exactly one of --entities FILE.parquet or --entity-source NAME");
   }
@@ -94,6 +95,7 @@ export async function runHistorical(
   );
   const config = loadRepoConfig(resolve(options.repo));
   const registry = await openRegistry(config);
+  const lineage = openLineage(config);
   const db = await openDuckDb(config.offlineStore.duckdb);
   const started = Date.now();
   const ticker = setInterval(() => {
@@ -127,32 +129,42 @@ export async function runHistorical(
     const out = resolve(options.out);
     // The user chose the file: the output directory is simply its folder.
     const store = createOfflineStore({ repoPath: config.repoPath, outputDir: dirname(out), duckdb: db });
-    return await store.writeHistorical(
-      {
-        snapshot: registry.snapshot(),
-        selection,
-        entities,
-        fullFeatureNames: options.fullFeatureNames ?? false,
-        options: {
-          strict: options.strict ?? false,
-          dropUnmatched: options.dropUnmatched ?? false,
-          excludeCreatedAfter: options.excludeCreatedAfter ?? false,
-          includeFeatureTimestamps: options.includeFeatureTimestamps ?? false,
-        },
+    const snapshot = registry.snapshot();
+    const query: HistoricalQuery = {
+      snapshot,
+      // Pinned services ("name@N") become the features their version selected.
+      selection: await lineage.pins.resolve(selection, snapshot),
+      entities,
+      fullFeatureNames: options.fullFeatureNames ?? false,
+      options: {
+        strict: options.strict ?? false,
+        dropUnmatched: options.dropUnmatched ?? false,
+        excludeCreatedAfter: options.excludeCreatedAfter ?? false,
+        includeFeatureTimestamps: options.includeFeatureTimestamps ?? false,
       },
-      basename(out),
-    );
+    };
+    const run = startHistoricalRun(lineage, { via: "cli", output: "parquet", requested: selection, query });
+    try {
+      const result = await store.writeHistorical(query, basename(out), undefined, run.writeOptions);
+      await run.finish(result);
+      return { ...result, datasetId: run.id };
+    } catch (err) {
+      run.fail(err);
+      throw err;
+    }
   } finally {
     clearInterval(ticker);
     progress(`\rjoined in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     db.closeSync();
     await registry.close();
+    await closeLineage(lineage);
   }
 }
 
 /** The summary as printed: one line per fact, then the schema. */
-export function formatSummary(r: HistoricalResult): string {
+export function formatSummary(r: HistoricalResult & { datasetId?: string }): string {
   const lines = [
+    ...(r.datasetId ? [`dataset ${r.datasetId} (fstore lineage ${r.datasetId})`] : []),
     `wrote ${r.rowCount.toLocaleString("en-US")} rows to ${r.outputPath} in ${(r.elapsedMs / 1000).toFixed(2)}s`,
     ...r.matchCounts.map(
       (m) =>

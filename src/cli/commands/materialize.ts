@@ -20,6 +20,7 @@ import {
 } from "../../../gen/fstore/v1/feature_service_pb.js";
 import { loadRepoConfig } from "../../config/index.js";
 import { FstoreError } from "../../errors/index.js";
+import { closeLineage, openLineage } from "../../lineage/index.js";
 import type { MaterializeEvent, ViewProgress } from "../../materialize/index.js";
 import { materialize } from "../../materialize/index.js";
 import { openDuckDb } from "../../offline/index.js";
@@ -70,12 +71,14 @@ async function* inProcess(
   const registry = await openRegistry(config);
   const store = createOnlineStore(config);
   const db = openDuckDb(config.offlineStore.duckdb);
+  const lineage = openLineage(config);
   try {
     yield* materialize(
-      { config, registry, onlineStore: store, duckdb: () => db },
+      { config, registry, onlineStore: store, duckdb: () => db, lineage },
       { ...req, views: o.views ?? [], ...(o.batchSize ? { batchSize: o.batchSize } : {}) },
     );
   } finally {
+    await closeLineage(lineage);
     (await db.catch(() => undefined))?.closeSync();
     await store.close();
     await registry.close();

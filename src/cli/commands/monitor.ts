@@ -141,7 +141,7 @@ async function withRepo<T>(
 ): Promise<T> {
   const config = loadRepoConfig(resolve(repo));
   const registry = await openRegistry(config);
-  const store = openProfileStore({ project: config.project, registryPath: config.registry.path });
+  const store = openProfileStore({ project: config.project, registry: config.registry });
   const db = await openDuckDb();
   const connection = await db.connect();
   try {
@@ -156,7 +156,7 @@ async function withRepo<T>(
   } finally {
     connection.closeSync();
     db.closeSync();
-    store.close();
+    await store.close();
     await registry.close();
   }
 }
@@ -176,7 +176,7 @@ export async function runMonitorProfile(o: MonitorProfileOptions): Promise<Profi
   const target = targetOf(o);
   return withRepo(o.repo, async ({ store, profile }) => {
     const p = await profile(requestOf(o, target));
-    return o.save ? store.saveProfile(p) : p;
+    return o.save ? await store.saveProfile(p) : p;
   });
 }
 
@@ -190,11 +190,11 @@ export async function runMonitorBaseline(o: MonitorBaselineOptions): Promise<Bas
   }
   if (o.featureView) throw invalidArgument("a baseline profiles the whole service: drop --feature-view");
   return withRepo(o.repo, async ({ store, profile }) => {
-    const thresholds = thresholdsOf(store.getBaseline(service)?.thresholds ?? DEFAULT_THRESHOLDS, o);
+    const thresholds = thresholdsOf((await store.getBaseline(service))?.thresholds ?? DEFAULT_THRESHOLDS, o);
     const stored =
       o.profile !== undefined
-        ? store.getProfile(o.profile)
-        : store.saveProfile(await profile(requestOf(o, targetOf(o))));
+        ? await store.getProfile(o.profile)
+        : await store.saveProfile(await profile(requestOf(o, targetOf(o))));
     return store.saveBaseline(service, stored.id as number, thresholds);
   });
 }
@@ -206,14 +206,14 @@ export async function runMonitorDrift(o: MonitorDriftOptions): Promise<DriftRepo
     throw invalidArgument("--feature-service NAME is required: drift is measured from its baseline");
   if (o.featureView) throw invalidArgument("drift checks the whole service: drop --feature-view");
   return withRepo(o.repo, async ({ store, profile }) => {
-    const baseline = store.getBaseline(service);
+    const baseline = await store.getBaseline(service);
     if (!baseline) {
       throw notFound(
         `feature service "${service}" has no baseline: save one with fstore monitor baseline --feature-service ${service}`,
       );
     }
     const request = { ...requestOf(o, targetOf(o)), reference: referenceOf(baseline.profile) };
-    const current = store.saveProfile(await profile(request));
+    const current = await store.saveProfile(await profile(request));
     return compareProfiles(baseline.profile, current, thresholdsOf(baseline.thresholds, o));
   });
 }
@@ -234,10 +234,10 @@ export async function runMonitorSkew(o: MonitorDriftOptions): Promise<ServingSke
       ...(o.end ? { end: o.end } : {}),
       ...(o.bins !== undefined ? { bins: o.bins } : {}),
       ...(o.top !== undefined ? { topValues: o.top } : {}),
-      thresholds: thresholdsOf(store.getBaseline(service)?.thresholds ?? DEFAULT_THRESHOLDS, o),
+      thresholds: thresholdsOf((await store.getBaseline(service))?.thresholds ?? DEFAULT_THRESHOLDS, o),
     });
-    const offline = store.saveProfile(skew.offline);
-    const serving = store.saveProfile(skew.serving);
+    const offline = await store.saveProfile(skew.offline);
+    const serving = await store.saveProfile(skew.serving);
     return {
       offline,
       serving,

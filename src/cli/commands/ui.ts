@@ -10,7 +10,7 @@ import { loadRepoConfig } from "../../config/index.js";
 import { startConsole } from "../../console/index.js";
 import { FstoreError } from "../../errors/index.js";
 import { openRegistry } from "../../registry/index.js";
-import { createLogger, stopOnSignals } from "../../server/index.js";
+import { createAuditLog, createLogger, stopOnSignals } from "../../server/index.js";
 import { portNumber } from "./serve.js";
 
 export interface UiOptions {
@@ -27,17 +27,20 @@ export async function runUi(options: UiOptions): Promise<void> {
   try {
     const config = loadRepoConfig(resolve(options.repo));
     const registry = await openRegistry(config);
+    const audit = config.server.auditLog ? createAuditLog(config.server.auditLog) : undefined;
     let ui: Awaited<ReturnType<typeof startConsole>>;
     try {
       ui = await startConsole({
         config,
         registry,
         logger,
+        ...(audit ? { audit } : {}),
         port: options.port,
         ...(options.host !== undefined ? { host: options.host } : {}),
       });
     } catch (err) {
       await registry.close();
+      await audit?.close();
       throw err;
     }
     process.stdout.write(`fstore console: ${ui.url}\n`);
@@ -46,6 +49,7 @@ export async function runUi(options: UiOptions): Promise<void> {
         shutdown: async () => {
           await ui.close();
           await registry.close();
+          await audit?.close();
         },
       },
       logger,

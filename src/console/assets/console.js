@@ -170,6 +170,7 @@ function liveChart(canvas, data) {
               y: { stacked: true, beginAtZero: true, title: { display: true, text: "calls" } },
             }
           : {
+              x: { ticks: { maxTicksLimit: 10, maxRotation: 0 } },
               y: {
                 beginAtZero: true,
                 title: { display: true, text: data.metric === "rate" ? "calls/s" : "ms" },
@@ -231,6 +232,8 @@ async function refreshLive() {
     if (!series.points) return;
     for (const { chart, metric } of live) {
       const d = liveDatasets(metric, series);
+      // Many samples: small markers, so the lines stay readable.
+      for (const set of d.datasets) if (set.pointRadius) set.pointRadius = 2;
       chart.data.labels = d.labels;
       chart.data.datasets = d.datasets;
       chart.update();

@@ -421,7 +421,7 @@ export function onDemandListPage(m: ListModel<OnDemandSummary>): Html {
   );
 }
 
-export function onDemandPage(m: OnDemandModel): Html {
+export function onDemandPage(m: OnDemandModel, extras: { versions: Html }): Html {
   return html`${facts([
     ["Description", m.description],
     ["Owner", m.owner],
@@ -454,7 +454,8 @@ ${section(
     m.schema.map((f) => [f.name, f.type, f.description]),
   ),
 )}
-${section("Transformation", "udf", html`<pre class="code"><code>${m.udfSource}</code></pre>`)}`;
+${section("Transformation", "udf", html`<pre class="code"><code>${m.udfSource}</code></pre>`)}
+${section("Versions", "versions", extras.versions)}`;
 }
 
 export function serviceListPage(m: ListModel<ServiceSummary>): Html {

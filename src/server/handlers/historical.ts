@@ -17,6 +17,7 @@ import {
 } from "../../../gen/fstore/v1/feature_service_pb.js";
 import { FieldSchema } from "../../../gen/fstore/v1/registry_pb.js";
 import { invalidArgument } from "../../errors/index.js";
+import { sharedLineage, startHistoricalRun } from "../../lineage/index.js";
 import type {
   EntityInput,
   HistoricalQuery,
@@ -47,12 +48,28 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
     async *getHistoricalFeatures(req, call) {
       checkHistoricalLimits(req, deps.config.server);
       const query = historicalQueryOf(req, deps);
+      const lineage = sharedLineage(deps);
+      // Pinned services ("name@N") become the features their version selected.
+      const requested = query.selection;
+      query.selection = await lineage.pins.resolve(requested, query.snapshot);
+      const run = startHistoricalRun(lineage, {
+        via: "rpc",
+        output: req.parquetOutput ? "parquet" : "stream",
+        requested,
+        query,
+      });
       // Compaction never swaps the files this query may have listed (push/retrieval-pins.ts).
       const unpin = sharedRetrievalPins(deps.resources).pin();
       try {
         if (req.parquetOutput) {
-          const result = await offline().writeHistorical(query, req.parquetOutput.path, call.signal);
-          yield summaryMessage(result);
+          const result = await offline().writeHistorical(
+            query,
+            req.parquetOutput.path,
+            call.signal,
+            run.writeOptions,
+          );
+          await run.finish(result);
+          yield summaryMessage(result, run.id);
           return;
         }
         for await (const ev of offline().streamHistorical(query, req.batchSize, call.signal)) {
@@ -63,9 +80,13 @@ export function createHistoricalHandlers(deps: ServerDeps): HandlerGroup {
           } else if (ev.kind === "batch") {
             yield batchMessage(ev.message);
           } else {
-            yield summaryMessage(ev.result);
+            await run.finish(ev.result);
+            yield summaryMessage(ev.result, run.id);
           }
         }
+      } catch (err) {
+        run.fail(err);
+        throw err;
       } finally {
         unpin();
       }
@@ -130,7 +151,7 @@ function schemaOf(columns: readonly OutputColumn[]) {
   });
 }
 
-function summaryMessage(r: HistoricalResult): GetHistoricalFeaturesResponse {
+function summaryMessage(r: HistoricalResult, datasetId: string): GetHistoricalFeaturesResponse {
   const ms = Math.max(0, r.elapsedMs);
   const summary: HistoricalSummary = create(HistoricalSummarySchema, {
     rowCount: BigInt(r.rowCount),
@@ -145,6 +166,7 @@ function summaryMessage(r: HistoricalResult): GetHistoricalFeaturesResponse {
     leakageAudit: { violations: BigInt(r.violations), passed: r.violations === 0 },
     outputPath: r.outputPath,
     schema: schemaOf(r.columns),
+    datasetId,
   });
   return create(GetHistoricalFeaturesResponseSchema, { kind: { case: "summary", value: summary } });
 }

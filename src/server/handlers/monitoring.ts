@@ -29,7 +29,7 @@ import type { HandlerGroup } from "./handler-group.js";
 export function serverProfileStore(deps: ServerDeps): ProfileStore {
   return deps.resources.get(
     "profile store",
-    () => openProfileStore({ project: deps.config.project, registryPath: deps.config.registry.path }),
+    () => openProfileStore({ project: deps.config.project, registry: deps.config.registry }),
     (store) => store.close(),
   );
 }
@@ -75,7 +75,7 @@ export async function runScheduledDriftChecks(deps: ServerDeps, now: Date): Prom
   const out: ScheduledDriftCheck[] = [];
   for (const service of snapshot.featureServices.values()) {
     if (!service.logging) continue;
-    const baseline = store.getBaseline(service.name);
+    const baseline = await store.getBaseline(service.name);
     if (!baseline) {
       out.push({ featureService: service.name, skipped: "no baseline" });
       continue;
@@ -96,7 +96,7 @@ export async function runScheduledDriftChecks(deps: ServerDeps, now: Date): Prom
       } finally {
         connection.closeSync();
       }
-      current = store.saveProfile(current);
+      current = await store.saveProfile(current);
       const report = compareProfiles(baseline.profile, current, baseline.thresholds);
       deps.metrics?.recordDrift(service.name, report.features);
       const alerts = report.features.filter((f) => f.verdict === "alert").map((f) => f.feature);
@@ -144,7 +144,7 @@ export function createMonitoringHandlers(deps: ServerDeps): HandlerGroup {
       const store = serverProfileStore(deps);
       const respond = (p: Profile) =>
         create(GetFeatureStatisticsResponseSchema, { profile: profileToProto(p) });
-      if (req.profileId !== 0n) return respond(store.getProfile(Number(req.profileId)));
+      if (req.profileId !== 0n) return respond(await store.getProfile(Number(req.profileId)));
       const target = targetOfSelector(req.source, (p) =>
         trainingSetPath(deps.config.offlineStore.outputDir, p),
       );
@@ -156,14 +156,14 @@ export function createMonitoringHandlers(deps: ServerDeps): HandlerGroup {
           ...(req.topValues > 0 ? { topValues: req.topValues } : {}),
         }),
       );
-      return respond(req.save ? store.saveProfile(profile) : profile);
+      return respond(req.save ? await store.saveProfile(profile) : profile);
     },
     detectDrift: async (req) => {
       const service = req.featureService;
       const store = serverProfileStore(deps);
-      const saved = store.getBaseline(service);
+      const saved = await store.getBaseline(service);
       const reference =
-        req.baselineProfileId !== 0n ? store.getProfile(Number(req.baselineProfileId)) : saved?.profile;
+        req.baselineProfileId !== 0n ? await store.getProfile(Number(req.baselineProfileId)) : saved?.profile;
       if (!reference) {
         throw notFound(
           `feature service "${service}" has no baseline: save one with fstore monitor baseline --feature-service ${service}, or give baseline_profile_id`,
@@ -178,7 +178,7 @@ export function createMonitoringHandlers(deps: ServerDeps): HandlerGroup {
           reference: referenceOf(reference),
         }),
       );
-      if (req.save) current = store.saveProfile(current);
+      if (req.save) current = await store.saveProfile(current);
       const report = compareProfiles(reference, current, saved?.thresholds ?? DEFAULT_THRESHOLDS);
       deps.metrics?.recordDrift(service, report.features);
       return driftToProto(report);

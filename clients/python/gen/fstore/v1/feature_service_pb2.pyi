@@ -1,4 +1,5 @@
 from fstore.v1 import monitoring_pb2 as _monitoring_pb2
+from fstore.v1 import lineage_pb2 as _lineage_pb2
 from fstore.v1 import registry_pb2 as _registry_pb2
 from fstore.v1 import value_pb2 as _value_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
@@ -244,20 +245,22 @@ class HistoricalOptions(_message.Message):
     def __init__(self, strict: bool = ..., drop_unmatched: bool = ..., exclude_created_after: bool = ..., include_feature_timestamps: bool = ...) -> None: ...
 
 class HistoricalSummary(_message.Message):
-    __slots__ = ["elapsed", "leakage_audit", "match_counts", "output_path", "row_count", "schema"]
+    __slots__ = ["dataset_id", "elapsed", "leakage_audit", "match_counts", "output_path", "row_count", "schema"]
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_FIELD_NUMBER: _ClassVar[int]
     LEAKAGE_AUDIT_FIELD_NUMBER: _ClassVar[int]
     MATCH_COUNTS_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_PATH_FIELD_NUMBER: _ClassVar[int]
     ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
     elapsed: _duration_pb2.Duration
     leakage_audit: LeakageAudit
     match_counts: _containers.RepeatedCompositeFieldContainer[ViewMatchCount]
     output_path: str
     row_count: int
     schema: TableSchema
-    def __init__(self, row_count: _Optional[int] = ..., match_counts: _Optional[_Iterable[_Union[ViewMatchCount, _Mapping]]] = ..., elapsed: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., leakage_audit: _Optional[_Union[LeakageAudit, _Mapping]] = ..., output_path: _Optional[str] = ..., schema: _Optional[_Union[TableSchema, _Mapping]] = ...) -> None: ...
+    def __init__(self, row_count: _Optional[int] = ..., match_counts: _Optional[_Iterable[_Union[ViewMatchCount, _Mapping]]] = ..., elapsed: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., leakage_audit: _Optional[_Union[LeakageAudit, _Mapping]] = ..., output_path: _Optional[str] = ..., schema: _Optional[_Union[TableSchema, _Mapping]] = ..., dataset_id: _Optional[str] = ...) -> None: ...
 
 class LeakageAudit(_message.Message):
     __slots__ = ["passed", "violations"]

@@ -3,6 +3,7 @@
 import grpc
 
 from fstore.v1 import feature_service_pb2 as fstore_dot_v1_dot_feature__service__pb2
+from fstore.v1 import lineage_pb2 as fstore_dot_v1_dot_lineage__pb2
 from fstore.v1 import monitoring_pb2 as fstore_dot_v1_dot_monitoring__pb2
 
 
@@ -75,6 +76,26 @@ class FeatureServiceStub(object):
                 '/fstore.v1.FeatureService/DetectDrift',
                 request_serializer=fstore_dot_v1_dot_monitoring__pb2.DetectDriftRequest.SerializeToString,
                 response_deserializer=fstore_dot_v1_dot_monitoring__pb2.DetectDriftResponse.FromString,
+                )
+        self.ListObjectVersions = channel.unary_unary(
+                '/fstore.v1.FeatureService/ListObjectVersions',
+                request_serializer=fstore_dot_v1_dot_lineage__pb2.ListObjectVersionsRequest.SerializeToString,
+                response_deserializer=fstore_dot_v1_dot_lineage__pb2.ListObjectVersionsResponse.FromString,
+                )
+        self.GetObjectVersion = channel.unary_unary(
+                '/fstore.v1.FeatureService/GetObjectVersion',
+                request_serializer=fstore_dot_v1_dot_lineage__pb2.GetObjectVersionRequest.SerializeToString,
+                response_deserializer=fstore_dot_v1_dot_lineage__pb2.GetObjectVersionResponse.FromString,
+                )
+        self.GetLineage = channel.unary_unary(
+                '/fstore.v1.FeatureService/GetLineage',
+                request_serializer=fstore_dot_v1_dot_lineage__pb2.GetLineageRequest.SerializeToString,
+                response_deserializer=fstore_dot_v1_dot_lineage__pb2.GetLineageResponse.FromString,
+                )
+        self.ListDatasets = channel.unary_unary(
+                '/fstore.v1.FeatureService/ListDatasets',
+                request_serializer=fstore_dot_v1_dot_lineage__pb2.ListDatasetsRequest.SerializeToString,
+                response_deserializer=fstore_dot_v1_dot_lineage__pb2.ListDatasetsResponse.FromString,
                 )
 
 
@@ -171,6 +192,34 @@ class FeatureServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListObjectVersions(self, request, context):
+        """Every stored version of a registry object (`fstore history NAME`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetObjectVersion(self, request, context):
+        """One version of a registry object (`fstore describe NAME@N`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLineage(self, request, context):
+        """What built a training set, an online row or a materialization run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDatasets(self, request, context):
+        """The recorded training sets, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FeatureServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -233,6 +282,26 @@ def add_FeatureServiceServicer_to_server(servicer, server):
                     servicer.DetectDrift,
                     request_deserializer=fstore_dot_v1_dot_monitoring__pb2.DetectDriftRequest.FromString,
                     response_serializer=fstore_dot_v1_dot_monitoring__pb2.DetectDriftResponse.SerializeToString,
+            ),
+            'ListObjectVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListObjectVersions,
+                    request_deserializer=fstore_dot_v1_dot_lineage__pb2.ListObjectVersionsRequest.FromString,
+                    response_serializer=fstore_dot_v1_dot_lineage__pb2.ListObjectVersionsResponse.SerializeToString,
+            ),
+            'GetObjectVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetObjectVersion,
+                    request_deserializer=fstore_dot_v1_dot_lineage__pb2.GetObjectVersionRequest.FromString,
+                    response_serializer=fstore_dot_v1_dot_lineage__pb2.GetObjectVersionResponse.SerializeToString,
+            ),
+            'GetLineage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLineage,
+                    request_deserializer=fstore_dot_v1_dot_lineage__pb2.GetLineageRequest.FromString,
+                    response_serializer=fstore_dot_v1_dot_lineage__pb2.GetLineageResponse.SerializeToString,
+            ),
+            'ListDatasets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDatasets,
+                    request_deserializer=fstore_dot_v1_dot_lineage__pb2.ListDatasetsRequest.FromString,
+                    response_serializer=fstore_dot_v1_dot_lineage__pb2.ListDatasetsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -446,5 +515,73 @@ class FeatureService(object):
         return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/DetectDrift',
             fstore_dot_v1_dot_monitoring__pb2.DetectDriftRequest.SerializeToString,
             fstore_dot_v1_dot_monitoring__pb2.DetectDriftResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListObjectVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/ListObjectVersions',
+            fstore_dot_v1_dot_lineage__pb2.ListObjectVersionsRequest.SerializeToString,
+            fstore_dot_v1_dot_lineage__pb2.ListObjectVersionsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetObjectVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/GetObjectVersion',
+            fstore_dot_v1_dot_lineage__pb2.GetObjectVersionRequest.SerializeToString,
+            fstore_dot_v1_dot_lineage__pb2.GetObjectVersionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetLineage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/GetLineage',
+            fstore_dot_v1_dot_lineage__pb2.GetLineageRequest.SerializeToString,
+            fstore_dot_v1_dot_lineage__pb2.GetLineageResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListDatasets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/ListDatasets',
+            fstore_dot_v1_dot_lineage__pb2.ListDatasetsRequest.SerializeToString,
+            fstore_dot_v1_dot_lineage__pb2.ListDatasetsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
