@@ -48,7 +48,11 @@ describe("loadRepoConfig", () => {
       provider: "local",
       registry: { path: join(dir, "data/registry.db"), cacheTtlSeconds: 5 },
       onlineStore: { type: "sqlite", path: join(dir, "data/online_store.db") },
-      offlineStore: { type: "file", outputDir: join(dir, "data/output") },
+      offlineStore: {
+        type: "file",
+        outputDir: join(dir, "data/output"),
+        logDir: join(dir, "data/feature_logs"),
+      },
       materialization: { schedule: "0 0 * * *" },
       server: {
         host: "127.0.0.1",
@@ -64,6 +68,8 @@ describe("loadRepoConfig", () => {
       },
       metrics: { enabled: false, host: "127.0.0.1", port: 9464, token: null },
       writeRules: { maxFutureSkewSeconds: 86_400 },
+      featureLogging: { queueCapacity: 10_000, writeToDiskIntervalSecs: 60 },
+      monitoring: { schedule: null, windowSeconds: 3600 },
       openLineage: {
         enabled: false,
         transportType: "http",
@@ -174,6 +180,22 @@ write_rules: { max_future_skew_seconds: 60 }
     expect(
       loadRepoConfig(repoWith("project: p\nmaterialization: null\n"), {}).materialization.schedule,
     ).toBeNull();
+  });
+
+  it("reads feature logging, the log folder and the monitoring schedule", () => {
+    const dir = repoWith(
+      "project: p\noffline_store: { log_dir: logs }\nfeature_logging: { queue_capacity: 50, write_to_disk_interval_secs: 5 }\nmonitoring: { schedule: '0 * * * *', window_seconds: 600 }\n",
+    );
+    const config = loadRepoConfig(dir, {});
+    expect(config.offlineStore.logDir).toBe(join(dir, "logs"));
+    expect(config.featureLogging).toEqual({ queueCapacity: 50, writeToDiskIntervalSecs: 5 });
+    expect(config.monitoring).toEqual({ schedule: "0 * * * *", windowSeconds: 600 });
+    expect(() =>
+      loadRepoConfig(repoWith("project: p\nmonitoring: { schedule: 'every hour' }\n"), {}),
+    ).toThrow(/monitoring\.schedule: expected a cron expression/);
+    expect(() =>
+      loadRepoConfig(repoWith("project: p\nfeature_logging: { queue_capacity: 0 }\n"), {}),
+    ).toThrow(/feature_logging\.queue_capacity/);
   });
 
   it("reads the DuckDB keys of offline_store and the schedule's lease ttl", () => {

@@ -53,7 +53,7 @@ describe("reflection with buf curl", () => {
 
   it("lists every RPC of FeatureService", async () => {
     const expected = rpcsInProto();
-    expect(expected).toHaveLength(10);
+    expect(expected).toHaveLength(16);
     const res = await bufCurl(t.address, "", ["--list-methods"]);
     expect(res.exitCode).toBe(0);
     const listed = res.stdout

@@ -8,8 +8,10 @@ import { isPostgresUrl, postgresConnectionString } from "../registry/postgres-ur
 import { ConfigReader, describe } from "./config-reader.js";
 import type { Env } from "./env-substitution.js";
 import type {
+  FeatureLoggingConfig,
   MaterializationConfig,
   MetricsConfig,
+  MonitoringConfig,
   OfflineStoreConfig,
   OnlineStoreConfig,
   OpenLineageConfig,
@@ -88,6 +90,8 @@ export function parseRepoConfig(
   const server = readServer(root.section("server"), inRepo);
   const metrics = readMetrics(root.section("metrics"));
   const writeRules = readWriteRules(root.section("write_rules"));
+  const featureLogging = readFeatureLogging(root.section("feature_logging"));
+  const monitoring = readMonitoring(root.section("monitoring"));
   const openLineage = readOpenLineage(root.section("openlineage"), inRepo);
   const streaming = readStreaming(root.section("streaming"), inRepo);
   root.finish();
@@ -103,10 +107,38 @@ export function parseRepoConfig(
     server,
     metrics,
     writeRules,
+    featureLogging,
+    monitoring,
     openLineage,
     streaming,
     entityKeySerializationVersion: 3,
   };
+}
+
+function readMonitoring(section: ConfigReader): MonitoringConfig {
+  const raw = section.raw("schedule");
+  let schedule: string | null = null;
+  if (raw !== undefined && raw !== null && raw !== false && raw !== "off") {
+    if (typeof raw !== "string" || !cron.validate(raw)) {
+      throw section.error(
+        "schedule",
+        `expected a cron expression (e.g. "0 * * * *" for hourly), "off" or null, got ${describe(raw)}`,
+      );
+    }
+    schedule = raw;
+  }
+  const config = { schedule, windowSeconds: section.number("window_seconds", 3600, 1) };
+  section.finish();
+  return config;
+}
+
+function readFeatureLogging(section: ConfigReader): FeatureLoggingConfig {
+  const config: FeatureLoggingConfig = {
+    queueCapacity: section.integer("queue_capacity", 10_000, { min: 1, max: 10_000_000 }),
+    writeToDiskIntervalSecs: section.number("write_to_disk_interval_secs", 60, 0.01),
+  };
+  section.finish();
+  return config;
 }
 
 function readRegistry(root: ConfigReader, inRepo: (p: string) => string): RegistryConfig {
@@ -179,6 +211,7 @@ function readOfflineStore(section: ConfigReader, inRepo: (p: string) => string):
   const config: OfflineStoreConfig = {
     type: section.oneOf("type", ["file"] as const, "file"),
     outputDir: inRepo(section.string("output_dir", "data/output")),
+    logDir: inRepo(section.string("log_dir", "data/feature_logs")),
   };
   const memoryLimit = section.string("duckdb_memory_limit");
   if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {

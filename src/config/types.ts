@@ -17,6 +17,8 @@ export interface RepoConfig {
   server: ServerConfig;
   metrics: MetricsConfig;
   writeRules: WriteRulesConfig;
+  featureLogging: FeatureLoggingConfig;
+  monitoring: MonitoringConfig;
   /** OpenLineage run events (Feast's `openlineage` section); disabled by default. */
   openLineage: OpenLineageConfig;
   streaming: StreamingConfig;
@@ -64,6 +66,8 @@ export interface OfflineStoreConfig {
   type: "file";
   /** Absolute folder that GetHistoricalFeatures may write Parquet into; nothing outside it. */
   outputDir: string;
+  /** Absolute folder that feature logging writes serving logs into (a folder per service). */
+  logDir: string;
   /**
    * The process's DuckDB (historical retrieval, materialization, push compaction, validation):
    * its memory limit ("4GB"; beyond it joins and sorts spill), the folder it spills to, and its
@@ -71,6 +75,25 @@ export interface OfflineStoreConfig {
    * spilling under the OS temp folder.
    */
   duckdb?: { memoryLimit?: string; tempDirectory?: string; threads?: number };
+}
+
+/** The server's drift checks of serving logs (`monitoring`). */
+export interface MonitoringConfig {
+  /**
+   * Cron expression (UTC): at each fire, every feature service with logging
+   * and a baseline has its serving logs of the last `windowSeconds` profiled
+   * against the baseline (stored, gauges updated); null disables it.
+   */
+  schedule: string | null;
+  windowSeconds: number;
+}
+
+/** How the server writes feature services' serving logs (`feature_logging`, Feast's names). */
+export interface FeatureLoggingConfig {
+  /** Logged requests waiting to be written; beyond it requests are not logged (and counted). */
+  queueCapacity: number;
+  /** A new Parquet file per service every this many seconds (the rows of one period). */
+  writeToDiskIntervalSecs: number;
 }
 
 export interface MaterializationConfig {

@@ -159,6 +159,7 @@ export function toRepoDefinitions(found: FoundDefinition[]): RepoDefinitions {
         description: service.description,
         tags: service.tags,
         owner: service.owner,
+        ...(service.logging ? { logging: service.logging } : {}),
       },
       file,
     );

@@ -71,6 +71,13 @@ export class FstoreMetrics {
   readonly #materializationRowsRead: Counter<"feature_view">;
   readonly #materializationEntitiesWritten: Counter<"feature_view">;
   readonly #accessDecisions: Counter<"method" | "decision">;
+  readonly #drift: Gauge<"feature_service" | "feature" | "metric">;
+  readonly #coverage: Gauge<"feature_service" | "feature">;
+  readonly #driftVerdict: Gauge<"feature_service" | "feature">;
+  /** The feature logger's counts, read at scrape time (set by the server). */
+  featureLogCounts:
+    | (() => readonly { featureService: string; logged: number; dropped: number }[])
+    | undefined;
   readonly #openLineageFailures: Counter<"job">;
   readonly #streamEvents: Counter<"stream_source" | "feature_view" | "outcome">;
   readonly #streamLate: Counter<"feature_view">;
@@ -195,6 +202,38 @@ export class FstoreMetrics {
         for (const view of onlineViews()) this.inc({ feature_view: view }, 0);
       },
     });
+    this.#drift = new Gauge({
+      name: "fstore_feature_drift",
+      help: "The last drift check's score per feature service and feature, by metric (psi, ks, js, coverage_change; absent where it does not apply).",
+      labelNames: ["feature_service", "feature", "metric"],
+      registers,
+    });
+    this.#coverage = new Gauge({
+      name: "fstore_feature_coverage",
+      help: "Share of rows with a value in the last drift check's current profile, per feature service and feature.",
+      labelNames: ["feature_service", "feature"],
+      registers,
+    });
+    this.#driftVerdict = new Gauge({
+      name: "fstore_feature_drift_verdict",
+      help: "The last drift check's verdict per feature service and feature: 0 ok, 1 warn, 2 alert.",
+      labelNames: ["feature_service", "feature"],
+      registers,
+    });
+    const logCounts = () => this.featureLogCounts?.() ?? [];
+    new Counter({
+      name: "fstore_feature_log_requests_total",
+      help: "GetOnlineFeatures responses of feature services with logging, by outcome: logged, or dropped because the logging queue was full.",
+      labelNames: ["feature_service", "outcome"],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of logCounts()) {
+          this.inc({ feature_service: c.featureService, outcome: "logged" }, c.logged);
+          this.inc({ feature_service: c.featureService, outcome: "dropped" }, c.dropped);
+        }
+      },
+    });
     this.#streamEvents = new Counter({
       name: "fstore_stream_events_total",
       help: "Stream events ingested, by stream source, feature view and outcome (applied, duplicate: a redelivery already applied, late: not applied online, dead_letter: invalid, feature_view empty).",
@@ -208,6 +247,32 @@ export class FstoreMetrics {
       registers,
     });
     registerScrapeTimeGauges(this.registry, sources);
+  }
+
+  /** Replaces the drift gauges of `featureService` with a drift check's results. */
+  recordDrift(
+    featureService: string,
+    features: readonly {
+      feature: string;
+      psi: number | null;
+      ks: number | null;
+      js: number | null;
+      coverageChange: number | null;
+      currentCoverage: number | null;
+      verdict: "ok" | "warn" | "alert";
+    }[],
+  ): void {
+    for (const f of features) {
+      const labels = { feature_service: featureService, feature: f.feature };
+      const scores = { psi: f.psi, ks: f.ks, js: f.js, coverage_change: f.coverageChange };
+      for (const [metric, value] of Object.entries(scores)) {
+        if (value === null) this.#drift.remove({ ...labels, metric });
+        else this.#drift.set({ ...labels, metric }, value);
+      }
+      if (f.currentCoverage === null) this.#coverage.remove(labels);
+      else this.#coverage.set(labels, f.currentCoverage);
+      this.#driftVerdict.set(labels, f.verdict === "alert" ? 2 : f.verdict === "warn" ? 1 : 0);
+    }
   }
 
   /** Stream events by outcome (src/ingest/). */

@@ -4,6 +4,8 @@
  * every feature of a source at once (a feature service's features are
  * grouped by view, each view's source read by its own scans).
  */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors/index.js";
@@ -19,7 +21,7 @@ import {
   valueTypeOfDuckType,
   viewSourceSql,
 } from "../offline/index.js";
-import type { FeatureViewDef, FieldDef } from "../registry/model.js";
+import type { FeatureServiceDef, FeatureViewDef, FieldDef } from "../registry/model.js";
 import { batchSourceOf } from "../registry/model.js";
 import type { RegistrySnapshot } from "../registry/registry.js";
 import type { CategoricalSummary, FeatureProfile, Profile, ProfileSource } from "./profile.js";
@@ -46,7 +48,9 @@ export type ProfileTarget =
   | { kind: "feature_view"; name: string }
   | { kind: "feature_service"; name: string }
   /** A training set's (or any) Parquet; with `featureService`, only its features, named "view:feature". */
-  | { kind: "training_set"; path: string; featureService?: string };
+  | { kind: "training_set"; path: string; featureService?: string }
+  /** What GetOnlineFeatures served for a service with `logging` (its window: the request times). */
+  | { kind: "serving_log"; featureService: string };
 
 export interface ProfileRequest {
   target: ProfileTarget;
@@ -63,6 +67,8 @@ export interface ProfileContext {
   connection: DuckDBConnection;
   snapshot: RegistrySnapshot;
   repoPath: string;
+  /** The offline store's `log_dir` (serving logs); required for serving_log targets. */
+  logDir?: string;
   now?: () => Date;
 }
 
@@ -87,10 +93,13 @@ export async function computeProfile(ctx: ProfileContext, request: ProfileReques
       ...(await profileGroup(ctx.connection, { ...group, columns }, request.bins, request.topValues)),
     );
   }
+  const target = request.target;
   const source: ProfileSource =
-    request.target.kind === "training_set"
-      ? { kind: "training_set", name: request.target.path }
-      : { kind: request.target.kind, name: request.target.name };
+    target.kind === "training_set"
+      ? { kind: "training_set", name: target.path }
+      : target.kind === "serving_log"
+        ? { kind: "serving_log", name: target.featureService }
+        : { kind: target.kind, name: target.name };
   return {
     id: null,
     source,
@@ -172,7 +181,66 @@ async function sourceGroups(ctx: ProfileContext, request: ProfileRequest): Promi
     }
     return groups;
   }
+  if (target.kind === "serving_log") return [await servingLogGroup(ctx, target.featureService, request)];
   return [await parquetGroup(ctx, target.path, target.featureService, request)];
+}
+
+/** The folder a service's serving logs are written to (feature-logging/). */
+export function servingLogFolder(logDir: string, service: FeatureServiceDef): string {
+  return join(logDir, service.logging?.destination.path ?? service.name);
+}
+
+/**
+ * A service's serving logs: every feature it served (on-demand ones too),
+ * from the columns `view__feature` with their statuses `view__feature__status`
+ * (so NOT_FOUND and OUTSIDE_MAX_AGE shares are counted), in the window of
+ * request times (`__log_timestamp`).
+ */
+async function servingLogGroup(
+  ctx: ProfileContext,
+  name: string,
+  request: ProfileRequest,
+): Promise<SourceGroup> {
+  const service = ctx.snapshot.featureServices.get(name);
+  if (!service) throw notFound(`feature service "${name}" is not in the registry`);
+  if (!ctx.logDir) throw failedPrecondition("serving logs need the offline store's log_dir");
+  const folder = servingLogFolder(ctx.logDir, service);
+  if (!existsSync(folder) || !readdirSync(folder).some((f) => f.endsWith(".parquet"))) {
+    throw failedPrecondition(
+      `feature service "${name}" has no serving logs in ${folder}${service.logging ? " yet" : ": it has no logging configured"}`,
+    );
+  }
+  const location = join(folder, "*.parquet");
+  const context = `serving logs of feature service "${name}"`;
+  const stored = await describeParquet(ctx.connection, location, context);
+  const columns: ProfileColumn[] = [];
+  for (const p of service.projections) {
+    const fields =
+      ctx.snapshot.featureViews.get(p.featureView)?.features ??
+      ctx.snapshot.onDemandFeatureViews.get(p.featureView)?.features ??
+      [];
+    for (const f of fields) {
+      if (p.features.length > 0 && !p.features.includes(f.name)) continue;
+      const column = `${p.featureView}__${f.name}`;
+      // A feature added to the service after these logs were written has no column yet: left out.
+      if (!stored.has(column)) continue;
+      columns.push({
+        name: `${p.featureView}:${f.name}`,
+        column,
+        valueType: f.dtype,
+        statusColumn: stored.has(`${column}__status`) ? `${column}__status` : null,
+      });
+    }
+  }
+  const where: string[] = [];
+  const ts = "epoch_us(__log_timestamp)";
+  if (request.start) where.push(`${ts} >= ${micros(request.start)}`);
+  if (request.end) where.push(`${ts} <= ${micros(request.end)}`);
+  return {
+    fromSql: `SELECT * FROM ${parquetScanSql(location)}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`,
+    columns,
+    context,
+  };
 }
 
 /**

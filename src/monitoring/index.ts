@@ -6,7 +6,7 @@
 
 // For the CLI (and later the server): computing and storing profiles.
 export type { ProfileContext, ProfileRequest, ProfileTarget, SourceGroup } from "./compute-profile.js";
-export { computeProfile, profileGroup, serviceFeatures } from "./compute-profile.js";
+export { computeProfile, profileGroup, serviceFeatures, servingLogFolder } from "./compute-profile.js";
 export type { DriftReport, DriftThresholds, FeatureDrift, Threshold, Verdict } from "./drift.js";
 export { checkThresholds, compareProfiles, DEFAULT_THRESHOLDS, featureDrift, referenceOf } from "./drift.js";
 export {
@@ -15,6 +15,7 @@ export {
   PSI_EPSILON,
   populationStabilityIndex,
 } from "./drift-metrics.js";
+export { driftToProto, profileToProto, targetOfSelector, thresholdsToProto } from "./monitoring-proto.js";
 // The pure parts: the profile model, its SQL, drift metrics and verdicts.
 export type {
   CategoricalSummary,
@@ -42,3 +43,5 @@ export {
 export type { Baseline, ProfileStore } from "./profile-store.js";
 export { openProfileStore } from "./profile-store.js";
 export { formatDrift, formatNumber, formatProfile, textHistogram } from "./report-format.js";
+export type { ServingSkew, ServingSkewRequest } from "./serving-skew.js";
+export { computeServingSkew } from "./serving-skew.js";

@@ -140,6 +140,16 @@ export interface FeatureViewProjectionDef {
 export interface FeatureServiceDef extends Described {
   name: string;
   projections: FeatureViewProjectionDef[];
+  /** Log what GetOnlineFeatures serves for this service (absent: no logging). */
+  logging?: FeatureLoggingDef;
+}
+
+/** Feature logging of a service (Feast's `LoggingConfig`): a sample of served rows, to Parquet. */
+export interface FeatureLoggingDef {
+  /** Share of requests logged, in (0, 1]. */
+  sampleRate: number;
+  /** Folder under the offline store's `log_dir` (default: the service's name). */
+  destination: { path: string };
 }
 
 export interface OnDemandFeatureViewDef extends Described {

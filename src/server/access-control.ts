@@ -308,6 +308,30 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
       },
       (_, res) => Number(res.entitiesChecked),
     ),
+    // Statistics summarize a source's rows (top values included): READ_OFFLINE on what is profiled.
+    getFeatureStatistics: unary(
+      "GetFeatureStatistics",
+      impl.getFeatureStatistics,
+      (req, snapshot) => {
+        const s = req.source?.source;
+        if (s?.case === "featureView") return viewChecks(snapshot, [s.value], readOffline);
+        const service =
+          s?.case === "featureService" || s?.case === "servingLogs"
+            ? s.value
+            : s?.case === "trainingSet"
+              ? req.source?.trainingSetFeatureService
+              : undefined;
+        return service ? selectionChecks(snapshot, { kind: "services", names: [service] }, readOffline) : [];
+      },
+      (_, res) => res.profile?.features.length ?? 0,
+    ),
+    detectDrift: unary(
+      "DetectDrift",
+      impl.detectDrift,
+      (req, snapshot) =>
+        selectionChecks(snapshot, { kind: "services", names: [req.featureService] }, readOffline),
+      (_, res) => res.features.length,
+    ),
     getFeatureView: unary(
       "GetFeatureView",
       impl.getFeatureView,

@@ -9,6 +9,7 @@ import { createConsistencyHandlers } from "./handlers/consistency.js";
 import { createHistoricalHandlers } from "./handlers/historical.js";
 import { createLineageHandlers } from "./handlers/lineage.js";
 import { createMaterializeHandlers } from "./handlers/materialize.js";
+import { createMonitoringHandlers } from "./handlers/monitoring.js";
 import { createOnlineHandlers } from "./handlers/online.js";
 import { createPushHandlers } from "./handlers/push.js";
 import { createRegistryHandlers } from "./handlers/registry.js";
@@ -22,6 +23,7 @@ export function createFeatureServiceImpl(deps: ServerDeps): ServiceImpl<typeof F
     ...createMaterializeHandlers(deps),
     ...createPushHandlers(deps),
     ...createConsistencyHandlers(deps),
+    ...createMonitoringHandlers(deps),
     ...createLineageHandlers(deps),
   } as ServiceImpl<typeof FeatureService>;
 }

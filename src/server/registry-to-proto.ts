@@ -266,6 +266,9 @@ export function featureServiceToProto(
     tags: { ...s.tags },
     owner: s.owner,
     meta: objectMeta(times),
+    ...(s.logging
+      ? { logging: { sampleRate: s.logging.sampleRate, destinationPath: s.logging.destination.path } }
+      : {}),
   });
 }
 

@@ -25,9 +25,11 @@ import { composeObservers, createLoggingObserver } from "./call-observers.js";
 import { Resources, type ServerDeps } from "./deps.js";
 import { createFeatureServiceImpl } from "./feature-service.js";
 import { withHandlerDelay } from "./handler-delay.js";
+import { serverFeatureLogger } from "./handlers/online.js";
 import { addHealth } from "./health.js";
 import { createLogger } from "./logger.js";
 import { exposureWarnings } from "./loopback.js";
+import { startMonitoringSchedule } from "./monitoring-schedule.js";
 import { trackOpenStreams } from "./open-streams.js";
 import { addReflection } from "./reflection.js";
 import { serverCredentials } from "./server-credentials.js";
@@ -118,6 +120,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   let impl = withAccessControl(createFeatureServiceImpl(deps), deps, audit);
+  // The feature logger's counts, as counters at scrape time.
+  if (deps.metrics) deps.metrics.featureLogCounts = () => serverFeatureLogger(deps).counts();
   if (options.handlerDelayMs) impl = withHandlerDelay(FeatureService, impl, options.handlerDelayMs);
   const observer = composeObservers(
     createLoggingObserver(logger),
@@ -194,6 +198,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   // Scheduled incremental materialization (materialization.schedule; off when null).
   const stopSchedule = startSchedule(deps);
+  // Scheduled drift checks of serving logs (monitoring.schedule; off when null).
+  const stopMonitoring = startMonitoringSchedule(deps);
   // Stream consumers for the online stream views (streaming.ingest_in_serve).
   const ingestion = config.streaming.ingestInServe
     ? startIngestion({
@@ -213,6 +219,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     stopping ??= (async () => {
       health.setServing(false);
       await stopSchedule();
+      await stopMonitoring();
       await ingestion?.stop();
       logger.info({ address }, "shutting down: refusing new calls, finishing in-flight ones");
       // Health watchers have seen NOT_SERVING; nothing else would end their streams.

@@ -56,7 +56,7 @@ export function repoConfig(onlineStore: OnlineStoreConfig, project = "test_proj"
     provider: "local",
     registry: { path: join(dir, "registry.db"), cacheTtlSeconds: 0 },
     onlineStore,
-    offlineStore: { type: "file", outputDir: join(dir, "out") },
+    offlineStore: { type: "file", outputDir: join(dir, "out"), logDir: join(dir, "feature_logs") },
     materialization: { schedule: null },
     server: {
       host: "127.0.0.1",
@@ -72,6 +72,8 @@ export function repoConfig(onlineStore: OnlineStoreConfig, project = "test_proj"
     },
     metrics: { enabled: false, host: "127.0.0.1", port: 0, token: null },
     writeRules: { maxFutureSkewSeconds: 86_400 },
+    featureLogging: { queueCapacity: 10_000, writeToDiskIntervalSecs: 60 },
+    monitoring: { schedule: null, windowSeconds: 3600 },
     openLineage: {
       enabled: false,
       transportType: "http",

@@ -11,6 +11,7 @@ import pandas as pd
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from fstore.v1 import feature_service_pb2 as fs
+from fstore.v1 import monitoring_pb2
 from fstore.v1 import registry_pb2
 
 from .errors import FstoreError
@@ -492,6 +493,73 @@ class FeatureStoreClient:
         """One view with its materialization intervals, freshness and last run (NOT_FOUND if unknown)."""
         request = fs.GetFeatureViewRequest(name=name)
         return self._unary("GetFeatureView", request, fs.GetFeatureViewResponse, None).feature_view
+
+    # -- monitoring ----------------------------------------------------------------------------
+
+    def get_feature_statistics(
+        self,
+        *,
+        feature_view: Optional[str] = None,
+        feature_service: Optional[str] = None,
+        training_set: Optional[str] = None,
+        serving_logs: Optional[str] = None,
+        start: Any = None,
+        end: Any = None,
+        bins: int = 0,
+        top_values: int = 0,
+        save: bool = False,
+        profile_id: int = 0,
+        timeout: Optional[float] = None,
+    ) -> monitoring_pb2.FeatureProfileSet:
+        """A data-quality profile of one source (a view's or service's offline rows, a training set
+        under the offline store's output_dir with ``feature_service`` naming its features, or a
+        service's ``serving_logs``), stored with ``save``; or a stored one by ``profile_id``."""
+        source = monitoring_pb2.ProfileSourceSelector()
+        if training_set is not None:
+            source.training_set = training_set
+            source.training_set_feature_service = feature_service or ""
+        elif feature_view is not None:
+            source.feature_view = feature_view
+        elif serving_logs is not None:
+            source.serving_logs = serving_logs
+        elif feature_service is not None:
+            source.feature_service = feature_service
+        request = monitoring_pb2.GetFeatureStatisticsRequest(
+            source=source, bins=bins, top_values=top_values, save=save, profile_id=profile_id
+        )
+        if start is not None:
+            request.start.CopyFrom(_timestamp(start))
+        if end is not None:
+            request.end.CopyFrom(_timestamp(end))
+        response = self._unary(
+            "GetFeatureStatistics", request, monitoring_pb2.GetFeatureStatisticsResponse, timeout
+        )
+        return response.profile
+
+    def detect_drift(
+        self,
+        feature_service: str,
+        *,
+        start: Any = None,
+        end: Any = None,
+        serving_logs: bool = False,
+        save: bool = False,
+        baseline_profile_id: int = 0,
+        timeout: Optional[float] = None,
+    ) -> monitoring_pb2.DetectDriftResponse:
+        """Drift of the service's current window (its offline rows, or ``serving_logs``) from its
+        baseline or a stored profile; ``verdict`` is the worst feature's ("ok", "warn", "alert")."""
+        request = monitoring_pb2.DetectDriftRequest(
+            feature_service=feature_service,
+            serving_logs=serving_logs,
+            save=save,
+            baseline_profile_id=baseline_profile_id,
+        )
+        if start is not None:
+            request.start.CopyFrom(_timestamp(start))
+        if end is not None:
+            request.end.CopyFrom(_timestamp(end))
+        return self._unary("DetectDrift", request, monitoring_pb2.DetectDriftResponse, timeout)
 
     # -- health --------------------------------------------------------------------------------
 

@@ -5,7 +5,14 @@
  * client for anything this layer does not cover.
  */
 
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { FeatureService } from "../gen/fstore/v1/feature_service_pb.js";
+import type {
+  DetectDriftRequestSchema,
+  DetectDriftResponse,
+  FeatureProfileSet,
+  GetFeatureStatisticsRequestSchema,
+} from "../gen/fstore/v1/monitoring_pb.js";
 import { healthCheck, type ServingStatus } from "./health.js";
 import {
   type HistoricalColumnsEvent,
@@ -106,6 +113,19 @@ export interface FstoreClient {
   listFeatureServices(tags?: TagFilter, options?: CallOptions): Promise<FeatureServiceInfo[]>;
   /** One view with its materialization intervals, freshness and last run; NOT_FOUND names an unknown view. */
   getFeatureView(name: string, options?: CallOptions): Promise<FeatureViewInfo>;
+  /**
+   * A data-quality profile (GetFeatureStatistics), e.g.
+   * `{ source: { source: { case: "servingLogs", value: "model_v1" } }, save: true }`.
+   */
+  getFeatureStatistics(
+    request: MessageInitShape<typeof GetFeatureStatisticsRequestSchema>,
+    options?: CallOptions,
+  ): Promise<FeatureProfileSet>;
+  /** Drift of a feature service's current window from its baseline (DetectDrift). */
+  detectDrift(
+    request: MessageInitShape<typeof DetectDriftRequestSchema>,
+    options?: CallOptions,
+  ): Promise<DetectDriftResponse>;
   /** grpc.health.v1 Check for `service` ("" = the whole server). */
   healthCheck(service?: string, options?: CallOptions): Promise<ServingStatus>;
   close(): void;
@@ -193,6 +213,12 @@ export function createFstoreClient(connect: ConnectOptions): FstoreClient {
     async listFeatureServices(tags = {}, options) {
       return (await raw.listFeatureServices({ tags }, options)).featureServices.map(featureServiceInfo);
     },
+    async getFeatureStatistics(request, options) {
+      const res = await raw.getFeatureStatistics(request, options);
+      if (!res.profile) throw new Error("GetFeatureStatistics: the server returned no profile");
+      return res.profile;
+    },
+    detectDrift: (request, options) => raw.detectDrift(request, options),
     async getFeatureView(name, options) {
       const res = await raw.getFeatureView({ name }, options);
       if (!res.featureView) throw new Error(`GetFeatureView: the server returned no view for "${name}"`);

@@ -19,6 +19,7 @@ import {
   checkThresholds,
   compareProfiles,
   computeProfile,
+  computeServingSkew,
   DEFAULT_THRESHOLDS,
   type DriftReport,
   type DriftThresholds,
@@ -26,10 +27,12 @@ import {
   formatProfile,
   openProfileStore,
   type Profile,
+  type ProfileContext,
   type ProfileRequest,
   type ProfileStore,
   type ProfileTarget,
   referenceOf,
+  type ServingSkew,
 } from "../../monitoring/index.js";
 import { openDuckDb } from "../../offline/index.js";
 import { openRegistry } from "../../registry/index.js";
@@ -40,6 +43,8 @@ export interface MonitorSourceOptions {
   featureView?: string;
   featureService?: string;
   trainingSet?: string;
+  /** With featureService: its serving logs instead of its offline rows. */
+  servingLogs?: boolean;
   start?: Date;
   end?: Date;
   bins?: number;
@@ -100,6 +105,14 @@ export function thresholdsOf(base: DriftThresholds, o: MonitorThresholdOptions):
 
 /** What the source options name: exactly one of a view, a service or a training set (optionally with a service). */
 export function targetOf(o: MonitorSourceOptions): ProfileTarget {
+  if (o.servingLogs) {
+    if (!o.featureService || o.featureView || o.trainingSet) {
+      throw invalidArgument(
+        "--serving-logs profiles a feature service's logs: give --feature-service NAME only",
+      );
+    }
+    return { kind: "serving_log", featureService: o.featureService };
+  }
   if (o.trainingSet) {
     if (o.featureView) throw invalidArgument("give --training-set or --feature-view, not both");
     return {
@@ -120,7 +133,11 @@ export function targetOf(o: MonitorSourceOptions): ProfileTarget {
 /** The repository's registry, profile store and a DuckDB connection, for the length of `work`. */
 async function withRepo<T>(
   repo: string,
-  work: (open: { store: ProfileStore; profile: (request: ProfileRequest) => Promise<Profile> }) => Promise<T>,
+  work: (open: {
+    store: ProfileStore;
+    profile: (request: ProfileRequest) => Promise<Profile>;
+    context: ProfileContext;
+  }) => Promise<T>,
 ): Promise<T> {
   const config = loadRepoConfig(resolve(repo));
   const registry = await openRegistry(config);
@@ -129,10 +146,13 @@ async function withRepo<T>(
   const connection = await db.connect();
   try {
     const snapshot = registry.snapshot();
-    return await work({
-      store,
-      profile: (request) => computeProfile({ connection, snapshot, repoPath: config.repoPath }, request),
-    });
+    const context: ProfileContext = {
+      connection,
+      snapshot,
+      repoPath: config.repoPath,
+      logDir: config.offlineStore.logDir,
+    };
+    return await work({ store, profile: (request) => computeProfile(context, request), context });
   } finally {
     connection.closeSync();
     db.closeSync();
@@ -198,6 +218,34 @@ export async function runMonitorDrift(o: MonitorDriftOptions): Promise<DriftRepo
   });
 }
 
+/** `fstore monitor skew`: the service's serving logs of a window against its offline rows of that window. */
+export async function runMonitorSkew(o: MonitorDriftOptions): Promise<ServingSkew> {
+  const service = o.featureService;
+  if (!service) throw invalidArgument("--feature-service NAME is required: skew compares what it served");
+  if (o.featureView || o.trainingSet || o.servingLogs) {
+    throw invalidArgument(
+      "skew compares a service's serving logs with its offline rows: give --feature-service only",
+    );
+  }
+  return withRepo(o.repo, async ({ store, context }) => {
+    const skew = await computeServingSkew(context, {
+      featureService: service,
+      ...(o.start ? { start: o.start } : {}),
+      ...(o.end ? { end: o.end } : {}),
+      ...(o.bins !== undefined ? { bins: o.bins } : {}),
+      ...(o.top !== undefined ? { topValues: o.top } : {}),
+      thresholds: thresholdsOf((await store.getBaseline(service))?.thresholds ?? DEFAULT_THRESHOLDS, o),
+    });
+    const offline = await store.saveProfile(skew.offline);
+    const serving = await store.saveProfile(skew.serving);
+    return {
+      offline,
+      serving,
+      report: { ...skew.report, baselineProfileId: offline.id, currentProfileId: serving.id },
+    };
+  });
+}
+
 function print(json: boolean | undefined, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
 }
@@ -207,6 +255,10 @@ function addSourceOptions(command: Command): Command {
     .option("--repo <dir>", "feature repository folder", ".")
     .option("--feature-service <name>", "the feature service's batch features (view:feature)")
     .option("--training-set <file>", "a training set's Parquet (with --feature-service: its features only)")
+    .option(
+      "--serving-logs",
+      "with --feature-service: what it served (its serving logs; window by request time)",
+    )
     .option("--start <iso>", "only rows with an event time at or after this", isoTime)
     .option("--end <iso>", "only rows with an event time at or before this", isoTime)
     .option("--bins <n>", "histogram bins of numeric features (default 10)", wholeNumber)
@@ -301,4 +353,24 @@ export function registerMonitorCommands(program: Command): void {
     );
   });
   exitOnUsageError(drift);
+
+  const skew = addThresholdOptions(
+    addSourceOptions(
+      monitor
+        .command("skew")
+        .description(
+          "training-serving skew: a feature service's serving logs of a window against its offline rows of that window; exit 1 when any feature alerts",
+        ),
+    ),
+  ).action(async (o: MonitorDriftOptions) => {
+    await run(
+      "skew",
+      () => runMonitorSkew(o),
+      (r) => {
+        print(o.json, r.report, `offline rows = baseline, serving logs = current\n${formatDrift(r.report)}`);
+        process.exitCode = r.report.verdict === "alert" ? 1 : 0;
+      },
+    );
+  });
+  exitOnUsageError(skew);
 }

@@ -1,3 +1,4 @@
+from fstore.v1 import monitoring_pb2 as _monitoring_pb2
 from fstore.v1 import lineage_pb2 as _lineage_pb2
 from fstore.v1 import registry_pb2 as _registry_pb2
 from fstore.v1 import value_pb2 as _value_pb2

@@ -4,6 +4,7 @@ import grpc
 
 from fstore.v1 import feature_service_pb2 as fstore_dot_v1_dot_feature__service__pb2
 from fstore.v1 import lineage_pb2 as fstore_dot_v1_dot_lineage__pb2
+from fstore.v1 import monitoring_pb2 as fstore_dot_v1_dot_monitoring__pb2
 
 
 class FeatureServiceStub(object):
@@ -65,6 +66,16 @@ class FeatureServiceStub(object):
                 '/fstore.v1.FeatureService/ListPermissions',
                 request_serializer=fstore_dot_v1_dot_feature__service__pb2.ListPermissionsRequest.SerializeToString,
                 response_deserializer=fstore_dot_v1_dot_feature__service__pb2.ListPermissionsResponse.FromString,
+                )
+        self.GetFeatureStatistics = channel.unary_unary(
+                '/fstore.v1.FeatureService/GetFeatureStatistics',
+                request_serializer=fstore_dot_v1_dot_monitoring__pb2.GetFeatureStatisticsRequest.SerializeToString,
+                response_deserializer=fstore_dot_v1_dot_monitoring__pb2.GetFeatureStatisticsResponse.FromString,
+                )
+        self.DetectDrift = channel.unary_unary(
+                '/fstore.v1.FeatureService/DetectDrift',
+                request_serializer=fstore_dot_v1_dot_monitoring__pb2.DetectDriftRequest.SerializeToString,
+                response_deserializer=fstore_dot_v1_dot_monitoring__pb2.DetectDriftResponse.FromString,
                 )
         self.ListObjectVersions = channel.unary_unary(
                 '/fstore.v1.FeatureService/ListObjectVersions',
@@ -165,6 +176,22 @@ class FeatureServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFeatureStatistics(self, request, context):
+        """A data-quality profile (statistics per feature) of a view's or service's
+        offline rows, a training set or a service's serving logs; or a stored one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DetectDrift(self, request, context):
+        """Profiles a feature service's current window against its baseline and
+        measures drift per feature (PSI, KS, JS distance, coverage change).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListObjectVersions(self, request, context):
         """Every stored version of a registry object (`fstore history NAME`).
         """
@@ -245,6 +272,16 @@ def add_FeatureServiceServicer_to_server(servicer, server):
                     servicer.ListPermissions,
                     request_deserializer=fstore_dot_v1_dot_feature__service__pb2.ListPermissionsRequest.FromString,
                     response_serializer=fstore_dot_v1_dot_feature__service__pb2.ListPermissionsResponse.SerializeToString,
+            ),
+            'GetFeatureStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFeatureStatistics,
+                    request_deserializer=fstore_dot_v1_dot_monitoring__pb2.GetFeatureStatisticsRequest.FromString,
+                    response_serializer=fstore_dot_v1_dot_monitoring__pb2.GetFeatureStatisticsResponse.SerializeToString,
+            ),
+            'DetectDrift': grpc.unary_unary_rpc_method_handler(
+                    servicer.DetectDrift,
+                    request_deserializer=fstore_dot_v1_dot_monitoring__pb2.DetectDriftRequest.FromString,
+                    response_serializer=fstore_dot_v1_dot_monitoring__pb2.DetectDriftResponse.SerializeToString,
             ),
             'ListObjectVersions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListObjectVersions,
@@ -444,6 +481,40 @@ class FeatureService(object):
         return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/ListPermissions',
             fstore_dot_v1_dot_feature__service__pb2.ListPermissionsRequest.SerializeToString,
             fstore_dot_v1_dot_feature__service__pb2.ListPermissionsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetFeatureStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/GetFeatureStatistics',
+            fstore_dot_v1_dot_monitoring__pb2.GetFeatureStatisticsRequest.SerializeToString,
+            fstore_dot_v1_dot_monitoring__pb2.GetFeatureStatisticsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DetectDrift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/fstore.v1.FeatureService/DetectDrift',
+            fstore_dot_v1_dot_monitoring__pb2.DetectDriftRequest.SerializeToString,
+            fstore_dot_v1_dot_monitoring__pb2.DetectDriftResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -91,8 +91,16 @@ class Entity(_message.Message):
     value_type: _value_pb2.ValueType
     def __init__(self, name: _Optional[str] = ..., join_keys: _Optional[_Iterable[str]] = ..., value_type: _Optional[_Union[_value_pb2.ValueType, str]] = ..., description: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., meta: _Optional[_Union[ObjectMeta, _Mapping]] = ...) -> None: ...
 
+class FeatureServiceLogging(_message.Message):
+    __slots__ = ["destination_path", "sample_rate"]
+    DESTINATION_PATH_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATE_FIELD_NUMBER: _ClassVar[int]
+    destination_path: str
+    sample_rate: float
+    def __init__(self, sample_rate: _Optional[float] = ..., destination_path: _Optional[str] = ...) -> None: ...
+
 class FeatureServiceSpec(_message.Message):
-    __slots__ = ["description", "features", "meta", "name", "owner", "tags"]
+    __slots__ = ["description", "features", "logging", "meta", "name", "owner", "tags"]
     class TagsEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -102,17 +110,19 @@ class FeatureServiceSpec(_message.Message):
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     FEATURES_FIELD_NUMBER: _ClassVar[int]
+    LOGGING_FIELD_NUMBER: _ClassVar[int]
     META_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     description: str
     features: _containers.RepeatedCompositeFieldContainer[FeatureViewProjection]
+    logging: FeatureServiceLogging
     meta: ObjectMeta
     name: str
     owner: str
     tags: _containers.ScalarMap[str, str]
-    def __init__(self, name: _Optional[str] = ..., features: _Optional[_Iterable[_Union[FeatureViewProjection, _Mapping]]] = ..., description: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., meta: _Optional[_Union[ObjectMeta, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., features: _Optional[_Iterable[_Union[FeatureViewProjection, _Mapping]]] = ..., description: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., meta: _Optional[_Union[ObjectMeta, _Mapping]] = ..., logging: _Optional[_Union[FeatureServiceLogging, _Mapping]] = ...) -> None: ...
 
 class FeatureView(_message.Message):
     __slots__ = ["aggregations", "allowed_lateness", "batch_source", "description", "entities", "entity_columns", "features", "meta", "name", "online", "owner", "stream_source", "tags", "ttl"]

@@ -1,0 +1,32 @@
+/**
+ * The messages between the serving thread (feature-logger.ts) and the
+ * logging worker (log-worker.ts). A batch carries many logged responses in
+ * one transferred buffer, each record laid out as
+ *   u32 schema id | f64 request time (ms) | u32 byte length | response bytes
+ * (little-endian), so the serving thread only copies bytes.
+ */
+import type { LogSchema } from "./log-schema.js";
+
+export const RECORD_HEADER_BYTES = 16;
+
+export type ToWorker =
+  | { type: "schema"; schema: LogSchema }
+  | { type: "batch"; buffer: ArrayBuffer; length: number; records: number }
+  /** Write every staged row to Parquet now; answered by "rotated" with the same id. */
+  | { type: "rotate"; id: number }
+  | { type: "close" };
+
+export type FromWorker =
+  /**
+   * `records` logged responses of a batch were staged (their room in the
+   * queue is free again); the batch's buffer comes back for reuse.
+   */
+  | { type: "done"; records: number; buffer: ArrayBuffer }
+  | { type: "rotated"; id: number; files: string[] }
+  | { type: "error"; message: string }
+  | { type: "closed" };
+
+export interface WorkerSettings {
+  /** Seconds between rotations (a new file per service each time). */
+  rotateSeconds: number;
+}
