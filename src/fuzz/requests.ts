@@ -25,6 +25,16 @@ import {
   PushRequestSchema,
   ValidateConsistencyRequestSchema,
 } from "../../gen/fstore/v1/feature_service_pb.js";
+import {
+  GetLineageRequestSchema,
+  GetObjectVersionRequestSchema,
+  ListDatasetsRequestSchema,
+  ListObjectVersionsRequestSchema,
+} from "../../gen/fstore/v1/lineage_pb.js";
+import {
+  DetectDriftRequestSchema,
+  GetFeatureStatisticsRequestSchema,
+} from "../../gen/fstore/v1/monitoring_pb.js";
 import type { ValueSchema } from "../../gen/fstore/v1/value_pb.js";
 import { FUZZ_DRIVERS } from "./fuzz-repo.js";
 import type { Rng } from "./rng.js";
@@ -152,6 +162,9 @@ function hostileValue(r: Rng): ValueInit {
   }
 }
 
+const driverId = (r: Rng) => ({
+  val: { case: "int64Val" as const, value: BigInt(1000 + r.int(FUZZ_DRIVERS)) },
+});
 const driverIds = (r: Rng, n: number) => ({
   val: Array.from({ length: n }, () => ({
     val: { case: "int64Val" as const, value: BigInt(1000 + r.int(FUZZ_DRIVERS + 10)) },
@@ -264,6 +277,46 @@ export function validRequest(method: string, r: Rng): Uint8Array {
       return enc(ListPermissionsRequestSchema, {});
     case "GetFeatureView":
       return enc(GetFeatureViewRequestSchema, { name: r.pick(["driver_stats", "driver_pushed"]) });
+    case "GetFeatureStatistics":
+      return enc(GetFeatureStatisticsRequestSchema, {
+        source: {
+          source: r.pick([
+            { case: "featureView" as const, value: r.pick(["driver_stats", "driver_pushed"]) },
+            { case: "featureService" as const, value: "driver_model" },
+            { case: "trainingSet" as const, value: `fuzz/${r.int(1000)}.parquet` },
+            { case: "servingLogs" as const, value: "driver_model" },
+          ]),
+        },
+        start: { seconds: now - 86_400n },
+        end: { seconds: now },
+        bins: r.int(20),
+        topValues: r.int(10),
+        save: r.chance(0.3),
+      });
+    case "DetectDrift":
+      return enc(DetectDriftRequestSchema, {
+        featureService: "driver_model",
+        start: { seconds: now - 86_400n },
+        end: { seconds: now },
+        servingLogs: r.chance(0.3),
+      });
+    case "ListObjectVersions":
+      return enc(ListObjectVersionsRequestSchema, {
+        name: r.pick(["driver_stats", "driver_model", "driver"]),
+      });
+    case "GetObjectVersion":
+      return enc(GetObjectVersionRequestSchema, {
+        name: r.pick(["driver_stats", "driver_model"]),
+        version: 1 + r.int(3),
+      });
+    case "GetLineage":
+      return enc(GetLineageRequestSchema, {
+        target: r.chance(0.5)
+          ? { case: "onlineRow", value: { featureView: "driver_stats", entity: { driver_id: driverId(r) } } }
+          : { case: "datasetId", value: `ds-${r.int(1000)}` },
+      });
+    case "ListDatasets":
+      return enc(ListDatasetsRequestSchema, { limit: r.int(100) });
     default:
       throw new Error(`no requests for ${method}`);
   }
@@ -387,6 +440,62 @@ export function hostileRequest(method: string, r: Rng): Uint8Array {
       return enc(ListPermissionsRequestSchema, {});
     case "GetFeatureView":
       return enc(GetFeatureViewRequestSchema, { name: hostileString(r) });
+    case "GetFeatureStatistics":
+      return enc(GetFeatureStatisticsRequestSchema, {
+        source: {
+          source: r.pick([
+            { case: "featureView" as const, value: hostileString(r) },
+            { case: "featureService" as const, value: hostileString(r) },
+            {
+              case: "trainingSet" as const,
+              value: r.pick(["../../etc/passwd", "/etc/passwd", hostileString(r)]),
+            },
+            { case: "servingLogs" as const, value: r.pick(["driver_stats", hostileString(r)]) },
+          ]),
+          trainingSetFeatureService: r.chance(0.3) ? hostileString(r) : "",
+        },
+        ...(r.chance(0.8) ? { start: hostileTimestamp(r) } : {}),
+        ...(r.chance(0.8) ? { end: hostileTimestamp(r) } : {}),
+        bins: r.pick([0, 1, 10_001, 2 ** 32 - 1]),
+        topValues: r.pick([0, 10_001, 2 ** 32 - 1]),
+        save: r.chance(0.5),
+        profileId: hostileBigint(r),
+      });
+    case "DetectDrift":
+      return enc(DetectDriftRequestSchema, {
+        featureService: r.pick(["driver_model", hostileString(r)]),
+        ...(r.chance(0.8) ? { start: hostileTimestamp(r) } : {}),
+        ...(r.chance(0.8) ? { end: hostileTimestamp(r) } : {}),
+        servingLogs: r.chance(0.5),
+        save: r.chance(0.5),
+        baselineProfileId: hostileBigint(r),
+      });
+    case "ListObjectVersions":
+      return enc(ListObjectVersionsRequestSchema, { name: hostileString(r), kind: hostileString(r, 100) });
+    case "GetObjectVersion":
+      return enc(GetObjectVersionRequestSchema, {
+        name: r.pick(["driver_stats", hostileString(r)]),
+        kind: r.chance(0.5) ? hostileString(r, 100) : "",
+        version: r.pick([0, 1, 2 ** 32 - 1]),
+      });
+    case "GetLineage":
+      return enc(GetLineageRequestSchema, {
+        target: r.pick([
+          { case: "datasetId" as const, value: hostileString(r) },
+          { case: "materializationRunId" as const, value: hostileString(r) },
+          {
+            case: "onlineRow" as const,
+            value: {
+              featureView: r.pick(["driver_stats", hostileString(r)]),
+              entity: r.chance(0.5)
+                ? { driver_id: hostileValue(r) }
+                : { [hostileString(r)]: hostileValue(r) },
+            },
+          },
+        ]),
+      });
+    case "ListDatasets":
+      return enc(ListDatasetsRequestSchema, { limit: r.pick([0, 1, 2 ** 32 - 1]) });
     default:
       throw new Error(`no requests for ${method}`);
   }
