@@ -30,11 +30,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFstoreClient, createRawClient } from "../clients/typescript/src/index.js";
 import { generateExampleData } from "../feature_repo/_generate_data.js";
-import { ValueType } from "../gen/fstore/v1/value_pb.js";
 import type { HistoricalQuery } from "../src/offline/index.js";
 import { createOfflineStore, openDuckDb } from "../src/offline/index.js";
-import type { FeatureViewDef, FieldDef, FileSourceDef, RepoDefinitions } from "../src/registry/model.js";
-import type { RegistrySnapshot } from "../src/registry/registry.js";
+import {
+  DAILY_FEATURES,
+  HOURLY_FEATURES,
+  snapshotOf,
+  VEHICLE_FEATURE_REFS,
+  vehicleDefinitions,
+} from "./historical/vehicle-definitions.js";
 
 const REPO = join(tmpdir(), "fstore-bench-historical");
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -46,92 +50,7 @@ const TARGETS = {
   rssBytes: 2 * 1024 ** 3,
 };
 
-const described = { description: "", tags: {}, owner: "" };
-const field = (name: string, dtype: ValueType): FieldDef => ({ name, dtype, description: "", tags: {} });
-const source = (name: string, path: string, created: string): FileSourceDef => ({
-  kind: "file",
-  name,
-  path,
-  timestampField: "event_timestamp",
-  createdTimestampColumn: created,
-  fieldMapping: {},
-  ...described,
-});
-const VEHICLE = [field("vehicle_id", ValueType.INT64)];
-const DAILY = [
-  "technology",
-  "num_images",
-  "street_parked",
-  "description",
-  "actual_price",
-  "recommended_price",
-];
-const HOURLY = ["recent_reservations", "current_price"];
-
-function definitions(): RepoDefinitions {
-  const view = (
-    name: string,
-    features: FieldDef[],
-    src: FileSourceDef,
-    ttlSeconds: number,
-  ): FeatureViewDef => ({
-    name,
-    entities: ["vehicle"],
-    entityColumns: VEHICLE,
-    features,
-    ttlSeconds,
-    source: src,
-    online: true,
-    ...described,
-  });
-  const daily = view(
-    "vehicle_features",
-    [
-      field("technology", ValueType.STRING),
-      field("num_images", ValueType.INT64),
-      field("street_parked", ValueType.BOOL),
-      field("description", ValueType.INT64),
-      field("actual_price", ValueType.DOUBLE),
-      field("recommended_price", ValueType.DOUBLE),
-    ],
-    source("vehicle_features_source", "data/vehicle_features.parquet", "created"),
-    30 * 86_400,
-  );
-  const hourly = view(
-    "vehicle_hourly_stats",
-    [field("recent_reservations", ValueType.INT64), field("current_price", ValueType.DOUBLE)],
-    source("vehicle_hourly_source", "data/vehicle_hourly", "created"),
-    2 * 3600,
-  );
-  const labels = source("vehicle_labels", "data/vehicle_labels.parquet", "");
-  return {
-    entities: [],
-    dataSources: [daily.source, hourly.source, labels],
-    featureViews: [daily, hourly],
-    featureServices: [],
-    onDemandFeatureViews: [],
-  };
-}
-
-function snapshotOf(defs: RepoDefinitions): RegistrySnapshot {
-  const byName = <T extends { name: string }>(xs: T[]) => new Map(xs.map((x) => [x.name, x]));
-  return {
-    project: "bench",
-    version: 1,
-    entities: byName(defs.entities),
-    dataSources: byName(defs.dataSources),
-    featureViews: byName(defs.featureViews),
-    featureServices: byName(defs.featureServices),
-    onDemandFeatureViews: byName(defs.onDemandFeatureViews),
-    permissions: new Map(),
-    meta: new Map(),
-  };
-}
-
-const FEATURE_REFS = [
-  ...DAILY.map((f) => `vehicle_features:${f}`),
-  ...HOURLY.map((f) => `vehicle_hourly_stats:${f}`),
-];
+const FEATURE_REFS = VEHICLE_FEATURE_REFS;
 
 /**
  * The hand-written query: what one would type into DuckDB for the same
@@ -156,7 +75,7 @@ function handWrittenSql(out: string, plain = false): string {
     f1 AS (SELECT *, ${order} AS o FROM read_parquet(${d}/vehicle_features.parquet')),
     f2 AS (SELECT *, ${order} AS o FROM read_parquet(${d}/vehicle_hourly/*.parquet'))
     SELECT e.vehicle_id, e.event_timestamp, e.num_reservations,
-      ${[...pick("f1", "INTERVAL 30 DAY", DAILY), ...pick("f2", "INTERVAL 2 HOUR", HOURLY)].join(",\n      ")}
+      ${[...pick("f1", "INTERVAL 30 DAY", DAILY_FEATURES), ...pick("f2", "INTERVAL 2 HOUR", HOURLY_FEATURES)].join(",\n      ")}
     FROM e
     ASOF LEFT JOIN f1 ON e.vehicle_id = f1.vehicle_id AND ${bound} >= f1.o
     ASOF LEFT JOIN f2 ON e.vehicle_id = f2.vehicle_id AND ${bound} >= f2.o
@@ -166,7 +85,7 @@ function handWrittenSql(out: string, plain = false): string {
 
 function query(): HistoricalQuery {
   return {
-    snapshot: snapshotOf(definitions()),
+    snapshot: snapshotOf(vehicleDefinitions()),
     selection: { kind: "features", refs: FEATURE_REFS },
     entities: { kind: "registered", name: "vehicle_labels" },
     fullFeatureNames: false,
@@ -236,7 +155,7 @@ async function child(kind: string): Promise<void> {
       },
       { repoPath: REPO, configPath: join(REPO, "feature_store.yaml"), env: {} },
     );
-    const snap = snapshotOf(definitions());
+    const snap = snapshotOf(vehicleDefinitions());
     const registry = { snapshot: () => snap, close() {} } as never;
     process.env.FSTORE_DUCKDB_MEMORY_LIMIT = MEMORY_LIMIT;
     const server = await startServer({

@@ -20,7 +20,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateExampleData } from "../feature_repo/_generate_data.js";
-import { ValueType } from "../gen/fstore/v1/value_pb.js";
 import { parseRepoConfig } from "../src/config/index.js";
 import {
   buildDatasetManifest,
@@ -32,75 +31,14 @@ import {
 } from "../src/lineage/index.js";
 import type { HistoricalQuery } from "../src/offline/index.js";
 import { createOfflineStore, openDuckDb } from "../src/offline/index.js";
-import type { FeatureViewDef, FieldDef, FileSourceDef } from "../src/registry/model.js";
+import type { FeatureViewDef } from "../src/registry/model.js";
 import type { RegistrySnapshot } from "../src/registry/registry.js";
+import { snapshotOf, vehicleDefinitions } from "./historical/vehicle-definitions.js";
 
 const PRESET = process.env.PRESET === "small" ? "small" : "large";
 const REPO = join(tmpdir(), PRESET === "large" ? "fstore-bench-historical" : "fstore-bench-lineage-small");
 const RUNS = Number(process.env.RUNS ?? 5);
 const TARGET = 0.03;
-
-const described = { description: "", tags: {}, owner: "" };
-const field = (name: string, dtype: ValueType): FieldDef => ({ name, dtype, description: "", tags: {} });
-const source = (name: string, path: string, created: string): FileSourceDef => ({
-  kind: "file",
-  name,
-  path,
-  timestampField: "event_timestamp",
-  createdTimestampColumn: created,
-  fieldMapping: {},
-  ...described,
-});
-
-function snapshot(): RegistrySnapshot {
-  const view = (
-    name: string,
-    features: FieldDef[],
-    src: FileSourceDef,
-    ttlSeconds: number,
-  ): FeatureViewDef => ({
-    name,
-    entities: ["vehicle"],
-    entityColumns: [field("vehicle_id", ValueType.INT64)],
-    features,
-    ttlSeconds,
-    source: src,
-    online: true,
-    ...described,
-  });
-  const daily = view(
-    "vehicle_features",
-    [
-      field("technology", ValueType.STRING),
-      field("num_images", ValueType.INT64),
-      field("street_parked", ValueType.BOOL),
-      field("description", ValueType.INT64),
-      field("actual_price", ValueType.DOUBLE),
-      field("recommended_price", ValueType.DOUBLE),
-    ],
-    source("vehicle_features_source", "data/vehicle_features.parquet", "created"),
-    30 * 86_400,
-  );
-  const hourly = view(
-    "vehicle_hourly_stats",
-    [field("recent_reservations", ValueType.INT64), field("current_price", ValueType.DOUBLE)],
-    source("vehicle_hourly_source", "data/vehicle_hourly", "created"),
-    2 * 3600,
-  );
-  const labels = source("vehicle_labels", "data/vehicle_labels.parquet", "");
-  const byName = <T extends { name: string }>(xs: T[]) => new Map(xs.map((x) => [x.name, x]));
-  return {
-    project: "bench",
-    version: 1,
-    entities: new Map(),
-    dataSources: byName([daily.source, hourly.source, labels]),
-    featureViews: byName([daily, hourly]),
-    featureServices: new Map(),
-    onDemandFeatureViews: new Map(),
-    permissions: new Map(),
-    meta: new Map(),
-  } as RegistrySnapshot;
-}
 
 const query = (snap: RegistrySnapshot): HistoricalQuery => ({
   snapshot: snap,
@@ -151,7 +89,7 @@ async function main(): Promise<void> {
   const lineage = openLineage(config);
   const db = await openDuckDb({ memoryLimit: process.env.FSTORE_DUCKDB_MEMORY_LIMIT ?? "1GB" });
   const store = createOfflineStore({ repoPath: REPO, outputDir: out, duckdb: db });
-  const snap = snapshot();
+  const snap = snapshotOf(vehicleDefinitions());
 
   const off = { wall: [] as number[], cpu: [] as number[] };
   const on = { wall: [] as number[], cpu: [] as number[] };

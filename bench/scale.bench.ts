@@ -28,15 +28,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateExampleData, type PresetSize } from "../feature_repo/_generate_data.js";
-import { ValueType } from "../gen/fstore/v1/value_pb.js";
 import { parseRepoConfig } from "../src/config/index.js";
 import { materialize } from "../src/materialize/index.js";
 import type { HistoricalQuery } from "../src/offline/index.js";
 import { createOfflineStore, openDuckDb } from "../src/offline/index.js";
 import { createOnlineStore } from "../src/online/index.js";
 import { openRegistry } from "../src/registry/index.js";
-import type { FeatureViewDef, FieldDef, FileSourceDef, RepoDefinitions } from "../src/registry/model.js";
 import { snapshotOfRows } from "../src/registry/object-rows.js";
+import { vehicleDefinitions } from "./historical/vehicle-definitions.js";
 
 const ROOT = process.env.SCALE_DIR ?? join(tmpdir(), "fstore-bench-scale");
 const MEMORY_LIMIT = process.env.SCALE_MEMORY_LIMIT ?? "2GB";
@@ -53,62 +52,6 @@ const SETS: Record<string, PresetSize> = {
   "materialize-1x": { vehicles: 1_000_000 / DIVISOR, days: 5, hours: 6, labels: 1 },
   "materialize-10x": { vehicles: 10_000_000 / DIVISOR, days: 5, hours: 6, labels: 1 },
 };
-
-const described = { description: "", tags: {}, owner: "" };
-const field = (name: string, dtype: ValueType): FieldDef => ({ name, dtype, description: "", tags: {} });
-const source = (name: string, path: string, created: string): FileSourceDef => ({
-  kind: "file",
-  name,
-  path,
-  timestampField: "event_timestamp",
-  createdTimestampColumn: created,
-  fieldMapping: {},
-  ...described,
-});
-
-function definitions(): RepoDefinitions {
-  const view = (
-    name: string,
-    features: FieldDef[],
-    src: FileSourceDef,
-    ttlSeconds: number,
-  ): FeatureViewDef => ({
-    name,
-    entities: ["vehicle"],
-    entityColumns: [field("vehicle_id", ValueType.INT64)],
-    features,
-    ttlSeconds,
-    source: src,
-    online: true,
-    ...described,
-  });
-  const daily = view(
-    "vehicle_features",
-    [
-      field("technology", ValueType.STRING),
-      field("num_images", ValueType.INT64),
-      field("street_parked", ValueType.BOOL),
-      field("description", ValueType.INT64),
-      field("actual_price", ValueType.DOUBLE),
-      field("recommended_price", ValueType.DOUBLE),
-    ],
-    source("vehicle_features_source", "data/vehicle_features.parquet", "created"),
-    30 * 86_400,
-  );
-  const hourly = view(
-    "vehicle_hourly_stats",
-    [field("recent_reservations", ValueType.INT64), field("current_price", ValueType.DOUBLE)],
-    source("vehicle_hourly_source", "data/vehicle_hourly", "created"),
-    2 * 3600,
-  );
-  return {
-    entities: [{ name: "vehicle", joinKeys: ["vehicle_id"], valueType: ValueType.INT64, ...described }],
-    dataSources: [daily.source, hourly.source, source("vehicle_labels", "data/vehicle_labels.parquet", "")],
-    featureViews: [daily, hourly],
-    featureServices: [],
-    onDemandFeatureViews: [],
-  };
-}
 
 function vmHwmBytes(): number {
   const m = readFileSync("/proc/self/status", "utf8").match(/VmHWM:\s+(\d+) kB/);
@@ -148,7 +91,7 @@ async function child(kind: string, dir: string): Promise<void> {
   let rows = 0;
   let entities = 0;
   if (kind === "historical") {
-    const defs = definitions();
+    const defs = vehicleDefinitions();
     const rowsOf = defs.featureViews.map((v) => ({
       kind: "feature_view",
       name: v.name,
@@ -209,7 +152,7 @@ async function child(kind: string, dir: string): Promise<void> {
     rmSync(join(dir, "online.db"), { force: true });
     rmSync(join(dir, "registry.db"), { force: true });
     const registry = await openRegistry(config);
-    await registry.apply(definitions());
+    await registry.apply(vehicleDefinitions());
     const onlineStore = createOnlineStore(config);
     for await (const ev of materialize(
       { config, registry, onlineStore, duckdb: async () => db },

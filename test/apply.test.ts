@@ -292,6 +292,7 @@ describe("planRepo / applyRepo", () => {
         version: before + 1,
         changes: [],
         deletedOnlineViews: [],
+        backfilledStreamViews: [],
       });
 
       repo.write(

@@ -13,7 +13,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { runMonitorBaseline, runMonitorDrift } from "../src/cli/commands/monitor.js";
 import { fingerprintFile } from "../src/lineage/index.js";
 import { materialize, materializeContextOf } from "../src/materialize/index.js";
@@ -159,9 +159,16 @@ afterAll(async () => {
   repo?.cleanup();
 });
 
+/** Tabs opened by the current test, closed after it (a live page keeps polling otherwise). */
+const openTabs: Tab[] = [];
+afterEach(async () => {
+  for (const tab of openTabs.splice(0)) await tab.page.close();
+});
+
 /** A new visitor signed in with `token` through the sign-in form. */
 async function signIn(token: string, next = "/"): Promise<Tab> {
   const tab = await browser.newTab();
+  openTabs.push(tab);
   await tab.page.goto(`${consoleUrl}${next}`);
   expect(new URL(tab.page.url()).pathname).toBe("/login");
   await tab.page.fill("#token", token);
@@ -412,7 +419,9 @@ describe("web console in a browser", () => {
       const rows = [...document.querySelectorAll('[data-live-table="statuses"] tbody tr')].map((tr) =>
         [...tr.querySelectorAll("td")].map((td) => td.textContent),
       );
-      return rows.some((r) => r[0] === "GetOnlineFeatures" && r[1] === "OK" && r[2] === "5");
+      const has = (status: string, calls: string) =>
+        rows.some((r) => r[0] === "GetOnlineFeatures" && r[1] === status && r[2] === calls);
+      return has("OK", "5") && has("NOT_FOUND", "1");
     });
     const statuses = await tab.page.$$eval('[data-live-table="statuses"] tbody tr', (trs) =>
       trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),

@@ -21,12 +21,13 @@ import type { HistoricalQuery } from "../src/offline/index.js";
 import { createOfflineStore, openDuckDb } from "../src/offline/index.js";
 import type { PitOptions } from "../src/offline/pit-query-sql.js";
 import { createSqliteOnlineStore } from "../src/online/index.js";
+import { applyRepo } from "../src/registry/apply-repo.js";
 import type { FeatureViewDef, RepoDefinitions } from "../src/registry/model.js";
 import type { RegistrySnapshot } from "../src/registry/registry.js";
 import { readEntityTiles, tileLayoutOf, valuesAt, writeEntityTiles } from "../src/streaming/index.js";
 import type { Cell } from "./offline-fixtures.js";
 import { column, rowsOfBatch, writeParquet } from "./offline-fixtures.js";
-import { createMemoryRegistry, testConfig } from "./support/server.js";
+import { createMemoryRegistry, startTestServer, testConfig } from "./support/server.js";
 import { randomStreamEvents, seededRandom } from "./support/stream-events.js";
 import type { OracleEvent } from "./support/stream-oracle.js";
 import { oracleValue } from "./support/stream-oracle.js";
@@ -387,5 +388,162 @@ describe("ValidateConsistency of a stream view: online tiles against offline agg
     const sum1h = one.features.find((f) => f.feature === "amount_sum_1h");
     expect([sum1h?.compared, sum1h?.equal]).toEqual([1, 1]);
     await store.close();
+  });
+});
+
+describe("apply of a new stream view over existing raw events", () => {
+  it("builds its online tiles, so its values are right before its first live event", async () => {
+    const fresh = createTempRepo();
+    try {
+      fresh.write("defs.ts", DEFS);
+      const nowUs = Date.now() * 1000;
+      const recent = randomStreamEvents({
+        seed: 17,
+        entities: 9,
+        events: 1500,
+        startUs: nowUs - SPAN_US,
+        spanUs: SPAN_US - 1_000_000,
+        boundariesUs: [1e6, 60e6, 900e6],
+        columns: ["amount", "items"],
+      }).map((e) => ({
+        ...e,
+        values: { amount: e.values.amount as number, items: (e.values.items as number) * 4 },
+      }));
+      mkdirSync(join(fresh.path, "data", "tx_raw"), { recursive: true });
+      const instance = await db;
+      await writeParquet(
+        instance,
+        join(fresh.path, "data/tx_raw/part-0.parquet"),
+        [
+          { name: "user_id", type: "BIGINT" },
+          { name: "amount", type: "DOUBLE" },
+          { name: "items", type: "BIGINT" },
+          { name: "ts", type: "TIMESTAMPTZ" },
+          { name: "created", type: "TIMESTAMPTZ" },
+        ],
+        recent.map((e) => [
+          BigInt(e.entity),
+          e.values.amount as number,
+          BigInt(e.values.items as number),
+          ts(e.eventTimeUs),
+          ts(e.createdUs),
+        ]),
+      );
+      await writeParquet(
+        instance,
+        join(fresh.path, "data/profiles.parquet"),
+        [
+          { name: "user_id", type: "BIGINT" },
+          { name: "ts", type: "TIMESTAMPTZ" },
+          { name: "tier", type: "BIGINT" },
+        ],
+        [[1n, ts(nowUs - SPAN_US), 10n]],
+      );
+      const applied = await applyRepo(fresh.path, {});
+      expect(applied.backfilledStreamViews).toEqual(["spend"]);
+      const atUs = Date.now() * 1000;
+      const store = createSqliteOnlineStore({
+        project: "test_project",
+        path: join(fresh.path, "data/online_store.db"),
+      });
+      const view = applied.definitions.featureViews.find((v) => v.name === "spend") as FeatureViewDef;
+      const layout = tileLayoutOf(view);
+      const mismatches: string[] = [];
+      let nonEmpty = 0;
+      for (let user = 0; user < 10; user++) {
+        const [tiles] = await readEntityTiles(store, view, [[BigInt(user)]]);
+        const got = valuesAt(layout, tiles, atUs);
+        view.aggregations?.forEach((agg, j) => {
+          const want = oracleValue(agg, recent, String(user), atUs);
+          if (agg.function === "count" && (want as number) > 0) nonEmpty++;
+          if (got[j] !== want && mismatches.length < 10) {
+            mismatches.push(`user ${user} ${agg.name}: tiles ${got[j]} oracle ${want}`);
+          }
+        });
+      }
+      expect(mismatches).toEqual([]);
+      expect(nonEmpty).toBeGreaterThan(10);
+      await store.close();
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
+
+describe("over gRPC: GetHistoricalFeatures, then Materialize and GetOnlineFeatures from the tiles", () => {
+  it("both agree with the oracle (online at injected request times after each entity's newest event)", async () => {
+    let nowMs = 0;
+    const config = testConfig(repo.path, {
+      online_store: { type: "sqlite", path: "data/online-grpc.db" },
+      streaming: { ingest_in_serve: false },
+    });
+    const t = await startTestServer({
+      config,
+      registry: createMemoryRegistry("test_project", defs),
+      clock: () => nowMs,
+    });
+    try {
+      // Historical: row times in whole milliseconds (what the client sends).
+      const rows = entityRows(4, 300).map((r) => ({ user: r.user, t: Math.floor(r.t / 1000) * 1000 }));
+      const set = await t.client.getHistoricalFeatures({
+        features: [...spend.features.map((f) => `spend:${f.name}`), "profile:tier"],
+        entityRows: {
+          columns: { user_id: rows.map((r) => BigInt(r.user)) },
+          eventTimestamps: rows.map((r) => new Date(r.t / 1000)),
+        },
+      });
+      expect(set.summary.leakageViolations).toBe(0);
+      const mismatches: string[] = [];
+      rows.forEach((row, i) => {
+        spend.features.forEach((f, j) => {
+          const agg = spend.aggregations?.[j];
+          if (!agg) return;
+          const want = oracleValue(agg, events, String(row.user), row.t);
+          const value = set.columns[f.name]?.[i] ?? null;
+          if ((value === null ? null : Number(value)) !== want && mismatches.length < 10) {
+            mismatches.push(`row ${i} user ${row.user} t ${row.t}: ${f.name} got ${value} want ${want}`);
+          }
+        });
+      });
+      expect(mismatches).toEqual([]);
+
+      // Materialize every event, then read online at times at and after the newest event.
+      const end = new Date((START_US + SPAN_US) / 1000);
+      for await (const _ of t.client.materialize({
+        start: new Date(START_US / 1000 - 86_400_000),
+        end,
+        featureViews: ["spend"],
+      })) {
+        // progress
+      }
+      const newest = Math.max(...events.map((e) => e.eventTimeUs));
+      const users = Array.from({ length: 10 }, (_, u) => BigInt(u));
+      for (const atMs of [
+        Math.ceil(newest / 1000),
+        end.getTime(),
+        end.getTime() + 60_000,
+        end.getTime() + 3_600_000,
+      ]) {
+        nowMs = atMs;
+        const res = await t.client.getOnlineFeatures({
+          features: spend.features.map((f) => `spend:${f.name}`),
+          entities: { user_id: users },
+        });
+        res.rows.forEach((row, u) => {
+          spend.features.forEach((f, j) => {
+            const agg = spend.aggregations?.[j];
+            if (!agg) return;
+            const want = oracleValue(agg, events, String(u), atMs * 1000);
+            const value = row[f.name] ?? null;
+            if ((value === null ? null : Number(value)) !== want && mismatches.length < 10) {
+              mismatches.push(`online at ${atMs} user ${u}: ${f.name} got ${value} want ${want}`);
+            }
+          });
+        });
+      }
+      expect(mismatches).toEqual([]);
+    } finally {
+      await t.shutdown();
+    }
   });
 });

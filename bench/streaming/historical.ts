@@ -15,8 +15,8 @@
  * runs is kept. CPU seconds are printed too: on a shared machine their ratio
  * is the steadier comparison.
  *
- *   npm run bench -- streaming                                  (full size)
- *   STREAM_EVENTS=1000000 STREAM_ROWS=100000 RUNS=1 npm run bench -- streaming   (a quick check)
+ *   STREAM_BENCH_PART=historical npm run bench -- streaming       (full size, this part only)
+ *   STREAM_BENCH_PART=historical STREAM_EVENTS=1000000 STREAM_ROWS=100000 RUNS=1 npm run bench -- streaming
  *
  * Data is generated once per size (DuckDB SQL, seeded) into
  * $TMPDIR/fstore-bench-streaming-<events>-<rows>.

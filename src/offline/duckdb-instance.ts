@@ -3,7 +3,6 @@
  * connection per query), sized to the machine, spilling to a temp folder
  * instead of growing past its memory limit.
  */
-import { mkdirSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -25,8 +24,9 @@ export interface DuckDbOptions {
 
 /** Opens an in-memory DuckDB instance whose time zone is UTC (naive TIMESTAMPs are read as UTC). */
 export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDBInstance> {
+  // DuckDB creates this folder when it first spills and removes it on close: made here, it was left
+  // behind (empty) by every process.
   const tempDirectory = options.tempDirectory ?? join(tmpdir(), `fstore-duckdb-${process.pid}`);
-  mkdirSync(tempDirectory, { recursive: true });
   const instance = await DuckDBInstance.create(":memory:", {
     threads: String(options.threads ?? (Number(process.env.FSTORE_DUCKDB_THREADS) || availableParallelism())),
     memory_limit: options.memoryLimit ?? process.env.FSTORE_DUCKDB_MEMORY_LIMIT ?? "1GB",

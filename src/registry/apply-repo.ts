@@ -12,6 +12,7 @@ import {
   startApplyRun,
   withVersions,
 } from "../lineage/index.js";
+import { backfillStreamViews, streamViewsToBackfill } from "../materialize/stream-backfill.js";
 import { createOnlineStore } from "../online/create-online-store.js";
 import type { FeatureViewDef, RepoDefinitions } from "./model.js";
 import { openRegistry } from "./open-registry.js";
@@ -59,6 +60,8 @@ export interface ApplyOptions {
 export interface AppliedRepo extends RepoPlan {
   /** Removed feature views whose online rows were deleted. */
   deletedOnlineViews: string[];
+  /** Added or changed stream views whose online tiles were built from their raw events. */
+  backfilledStreamViews: string[];
 }
 
 /**
@@ -66,7 +69,9 @@ export interface AppliedRepo extends RepoPlan {
  * transaction: on any error nothing changes. Running servers see the new
  * version within their registry cache ttl. Once the registry has committed,
  * the online rows of removed views are deleted (Feast's infra update): a view
- * applied again later starts empty rather than serving values nobody owns.
+ * applied again later starts empty rather than serving values nobody owns;
+ * added or changed stream views get their online tiles from the raw events
+ * already kept (src/materialize/stream-backfill.ts).
  */
 export async function applyRepo(
   repoPath: string,
@@ -98,6 +103,7 @@ async function applyLoaded(
   const registry = await openRegistry(config);
   let plan: RepoPlan;
   let removed: FeatureViewDef[];
+  let backfilled: string[] = [];
   try {
     const before = registry.snapshot().featureViews;
     const latest = await lineage.store.latestVersions();
@@ -118,11 +124,23 @@ async function applyLoaded(
       .filter((c) => c.kind === "remove" && c.objectType === "feature_view")
       .flatMap((c) => before.get(c.name) ?? []);
     plan = { config, definitions, changes, version: registry.snapshot().version };
+    // New or changed stream views get their tiles from the raw events already kept.
+    const streams = streamViewsToBackfill(changes, registry.snapshot().featureViews);
+    try {
+      backfilled = await backfillStreamViews(config, registry, streams);
+    } catch (err) {
+      const e = FstoreError.from(err);
+      throw new FstoreError(
+        e.code,
+        `registry applied (version ${plan.version}), but building the online tiles of stream view(s) ${streams.map((v) => `"${v.name}"`).join(", ")} from their raw events failed: ${e.message}; run \`fstore materialize\` for them`,
+        { cause: err },
+      );
+    }
   } finally {
     await registry.close();
   }
   if (removed.length > 0) await deleteOnlineRows(plan, removed);
-  return { ...plan, deletedOnlineViews: removed.map((v) => v.name) };
+  return { ...plan, deletedOnlineViews: removed.map((v) => v.name), backfilledStreamViews: backfilled };
 }
 
 async function deleteOnlineRows(plan: RepoPlan, views: FeatureViewDef[]): Promise<void> {

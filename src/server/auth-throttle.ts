@@ -19,6 +19,8 @@ export interface AuthThrottle {
   retryAfterMs(peer: string, nowMs: number): number;
   /** Counts one failed attempt of `peer`. */
   recordFailure(peer: string, nowMs: number): void;
+  /** Whether any address has failed lately (when none has, a call need not look its own up). */
+  hasFailures(): boolean;
 }
 
 interface Window {
@@ -53,6 +55,9 @@ export function createAuthThrottle(options: AuthThrottleOptions): AuthThrottle {
       }
       windows.set(peer, { startMs: nowMs, failures: 1 });
       if (windows.size > maxPeers) windows.delete(windows.keys().next().value as string);
+    },
+    hasFailures() {
+      return windows.size > 0;
     },
   };
 }

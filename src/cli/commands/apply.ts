@@ -46,18 +46,23 @@ export function registerApplyCommands(program: Command): void {
           const plan = applied ? await applyRepo(options.repo) : await planRepo(options.repo);
           const deleted: string[] =
             "deletedOnlineViews" in plan ? (plan as AppliedRepo).deletedOnlineViews : [];
+          const backfilled: string[] =
+            "backfilledStreamViews" in plan ? (plan as AppliedRepo).backfilledStreamViews : [];
           if (options.json) {
             console.log(
               JSON.stringify({
                 project: plan.config.project,
                 version: plan.version,
                 changes: plan.changes,
-                ...(applied ? { deletedOnlineViews: deleted } : {}),
+                ...(applied ? { deletedOnlineViews: deleted, backfilledStreamViews: backfilled } : {}),
               }),
             );
           } else {
             console.log(formatPlan(plan, applied));
             if (deleted.length > 0) console.log(`Deleted the online rows of ${deleted.join(", ")}.`);
+            if (backfilled.length > 0) {
+              console.log(`Built the online tiles of ${backfilled.join(", ")} from their raw events.`);
+            }
           }
         } catch (err) {
           const error = FstoreError.from(err);
