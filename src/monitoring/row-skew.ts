@@ -60,7 +60,7 @@ export interface RowSkewFeature {
   differing: number;
   /** differing / compared (0 when nothing was compared). */
   differingShare: number;
-  /** Of the differing: nothing served (NOT_FOUND, OUTSIDE_MAX_AGE) where the offline join has a value. */
+  /** Of the differing: no value served (a null, NOT_FOUND, OUTSIDE_MAX_AGE) where the offline join has one. */
   missingOnline: number;
   /** Of the differing: a value served where the offline join has none. */
   missingOffline: number;
