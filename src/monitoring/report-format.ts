@@ -157,7 +157,7 @@ export function formatRowSkew(report: RowSkewReport): string {
         ["entity", "request time", "served", "status", "offline"],
         f.examples.map((e) => [
           Object.entries(e.entityKey)
-            .map(([k, v]) => `${k}=${show(v)}`)
+            .map(([k, v]) => `${k}=${String(v)}`)
             .join(" "),
           e.logTimestamp,
           show(e.served),
