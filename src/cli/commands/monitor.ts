@@ -9,6 +9,7 @@
  *   fstore monitor profile --feature-service svc --start 2026-01-01T00:00:00Z --end 2026-01-02T00:00:00Z
  *   fstore monitor baseline --feature-service svc --training-set training.parquet
  *   fstore monitor drift --feature-service svc --start ... --end ... [--json]
+ *   fstore monitor skew --rows --feature-service svc --start ... [--max-differing 0.01] [--json]
  */
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
