@@ -30,5 +30,11 @@ export function toGrpcCode(code: Code): GrpcStatus {
  */
 export function toServiceError(err: unknown): Partial<ServiceError> & { code: GrpcStatus; details: string } {
   const e = FstoreError.from(err);
-  return { code: grpcCodeOf[e.code], details: truncated(e.message), metadata: new Metadata() };
+  const metadata = new Metadata();
+  // A handler answers UNAVAILABLE only for a dependency every replica shares (the online store, the
+  // registry, the identity provider), after waiting its bound: a client's retry policy (several
+  // replicas, clients/*/replicas) must not send the call again (gRFC A6 pushback). A replica that is
+  // down or draining fails in transport, and that is still retried.
+  if (e.code === Code.Unavailable) metadata.set("grpc-retry-pushback-ms", "-1");
+  return { code: grpcCodeOf[e.code], details: truncated(e.message), metadata };
 }
