@@ -292,5 +292,38 @@ describe("training-serving skew per row from serving logs", () => {
     // nothing of the online change (served before it): still 0 differing.
     const again = await rowSkew(start1, end1);
     for (const f of again.features) expect(f.differing).toBe(0);
+
+    // A window without logs: nothing compared, no alert.
+    const empty = await rowSkew(new Date(Date.now() + 3600_000), new Date(Date.now() + 7200_000));
+    expect(empty.rows).toBe(0);
+    for (const f of empty.features) expect([f.compared, f.differing, f.differingShare]).toEqual([0, 0, 0]);
+    expect(empty.verdict).toBe("ok");
+  });
+});
+
+describe("per-row skew's bad input", () => {
+  it("names the unknown service, a threshold outside [0, 1] and a window that ends before it starts", async () => {
+    const connection = await db.connect();
+    const ctx = {
+      connection,
+      snapshot: registry.snapshot(),
+      repoPath: repo,
+      logDir: t.config.offlineStore.logDir,
+    };
+    try {
+      await expect(computeRowSkew(ctx, { featureService: "nope" })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: expect.stringContaining('feature service "nope"'),
+      });
+      await expect(computeRowSkew(ctx, { featureService: "model", maxDiffering: 2 })).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+        message: expect.stringContaining("from 0 to 1, got 2"),
+      });
+      await expect(
+        computeRowSkew(ctx, { featureService: "model", start: new Date(2000), end: new Date(1000) }),
+      ).rejects.toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("starts after") });
+    } finally {
+      connection.closeSync();
+    }
   });
 });
