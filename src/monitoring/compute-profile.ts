@@ -196,7 +196,7 @@ export function servingLogFolder(logDir: string, service: FeatureServiceDef): st
  * (so NOT_FOUND and OUTSIDE_MAX_AGE shares are counted), in the window of
  * request times (`__log_timestamp`).
  */
-async function servingLogGroup(
+export async function servingLogGroup(
   ctx: ProfileContext,
   name: string,
   request: ProfileRequest,

@@ -42,6 +42,10 @@ export {
 } from "./profile-sql.js";
 export type { Baseline, ProfileStore } from "./profile-store.js";
 export { openProfileStore } from "./profile-store.js";
-export { formatDrift, formatNumber, formatProfile, textHistogram } from "./report-format.js";
+export { formatDrift, formatNumber, formatProfile, formatRowSkew, textHistogram } from "./report-format.js";
+export type { RowSkewExample, RowSkewFeature, RowSkewReport, RowSkewRequest } from "./row-skew.js";
+export { computeRowSkew, DEFAULT_MAX_DIFFERING, DEFAULT_ROW_SKEW_EXAMPLES } from "./row-skew.js";
+export type { RowSkewColumn } from "./row-skew-sql.js";
+export { differsSql, rowSkewCountsSql, rowSkewExamplesSql, servedValueSql } from "./row-skew-sql.js";
 export type { ServingSkew, ServingSkewRequest } from "./serving-skew.js";
 export { computeServingSkew } from "./serving-skew.js";

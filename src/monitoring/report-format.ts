@@ -6,6 +6,7 @@
 import type { DriftReport } from "./drift.js";
 import type { FeatureProfile, Histogram, Profile } from "./profile.js";
 import { QUANTILE_NAMES } from "./profile.js";
+import type { RowSkewReport } from "./row-skew.js";
 
 const BARS = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
 
@@ -124,6 +125,52 @@ export function formatDrift(report: DriftReport): string {
   lines.push(
     "",
     `drift: ${report.verdict.toUpperCase()} (${counts.alert} alert, ${counts.warn} warn, ${counts.ok} ok)`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** Per-row skew: per feature the rows compared and the differing share, then its examples. */
+export function formatRowSkew(report: RowSkewReport): string {
+  const w = report.window;
+  const lines = [
+    `feature service ${report.featureService}: ${report.rows} logged rows (${w.start ?? "-"} .. ${w.end ?? "-"}), alert above ${pct(report.maxDiffering)} differing`,
+    "",
+    ...table(
+      ["feature", "compared", "differing", "share", "nothing served", "nothing offline", "verdict"],
+      report.features.map((f) => [
+        f.feature,
+        String(f.compared),
+        String(f.differing),
+        pct(f.differingShare),
+        String(f.missingOnline),
+        String(f.missingOffline),
+        f.verdict.toUpperCase(),
+      ]),
+    ),
+  ];
+  const show = (v: unknown) => (v === null || v === undefined ? "null" : JSON.stringify(v));
+  for (const f of report.features) {
+    if (f.examples.length === 0) continue;
+    lines.push("", `${f.feature}: ${f.examples.length} of ${f.differing} differing rows`);
+    lines.push(
+      ...table(
+        ["entity", "request time", "served", "status", "offline"],
+        f.examples.map((e) => [
+          Object.entries(e.entityKey)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(" "),
+          e.logTimestamp,
+          show(e.served),
+          e.servedStatus === null ? "-" : String(e.servedStatus),
+          show(e.offline),
+        ]),
+      ),
+    );
+  }
+  const alerts = report.features.filter((f) => f.verdict === "alert").length;
+  lines.push(
+    "",
+    `row skew: ${report.verdict.toUpperCase()} (${alerts} of ${report.features.length} features alert)`,
   );
   return `${lines.join("\n")}\n`;
 }

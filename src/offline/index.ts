@@ -4,11 +4,12 @@
 export { fromDuckDbError } from "./duckdb-errors.js";
 export type { DuckDbOptions } from "./duckdb-instance.js";
 export { openDuckDb, withConnection } from "./duckdb-instance.js";
-export { valueTypeOfDuckType } from "./duckdb-types.js";
+export { sqlTypeOf, valueTypeOfDuckType } from "./duckdb-types.js";
 export type { EntityInput, InlineEntities, SourceEntities } from "./entity-input.js";
 export { timestampMicros } from "./entity-timestamps.js";
 export { EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
 export type { HistoricalInputs, HistoricalQuery, RegisteredEntities } from "./historical-plan.js";
+export { planHistorical } from "./historical-plan.js";
 export { auditMatches, countLeakage, leakageAuditSql } from "./leakage-audit.js";
 export type {
   HistoricalEvent,

@@ -9,6 +9,7 @@
  *   fstore monitor profile --feature-service svc --start 2026-01-01T00:00:00Z --end 2026-01-02T00:00:00Z
  *   fstore monitor baseline --feature-service svc --training-set training.parquet
  *   fstore monitor drift --feature-service svc --start ... --end ... [--json]
+ *   fstore monitor skew --rows --feature-service svc --start ... [--max-differing 0.01] [--json]
  */
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
@@ -19,18 +20,21 @@ import {
   checkThresholds,
   compareProfiles,
   computeProfile,
+  computeRowSkew,
   computeServingSkew,
   DEFAULT_THRESHOLDS,
   type DriftReport,
   type DriftThresholds,
   formatDrift,
   formatProfile,
+  formatRowSkew,
   openProfileStore,
   type Profile,
   type ProfileContext,
   type ProfileRequest,
   type ProfileStore,
   type ProfileTarget,
+  type RowSkewReport,
   referenceOf,
   type ServingSkew,
 } from "../../monitoring/index.js";
@@ -72,6 +76,15 @@ export interface MonitorBaselineOptions extends MonitorSourceOptions, MonitorThr
 }
 
 export type MonitorDriftOptions = MonitorSourceOptions & MonitorThresholdOptions;
+
+export interface MonitorSkewOptions extends MonitorDriftOptions {
+  /** Per row: each served value against the offline point-in-time value. */
+  rows?: boolean;
+  /** With rows: a feature alerts when its differing share exceeds this. */
+  maxDiffering?: number;
+  /** With rows: examples kept per feature. */
+  examples?: number;
+}
 
 function isoTime(value: string): Date {
   const d = new Date(value);
@@ -246,6 +259,29 @@ export async function runMonitorSkew(o: MonitorDriftOptions): Promise<ServingSke
   });
 }
 
+/**
+ * `fstore monitor skew --rows`: each logged value of the window against the
+ * offline point-in-time value of its entity at its request time.
+ */
+export async function runMonitorRowSkew(o: MonitorSkewOptions): Promise<RowSkewReport> {
+  const service = o.featureService;
+  if (!service) throw invalidArgument("--feature-service NAME is required: skew compares what it served");
+  if (o.featureView || o.trainingSet || o.servingLogs) {
+    throw invalidArgument(
+      "skew compares a service's serving logs with its offline rows: give --feature-service only",
+    );
+  }
+  return withRepo(o.repo, ({ context }) =>
+    computeRowSkew(context, {
+      featureService: service,
+      ...(o.start ? { start: o.start } : {}),
+      ...(o.end ? { end: o.end } : {}),
+      ...(o.maxDiffering !== undefined ? { maxDiffering: o.maxDiffering } : {}),
+      ...(o.examples !== undefined ? { examples: o.examples } : {}),
+    }),
+  );
+}
+
 function print(json: boolean | undefined, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text);
 }
@@ -359,10 +395,31 @@ export function registerMonitorCommands(program: Command): void {
       monitor
         .command("skew")
         .description(
-          "training-serving skew: a feature service's serving logs of a window against its offline rows of that window; exit 1 when any feature alerts",
-        ),
+          "training-serving skew: a feature service's serving logs of a window against its offline rows of that window (--rows: each served value against the offline point-in-time value); exit 1 when any feature alerts",
+        )
+        .option(
+          "--rows",
+          "per row: each logged value against the offline point-in-time value of its entity at its request time",
+        )
+        .option(
+          "--max-differing <share>",
+          "with --rows: a feature alerts when more than this share of its rows differ (default 0.01)",
+          share,
+        )
+        .option("--examples <n>", "with --rows: differing rows shown per feature (default 5)", wholeNumber),
     ),
-  ).action(async (o: MonitorDriftOptions) => {
+  ).action(async (o: MonitorSkewOptions) => {
+    if (o.rows) {
+      await run(
+        "skew",
+        () => runMonitorRowSkew(o),
+        (r) => {
+          print(o.json, r, formatRowSkew(r));
+          process.exitCode = r.verdict === "alert" ? 1 : 0;
+        },
+      );
+      return;
+    }
     await run(
       "skew",
       () => runMonitorSkew(o),
