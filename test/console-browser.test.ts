@@ -278,6 +278,16 @@ describe("web console in a browser", () => {
     );
     expect(rows).toEqual(WINDOWS.map((w) => [w.start.toISOString(), w.end.toISOString()]));
     expect(await tab.page.isVisible("[data-numbers-for=chart-intervals] table")).toBe(true);
+    // The last runs (the lineage store keeps every one): both windows, newest first, each succeeded.
+    const runs = await tab.page.$$eval("section[aria-labelledby=runs] tbody tr", (trs) =>
+      trs.map((tr) => [
+        tr.querySelector("td:nth-child(2)")?.textContent,
+        ...[...tr.querySelectorAll("time")].slice(0, 2).map((t) => t.getAttribute("datetime")),
+      ]),
+    );
+    expect(runs).toEqual(
+      [...WINDOWS].reverse().map((w) => ["succeeded", w.start.toISOString(), w.end.toISOString()]),
+    );
     expect(tab.problems).toEqual([]);
   });
 

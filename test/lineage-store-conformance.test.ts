@@ -166,6 +166,13 @@ describe.each([
     expect(await ids("2026-01-01T03:00:00Z")).toEqual(["mat-a"]);
     expect(await ids("2026-01-01T20:00:00Z")).toEqual([]);
     expect((await store.materialization("mat-c"))?.windowEnd).toBe("2026-01-02T00:00:00Z");
+    // The console's "last runs": every outcome, newest first, only this store's, at most `limit`.
+    const recent = async (s: string, limit: number) =>
+      (await store.recentMaterializations(s, "v", limit)).map((r) => r.runId);
+    expect(await recent("s1", 10)).toEqual(["mat-f", "mat-b", "mat-a"]);
+    expect(await recent("s1", 2)).toEqual(["mat-f", "mat-b"]);
+    expect(await recent("s2", 10)).toEqual(["mat-c"]);
+    expect(await recent("s3", 10)).toEqual([]);
   });
 });
 

@@ -17,6 +17,7 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Logger } from "pino";
+import { onlineStoreIdentity } from "../config/online-store-identity.js";
 import type { RepoConfig } from "../config/types.js";
 import { Code, FstoreError, invalidArgument, unavailable } from "../errors/index.js";
 import { type LineageStore, openLineageStore } from "../lineage/index.js";
@@ -29,11 +30,11 @@ import { type ConsoleAsset, consoleAsset } from "./assets.js";
 import { createConsoleAuth, TOKEN_COOKIE } from "./console-auth.js";
 import type { ConsoleRegistry, ConsoleSources, MayDescribe } from "./console-sources.js";
 import { type Html, html } from "./html.js";
-import { datasetList, datasetModel, versionsModel } from "./lineage-data.js";
+import { datasetList, datasetModel, recentRunsModel, versionsModel } from "./lineage-data.js";
 import { parseListFilter } from "./list-filter.js";
 import { featureModel, serviceMonitoringModel } from "./monitoring-data.js";
 import { page } from "./pages/layout.js";
-import { datasetListPage, datasetPage, versionsSection } from "./pages/lineage-pages.js";
+import { datasetListPage, datasetPage, recentRunsSection, versionsSection } from "./pages/lineage-pages.js";
 import { featurePage } from "./pages/monitoring-pages.js";
 import { datasetsPending, noDatasets, versionsPending } from "./pages/pending-pages.js";
 import {
@@ -179,6 +180,13 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     const model = await versionsModel(store, kind, name);
     return { model, body: versionsSection(model, kind.replaceAll("_", " "), name) };
   };
+  /** The view's last runs from the lineage store (it keeps every run; the registry only the last). */
+  const runsOf = async (view: string) => {
+    const store = lineage();
+    if (!store) return { model: null, body: undefined };
+    const model = await recentRunsModel(store, onlineStoreIdentity(config.onlineStore), view);
+    return { model, body: recentRunsSection(model) };
+  };
   const serving: ServingSampler | undefined = options.metrics
     ? startServingSampler(options.metrics, { intervalSeconds: options.servingIntervalSeconds ?? 5 })
     : undefined;
@@ -248,10 +256,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         const model = await viewModel(sources, may, decode(name as string));
         if (!model) return undefined;
         const versions = await versionsOf("feature_view", model.name);
+        const runs = await runsOf(model.name);
         return {
           title: `Feature view ${model.name}`,
-          model: { ...model, versions: versions.model },
-          body: viewPage(model, { versions: versions.body }),
+          model: { ...model, versions: versions.model, runs: runs.model },
+          body: viewPage(model, { versions: versions.body, ...(runs.body ? { runs: runs.body } : {}) }),
         };
       },
     ],
@@ -297,10 +306,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         const model = await viewModel(sources, may, decode(name as string));
         if (!model?.stream) return undefined;
         const versions = await versionsOf("feature_view", model.name);
+        const runs = await runsOf(model.name);
         return {
           title: `Stream feature view ${model.name}`,
-          model: { ...model, versions: versions.model },
-          body: viewPage(model, { versions: versions.body }),
+          model: { ...model, versions: versions.model, runs: runs.model },
+          body: viewPage(model, { versions: versions.body, ...(runs.body ? { runs: runs.body } : {}) }),
         };
       },
     ],

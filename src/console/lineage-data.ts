@@ -263,3 +263,41 @@ export async function datasetModel(
   if (!m || !mayDescribeDataset(snapshot, may, m)) return undefined;
   return { manifest: m, graph: lineageGraph(m, snapshot, may) };
 }
+
+/** One materialization run of a view, as the view page lists them. */
+export interface RecentRunModel {
+  runId: string;
+  outcome: string;
+  windowStart: string;
+  windowEnd: string;
+  finishedAt: string;
+  rowsRead: number;
+  entitiesWritten: number;
+  scheduled: boolean;
+  viewVersion: number | null;
+  files: number;
+  error: string;
+}
+
+/** The last `limit` runs of `featureView` into `onlineStore` (the lineage store keeps every run). */
+export async function recentRunsModel(
+  store: LineageStore,
+  onlineStore: string,
+  featureView: string,
+  limit = 10,
+): Promise<RecentRunModel[]> {
+  const runs = await store.recentMaterializations(onlineStore, featureView, limit);
+  return runs.map((r) => ({
+    runId: r.runId,
+    outcome: r.outcome,
+    windowStart: r.windowStart,
+    windowEnd: r.windowEnd,
+    finishedAt: r.finishedAt,
+    rowsRead: r.rowsRead,
+    entitiesWritten: r.entitiesWritten,
+    scheduled: r.scheduled,
+    viewVersion: r.view.version === 0 ? null : r.view.version,
+    files: r.files.length,
+    error: r.error,
+  }));
+}

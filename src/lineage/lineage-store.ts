@@ -55,6 +55,12 @@ export interface LineageStore {
     eventTime: Date,
   ): Promise<MaterializationLineage[]>;
   materialization(runId: string): Promise<MaterializationLineage | undefined>;
+  /** The last `limit` runs of `featureView` into `onlineStore`, whatever their outcome, newest first. */
+  recentMaterializations(
+    onlineStore: string,
+    featureView: string,
+    limit: number,
+  ): Promise<MaterializationLineage[]>;
 
   close(): Promise<void>;
 }

@@ -212,6 +212,20 @@ export class PostgresLineageStore implements LineageStore {
     return rows.map((r) => JSON.parse(r.record) as MaterializationLineage);
   }
 
+  async recentMaterializations(
+    onlineStore: string,
+    featureView: string,
+    limit: number,
+  ): Promise<MaterializationLineage[]> {
+    const rows = await this.#query<{ record: string }>(
+      `SELECT record FROM lineage_materializations
+       WHERE project = $1 AND online_store = $2 AND feature_view = $3
+       ORDER BY finished_ms DESC, seq DESC LIMIT $4`,
+      [this.#project, onlineStore, featureView, limit],
+    );
+    return rows.map((r) => JSON.parse(r.record) as MaterializationLineage);
+  }
+
   async materialization(runId: string): Promise<MaterializationLineage | undefined> {
     const [row] = await this.#query<{ record: string }>(
       "SELECT record FROM lineage_materializations WHERE project = $1 AND run_id = $2",

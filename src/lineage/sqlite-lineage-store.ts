@@ -251,6 +251,24 @@ export class SqliteLineageStore implements LineageStore {
     );
   }
 
+  async recentMaterializations(
+    onlineStore: string,
+    featureView: string,
+    limit: number,
+  ): Promise<MaterializationLineage[]> {
+    return this.#guard(() =>
+      (
+        this.#db
+          .prepare(
+            `SELECT record FROM lineage_materializations
+             WHERE project = ? AND online_store = ? AND feature_view = ?
+             ORDER BY finished_ms DESC, rowid DESC LIMIT ?`,
+          )
+          .all(this.#project, onlineStore, featureView, limit) as { record: string }[]
+      ).map((r) => JSON.parse(r.record) as MaterializationLineage),
+    );
+  }
+
   async materialization(runId: string): Promise<MaterializationLineage | undefined> {
     return this.#guard(() => {
       const row = this.#db

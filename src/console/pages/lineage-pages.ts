@@ -5,9 +5,53 @@
  * console.js draws, and every node and file also in tables.
  */
 import { html } from "../html.js";
-import type { DatasetModel, DatasetSummary, LineageGraph, VersionModel } from "../lineage-data.js";
+import type {
+  DatasetModel,
+  DatasetSummary,
+  LineageGraph,
+  RecentRunModel,
+  VersionModel,
+} from "../lineage-data.js";
 import { pagePaths } from "../registry-data.js";
 import { emptyState, facts, formatNumber, type Html, link, section, table, time } from "./layout.js";
+
+/** A view's last materialization runs, newest first, with the version they materialized. */
+export function recentRunsSection(runs: RecentRunModel[]): Html {
+  if (runs.length === 0) {
+    return emptyState(
+      "No run yet",
+      "No materialization run of this view into this online store has been recorded.",
+    );
+  }
+  return table(
+    [
+      "Run",
+      "Outcome",
+      "Window start",
+      "Window end",
+      "Finished",
+      "Rows read",
+      "Entities written",
+      "Scheduled",
+      "View version",
+      "Files",
+      "Error",
+    ],
+    runs.map((r) => [
+      html`<code>${r.runId}</code>`,
+      r.outcome,
+      time(r.windowStart),
+      time(r.windowEnd),
+      time(r.finishedAt),
+      formatNumber(r.rowsRead),
+      formatNumber(r.entitiesWritten),
+      r.scheduled ? "yes" : "no",
+      r.viewVersion === null ? "" : `v${r.viewVersion}`,
+      formatNumber(r.files),
+      r.error,
+    ]),
+  );
+}
 
 export function versionsSection(versions: VersionModel[], kind: string, name: string): Html {
   if (versions.length === 0) {

@@ -253,7 +253,7 @@ function timelineChart(m: ViewModel): Html {
   );
 }
 
-export function viewPage(m: ViewModel, extras: { versions: Html }): Html {
+export function viewPage(m: ViewModel, extras: { versions: Html; runs?: Html }): Html {
   const s = m.sourceDetail;
   return html`${facts([
     ["Description", m.description],
@@ -338,27 +338,28 @@ ${section(
 ${m.stream ? aggregationsSection(m.stream) : ""}
 ${section("Materialization intervals", "intervals", timelineChart(m))}
 ${section(
-  "Last run",
+  extras.runs ? "Last runs" : "Last run",
   "runs",
-  m.lastRun
-    ? table(
-        ["Outcome", "Started", "Finished", "Rows read", "Entities written", "Scheduled", "Error"],
-        [
+  extras.runs ??
+    (m.lastRun
+      ? table(
+          ["Outcome", "Started", "Finished", "Rows read", "Entities written", "Scheduled", "Error"],
           [
-            runCell(m.lastRun),
-            time(m.lastRun.start),
-            time(m.lastRun.end),
-            formatNumber(m.lastRun.rowsRead),
-            formatNumber(m.lastRun.entitiesWritten),
-            m.lastRun.scheduled ? "yes" : "no",
-            m.lastRun.error,
+            [
+              runCell(m.lastRun),
+              time(m.lastRun.start),
+              time(m.lastRun.end),
+              formatNumber(m.lastRun.rowsRead),
+              formatNumber(m.lastRun.entitiesWritten),
+              m.lastRun.scheduled ? "yes" : "no",
+              m.lastRun.error,
+            ],
           ],
-        ],
-      )
-    : emptyState(
-        "No run yet",
-        "No materialization run has been recorded for this view in this online store.",
-      ),
+        )
+      : emptyState(
+          "No run yet",
+          "No materialization run has been recorded for this view in this online store.",
+        )),
 )}
 ${section("Versions", "versions", extras.versions)}`;
 }
