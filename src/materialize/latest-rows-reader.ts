@@ -16,7 +16,6 @@ import { appendChunkRows, rowConvertersOf } from "./chunk-rows.js";
 import { EncodedRowsBuilder } from "./encode-chunk.js";
 import {
   latestRowsSql,
-  type OrderPacking,
   type OrderStats,
   orderPacking,
   orderStatsSql,
@@ -161,7 +160,7 @@ export async function latestRowsPlan(
   if (stats.rows === 0n) return none;
   const packing = orderPacking(stats, o.files.length);
   const parts = partCountOf(stats.rows, o.rowsPerPart);
-  if (packing === null || parts === 1) {
+  if (parts === 1) {
     return { queries: [latestRowsSql(view, o.files, o.start, o.end, packing)], close: () => {} };
   }
   // Beside DuckDB's spill folder, not in it: DuckDB makes that one on its first spill and removes it.
@@ -169,7 +168,15 @@ export async function latestRowsPlan(
   const close = () => rmSync(folder, { recursive: true, force: true });
   try {
     mkdirSync(dirname(folder), { recursive: true });
-    await conn.run(splitByKeySql(view, o.files, o.start, o.end, packing as OrderPacking, parts, folder));
+    // The parts' row order does not matter (each part query aggregates and sorts), and keeping the
+    // scan's order made DuckDB buffer the window (out of memory at 2 GB on 50M rows). This
+    // connection only: other queries keep their order.
+    await conn.run("SET SESSION preserve_insertion_order = false");
+    try {
+      await conn.run(splitByKeySql(view, o.files, o.start, o.end, packing, parts, folder));
+    } finally {
+      await conn.run("RESET SESSION preserve_insertion_order");
+    }
     // `part=<n>` folders, in part order (a part without rows has none).
     const partDirs = readdirSync(folder)
       .map((name) => ({ name, n: Number(name.replace(/^part=/, "")) }))
@@ -179,7 +186,7 @@ export async function latestRowsPlan(
         .filter((f) => f.endsWith(".parquet"))
         .sort()
         .map((f) => join(folder, name, f));
-      return partLatestRowsSql(view, files);
+      return partLatestRowsSql(view, files, packing !== null);
     });
     return { queries, close };
   } catch (err) {

@@ -255,17 +255,18 @@ export function keyPartExpression(view: FeatureViewDef, parts: number): string {
 
 /**
  * COPY of the window's rows into `folder`, one sub-folder per part
- * (`part=<n>`), as the part queries read them: the key columns, the packed
- * order key `m` (over the original files' positions, so ties resolve as in
- * `latestRowsSql`; unique per row), the features already cast, and the event
- * time in µs. Small row groups bound the memory of the open part writers.
+ * (`part=<n>`), as the part queries read them: the key columns, the order
+ * over the original files (so ties resolve as in `latestRowsSql`): the packed
+ * key `m` when `p` is given (unique per row), else its four columns `ot, oc,
+ * of, orow`; the features already cast, and the event time in µs. Small row
+ * groups bound the memory of the open part writers.
  */
 export function splitByKeySql(
   view: FeatureViewDef,
   files: readonly string[],
   start: Date,
   end: Date,
-  p: OrderPacking,
+  p: OrderPacking | null,
   parts: number,
   folder: string,
 ): string {
@@ -275,12 +276,20 @@ export function splitByKeySql(
   const keys = view.entityColumns.map(
     (k, i) => `${readExpression(sourceColumnOf(source, k.name), k.dtype)} AS k${i}`,
   );
+  const order = p
+    ? [`${packedOrderExpression(p, ts, created, files.length)} AS m`]
+    : [
+        `epoch_us(${ts}) AS ot`,
+        `${created ? `coalesce(epoch_us(${created}), -9223372036854775807)` : "0"} AS oc`,
+        "-CAST(file_index AS BIGINT) AS of",
+        "file_row_number AS orow",
+      ];
   const features = view.features.map(
     (f, i) => `${readExpression(sourceColumnOf(source, f.name), f.dtype)} AS f${i}`,
   );
   return [
     `COPY (SELECT *, ${keyPartExpression(view, parts)} AS part FROM (`,
-    `  SELECT ${[...keys, `${packedOrderExpression(p, ts, created, files.length)} AS m`, ...features, `CAST(epoch_us(${ts}) AS DOUBLE) AS ts_us`].join(", ")}`,
+    `  SELECT ${[...keys, ...order, ...features, `CAST(epoch_us(${ts}) AS DOUBLE) AS ts_us`].join(", ")}`,
     `  FROM ${parquetScan([...files].reverse())}`,
     `  WHERE ${ts} >= make_timestamp(${micros(start)}) AND ${ts} <= make_timestamp(${micros(end)})`,
     ...keysPresentOf(view).map((c) => `    AND ${c}`),
@@ -289,19 +298,37 @@ export function splitByKeySql(
 }
 
 /**
- * The latest row per entity of one part written by `splitByKeySql`, in the
- * output shape of `latestRowsSql`, sorted by the stored key bytes: per entity
- * the max order key and the row count, then the winning rows joined back on
- * that (unique) key.
+ * The latest row per entity of one part written by `splitByKeySql` (`packed`:
+ * with the packed order key), in the output shape of `latestRowsSql`, sorted
+ * by the stored key bytes. Packed: per entity the max order key and the row
+ * count, then the winning rows joined back on that (unique) key; else
+ * arg_max over the order's four columns.
  */
-export function partLatestRowsSql(view: FeatureViewDef, partFiles: readonly string[]): string {
+export function partLatestRowsSql(
+  view: FeatureViewDef,
+  partFiles: readonly string[],
+  packed: boolean,
+): string {
   const scan = `read_parquet([${partFiles.map(sqlString).join(", ")}], hive_partitioning = false)`;
   const keys = view.entityColumns.map((_, i) => `k${i}`);
+  const groupBy = keys.map((_, i) => i + 1).join(", ");
+  const features = view.features.map((_, i) => `f${i}`);
+  if (!packed) {
+    const fields = [...features.map((f) => `${f} := ${f}`), "ts := ts_us"];
+    return [
+      `SELECT ${[...keys, ...features.map((f) => `r.${f}`), "r.ts", "n"].join(", ")} FROM (`,
+      `  SELECT ${keys.join(", ")}, arg_max(struct_pack(${fields.join(", ")}), struct_pack(t := ot, c := oc, f := of, r := orow)) AS r,`,
+      "    CAST(count(*) AS DOUBLE) AS n",
+      `  FROM ${scan} GROUP BY ${groupBy}`,
+      ")",
+      `ORDER BY ${keyByteOrderTerms(view).join(", ")}`,
+    ].join("\n");
+  }
   return [
     "WITH w AS MATERIALIZED (",
-    `  SELECT ${keys.join(", ")}, max(m) AS m, count(*) AS n FROM ${scan} GROUP BY ${keys.map((_, i) => i + 1).join(", ")}`,
+    `  SELECT ${keys.join(", ")}, max(m) AS m, count(*) AS n FROM ${scan} GROUP BY ${groupBy}`,
     ")",
-    `SELECT ${[...keys.map((k) => `w.${k}`), ...view.features.map((_, i) => `s.f${i}`), "s.ts_us", "CAST(w.n AS DOUBLE)"].join(", ")}`,
+    `SELECT ${[...keys.map((k) => `w.${k}`), ...features.map((f) => `s.${f}`), "s.ts_us", "CAST(w.n AS DOUBLE)"].join(", ")}`,
     `FROM w JOIN ${scan} s ON s.m = w.m`,
     `ORDER BY ${keyByteOrderTerms(view, "w.").join(", ")}`,
   ].join("\n");
