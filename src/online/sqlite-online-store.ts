@@ -2,7 +2,10 @@
  * The embedded online store: one SQLite file (WAL, synchronous NORMAL), one
  * table keyed by (view, entity key) holding the packed row, so a read is one
  * indexed lookup per entity and view. The older-over-newer rule is in the
- * upsert itself, on `event_ts` in µs since the epoch. (Scheduled runs take
+ * upsert itself, on `event_ts` in µs since the epoch. A batch in key order
+ * (materialization sends rows in stored-key byte order) inserts sequentially
+ * into the B-tree, each page written about once; random keys into a table
+ * larger than the page cache rewrote a page per row. (Scheduled runs take
  * their lease in the registry, `registry/lease.ts`; an `online_locks` table
  * that earlier versions made is left unused.)
  *
