@@ -136,6 +136,9 @@ export async function* readLatestEncoded(
   }
 }
 
+/** Part files the split keeps open at once. */
+const SPLIT_OPEN_FILES = 8;
+
 /** The queries whose results, one after another, are the window's latest rows in stored key order. */
 export interface LatestRowsPlan {
   queries: string[];
@@ -169,13 +172,17 @@ export async function latestRowsPlan(
   try {
     mkdirSync(dirname(folder), { recursive: true });
     // The parts' row order does not matter (each part query aggregates and sorts), and keeping the
-    // scan's order made DuckDB buffer the window (out of memory at 2 GB on 50M rows). This
-    // connection only: other queries keep their order.
+    // scan's order made DuckDB buffer the window (out of memory at 2 GB on 50M rows). Each open
+    // part file holds a row group being built: at most 8 open (DuckDB then starts new files) keeps
+    // 64 parts near the memory of 8 (+135 MB instead of +195 MB on 50M rows). This connection
+    // only: other queries keep their settings.
     await conn.run("SET SESSION preserve_insertion_order = false");
+    await conn.run(`SET SESSION partitioned_write_max_open_files = ${SPLIT_OPEN_FILES}`);
     try {
       await conn.run(splitByKeySql(view, o.files, o.start, o.end, packing, parts, folder));
     } finally {
       await conn.run("RESET SESSION preserve_insertion_order");
+      await conn.run("RESET SESSION partitioned_write_max_open_files");
     }
     // `part=<n>` folders, in part order (a part without rows has none).
     const partDirs = readdirSync(folder)
