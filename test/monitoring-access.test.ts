@@ -187,7 +187,8 @@ describe("GetFeatureStatistics by profile_id", () => {
     const before = auditLines().length;
     await byId("reader", ids.profile);
     const deadline = Date.now() + 10_000;
-    while (auditLines().length <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (auditLines().length <= before && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     expect(auditLines().slice(before)).toEqual([
       expect.objectContaining({
         identity: "analytics",
