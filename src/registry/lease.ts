@@ -29,6 +29,13 @@ export interface LeaseRequest {
   holder: string;
   slotMs: number;
   ttlMs: number;
+  /**
+   * Whether the lease guards scheduled materialization (the default): taking
+   * over a dead holder then records its run as abandoned materialization
+   * runs of the online views. Other scheduled work (the monitoring schedule)
+   * sets false: nothing is recorded, the takeover is only reported.
+   */
+  materializationRuns?: boolean;
 }
 
 /** A run whose holder stopped renewing its lease before releasing it. */
