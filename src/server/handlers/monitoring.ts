@@ -95,7 +95,9 @@ export async function runScheduledDriftChecks(
       continue;
     }
     try {
-      const connection = await (await sharedDuckDb(deps.resources)).connect();
+      const connection = await (
+        await sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb)
+      ).connect();
       let current: Profile;
       try {
         current = await computeProfile(
@@ -133,7 +135,7 @@ export async function runScheduledDriftChecks(
 
 export function createMonitoringHandlers(deps: ServerDeps): HandlerGroup {
   const withContext = async <T>(work: (ctx: ProfileContext) => Promise<T>): Promise<T> => {
-    const connection = await (await sharedDuckDb(deps.resources)).connect();
+    const connection = await (await sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb)).connect();
     try {
       return await work({
         connection,
