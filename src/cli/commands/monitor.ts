@@ -161,6 +161,7 @@ async function withRepo<T>(
     const snapshot = registry.snapshot();
     const context: ProfileContext = {
       connection,
+      db,
       snapshot,
       repoPath: config.repoPath,
       logDir: config.offlineStore.logDir,
