@@ -442,9 +442,9 @@ describe("per-row skew of on-demand features", () => {
     }
     // An example: the served y (from the changed online x) and the y of the offline x.
     const id = ids.filter((i) => i % 7 === 3)[0] as number;
-    const example = report.features.find((f) => f.feature === "derived:y")?.examples.find(
-      (e) => Number(e.entityKey.id) === id,
-    );
+    const example = report.features
+      .find((f) => f.feature === "derived:y")
+      ?.examples.find((e) => Number(e.entityKey.id) === id);
     expect(example?.served).toBe(served.get("y")?.get(id));
     expect(example?.offline).toBe(yOf(offlineAt(id, at, "x")));
     expect(example?.servedStatus).toBe(1);
