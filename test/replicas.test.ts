@@ -5,11 +5,14 @@
  * registry and a three-node Redis Cluster, with the schedule on in every one.
  * A client given all three addresses reads online features the whole time
  * while one replica is SIGKILLed and restarted and a change is applied to the
- * registry. Checked: no failed read (the retry policy sends the calls that
- * were in flight on the killed replica to another), values equal to the
+ * registry; so does the Python client (clients/python under Debian's
+ * /usr/bin/python3, test/support/python-replica-reader.py), checking every
+ * answer's values. Checked: no failed read (the retry policy sends the calls
+ * that were in flight on the killed replica to another), values equal to the
  * latest rows, the change seen by every replica well within cache_ttl_seconds
  * (NOTIFY), each scheduled slot materialized once (leases).
  */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,6 +48,7 @@ let cluster: RedisCluster;
 let repo: string;
 let port: number;
 const replicas: (ServerProcess | undefined)[] = [undefined, undefined, undefined];
+let pythonChild: ChildProcessWithoutNullStreams | undefined;
 
 beforeAll(async () => {
   db = await openDuckDb({ threads: 1, memoryLimit: "256MB" });
@@ -55,6 +59,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (pythonChild?.exitCode === null) pythonChild.kill("SIGTERM");
   for (const r of replicas) {
     r?.child.kill("SIGTERM");
     await r?.exit;
@@ -73,6 +78,62 @@ function startReplica(i: number): ServerProcess {
   );
   replicas[i] = proc;
   return proc;
+}
+
+/** The Python client reading in a child process (test/support/python-replica-reader.py), driven over stdin. */
+interface PythonReader {
+  child: ChildProcessWithoutNullStreams;
+  /** Its JSON lines so far. */
+  lines: Record<string, unknown>[];
+  stderr: () => string;
+  /** Waits for its next line matching `has` (a key), after the first `from` lines. */
+  next(key: string, from?: number): Promise<Record<string, unknown>>;
+}
+
+const PYTHON_IN_FLIGHT = 2;
+
+function startPythonReader(spec: Record<string, unknown>): PythonReader {
+  const child = spawn(
+    "/usr/bin/python3",
+    [join("test", "support", "python-replica-reader.py"), JSON.stringify(spec)],
+    {
+      cwd: process.cwd(),
+    },
+  );
+  const lines: Record<string, unknown>[] = [];
+  let stderr = "";
+  let buffered = "";
+  child.stdout.on("data", (d: Buffer) => {
+    buffered += d.toString();
+    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return {
+    child,
+    lines,
+    stderr: () => stderr,
+    async next(key, from = 0) {
+      for (const until = Date.now() + 120_000; Date.now() < until; await sleep(20)) {
+        const found = lines.slice(from).find((l) => key in l);
+        if (found) return found;
+        if (child.exitCode !== null) break;
+      }
+      throw new Error(`the Python reader gave no "${key}" line; its stderr: ${stderr.slice(-2000)}`);
+    },
+  };
+}
+
+/** Asks the Python reader how many reads it completed so far. */
+async function pythonMark(py: PythonReader): Promise<number> {
+  const from = py.lines.length;
+  py.child.stdin.write("mark\n");
+  return Number((await py.next("mark", from)).mark);
 }
 
 /** Calls each replica logged, by method (the logging observer's one line per call). */
@@ -134,6 +195,25 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
     const values = (await read()).rows.map((r) => r.conv_rate);
     expect(values).toEqual(ids.map((id) => latest.get(id)?.conv_rate ?? null));
 
+    // The Python client reads too, checking every value, with its own calls in flight. Alone at
+    // first: its calls alone must reach every replica (round robin over the three addresses).
+    const callsBeforePython = replicas.map((r) => callsLogged(r, "GetOnlineFeatures"));
+    const python = startPythonReader({
+      addresses: HOSTS.map((h) => `${h}:${port}`),
+      feature: "driver_stats:conv_rate",
+      join_key: "driver_id",
+      ids: ids.map(Number),
+      expected: values,
+      in_flight: PYTHON_IN_FLIGHT,
+    });
+    pythonChild = python.child;
+    await python.next("started");
+    for (const until = Date.now() + 60_000; (await pythonMark(python)) < 30 && Date.now() < until; )
+      await sleep(50);
+    const pythonAloneCalls = replicas.map(
+      (r, i) => callsLogged(r, "GetOnlineFeatures") - (callsBeforePython[i] ?? 0),
+    );
+
     // Readers: four calls in flight at all times, until told to stop.
     let ok = 0;
     const failures: string[] = [];
@@ -154,12 +234,14 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
 
     // SIGKILL replica 2 while calls run; restart it on the same address.
     const victim = replicas[1] as ServerProcess;
+    const pythonBeforeKill = await pythonMark(python);
     const beforeKill = { ok, failed: failures.length };
     victim.child.kill("SIGKILL");
     await victim.exit;
     const killedAt = Date.now();
     await sleep(2000);
     const okWhileDown = ok - beforeKill.ok;
+    const pythonWhileDown = (await pythonMark(python)) - pythonBeforeKill;
     const restarted = startReplica(1);
     await restarted.address;
     const restartMs = Date.now() - killedAt;
@@ -197,6 +279,10 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
     reading = false;
     await Promise.all(readers);
     client.close();
+    const pythonExit = new Promise((resolve) => python.child.once("exit", resolve));
+    python.child.stdin.end("stop\n");
+    const pythonSummary = (await python.next("failures")) as { ok: number; failures: string[] };
+    await pythonExit;
 
     // Every slot materialized once: one interval per slot end, no slot twice.
     const pgc = new pg.Client({ connectionString: database.url });
@@ -216,6 +302,10 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
       readsOk: ok,
       readsFailed: failures.length,
       readsWhileOneReplicaDown: okWhileDown,
+      pythonReadsOk: pythonSummary.ok,
+      pythonReadsFailed: pythonSummary.failures.length,
+      pythonReadsWhileOneReplicaDown: pythonWhileDown,
+      pythonAloneCallsPerReplica: pythonAloneCalls,
       callsPerReplica: replicas.map((r) => callsLogged(r, "GetOnlineFeatures")),
       killedReplicaCallsBeforeKill: callsLogged(victim, "GetOnlineFeatures"),
       restartToServingMs: restartMs,
@@ -229,6 +319,11 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
     // No failed read at all: the reads in flight on the killed replica were retried on another.
     expect(failures).toEqual([]);
     expect(okWhileDown).toBeGreaterThan(0);
+    // The same for the Python client, every answer's values checked.
+    expect(pythonSummary.failures).toEqual([]);
+    expect(pythonSummary.ok).toBeGreaterThan(0);
+    expect(pythonWhileDown).toBeGreaterThan(0);
+    for (const n of pythonAloneCalls) expect(n).toBeGreaterThan(0);
     // Calls were spread over the replicas (round robin), the restarted one included.
     for (const r of [replicas[0], victim, replicas[2], restarted]) {
       expect(callsLogged(r, "GetOnlineFeatures")).toBeGreaterThan(0);

@@ -1,0 +1,82 @@
+"""The Python client as a reader in the replica test (test/replicas.test.ts).
+
+Reads online features through ``FeatureStoreClient`` given every replica's
+address, with ``--in-flight`` calls always running (one thread each), and
+checks every answer against the expected values. Driven over stdin, one
+command a line: ``mark`` prints ``{"mark": <reads so far>}``; ``stop`` ends
+the reads and prints the summary ``{"ok": n, "failures": [...]}``. Every
+line out is JSON.
+
+Usage: python3 python-replica-reader.py SPEC_JSON where SPEC_JSON holds
+``addresses``, ``feature``, ``join_key``, ``ids``, ``expected`` (the values,
+in ``ids`` order) and ``in_flight``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT / "clients/python"), str(ROOT / "clients/python/gen")]
+
+from fstore_client import FeatureStoreClient, FstoreError  # noqa: E402
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    feature = spec["feature"]
+    column = feature.split(":", 1)[1]
+    ids = spec["ids"]
+    expected = spec["expected"]
+    lock = threading.Lock()
+    state = {"ok": 0, "failures": []}
+    stopping = threading.Event()
+
+    def fail(message: str) -> None:
+        with lock:
+            if len(state["failures"]) < 50:
+                state["failures"].append(message)
+            else:
+                state["failures"][-1] = f"... and more; last: {message}"
+
+    with FeatureStoreClient(spec["addresses"], timeout=20) as store:
+
+        def reader() -> None:
+            while not stopping.is_set():
+                try:
+                    got = store.get_online_features([feature], entities={spec["join_key"]: ids}).to_dict()
+                except FstoreError as err:
+                    fail(f"{err.code.name}: {err}")
+                    continue
+                except Exception as err:  # noqa: BLE001 - any other failure is a failed read too
+                    fail(f"{type(err).__name__}: {err}")
+                    continue
+                if got.get(column) != expected:
+                    fail(f"wrong values: {got.get(column)!r:.200}")
+                    continue
+                with lock:
+                    state["ok"] += 1
+
+        threads = [threading.Thread(target=reader, daemon=True) for _ in range(int(spec["in_flight"]))]
+        for t in threads:
+            t.start()
+        print(json.dumps({"started": len(threads)}), flush=True)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "mark":
+                with lock:
+                    print(json.dumps({"mark": state["ok"]}), flush=True)
+            elif command == "stop":
+                break
+        stopping.set()
+        for t in threads:
+            t.join(timeout=60)
+    with lock:
+        print(json.dumps({"ok": state["ok"], "failures": state["failures"]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
