@@ -7,13 +7,18 @@
  * gets NOT_FOUND, worded like a missing profile (the object stays hidden, as
  * in the List RPCs and the console); one who may describe but not read gets
  * PERMISSION_DENIED naming it. Real server, static tokens, real SQLite registry.
+ * The console's service page, which a caller who may describe a service sees,
+ * leaves out the drift of features of views the caller may not describe.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFstoreClient, type FstoreClient, FstoreClientError } from "../clients/typescript/src/index.js";
+import type { ServiceMonitoringModel } from "../src/console/monitoring-data.js";
+import { DEFAULT_THRESHOLDS } from "../src/monitoring/index.js";
 import { applyRepo } from "../src/registry/index.js";
+import { serverProfileStore } from "../src/server/handlers/monitoring.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { BASIC_CONFIG, createTempRepo, type TempRepo } from "./support/temp-repo.js";
 
@@ -81,7 +86,7 @@ beforeAll(async () => {
     "SELECT i::BIGINT AS user_id, TIMESTAMP '2024-02-02' AS event_timestamp, (20 + i * 7)::BIGINT AS age, (i * 100)::BIGINT AS clicks FROM range(1, 6) t(i)",
   );
   await applyRepo(repo.path);
-  t = await startTestServer({ repoPath: repo.path });
+  t = await startTestServer({ repoPath: repo.path, start: { uiPort: 0 } });
   for (const role of Object.keys(TOKENS) as Role[]) {
     clients[role] = createFstoreClient({ address: t.address, token: TOKENS[role], timeoutMs: 30_000 });
   }
@@ -184,11 +189,19 @@ describe("GetFeatureStatistics by profile_id", () => {
   });
 
   it("audits the denial", async () => {
-    const before = auditLines().length;
+    // Lines are written asynchronously: wait for the earlier calls' lines to settle first.
+    let before = auditLines().length;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 50));
+      const now = auditLines().length;
+      if (now === before) break;
+      before = now;
+    }
     await byId("reader", ids.profile);
     const deadline = Date.now() + 10_000;
     while (auditLines().length <= before && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
     expect(auditLines().slice(before)).toEqual([
       expect.objectContaining({
         identity: "analytics",
@@ -222,5 +235,42 @@ describe("DetectDrift with baseline_profile_id", () => {
     const pii = await drift("pii-reader", ids.mixed);
     expect(pii.code).toBe(status.OK);
     expect(pii.value?.features.map((f) => f.feature).sort()).toEqual(["activity:clicks", "profile:age"]);
+  });
+});
+
+describe("the console's service page", () => {
+  it("shows the drift of a service's features only for the views the caller may describe", async () => {
+    // The mixed service's baseline, then a later profile of it: the page compares the two.
+    await serverProfileStore(t.server.deps).saveBaseline("mixed", Number(ids.mixed), DEFAULT_THRESHOLDS);
+    await clients.admin.getFeatureStatistics({
+      source: { source: { case: "featureService", value: "mixed" } },
+      save: true,
+    });
+    const page = async (token: string) => {
+      const res = await fetch(`${t.server.consoleUrl}/api/services/mixed`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return { status: res.status, body: (await res.json()) as { monitoring: ServiceMonitoringModel } };
+    };
+    const pii = await page(TOKENS["pii-reader"]);
+    expect(pii.status).toBe(200);
+    expect(pii.body.monitoring.latest?.features.map((f) => f.feature)).toEqual([
+      "profile:age",
+      "activity:clicks",
+    ]);
+    expect(pii.body.monitoring.hiddenFeatures).toBe(0);
+    // The reader may describe the (public) service but not the PII view in it.
+    const reader = await page(TOKENS.reader);
+    expect(reader.status).toBe(200);
+    expect(reader.body.monitoring.latest?.features.map((f) => f.feature)).toEqual(["activity:clicks"]);
+    expect(reader.body.monitoring.hiddenFeatures).toBe(1);
+    expect(JSON.stringify(reader.body)).not.toContain("profile:age");
+    const html = await (
+      await fetch(`${t.server.consoleUrl}/services/mixed`, {
+        headers: { authorization: `Bearer ${TOKENS.reader}` },
+      })
+    ).text();
+    expect(html).toContain("1 more feature of views you may not describe is not shown");
+    expect(html).not.toContain("profile:age");
   });
 });

@@ -78,6 +78,12 @@ export interface ServiceMonitoringModel {
   latestProfile: ProfileRef | null;
   profiles: ProfileRef[];
   monitoringNote: string | null;
+  /**
+   * Features of `latest` left out because the caller may not DESCRIBE their
+   * view (a service the caller may see can hold a view it may not): their
+   * statistics are not shown, and `latest.verdict` is that of the rest.
+   */
+  hiddenFeatures: number;
 }
 
 const refOf = (p: Profile): ProfileRef => ({
@@ -204,6 +210,7 @@ export async function featureModel(
 
 export async function serviceMonitoringModel(
   src: ConsoleSources,
+  may: MayDescribe,
   service: string,
 ): Promise<ServiceMonitoringModel> {
   const store = src.profiles();
@@ -213,6 +220,7 @@ export async function serviceMonitoringModel(
     latestProfile: null,
     profiles: [],
     monitoringNote: null,
+    hiddenFeatures: 0,
   };
   if (!store) return { ...empty, monitoringNote: NO_STORE };
   const profiles = [
@@ -232,7 +240,27 @@ export async function serviceMonitoringModel(
   };
   const latest = profiles.find((p) => p.id !== baseline.profile.id);
   if (latest) {
-    model.latest = compareProfiles(baseline.profile, latest, baseline.thresholds);
+    const report = compareProfiles(baseline.profile, latest, baseline.thresholds);
+    const snapshot = src.registry.snapshot();
+    // A view no longer in the registry has no tags to decide on (as for stored profiles over gRPC).
+    const visible = (feature: string) => {
+      const view = feature.slice(0, Math.max(0, feature.indexOf(":")));
+      const fv = snapshot.featureViews.get(view);
+      if (fv) return may("FeatureView", fv);
+      const odfv = snapshot.onDemandFeatureViews.get(view);
+      return odfv ? may("OnDemandFeatureView", odfv) : true;
+    };
+    const shown = report.features.filter((f) => visible(f.feature));
+    model.hiddenFeatures = report.features.length - shown.length;
+    model.latest = {
+      ...report,
+      features: shown,
+      verdict: shown.some((f) => f.verdict === "alert")
+        ? "alert"
+        : shown.some((f) => f.verdict === "warn")
+          ? "warn"
+          : "ok",
+    };
     model.latestProfile = refOf(latest);
   } else {
     model.monitoringNote = `no profile since the baseline: fstore monitor drift --feature-service ${service} makes one`;
