@@ -102,7 +102,8 @@ export interface Registry {
   /**
    * Asks for the lease `req.name` to run slot `req.slotMs` (lease.ts). Taking
    * over a dead holder's run records that run as abandoned, for every online
-   * view it had not finished, in the same transaction.
+   * view it had not finished, in the same transaction (unless
+   * `req.materializationRuns` is false: other work records nothing).
    */
   acquireLease(req: LeaseRequest): Promise<LeaseOutcome>;
   /** Extends a held lease to now + ttl; false when `holder` no longer holds it. */
