@@ -48,7 +48,7 @@ const configOf = (schedule: string | null): RepoConfig =>
     online_store: { type: "sqlite", path: "data/online.db" },
     materialization: { schedule: "off" },
     feature_logging: { write_to_disk_interval_secs: 3600 },
-    monitoring: { schedule: schedule ?? "off", window_seconds: 3600, lease_ttl_seconds: 1 },
+    monitoring: { schedule: schedule ?? "off", window_seconds: 3600, lease_ttl_seconds: 3 },
   });
 
 beforeAll(async () => {
@@ -140,7 +140,8 @@ describe("the monitoring schedule across servers sharing a registry", () => {
     }
     const elsewhere = fires.filter((f) => f.fire.outcome === "elsewhere");
     expect(elsewhere.length).toBeGreaterThan(0);
-    for (const e of elsewhere) expect(ranSlots().has(+e.fire.slot)).toBe(true);
+    // "elsewhere": the other server ran the slot, or was already running a later one (the slot is over).
+    for (const e of elsewhere) expect([...ranSlots()].some((s) => s >= +e.fire.slot)).toBe(true);
 
     // What was stored says the same: one profile per service per slot it was checked in, the window ending
     // at the slot. A run the shutdown stopped may have checked only the first service.
