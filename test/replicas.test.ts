@@ -10,7 +10,9 @@
  * answer's values. Checked: no failed read (the retry policy sends the calls
  * that were in flight on the killed replica to another), values equal to the
  * latest rows, the change seen by every replica well within cache_ttl_seconds
- * (NOTIFY), each scheduled slot materialized once (leases).
+ * (NOTIFY), each scheduled slot materialized once and each scheduled drift
+ * check of the serving logs (the Python client reads through a logged feature
+ * service) done once (leases), the killed replica's included.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,8 +23,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFstoreClient, type FstoreClient, FstoreClientError } from "../clients/typescript/src/index.js";
 import { loadRepoConfig } from "../src/config/load-repo-config.js";
+import { computeProfile, DEFAULT_THRESHOLDS, openProfileStore } from "../src/monitoring/index.js";
 import { openDuckDb } from "../src/offline/index.js";
-import { openRegistry } from "../src/registry/index.js";
+import { type FeatureServiceDef, openRegistry, type RepoDefinitions } from "../src/registry/index.js";
 import {
   definitions,
   driverSource,
@@ -165,13 +168,42 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
         "materialization:",
         '  schedule: "*/2 * * * * *"',
         `  lease_ttl_seconds: ${LEASE_TTL_SECONDS}`,
+        "feature_logging:",
+        "  write_to_disk_interval_secs: 1",
+        "monitoring:",
+        '  schedule: "1-59/2 * * * * *"',
+        "  window_seconds: 3600",
+        `  lease_ttl_seconds: ${LEASE_TTL_SECONDS}`,
         "",
       ].join("\n"),
     );
     const config = loadRepoConfig(repo, {});
     const registry = await openRegistry(config);
     const view = driverView(driverSource("data/drivers"));
-    await registry.apply(definitions([view]));
+    // A logged service (the Python client reads through it): its serving logs are what the drift checks read.
+    const logged: FeatureServiceDef = {
+      name: "driver_model",
+      projections: [{ featureView: "driver_stats", features: ["conv_rate"] }],
+      logging: { sampleRate: 1, destination: { path: "driver_model" } },
+      description: "",
+      tags: {},
+      owner: "",
+    };
+    const withService = (d: RepoDefinitions): RepoDefinitions => ({ ...d, featureServices: [logged] });
+    await registry.apply(withService(definitions([view])));
+    // Its baseline: the profile of its offline rows, in the registry database.
+    const profiles = openProfileStore({ project: config.project, registry: config.registry });
+    const connection = await db.connect();
+    try {
+      const offline = await computeProfile(
+        { connection, snapshot: registry.snapshot(), repoPath: repo },
+        { target: { kind: "feature_service", name: "driver_model" } },
+      );
+      const saved = await profiles.saveProfile(offline);
+      await profiles.saveBaseline("driver_model", saved.id as number, DEFAULT_THRESHOLDS);
+    } finally {
+      connection.closeSync();
+    }
 
     for (let i = 0; i < 3; i++) startReplica(i);
     await Promise.all(replicas.map((r) => r?.address));
@@ -200,7 +232,8 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
     const callsBeforePython = replicas.map((r) => callsLogged(r, "GetOnlineFeatures"));
     const python = startPythonReader({
       addresses: HOSTS.map((h) => `${h}:${port}`),
-      feature: "driver_stats:conv_rate",
+      feature_service: "driver_model",
+      column: "conv_rate",
       join_key: "driver_id",
       ids: ids.map(Number),
       expected: values,
@@ -249,7 +282,9 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
 
     // Apply a change (a new view) and time when each replica serves it.
     const appliedAt = Date.now();
-    const changed = definitions([view, driverView(driverSource("data/drivers"), 0, "driver_stats_v2")]);
+    const changed = withService(
+      definitions([view, driverView(driverSource("data/drivers"), 0, "driver_stats_v2")]),
+    );
     expect((await registry.apply(changed)).map((c) => `${c.kind} ${c.name}`)).toEqual([
       "add driver_stats_v2",
     ]);
@@ -296,6 +331,10 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
        WHERE project = 'replicas' AND feature_view = 'driver_stats' GROUP BY outcome ORDER BY outcome`,
     );
     await pgc.end();
+    // Every drift check once: one stored serving-log profile per slot (its window ends at the slot).
+    const checks = await profiles.listProfiles({ kind: "serving_log", name: "driver_model" }, 1000);
+    const checkedSlots = checks.map((p) => p.window?.end);
+    await profiles.close();
     await registry.close();
 
     const figures = {
@@ -312,6 +351,8 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
       restartedReplicaFirstCallAfterServingMs: rejoinedMs,
       applySeenByReplicaMs: seenMs,
       slotsMaterialized: intervals.rows.length,
+      driftChecks: checkedSlots.length,
+      driftCheckSlotsDistinct: new Set(checkedSlots).size,
       runsByOutcome: Object.fromEntries(runs.rows.map((r) => [r.outcome, Number(r.n)])),
     };
     console.log(`replica figures: ${JSON.stringify(figures)}`);
@@ -334,5 +375,7 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
     // Each slot once.
     expect(intervals.rows.length).toBeGreaterThan(2);
     expect(intervals.rows.filter((r) => Number(r.n) !== 1)).toEqual([]);
+    expect(checkedSlots.length).toBeGreaterThan(2);
+    expect(new Set(checkedSlots).size).toBe(checkedSlots.length);
   }, 300_000);
 });

@@ -8,8 +8,9 @@ the reads and prints the summary ``{"ok": n, "failures": [...]}``. Every
 line out is JSON.
 
 Usage: python3 python-replica-reader.py SPEC_JSON where SPEC_JSON holds
-``addresses``, ``feature``, ``join_key``, ``ids``, ``expected`` (the values,
-in ``ids`` order) and ``in_flight``.
+``addresses``, ``feature_service`` (the service read through), ``column`` (the
+feature checked), ``join_key``, ``ids``, ``expected`` (the values, in ``ids``
+order) and ``in_flight``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from fstore_client import FeatureStoreClient, FstoreError  # noqa: E402
 
 def main() -> None:
     spec = json.loads(sys.argv[1])
-    feature = spec["feature"]
-    column = feature.split(":", 1)[1]
+    service = spec["feature_service"]
+    column = spec["column"]
     ids = spec["ids"]
     expected = spec["expected"]
     lock = threading.Lock()
@@ -47,7 +48,9 @@ def main() -> None:
         def reader() -> None:
             while not stopping.is_set():
                 try:
-                    got = store.get_online_features([feature], entities={spec["join_key"]: ids}).to_dict()
+                    got = store.get_online_features(
+                        feature_service=service, entities={spec["join_key"]: ids}
+                    ).to_dict()
                 except FstoreError as err:
                     fail(f"{err.code.name}: {err}")
                     continue
