@@ -4,8 +4,9 @@ Reads online features through ``FeatureStoreClient`` given every replica's
 address, with ``--in-flight`` calls always running (one thread each), and
 checks every answer against the expected values. Driven over stdin, one
 command a line: ``mark`` prints ``{"mark": <reads so far>}``; ``stop`` ends
-the reads and prints the summary ``{"ok": n, "failures": [...]}``. Every
-line out is JSON.
+the reads and prints the summary ``{"ok": n, "failures": [...]}``, each
+failure ``{"at": ms since the epoch, "code": status name, "message": ...}``.
+Every line out is JSON.
 
 Usage: python3 python-replica-reader.py SPEC_JSON where SPEC_JSON holds
 ``addresses``, ``feature_service`` (the service read through), ``column`` (the
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,12 +38,11 @@ def main() -> None:
     state = {"ok": 0, "failures": []}
     stopping = threading.Event()
 
-    def fail(message: str) -> None:
+    def fail(code: str, message: str) -> None:
+        failure = {"at": int(time.time() * 1000), "code": code, "message": message[:300]}
         with lock:
             if len(state["failures"]) < 50:
-                state["failures"].append(message)
-            else:
-                state["failures"][-1] = f"... and more; last: {message}"
+                state["failures"].append(failure)
 
     with FeatureStoreClient(spec["addresses"], timeout=20) as store:
 
@@ -52,13 +53,13 @@ def main() -> None:
                         feature_service=service, entities={spec["join_key"]: ids}
                     ).to_dict()
                 except FstoreError as err:
-                    fail(f"{err.code.name}: {err}")
+                    fail(err.code.name, str(err))
                     continue
                 except Exception as err:  # noqa: BLE001 - any other failure is a failed read too
-                    fail(f"{type(err).__name__}: {err}")
+                    fail(type(err).__name__, str(err))
                     continue
                 if got.get(column) != expected:
-                    fail(f"wrong values: {got.get(column)!r:.200}")
+                    fail("WRONG_VALUES", f"{got.get(column)!r:.200}")
                     continue
                 with lock:
                     state["ok"] += 1
