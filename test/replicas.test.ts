@@ -7,8 +7,9 @@
  * while one replica is SIGKILLed and restarted and a change is applied to the
  * registry; so does the Python client (clients/python under Debian's
  * /usr/bin/python3, test/support/python-replica-reader.py), checking every
- * answer's values. Checked: no failed read (the retry policy sends the calls
- * that were in flight on the killed replica to another), values equal to the
+ * answer's values. Checked: no failed read beyond the calls in flight on the
+ * killed replica (the retry policy sends calls not yet answered to another;
+ * one whose answer had begun is committed), values equal to the
  * latest rows, the change seen by every replica well within cache_ttl_seconds
  * (NOTIFY), each scheduled slot materialized once and each scheduled drift
  * check of the serving logs (the Python client reads through a logged feature
@@ -19,6 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
+import { status } from "@grpc/grpc-js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFstoreClient, type FstoreClient, FstoreClientError } from "../clients/typescript/src/index.js";
@@ -94,6 +96,8 @@ interface PythonReader {
 }
 
 const PYTHON_IN_FLIGHT = 2;
+/** The TypeScript readers: calls in flight at all times. */
+const TS_IN_FLIGHT = 4;
 
 function startPythonReader(spec: Record<string, unknown>): PythonReader {
   const child = spawn(
@@ -247,22 +251,28 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
       (r, i) => callsLogged(r, "GetOnlineFeatures") - (callsBeforePython[i] ?? 0),
     );
 
-    // Readers: four calls in flight at all times, until told to stop.
+    // Readers: TS_IN_FLIGHT calls in flight at all times, until told to stop.
     let ok = 0;
-    const failures: string[] = [];
+    const failures: { at: number; code: string; message: string }[] = [];
     let reading = true;
     const reader = async () => {
       while (reading) {
         try {
           const res = await read();
-          if (res.rows.length !== ids.length) failures.push(`short answer: ${res.rows.length} rows`);
+          if (res.rows.length !== ids.length)
+            failures.push({ at: Date.now(), code: "SHORT", message: `${res.rows.length} rows` });
           ok++;
         } catch (err) {
-          failures.push(err instanceof FstoreClientError ? `${err.code}: ${err.message}` : String(err));
+          failures.push({
+            at: Date.now(),
+            code:
+              err instanceof FstoreClientError ? (status[err.code] ?? String(err.code)) : "NOT_A_GRPC_ERROR",
+            message: err instanceof Error ? err.message : String(err),
+          });
         }
       }
     };
-    const readers = [0, 1, 2, 3].map(() => reader());
+    const readers = Array.from({ length: TS_IN_FLIGHT }, () => reader());
     await sleep(2000);
 
     // SIGKILL replica 2 while calls run; restart it on the same address.
@@ -344,7 +354,7 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
     const figures = {
       readsOk: ok,
       readsFailed: failures.length,
-      failures: failures.slice(0, 5),
+      failures: failures.slice(0, 5).map((f) => ({ ...f, msAfterKill: f.at - killSentAt })),
       readsWhileOneReplicaDown: okWhileDown,
       pythonReadsOk: pythonSummary.ok,
       pythonReadsFailed: pythonSummary.failures.length,
@@ -365,8 +375,15 @@ describe("three replicas over one PostgreSQL registry and a Redis Cluster", () =
     };
     console.log(`replica figures: ${JSON.stringify(figures)}`);
 
-    // No failed read at all: the reads in flight on the killed replica were retried on another.
-    expect(failures).toEqual([]);
+    // No failed read beyond the ones in flight on the killed replica (at most TS_IN_FLIGHT): calls
+    // not yet answered are retried on another replica; a call whose answer had begun is committed,
+    // and gRPC does not retry it (seen about 1 run in 10: ECONNRESET about 80 ms after the kill).
+    expect(failures.length).toBeLessThanOrEqual(TS_IN_FLIGHT);
+    for (const f of failures) {
+      expect(f.code).toBe("UNAVAILABLE");
+      expect(f.at).toBeGreaterThanOrEqual(killSentAt);
+      expect(f.at).toBeLessThanOrEqual(killedAt + 3000);
+    }
     expect(okWhileDown).toBeGreaterThan(0);
     // The Python client: no failed call beyond the ones in flight on the killed replica (at most its
     // PYTHON_IN_FLIGHT calls: a call whose answer had begun is committed, and gRPC does not retry it),
