@@ -8,14 +8,15 @@
  * in the List RPCs and the console); one who may describe but not read gets
  * PERMISSION_DENIED naming it. Real server, static tokens, real SQLite registry.
  * The console's service page, which a caller who may describe a service sees,
- * leaves out the drift of features of views the caller may not describe.
+ * leaves out the drift of features of views the caller may not READ_OFFLINE,
+ * and a feature's page shows statistics only with READ_OFFLINE on its view.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFstoreClient, type FstoreClient, FstoreClientError } from "../clients/typescript/src/index.js";
-import type { ServiceMonitoringModel } from "../src/console/monitoring-data.js";
+import type { FeatureModel, ServiceMonitoringModel } from "../src/console/monitoring-data.js";
 import { DEFAULT_THRESHOLDS } from "../src/monitoring/index.js";
 import { applyRepo } from "../src/registry/index.js";
 import { serverProfileStore } from "../src/server/handlers/monitoring.js";
@@ -270,7 +271,35 @@ describe("the console's service page", () => {
         headers: { authorization: `Bearer ${TOKENS.reader}` },
       })
     ).text();
-    expect(html).toContain("1 more feature of views you may not describe is not shown");
+    expect(html).toContain("1 more feature of views you may not read (READ_OFFLINE) is not shown");
     expect(html).not.toContain("profile:age");
+    // The cataloguer may describe every view and service but read none: the page is there, the
+    // statistics are not (as GetFeatureStatistics asks READ_OFFLINE).
+    const catalog = await page(TOKENS.cataloguer);
+    expect(catalog.status).toBe(200);
+    expect(catalog.body.monitoring.latest?.features).toEqual([]);
+    expect(catalog.body.monitoring.hiddenFeatures).toBe(2);
+  });
+
+  it("shows a feature's statistics only to a caller who may READ_OFFLINE its view", async () => {
+    const feature = async (token: string) => {
+      const res = await fetch(`${t.server.consoleUrl}/api/views/profile/features/age`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return { status: res.status, body: (await res.json()) as FeatureModel };
+    };
+    const pii = await feature(TOKENS["pii-reader"]);
+    expect(pii.status).toBe(200);
+    expect(pii.body.profile?.feature.name).toBe("profile:age");
+    // The stored profile of the view: ages 27, 34, 41, 48, 55.
+    expect(pii.body.profile?.feature.numeric?.min).toBe(27);
+    expect(pii.body.profile?.feature.numeric?.max).toBe(55);
+    const catalog = await feature(TOKENS.cataloguer);
+    expect(catalog.status).toBe(200);
+    expect(catalog.body.profile).toBeNull();
+    expect(catalog.body.drift).toEqual([]);
+    expect(catalog.body.monitoringNote).toMatch(/need READ_OFFLINE/);
+    expect(JSON.stringify(catalog.body)).not.toMatch(/"(min|max|mean)"/);
+    expect((await feature(TOKENS.reader)).status).toBe(404);
   });
 });

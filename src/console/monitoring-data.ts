@@ -79,9 +79,10 @@ export interface ServiceMonitoringModel {
   profiles: ProfileRef[];
   monitoringNote: string | null;
   /**
-   * Features of `latest` left out because the caller may not DESCRIBE their
-   * view (a service the caller may see can hold a view it may not): their
-   * statistics are not shown, and `latest.verdict` is that of the rest.
+   * Features of `latest` left out because the caller may not READ_OFFLINE
+   * their view (a service the caller may see can hold a view it may not
+   * read): their statistics are not shown, and `latest.verdict` is that of
+   * the rest.
    */
   hiddenFeatures: number;
 }
@@ -171,6 +172,11 @@ export async function featureModel(
     drift: [],
     monitoringNote: null,
   };
+  // Statistics are the view's data (top values, min and max): READ_OFFLINE, as GetFeatureStatistics asks.
+  if (!may("FeatureView", view, "READ_OFFLINE")) {
+    model.monitoringNote = `statistics of ${viewName} need READ_OFFLINE on it, which you do not have`;
+    return model;
+  }
   const store = src.profiles();
   if (!store) {
     model.monitoringNote = NO_STORE;
@@ -246,9 +252,9 @@ export async function serviceMonitoringModel(
     const visible = (feature: string) => {
       const view = feature.slice(0, Math.max(0, feature.indexOf(":")));
       const fv = snapshot.featureViews.get(view);
-      if (fv) return may("FeatureView", fv);
+      if (fv) return may("FeatureView", fv, "READ_OFFLINE");
       const odfv = snapshot.onDemandFeatureViews.get(view);
-      return odfv ? may("OnDemandFeatureView", odfv) : true;
+      return odfv ? may("OnDemandFeatureView", odfv, "READ_OFFLINE") : true;
     };
     const shown = report.features.filter((f) => visible(f.feature));
     model.hiddenFeatures = report.features.length - shown.length;

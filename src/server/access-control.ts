@@ -440,18 +440,25 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
 }
 
 /**
- * Whether `identity` may DESCRIBE an object of `snapshot`: the decision the
- * List RPCs filter with, and the web console (src/console) shows only what it
- * allows. Everything is allowed when the server does not authenticate callers.
+ * Whether `identity` may DESCRIBE an object of `snapshot` (or take another
+ * action on it: the console shows statistics of a view's data only with
+ * READ_OFFLINE, as GetFeatureStatistics asks): the decision the List RPCs
+ * filter with, and the web console (src/console) shows only what it allows.
+ * Everything is allowed when the server does not authenticate callers.
  */
 export function describeCheck(
   config: Pick<ServerDeps["config"], "server">,
   snapshot: RegistrySnapshot,
   identity: Identity | undefined,
-): (type: ProtectedType, item: { name: string; tags: Readonly<Record<string, string>> }) => boolean {
+): (
+  type: ProtectedType,
+  item: { name: string; tags: Readonly<Record<string, string>> },
+  action?: Action,
+) => boolean {
   if (config.server.auth === null || !identity) return () => true;
   const permissions = permissionsOf(snapshot);
-  return (type, item) => isAllowed(permissions, identity, protectedObject(type, item), "DESCRIBE");
+  return (type, item, action = "DESCRIBE") =>
+    isAllowed(permissions, identity, protectedObject(type, item), action);
 }
 
 /** Entity rows of a GetOnlineFeatures request: the length of its first entity column. */

@@ -537,7 +537,7 @@ ${section(
             : undefined;
         })}${
           monitoring.hiddenFeatures > 0
-            ? html`<p>${monitoring.hiddenFeatures} more feature${monitoring.hiddenFeatures === 1 ? "" : "s"} of views you may not describe ${monitoring.hiddenFeatures === 1 ? "is" : "are"} not shown.</p>`
+            ? html`<p>${monitoring.hiddenFeatures} more feature${monitoring.hiddenFeatures === 1 ? "" : "s"} of views you may not read (READ_OFFLINE) ${monitoring.hiddenFeatures === 1 ? "is" : "are"} not shown.</p>`
             : ""
         }`
       : ""
