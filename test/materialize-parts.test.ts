@@ -99,6 +99,21 @@ describe("latest rows split into parts by entity key", () => {
     expect(partCountOf(10n ** 12n, 100)).toBe(256);
   });
 
+  it("reads nothing when no row of a split window has a complete key", async () => {
+    const sub = join(dir, "no-keys");
+    mkdirSync(sub, { recursive: true });
+    await conn.run(`COPY (
+      SELECT CAST(NULL AS BIGINT) AS id, make_timestamp(1735689600000000 + i) AS ts,
+             make_timestamp(1735689600000000) AS created, 'x' AS tag, 1.0 AS score,
+             make_timestamp(1700000000000000) AS seen
+      FROM range(2000) t(i)
+    ) TO '${join(sub, "part-0.parquet")}' (FORMAT parquet)`);
+    const view = viewOf(sub, ValueType.INT64);
+    const read = await readAll(conn, view, [join(sub, "part-0.parquet")], 100);
+    expect(read.rows).toEqual([]);
+    expect(read.rowsRead).toBe(0);
+  });
+
   // Whole-second times pack the order into one BIGINT; created times days apart to the µs do not
   // (the parts then carry the order's four columns).
   const packed = { step: "1000000", createdStep: "1000000" };
