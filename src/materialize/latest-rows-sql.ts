@@ -210,10 +210,13 @@ function littleEndianAsBigEndian(v: string, n: number): string {
  * entity key first (`splitByKeySql`) and takes the latest rows one part at a
  * time (`partLatestRowsSql`): DuckDB's per-entity state (the aggregate, the
  * join, the sort) then follows the size of one part, not of the window, so a
- * window of 10x the entities needs about the same memory (at the cost of
- * writing the window's rows once to temp Parquet files).
+ * window of 10x the entities needs about the same memory. The split costs a
+ * pass that writes the window to temp Parquet and reads it back: with 1M
+ * rows per part, 1M entities from a 10M-row window took 5.7 CPU-s instead of
+ * 1.9 (`npm run bench -- materialize`), so one query takes windows up to the
+ * size whose state it holds easily (1M entities of 10M rows: about 420 MB).
  */
-export const ROWS_PER_PART = 1_000_000;
+export const ROWS_PER_PART = 16_000_000;
 
 /**
  * How many parts a window of `rows` rows is split into: a power of two (at
