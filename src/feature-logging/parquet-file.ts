@@ -127,25 +127,32 @@ function columnPages(c: ParquetColumn, rows: number): Pages {
       : undefined;
   const parts: Buffer[] = [];
   let dictionaryBytes = 0;
-  let page: Buffer;
   if (dictionary) {
     const header = dictionaryPageHeader(dictionary.page.length, dictionary.entries);
     parts.push(header, toBuffer(dictionary.page));
     dictionaryBytes = header.length + dictionary.page.length;
-    page = levelsThen(c.valid, rows, dictionary.indices);
-  } else page = levelsThen(c.valid, rows, plainValues(c, rows));
-  const header = pageHeader(page.length, rows, dictionary ? RLE_DICTIONARY : PLAIN);
-  parts.push(header, page);
-  return { parts, dictionaryBytes, size: dictionaryBytes + header.length + page.length };
+  }
+  // The page: definition levels (optional columns) and then the values, as separate parts (no copy).
+  const levels = c.valid ? definitionLevels(c.valid, rows) : undefined;
+  const values = toBuffer(dictionary ? dictionary.indices : plainValues(c, rows));
+  const pageSize = (levels?.length ?? 0) + values.length;
+  const header = pageHeader(pageSize, rows, dictionary ? RLE_DICTIONARY : PLAIN);
+  parts.push(header);
+  if (levels) parts.push(levels);
+  parts.push(values);
+  return { parts, dictionaryBytes, size: dictionaryBytes + header.length + pageSize };
 }
 
 const toBuffer = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 const utf8 = new TextEncoder();
 
-/** The page's bytes: definition levels (if the column is optional) and then `values`. */
-function levelsThen(valid: Uint8Array | undefined, rows: number, values: Uint8Array): Buffer {
-  if (!valid) return toBuffer(values);
+/**
+ * The definition levels of an optional column as a data page v1 starts
+ * with them: their byte length, then one RLE run of 1s when every row is
+ * present (the usual case), else bit-packed runs.
+ */
+function definitionLevels(valid: Uint8Array, rows: number): Buffer {
   let all = true;
   for (let i = 0; i < rows; i++) {
     if (valid[i] === 0) {
@@ -153,17 +160,27 @@ function levelsThen(valid: Uint8Array | undefined, rows: number, values: Uint8Ar
       break;
     }
   }
-  // Every row present (the usual case): one RLE run of 1s.
   const levelBytes = all ? varintSize(rows * 2) + 1 : bitPackedSize(rows);
-  const buf = Buffer.allocUnsafe(4 + levelBytes + values.byteLength);
+  const buf = Buffer.allocUnsafe(4 + levelBytes);
   buf.writeUInt32LE(levelBytes, 0);
-  let pos = 4;
-  if (all) {
-    pos = writeVarint(buf, pos, rows * 2);
-    buf[pos++] = 1;
-  } else pos += writeBitPacked(buf, pos, valid, rows);
-  buf.set(values, pos);
+  if (all) buf[writeVarint(buf, 4, rows * 2)] = 1;
+  else writeBitPacked(buf, 4, valid, rows);
   return buf;
+}
+
+/** Whether the first `rows` of a typed array of numbers are all the same (a tight loop per array type). */
+function constantNumbers(values: ParquetColumn["values"], rows: number): boolean {
+  if (values instanceof Int32Array) {
+    const first = values[0];
+    for (let i = 1; i < rows; i++) if (values[i] !== first) return false;
+    return true;
+  }
+  if (values instanceof Float64Array) {
+    const first = values[0];
+    for (let i = 1; i < rows; i++) if (values[i] !== first) return false;
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -179,6 +196,19 @@ function dictionaryEncoded(
 ): { entries: number; page: Uint8Array; indices: Uint8Array } | undefined {
   const valid = c.valid;
   const values = c.values as ArrayLike<number | string | null>;
+  if (rows > 0 && !valid && constantNumbers(c.values, rows)) {
+    // One value in every row (a status, the day, usually): a dictionary of one and one run.
+    const one = {
+      ...c,
+      valid: undefined,
+      values: c.values.slice(0, 1) as typeof c.values,
+      dictionary: false,
+    };
+    const indices = Buffer.allocUnsafe(1 + varintSize(rows * 2) + 1);
+    indices[0] = 1;
+    indices[writeVarint(indices, 1, rows * 2)] = 0;
+    return { entries: 1, page: plainValues(one, 1), indices };
+  }
   const limit = Math.max(16, rows >> 2);
   const index = new Map<number | string | null, number>();
   const distinct: (number | string | null)[] = [];
@@ -330,15 +360,24 @@ function plainValues(c: ParquetColumn, rows: number): Uint8Array {
           if (valid && !valid[i]) continue;
           size += 4 + (ends[i] as number) - (i === 0 ? 0 : (ends[i - 1] as number));
         }
-        const out = Buffer.allocUnsafe(size);
+        const out = new Uint8Array(size);
         let pos = 0;
         for (let i = 0; i < rows; i++) {
           if (valid && !valid[i]) continue;
           const start = i === 0 ? 0 : (ends[i - 1] as number);
           const end = ends[i] as number;
-          out.writeUInt32LE(end - start, pos);
-          out.set(src.subarray(start, end), pos + 4);
-          pos += 4 + end - start;
+          const n = end - start;
+          out[pos] = n & 0xff;
+          out[pos + 1] = (n >>> 8) & 0xff;
+          out[pos + 2] = (n >>> 16) & 0xff;
+          out[pos + 3] = n >>> 24;
+          pos += 4;
+          // Short values byte by byte: a subarray per value would be an object per value.
+          if (n <= 32) for (let k = start; k < end; k++) out[pos++] = src[k] as number;
+          else {
+            out.set(src.subarray(start, end), pos);
+            pos += n;
+          }
         }
         return out;
       }
