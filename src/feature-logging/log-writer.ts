@@ -127,7 +127,7 @@ export function logColumns(schema: LogSchema, staged: StagedRows): ParquetColumn
             type: PhysicalType.BYTE_ARRAY,
             ...(column.dtype === ValueType.STRING ? { converted: ConvertedType.UTF8 } : {}),
             values: [],
-            ranges: { bytes: c.bytes.buf, ends: c.values as Int32Array },
+            ranges: { bytes: c.bytes.buf, ends: c.values as Int32Array, prefixed: true },
           }
         : valueColumn(column.dtype, c.values, rows);
     out.push({ name: column.name, ...value, valid: c.valid });

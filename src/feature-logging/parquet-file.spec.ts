@@ -105,6 +105,19 @@ it("writes dictionary-encoded, shared, constant and byte-range columns that Duck
   });
   const bytes = new Uint8Array(end);
   chunks.forEach((c, i) => bytes.set(c, (ends[i] as number) - c.length));
+  // The same values as the PLAIN page has them (each after its u32 length; null rows empty).
+  const labelValid = mask((i) => i % 9 !== 0);
+  const prefixedEnds = new Int32Array(rows);
+  const prefixed = Buffer.alloc(end + 4 * rows);
+  let at = 0;
+  chunks.forEach((c, i) => {
+    if (labelValid[i]) {
+      prefixed.writeUInt32LE(c.length, at);
+      prefixed.set(c, at + 4);
+      at += 4 + c.length;
+    }
+    prefixedEnds[i] = at;
+  });
   const columns: ParquetColumn[] = [
     // Constant (one run), a few values in runs, and too many distinct values for a dictionary.
     { name: "constant", type: PhysicalType.INT32, values: new Int32Array(rows).fill(1), dictionary: true },
@@ -142,9 +155,17 @@ it("writes dictionary-encoded, shared, constant and byte-range columns that Duck
       name: "label",
       type: PhysicalType.BYTE_ARRAY,
       converted: ConvertedType.UTF8,
-      valid: mask((i) => i % 9 !== 0),
+      valid: labelValid,
       values: [],
       ranges: { bytes, ends },
+    },
+    {
+      name: "label_prefixed",
+      type: PhysicalType.BYTE_ARRAY,
+      converted: ConvertedType.UTF8,
+      valid: labelValid,
+      values: [],
+      ranges: { bytes: prefixed, ends: prefixedEnds, prefixed: true },
     },
     {
       name: "big",
@@ -159,7 +180,7 @@ it("writes dictionary-encoded, shared, constant and byte-range columns that Duck
   try {
     const got = (
       await c.runAndReadAll(
-        `SELECT constant, status, "distinct", epoch_us(t1) AS t1, epoch_us(t2) AS t2, version, label, big FROM '${file}'`,
+        `SELECT constant, status, "distinct", epoch_us(t1) AS t1, epoch_us(t2) AS t2, version, label, label_prefixed, big FROM '${file}'`,
       )
     ).getRows();
     expect(got).toHaveLength(rows);
@@ -172,6 +193,7 @@ it("writes dictionary-encoded, shared, constant and byte-range columns that Duck
         t,
         t,
         "v1-é",
+        i % 9 === 0 ? null : words[i % 4],
         i % 9 === 0 ? null : words[i % 4],
         BigInt(i - 500) * 10n ** 15n,
       ]);

@@ -42,8 +42,13 @@ export interface ParquetColumn {
     | readonly (string | Uint8Array | null)[];
   /** INT64 columns given as µs in a Float64Array (exact below 2^53). */
   int64FromNumbers?: boolean;
-  /** BYTE_ARRAY columns given as byte ranges: row r is bytes[ends[r - 1], ends[r]) (`values` unused). */
-  ranges?: { bytes: Uint8Array; ends: Int32Array };
+  /**
+   * BYTE_ARRAY columns given as byte ranges: row r is bytes[ends[r - 1], ends[r])
+   * (`values` unused). `prefixed`: each present row's range starts with its
+   * value's length (u32 LE) and null rows' ranges are empty, so the bytes are
+   * the PLAIN page as it is.
+   */
+  ranges?: { bytes: Uint8Array; ends: Int32Array; prefixed?: boolean };
   /**
    * Dictionary-encode this column (INT32, INT64 from numbers, or BYTE_ARRAY
    * strings) when it has few distinct values; PLAIN otherwise. For columns
@@ -353,6 +358,7 @@ function plainValues(c: ParquetColumn, rows: number): Uint8Array {
       return out;
     }
     case PhysicalType.BYTE_ARRAY: {
+      if (c.ranges?.prefixed) return c.ranges.bytes.subarray(0, rows > 0 ? c.ranges.ends[rows - 1] : 0);
       if (c.ranges) {
         const { bytes: src, ends } = c.ranges;
         let size = 0;

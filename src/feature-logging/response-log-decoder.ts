@@ -18,10 +18,12 @@ export interface StagedColumn {
   /** How `values` holds them: F64_VALUES, I32_VALUES, I64_VALUES, BYTE_VALUES or OBJECT_VALUES (a JS array). */
   readonly kind: number;
   /**
-   * STRING and BYTES: the values' bytes as served, back to back (row r is
-   * bytes[end(r - 1), end(r)), `values` holding the ends): no string object
-   * per value, so half a million logged strings are not half a million
-   * objects for the garbage collector to move.
+   * STRING and BYTES: the values' bytes as served, back to back, each after
+   * its byte length (u32, little-endian), as Parquet's PLAIN encoding has
+   * them (row r is bytes[end(r - 1), end(r)), `values` holding the ends; a
+   * null row is an empty range): no string object per value, so half a
+   * million logged strings are not half a million objects for the garbage
+   * collector to move, and the Parquet page is these bytes as they are.
    */
   readonly bytes: ByteStore;
   /** Whether this column stages its view's event times (the view's first feature; see LogColumn.timesOf). */
@@ -56,7 +58,7 @@ export class StagedRows {
         key: c.key,
         times: c.timesOf === i,
         kind: kindOf(c.dtype),
-        bytes: new ByteStore(byteValues(c.dtype) ? capacity * 8 : 0),
+        bytes: new ByteStore(byteValues(c.dtype) ? capacity * 12 : 0),
         values,
         words: wordsOf(values),
         valid: new Uint8Array(capacity),
@@ -148,23 +150,28 @@ function wordsOf(values: StagedColumn["values"]): Int32Array | undefined {
     : undefined;
 }
 
-/** A growable byte buffer. */
+/** A growable byte buffer of values, each after its length. */
 export class ByteStore {
   used = 0;
   buf: Uint8Array;
   constructor(capacity: number) {
     this.buf = new Uint8Array(capacity);
   }
-  /** Appends `src[start, end)`; returns the end of the bytes used. */
+  /** Appends the length of `src[start, end)` (u32 LE) and those bytes; returns the end of the bytes used. */
   append(src: Uint8Array, start: number, end: number): number {
     const n = end - start;
-    if (this.used + n > this.buf.length) {
-      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.used + n, 64));
+    if (this.used + 4 + n > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.used + 4 + n, 64));
       grown.set(this.buf.subarray(0, this.used));
       this.buf = grown;
     }
     const buf = this.buf;
     let at = this.used;
+    buf[at] = n & 0xff;
+    buf[at + 1] = (n >>> 8) & 0xff;
+    buf[at + 2] = (n >>> 16) & 0xff;
+    buf[at + 3] = n >>> 24;
+    at += 4;
     // Short values (the usual ones) byte by byte: a subarray per value would be an object per value.
     if (n <= 32) for (let i = start; i < end; i++) buf[at++] = src[i] as number;
     else {
@@ -220,6 +227,10 @@ export function decodeResponseRows(
 ): number {
   const base = into.rows;
   const columns = into.columns;
+  if (buf !== viewed) {
+    viewed = buf;
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
   let column = 0;
   let rows = -1;
   let p = start;
@@ -241,7 +252,7 @@ export function decodeResponseRows(
     const c = columns[column];
     if (c === undefined)
       throw new Error(`logged response has more columns than its schema (${columns.length})`);
-    const n = decodeVector(buf, p, p + len, c, base);
+    const n = decodeVector(buf, view, p, p + len, c, base);
     p += len;
     if (rows < 0) rows = n;
     else if (n !== rows) throw new Error(`logged response column ${column} has ${n} rows, expected ${rows}`);
@@ -256,6 +267,10 @@ export function decodeResponseRows(
   into.rows = base + rows;
   return rows;
 }
+
+/** The buffer last decoded and a DataView of it (one per batch buffer, not per response). */
+let viewed: Uint8Array | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));
 
 /**
  * The position after the last varint `varintAt` read: the hot loops read
@@ -306,7 +321,14 @@ function shortVarint(b: Uint8Array, p: number): boolean {
  * One FeatureVector `buf[p, end)`: values (field 1), statuses (2, packed or
  * not), event timestamps (3) into rows `base...` of `c`. Returns its rows.
  */
-function decodeVector(b: Uint8Array, p: number, end: number, c: StagedColumn, base: number): number {
+function decodeVector(
+  b: Uint8Array,
+  dv: DataView,
+  p: number,
+  end: number,
+  c: StagedColumn,
+  base: number,
+): number {
   let values = 0;
   let statuses = 0;
   let times = 0;
@@ -329,7 +351,7 @@ function decodeVector(b: Uint8Array, p: number, end: number, c: StagedColumn, ba
       // The common cases inline, typed per column kind: no value object in between.
       const vtag = len > 0 ? (b[p] as number) : -1;
       if (kind === F64_VALUES && vtag === 0x29 && len === 9) {
-        (c.values as Float64Array)[at] = f64At(b, p + 1);
+        (c.values as Float64Array)[at] = dv.getFloat64(p + 1, true);
         c.valid[at] = 1;
       } else if (kind === I64_VALUES && vtag === 0x20 && shortVarint(b, p + 1)) {
         const x = varintAt(b, p + 1);
@@ -402,22 +424,6 @@ function decodeVector(b: Uint8Array, p: number, end: number, c: StagedColumn, ba
     } else p = skipAt(b, p, tag & 7);
   }
   return Math.max(values, statuses);
-}
-
-const f64Bytes = new Uint8Array(8);
-const f64View = new Float64Array(f64Bytes.buffer);
-
-/** The little-endian double at `p` (copied through a scratch array: no DataView per buffer). */
-function f64At(b: Uint8Array, p: number): number {
-  f64Bytes[0] = b[p] as number;
-  f64Bytes[1] = b[p + 1] as number;
-  f64Bytes[2] = b[p + 2] as number;
-  f64Bytes[3] = b[p + 3] as number;
-  f64Bytes[4] = b[p + 4] as number;
-  f64Bytes[5] = b[p + 5] as number;
-  f64Bytes[6] = b[p + 6] as number;
-  f64Bytes[7] = b[p + 7] as number;
-  return f64View[0] as number;
 }
 
 /** A signed int64 varint of any length at `p`, exact; as a number when `asNumber` is -1 or 0 (sets `next`). */
@@ -600,7 +606,7 @@ export function stagedValue(c: StagedColumn, row: number): unknown {
   if (!c.valid[row]) return null;
   if (c.kind === BYTE_VALUES) {
     const ends = c.values as Int32Array;
-    const start = row === 0 ? 0 : (ends[row - 1] as number);
+    const start = (row === 0 ? 0 : (ends[row - 1] as number)) + 4; // after the length
     const bytes = c.bytes.buf.slice(start, ends[row] as number);
     return c.dtype === ValueType.STRING ? new TextDecoder().decode(bytes) : bytes;
   }
