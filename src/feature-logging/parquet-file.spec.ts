@@ -104,7 +104,9 @@ it("writes dictionary-encoded, shared, constant and byte-range columns that Duck
     ends[i] = end;
   });
   const bytes = new Uint8Array(end);
-  chunks.forEach((c, i) => bytes.set(c, (ends[i] as number) - c.length));
+  chunks.forEach((c, i) => {
+    bytes.set(c, (ends[i] as number) - c.length);
+  });
   // The same values as the PLAIN page has them (each after its u32 length; null rows empty).
   const labelValid = mask((i) => i % 9 !== 0);
   const prefixedEnds = new Int32Array(rows);
