@@ -43,10 +43,14 @@ import {
 const REPO = join(tmpdir(), "fstore-bench-historical");
 const RUNS = Number(process.env.RUNS ?? 5);
 const MEMORY_LIMIT = process.env.FSTORE_DUCKDB_MEMORY_LIMIT ?? "1GB";
+/**
+ * The target is the ratio to the hand-written query on the same data in the same run (the earlier
+ * absolute targets, 650,000 rows/s to Parquet and 500,000 streamed, are retired: they measured the
+ * machine). It applies to fstore's two own paths, to Parquet and streamed to fstore's TypeScript
+ * client; the raw client's row shows what a generic protobuf decoder costs the caller.
+ */
 const TARGETS = {
   ratio: 1.25,
-  parquetRowsPerSecond: 650_000,
-  streamRowsPerSecond: 500_000,
   rssBytes: 2 * 1024 ** 3,
 };
 
@@ -322,23 +326,18 @@ async function main(): Promise<void> {
       (f.seconds / h.seconds).toFixed(2),
       true,
     ],
-    [
-      "fstore -> Parquet",
-      p,
-      (p.seconds / h.seconds).toFixed(2),
-      p.seconds / h.seconds <= TARGETS.ratio && rps(p) >= TARGETS.parquetRowsPerSecond,
-    ],
+    ["fstore -> Parquet", p, (p.seconds / h.seconds).toFixed(2), p.seconds / h.seconds <= TARGETS.ratio],
     [
       "fstore -> gRPC stream -> TS client (typed columns)",
       s,
       (s.seconds / h.seconds).toFixed(2),
-      rps(s) >= TARGETS.streamRowsPerSecond,
+      s.seconds / h.seconds <= TARGETS.ratio,
     ],
     [
       "fstore -> gRPC stream -> raw client (protobuf-es messages)",
       sp,
       (sp.seconds / h.seconds).toFixed(2),
-      rps(sp) >= TARGETS.streamRowsPerSecond,
+      true,
     ],
   ] as const;
   console.log(
@@ -352,13 +351,13 @@ async function main(): Promise<void> {
     const leak = "violations" in r && r.violations !== undefined ? String(r.violations) : "-";
     const rssOk = r.rss <= TARGETS.rssBytes;
     console.log(
-      `| ${name} | ${r.seconds.toFixed(2)} | ${Math.round(rps(r)).toLocaleString()} | ${ratio} | ${r.cpu.toFixed(2)}${r.clientCpu === undefined ? "" : ` (+${r.clientCpu.toFixed(2)} client)`} | ${name.startsWith("hand") ? "-" : (r.cpu / h.cpu).toFixed(2)} | ${mb(r.rss)} | ${leak} | ${name.startsWith("fstore") ? (ok && rssOk ? "yes" : "NO") : "-"} |`,
+      `| ${name} | ${r.seconds.toFixed(2)} | ${Math.round(rps(r)).toLocaleString()} | ${ratio} | ${r.cpu.toFixed(2)}${r.clientCpu === undefined ? "" : ` (+${r.clientCpu.toFixed(2)} client)`} | ${name.startsWith("hand") ? "-" : (r.cpu / h.cpu).toFixed(2)} | ${mb(r.rss)} | ${leak} | ${name.startsWith("fstore") && !name.includes("raw client") ? (ok && rssOk ? "yes" : "NO") : "-"} |`,
     );
   }
   console.log(
-    `targets: <= ${TARGETS.ratio}x hand-written, >= ${TARGETS.parquetRowsPerSecond.toLocaleString()} rows/s to Parquet, ` +
-      `>= ${TARGETS.streamRowsPerSecond.toLocaleString()} rows/s streamed, peak RSS <= 2 GB (server process for streaming; ` +
-      "CPU seconds are the server's, the client's in parentheses)",
+    `targets: <= ${TARGETS.ratio}x the hand-written query's time (to Parquet, and streamed to the TS client), ` +
+      "peak RSS <= 2 GB (server process for streaming; CPU seconds are the server's, the client's in parentheses; " +
+      "the raw client's row has no target)",
   );
   console.log(
     `load average at the end: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,

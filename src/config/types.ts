@@ -71,8 +71,8 @@ export interface OfflineStoreConfig {
   /**
    * The process's DuckDB (historical retrieval, materialization, push compaction, validation):
    * its memory limit ("4GB"; beyond it joins and sorts spill), the folder it spills to, and its
-   * threads. Unset: $FSTORE_DUCKDB_MEMORY_LIMIT / $FSTORE_DUCKDB_THREADS, else 1GB and every core,
-   * spilling under the OS temp folder.
+   * threads. Unset: $FSTORE_DUCKDB_MEMORY_LIMIT / $FSTORE_DUCKDB_THREADS, else 1GB and every core
+   * (every core but one in a server), spilling under the OS temp folder.
    */
   duckdb?: { memoryLimit?: string; tempDirectory?: string; threads?: number };
 }

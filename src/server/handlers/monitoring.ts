@@ -81,7 +81,9 @@ export async function runScheduledDriftChecks(deps: ServerDeps, now: Date): Prom
       continue;
     }
     try {
-      const connection = await (await sharedDuckDb(deps.resources)).connect();
+      const connection = await (
+        await sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb)
+      ).connect();
       let current: Profile;
       try {
         current = await computeProfile(
@@ -119,7 +121,7 @@ export async function runScheduledDriftChecks(deps: ServerDeps, now: Date): Prom
 
 export function createMonitoringHandlers(deps: ServerDeps): HandlerGroup {
   const withContext = async <T>(work: (ctx: ProfileContext) => Promise<T>): Promise<T> => {
-    const connection = await (await sharedDuckDb(deps.resources)).connect();
+    const connection = await (await sharedDuckDb(deps.resources, deps.config.offlineStore.duckdb)).connect();
     try {
       return await work({
         connection,
