@@ -10,7 +10,7 @@
  * of the pairs' ratios logged / plain (a pair's rounds share the machine's
  * load of the moment); every round is printed, with the main thread's share.
  * Target: logged / plain <= 1.10.
- *   FSTORE_BENCH_REQUESTS (default 20000 per round), FSTORE_BENCH_PAIRS (default 8)
+ *   FSTORE_BENCH_REQUESTS (default 15000 per round), FSTORE_BENCH_PAIRS (default 12)
  *   FSTORE_BENCH_SERVER_NODE_ARGS: node options for the server, e.g. "--cpu-prof --cpu-prof-dir=DIR"
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -27,8 +27,8 @@ import { startRedis } from "../test/support/redis.js";
 import { benchRows, ENTITIES, fv50 } from "./online/synthetic-repo.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const REQUESTS = Number(process.env.FSTORE_BENCH_REQUESTS ?? 20_000);
-const PAIRS = Number(process.env.FSTORE_BENCH_PAIRS ?? 8);
+const REQUESTS = Number(process.env.FSTORE_BENCH_REQUESTS ?? 15_000);
+const PAIRS = Number(process.env.FSTORE_BENCH_PAIRS ?? 12);
 const IN_FLIGHT = 16;
 /** Extra node options for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its CPU goes. */
 const nodeArgs = (process.env.FSTORE_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
@@ -174,13 +174,14 @@ try {
   const cases = { plain: requests("fv50_plain"), logged: requests("fv50_logged") };
   const cpu = async () => Number((await (server as ServerProcess).ask("cpu", "CPU ")).split(" ")[1]);
 
-  // Warm-up: both paths compiled, the logging worker started. The threads started by the first
+  // Warm-up, a round of each: both paths compiled, the logging worker started and its staging
+  // grown to a round's rows. The threads started by the first
   // logged requests (the logging worker, its module loader, libuv's pool for the files) are
   // told apart in the table.
   const pid = proc.pid as number;
-  await load(client, cases.plain, Math.min(REQUESTS, 5000));
+  await load(client, cases.plain, REQUESTS);
   const serverThreads = new Set(threadTicks(pid).keys());
-  await load(client, cases.logged, Math.min(REQUESTS, 5000));
+  await load(client, cases.logged, REQUESTS);
   await server.ask("rotate", "ROTATED ");
 
   type Case = "plain" | "logged";
