@@ -56,7 +56,8 @@ export async function createLogWriter(): Promise<LogWriter> {
       const s = stagings.get(schemaId);
       if (!s) throw new Error(`feature log: unknown schema ${schemaId}`);
       // A response has at most a row per byte: counting its rows is needed only when room is short.
-      if (s.staged.capacity - s.staged.rows < end - start) s.staged.reserve(responseRowCount(buf, start, end));
+      if (s.staged.capacity - s.staged.rows < end - start)
+        s.staged.reserve(responseRowCount(buf, start, end));
       decodeResponseRows(buf, start, end, requestMs * 1000, s.staged);
       return s.staged.rows >= MAX_ROWS_PER_FILE;
     },

@@ -158,19 +158,25 @@ const utf8 = new TextEncoder();
  * present (the usual case), else bit-packed runs.
  */
 function definitionLevels(valid: Uint8Array, rows: number): Buffer {
-  let all = true;
-  for (let i = 0; i < rows; i++) {
-    if (valid[i] === 0) {
-      all = false;
-      break;
-    }
-  }
+  const all = allPresent(valid, rows);
   const levelBytes = all ? varintSize(rows * 2) + 1 : bitPackedSize(rows);
   const buf = Buffer.allocUnsafe(4 + levelBytes);
   buf.writeUInt32LE(levelBytes, 0);
   if (all) buf[writeVarint(buf, 4, rows * 2)] = 1;
   else writeBitPacked(buf, 4, valid, rows);
   return buf;
+}
+
+/** Whether every one of the first `rows` rows is present (1), four at a time (the usual case, asked per column). */
+function allPresent(valid: Uint8Array, rows: number): boolean {
+  let i = 0;
+  if ((valid.byteOffset & 3) === 0) {
+    const words = new Uint32Array(valid.buffer, valid.byteOffset, rows >> 2);
+    for (let w = 0; w < words.length; w++) if (words[w] !== 0x01010101) return false;
+    i = words.length * 4;
+  }
+  for (; i < rows; i++) if (valid[i] !== 1) return false;
+  return true;
 }
 
 /** Whether the first `rows` of a typed array of numbers are all the same (a tight loop per array type). */
@@ -292,9 +298,9 @@ function dictionaryEncoded(
 function plainValues(c: ParquetColumn, rows: number): Uint8Array {
   const valid = c.valid;
   let present = rows;
-  if (valid) {
+  if (valid && !allPresent(valid, rows)) {
     present = 0;
-    for (let i = 0; i < rows; i++) present += valid[i] as number;
+    for (let i = 0; i < rows; i++) if (valid[i]) present++;
   }
   const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   // Every row present: the typed arrays' bytes as they are, no copy.
