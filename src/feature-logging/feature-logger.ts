@@ -4,9 +4,9 @@
  * already encoded are copied into a batch with the schema id and the
  * request time; batches go to the logging worker (log-worker.ts) every
  * 1 MiB or 50 ms (a batch costs both threads a message and a wake-up:
- * fewer, larger ones cost less per request). Nothing is decoded
- * here and nothing waits: when the responses queued (batched or in the worker) reach
- * `queue_capacity`, a request is not logged and counted as dropped.
+ * fewer, larger ones cost less per request). Nothing is decoded here and
+ * nothing waits: when the responses queued (batched or in the worker)
+ * reach `queue_capacity`, a request is not logged and counted as dropped.
  */
 
 import { join } from "node:path";
@@ -59,8 +59,8 @@ const BATCH_MS = 50;
 /**
  * A batch is a slot of memory shared with the worker (a SharedArrayBuffer),
  * reused once the worker is done with it: a new or transferred buffer per
- * batch would count as new external memory in both threads, which makes V8
- * collect their heaps early (measured: a few percent of the server's CPU).
+ * batch counts as new external memory in both threads, which makes V8
+ * collect their heaps early ("external memory pressure" in --trace-gc).
  * The slots in use are bounded by the queue's capacity.
  */
 interface Slot {

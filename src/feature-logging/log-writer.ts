@@ -32,7 +32,8 @@ export interface LogWriter {
   /**
    * Stages the rows of one encoded response of schema `schemaId`, requested
    * at `requestMs`; true when its service holds MAX_ROWS_PER_FILE rows or
-   * more (time to `rotate(now, MAX_ROWS_PER_FILE)`).
+   * more (time to `rotate(now, MAX_ROWS_PER_FILE)`). Not called while a
+   * rotation is pending: the file being written views the staged arrays.
    */
   append(schemaId: number, buf: Uint8Array, start: number, end: number, requestMs: number): boolean;
   /**
@@ -40,7 +41,6 @@ export interface LogWriter {
    * Parquet (a new file per service); returns the files.
    */
   rotate(now: Date, minRows?: number): Promise<string[]>;
-  // Not called while a rotation is pending: the files being written view the staged arrays.
   close(): Promise<void>;
 }
 
@@ -69,16 +69,18 @@ export async function createLogWriter(): Promise<LogWriter> {
         const stamp = now.toISOString().replace(/:/g, "-");
         const file = join(s.schema.folder, `${stamp}_${process.pid}_${++files}.parquet`);
         const partial = `${file}.partial`;
-        // The parts view the staged arrays: they are written before the staging takes new rows
+        // The file's parts view the staged arrays: written before the staging takes new rows
         // (the worker appends nothing while a rotation is pending).
-        const parts = parquetFile(logColumns(s.schema, s.staged), rows);
-        await writeParts(partial, parts);
-        await rename(partial, file);
-        // Arrays sized for this period's rows are kept for the next (no growing again each period);
-        // ones much larger than it needed are let go.
-        if (s.staged.capacity > Math.max(INITIAL_ROWS, rows) * 4)
-          s.staged = new StagedRows(s.schema.columns, INITIAL_ROWS);
-        else s.staged.clear();
+        try {
+          await writeParts(partial, parquetFile(logColumns(s.schema, s.staged), rows));
+          await rename(partial, file);
+        } finally {
+          // Written or failed (and reported), the rows are let go. Arrays sized for this period's
+          // rows are kept for the next (no growing again each period); much larger ones are not.
+          if (s.staged.capacity > Math.max(INITIAL_ROWS, rows) * 4)
+            s.staged = new StagedRows(s.schema.columns, INITIAL_ROWS);
+          else s.staged.clear();
+        }
         written.push(file);
       }
       return written;
