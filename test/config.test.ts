@@ -69,7 +69,7 @@ describe("loadRepoConfig", () => {
       metrics: { enabled: false, host: "127.0.0.1", port: 9464, token: null },
       writeRules: { maxFutureSkewSeconds: 86_400 },
       featureLogging: { queueCapacity: 10_000, writeToDiskIntervalSecs: 60 },
-      monitoring: { schedule: null, windowSeconds: 3600 },
+      monitoring: { schedule: null, windowSeconds: 3600, leaseTtlSeconds: 30 },
       openLineage: {
         enabled: false,
         transportType: "http",
@@ -189,7 +189,13 @@ write_rules: { max_future_skew_seconds: 60 }
     const config = loadRepoConfig(dir, {});
     expect(config.offlineStore.logDir).toBe(join(dir, "logs"));
     expect(config.featureLogging).toEqual({ queueCapacity: 50, writeToDiskIntervalSecs: 5 });
-    expect(config.monitoring).toEqual({ schedule: "0 * * * *", windowSeconds: 600 });
+    expect(config.monitoring).toEqual({ schedule: "0 * * * *", windowSeconds: 600, leaseTtlSeconds: 30 });
+    expect(
+      loadRepoConfig(
+        repoWith("project: p\nmonitoring: { schedule: '0 * * * *', lease_ttl_seconds: 5 }\n"),
+        {},
+      ).monitoring.leaseTtlSeconds,
+    ).toBe(5);
     expect(() =>
       loadRepoConfig(repoWith("project: p\nmonitoring: { schedule: 'every hour' }\n"), {}),
     ).toThrow(/monitoring\.schedule: expected a cron expression/);

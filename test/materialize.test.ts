@@ -283,6 +283,11 @@ describe.each(storeCases)("materialize on $name", (sc) => {
     expect(summaryOf(again).views[0]).toMatchObject({ skipped: true, entitiesWritten: 0 });
     expect((await registry.lastMaterializationRun("driver_ttl"))?.outcome).toBe("skipped");
     expect(await registry.materializationIntervals("driver_ttl")).toHaveLength(2);
+    // Nor does one ending at the last interval's end (a scheduled slot that already ran, taken over
+    // from a server that died after its run but before releasing the lease): no second interval.
+    const same = await run(ctx, { end: new Date(end2), incremental: true, views: ["driver_ttl"] });
+    expect(summaryOf(same).views[0]).toMatchObject({ skipped: true, entitiesWritten: 0, rowsRead: 0 });
+    expect(await registry.materializationIntervals("driver_ttl")).toHaveLength(2);
   });
 
   it("ttl 0 incremental reaches back 365 days; a push source without files yet materializes nothing", async () => {

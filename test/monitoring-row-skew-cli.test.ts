@@ -3,8 +3,9 @@
  * server (the repository's SQLite registry) logs what it serves; the CLI
  * reports 0 differing rows and exits 0 for values served as they are
  * offline, then, after one online value is changed and served, exactly that
- * row (the table and its example, or --json) and exits 1, or 0 under a
- * looser --max-differing.
+ * row (the table and its example, or --json), for the feature and for the
+ * on-demand feature computed from it, and exits 1, or 0 under a looser
+ * --max-differing.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -20,12 +21,16 @@ import { startTestServer, type TestServer } from "./support/server.js";
 import { BASIC_CONFIG, createTempRepo, PROJECT_ROOT, type TempRepo } from "./support/temp-repo.js";
 
 const USERS = 20;
-const DEFINITIONS = `import { Entity, FeatureService, FeatureView, Field, FileSource, Float64, Int64, String as Str } from "fstore";
+const DEFINITIONS = `import { Entity, FeatureService, FeatureView, Field, FileSource, Float64, Int64, OnDemandFeatureView,
+  String as Str } from "fstore";
 export const user = new Entity({ name: "user", joinKeys: ["user_id"], valueType: Int64 });
 const src = new FileSource({ name: "obs_src", path: "data/obs", timestampField: "ts" });
 export const obs = new FeatureView({ name: "obs", entities: [user], ttl: "2h", source: src,
   schema: [new Field({ name: "x", dtype: Float64 }), new Field({ name: "color", dtype: Str })] });
-export const model = new FeatureService({ name: "model", features: [obs], logging: { sampleRate: 1 } });
+export const shout = new OnDemandFeatureView({ name: "shout", sources: [obs.select(["color"])],
+  schema: [new Field({ name: "loud", dtype: Str })],
+  udf: (inputs) => ({ loud: inputs.color.map((c: string | null) => (c === null ? null : c.toUpperCase())) }) });
+export const model = new FeatureService({ name: "model", features: [obs, shout], logging: { sampleRate: 1 } });
 `;
 const COLORS = ["red", "green", "blue"];
 const colorOf = (i: number) => COLORS[i % 3] as string;
@@ -118,7 +123,9 @@ describe("fstore monitor skew --rows", () => {
     expect(report.features.map((f) => [f.feature, f.compared, f.differing])).toEqual([
       ["obs:x", USERS + 2, 0],
       ["obs:color", USERS + 2, 0],
+      ["shout:loud", USERS + 2, 0],
     ]);
+    expect(report.notCompared).toEqual([]);
 
     const start = new Date().toISOString();
     await writeOnline((i) => (i === 7 ? "violet" : colorOf(i)));
@@ -129,7 +136,10 @@ describe("fstore monitor skew --rows", () => {
     expect(changed.stdout).toMatch(/^obs:x\s+22\s+0\s+0\.0%\s+0\s+0\s+OK$/m);
     expect(changed.stdout).toMatch(/^obs:color\s+22\s+1\s+4\.5%\s+0\s+0\s+ALERT$/m);
     expect(changed.stdout).toMatch(/^user_id=7\s+\S+Z\s+"violet"\s+1\s+"green"$/m);
-    expect(changed.stdout).toMatch(/^row skew: ALERT \(1 of 2 features alert\)$/m);
+    // The on-demand feature computed from the changed color differs on the same row.
+    expect(changed.stdout).toMatch(/^shout:loud\s+22\s+1\s+4\.5%\s+0\s+0\s+ALERT$/m);
+    expect(changed.stdout).toMatch(/^user_id=7\s+\S+Z\s+"VIOLET"\s+1\s+"GREEN"$/m);
+    expect(changed.stdout).toMatch(/^row skew: ALERT \(2 of 3 features alert\)$/m);
 
     const loose = await cli([
       "--feature-service",

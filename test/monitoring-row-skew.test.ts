@@ -6,7 +6,11 @@
  * must report exactly the set computed here by brute force: the served
  * values taken from the gRPC responses, the offline point-in-time value
  * found by scanning the offline rows in TypeScript. An unchanged window
- * reports 0 differing.
+ * reports 0 differing. On-demand features are compared too: recomputed from
+ * the offline point-in-time inputs like GetHistoricalFeatures does, against
+ * the value served (the oracle applies the same formula to the brute-force
+ * offline inputs); one that needs request data, which the logs do not hold,
+ * is reported as not compared.
  */
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,7 +25,7 @@ import {
 import { createRawClient } from "../src/fuzz/raw-client.js";
 import { computeRowSkew, type RowSkewReport } from "../src/monitoring/index.js";
 import { createOnlineStore, writeOnlineRows } from "../src/online/index.js";
-import type { FeatureServiceDef, RepoDefinitions } from "../src/registry/model.js";
+import type { FeatureServiceDef, OnDemandFeatureViewDef, RepoDefinitions } from "../src/registry/model.js";
 import { serverFeatureLogger } from "../src/server/handlers/online.js";
 import { featureView, field, ValueType } from "./support/online-fixtures.js";
 import { createMemoryRegistry, startTestServer, type TestServer, testConfig } from "./support/server.js";
@@ -47,12 +51,45 @@ const service: FeatureServiceDef = {
   projections: [{ featureView: "obs", features: [] }],
   logging: { sampleRate: 1, destination: { path: "model" } },
 };
+/** On-demand features over obs: y = 2x + 1, big = n > 30 (the test's oracle applies the same). */
+const derived: OnDemandFeatureViewDef = {
+  ...described,
+  name: "derived",
+  sources: [{ featureView: "obs", features: ["x", "n"] }],
+  requestSchema: [],
+  features: [field("y", ValueType.DOUBLE), field("big", ValueType.BOOL)],
+  udfSource: `(inputs) => ({
+    y: inputs.x.map((x) => (x === null ? null : x * 2 + 1)),
+    big: inputs.n.map((n) => (n === null ? null : Number(n) > 30)),
+  })`,
+};
+const yOf = (x: Value) => (x === null ? null : (x as number) * 2 + 1);
+const bigOf = (n: Value) => (n === null ? null : Number(n) > 30);
+/** Needs request data ("bonus"), which serving logs do not hold: it cannot be replayed. */
+const withBonus: OnDemandFeatureViewDef = {
+  ...described,
+  name: "with_bonus",
+  sources: [{ featureView: "obs", features: ["x"] }],
+  requestSchema: [field("bonus", ValueType.DOUBLE)],
+  features: [field("z", ValueType.DOUBLE)],
+  udfSource: `(inputs) => ({ z: inputs.x.map((x, i) => (x === null ? null : x + inputs.bonus[i])) })`,
+};
+const scored: FeatureServiceDef = {
+  ...described,
+  name: "scored",
+  projections: [
+    { featureView: "obs", features: ["x"] },
+    { featureView: "derived", features: [] },
+    { featureView: "with_bonus", features: [] },
+  ],
+  logging: { sampleRate: 1, destination: { path: "scored" } },
+};
 const definitions: RepoDefinitions = {
   entities: [{ ...described, name: "thing", joinKeys: ["id"], valueType: ValueType.INT64 }],
   dataSources: [obs.source],
   featureViews: [obs],
-  featureServices: [service],
-  onDemandFeatureViews: [],
+  featureServices: [service, scored],
+  onDemandFeatureViews: [derived, withBonus],
 };
 const COLORS = ["red", "green", "blue", "amber"];
 
@@ -171,12 +208,17 @@ function reportedDiffering(report: RowSkewReport): Map<Feature, number[]> {
   );
 }
 
-async function rowSkew(start: Date, end: Date, maxDiffering = 0): Promise<RowSkewReport> {
+async function rowSkew(
+  start: Date,
+  end: Date,
+  maxDiffering = 0,
+  featureService = "model",
+): Promise<RowSkewReport> {
   const connection = await db.connect();
   try {
     return await computeRowSkew(
-      { connection, snapshot: registry.snapshot(), repoPath: repo, logDir: t.config.offlineStore.logDir },
-      { featureService: "model", start, end, examples: null, maxDiffering },
+      { connection, db, snapshot: registry.snapshot(), repoPath: repo, logDir: t.config.offlineStore.logDir },
+      { featureService, start, end, examples: null, maxDiffering },
     );
   } finally {
     connection.closeSync();
@@ -298,6 +340,114 @@ describe("training-serving skew per row from serving logs", () => {
     expect(empty.rows).toBe(0);
     for (const f of empty.features) expect([f.compared, f.differing, f.differingShare]).toEqual([0, 0, 0]);
     expect(empty.verdict).toBe("ok");
+  });
+});
+
+describe("per-row skew of on-demand features", () => {
+  /** Serves "scored" for every requested id; per served column name, id -> value (null unless PRESENT/NULL_VALUE). */
+  async function serveScored(): Promise<{ served: Map<string, Map<number, Value | boolean>>; at: number }> {
+    const raw = createRawClient(t.address);
+    const served = new Map<string, Map<number, Value | boolean>>();
+    const at = Date.now();
+    try {
+      for (let from = 0; from < REQUESTED; from += 13) {
+        const ids = Array.from({ length: 13 }, (_, k) => from + k);
+        const r = await raw.call(
+          "GetOnlineFeatures",
+          toBinary(
+            GetOnlineFeaturesRequestSchema,
+            create(GetOnlineFeaturesRequestSchema, {
+              selection: { featureServices: ["scored"] },
+              entities: {
+                id: { val: ids.map((i) => ({ val: { case: "int64Val" as const, value: BigInt(i) } })) },
+              },
+              requestContext: {
+                bonus: { val: ids.map((i) => ({ val: { case: "doubleVal" as const, value: i / 4 } })) },
+              },
+            }),
+          ),
+        );
+        expect(r.code).toBe(0);
+        const response = fromBinary(GetOnlineFeaturesResponseSchema, r.messages[0] as Uint8Array);
+        const names = response.metadata?.featureNames?.val ?? [];
+        names.forEach((name, k) => {
+          const column = response.results[k];
+          const byId = served.get(name) ?? new Map<number, Value | boolean>();
+          served.set(name, byId);
+          ids.forEach((id, row) => {
+            const status = column?.statuses[row];
+            const v = column?.values[row]?.val;
+            const value = v === undefined || v.case === "nullVal" ? null : (v.value as Value | boolean);
+            byId.set(id, status === 1 || status === 2 ? value : null);
+          });
+        });
+      }
+    } finally {
+      raw.close();
+    }
+    return { served, at };
+  }
+
+  it("compares each served on-demand value with the one computed from the offline point-in-time inputs", async () => {
+    // The state the first test left: online x changed for ids % 7 == 3 (offline not), offline n changed
+    // for ids % 13 == 4 (online not). So y = 2x + 1 differs where x does, big = n > 30 where n crosses 30.
+    const start = new Date();
+    const { served, at } = await serveScored();
+    await serverFeatureLogger(t.server.deps).rotate();
+    const end = new Date();
+    expect([...served.keys()]).toEqual(["id", "x", "y", "big", "z"]);
+
+    const expected = (name: "x" | "y" | "big") => {
+      const ids: number[] = [];
+      for (const [id, value] of served.get(name) ?? []) {
+        const offline =
+          name === "x"
+            ? offlineAt(id, at, "x")
+            : name === "y"
+              ? yOf(offlineAt(id, at, "x"))
+              : bigOf(offlineAt(id, at, "n"));
+        if (value !== offline) ids.push(id);
+      }
+      return ids.sort((a, b) => a - b);
+    };
+    const ids = Array.from({ length: ENTITIES }, (_, i) => i);
+    // The oracle agrees with what was planted.
+    expect(expected("x")).toEqual(ids.filter((i) => i % 7 === 3));
+    expect(expected("y")).toEqual(ids.filter((i) => i % 7 === 3));
+    expect(expected("big")).toEqual(ids.filter((i) => i % 13 === 4 && i * 3 <= 30));
+    expect(expected("big").length).toBeGreaterThan(0);
+
+    const report = await rowSkew(start, end, 0, "scored");
+    expect(report.rows).toBe(REQUESTED);
+    expect(report.features.map((f) => f.feature)).toEqual(["obs:x", "derived:y", "derived:big"]);
+    expect(report.notCompared).toEqual([
+      {
+        feature: "with_bonus:z",
+        reason: expect.stringContaining('request data "bonus"'),
+      },
+    ]);
+    for (const [feature, name] of [
+      ["obs:x", "x"],
+      ["derived:y", "y"],
+      ["derived:big", "big"],
+    ] as const) {
+      const f = report.features.find((x) => x.feature === feature);
+      const want = expected(name);
+      expect(f?.compared).toBe(REQUESTED);
+      expect(f?.differing).toBe(want.length);
+      expect((f?.examples ?? []).map((e) => Number(e.entityKey.id)).sort((a, b) => a - b)).toEqual(want);
+      expect(f?.missingOnline).toBe(0);
+      expect(f?.missingOffline).toBe(0);
+      expect(f?.verdict).toBe(want.length > 0 ? "alert" : "ok");
+    }
+    // An example: the served y (from the changed online x) and the y of the offline x.
+    const id = ids.filter((i) => i % 7 === 3)[0] as number;
+    const example = report.features
+      .find((f) => f.feature === "derived:y")
+      ?.examples.find((e) => Number(e.entityKey.id) === id);
+    expect(example?.served).toBe(served.get("y")?.get(id));
+    expect(example?.offline).toBe(yOf(offlineAt(id, at, "x")));
+    expect(example?.servedStatus).toBe(1);
   });
 });
 

@@ -376,6 +376,51 @@ describe.each(backends)("registry contract on $name", (backend) => {
     expect(await other.acquireLease({ ...next, holder: "b" })).toEqual({ kind: "grant", abandonedRuns: [] });
   });
 
+  it("a lease for other scheduled work (monitoring) reports a takeover without recording runs, apart from materialization's", async () => {
+    const registry = await backend.open("lease-other");
+    const other = await backend.open("lease-other");
+    await registry.apply(repoDefs());
+    const slotMs = Math.floor(Date.now() / 1000) * 1000;
+    const req = { name: "monitoring:drift", slotMs, ttlMs: 400, materializationRuns: false };
+    expect(await registry.acquireLease({ ...req, holder: "dead-server" })).toEqual({
+      kind: "grant",
+      abandonedRuns: [],
+    });
+    // Another name is another lease: materialization's is free while monitoring's is held.
+    const materialization = { name: "materialize:schedule", slotMs, ttlMs: 60_000 };
+    expect(await other.acquireLease({ ...materialization, holder: "b" })).toEqual({
+      kind: "grant",
+      abandonedRuns: [],
+    });
+    expect(await other.acquireLease({ ...req, holder: "b" })).toMatchObject({
+      kind: "held",
+      holder: "dead-server",
+    });
+    await sleep(500);
+    const taken = await other.acquireLease({ ...req, holder: "b" });
+    expect(taken).toEqual({
+      kind: "grant",
+      abandonedRuns: [],
+      abandoned: {
+        holder: "dead-server",
+        slot: new Date(slotMs),
+        acquired: expect.any(Date),
+        expired: expect.any(Date),
+      },
+    });
+    if (taken.kind !== "grant" || !taken.abandoned) return;
+    expect(taken.abandoned.expired.getTime() - taken.abandoned.acquired.getTime()).toBe(400);
+    expect(await registry.lastMaterializationRun("stats")).toBeUndefined();
+    expect(await registry.lastMaterializationRun("hourly")).toBeUndefined();
+    await other.releaseLease(req.name, "b", true);
+    expect(await registry.acquireLease({ ...req, holder: "c" })).toEqual({ kind: "done", holder: "b" });
+    // Materialization's lease is still b's.
+    expect(await registry.acquireLease({ ...materialization, holder: "c" })).toMatchObject({
+      kind: "held",
+      holder: "b",
+    });
+  });
+
   it("grants a contested lease to exactly one of many concurrent requests", async () => {
     const registries = await Promise.all([0, 1, 2, 3].map(() => backend.open("contest")));
     const slotMs = Date.now();

@@ -127,7 +127,11 @@ function readMonitoring(section: ConfigReader): MonitoringConfig {
     }
     schedule = raw;
   }
-  const config = { schedule, windowSeconds: section.number("window_seconds", 3600, 1) };
+  const config = {
+    schedule,
+    windowSeconds: section.number("window_seconds", 3600, 1),
+    leaseTtlSeconds: section.number("lease_ttl_seconds", DEFAULT_LEASE_TTL_SECONDS, 1),
+  };
   section.finish();
   return config;
 }

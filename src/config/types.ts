@@ -86,6 +86,11 @@ export interface MonitoringConfig {
    */
   schedule: string | null;
   windowSeconds: number;
+  /**
+   * Servers sharing a registry run each fire once under a registry lease; a
+   * server that dies holding it is taken over after this long. Default 30.
+   */
+  leaseTtlSeconds: number;
 }
 
 /** How the server writes feature services' serving logs (`feature_logging`, Feast's names). */

@@ -326,7 +326,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       async ({ may }, [name]) => {
         const service = serviceModel(sources, may, decode(name as string));
         if (!service) return undefined;
-        const monitoring = await serviceMonitoringModel(sources, service.name);
+        const monitoring = await serviceMonitoringModel(sources, may, service.name);
         const versions = await versionsOf("feature_service", service.name);
         const store = lineage();
         const datasets = store

@@ -29,8 +29,12 @@ export interface ConsoleSources {
   now: () => Date;
 }
 
-/** The caller's DESCRIBE decision on one object (src/server/access-control.ts `describeCheck`). */
+/**
+ * The caller's DESCRIBE decision on one object, or another action's (statistics of a view's data
+ * need READ_OFFLINE) (src/server/access-control.ts `describeCheck`).
+ */
 export type MayDescribe = (
   type: ProtectedType,
   item: { name: string; tags: Readonly<Record<string, string>> },
+  action?: "DESCRIBE" | "READ_OFFLINE",
 ) => boolean;

@@ -78,6 +78,13 @@ export interface ServiceMonitoringModel {
   latestProfile: ProfileRef | null;
   profiles: ProfileRef[];
   monitoringNote: string | null;
+  /**
+   * Features of `latest` left out because the caller may not READ_OFFLINE
+   * their view (a service the caller may see can hold a view it may not
+   * read): their statistics are not shown, and `latest.verdict` is that of
+   * the rest.
+   */
+  hiddenFeatures: number;
 }
 
 const refOf = (p: Profile): ProfileRef => ({
@@ -165,6 +172,11 @@ export async function featureModel(
     drift: [],
     monitoringNote: null,
   };
+  // Statistics are the view's data (top values, min and max): READ_OFFLINE, as GetFeatureStatistics asks.
+  if (!may("FeatureView", view, "READ_OFFLINE")) {
+    model.monitoringNote = `statistics of ${viewName} need READ_OFFLINE on it, which you do not have`;
+    return model;
+  }
   const store = src.profiles();
   if (!store) {
     model.monitoringNote = NO_STORE;
@@ -204,6 +216,7 @@ export async function featureModel(
 
 export async function serviceMonitoringModel(
   src: ConsoleSources,
+  may: MayDescribe,
   service: string,
 ): Promise<ServiceMonitoringModel> {
   const store = src.profiles();
@@ -213,6 +226,7 @@ export async function serviceMonitoringModel(
     latestProfile: null,
     profiles: [],
     monitoringNote: null,
+    hiddenFeatures: 0,
   };
   if (!store) return { ...empty, monitoringNote: NO_STORE };
   const profiles = [
@@ -232,7 +246,27 @@ export async function serviceMonitoringModel(
   };
   const latest = profiles.find((p) => p.id !== baseline.profile.id);
   if (latest) {
-    model.latest = compareProfiles(baseline.profile, latest, baseline.thresholds);
+    const report = compareProfiles(baseline.profile, latest, baseline.thresholds);
+    const snapshot = src.registry.snapshot();
+    // A view no longer in the registry has no tags to decide on (as for stored profiles over gRPC).
+    const visible = (feature: string) => {
+      const view = feature.slice(0, Math.max(0, feature.indexOf(":")));
+      const fv = snapshot.featureViews.get(view);
+      if (fv) return may("FeatureView", fv, "READ_OFFLINE");
+      const odfv = snapshot.onDemandFeatureViews.get(view);
+      return odfv ? may("OnDemandFeatureView", odfv, "READ_OFFLINE") : true;
+    };
+    const shown = report.features.filter((f) => visible(f.feature));
+    model.hiddenFeatures = report.features.length - shown.length;
+    model.latest = {
+      ...report,
+      features: shown,
+      verdict: shown.some((f) => f.verdict === "alert")
+        ? "alert"
+        : shown.some((f) => f.verdict === "warn")
+          ? "warn"
+          : "ok",
+    };
     model.latestProfile = refOf(latest);
   } else {
     model.monitoringNote = `no profile since the baseline: fstore monitor drift --feature-service ${service} makes one`;

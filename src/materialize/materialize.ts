@@ -178,9 +178,14 @@ async function* materializeView(
       scheduled: req.scheduled ?? false,
     });
 
-  if (start > end) {
-    // An incremental run whose end is before the last interval's end: nothing new to read.
-    const why = `window start ${start.toISOString()} is after end ${end.toISOString()}`;
+  if (start > end || (req.incremental && start.getTime() === end.getTime())) {
+    // An incremental run ending at or before the last interval's end: nothing new to read. (At it:
+    // a scheduled slot run again by the server that took over from a holder that died after its
+    // run but before releasing the lease; recording it would count the slot twice.)
+    const why =
+      start > end
+        ? `window start ${start.toISOString()} is after end ${end.toISOString()}`
+        : `already materialized up to ${end.toISOString()}`;
     await record("skipped", why);
     await recordLineage("skipped", why);
     yield { ...snap(true), skipped: true };

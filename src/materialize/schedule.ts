@@ -1,7 +1,8 @@
 /**
  * Scheduled incremental materialization inside the server (node-cron, UTC).
  * Servers sharing one registry run each scheduled fire once, under a lease
- * kept in the registry (registry/lease.ts): the first to take the lease for
+ * kept in the registry (registry/leased-slot.ts, shared with the monitoring
+ * schedule): the first to take the lease for
  * the fire's slot runs it and renews the lease every third of its ttl while
  * the run is alive; the others ask again at that pace until the slot is done.
  * A holder that dies stops renewing, so after at most one ttl (30 s by
@@ -13,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import cron from "node-cron";
 import type { Logger } from "pino";
+import { abandonedMessage, runLeasedSlot } from "../registry/index.js";
 import type { MaterializeContext } from "./materialize.js";
 import { materialize } from "./materialize.js";
 
@@ -53,7 +55,6 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
   const stopping = new AbortController();
   let running: Promise<void> | undefined;
   const ttl = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-  const every = Math.max(10, Math.floor(ttl / 3));
   const holder = options.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const log = options.logger;
 
@@ -62,30 +63,31 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
     const report = (f: Omit<ScheduledFire, "slot">) => options.onFire?.({ slot, ...f });
     try {
       const ctx = options.context();
-      const registry = ctx.registry;
-      for (;;) {
-        if (stopping.signal.aborted) return report({ outcome: "stopped", entitiesWritten: 0 });
-        const lease = await registry.acquireLease({
-          name: SCHEDULE_LEASE,
-          holder,
-          slotMs: slot.getTime(),
-          ttlMs: ttl,
-        });
-        if (lease.kind === "done") return report({ outcome: "elsewhere", entitiesWritten: 0 });
-        if (lease.kind === "held") {
-          await sleep(every, stopping.signal);
-          continue;
-        }
-        const dead = lease.abandonedRuns[0];
-        if (dead) log?.warn({ slot, run: dead.error }, "took over an abandoned scheduled materialization");
-        const written = await runHoldingLease(ctx, slot, ttl, every);
-        log?.info({ slot, entitiesWritten: written }, "scheduled materialization done");
-        return report({
-          outcome: "ran",
-          entitiesWritten: written,
-          ...(dead ? { tookOverFrom: dead.error } : {}),
-        });
-      }
+      const result = await runLeasedSlot({
+        registry: ctx.registry,
+        lease: { name: SCHEDULE_LEASE, holder, ttlMs: ttl },
+        slotMs: slot.getTime(),
+        signal: stopping.signal,
+        work: (signal) => runSlot(ctx, slot, signal),
+        onRenewError: (err) =>
+          log?.warn({ err: err.message }, "could not renew the schedule lease; retrying"),
+        onLost: () =>
+          log?.error(
+            { slot },
+            "lost the schedule lease (another server took the run over): stopping this run",
+          ),
+      });
+      if (result.outcome === "stopped") return report({ outcome: "stopped", entitiesWritten: 0 });
+      if (result.outcome === "elsewhere") return report({ outcome: "elsewhere", entitiesWritten: 0 });
+      const tookOverFrom = result.tookOver && abandonedMessage(result.tookOver, holder);
+      if (tookOverFrom)
+        log?.warn({ slot, run: tookOverFrom }, "took over an abandoned scheduled materialization");
+      log?.info({ slot, entitiesWritten: result.value }, "scheduled materialization done");
+      return report({
+        outcome: "ran",
+        entitiesWritten: result.value,
+        ...(tookOverFrom ? { tookOverFrom } : {}),
+      });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       log?.error({ slot, err: error }, "scheduled materialization failed");
@@ -93,54 +95,17 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
     }
   };
 
-  /** Runs the slot, renewing the lease while alive; releases it at the end (done, or failed: the next slot retries). */
-  const runHoldingLease = async (
-    ctx: MaterializeContext,
-    slot: Date,
-    ttlMs: number,
-    renewEveryMs: number,
-  ): Promise<number> => {
-    const lost = new AbortController();
+  /** Runs the slot's incremental materialization (a failed run releases the slot: the next slot retries). */
+  const runSlot = async (ctx: MaterializeContext, slot: Date, signal: AbortSignal): Promise<number> => {
     const unpin = options.pin?.();
-    // One renewal at a time: a slow registry must not pile renewals up behind each other.
-    let renewing: Promise<void> | undefined;
-    const renew = async () => {
-      let kept = false;
-      try {
-        kept = await ctx.registry.renewLease(SCHEDULE_LEASE, holder, ttlMs);
-      } catch (err) {
-        log?.warn({ err: (err as Error).message }, "could not renew the schedule lease; retrying");
-        return;
-      }
-      if (!kept) {
-        log?.error({ slot }, "lost the schedule lease (another server took the run over): stopping this run");
-        lost.abort();
-      }
-    };
-    const renewal = setInterval(() => {
-      renewing ??= renew().finally(() => {
-        renewing = undefined;
-      });
-    }, renewEveryMs);
     try {
       let written = 0;
-      for await (const ev of materialize(ctx, {
-        end: slot,
-        incremental: true,
-        scheduled: true,
-        signal: AbortSignal.any([stopping.signal, lost.signal]),
-      })) {
+      for await (const ev of materialize(ctx, { end: slot, incremental: true, scheduled: true, signal })) {
         if (ev.kind === "summary") written = ev.views.reduce((n, v) => n + v.entitiesWritten, 0);
       }
       return written;
     } finally {
       unpin?.();
-      clearInterval(renewal);
-      await renewing;
-      // A run stopped by a shutdown leaves its slot to the other servers; a failed one counts as done
-      // (the next slot retries: every server failing the same way at once would not help).
-      if (!lost.signal.aborted)
-        await ctx.registry.releaseLease(SCHEDULE_LEASE, holder, !stopping.signal.aborted);
     }
   };
 
@@ -158,17 +123,4 @@ export function startMaterializationSchedule(options: ScheduleOptions): () => Pr
     await task.destroy();
     await running;
   };
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

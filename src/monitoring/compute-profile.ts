@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { failedPrecondition, invalidArgument, notFound } from "../errors/index.js";
 import {
@@ -65,6 +65,12 @@ export interface ProfileRequest {
 
 export interface ProfileContext {
   connection: DuckDBConnection;
+  /**
+   * The instance `connection` belongs to: per-row skew computes on-demand
+   * features through a second connection of it (as GetHistoricalFeatures
+   * does); without it they are not compared.
+   */
+  db?: DuckDBInstance;
   snapshot: RegistrySnapshot;
   repoPath: string;
   /** The offline store's `log_dir` (serving logs); required for serving_log targets. */

@@ -167,6 +167,7 @@ export function formatRowSkew(report: RowSkewReport): string {
       ),
     );
   }
+  for (const n of report.notCompared) lines.push("", `${n.feature}: not compared (${n.reason})`);
   const alerts = report.features.filter((f) => f.verdict === "alert").length;
   lines.push(
     "",

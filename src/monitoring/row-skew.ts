@@ -8,19 +8,28 @@
  * the logs of the window into a temp table, its keys and times to a
  * temporary Parquet file the join reads as its entity source, the join's
  * result into a second temp table, then one counting query and one
- * examples query per feature. On-demand features are left out (the join
- * would recompute them from the same inputs, not read what was stored).
+ * examples query per feature. On-demand features are recomputed from the
+ * join's point-in-time inputs exactly as GetHistoricalFeatures computes them
+ * (offline/odfv-columns.ts: the udf over the join's rows, in chunks, into a
+ * table beside it) and compared with what was served; one that needs
+ * request data cannot be replayed (the logs do not hold it) and is reported
+ * as not compared.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DuckDBInstance } from "@duckdb/node-api";
 import { invalidArgument } from "../errors/index.js";
 import {
+  computeOdfvTable,
+  dropOdfvTable,
   fromDuckDbError,
+  odfvTableName,
   planFeatures,
   planHistorical,
   quoteIdent,
   quoteString,
+  resultSelectSql,
   sqlTypeOf,
 } from "../offline/index.js";
 import type { FileSourceDef } from "../registry/model.js";
@@ -75,6 +84,8 @@ export interface RowSkewReport {
   rows: number;
   maxDiffering: number;
   features: RowSkewFeature[];
+  /** Logged features that cannot be replayed offline, and why (on-demand ones needing request data). */
+  notCompared: { feature: string; reason: string }[];
   /** "alert" when any feature's differing share exceeds maxDiffering. */
   verdict: "ok" | "alert";
 }
@@ -103,13 +114,29 @@ export async function computeRowSkew(ctx: ProfileContext, request: RowSkewReques
     ...(start ? { start } : {}),
     ...(end ? { end } : {}),
   });
-  // The batch features the log holds (on-demand views have no offline rows of their own).
-  const refs = group.columns
-    .filter((c) => ctx.snapshot.featureViews.has(c.name.slice(0, c.name.indexOf(":"))))
-    .map((c) => c.name);
+  // The features the log holds: batch ones are read by the join, on-demand ones computed over it.
+  const refs: string[] = [];
+  const notCompared: RowSkewReport["notCompared"] = [];
+  for (const c of group.columns) {
+    const view = c.name.slice(0, c.name.indexOf(":"));
+    if (ctx.snapshot.featureViews.has(view)) {
+      refs.push(c.name);
+      continue;
+    }
+    const odfv = ctx.snapshot.onDemandFeatureViews.get(view);
+    if (!odfv) continue;
+    const reason =
+      odfv.requestSchema.length > 0
+        ? `on-demand feature view "${view}" needs request data ${odfv.requestSchema.map((f) => `"${f.name}"`).join(", ")}, which serving logs do not hold`
+        : !ctx.db
+          ? "on-demand features are computed on a second DuckDB connection, and none was given"
+          : null;
+    if (reason) notCompared.push({ feature: c.name, reason });
+    else refs.push(c.name);
+  }
   const window = { start: start?.toISOString() ?? null, end: end?.toISOString() ?? null };
   if (refs.length === 0) {
-    return { featureService: name, window, rows: 0, maxDiffering, features: [], verdict: "ok" };
+    return { featureService: name, window, rows: 0, maxDiffering, features: [], notCompared, verdict: "ok" };
   }
   const selection = { kind: "features" as const, refs };
   const keys = planFeatures(ctx.snapshot, selection, true).joinKeys;
@@ -126,6 +153,8 @@ export async function computeRowSkew(ctx: ProfileContext, request: RowSkewReques
   const n = ++skewTables;
   const logs = `__fstore_skew_logs_${n}`;
   const offline = `__fstore_skew_offline_${n}`;
+  const joined = `__fstore_skew_join_${n}`;
+  let odfvTable = "";
   const folder = mkdtempSync(join(tmpdir(), "fstore-row-skew-"));
   const entityFile = join(folder, "entities.parquet");
   const connection = ctx.connection;
@@ -168,9 +197,26 @@ export async function computeRowSkew(ctx: ProfileContext, request: RowSkewReques
       { repoPath: ctx.repoPath },
     );
     const wanted = [LOG_ROW_ID, ...columns.map((c) => c.offlineColumn)].map(quoteIdent).join(", ");
-    await connection.run(
-      `CREATE TEMP TABLE ${quoteIdent(offline)} AS SELECT ${wanted} FROM (${plan.unsortedSql})`,
-    );
+    if (plan.odfvs.length === 0) {
+      await connection.run(
+        `CREATE TEMP TABLE ${quoteIdent(offline)} AS SELECT ${wanted} FROM (${plan.unsortedSql})`,
+      );
+    } else {
+      // As GetHistoricalFeatures: the join materialized, the udfs run over its rows in output order.
+      await connection.run(`CREATE TEMP TABLE ${quoteIdent(joined)} AS ${plan.unsortedSql}`);
+      odfvTable = odfvTableName();
+      await computeOdfvTable(
+        ctx.db as DuckDBInstance,
+        connection,
+        plan,
+        quoteIdent(joined),
+        odfvTable,
+        () => false,
+      );
+      await connection.run(
+        `CREATE TEMP TABLE ${quoteIdent(offline)} AS SELECT ${wanted} FROM (${resultSelectSql(plan, quoteIdent(joined), odfvTable, [])})`,
+      );
+    }
     const counts =
       (await connection.runAndReadAll(rowSkewCountsSql(logs, offline, columns))).getRowObjectsJson()[0] ?? {};
     const rows = Number(counts.rows ?? 0);
@@ -215,6 +261,7 @@ export async function computeRowSkew(ctx: ProfileContext, request: RowSkewReques
       rows,
       maxDiffering,
       features,
+      notCompared,
       verdict: features.some((f) => f.verdict === "alert") ? "alert" : "ok",
     };
   } catch (err) {
@@ -222,6 +269,8 @@ export async function computeRowSkew(ctx: ProfileContext, request: RowSkewReques
   } finally {
     await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(logs)}`).catch(() => {});
     await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(offline)}`).catch(() => {});
+    await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(joined)}`).catch(() => {});
+    if (odfvTable && ctx.db) await dropOdfvTable(ctx.db, odfvTable);
     rmSync(folder, { recursive: true, force: true });
   }
 }

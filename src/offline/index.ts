@@ -11,6 +11,7 @@ export { EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature
 export type { HistoricalInputs, HistoricalQuery, RegisteredEntities } from "./historical-plan.js";
 export { planHistorical } from "./historical-plan.js";
 export { auditMatches, countLeakage, leakageAuditSql } from "./leakage-audit.js";
+export { computeOdfvTable, dropOdfvTable, odfvTableName, resultSelectSql } from "./odfv-columns.js";
 export type {
   HistoricalEvent,
   HistoricalResult,

@@ -14,6 +14,8 @@ export {
   namedObjectChecks,
   protectedObject,
   pushedViews,
+  type StoredProfileScope,
   selectionChecks,
+  storedProfileChecks,
   viewChecks,
 } from "./object-checks.js";

@@ -109,3 +109,47 @@ export function materializeChecks(views: readonly FeatureViewDef[]): AccessCheck
   }
   return checks;
 }
+
+/** What a stored profile was made of: its source and its features' names. */
+export interface StoredProfileScope {
+  source: { kind: "feature_view" | "feature_service" | "training_set" | "serving_log"; name: string };
+  features: readonly { name: string }[];
+}
+
+/**
+ * Checks for reading a stored profile: `actions` on its view or service (as
+ * when profiling it by name) and on every view its features name
+ * ("view:feature", or a training set's "view__feature" column), which also
+ * covers a training set's service and a service whose views changed since.
+ * Objects no longer in the registry are left out, like `namedObjectChecks`.
+ */
+export function storedProfileChecks(
+  snapshot: RegistrySnapshot,
+  profile: StoredProfileScope,
+  actions: readonly Action[],
+): AccessCheck[] {
+  const { kind, name } = profile.source;
+  const checks =
+    kind === "feature_view"
+      ? viewChecks(snapshot, [name], actions)
+      : kind === "feature_service" || kind === "serving_log"
+        ? selectionChecks(snapshot, { kind: "services", names: [name] }, actions)
+        : [];
+  const isView = (v: string) => snapshot.featureViews.has(v) || snapshot.onDemandFeatureViews.has(v);
+  const views = new Set<string>();
+  for (const { name: feature } of profile.features) {
+    const colon = feature.indexOf(":");
+    if (colon > 0) views.add(feature.slice(0, colon));
+    const underscores = feature.indexOf("__");
+    if (underscores > 0 && isView(feature.slice(0, underscores))) views.add(feature.slice(0, underscores));
+  }
+  const seen = new Set(checks.map((c) => `${c.object.type}\u0000${c.object.name}\u0000${c.action}`));
+  for (const check of viewChecks(snapshot, views, actions)) {
+    const key = `${check.object.type}\u0000${check.object.name}\u0000${check.action}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      checks.push(check);
+    }
+  }
+  return checks;
+}

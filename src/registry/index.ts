@@ -5,7 +5,9 @@ export { expectedColumnTypes, isCompatibleColumn, isTimestampColumn } from "./co
 export type { FeatureSelection } from "./feature-selection.js";
 export { parseFeatureRef, readFeatureSelection, requireFeatureSelection } from "./feature-selection.js";
 export type { AbandonedLease, LeaseRequest, LeaseRow } from "./lease.js";
-export { decideLease } from "./lease.js";
+export { abandonedMessage, decideLease } from "./lease.js";
+export type { LeasedSlotOptions, LeasedSlotOutcome } from "./leased-slot.js";
+export { runLeasedSlot } from "./leased-slot.js";
 export type {
   DataSourceDef,
   EntityDef,

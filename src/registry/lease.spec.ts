@@ -22,6 +22,11 @@ describe("decideLease", () => {
     expect(decideLease(row({}), req("b", 1000), 30_999)).toMatchObject({ kind: "held", holder: "a" });
     expect(decideLease(row({}), req("b", 9000), 30_999)).toMatchObject({ kind: "held", holder: "a" });
   });
+  it("says done for an earlier slot while another holder runs a later one (the earlier one is over)", () => {
+    expect(decideLease(row({ slotMs: 5000 }), req("b", 1000), 30_999)).toEqual({ kind: "done", holder: "a" });
+    // Expired: taken over as before.
+    expect(decideLease(row({ slotMs: 5000 }), req("b", 1000), 31_000).kind).toBe("grant");
+  });
   it("says done when the slot (or a later one) was released, and grants a later slot", () => {
     expect(decideLease(row({ releasedMs: 2000 }), req("b", 1000), 3000)).toEqual({
       kind: "done",

@@ -29,6 +29,13 @@ export interface LeaseRequest {
   holder: string;
   slotMs: number;
   ttlMs: number;
+  /**
+   * Whether the lease guards scheduled materialization (the default): taking
+   * over a dead holder then records its run as abandoned materialization
+   * runs of the online views. Other scheduled work (the monitoring schedule)
+   * sets false: nothing is recorded, the takeover is only reported.
+   */
+  materializationRuns?: boolean;
 }
 
 /** A run whose holder stopped renewing its lease before releasing it. */
@@ -44,7 +51,7 @@ export type LeaseDecision =
   | { kind: "grant"; row: LeaseRow; abandoned?: AbandonedLease }
   /** Another holder's lease is alive: ask again later (it may finish, or die). */
   | { kind: "held"; holder: string; slotMs: number; expiresMs: number }
-  /** The slot (or a later one) already ran to its end. */
+  /** The slot (or a later one) already ran to its end, or a later one is running. */
   | { kind: "done"; holder: string };
 
 export function decideLease(current: LeaseRow | undefined, req: LeaseRequest, nowMs: number): LeaseDecision {
@@ -64,6 +71,9 @@ export function decideLease(current: LeaseRow | undefined, req: LeaseRequest, no
     return current.slotMs >= req.slotMs ? { kind: "done", holder: current.holder } : grant();
   }
   if (current.expiresMs > nowMs && current.holder !== req.holder) {
+    // A live holder runs a later slot: this one is over (run, or left behind by a shutdown, then
+    // superseded), as when it was released; waiting would last as long as later slots keep coming.
+    if (current.slotMs > req.slotMs) return { kind: "done", holder: current.holder };
     return { kind: "held", holder: current.holder, slotMs: current.slotMs, expiresMs: current.expiresMs };
   }
   // Held by nobody alive: the holder died (or this holder restarted under the same id).

@@ -284,8 +284,9 @@ export class PostgresRegistry implements Registry {
          WHERE project = $1 AND name = $2`,
         [this.#project, req.name, d.row.holder, d.row.slotMs, d.row.acquiredMs, d.row.expiresMs],
       );
+      if (!d.abandoned) return { kind: "grant", abandonedRuns: [] };
       let abandonedRuns: MaterializationRunRecord[] = [];
-      if (d.abandoned) {
+      if (req.materializationRuns !== false) {
         const finished = await db.query<{ feature_view: string; f: string }>(
           `SELECT feature_view, MAX(finished_ms) AS f FROM fstore_materialization_runs
            WHERE project = $1 AND online_store = $2 GROUP BY feature_view`,
@@ -299,7 +300,7 @@ export class PostgresRegistry implements Registry {
         abandonedRuns = abandonedRunRecords(d.abandoned, req.holder, views);
         for (const run of abandonedRuns) await this.#writeRun(db, run);
       }
-      return { kind: "grant", abandonedRuns };
+      return { kind: "grant", abandonedRuns, abandoned: d.abandoned };
     });
   }
 

@@ -5,7 +5,7 @@
  */
 
 import type { PermissionDef } from "../permissions/model.js";
-import type { LeaseRequest } from "./lease.js";
+import type { AbandonedLease, LeaseRequest } from "./lease.js";
 import type {
   DataSourceDef,
   EntityDef,
@@ -51,8 +51,12 @@ export interface MaterializationRunRecord {
 
 /** The answer to a lease request (lease.ts). */
 export type LeaseOutcome =
-  /** Granted; `abandonedRuns` are the run records written for a dead holder's run it took over. */
-  | { kind: "grant"; abandonedRuns: MaterializationRunRecord[] }
+  /**
+   * Granted; `abandoned` is the dead holder's run it took over, and
+   * `abandonedRuns` the materialization run records written for it (none
+   * for a lease with `materializationRuns: false`).
+   */
+  | { kind: "grant"; abandonedRuns: MaterializationRunRecord[]; abandoned?: AbandonedLease }
   | { kind: "held"; holder: string; slotMs: number; expiresMs: number }
   | { kind: "done"; holder: string };
 
@@ -98,7 +102,8 @@ export interface Registry {
   /**
    * Asks for the lease `req.name` to run slot `req.slotMs` (lease.ts). Taking
    * over a dead holder's run records that run as abandoned, for every online
-   * view it had not finished, in the same transaction.
+   * view it had not finished, in the same transaction (unless
+   * `req.materializationRuns` is false: other work records nothing).
    */
   acquireLease(req: LeaseRequest): Promise<LeaseOutcome>;
   /** Extends a held lease to now + ttl; false when `holder` no longer holds it. */

@@ -72,9 +72,10 @@ export class SqliteLeases {
              acquired_ms = excluded.acquired_ms, expires_ms = excluded.expires_ms, released_ms = NULL`,
         )
         .run(this.project, req.name, d.row.holder, d.row.slotMs, d.row.acquiredMs, d.row.expiresMs);
-      const runs = d.abandoned ? abandonedRuns(d.abandoned, now) : [];
+      if (!d.abandoned) return { kind: "grant", abandonedRuns: [] };
+      const runs = req.materializationRuns === false ? [] : abandonedRuns(d.abandoned, now);
       for (const run of runs) recordRun(run);
-      return { kind: "grant", abandonedRuns: runs };
+      return { kind: "grant", abandonedRuns: runs, abandoned: d.abandoned };
     });
     return tx.immediate();
   }

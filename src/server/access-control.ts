@@ -14,7 +14,8 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { FeatureService } from "../../gen/fstore/v1/feature_service_pb.js";
 import { PushTo } from "../../gen/fstore/v1/feature_service_pb.js";
-import { Code, FstoreError } from "../errors/index.js";
+import { Code, FstoreError, notFound } from "../errors/index.js";
+import type { Profile } from "../monitoring/index.js";
 import {
   type AccessCheck,
   type Action,
@@ -29,6 +30,7 @@ import {
   protectedObject,
   pushedViews,
   selectionChecks,
+  storedProfileChecks,
   viewChecks,
 } from "../permissions/index.js";
 import { readFeatureSelection } from "../registry/feature-selection.js";
@@ -37,6 +39,7 @@ import type { AuditLog } from "./audit-log.js";
 import { identityOf } from "./call-identity.js";
 import type { ServerDeps } from "./deps.js";
 import { toServiceError } from "./grpc-status.js";
+import { serverProfileStore } from "./handlers/monitoring.js";
 import type { CallContext, ServiceImpl } from "./service-adapter.js";
 
 type Impl = ServiceImpl<typeof FeatureService>;
@@ -59,6 +62,14 @@ function permissionsOf(snapshot: RegistrySnapshot): PermissionDef[] {
 function denied(identity: Identity, check: AccessCheck): FstoreError {
   return new FstoreError(Code.PermissionDenied, denialMessage(identity, check));
 }
+
+/**
+ * Checks on objects the caller did not name (those of a stored profile read
+ * by id), with the NOT_FOUND message to answer when such a check fails on an
+ * object the caller may not DESCRIBE: naming it would reveal what the List
+ * RPCs and the console hide.
+ */
+const concealedAs = new WeakMap<AccessCheck, string>();
 
 function codeName(err: unknown): string {
   return GrpcStatus[toServiceError(err).code] ?? "UNKNOWN";
@@ -90,10 +101,22 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
 
   const count = (rpc: string, decision: Decision) => deps.metrics?.countAccessDecision(rpc, decision);
 
+  /** The error for a failed check: PERMISSION_DENIED, or NOT_FOUND for a concealed object the caller may not describe. */
+  const refusal = (identity: Identity, snapshot: RegistrySnapshot, failed: AccessCheck): FstoreError => {
+    const concealed = concealedAs.get(failed);
+    if (concealed !== undefined && !isAllowed(permissionsOf(snapshot), identity, failed.object, "DESCRIBE")) {
+      return notFound(concealed);
+    }
+    return denied(identity, failed);
+  };
+
   function unary<Req, Res>(
     rpc: string,
     handler: (req: Req, call: CallContext) => Promise<Res>,
-    checksOf: (req: Req, snapshot: RegistrySnapshot) => readonly AccessCheck[],
+    checksOf: (
+      req: Req,
+      snapshot: RegistrySnapshot,
+    ) => readonly AccessCheck[] | Promise<readonly AccessCheck[]>,
     rowsOf: (req: Req, res: Res) => number,
   ) {
     return async (req: Req, call: CallContext): Promise<Res> => {
@@ -101,10 +124,11 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
       let checks = NO_CHECKS;
       try {
         const snapshot = deps.registry.snapshot();
-        checks = checksOf(req, snapshot);
+        const pending = checksOf(req, snapshot);
+        checks = pending instanceof Promise ? await pending : pending;
         const failed = decide(identity, snapshot, checks);
         count(rpc, failed ? "deny" : "allow");
-        if (failed && identity) throw denied(identity, failed);
+        if (failed && identity) throw refusal(identity, snapshot, failed);
       } catch (err) {
         record(identity, rpc, checks, "deny", codeName(err), 0);
         throw err;
@@ -242,6 +266,25 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
   const onlineViews = (snapshot: RegistrySnapshot) =>
     [...snapshot.featureViews.values()].filter((v) => v.online);
 
+  /**
+   * READ_OFFLINE on what stored profile `id` covers (concealed: see
+   * `concealedAs`); none when there is no such profile (the handler then
+   * answers NOT_FOUND, as to everyone).
+   */
+  const storedProfileReads = async (id: bigint, snapshot: RegistrySnapshot): Promise<AccessCheck[]> => {
+    let profile: Profile;
+    try {
+      profile = await serverProfileStore(deps).getProfile(Number(id));
+    } catch (err) {
+      if (FstoreError.from(err).code === Code.NotFound) return [];
+      throw err;
+    }
+    const checks = storedProfileChecks(snapshot, profile, readOffline);
+    const message = `profile ${id} is not in the registry`;
+    for (const check of checks) concealedAs.set(check, message);
+    return checks;
+  };
+
   return {
     getOnlineFeatures,
     getHistoricalFeatures: streaming(
@@ -308,11 +351,13 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
       },
       (_, res) => Number(res.entitiesChecked),
     ),
-    // Statistics summarize a source's rows (top values included): READ_OFFLINE on what is profiled.
+    // Statistics summarize a source's rows (top values included): READ_OFFLINE on what is profiled,
+    // or on what a stored profile asked for by id covers.
     getFeatureStatistics: unary(
       "GetFeatureStatistics",
       impl.getFeatureStatistics,
       (req, snapshot) => {
+        if (req.profileId !== 0n) return storedProfileReads(req.profileId, snapshot);
         const s = req.source?.source;
         if (s?.case === "featureView") return viewChecks(snapshot, [s.value], readOffline);
         const service =
@@ -328,8 +373,17 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
     detectDrift: unary(
       "DetectDrift",
       impl.detectDrift,
-      (req, snapshot) =>
-        selectionChecks(snapshot, { kind: "services", names: [req.featureService] }, readOffline),
+      async (req, snapshot) => {
+        const checks = selectionChecks(
+          snapshot,
+          { kind: "services", names: [req.featureService] },
+          readOffline,
+        );
+        // A baseline by id is reported feature by feature: its objects are read too.
+        if (req.baselineProfileId !== 0n)
+          checks.push(...(await storedProfileReads(req.baselineProfileId, snapshot)));
+        return checks;
+      },
       (_, res) => res.features.length,
     ),
     getFeatureView: unary(
@@ -386,18 +440,25 @@ export function withAccessControl(impl: Impl, deps: ServerDeps, audit: AuditLog 
 }
 
 /**
- * Whether `identity` may DESCRIBE an object of `snapshot`: the decision the
- * List RPCs filter with, and the web console (src/console) shows only what it
- * allows. Everything is allowed when the server does not authenticate callers.
+ * Whether `identity` may DESCRIBE an object of `snapshot` (or take another
+ * action on it: the console shows statistics of a view's data only with
+ * READ_OFFLINE, as GetFeatureStatistics asks): the decision the List RPCs
+ * filter with, and the web console (src/console) shows only what it allows.
+ * Everything is allowed when the server does not authenticate callers.
  */
 export function describeCheck(
   config: Pick<ServerDeps["config"], "server">,
   snapshot: RegistrySnapshot,
   identity: Identity | undefined,
-): (type: ProtectedType, item: { name: string; tags: Readonly<Record<string, string>> }) => boolean {
+): (
+  type: ProtectedType,
+  item: { name: string; tags: Readonly<Record<string, string>> },
+  action?: Action,
+) => boolean {
   if (config.server.auth === null || !identity) return () => true;
   const permissions = permissionsOf(snapshot);
-  return (type, item) => isAllowed(permissions, identity, protectedObject(type, item), "DESCRIBE");
+  return (type, item, action = "DESCRIBE") =>
+    isAllowed(permissions, identity, protectedObject(type, item), action);
 }
 
 /** Entity rows of a GetOnlineFeatures request: the length of its first entity column. */

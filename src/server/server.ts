@@ -29,7 +29,7 @@ import { serverFeatureLogger } from "./handlers/online.js";
 import { addHealth } from "./health.js";
 import { createLogger } from "./logger.js";
 import { exposureWarnings } from "./loopback.js";
-import { startMonitoringSchedule } from "./monitoring-schedule.js";
+import { type MonitoringFire, startMonitoringSchedule } from "./monitoring-schedule.js";
 import { trackOpenStreams } from "./open-streams.js";
 import { addReflection } from "./reflection.js";
 import { serverCredentials } from "./server-credentials.js";
@@ -59,6 +59,8 @@ export interface StartServerOptions {
   uiPort?: number;
   /** Seconds between the console's samples of the serving counters (default 5). */
   uiSampleSeconds?: number;
+  /** Test only: told what each fire of the monitoring schedule did on this server. */
+  onMonitoringFire?: (fire: MonitoringFire) => void;
 }
 
 export interface RunningServer {
@@ -199,7 +201,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // Scheduled incremental materialization (materialization.schedule; off when null).
   const stopSchedule = startSchedule(deps);
   // Scheduled drift checks of serving logs (monitoring.schedule; off when null).
-  const stopMonitoring = startMonitoringSchedule(deps);
+  const stopMonitoring = startMonitoringSchedule(
+    deps,
+    options.onMonitoringFire ? { onFire: options.onMonitoringFire } : {},
+  );
   // Stream consumers for the online stream views (streaming.ingest_in_serve).
   const ingestion = config.streaming.ingestInServe
     ? startIngestion({

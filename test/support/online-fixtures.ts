@@ -73,7 +73,7 @@ export function repoConfig(onlineStore: OnlineStoreConfig, project = "test_proj"
     metrics: { enabled: false, host: "127.0.0.1", port: 0, token: null },
     writeRules: { maxFutureSkewSeconds: 86_400 },
     featureLogging: { queueCapacity: 10_000, writeToDiskIntervalSecs: 60 },
-    monitoring: { schedule: null, windowSeconds: 3600 },
+    monitoring: { schedule: null, windowSeconds: 3600, leaseTtlSeconds: 30 },
     openLineage: {
       enabled: false,
       transportType: "http",

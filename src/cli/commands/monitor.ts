@@ -161,6 +161,7 @@ async function withRepo<T>(
     const snapshot = registry.snapshot();
     const context: ProfileContext = {
       connection,
+      db,
       snapshot,
       repoPath: config.repoPath,
       logDir: config.offlineStore.logDir,
@@ -295,8 +296,16 @@ function addSourceOptions(command: Command): Command {
       "--serving-logs",
       "with --feature-service: what it served (its serving logs; window by request time)",
     )
-    .option("--start <iso>", "only rows with an event time at or after this", isoTime)
-    .option("--end <iso>", "only rows with an event time at or before this", isoTime)
+    .option(
+      "--start <iso>",
+      "only rows at or after this: event time, or request time for serving logs and skew",
+      isoTime,
+    )
+    .option(
+      "--end <iso>",
+      "only rows at or before this: event time, or request time for serving logs and skew",
+      isoTime,
+    )
     .option("--bins <n>", "histogram bins of numeric features (default 10)", wholeNumber)
     .option("--top <n>", "top values kept per string or boolean feature (default 10)", wholeNumber)
     .option("--json", "print JSON instead of a table");

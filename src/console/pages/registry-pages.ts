@@ -535,7 +535,11 @@ ${section(
           return view && feature && visible("feature_view", view)
             ? pagePaths.feature(view, feature)
             : undefined;
-        })}`
+        })}${
+          monitoring.hiddenFeatures > 0
+            ? html`<p>${monitoring.hiddenFeatures} more feature${monitoring.hiddenFeatures === 1 ? "" : "s"} of views you may not read (READ_OFFLINE) ${monitoring.hiddenFeatures === 1 ? "is" : "are"} not shown.</p>`
+            : ""
+        }`
       : ""
   }`,
 )}

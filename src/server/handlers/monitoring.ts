@@ -66,18 +66,32 @@ export interface ScheduledDriftCheck {
  * The monitoring schedule's work at `now`: every feature service with
  * logging and a baseline has its serving logs of [now - window, now]
  * profiled against the baseline, the profile stored and the drift recorded
- * in the metrics and the log.
+ * in the metrics and the log. A service whose window was already profiled
+ * (by a server that died part-way through the same slot) is not checked
+ * again; `signal` stops the checks between services.
  */
-export async function runScheduledDriftChecks(deps: ServerDeps, now: Date): Promise<ScheduledDriftCheck[]> {
+export async function runScheduledDriftChecks(
+  deps: ServerDeps,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<ScheduledDriftCheck[]> {
   const snapshot = deps.registry.snapshot();
   const store = serverProfileStore(deps);
   const start = new Date(now.getTime() - deps.config.monitoring.windowSeconds * 1000);
   const out: ScheduledDriftCheck[] = [];
   for (const service of snapshot.featureServices.values()) {
     if (!service.logging) continue;
+    if (signal?.aborted) break;
     const baseline = await store.getBaseline(service.name);
     if (!baseline) {
       out.push({ featureService: service.name, skipped: "no baseline" });
+      continue;
+    }
+    const done = (await store.listProfiles({ kind: "serving_log", name: service.name }, 20)).find(
+      (p) => p.window?.start === start.toISOString() && p.window?.end === now.toISOString(),
+    );
+    if (done) {
+      out.push({ featureService: service.name, skipped: `window already checked (profile ${done.id})` });
       continue;
     }
     try {
