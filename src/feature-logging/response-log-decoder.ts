@@ -329,10 +329,29 @@ function decodeVector(
   c: StagedColumn,
   base: number,
 ): number {
+  // The usual vector, of one row: its value, one packed status and one event time, in that
+  // order (as the server encodes them), taken without the loop's dispatch.
+  if (b[p] === 0x0a) {
+    const len = b[p + 1] as number;
+    const q = p + 2 + len; // after the value
+    if (
+      len < 0x80 &&
+      b[q] === 0x12 &&
+      b[q + 1] === 0x01 &&
+      (b[q + 2] as number) < 0x80 &&
+      b[q + 3] === 0x1a &&
+      (b[q + 4] as number) < 0x80 &&
+      q + 5 + (b[q + 4] as number) === end
+    ) {
+      decodeValue(b, dv, p + 2, q, c, base);
+      if (!c.key) c.status[base] = b[q + 2] as number;
+      if (c.times) decodeTime(b, q + 5, end, c, base);
+      return 1;
+    }
+  }
   let values = 0;
   let statuses = 0;
   let times = 0;
-  const kind = c.kind;
   const status = c.key ? null : c.status;
   while (p < end) {
     let tag = b[p++] as number;
@@ -346,28 +365,8 @@ function decodeVector(
         len = varintAt(b, p - 1);
         p = next;
       }
-      const at = base + values++;
       const stop = p + len;
-      // The common cases inline, typed per column kind: no value object in between.
-      const vtag = len > 0 ? (b[p] as number) : -1;
-      if (kind === F64_VALUES && vtag === 0x29 && len === 9) {
-        (c.values as Float64Array)[at] = dv.getFloat64(p + 1, true);
-        c.valid[at] = 1;
-      } else if (kind === I64_VALUES && vtag === 0x20 && shortVarint(b, p + 1)) {
-        const x = varintAt(b, p + 1);
-        const words = c.words as Int32Array;
-        const high = Math.floor(x / 4294967296);
-        words[2 * at] = (x - high * 4294967296) | 0;
-        words[2 * at + 1] = high;
-        c.valid[at] = 1;
-      } else if (kind === BYTE_VALUES && (vtag === 0x12 || vtag === 0x0a)) {
-        const n = varintAt(b, p + 1);
-        (c.values as Int32Array)[at] = c.bytes.append(b, next, next + n);
-        c.valid[at] = 1;
-      } else if (kind === I32_VALUES && vtag === 0x18) {
-        (c.values as Int32Array)[at] = shortVarint(b, p + 1) ? varintAt(b, p + 1) | 0 : int64At(b, p + 1, -1);
-        c.valid[at] = 1;
-      } else decodeOtherValue(b, p, stop, c, at);
+      decodeValue(b, dv, p, stop, c, base + values++);
       p = stop;
     } else if (tag === 0x12) {
       let len = b[p++] as number;
@@ -402,28 +401,63 @@ function decodeVector(
       const stop = p + len;
       const at = base + times++;
       // Only the view's first column stages the times: the others have the same.
-      if (c.times) {
-        let seconds = 0;
-        let nanos = 0;
-        while (p < stop) {
-          const t = b[p++] as number;
-          if (t === 0x08) {
-            if (shortVarint(b, p)) seconds = varintAt(b, p);
-            else seconds = Number(int64At(b, p, 0));
-            p = next;
-          } else if (t === 0x10) {
-            nanos = varintAt(b, p);
-            p = next;
-          } else p = skipAt(b, p, t & 7);
-        }
-        const us = seconds * 1e6 + Math.floor(nanos / 1000);
-        c.timeUs[at] = us;
-        c.timeValid[at] = us !== 0 ? 1 : 0;
-      }
+      if (c.times) decodeTime(b, p, stop, c, at);
       p = stop;
     } else p = skipAt(b, p, tag & 7);
   }
   return Math.max(values, statuses);
+}
+
+/** One Value message `b[p, stop)` into row `at` of `c`: the common cases inline, typed per column kind. */
+function decodeValue(
+  b: Uint8Array,
+  dv: DataView,
+  p: number,
+  stop: number,
+  c: StagedColumn,
+  at: number,
+): void {
+  const kind = c.kind;
+  const len = stop - p;
+  const vtag = len > 0 ? (b[p] as number) : -1;
+  if (kind === F64_VALUES && vtag === 0x29 && len === 9) {
+    (c.values as Float64Array)[at] = dv.getFloat64(p + 1, true);
+    c.valid[at] = 1;
+  } else if (kind === I64_VALUES && vtag === 0x20 && shortVarint(b, p + 1)) {
+    const x = varintAt(b, p + 1);
+    const words = c.words as Int32Array;
+    const high = Math.floor(x / 4294967296);
+    words[2 * at] = (x - high * 4294967296) | 0;
+    words[2 * at + 1] = high;
+    c.valid[at] = 1;
+  } else if (kind === BYTE_VALUES && (vtag === 0x12 || vtag === 0x0a)) {
+    const n = varintAt(b, p + 1);
+    (c.values as Int32Array)[at] = c.bytes.append(b, next, next + n);
+    c.valid[at] = 1;
+  } else if (kind === I32_VALUES && vtag === 0x18) {
+    (c.values as Int32Array)[at] = shortVarint(b, p + 1) ? varintAt(b, p + 1) | 0 : int64At(b, p + 1, -1);
+    c.valid[at] = 1;
+  } else decodeOtherValue(b, p, stop, c, at);
+}
+
+/** One Timestamp message `b[p, stop)` as the event time of row `at` of `c` (0: none). */
+function decodeTime(b: Uint8Array, p: number, stop: number, c: StagedColumn, at: number): void {
+  let seconds = 0;
+  let nanos = 0;
+  while (p < stop) {
+    const t = b[p++] as number;
+    if (t === 0x08) {
+      if (shortVarint(b, p)) seconds = varintAt(b, p);
+      else seconds = Number(int64At(b, p, 0));
+      p = next;
+    } else if (t === 0x10) {
+      nanos = varintAt(b, p);
+      p = next;
+    } else p = skipAt(b, p, t & 7);
+  }
+  const us = seconds * 1e6 + Math.floor(nanos / 1000);
+  c.timeUs[at] = us;
+  c.timeValid[at] = us !== 0 ? 1 : 0;
 }
 
 /** A signed int64 varint of any length at `p`, exact; as a number when `asNumber` is -1 or 0 (sets `next`). */
