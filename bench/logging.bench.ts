@@ -10,7 +10,7 @@
  * of the pairs' ratios logged / plain (a pair's rounds share the machine's
  * load of the moment); every round is printed, with the main thread's share.
  * Target: logged / plain <= 1.10.
- *   FSTORE_BENCH_REQUESTS (default 15000 per round), FSTORE_BENCH_PAIRS (default 12)
+ *   FSTORE_BENCH_REQUESTS (default 15000 per round), FSTORE_BENCH_PAIRS (default 16)
  *   FSTORE_BENCH_SERVER_NODE_ARGS: node options for the server, e.g. "--cpu-prof --cpu-prof-dir=DIR"
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -28,7 +28,7 @@ import { benchRows, ENTITIES, fv50 } from "./online/synthetic-repo.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const REQUESTS = Number(process.env.FSTORE_BENCH_REQUESTS ?? 15_000);
-const PAIRS = Number(process.env.FSTORE_BENCH_PAIRS ?? 12);
+const PAIRS = Number(process.env.FSTORE_BENCH_PAIRS ?? 16);
 const IN_FLIGHT = 16;
 /** Extra node options for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where its CPU goes. */
 const nodeArgs = (process.env.FSTORE_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
