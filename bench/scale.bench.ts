@@ -302,6 +302,13 @@ async function parent(): Promise<void> {
         "",
       ]),
       row([
+        "materialize: CPU seconds",
+        m1.cpu.toFixed(1),
+        m10.cpu.toFixed(1),
+        (m10.cpu / m1.cpu).toFixed(2),
+        "",
+      ]),
+      row([
         "materialize: peak RSS",
         mb(m1.rss),
         mb(m10.rss),

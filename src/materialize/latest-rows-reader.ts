@@ -3,6 +3,10 @@
  * bounded batches: a streaming result read chunk by chunk, so neither DuckDB's
  * result nor JS ever holds the whole window.
  */
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import { Code, FstoreError } from "../errors/index.js";
 import { fromDuckDbError } from "../offline/index.js";
@@ -10,7 +14,15 @@ import type { EncodedRows, OnlineRow } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { appendChunkRows, rowConvertersOf } from "./chunk-rows.js";
 import { EncodedRowsBuilder } from "./encode-chunk.js";
-import { latestRowsSql, type OrderStats, orderPacking, orderStatsSql } from "./latest-rows-sql.js";
+import {
+  latestRowsSql,
+  type OrderStats,
+  orderPacking,
+  orderStatsSql,
+  partCountOf,
+  partLatestRowsSql,
+  splitByKeySql,
+} from "./latest-rows-sql.js";
 
 export interface LatestRowsBatch {
   rows: OnlineRow[];
@@ -24,6 +36,8 @@ export interface ReadLatestRowsOptions {
   end: Date;
   /** Rows per batch (at least one DuckDB chunk, 2,048 rows, is read at a time). */
   batchSize: number;
+  /** Window rows per part when splitting by entity key (default `ROWS_PER_PART`; tests set it low). */
+  rowsPerPart?: number;
   signal?: AbortSignal;
 }
 
@@ -37,21 +51,23 @@ export async function* readLatestRows(
   const conv = rowConvertersOf(view);
   const onAbort = () => conn.interrupt();
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  let plan: LatestRowsPlan | undefined;
   try {
-    const sql = await latestRowsQuery(conn, view, options);
-    if (sql === undefined) return;
-    const result = await conn.stream(sql);
+    plan = await latestRowsPlan(conn, view, options);
     let rows: OnlineRow[] = [];
     let rowsRead = 0;
-    for (;;) {
-      throwIfAborted(options.signal);
-      const chunk = await result.fetchChunk();
-      if (chunk === null || chunk.rowCount === 0) break;
-      rowsRead += appendChunkRows(chunk, conv, rows);
-      if (rows.length >= options.batchSize) {
-        yield { rows, rowsRead };
-        rows = [];
-        rowsRead = 0;
+    for (const sql of plan.queries) {
+      const result = await conn.stream(sql);
+      for (;;) {
+        throwIfAborted(options.signal);
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        rowsRead += appendChunkRows(chunk, conv, rows);
+        if (rows.length >= options.batchSize) {
+          yield { rows, rowsRead };
+          rows = [];
+          rowsRead = 0;
+        }
       }
     }
     if (rows.length > 0) yield { rows, rowsRead };
@@ -60,6 +76,7 @@ export async function* readLatestRows(
     throw fromDuckDbError(err, `reading the source of feature view "${view.name}"`);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
+    plan?.close();
   }
 }
 
@@ -85,24 +102,26 @@ export async function* readLatestEncoded(
   const onAbort = () => conn.interrupt();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   let next: Promise<DuckDBDataChunk | null> | undefined;
+  let plan: LatestRowsPlan | undefined;
   try {
-    const sql = await latestRowsQuery(conn, view, options);
-    if (sql === undefined) return;
-    const result = await conn.stream(sql);
+    plan = await latestRowsPlan(conn, view, options);
     let rowsRead = 0;
-    next = result.fetchChunk();
-    for (;;) {
-      throwIfAborted(options.signal);
-      const chunk = await next;
-      next = undefined;
-      if (chunk === null || chunk.rowCount === 0) break;
+    for (const sql of plan.queries) {
+      const result = await conn.stream(sql);
       next = result.fetchChunk();
-      // Observed on the next turn; this only keeps a failure while we yield from being "unhandled".
-      next.catch(() => {});
-      rowsRead += builder.append(chunk);
-      if (builder.count >= options.batchSize) {
-        yield { batch: builder.take(), rowsRead };
-        rowsRead = 0;
+      for (;;) {
+        throwIfAborted(options.signal);
+        const chunk = await next;
+        next = undefined;
+        if (chunk === null || chunk.rowCount === 0) break;
+        next = result.fetchChunk();
+        // Observed on the next turn; this only keeps a failure while we yield from being "unhandled".
+        next.catch(() => {});
+        rowsRead += builder.append(chunk);
+        if (builder.count >= options.batchSize) {
+          yield { batch: builder.take(), rowsRead };
+          rowsRead = 0;
+        }
       }
     }
     if (builder.count > 0) yield { batch: builder.take(), rowsRead };
@@ -113,7 +132,81 @@ export async function* readLatestEncoded(
     options.signal?.removeEventListener("abort", onAbort);
     // A read-ahead still running when the consumer stops: let it finish before the connection closes.
     if (next) await next.catch(() => null);
+    plan?.close();
   }
+}
+
+/** Part files the split keeps open at once. */
+const SPLIT_OPEN_FILES = 8;
+
+/** The queries whose results, one after another, are the window's latest rows in stored key order. */
+export interface LatestRowsPlan {
+  queries: string[];
+  /** Removes the parts' temp files (if any). */
+  close(): void;
+}
+
+/**
+ * The window's latest-rows queries: none for an empty window; one
+ * (`latestRowsSql`) for a window of up to `rowsPerPart` rows or one whose
+ * order does not pack; else the window split by entity key into temp Parquet
+ * files beside DuckDB's temp directory (one pass), then one query per part.
+ */
+export async function latestRowsPlan(
+  conn: DuckDBConnection,
+  view: FeatureViewDef,
+  o: ReadLatestRowsOptions,
+): Promise<LatestRowsPlan> {
+  const none = { queries: [], close: () => {} };
+  if (o.files.length === 0) return none;
+  const stats = await windowStats(conn, view, o);
+  if (stats.rows === 0n) return none;
+  const packing = orderPacking(stats, o.files.length);
+  const parts = partCountOf(stats.rows, o.rowsPerPart);
+  if (parts === 1) {
+    return { queries: [latestRowsSql(view, o.files, o.start, o.end, packing)], close: () => {} };
+  }
+  // Beside DuckDB's spill folder, not in it: DuckDB makes that one on its first spill and removes it.
+  const folder = `${await tempDirectoryOf(conn)}-parts-${randomUUID()}`;
+  const close = () => rmSync(folder, { recursive: true, force: true });
+  try {
+    mkdirSync(dirname(folder), { recursive: true });
+    // The parts' row order does not matter (each part query aggregates and sorts), and keeping the
+    // scan's order made DuckDB buffer the window (out of memory at 2 GB on 50M rows). Each open
+    // part file holds a row group being built: at most 8 open (DuckDB then starts new files) keeps
+    // 64 parts near the memory of 8 (+135 MB instead of +195 MB on 50M rows). This connection
+    // only: other queries keep their settings.
+    await conn.run("SET SESSION preserve_insertion_order = false");
+    await conn.run(`SET SESSION partitioned_write_max_open_files = ${SPLIT_OPEN_FILES}`);
+    try {
+      await conn.run(splitByKeySql(view, o.files, o.start, o.end, packing, parts, folder));
+    } finally {
+      await conn.run("RESET SESSION preserve_insertion_order");
+      await conn.run("RESET SESSION partitioned_write_max_open_files");
+    }
+    // `part=<n>` folders, in part order (a part without rows has none).
+    const partDirs = readdirSync(folder)
+      .map((name) => ({ name, n: Number(name.replace(/^part=/, "")) }))
+      .sort((a, b) => a.n - b.n);
+    const queries = partDirs.map(({ name }) => {
+      const files = readdirSync(join(folder, name))
+        .filter((f) => f.endsWith(".parquet"))
+        .sort()
+        .map((f) => join(folder, name, f));
+      return partLatestRowsSql(view, files, packing !== null);
+    });
+    return { queries, close };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+/** DuckDB's spill folder, or one in the OS temp folder when it has none. */
+async function tempDirectoryOf(conn: DuckDBConnection): Promise<string> {
+  const r = await conn.runAndReadAll("SELECT current_setting('temp_directory')");
+  const dir = r.getRows()[0]?.[0];
+  return typeof dir === "string" && dir !== "" ? dir : join(tmpdir(), `fstore-duckdb-${process.pid}`);
 }
 
 /**
@@ -126,6 +219,17 @@ export async function latestRowsQuery(
   view: FeatureViewDef,
   o: ReadLatestRowsOptions,
 ): Promise<string | undefined> {
+  const stats = await windowStats(conn, view, o);
+  if (stats.rows === 0n) return undefined;
+  return latestRowsSql(view, o.files, o.start, o.end, orderPacking(stats, o.files.length));
+}
+
+/** The window's order statistics (one cheap aggregate). */
+async function windowStats(
+  conn: DuckDBConnection,
+  view: FeatureViewDef,
+  o: ReadLatestRowsOptions,
+): Promise<OrderStats> {
   const reader = await conn.runAndReadAll(orderStatsSql(view, o.files, o.start, o.end));
   const r = (reader.getRows()[0] ?? []) as (bigint | number | null)[];
   const big = (v: bigint | number | null | undefined) => (v === null || v === undefined ? null : BigInt(v));
@@ -139,8 +243,7 @@ export async function latestRowsQuery(
     cSub: big(r[6]),
     maxRow: big(r[7]),
   };
-  if (stats.rows === 0n) return undefined;
-  return latestRowsSql(view, o.files, o.start, o.end, orderPacking(stats, o.files.length));
+  return stats;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

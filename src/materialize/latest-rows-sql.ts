@@ -112,6 +112,7 @@ export function latestRowsSql(
     ...window,
     `  GROUP BY ${groupBy}`,
     ")",
+    `ORDER BY ${keyByteOrderTerms(view).join(", ")}`,
   ].join("\n");
 }
 
@@ -156,6 +157,180 @@ function packedLatestRowsSql(
     ")",
     `SELECT ${[...outKeys, ...features, `CAST(epoch_us(s.${ts}) AS DOUBLE)`, "CAST(w.n AS DOUBLE)"].join(", ")}`,
     `FROM wanted w JOIN ${scan} s ON s.file_index = w.fi AND s.file_row_number = w.ri`,
+    `ORDER BY ${keyByteOrderTerms(view, "w.").join(", ")}`,
+  ].join("\n");
+}
+
+/**
+ * The ORDER BY terms that sort a view's output rows (columns k0, k1, ... of
+ * `latestRowsSql`) as the online store's key bytes sort (Feast's serialization:
+ * per join key sorted by name, `u32le(type) u32le(len) bytes`; SQLite compares
+ * BLOBs byte by byte). Per key: its length as the little-endian bytes compare,
+ * then its bytes as they compare: an integer's little-endian bytes read as a
+ * big-endian unsigned number, a string's or blob's bytes as they are.
+ */
+export function keyByteOrderTerms(view: FeatureViewDef, alias = ""): string[] {
+  const named = view.entityColumns.map((k, i) => ({ k, col: `${alias}k${i}` }));
+  named.sort((a, b) => (a.k.name < b.k.name ? -1 : a.k.name > b.k.name ? 1 : 0));
+  const terms: string[] = [];
+  for (const { k, col } of named) {
+    switch (k.dtype) {
+      case ValueType.STRING:
+      case ValueType.BYTES: {
+        const bytes = k.dtype === ValueType.STRING ? `encode(${col})` : col;
+        terms.push(littleEndianAsBigEndian(`CAST(octet_length(${bytes}) AS BIGINT)`, 4), bytes);
+        break;
+      }
+      case ValueType.INT32:
+        terms.push(littleEndianAsBigEndian(`CAST(${col} AS BIGINT)`, 4));
+        break;
+      case ValueType.UNIX_TIMESTAMP:
+        // Stored as whole seconds (int64); the column holds epoch milliseconds.
+        terms.push(littleEndianAsBigEndian(`CAST(floor(${col} / 1000) AS BIGINT)`, 8));
+        break;
+      default:
+        terms.push(littleEndianAsBigEndian(`CAST(${col} AS BIGINT)`, 8));
+    }
+  }
+  return terms;
+}
+
+/** The `n` little-endian two's-complement bytes of a BIGINT expression, as one big-endian UBIGINT. */
+function littleEndianAsBigEndian(v: string, n: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const byte = i === 0 ? `(${v} & 255)` : `((${v} >> ${8 * i}) & 255)`;
+    parts.push(`(CAST(${byte} AS UBIGINT) << ${8 * (n - 1 - i)})`);
+  }
+  return `(${parts.join(" | ")})`;
+}
+
+/**
+ * Above this many rows in a window, materialization splits the window by
+ * entity key first (`splitByKeySql`) and takes the latest rows one part at a
+ * time (`partLatestRowsSql`): DuckDB's per-entity state (the aggregate, the
+ * join, the sort) then follows the size of one part, not of the window, so a
+ * window of 10x the entities needs about the same memory (at the cost of
+ * writing the window's rows once to temp Parquet files).
+ */
+export const ROWS_PER_PART = 1_000_000;
+
+/**
+ * How many parts a window of `rows` rows is split into: a power of two (at
+ * most 256, one per value of the key's leading byte), each part holding at
+ * most `rowsPerPart` rows on average; 1 means no split.
+ */
+export function partCountOf(rows: bigint, rowsPerPart: number = ROWS_PER_PART): number {
+  let parts = 1;
+  while (parts < 256 && rows > BigInt(parts) * BigInt(Math.max(1, Math.floor(rowsPerPart)))) parts *= 2;
+  return parts;
+}
+
+/**
+ * The part (0 .. parts-1) of a row, from the output key columns `k0, k1, ...`.
+ * When the first key in name order is an integer (or timestamp) the part is
+ * the top bits of its first stored byte (the value's low byte), so parts
+ * taken in order and each sorted by `keyByteOrderTerms` hand keys over in
+ * byte order overall; a string or bytes key starts with its length, which
+ * says little, so its part is a hash (each part is then sorted on its own).
+ */
+export function keyPartExpression(view: FeatureViewDef, parts: number): string {
+  const first = [...view.entityColumns.keys()].sort((a, b) => {
+    const x = view.entityColumns[a]?.name ?? "";
+    const y = view.entityColumns[b]?.name ?? "";
+    return x < y ? -1 : x > y ? 1 : 0;
+  })[0] as number;
+  const col = `k${first}`;
+  const shift = 8 - Math.log2(parts);
+  switch (view.entityColumns[first]?.dtype) {
+    case ValueType.STRING:
+    case ValueType.BYTES:
+      return `CAST(hash(${col}) % ${parts} AS INTEGER)`;
+    case ValueType.UNIX_TIMESTAMP:
+      return `CAST((CAST(floor(${col} / 1000) AS BIGINT) & 255) >> ${shift} AS INTEGER)`;
+    default:
+      return `CAST((CAST(${col} AS BIGINT) & 255) >> ${shift} AS INTEGER)`;
+  }
+}
+
+/**
+ * COPY of the window's rows into `folder`, one sub-folder per part
+ * (`part=<n>`), as the part queries read them: the key columns, the order
+ * over the original files (so ties resolve as in `latestRowsSql`): the packed
+ * key `m` when `p` is given (unique per row), else its four columns `ot, oc,
+ * of, orow`; the features already cast, and the event time in µs. Small row
+ * groups bound the memory of the open part writers.
+ */
+export function splitByKeySql(
+  view: FeatureViewDef,
+  files: readonly string[],
+  start: Date,
+  end: Date,
+  p: OrderPacking | null,
+  parts: number,
+  folder: string,
+): string {
+  const source = view.source.kind === "file" ? view.source : view.source.batchSource;
+  const ts = sqlIdent(source.timestampField);
+  const created = source.createdTimestampColumn ? sqlIdent(source.createdTimestampColumn) : "";
+  const keys = view.entityColumns.map(
+    (k, i) => `${readExpression(sourceColumnOf(source, k.name), k.dtype)} AS k${i}`,
+  );
+  const order = p
+    ? [`${packedOrderExpression(p, ts, created, files.length)} AS m`]
+    : [
+        `epoch_us(${ts}) AS ot`,
+        `${created ? `coalesce(epoch_us(${created}), -9223372036854775807)` : "0"} AS oc`,
+        "-CAST(file_index AS BIGINT) AS of",
+        "file_row_number AS orow",
+      ];
+  const features = view.features.map(
+    (f, i) => `${readExpression(sourceColumnOf(source, f.name), f.dtype)} AS f${i}`,
+  );
+  return [
+    `COPY (SELECT *, ${keyPartExpression(view, parts)} AS part FROM (`,
+    `  SELECT ${[...keys, ...order, ...features, `CAST(epoch_us(${ts}) AS DOUBLE) AS ts_us`].join(", ")}`,
+    `  FROM ${parquetScan([...files].reverse())}`,
+    `  WHERE ${ts} >= make_timestamp(${micros(start)}) AND ${ts} <= make_timestamp(${micros(end)})`,
+    ...keysPresentOf(view).map((c) => `    AND ${c}`),
+    `)) TO ${sqlString(folder)} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE 16384)`,
+  ].join("\n");
+}
+
+/**
+ * The latest row per entity of one part written by `splitByKeySql` (`packed`:
+ * with the packed order key), in the output shape of `latestRowsSql`, sorted
+ * by the stored key bytes. Packed: per entity the max order key and the row
+ * count, then the winning rows joined back on that (unique) key; else
+ * arg_max over the order's four columns.
+ */
+export function partLatestRowsSql(
+  view: FeatureViewDef,
+  partFiles: readonly string[],
+  packed: boolean,
+): string {
+  const scan = `read_parquet([${partFiles.map(sqlString).join(", ")}], hive_partitioning = false)`;
+  const keys = view.entityColumns.map((_, i) => `k${i}`);
+  const groupBy = keys.map((_, i) => i + 1).join(", ");
+  const features = view.features.map((_, i) => `f${i}`);
+  if (!packed) {
+    const fields = [...features.map((f) => `${f} := ${f}`), "ts := ts_us"];
+    return [
+      `SELECT ${[...keys, ...features.map((f) => `r.${f}`), "r.ts", "n"].join(", ")} FROM (`,
+      `  SELECT ${keys.join(", ")}, arg_max(struct_pack(${fields.join(", ")}), struct_pack(t := ot, c := oc, f := of, r := orow)) AS r,`,
+      "    CAST(count(*) AS DOUBLE) AS n",
+      `  FROM ${scan} GROUP BY ${groupBy}`,
+      ")",
+      `ORDER BY ${keyByteOrderTerms(view).join(", ")}`,
+    ].join("\n");
+  }
+  return [
+    "WITH w AS MATERIALIZED (",
+    `  SELECT ${keys.join(", ")}, max(m) AS m, count(*) AS n FROM ${scan} GROUP BY ${groupBy}`,
+    ")",
+    `SELECT ${[...keys.map((k) => `w.${k}`), ...features.map((f) => `s.${f}`), "s.ts_us", "CAST(w.n AS DOUBLE)"].join(", ")}`,
+    `FROM w JOIN ${scan} s ON s.m = w.m`,
+    `ORDER BY ${keyByteOrderTerms(view, "w.").join(", ")}`,
   ].join("\n");
 }
 

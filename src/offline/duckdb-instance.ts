@@ -34,6 +34,10 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDBIns
     // Sources and outputs are files the configuration allows; nothing else.
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
+    // Off: sources are local files, already in the OS page cache; DuckDB's own copy of every byte
+    // read stayed in the process (up to the memory limit), so RSS grew with the data read: 413 MB
+    // instead of 857 MB materializing 10M entities from ~105M rows.
+    enable_external_file_cache: "false",
   });
   // With ICU loaded the zone is the host's, and casting a naive TIMESTAMP to TIMESTAMPTZ would shift it.
   const connection = await instance.connect();
