@@ -5,11 +5,12 @@
  * A real server in its own process (src/fuzz/server-process.ts) over a
  * repository with a 1M-row source, on SQLite. Small GetOnlineFeatures calls
  * (1 entity, 2 features) are sent at 200 req/s, open loop, for
- * FSTORE_BENCH_SECONDS (default 15) after a warm-up, first alone, then while
+ * FSTORE_BENCH_SECONDS (default 10) after a warm-up, alone and while
  * another process (bench/isolation/heavy-client.ts) sends, one at a time:
  * GetOnlineFeatures of 1,000 entities x 14 features, a 1,000-row Push (online
  * and offline), and a 1M-row GetHistoricalFeatures written as Parquet at the
- * deepest allowed path. Target: p99 under load <= 2 x p99 alone.
+ * deepest allowed path, in FSTORE_BENCH_ROUNDS (default 5) rounds of both.
+ * Target: p99 under load <= 2 x p99 alone (the median of the rounds' ratios).
  *
  * First each heavy request is sent alone, FSTORE_BENCH_EACH (default 3) times
  * in a row, with no other traffic: the server's CPU per call and the longest
@@ -32,7 +33,13 @@ import { heavyRequests } from "./isolation/heavy-requests.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RATE = 200;
-const SECONDS = Number(process.env.FSTORE_BENCH_SECONDS ?? 15);
+const SECONDS = Number(process.env.FSTORE_BENCH_SECONDS ?? 10);
+/**
+ * Rounds of (alone, beside the heavy client), in alternating order; the ratio is the median of the
+ * rounds' p99 ratios. A single 15 s pair gave 1.90 on a quiet machine and 7.33 and 17.6 beside
+ * another process's benchmark (2 cores); the two scenarios of a round share the machine's moment.
+ */
+const ROUNDS = Number(process.env.FSTORE_BENCH_ROUNDS ?? 5);
 const WARMUP = Number(process.env.FSTORE_BENCH_WARMUP ?? 5);
 const EACH = Number(process.env.FSTORE_BENCH_EACH ?? 3);
 
@@ -154,45 +161,67 @@ try {
 
   await measure(client, WARMUP);
   await loopDelay();
-  let cpu0 = cpuSeconds(server.proc.pid);
-  const alone = await measure(client, SECONDS);
-  const aloneDelay = await loopDelay();
-  const aloneCpu = cpuSeconds(server.proc.pid) - cpu0;
-  const heavy = spawn(
-    process.execPath,
-    [join(root, "bin/run-ts.js"), join(root, "bench/isolation/heavy-client.ts"), address],
-    {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
+  type Measured = Awaited<ReturnType<typeof measure>> & { delay: LoopDelay; cpu: number };
+  const scenario = async (): Promise<Measured> => {
+    await loopDelay();
+    const cpu0 = cpuSeconds(server.proc.pid);
+    const r = await measure(client, SECONDS);
+    return { ...r, delay: await loopDelay(), cpu: cpuSeconds(server.proc.pid) - cpu0 };
+  };
   let heavyOut = "";
-  heavy.stdout?.on("data", (d: Buffer) => {
-    heavyOut += String(d);
-  });
-  // Let the heavy client get going (its first request is the largest batch).
-  await new Promise((r) => setTimeout(r, 2000));
-  await loopDelay();
-  cpu0 = cpuSeconds(server.proc.pid);
-  const loaded = await measure(client, SECONDS);
-  const loadedDelay = await loopDelay();
-  const loadedCpu = cpuSeconds(server.proc.pid) - cpu0;
-  heavy.kill("SIGTERM");
-  await new Promise((r) => heavy.once("exit", r));
-  const ratio = loaded.p99 / alone.p99;
-  console.log(`small GetOnlineFeatures (1 x 2) at ${RATE} req/s, open loop, ${SECONDS} s; latency in ms`);
+  const beside = async (): Promise<Measured> => {
+    const heavy = spawn(
+      process.execPath,
+      [join(root, "bin/run-ts.js"), join(root, "bench/isolation/heavy-client.ts"), address],
+      { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    heavy.stdout?.on("data", (d: Buffer) => {
+      out += String(d);
+    });
+    // Let the heavy client get going (its first request is the largest batch).
+    await new Promise((r) => setTimeout(r, 2000));
+    const m = await scenario();
+    heavy.kill("SIGTERM");
+    await new Promise((r) => heavy.once("exit", r));
+    heavyOut = out;
+    // Let the server finish the heavy client's last request before the next measurement.
+    await new Promise((r) => setTimeout(r, 3000));
+    return m;
+  };
+  const rounds: { alone: Measured; loaded: Measured; ratio: number }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternating order: neither scenario always gets the first (or the quieter) minute.
+    const [alone, loaded] = r % 2 === 0 ? [await scenario(), await beside()] : await besideFirst();
+    rounds.push({ alone, loaded, ratio: loaded.p99 / alone.p99 });
+  }
+  async function besideFirst(): Promise<[Measured, Measured]> {
+    const loaded = await beside();
+    return [await scenario(), loaded];
+  }
+  const ratios = rounds.map((x) => x.ratio);
+  const ratio = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)] as number;
+  console.log(
+    `small GetOnlineFeatures (1 x 2) at ${RATE} req/s, open loop, ${ROUNDS} rounds of ${SECONDS} s alone and ${SECONDS} s beside the worst client (order alternating); latency in ms`,
+  );
   console.log(
     "event loop: the server's loop delay (max / p99 ms); server CPU: its CPU seconds in the scenario",
   );
-  console.log("scenario                    p50     p99   failed   loop max   loop p99   server CPU s");
-  const row = (name: string, r: typeof alone, d: LoopDelay, cpu: number) =>
+  console.log(
+    "round  scenario                    p50     p99   failed   loop max   loop p99   server CPU s   p99 ratio",
+  );
+  const row = (round: number, name: string, m: Measured, ratioText = "") =>
     console.log(
-      `${name.padEnd(23)} ${fmt(r.p50).padStart(7)} ${fmt(r.p99).padStart(7)} ${String(r.failed).padStart(8)} ${fmt(d.max).padStart(10)} ${fmt(d.p99).padStart(10)} ${fmt(cpu).padStart(14)}`,
+      `${String(round).padStart(5)}  ${name.padEnd(23)} ${fmt(m.p50).padStart(7)} ${fmt(m.p99).padStart(7)} ${String(m.failed).padStart(8)} ${fmt(m.delay.max).padStart(10)} ${fmt(m.delay.p99).padStart(10)} ${fmt(m.cpu).padStart(14)} ${ratioText.padStart(11)}`,
     );
-  row("alone", alone, aloneDelay, aloneCpu);
-  row("beside the worst client", loaded, loadedDelay, loadedCpu);
-  console.log(`p99 ratio ${ratio.toFixed(2)} (target <= 2): ${ratio <= 2 ? "met" : "NOT met"}`);
-  console.log(`heavy client completed: ${heavyOut.trim().replace(/^HEAVY /, "")}`);
+  rounds.forEach((x, i) => {
+    row(i + 1, "alone", x.alone);
+    row(i + 1, "beside the worst client", x.loaded, x.ratio.toFixed(2));
+  });
+  console.log(
+    `p99 ratio, median of the rounds: ${ratio.toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(", ")}; target <= 2): ${ratio <= 2 ? "met" : "NOT met"}`,
+  );
+  console.log(`heavy client completed (last round): ${heavyOut.trim().replace(/^HEAVY /, "")}`);
 } finally {
   client.close();
   await server.stop();
