@@ -54,9 +54,9 @@ export function keyPartSql(keys: HistoricalSplit["keys"], parts: number): string
 
 /**
  * COPY of `selectSql`'s rows into `folder`, one `__part=<n>` sub-folder per
- * part (the part not stored). Uncompressed: read once, soon after (compression
- * cost more CPU than the disk saved). Small row groups bound the memory of the
- * open part writers.
+ * part (the part not stored). Uncompressed and without dictionaries: read
+ * once, soon after (measured: compression and dictionaries cost 10-15% more
+ * CPU than they save). Small row groups bound the memory of the open part writers.
  */
 export function splitCopySql(
   selectSql: string,
@@ -66,7 +66,7 @@ export function splitCopySql(
 ): string {
   return (
     `COPY (SELECT *, ${keyPartSql(keys, parts)} AS __part FROM (${selectSql})) ` +
-    `TO ${quoteString(folder)} (FORMAT parquet, PARTITION_BY (__part), ROW_GROUP_SIZE 16384, COMPRESSION uncompressed)`
+    `TO ${quoteString(folder)} (FORMAT parquet, PARTITION_BY (__part), ROW_GROUP_SIZE 16384, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 0)`
   );
 }
 
@@ -117,7 +117,7 @@ export async function createJoinResult(
   const perPart = split ? (rowsPerPart ?? (await rowsPerPartOf(connection))) : Number.NaN;
   const parts = split && Number.isFinite(perPart) ? splitPartCount(split.rows, perPart) : 1;
   if (!split || parts === 1) {
-    await T(connection, `CREATE TEMP TABLE ${name} AS ${plan.unsortedSql}`);
+    await connection.run(`CREATE TEMP TABLE ${name} AS ${plan.unsortedSql}`);
     return () => {};
   }
   // Beside DuckDB's spill folder, not in it: DuckDB makes that one on its first spill and removes it.
@@ -128,16 +128,16 @@ export async function createJoinResult(
     // Row order within the split files and the parts' results does not matter (the output is
     // sorted on write), and keeping it makes DuckDB buffer whole inputs. This connection only,
     // and reset before the sorted COPY, which needs it.
-    await T(connection, "SET SESSION preserve_insertion_order = false");
-    await T(connection, `SET SESSION partitioned_write_max_open_files = ${SPLIT_OPEN_FILES}`);
+    await connection.run("SET SESSION preserve_insertion_order = false");
+    await connection.run(`SET SESSION partitioned_write_max_open_files = ${SPLIT_OPEN_FILES}`);
     const results: string[] = [];
     try {
       const entityFolder = join(folder, "entities");
-      await T(connection, splitCopySql(split.entitiesSql, split.keys, parts, entityFolder));
+      await connection.run(splitCopySql(split.entitiesSql, split.keys, parts, entityFolder));
       const viewFolders = split.sourceSqls.map((_, i) => join(folder, `view${i}`));
       for (const [i, sql] of split.sourceSqls.entries()) {
         if (isAborted()) throw new Error("aborted while splitting the join");
-        await T(connection, splitCopySql(sql, split.keys, parts, viewFolders[i] as string));
+        await connection.run(splitCopySql(sql, split.keys, parts, viewFolders[i] as string));
       }
       const entityParts = safePartFiles(entityFolder);
       const viewParts = viewFolders.map((f) => safePartFiles(f));
@@ -149,8 +149,7 @@ export async function createJoinResult(
           return files ? scanSql(files) : `SELECT * FROM (${sql}) LIMIT 0`;
         });
         const result = join(folder, "result", `part-${part}.parquet`);
-        await T(
-          connection,
+        await connection.run(
           `COPY (${split.unsortedSqlOver(scanSql(entityFiles), sources)}) TO ${quoteString(result)} ` +
             "(FORMAT parquet, COMPRESSION uncompressed)",
         );
@@ -160,11 +159,10 @@ export async function createJoinResult(
       rmSync(entityFolder, { recursive: true, force: true });
       for (const f of viewFolders) rmSync(f, { recursive: true, force: true });
     } finally {
-      await T(connection, "RESET SESSION preserve_insertion_order");
-      await T(connection, "RESET SESSION partitioned_write_max_open_files");
+      await connection.run("RESET SESSION preserve_insertion_order");
+      await connection.run("RESET SESSION partitioned_write_max_open_files");
     }
-    await T(
-      connection,
+    await connection.run(
       results.length > 0
         ? `CREATE TEMP VIEW ${name} AS ${scanSql(results)}`
         : `CREATE TEMP VIEW ${name} AS SELECT * FROM (${plan.unsortedSql}) LIMIT 0`,
@@ -196,17 +194,3 @@ async function tempDirectoryOf(connection: DuckDBConnection): Promise<string> {
   const dir = r.getRows()[0]?.[0];
   return typeof dir === "string" && dir !== "" ? dir : join(tmpdir(), `fstore-duckdb-${process.pid}`);
 }
-
-const T = async (c: DuckDBConnection, sql: string) => {
-  const t = performance.now();
-  const u = process.cpuUsage();
-  await c.run(sql);
-  const d = process.cpuUsage(u);
-  if (process.env.XT)
-    console.error(
-      "XT",
-      ((performance.now() - t) / 1000).toFixed(2),
-      ((d.user + d.system) / 1e6).toFixed(2),
-      sql.slice(0, 60).replace(/\n/g, " "),
-    );
-};

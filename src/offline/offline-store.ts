@@ -214,14 +214,12 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
             }
             const before = summaryOf(plan, row, performance.now() - started, target);
             const metadata = writeOptions?.kvMetadata ? await writeOptions.kvMetadata(before) : {};
-            const tc = performance.now();
             await run(() =>
               connection.run(
                 `COPY (${resultSelectSql(plan, "__result", odfvTable, [])}) ` +
                   `TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION zstd${kvMetadataSql(metadata)})`,
               ),
             );
-            if (process.env.XT) console.error("XT copy", ((performance.now() - tc) / 1000).toFixed(2));
             await rename(temp, target);
             return { ...before, elapsedMs: performance.now() - started };
           } finally {
