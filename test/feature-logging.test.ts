@@ -295,6 +295,72 @@ describe("feature logging's queue", () => {
   });
 });
 
+describe("feature logging's batches", () => {
+  it("logs a response larger than a batch, and the smaller ones around it, row for row", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fstore-logbig-"));
+    const logger = createFeatureLogger({
+      registry: createMemoryRegistry("p", definitions),
+      offlineStore: { logDir: dir },
+      featureLogging: { queueCapacity: 100, writeToDiskIntervalSecs: 3600 },
+    });
+    /** A response of `rows` vehicles whose technology is a long string (so 20,000 rows are over 1 MiB). */
+    const response = (rows: number, first: number) => {
+      const ids = Array.from({ length: rows }, (_, r) => BigInt(first + r));
+      const times = new Float64Array(rows).fill(1_700_000_000_000_000);
+      return {
+        rows,
+        columns: [
+          {
+            name: "vehicle_id",
+            dtype: ValueType.INT64,
+            values: ids,
+            statuses: ids.map(() => 1),
+            eventTimesUs: undefined,
+          },
+          ...FEATURES.map((f, i) => ({
+            name: f,
+            dtype: vehicles.features[i]?.dtype as ValueType,
+            values: ids.map((id) => [`tech-${id}-${"x".repeat(50)}`, id, Number(id) / 4, id % 2n === 0n][i]),
+            statuses: ids.map(() => 1),
+            eventTimesUs: times,
+          })),
+        ],
+      };
+    };
+    try {
+      const req = create(GetOnlineFeaturesRequestSchema, { selection: { featureServices: ["logged_v1"] } });
+      const sizes: [number, number][] = [
+        [3, 0],
+        [20_000, 100],
+        [2, 50_000],
+      ];
+      for (const [rows, first] of sizes) {
+        const result = response(rows, first);
+        const bytes = encodeOnlineResponse(result);
+        if (rows === 20_000) expect(bytes.length).toBeGreaterThan(1 << 20);
+        logger.sinkFor(req, result, Date.now())?.(bytes);
+      }
+      expect(logger.counts()).toEqual([{ featureService: "logged_v1", logged: 3, dropped: 0 }]);
+      const rows = await readLog(await logger.rotate());
+      const want = sizes.flatMap(([n, first]) => Array.from({ length: n }, (_, r) => BigInt(first + r)));
+      expect(rows.map((r) => r.vehicle_id)).toEqual(want);
+      for (const r of rows) {
+        const id = r.vehicle_id as bigint;
+        expect(r.vehicles__technology).toBe(`tech-${id}-${"x".repeat(50)}`);
+        expect(r.vehicles__num_images).toBe(id);
+        expect(r.vehicles__price).toBe(Number(id) / 4);
+        expect(r.vehicles__parked).toBe(id % 2n === 0n);
+      }
+      // The slots are free again: more responses are logged.
+      const result = response(1, 7);
+      logger.sinkFor(req, result, Date.now())?.(encodeOnlineResponse(result));
+      expect((await readLog(await logger.rotate())).map((r) => r.vehicle_id)).toEqual([7n]);
+    } finally {
+      await logger.close();
+    }
+  });
+});
+
 describe("feature logging's rotation", () => {
   let t: TestServer;
   beforeAll(async () => {

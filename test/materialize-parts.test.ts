@@ -59,7 +59,7 @@ async function readAll(
     start: new Date(Date.UTC(2025, 0, 1)),
     end: new Date(Date.UTC(2025, 0, 2)),
     batchSize: 64,
-    ...(rowsPerPart !== undefined ? { rowsPerPart } : {}),
+    ...(rowsPerPart !== undefined ? { rowsPerPart, splitAboveRows: rowsPerPart } : {}),
   })) {
     rows.push(...b.rows);
     rowsRead += b.rowsRead;
@@ -92,11 +92,17 @@ describe("latest rows split into parts by entity key", () => {
   });
 
   it("splits by powers of two, up to 256 parts", () => {
-    expect(partCountOf(0n, 100)).toBe(1);
-    expect(partCountOf(100n, 100)).toBe(1);
-    expect(partCountOf(101n, 100)).toBe(2);
-    expect(partCountOf(1_000n, 100)).toBe(16);
-    expect(partCountOf(10n ** 12n, 100)).toBe(256);
+    expect(partCountOf(0n, 100, 100)).toBe(1);
+    expect(partCountOf(100n, 100, 100)).toBe(1);
+    expect(partCountOf(101n, 100, 100)).toBe(2);
+    expect(partCountOf(1_000n, 100, 100)).toBe(16);
+    expect(partCountOf(10n ** 12n, 100, 100)).toBe(256);
+    // Split only above splitAboveRows, then into parts of rowsPerPart.
+    expect(partCountOf(1_600n, 100, 1_600)).toBe(1);
+    expect(partCountOf(1_601n, 100, 1_600)).toBe(32);
+    // The defaults: the materialize bench's 10M-row window in one query; the 10x set's 105M in 128 parts.
+    expect(partCountOf(10_000_000n)).toBe(1);
+    expect(partCountOf(105_081_549n)).toBe(128);
   });
 
   it("reads nothing when no row of a split window has a complete key", async () => {

@@ -77,37 +77,44 @@ function statsRow(id: number, ts: Date, k = id): OnlineRow {
   return { entityKey: [BigInt(id)], eventTimeUs: ts.getTime() * 1000, values };
 }
 
-const stores: [string, () => OnlineStore][] = [
-  ["sqlite", () => createOnlineStore(repoConfig(sqliteStoreConfig(), "p_sqlite"))],
+/** One SQLite file for every project, as one Redis is. */
+const sqliteFile = sqliteStoreConfig();
+
+/** Each store opened under a project of its own, so stores sharing one Redis do not see each other's keys. */
+const stores: [string, string, (project: string) => OnlineStore][] = [
+  ["sqlite", "p_sqlite", (project) => createOnlineStore(repoConfig(sqliteFile, project))],
   [
     "redis packed",
-    () => createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "packed"), "p_packed")),
+    "p_packed",
+    (project) => createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "packed"), project)),
   ],
   [
     "redis feast",
-    () => createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "feast"), "p_feast")),
+    "p_feast",
+    (project) => createOnlineStore(repoConfig(redisStoreConfig(redis.connectionString, "feast"), project)),
   ],
   [
     "redis cluster packed",
-    () =>
+    "p_cpacked",
+    (project) =>
       createOnlineStore(
-        repoConfig(redisStoreConfig(cluster.connectionString, "packed", "redis_cluster"), "p_cpacked"),
+        repoConfig(redisStoreConfig(cluster.connectionString, "packed", "redis_cluster"), project),
       ),
   ],
   [
     "redis cluster feast",
-    () =>
+    "p_cfeast",
+    (project) =>
       createOnlineStore(
-        repoConfig(redisStoreConfig(cluster.connectionString, "feast", "redis_cluster"), "p_cfeast"),
+        repoConfig(redisStoreConfig(cluster.connectionString, "feast", "redis_cluster"), project),
       ),
   ],
 ];
 
-describe.each(stores)("online store conformance: %s", (_name, open) => {
+describe.each(stores)("online store conformance: %s", (_name, project, open) => {
   let store: OnlineStore;
-  // Each store gets its own project so stores sharing one Redis do not see each other's keys.
   beforeAll(async () => {
-    store = open();
+    store = open(project);
   });
   afterAll(async () => {
     await store.close();
@@ -275,6 +282,36 @@ describe.each(stores)("online store conformance: %s", (_name, open) => {
     // Other views of the same entities are untouched.
     const [still] = await readStoredRows(store, [{ view: stats, features: ["trips"], entityKeys: [[100n]] }]);
     expect(still?.[0]?.values.get("trips")).toBe(1_000_000_000_000n);
+  });
+
+  it("samples and deletes only its own project's rows when another project's name ends with its own", async () => {
+    // Keys end with the project's bytes: project "xp_sqlite" ends with "p_sqlite".
+    const other = open(`x${project}`);
+    try {
+      const v = featureView("shared_name", [driver], [field("x", ValueType.DOUBLE)]);
+      const rowsOf = (ids: number[]) =>
+        ids.map((id) => ({ entityKey: [BigInt(id)], eventTimeUs: at(0).getTime() * 1000, values: [id] }));
+      const mine = rowsOf([501, 502, 503]);
+      const theirs = rowsOf([601, 602, 603, 604]);
+      await writeOnlineRows(store, v, mine);
+      await writeOnlineRows(other, v, theirs);
+      expect((await store.sampleEntityKeys(v, 100)).map((k) => String(k[0])).sort()).toEqual([
+        "501",
+        "502",
+        "503",
+      ]);
+      await store.deleteView(v);
+      const keys = theirs.map((r) => r.entityKey);
+      const [kept] = await readStoredRows(other, [{ view: v, features: ["x"], entityKeys: keys }]);
+      expect(kept?.map((r) => r?.values.get("x"))).toEqual([601, 602, 603, 604]);
+      const [gone] = await readStoredRows(store, [
+        { view: v, features: ["x"], entityKeys: mine.map((r) => r.entityKey) },
+      ]);
+      expect(gone?.every((r) => r === undefined)).toBe(true);
+      await other.deleteView(v);
+    } finally {
+      await other.close();
+    }
   });
 
   it("rejects values of the wrong type with INVALID_ARGUMENT and writes nothing", async () => {

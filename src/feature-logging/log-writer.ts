@@ -7,7 +7,7 @@
  * 1 x 50 request against about 2 µs for writing the typed columns directly.
  */
 import { mkdirSync } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
+import { open, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import type { LogSchema } from "./log-schema.js";
@@ -32,7 +32,8 @@ export interface LogWriter {
   /**
    * Stages the rows of one encoded response of schema `schemaId`, requested
    * at `requestMs`; true when its service holds MAX_ROWS_PER_FILE rows or
-   * more (time to `rotate(now, MAX_ROWS_PER_FILE)`).
+   * more (time to `rotate(now, MAX_ROWS_PER_FILE)`). Not called while a
+   * rotation is pending: the file being written views the staged arrays.
    */
   append(schemaId: number, buf: Uint8Array, start: number, end: number, requestMs: number): boolean;
   /**
@@ -54,7 +55,9 @@ export async function createLogWriter(): Promise<LogWriter> {
     append(schemaId, buf, start, end, requestMs) {
       const s = stagings.get(schemaId);
       if (!s) throw new Error(`feature log: unknown schema ${schemaId}`);
-      s.staged.reserve(responseRowCount(buf, start, end));
+      // A response has at most a row per byte: counting its rows is needed only when room is short.
+      if (s.staged.capacity - s.staged.rows < end - start)
+        s.staged.reserve(responseRowCount(buf, start, end));
       decodeResponseRows(buf, start, end, requestMs * 1000, s.staged);
       return s.staged.rows >= MAX_ROWS_PER_FILE;
     },
@@ -66,12 +69,18 @@ export async function createLogWriter(): Promise<LogWriter> {
         const stamp = now.toISOString().replace(/:/g, "-");
         const file = join(s.schema.folder, `${stamp}_${process.pid}_${++files}.parquet`);
         const partial = `${file}.partial`;
-        const parts = parquetFile(logColumns(s.schema, s.staged), rows);
-        // The rows are copied into the parts: the staging can take new rows while the file is written.
-        if (s.staged.capacity > INITIAL_ROWS * 4) s.staged = new StagedRows(s.schema.columns, INITIAL_ROWS);
-        else s.staged.clear();
-        await writeFile(partial, parts);
-        await rename(partial, file);
+        // The file's parts view the staged arrays: written before the staging takes new rows
+        // (the worker appends nothing while a rotation is pending).
+        try {
+          await writeParts(partial, parquetFile(logColumns(s.schema, s.staged), rows));
+          await rename(partial, file);
+        } finally {
+          // Written or failed (and reported), the rows are let go. Arrays sized for this period's
+          // rows are kept for the next (no growing again each period); much larger ones are not.
+          if (s.staged.capacity > Math.max(INITIAL_ROWS, rows) * 4)
+            s.staged = new StagedRows(s.schema.columns, INITIAL_ROWS);
+          else s.staged.clear();
+        }
         written.push(file);
       }
       return written;
@@ -80,6 +89,31 @@ export async function createLogWriter(): Promise<LogWriter> {
       stagings.clear();
     },
   };
+}
+
+/** Writes `parts` to a new file `path`, many parts per system call. */
+async function writeParts(path: string, parts: Buffer[]): Promise<void> {
+  const file = await open(path, "w");
+  try {
+    // At most IOV_MAX (1024) buffers per writev.
+    for (let i = 0; i < parts.length; i += 1024) {
+      const some = parts.slice(i, i + 1024);
+      const want = some.reduce((n, b) => n + b.length, 0);
+      let done = (await file.writev(some)).bytesWritten;
+      // A short write (rare): the rest one part at a time.
+      for (let k = 0, at = 0; done < want && k < some.length; k++) {
+        const b = some[k] as Buffer;
+        if (at + b.length > done) {
+          const from = Math.max(0, done - at);
+          await file.write(b, from, b.length - from);
+          done += b.length - from;
+        }
+        at += b.length;
+      }
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 const MICROS_PER_DAY = 86_400_000_000;
@@ -97,12 +131,17 @@ export function logColumns(schema: LogSchema, staged: StagedRows): ParquetColumn
             type: PhysicalType.BYTE_ARRAY,
             ...(column.dtype === ValueType.STRING ? { converted: ConvertedType.UTF8 } : {}),
             values: [],
-            ranges: { bytes: c.bytes.buf, ends: c.values as Int32Array },
+            ranges: { bytes: c.bytes.buf, ends: c.values as Int32Array, prefixed: true },
           }
         : valueColumn(column.dtype, c.values, rows);
     out.push({ name: column.name, ...value, valid: c.valid });
     if (column.key) return;
-    out.push({ name: `${column.name}__status`, type: PhysicalType.INT32, values: c.status });
+    out.push({
+      name: `${column.name}__status`,
+      type: PhysicalType.INT32,
+      values: c.status,
+      dictionary: true,
+    });
     const times = staged.columns[column.timesOf];
     if (!times) throw new Error(`feature log: no staged times for column ${i}`);
     out.push({
@@ -112,6 +151,7 @@ export function logColumns(schema: LogSchema, staged: StagedRows): ParquetColumn
       int64FromNumbers: true,
       valid: times.timeValid,
       values: times.timeUs,
+      dictionary: true,
     });
   });
   const days = new Int32Array(rows);
@@ -124,12 +164,19 @@ export function logColumns(schema: LogSchema, staged: StagedRows): ParquetColumn
       int64FromNumbers: true,
       values: staged.requestUs,
     },
-    { name: "__log_date", type: PhysicalType.INT32, converted: ConvertedType.DATE, values: days },
+    {
+      name: "__log_date",
+      type: PhysicalType.INT32,
+      converted: ConvertedType.DATE,
+      values: days,
+      dictionary: true,
+    },
     {
       name: "__feature_service_version",
       type: PhysicalType.BYTE_ARRAY,
       converted: ConvertedType.UTF8,
       values: new Array<string>(rows).fill(schema.version),
+      dictionary: true,
     },
   );
   return out;

@@ -1,11 +1,16 @@
 /**
  * A minimal Parquet writer for serving logs: one row group, one data page
- * (v1) per column, PLAIN values, definition levels as bit-packed runs, no
- * compression, and the footer in Thrift's compact protocol. The columns are
- * already typed arrays, so writing is copying: a few microseconds per logged
- * request, where staging rows in DuckDB and copying them out cost about
- * three times the server's CPU budget for logging. Pure: columns in, the
- * file's bytes out.
+ * (v1) per column, PLAIN values or, for columns marked `dictionary`, a
+ * dictionary page and RLE runs of indices (statuses, event times, dates and
+ * the service version repeat, and a run costs a comparison per row instead
+ * of 4 or 8 bytes), definition levels as one RLE run when every row is
+ * present and as bit-packed runs otherwise, no compression, and the footer
+ * in Thrift's compact protocol. The columns are already typed arrays, so
+ * writing is mostly viewing or copying them: well under a microsecond per
+ * logged 1 x 50 request, where staging rows in DuckDB and copying them out
+ * cost about three times the server's CPU budget for logging. Pure: columns in, the
+ * file's bytes out (which may view the columns' arrays: write them before
+ * changing those).
  */
 
 /** Parquet physical types. */
@@ -37,21 +42,65 @@ export interface ParquetColumn {
     | readonly (string | Uint8Array | null)[];
   /** INT64 columns given as µs in a Float64Array (exact below 2^53). */
   int64FromNumbers?: boolean;
-  /** BYTE_ARRAY columns given as byte ranges: row r is bytes[ends[r - 1], ends[r]) (`values` unused). */
-  ranges?: { bytes: Uint8Array; ends: Int32Array };
+  /**
+   * BYTE_ARRAY columns given as byte ranges: row r is bytes[ends[r - 1], ends[r])
+   * (`values` unused). `prefixed`: each present row's range starts with its
+   * value's length (u32 LE) and null rows' ranges are empty, so the bytes are
+   * the PLAIN page as it is.
+   */
+  ranges?: { bytes: Uint8Array; ends: Int32Array; prefixed?: boolean };
+  /**
+   * Dictionary-encode this column (INT32, INT64 from numbers, or BYTE_ARRAY
+   * strings) when it has few distinct values; PLAIN otherwise. For columns
+   * that repeat, like statuses and event times.
+   */
+  dictionary?: boolean;
 }
 
-/** The bytes of a Parquet file of `rows` rows and `columns` (each holding at least `rows` entries). */
+/** Where a column chunk is in the file. */
+interface Chunk {
+  offset: number;
+  size: number;
+  values: number;
+  /** The dictionary page's offset (it comes first), or -1. */
+  dictionaryOffset: number;
+  dataOffset: number;
+}
+
+/** A column chunk's pages (a dictionary page, optional, then the data page), each after its header. */
+interface Pages {
+  parts: Buffer[];
+  /** Bytes of the dictionary page and its header (0: none). */
+  dictionaryBytes: number;
+  size: number;
+}
+
+/**
+ * The bytes of a Parquet file of `rows` rows and `columns` (each holding at
+ * least `rows` entries), as parts to write in order. Columns with the same
+ * arrays and encoding (a view's event times, repeated per feature) are
+ * encoded once and their bytes written again.
+ */
 export function parquetFile(columns: readonly ParquetColumn[], rows: number): Buffer[] {
   const parts: Buffer[] = [Buffer.from("PAR1")];
   let offset = 4;
-  const chunks: { offset: number; size: number; values: number }[] = [];
+  const chunks: Chunk[] = [];
+  const encoded: { c: ParquetColumn; pages: Pages }[] = [];
   for (const c of columns) {
-    const page = dataPage(c, rows);
-    const header = pageHeader(page.length, rows);
-    chunks.push({ offset, size: header.length + page.length, values: rows });
-    parts.push(header, page);
-    offset += header.length + page.length;
+    let pages = encoded.find((e) => sameEncoding(e.c, c))?.pages;
+    if (!pages) {
+      pages = columnPages(c, rows);
+      encoded.push({ c, pages });
+    }
+    chunks.push({
+      offset,
+      size: pages.size,
+      values: rows,
+      dictionaryOffset: pages.dictionaryBytes > 0 ? offset : -1,
+      dataOffset: offset + pages.dictionaryBytes,
+    });
+    for (const part of pages.parts) parts.push(part);
+    offset += pages.size;
   }
   const footer = fileMetadata(columns, chunks, rows);
   const tail = Buffer.alloc(8);
@@ -61,34 +110,208 @@ export function parquetFile(columns: readonly ParquetColumn[], rows: number): Bu
   return parts;
 }
 
+/** Whether `a` and `b` are the same arrays to encode the same way (their pages are equal). */
+function sameEncoding(a: ParquetColumn, b: ParquetColumn): boolean {
+  return (
+    a.values === b.values &&
+    a.valid === b.valid &&
+    a.ranges === b.ranges &&
+    a.type === b.type &&
+    a.dictionary === b.dictionary &&
+    a.int64FromNumbers === b.int64FromNumbers
+  );
+}
+
+function columnPages(c: ParquetColumn, rows: number): Pages {
+  const dictionary =
+    c.dictionary &&
+    (c.type === PhysicalType.INT32 ||
+      (c.type === PhysicalType.INT64 && c.int64FromNumbers) ||
+      (c.type === PhysicalType.BYTE_ARRAY && !c.ranges))
+      ? dictionaryEncoded(c, rows)
+      : undefined;
+  const parts: Buffer[] = [];
+  let dictionaryBytes = 0;
+  if (dictionary) {
+    const header = dictionaryPageHeader(dictionary.page.length, dictionary.entries);
+    parts.push(header, toBuffer(dictionary.page));
+    dictionaryBytes = header.length + dictionary.page.length;
+  }
+  // The page: definition levels (optional columns) and then the values, as separate parts (no copy).
+  const levels = c.valid ? definitionLevels(c.valid, rows) : undefined;
+  const values = toBuffer(dictionary ? dictionary.indices : plainValues(c, rows));
+  const pageSize = (levels?.length ?? 0) + values.length;
+  const header = pageHeader(pageSize, rows, dictionary ? RLE_DICTIONARY : PLAIN);
+  parts.push(header);
+  if (levels) parts.push(levels);
+  parts.push(values);
+  return { parts, dictionaryBytes, size: dictionaryBytes + header.length + pageSize };
+}
+
+const toBuffer = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
 const utf8 = new TextEncoder();
 
-/** Definition levels (if optional) and PLAIN values of the present rows. */
-function dataPage(c: ParquetColumn, rows: number): Buffer {
-  const valid = c.valid;
-  const values = plainValues(c, rows);
-  if (!valid) return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-  const levelBytes = bitPackedSize(rows);
-  const buf = Buffer.allocUnsafe(4 + levelBytes + values.byteLength);
+/**
+ * The definition levels of an optional column as a data page v1 starts
+ * with them: their byte length, then one RLE run of 1s when every row is
+ * present (the usual case), else bit-packed runs.
+ */
+function definitionLevels(valid: Uint8Array, rows: number): Buffer {
+  const all = allPresent(valid, rows);
+  const levelBytes = all ? varintSize(rows * 2) + 1 : bitPackedSize(rows);
+  const buf = Buffer.allocUnsafe(4 + levelBytes);
   buf.writeUInt32LE(levelBytes, 0);
-  const pos = 4 + writeBitPacked(buf, 4, valid, rows);
-  buf.set(values, pos);
+  if (all) buf[writeVarint(buf, 4, rows * 2)] = 1;
+  else writeBitPacked(buf, 4, valid, rows);
   return buf;
 }
 
+/** Whether every one of the first `rows` rows is present (1), four at a time (the usual case, asked per column). */
+function allPresent(valid: Uint8Array, rows: number): boolean {
+  let i = 0;
+  if ((valid.byteOffset & 3) === 0) {
+    const words = new Uint32Array(valid.buffer, valid.byteOffset, rows >> 2);
+    for (let w = 0; w < words.length; w++) if (words[w] !== 0x01010101) return false;
+    i = words.length * 4;
+  }
+  for (; i < rows; i++) if (valid[i] !== 1) return false;
+  return true;
+}
+
+/** Whether the first `rows` of a typed array of numbers are all the same (a tight loop per array type). */
+function constantNumbers(values: ParquetColumn["values"], rows: number): boolean {
+  if (values instanceof Int32Array) {
+    const first = values[0];
+    for (let i = 1; i < rows; i++) if (values[i] !== first) return false;
+    return true;
+  }
+  if (values instanceof Float64Array) {
+    const first = values[0];
+    for (let i = 1; i < rows; i++) if (values[i] !== first) return false;
+    return true;
+  }
+  return false;
+}
+
 /**
- * The PLAIN bytes of the present values: numbers gathered into a typed array
- * and viewed as bytes (no per-value Buffer call), int64s copied as two 32-bit
- * words (reading a BigInt64Array would allocate a BigInt per value).
+ * A dictionary of the present values (its PLAIN bytes) and their indices as
+ * the data page wants them: a bit width byte, then RLE runs only (a run
+ * costs a comparison per row; a run of one row 2 to 4 bytes). Undefined
+ * when the column has too many distinct values for a dictionary to pay
+ * (PLAIN then).
+ */
+function dictionaryEncoded(
+  c: ParquetColumn,
+  rows: number,
+): { entries: number; page: Uint8Array; indices: Uint8Array } | undefined {
+  const valid = c.valid;
+  const values = c.values as ArrayLike<number | string | null>;
+  if (rows > 0 && !valid && constantNumbers(c.values, rows)) {
+    // One value in every row (a status, the day, usually): a dictionary of one and one run.
+    const one = {
+      ...c,
+      valid: undefined,
+      values: c.values.slice(0, 1) as typeof c.values,
+      dictionary: false,
+    };
+    const indices = Buffer.allocUnsafe(1 + varintSize(rows * 2) + 1);
+    indices[0] = 1;
+    indices[writeVarint(indices, 1, rows * 2)] = 0;
+    return { entries: 1, page: plainValues(one, 1), indices };
+  }
+  const limit = Math.max(16, rows >> 2);
+  const index = new Map<number | string | null, number>();
+  const distinct: (number | string | null)[] = [];
+  // Runs as (length, index) pairs, gathered before the bit width is known.
+  let runs = new Int32Array(128);
+  let nRuns = 0;
+  let last: number | string | null = null;
+  let lastIndex = -1;
+  let runLength = 0;
+  const endRun = () => {
+    if (2 * nRuns + 2 > runs.length) {
+      const grown = new Int32Array(runs.length * 2);
+      grown.set(runs);
+      runs = grown;
+    }
+    runs[2 * nRuns] = runLength;
+    runs[2 * nRuns + 1] = lastIndex;
+    nRuns++;
+  };
+  for (let i = 0; i < rows; i++) {
+    if (valid && valid[i] === 0) continue;
+    const x = values[i] as number | string | null;
+    if (runLength > 0 && x === last) {
+      runLength++;
+      continue;
+    }
+    if (runLength > 0) endRun();
+    let k = index.get(x);
+    if (k === undefined) {
+      if (distinct.length >= limit) return undefined;
+      k = distinct.length;
+      index.set(x, k);
+      distinct.push(x);
+    }
+    last = x;
+    lastIndex = k;
+    runLength = 1;
+  }
+  if (runLength > 0) endRun();
+  let bitWidth = 1;
+  while (1 << bitWidth < distinct.length) bitWidth++;
+  const valueBytes = (bitWidth + 7) >> 3;
+  let size = 1;
+  for (let r = 0; r < nRuns; r++) size += varintSize((runs[2 * r] as number) * 2) + valueBytes;
+  const indices = Buffer.allocUnsafe(size);
+  indices[0] = bitWidth;
+  let pos = 1;
+  for (let r = 0; r < nRuns; r++) {
+    pos = writeVarint(indices, pos, (runs[2 * r] as number) * 2);
+    let k = runs[2 * r + 1] as number;
+    for (let b = 0; b < valueBytes; b++) {
+      indices[pos++] = k & 0xff;
+      k >>>= 8;
+    }
+  }
+  const entries: ParquetColumn = {
+    name: c.name,
+    type: c.type,
+    values:
+      c.type === PhysicalType.BYTE_ARRAY
+        ? (distinct as string[])
+        : c.type === PhysicalType.INT32
+          ? Int32Array.from(distinct as number[])
+          : Float64Array.from(distinct as number[]),
+    ...(c.int64FromNumbers ? { int64FromNumbers: true } : {}),
+  };
+  return { entries: distinct.length, page: plainValues(entries, distinct.length), indices };
+}
+
+/**
+ * The PLAIN bytes of the present values: the typed array's own bytes when
+ * every row is present, else numbers gathered into a typed array and viewed
+ * as bytes (no per-value Buffer call), int64s copied as two 32-bit words
+ * (reading a BigInt64Array would allocate a BigInt per value).
  */
 function plainValues(c: ParquetColumn, rows: number): Uint8Array {
   const valid = c.valid;
   let present = rows;
-  if (valid) {
+  if (valid && !allPresent(valid, rows)) {
     present = 0;
-    for (let i = 0; i < rows; i++) present += valid[i] as number;
+    for (let i = 0; i < rows; i++) if (valid[i]) present++;
   }
   const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  // Every row present: the typed arrays' bytes as they are, no copy.
+  if (present === rows) {
+    if (c.type === PhysicalType.DOUBLE && c.values instanceof Float64Array)
+      return bytes(c.values.subarray(0, rows));
+    if (c.type === PhysicalType.INT32 && c.values instanceof Int32Array)
+      return bytes(c.values.subarray(0, rows));
+    if (c.type === PhysicalType.INT64 && !c.int64FromNumbers && c.values instanceof BigInt64Array)
+      return bytes(c.values.subarray(0, rows));
+  }
   switch (c.type) {
     case PhysicalType.DOUBLE:
     case PhysicalType.FLOAT: {
@@ -141,6 +364,7 @@ function plainValues(c: ParquetColumn, rows: number): Uint8Array {
       return out;
     }
     case PhysicalType.BYTE_ARRAY: {
+      if (c.ranges?.prefixed) return c.ranges.bytes.subarray(0, rows > 0 ? c.ranges.ends[rows - 1] : 0);
       if (c.ranges) {
         const { bytes: src, ends } = c.ranges;
         let size = 0;
@@ -148,15 +372,24 @@ function plainValues(c: ParquetColumn, rows: number): Uint8Array {
           if (valid && !valid[i]) continue;
           size += 4 + (ends[i] as number) - (i === 0 ? 0 : (ends[i - 1] as number));
         }
-        const out = Buffer.allocUnsafe(size);
+        const out = new Uint8Array(size);
         let pos = 0;
         for (let i = 0; i < rows; i++) {
           if (valid && !valid[i]) continue;
           const start = i === 0 ? 0 : (ends[i - 1] as number);
           const end = ends[i] as number;
-          out.writeUInt32LE(end - start, pos);
-          out.set(src.subarray(start, end), pos + 4);
-          pos += 4 + end - start;
+          const n = end - start;
+          out[pos] = n & 0xff;
+          out[pos + 1] = (n >>> 8) & 0xff;
+          out[pos + 2] = (n >>> 16) & 0xff;
+          out[pos + 3] = n >>> 24;
+          pos += 4;
+          // Short values byte by byte: a subarray per value would be an object per value.
+          if (n <= 32) for (let k = start; k < end; k++) out[pos++] = src[k] as number;
+          else {
+            out.set(src.subarray(start, end), pos);
+            pos += n;
+          }
         }
         return out;
       }
@@ -324,23 +557,30 @@ class Compact {
 }
 
 const DATA_PAGE = 0;
+const DICTIONARY_PAGE = 2;
 const PLAIN = 0;
 const RLE = 3;
+const RLE_DICTIONARY = 8;
 
-function pageHeader(size: number, values: number): Buffer {
+function pageHeader(size: number, values: number, encoding: number): Buffer {
   return new Compact()
     .i32(1, DATA_PAGE)
     .i32(2, size)
     .i32(3, size)
-    .struct(5, (d) => d.i32(1, values).i32(2, PLAIN).i32(3, RLE).i32(4, RLE))
+    .struct(5, (d) => d.i32(1, values).i32(2, encoding).i32(3, RLE).i32(4, RLE))
     .end();
 }
 
-function fileMetadata(
-  columns: readonly ParquetColumn[],
-  chunks: readonly { offset: number; size: number; values: number }[],
-  rows: number,
-): Buffer {
+function dictionaryPageHeader(size: number, entries: number): Buffer {
+  return new Compact()
+    .i32(1, DICTIONARY_PAGE)
+    .i32(2, size)
+    .i32(3, size)
+    .struct(7, (d) => d.i32(1, entries).i32(2, PLAIN))
+    .end();
+}
+
+function fileMetadata(columns: readonly ParquetColumn[], chunks: readonly Chunk[], rows: number): Buffer {
   const total = chunks.reduce((n, c) => n + c.size, 0);
   const schema: ({ root: true } | ParquetColumn)[] = [{ root: true }, ...columns];
   return new Compact()
@@ -356,20 +596,20 @@ function fileMetadata(
     })
     .i64(3, rows)
     .list(4, T.STRUCT, [0], (rg) => {
-      rg.list(1, T.STRUCT, columns, (cc, col) => {
-        const i = columns.indexOf(col);
-        const chunk = chunks[i] as { offset: number; size: number; values: number };
-        cc.i64(2, chunk.offset).struct(3, (m) =>
-          m
-            .i32(1, col.type)
-            .list(2, T.I32, [PLAIN, RLE], (l, e) => l.rawI32(e))
+      const withChunks = columns.map((col, i) => ({ col, chunk: chunks[i] as Chunk }));
+      rg.list(1, T.STRUCT, withChunks, (cc, { col, chunk }) => {
+        const dictionary = chunk.dictionaryOffset >= 0;
+        cc.i64(2, chunk.offset).struct(3, (m) => {
+          m.i32(1, col.type)
+            .list(2, T.I32, dictionary ? [PLAIN, RLE, RLE_DICTIONARY] : [PLAIN, RLE], (l, e) => l.rawI32(e))
             .list(3, T.BINARY, [col.name], (l, e) => l.rawString(e))
             .i32(4, 0)
             .i64(5, chunk.values)
             .i64(6, chunk.size)
             .i64(7, chunk.size)
-            .i64(9, chunk.offset),
-        );
+            .i64(9, chunk.dataOffset);
+          if (dictionary) m.i64(11, chunk.dictionaryOffset);
+        });
       })
         .i64(2, total)
         .i64(3, rows);

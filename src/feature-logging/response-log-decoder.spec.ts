@@ -110,6 +110,49 @@ describe("decodeResponseRows", () => {
     });
   });
 
+  it("decodes one-row responses (the usual ones, taken on a shorter path) the same as protobuf-es", () => {
+    const oracle = toOnlineResponseMessage(result);
+    const staged = new StagedRows(schema, 2);
+    // Each row of `result` as its own response, appended in order.
+    for (let r = 0; r < result.rows; r++) {
+      const one: OnlineResult = {
+        rows: 1,
+        columns: result.columns.map((c) => {
+          const v = c as unknown as { values: unknown[]; statuses: number[]; eventTimesUs?: Float64Array };
+          return {
+            ...c,
+            values: [v.values[r]],
+            statuses: [v.statuses[r] as number],
+            eventTimesUs: v.eventTimesUs ? Float64Array.of(v.eventTimesUs[r] as number) : undefined,
+          } as OnlineResult["columns"][number];
+        }),
+      };
+      const bytes = encodeOnlineResponse(one);
+      staged.reserve(responseRowCount(bytes, 0, bytes.length));
+      expect(decodeResponseRows(bytes, 0, bytes.length, 7, staged)).toBe(1);
+    }
+    expect(staged.rows).toBe(3);
+    oracle.results.forEach((vector, ci) => {
+      const c = staged.columns[ci];
+      if (!c) throw new Error("missing column");
+      const dtype = result.columns[ci]?.dtype as ValueType;
+      for (let row = 0; row < 3; row++) {
+        const native = fromValue(vector.values[row] as never, dtype, "oracle");
+        let want: unknown = native;
+        if (native instanceof Date) want = native.getTime() * 1000;
+        else if (Array.isArray(native)) want = JSON.stringify(native.map(String));
+        else if (typeof native === "number" && dtype === ValueType.FLOAT) want = Math.fround(native);
+        expect(stagedValue(c, row), `column ${ci} row ${row}`).toEqual(want);
+        if (!c.key) expect(c.status[row]).toBe(vector.statuses[row]);
+        if (c.times) {
+          const ts = vector.eventTimestamps[row];
+          const us = ts ? Number(ts.seconds) * 1e6 + Math.floor(ts.nanos / 1000) : 0;
+          expect(c.timeValid[row] ? c.timeUs[row] : 0).toBe(us);
+        }
+      }
+    });
+  });
+
   it("rejects a response whose columns do not match the schema", () => {
     const bytes = encodeOnlineResponse(result);
     expect(() =>

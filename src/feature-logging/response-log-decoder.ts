@@ -15,19 +15,23 @@ import type { LogColumn } from "./log-schema.js";
 export interface StagedColumn {
   readonly dtype: ValueType;
   readonly key: boolean;
-  /** OBJECT_VALUES when `values` is a JS array, BYTE_VALUES when it holds the ends of byte ranges in `bytes`. */
+  /** How `values` holds them: F64_VALUES, I32_VALUES, I64_VALUES, BYTE_VALUES or OBJECT_VALUES (a JS array). */
   readonly kind: number;
   /**
-   * STRING and BYTES: the values' bytes as served, back to back (row r is
-   * bytes[end(r - 1), end(r)), `values` holding the ends): no string object
-   * per value, so half a million logged strings are not half a million
-   * objects for the garbage collector to move.
+   * STRING and BYTES: the values' bytes as served, back to back, each after
+   * its byte length (u32, little-endian), as Parquet's PLAIN encoding has
+   * them (row r is bytes[end(r - 1), end(r)), `values` holding the ends; a
+   * null row is an empty range): no string object per value, so half a
+   * million logged strings are not half a million objects for the garbage
+   * collector to move, and the Parquet page is these bytes as they are.
    */
   readonly bytes: ByteStore;
   /** Whether this column stages its view's event times (the view's first feature; see LogColumn.timesOf). */
   readonly times: boolean;
   /** DOUBLE, FLOAT and UNIX_TIMESTAMP (as µs): Float64Array; INT32 and STRING/BYTES ends: Int32Array; INT64: BigInt64Array; else JS values. */
   readonly values: Float64Array | Int32Array | BigInt64Array | unknown[];
+  /** INT64: `values` as 32-bit words (low, high), written without a BigInt per value. */
+  readonly words: Int32Array | undefined;
   readonly valid: Uint8Array;
   /** Features: the FieldStatus number served per row. */
   readonly status: Int32Array;
@@ -47,18 +51,22 @@ export class StagedRows {
     readonly schema: readonly LogColumn[],
     public capacity: number,
   ) {
-    this.columns = schema.map((c, i) => ({
-      dtype: c.dtype,
-      key: c.key,
-      times: c.timesOf === i,
-      kind: byteValues(c.dtype) ? BYTE_VALUES : typedValues(c.dtype) ? TYPED_VALUES : OBJECT_VALUES,
-      bytes: new ByteStore(byteValues(c.dtype) ? capacity * 8 : 0),
-      values: newValues(c.dtype, capacity),
-      valid: new Uint8Array(capacity),
-      status: new Int32Array(c.key ? 0 : capacity),
-      timeUs: new Float64Array(c.timesOf === i ? capacity : 0),
-      timeValid: new Uint8Array(c.timesOf === i ? capacity : 0),
-    }));
+    this.columns = schema.map((c, i) => {
+      const values = newValues(c.dtype, capacity);
+      return {
+        dtype: c.dtype,
+        key: c.key,
+        times: c.timesOf === i,
+        kind: kindOf(c.dtype),
+        bytes: new ByteStore(byteValues(c.dtype) ? capacity * 12 : 0),
+        values,
+        words: wordsOf(values),
+        valid: new Uint8Array(capacity),
+        status: new Int32Array(c.key ? 0 : capacity),
+        timeUs: new Float64Array(c.timesOf === i ? capacity : 0),
+        timeValid: new Uint8Array(c.timesOf === i ? capacity : 0),
+      };
+    });
     this.requestUs = new Float64Array(capacity);
   }
 
@@ -80,50 +88,44 @@ export class StagedRows {
       else (b as unknown as Float64Array).set(a as unknown as Float64Array);
       return b;
     };
-    this.columns = this.columns.map((c) => ({
-      ...c,
-      values: grow(c.values as Float64Array, (n) => newValues(c.dtype, n) as Float64Array),
-      bytes: c.bytes,
-      valid: grow(c.valid, (n) => new Uint8Array(n)),
-      status: c.key ? c.status : grow(c.status, (n) => new Int32Array(n)),
-      timeUs: c.times ? grow(c.timeUs, (n) => new Float64Array(n)) : c.timeUs,
-      timeValid: c.times ? grow(c.timeValid, (n) => new Uint8Array(n)) : c.timeValid,
-    }));
+    this.columns = this.columns.map((c) => {
+      const values = grow(c.values as Float64Array, (n) => newValues(c.dtype, n) as Float64Array);
+      return {
+        ...c,
+        values,
+        words: wordsOf(values),
+        bytes: c.bytes,
+        valid: grow(c.valid, (n) => new Uint8Array(n)),
+        status: c.key ? c.status : grow(c.status, (n) => new Int32Array(n)),
+        timeUs: c.times ? grow(c.timeUs, (n) => new Float64Array(n)) : c.timeUs,
+        timeValid: c.times ? grow(c.timeValid, (n) => new Uint8Array(n)) : c.timeValid,
+      };
+    });
     this.requestUs = grow(this.requestUs, (n) => new Float64Array(n));
     this.capacity = capacity;
   }
 }
 
-const TYPED_VALUES = 0;
-const OBJECT_VALUES = 1;
-export const BYTE_VALUES = 2;
+export const F64_VALUES = 0;
+export const I32_VALUES = 1;
+export const I64_VALUES = 2;
+export const BYTE_VALUES = 3;
+export const OBJECT_VALUES = 4;
 
 function byteValues(dtype: ValueType): boolean {
   return dtype === ValueType.STRING || dtype === ValueType.BYTES;
 }
 
-/** A growable byte buffer. */
-export class ByteStore {
-  used = 0;
-  buf: Uint8Array;
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(capacity);
-  }
-  append(src: Uint8Array, start: number, end: number): number {
-    const n = end - start;
-    if (this.used + n > this.buf.length) {
-      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.used + n, 64));
-      grown.set(this.buf.subarray(0, this.used));
-      this.buf = grown;
-    }
-    this.buf.set(src.subarray(start, end), this.used);
-    this.used += n;
-    return this.used;
-  }
-}
-
-function typedValues(dtype: ValueType): boolean {
-  return !Array.isArray(newValues(dtype, 0));
+function kindOf(dtype: ValueType): number {
+  if (byteValues(dtype)) return BYTE_VALUES;
+  const values = newValues(dtype, 0);
+  return values instanceof Float64Array
+    ? F64_VALUES
+    : values instanceof Int32Array
+      ? I32_VALUES
+      : values instanceof BigInt64Array
+        ? I64_VALUES
+        : OBJECT_VALUES;
 }
 
 function newValues(dtype: ValueType, n: number): StagedColumn["values"] {
@@ -142,33 +144,69 @@ function newValues(dtype: ValueType, n: number): StagedColumn["values"] {
   }
 }
 
+function wordsOf(values: StagedColumn["values"]): Int32Array | undefined {
+  return values instanceof BigInt64Array
+    ? new Int32Array(values.buffer, values.byteOffset, values.length * 2)
+    : undefined;
+}
+
+/** A growable byte buffer of values, each after its length. */
+export class ByteStore {
+  used = 0;
+  buf: Uint8Array;
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(capacity);
+  }
+  /** Appends the length of `src[start, end)` (u32 LE) and those bytes; returns the end of the bytes used. */
+  append(src: Uint8Array, start: number, end: number): number {
+    const n = end - start;
+    if (this.used + 4 + n > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.used + 4 + n, 64));
+      grown.set(this.buf.subarray(0, this.used));
+      this.buf = grown;
+    }
+    const buf = this.buf;
+    let at = this.used;
+    buf[at] = n & 0xff;
+    buf[at + 1] = (n >>> 8) & 0xff;
+    buf[at + 2] = (n >>> 16) & 0xff;
+    buf[at + 3] = n >>> 24;
+    at += 4;
+    // Short values (the usual ones) byte by byte: a subarray per value would be an object per value.
+    if (n <= 32) for (let i = start; i < end; i++) buf[at++] = src[i] as number;
+    else {
+      buf.set(src.subarray(start, end), at);
+      at += n;
+    }
+    this.used = at;
+    return at;
+  }
+}
+
 /**
  * How many entity rows a response holds: the length of its first column's
  * packed statuses (every column has one status per row).
  */
 export function responseRowCount(buf: Uint8Array, start: number, end: number): number {
-  const r = new Reader(buf, start, end);
-  while (r.pos < r.end) {
-    const tag = r.varint();
-    if (tag === 0x12) {
-      const len = r.varint();
-      const vEnd = r.pos + len;
-      let rows = 0;
-      while (r.pos < vEnd) {
-        const t = r.varint();
-        if (t === 0x12) return r.varint();
-        if (t === 0x10) {
-          rows++;
-          r.varint();
-        } else if (t === 0x0a) {
-          rows++;
-          const len = r.varint();
-          r.pos += len;
-        } else r.skip(t & 7);
-      }
-      return rows;
+  let p = start;
+  while (p < end) {
+    const tag = varintAt(buf, p);
+    p = next;
+    if (tag !== 0x12) {
+      p = skipAt(buf, p, tag & 7);
+      continue;
     }
-    r.skip(tag & 7);
+    const vEnd = varintAt(buf, p) + next;
+    p = next;
+    let rows = 0;
+    while (p < vEnd) {
+      const t = varintAt(buf, p);
+      p = next;
+      if (t === 0x12) return varintAt(buf, p); // packed statuses: one byte each in the usual case
+      if (t === 0x10 || t === 0x0a) rows++;
+      p = skipAt(buf, p, t & 7);
+    }
+    return rows;
   }
   return 0;
 }
@@ -187,27 +225,41 @@ export function decodeResponseRows(
   requestUs: number,
   into: StagedRows,
 ): number {
-  const r = new Reader(buf, start, end);
   const base = into.rows;
+  const columns = into.columns;
+  if (buf !== viewed) {
+    viewed = buf;
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
   let column = 0;
   let rows = -1;
-  while (r.pos < r.end) {
-    const tag = r.varint();
+  let p = start;
+  while (p < end) {
+    let tag = buf[p++] as number;
+    if (tag >= 0x80) {
+      tag = varintAt(buf, p - 1);
+      p = next;
+    }
     if (tag !== 0x12) {
-      r.skip(tag & 7); // the metadata (names): the schema has them
+      p = skipAt(buf, p, tag & 7); // the metadata (names): the schema has them
       continue;
     }
-    const len = r.varint();
-    const c = into.columns[column];
+    let len = buf[p++] as number;
+    if (len >= 0x80) {
+      len = varintAt(buf, p - 1);
+      p = next;
+    }
+    const c = columns[column];
     if (c === undefined)
-      throw new Error(`logged response has more columns than its schema (${into.columns.length})`);
-    const n = decodeVector(r, r.pos + len, c, base);
+      throw new Error(`logged response has more columns than its schema (${columns.length})`);
+    const n = decodeVector(buf, view, p, p + len, c, base);
+    p += len;
     if (rows < 0) rows = n;
     else if (n !== rows) throw new Error(`logged response column ${column} has ${n} rows, expected ${rows}`);
     column++;
   }
-  if (column !== into.columns.length) {
-    throw new Error(`logged response has ${column} columns, its schema ${into.columns.length}`);
+  if (column !== columns.length) {
+    throw new Error(`logged response has ${column} columns, its schema ${columns.length}`);
   }
   rows = Math.max(rows, 0);
   if (base + rows > into.capacity) throw new Error("logged response overflows the staged rows");
@@ -216,99 +268,216 @@ export function decodeResponseRows(
   return rows;
 }
 
-/** One FeatureVector: values (field 1), statuses (2, packed or not), event timestamps (3). Returns its rows. */
-function decodeVector(r: Reader, end: number, c: StagedColumn, base: number): number {
+/** The buffer last decoded and a DataView of it (one per batch buffer, not per response). */
+let viewed: Uint8Array | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+/**
+ * The position after the last varint `varintAt` read: the hot loops read
+ * one-byte varints inline and call out only for longer ones, without a
+ * cursor object or a result object per read.
+ */
+let next = 0;
+
+/** The varint at `p` (below 2^53: tags, lengths, statuses, nanos, non-negative int64s); sets `next`. */
+function varintAt(b: Uint8Array, p: number): number {
+  let x = b[p++] as number;
+  if (x >= 0x80) {
+    x &= 0x7f;
+    let mul = 0x80;
+    for (;;) {
+      const byte = b[p++] as number;
+      x += (byte & 0x7f) * mul;
+      if (byte < 0x80) break;
+      mul *= 0x80;
+    }
+  }
+  next = p;
+  return x;
+}
+
+/** The position after a field of `wireType` whose tag ends before `p`. */
+function skipAt(b: Uint8Array, p: number, wireType: number): number {
+  if (wireType === 0) {
+    while ((b[p++] as number) >= 0x80) {}
+    return p;
+  }
+  if (wireType === 1) return p + 8;
+  if (wireType === 2) {
+    const len = varintAt(b, p);
+    return next + len;
+  }
+  if (wireType === 5) return p + 4;
+  throw new Error(`logged response: unexpected wire type ${wireType}`);
+}
+
+/** Whether the varint at `p` is short enough (at most 7 bytes, below 2^49) to read as a number exactly. */
+function shortVarint(b: Uint8Array, p: number): boolean {
+  for (let i = 0; i < 7; i++) if ((b[p + i] as number) < 0x80) return true;
+  return false;
+}
+
+/**
+ * One FeatureVector `buf[p, end)`: values (field 1), statuses (2, packed or
+ * not), event timestamps (3) into rows `base...` of `c`. Returns its rows.
+ */
+function decodeVector(
+  b: Uint8Array,
+  dv: DataView,
+  p: number,
+  end: number,
+  c: StagedColumn,
+  base: number,
+): number {
+  // The usual vector, of one row: its value, one packed status and one event time, in that
+  // order (as the server encodes them), taken without the loop's dispatch.
+  if (b[p] === 0x0a) {
+    const len = b[p + 1] as number;
+    const q = p + 2 + len; // after the value
+    if (
+      len < 0x80 &&
+      b[q] === 0x12 &&
+      b[q + 1] === 0x01 &&
+      (b[q + 2] as number) < 0x80 &&
+      b[q + 3] === 0x1a &&
+      (b[q + 4] as number) < 0x80 &&
+      q + 5 + (b[q + 4] as number) === end
+    ) {
+      decodeValue(b, dv, p + 2, q, c, base);
+      if (!c.key) c.status[base] = b[q + 2] as number;
+      if (c.times) decodeTime(b, q + 5, end, c, base);
+      return 1;
+    }
+  }
   let values = 0;
   let statuses = 0;
   let times = 0;
-  while (r.pos < end) {
-    const tag = r.varint();
-    switch (tag) {
-      case 0x0a: {
-        const len = r.varint();
-        const at = base + values++;
-        if (at < c.valid.length) decodeValue(r, r.pos + len, c, at);
-        else r.pos += len;
-        break;
-      }
-      case 0x12: {
-        const len = r.varint();
-        const stop = r.pos + len;
-        while (r.pos < stop) {
-          const s = r.varint();
-          if (!c.key && base + statuses < c.status.length) c.status[base + statuses] = s;
-          statuses++;
-        }
-        break;
-      }
-      case 0x10: {
-        const s = r.varint();
-        if (!c.key && base + statuses < c.status.length) c.status[base + statuses] = s;
-        statuses++;
-        break;
-      }
-      case 0x1a: {
-        const len = r.varint();
-        const stop = r.pos + len;
-        if (!c.times) {
-          // The view's first column has the same times.
-          times++;
-          r.pos = stop;
-          break;
-        }
-        let seconds = 0;
-        let nanos = 0;
-        while (r.pos < stop) {
-          const t = r.varint();
-          if (t === 0x08) seconds = r.int64AsNumber();
-          else if (t === 0x10) nanos = r.varint();
-          else r.skip(t & 7);
-        }
-        const at = base + times++;
-        if (at < c.timeUs.length) {
-          const us = seconds * 1e6 + Math.floor(nanos / 1000);
-          c.timeUs[at] = us;
-          c.timeValid[at] = us !== 0 ? 1 : 0;
-        }
-        break;
-      }
-      default:
-        r.skip(tag & 7);
+  const status = c.key ? null : c.status;
+  while (p < end) {
+    let tag = b[p++] as number;
+    if (tag >= 0x80) {
+      tag = varintAt(b, p - 1);
+      p = next;
     }
+    if (tag === 0x0a) {
+      let len = b[p++] as number;
+      if (len >= 0x80) {
+        len = varintAt(b, p - 1);
+        p = next;
+      }
+      const stop = p + len;
+      decodeValue(b, dv, p, stop, c, base + values++);
+      p = stop;
+    } else if (tag === 0x12) {
+      let len = b[p++] as number;
+      if (len >= 0x80) {
+        len = varintAt(b, p - 1);
+        p = next;
+      }
+      const stop = p + len;
+      while (p < stop) {
+        let s = b[p++] as number;
+        if (s >= 0x80) {
+          s = varintAt(b, p - 1);
+          p = next;
+        }
+        if (status !== null) status[base + statuses] = s;
+        statuses++;
+      }
+    } else if (tag === 0x10) {
+      let s = b[p++] as number;
+      if (s >= 0x80) {
+        s = varintAt(b, p - 1);
+        p = next;
+      }
+      if (status !== null) status[base + statuses] = s;
+      statuses++;
+    } else if (tag === 0x1a) {
+      let len = b[p++] as number;
+      if (len >= 0x80) {
+        len = varintAt(b, p - 1);
+        p = next;
+      }
+      const stop = p + len;
+      const at = base + times++;
+      // Only the view's first column stages the times: the others have the same.
+      if (c.times) decodeTime(b, p, stop, c, at);
+      p = stop;
+    } else p = skipAt(b, p, tag & 7);
   }
   return Math.max(values, statuses);
 }
 
-/** One Value message into row `at` of `c` (an empty Value or null_val: null). */
-function decodeValue(r: Reader, end: number, c: StagedColumn, at: number): void {
+/** One Value message `b[p, stop)` into row `at` of `c`: the common cases inline, typed per column kind. */
+function decodeValue(
+  b: Uint8Array,
+  dv: DataView,
+  p: number,
+  stop: number,
+  c: StagedColumn,
+  at: number,
+): void {
+  const kind = c.kind;
+  const len = stop - p;
+  const vtag = len > 0 ? (b[p] as number) : -1;
+  if (kind === F64_VALUES && vtag === 0x29 && len === 9) {
+    (c.values as Float64Array)[at] = dv.getFloat64(p + 1, true);
+    c.valid[at] = 1;
+  } else if (kind === I64_VALUES && vtag === 0x20 && shortVarint(b, p + 1)) {
+    const x = varintAt(b, p + 1);
+    const words = c.words as Int32Array;
+    const high = Math.floor(x / 4294967296);
+    words[2 * at] = (x - high * 4294967296) | 0;
+    words[2 * at + 1] = high;
+    c.valid[at] = 1;
+  } else if (kind === BYTE_VALUES && (vtag === 0x12 || vtag === 0x0a)) {
+    const n = varintAt(b, p + 1);
+    (c.values as Int32Array)[at] = c.bytes.append(b, next, next + n);
+    c.valid[at] = 1;
+  } else if (kind === I32_VALUES && vtag === 0x18) {
+    (c.values as Int32Array)[at] = shortVarint(b, p + 1) ? varintAt(b, p + 1) | 0 : int64At(b, p + 1, -1);
+    c.valid[at] = 1;
+  } else decodeOtherValue(b, p, stop, c, at);
+}
+
+/** One Timestamp message `b[p, stop)` as the event time of row `at` of `c` (0: none). */
+function decodeTime(b: Uint8Array, p: number, stop: number, c: StagedColumn, at: number): void {
+  let seconds = 0;
+  let nanos = 0;
+  while (p < stop) {
+    const t = b[p++] as number;
+    if (t === 0x08) {
+      if (shortVarint(b, p)) seconds = varintAt(b, p);
+      else seconds = Number(int64At(b, p, 0));
+      p = next;
+    } else if (t === 0x10) {
+      nanos = varintAt(b, p);
+      p = next;
+    } else p = skipAt(b, p, t & 7);
+  }
+  const us = seconds * 1e6 + Math.floor(nanos / 1000);
+  c.timeUs[at] = us;
+  c.timeValid[at] = us !== 0 ? 1 : 0;
+}
+
+/** A signed int64 varint of any length at `p`, exact; as a number when `asNumber` is -1 or 0 (sets `next`). */
+function int64At(b: Uint8Array, p: number, asNumber: number): number {
+  const r = new Reader(b, p, b.length);
+  const x = r.int64();
+  next = r.pos;
+  return asNumber === -1 ? Number(BigInt.asIntN(32, x)) : Number(x);
+}
+
+/** One Value message `b[p, end)` the inline cases did not take, into row `at` of `c` (empty or null_val: null). */
+function decodeOtherValue(b: Uint8Array, p: number, end: number, c: StagedColumn, at: number): void {
+  if (at >= c.valid.length) return; // more values than rows: reported by the caller
   c.valid[at] = 0;
   // A byte column's row without a value is an empty range.
   if (c.kind === BYTE_VALUES) (c.values as Int32Array)[at] = c.bytes.used;
-  if (r.pos >= end) return;
-  const start = r.pos;
-  const tag = r.buf[r.pos++] as number;
-  // The common cases, typed per column: a number into a typed array without an intermediate value.
-  const values = c.values;
-  if (tag === 0x29 && values instanceof Float64Array) {
-    values[at] = r.double();
-    c.valid[at] = 1;
-  } else if (tag === 0x20 && values instanceof BigInt64Array) {
-    values[at] = r.int64();
-    c.valid[at] = 1;
-  } else if ((tag === 0x12 || tag === 0x0a) && c.kind === BYTE_VALUES) {
-    const len = r.varint();
-    (values as Int32Array)[at] = c.bytes.append(r.buf, r.pos, r.pos + len);
-    c.valid[at] = 1;
-  } else if (tag === 0x12 && c.kind === OBJECT_VALUES) {
-    const len = r.varint();
-    (values as unknown[])[at] = r.utf8(len);
-    c.valid[at] = 1;
-  } else if (tag !== 0x98) {
-    r.pos = start;
-    const x = otherValue(r, end, c.dtype);
-    if (x !== null) store(c, at, x);
-  }
-  r.pos = end;
+  if (p >= end || b[p] === 0x98) return;
+  const r = new Reader(b, p, end);
+  const x = otherValue(r, end, c.dtype);
+  if (x !== null) store(c, at, x);
 }
 
 /** Any other Value (floats, int32s, bools, timestamps, bytes, lists, a type other than the column's). */
@@ -471,7 +640,7 @@ export function stagedValue(c: StagedColumn, row: number): unknown {
   if (!c.valid[row]) return null;
   if (c.kind === BYTE_VALUES) {
     const ends = c.values as Int32Array;
-    const start = row === 0 ? 0 : (ends[row - 1] as number);
+    const start = (row === 0 ? 0 : (ends[row - 1] as number)) + 4; // after the length
     const bytes = c.bytes.buf.slice(start, ends[row] as number);
     return c.dtype === ValueType.STRING ? new TextDecoder().decode(bytes) : bytes;
   }

@@ -38,6 +38,8 @@ export interface ReadLatestRowsOptions {
   batchSize: number;
   /** Window rows per part when splitting by entity key (default `ROWS_PER_PART`; tests set it low). */
   rowsPerPart?: number;
+  /** Windows of more rows than this are split (default `SPLIT_ABOVE_ROWS`; tests set it low). */
+  splitAboveRows?: number;
   signal?: AbortSignal;
 }
 
@@ -148,7 +150,7 @@ export interface LatestRowsPlan {
 
 /**
  * The window's latest-rows queries: none for an empty window; one
- * (`latestRowsSql`) for a window of up to `rowsPerPart` rows or one whose
+ * (`latestRowsSql`) for a window of up to `splitAboveRows` rows or one whose
  * order does not pack; else the window split by entity key into temp Parquet
  * files beside DuckDB's temp directory (one pass), then one query per part.
  */
@@ -162,7 +164,7 @@ export async function latestRowsPlan(
   const stats = await windowStats(conn, view, o);
   if (stats.rows === 0n) return none;
   const packing = orderPacking(stats, o.files.length);
-  const parts = partCountOf(stats.rows, o.rowsPerPart);
+  const parts = partCountOf(stats.rows, o.rowsPerPart, o.splitAboveRows);
   if (parts === 1) {
     return { queries: [latestRowsSql(view, o.files, o.start, o.end, packing)], close: () => {} };
   }

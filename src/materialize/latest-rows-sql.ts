@@ -206,21 +206,33 @@ function littleEndianAsBigEndian(v: string, n: number): string {
 }
 
 /**
- * Above this many rows in a window, materialization splits the window by
- * entity key first (`splitByKeySql`) and takes the latest rows one part at a
- * time (`partLatestRowsSql`): DuckDB's per-entity state (the aggregate, the
- * join, the sort) then follows the size of one part, not of the window, so a
- * window of 10x the entities needs about the same memory (at the cost of
- * writing the window's rows once to temp Parquet files).
+ * Above SPLIT_ABOVE_ROWS rows in a window, materialization splits the window
+ * by entity key first (`splitByKeySql`) into parts of about ROWS_PER_PART
+ * rows and takes the latest rows one part at a time (`partLatestRowsSql`):
+ * DuckDB's per-entity state (the aggregate, the join, the sort) then follows
+ * the size of one part, not of the window, so a window of 10x the entities
+ * needs about the same memory. The split costs a pass that writes the window
+ * to temp Parquet and reads it back: 1M entities from a 10M-row window took
+ * 5.7 CPU-s split instead of 1.9 (`npm run bench -- materialize`), so one
+ * query takes windows whose state it holds easily (that one: about 420 MB).
+ * Parts stay small: with 16M rows per part, 10M entities from 105M rows
+ * peaked at 2,469 MB; with 1M, at 329 MB.
  */
+export const SPLIT_ABOVE_ROWS = 16_000_000;
 export const ROWS_PER_PART = 1_000_000;
 
 /**
- * How many parts a window of `rows` rows is split into: a power of two (at
- * most 256, one per value of the key's leading byte), each part holding at
- * most `rowsPerPart` rows on average; 1 means no split.
+ * How many parts a window of `rows` rows is split into: 1 (no split) up to
+ * `splitAboveRows` rows, else a power of two (at most 256, one per value of
+ * the key's leading byte), each part holding at most `rowsPerPart` rows on
+ * average.
  */
-export function partCountOf(rows: bigint, rowsPerPart: number = ROWS_PER_PART): number {
+export function partCountOf(
+  rows: bigint,
+  rowsPerPart: number = ROWS_PER_PART,
+  splitAboveRows: number = SPLIT_ABOVE_ROWS,
+): number {
+  if (rows <= BigInt(Math.max(0, Math.floor(splitAboveRows)))) return 1;
   let parts = 1;
   while (parts < 256 && rows > BigInt(parts) * BigInt(Math.max(1, Math.floor(rowsPerPart)))) parts *= 2;
   return parts;

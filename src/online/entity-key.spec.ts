@@ -2,7 +2,12 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import type { FieldDef } from "../registry/model.js";
-import { createEntityKeyEncoder, deserializeEntityKey, serializeEntityKey } from "./entity-key.js";
+import {
+  createEntityKeyEncoder,
+  deserializeEntityKey,
+  projectOfStoredKey,
+  serializeEntityKey,
+} from "./entity-key.js";
 import { murmur3_32, murmur3_32String } from "./murmur3.js";
 
 const field = (name: string, dtype: ValueType): FieldDef => ({ name, dtype, description: "", tags: {} });
@@ -68,6 +73,24 @@ describe("entity key serialization v3", () => {
     expect(deserializeEntityKey(cols, serializeEntityKey(cols, [big]))).toEqual([big]);
     expect(() => serializeEntityKey(cols, [null])).toThrow(/join key "id" is null/);
     expect(() => createEntityKeyEncoder([field("x", ValueType.DOUBLE)])).toThrow(/cannot be an entity key/);
+  });
+});
+
+describe("projectOfStoredKey", () => {
+  const cols = [field("driver_id", ValueType.INT64), field("city", ValueType.STRING)];
+  it("is what follows the serialized entity key, which a suffix test cannot tell apart", () => {
+    expect(projectOfStoredKey(createEntityKeyEncoder(cols, "b")([7n, "ab"]))).toBe("b");
+    expect(projectOfStoredKey(createEntityKeyEncoder(cols, "ab")([7n, "x"]))).toBe("ab");
+    expect(projectOfStoredKey(createEntityKeyEncoder(cols, "")([7n, "x"]))).toBe("");
+    expect(
+      projectOfStoredKey(createEntityKeyEncoder([field("driver_id", ValueType.INT64)], "my_proj")([1001n])),
+    ).toBe("my_proj");
+  });
+  it("is undefined for bytes that are not a serialized key", () => {
+    expect(projectOfStoredKey(new Uint8Array([1, 0]))).toBeUndefined();
+    const key = createEntityKeyEncoder(cols, "p")([7n, "x"]);
+    expect(projectOfStoredKey(key.subarray(0, 20))).toBeUndefined();
+    expect(projectOfStoredKey(Buffer.from([0xff, 0xff, 0xff, 0xff]))).toBeUndefined();
   });
 });
 

@@ -110,6 +110,25 @@ export function deserializeEntityKey(columns: readonly FieldDef[], key: Uint8Arr
   });
 }
 
+/**
+ * The project a stored key ends with (Feast's v3 key: the serialized entity
+ * key, then the project's bytes): what follows the entity key, or undefined
+ * when the bytes are not a serialized key. A plain suffix test cannot tell
+ * project "b" from "ab".
+ */
+export function projectOfStoredKey(key: Uint8Array): string | undefined {
+  const buf = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  if (buf.length < 4) return undefined;
+  const n = buf.readUInt32LE(0);
+  let pos = 4;
+  // Names: type and length, then the bytes; values: type and length, then the bytes.
+  for (let i = 0; i < 2 * n; i++) {
+    if (pos + 8 > buf.length) return undefined;
+    pos += 8 + buf.readUInt32LE(pos + 4);
+  }
+  return pos <= buf.length ? buf.toString("utf8", pos) : undefined;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

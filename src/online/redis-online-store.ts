@@ -29,7 +29,12 @@ import type { Cluster, Redis } from "ioredis";
 import type { RedisOnlineStoreConfig } from "../config/types.js";
 import { unavailable } from "../errors/index.js";
 import type { FeatureViewDef } from "../registry/model.js";
-import { createEntityKeyEncoder, deserializeEntityKey, type EntityKeyEncoder } from "./entity-key.js";
+import {
+  createEntityKeyEncoder,
+  deserializeEntityKey,
+  type EntityKeyEncoder,
+  projectOfStoredKey,
+} from "./entity-key.js";
 import type { EncodedRows, EntityKeyValues, OnlineStore, ViewLookup, WriteResult } from "./online-store.js";
 import { RedisBulkWriter } from "./redis-bulk-writer.js";
 import {
@@ -612,7 +617,9 @@ class RedisOnlineStore implements OnlineStore {
           throw this.#error(err, "scan");
         }
         cursor = res[0].toString();
-        if (res[1].length > 0 && (await visit(res[1], node))) return;
+        // MATCH "*b" also matches project "ab"'s keys: keep those whose entity key ends where "b" starts.
+        const keys = res[1].filter((k) => projectOfStoredKey(k) === this.#project);
+        if (keys.length > 0 && (await visit(keys, node))) return;
       } while (cursor !== "0");
     }
   }

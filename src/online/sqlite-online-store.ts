@@ -20,7 +20,12 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { FstoreError, unavailable } from "../errors/index.js";
 import type { FeatureViewDef } from "../registry/model.js";
-import { createEntityKeyEncoder, deserializeEntityKey, type EntityKeyEncoder } from "./entity-key.js";
+import {
+  createEntityKeyEncoder,
+  deserializeEntityKey,
+  type EntityKeyEncoder,
+  projectOfStoredKey,
+} from "./entity-key.js";
 import type { EncodedRows, EntityKeyValues, OnlineStore, ViewLookup, WriteResult } from "./online-store.js";
 
 export interface SqliteOnlineStoreOptions {
@@ -71,6 +76,10 @@ class SqliteOnlineStore implements OnlineStore {
       this.#db.pragma("journal_mode = WAL");
       this.#db.pragma("synchronous = NORMAL");
       this.#db.pragma("busy_timeout = 5000");
+      // Projects can share a file: a view's rows of this project are those whose keys end with it.
+      this.#db.function("key_project", { deterministic: true }, (key) =>
+        Buffer.isBuffer(key) ? (projectOfStoredKey(key) ?? null) : null,
+      );
       this.#db.exec(SCHEMA);
       this.#db
         .transaction(() => {
@@ -188,15 +197,17 @@ class SqliteOnlineStore implements OnlineStore {
 
   async sampleEntityKeys(view: FeatureViewDef, limit: number): Promise<EntityKeyValues[]> {
     const keys = this.#db
-      .prepare("SELECT entity_key FROM online_rows WHERE view = ? LIMIT ?")
+      .prepare("SELECT entity_key FROM online_rows WHERE view = ? AND key_project(entity_key) = ? LIMIT ?")
       .pluck()
-      .all(view.name, Math.max(0, Math.floor(limit))) as Buffer[];
+      .all(view.name, this.#project, Math.max(0, Math.floor(limit))) as Buffer[];
     const suffix = Buffer.byteLength(this.#project, "utf8");
     return keys.map((k) => deserializeEntityKey(view.entityColumns, k.subarray(0, k.length - suffix)));
   }
 
   async deleteView(view: FeatureViewDef): Promise<void> {
-    this.#db.prepare("DELETE FROM online_rows WHERE view = ?").run(view.name);
+    this.#db
+      .prepare("DELETE FROM online_rows WHERE view = ? AND key_project(entity_key) = ?")
+      .run(view.name, this.#project);
   }
 
   async close(): Promise<void> {
