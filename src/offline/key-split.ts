@@ -151,7 +151,7 @@ export async function createJoinResult(
         const result = join(folder, "result", `part-${part}.parquet`);
         await connection.run(
           `COPY (${split.unsortedSqlOver(scanSql(entityFiles), sources)}) TO ${quoteString(result)} ` +
-            "(FORMAT parquet, COMPRESSION uncompressed)",
+            "(FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 0)",
         );
         results.push(result);
       }
