@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planHistorical } from "../src/offline/historical-plan.js";
 import type { PitOptions } from "../src/offline/index.js";
 import { createOfflineStore, openDuckDb } from "../src/offline/index.js";
+import { splitPartCount } from "../src/offline/key-split.js";
 import type { Cell } from "./offline-fixtures.js";
 import {
   column,
@@ -201,6 +202,9 @@ for (const strict of [false, true]) {
   }
 }
 
+/** Small enough that every scenario's join is split into several parts. */
+const SPLIT_ROWS_PER_PART = 40;
+
 describe("point-in-time join agrees with a brute-force oracle", () => {
   const runs: [number, Mode][] = [
     [1, "seconds"],
@@ -216,6 +220,13 @@ describe("point-in-time join agrees with a brute-force oracle", () => {
       const { dir, a, b, entities } = await scenario(seed, mode);
       const outDir = join(dir, "out");
       const store = createOfflineStore({ repoPath: dir, outputDir: outDir, duckdb: db });
+      // The same store with the Parquet write's join split by key into parts of ~40 rows.
+      const splitStore = createOfflineStore({
+        repoPath: dir,
+        outputDir: outDir,
+        duckdb: db,
+        joinRowsPerPart: SPLIT_ROWS_PER_PART,
+      });
       for (const o of optionSets) {
         const label = JSON.stringify(o);
         const va = featureView(
@@ -316,6 +327,25 @@ describe("point-in-time join agrees with a brute-force oracle", () => {
         );
         conn.closeSync();
         expect(read.getRowObjects(), label).toEqual(expected);
+
+        // Parquet, the join split by key (both views join on k1): the same rows in the same order.
+        expect(
+          plan.split?.keys.map((k) => k.name),
+          label,
+        ).toEqual(["k1"]);
+        expect(splitPartCount(plan.split?.rows ?? 0n, SPLIT_ROWS_PER_PART), label).toBeGreaterThan(1);
+        const split = await splitStore.writeHistorical(query, `seed${seed}/split.parquet`);
+        expect(split.rowCount, label).toBe(expected.length);
+        expect(split.violations, label).toBe(0);
+        expect(split.matchCounts, label).toEqual(summary?.matchCounts);
+        const splitConn = await db.connect();
+        const splitRead = await splitConn.runAndReadAll(
+          `SELECT k1, k2, epoch_us(event_timestamp) AS event_timestamp, va__x, va__n,
+             epoch_us(va__event_timestamp) AS va__event_timestamp, vb__y, epoch_us(vb__event_timestamp) AS vb__event_timestamp
+           FROM read_parquet('${split.outputPath}')`,
+        );
+        splitConn.closeSync();
+        expect(splitRead.getRowObjects(), label).toEqual(expected);
       }
     });
   }

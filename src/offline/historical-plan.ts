@@ -18,7 +18,7 @@ import { prepareEntities } from "./entity-input.js";
 import type { ViewSelection } from "./feature-plan.js";
 import { checkUniqueColumns, EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
 import type { PitOptions, PitView } from "./pit-query-sql.js";
-import { orderColumn, pitQuerySql } from "./pit-query-sql.js";
+import { orderColumn, pitQuerySql, usesRangePlan } from "./pit-query-sql.js";
 import type { OutputColumn } from "./record-batch-encoder.js";
 import type { SourceColumns } from "./source-scan.js";
 import {
@@ -73,6 +73,26 @@ export interface HistoricalPlan {
   odfvs: PlannedOdfv[];
   /** What the join reads: each view's source files (the pinned list) and the entity rows' files. */
   inputs: HistoricalInputs;
+  /** How the join can run split by key (`key-split.ts`), or null when it cannot. */
+  split: HistoricalSplit | null;
+}
+
+/**
+ * The join as parts by key: every view joins on `keys` (among others), so
+ * the entity rows and feature rows of one key hash meet only each other.
+ * Not offered with a stream view (its windows are computed over the whole
+ * entity relation) or when no key is common to every view.
+ */
+export interface HistoricalSplit {
+  /** Keys every view joins on, with the SQL type both sides are compared as. */
+  keys: { name: string; sqlType: string }[];
+  /** Entity rows plus the rows stored in the views' source files (before any filter). */
+  rows: bigint;
+  /** The entity rows' SELECT and each view's source SELECT, as the join reads them. */
+  entitiesSql: string;
+  sourceSqls: string[];
+  /** `unsortedSql` over other entity and source SELECTs with the same columns (one part's). */
+  unsortedSqlOver(entitiesSql: string, sourceSqls: readonly string[]): string;
 }
 
 /** The files a historical query reads, for lineage (absolute paths, sorted). */
@@ -113,6 +133,7 @@ export async function planHistorical(
       : query.entities;
   const entities = await prepareEntities(connection, entityInput, plan.joinKeys, settings.repoPath);
   const range = await entityTimeRange(connection, entities.sql);
+  let storedRows = range?.rows ?? 0n;
 
   const columns: OutputColumn[] = [];
   const origins: { name: string; from: string }[] = [];
@@ -180,6 +201,7 @@ export async function planHistorical(
       : null;
     const ttlMicros = BigInt(sel.view.ttlSeconds) * 1_000_000n;
     const files = await globFiles(connection, location, context);
+    storedRows += await storedRowsOf(connection, files, context);
     inputs.views.push({ featureView: sel.view.name, source: source.name, files });
     const spec: ViewSourceSpec = {
       scan: pinnedScanSql(location, files),
@@ -265,7 +287,31 @@ export async function planHistorical(
     passThrough: entities.passThrough.map((p) => p.name),
     orderBy: entities.orderBy,
   };
+  const common = plan.joinKeys.filter((k) => pitViews.every((v) => v.keys.includes(k.name)));
+  const split: HistoricalSplit | null =
+    pitViews.some((v) => v.window) || common.length === 0
+      ? null
+      : {
+          keys: common.map((k) => ({ name: k.name, sqlType: sqlTypeOf(k.dtype) })),
+          rows: storedRows,
+          entitiesSql: pitEntities.sql,
+          // The ASOF plan does not read the created time (it is in `__order`): not written by the split.
+          sourceSqls: pitViews.map((v) =>
+            v.hasCreated && !usesRangePlan(v, query.options)
+              ? `SELECT * EXCLUDE (__created) FROM (${v.sourceSql})`
+              : v.sourceSql,
+          ),
+          unsortedSqlOver: (entitiesSql, sourceSqls) =>
+            pitQuerySql(
+              { ...pitEntities, sql: entitiesSql },
+              pitViews.map((v, i) => ({ ...v, sourceSql: sourceSqls[i] as string })),
+              query.options,
+              true,
+              "order-columns",
+            ),
+        };
   return {
+    split,
     sql: pitQuerySql(pitEntities, pitViews, query.options, true),
     unsortedSql: pitQuerySql(pitEntities, pitViews, query.options, true, "order-columns"),
     orderColumns: entities.orderBy.map((_, i) => orderColumn(i)),
@@ -279,21 +325,40 @@ export async function planHistorical(
 
 const NUMERIC = new Set([ValueType.INT32, ValueType.INT64, ValueType.FLOAT, ValueType.DOUBLE]);
 
-/** Earliest and latest entity timestamps (microseconds), or undefined when there are no rows. */
+/** Earliest and latest entity timestamps (microseconds) and the number of rows, or undefined when there are no rows. */
 async function entityTimeRange(
   connection: DuckDBConnection,
   entitySql: string,
-): Promise<{ min: bigint; max: bigint } | undefined> {
+): Promise<{ min: bigint; max: bigint; rows: bigint } | undefined> {
   let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
   try {
     reader = await connection.runAndReadAll(
-      `SELECT epoch_us(min(${EVENT_TIMESTAMP})), epoch_us(max(${EVENT_TIMESTAMP})) FROM (${entitySql})`,
+      `SELECT epoch_us(min(${EVENT_TIMESTAMP})), epoch_us(max(${EVENT_TIMESTAMP})), count(*) FROM (${entitySql})`,
     );
   } catch (err) {
     throw fromDuckDbError(err, "entity rows");
   }
-  const [min, max] = (reader.getRows()[0] ?? []) as (bigint | null)[];
-  return min === null || max === null || min === undefined || max === undefined ? undefined : { min, max };
+  const [min, max, rows] = (reader.getRows()[0] ?? []) as (bigint | null)[];
+  return min === null || max === null || min === undefined || max === undefined
+    ? undefined
+    : { min, max, rows: rows ?? 0n };
+}
+
+/** Rows stored in `files` (from their Parquet footers; nothing is scanned). */
+async function storedRowsOf(
+  connection: DuckDBConnection,
+  files: readonly string[],
+  context: string,
+): Promise<bigint> {
+  if (files.length === 0) return 0n;
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT CAST(coalesce(sum(num_rows), 0) AS BIGINT) FROM parquet_file_metadata([${files.map(quoteString).join(", ")}])`,
+    );
+    return (reader.getRows()[0]?.[0] as bigint | undefined) ?? 0n;
+  } catch (err) {
+    throw fromDuckDbError(err, context);
+  }
 }
 
 /** The files matching `location` now, sorted. */

@@ -10,6 +10,7 @@ import { fromDuckDbError } from "./duckdb-errors.js";
 import { withConnection } from "./duckdb-instance.js";
 import type { HistoricalInputs, HistoricalPlan, HistoricalQuery } from "./historical-plan.js";
 import { planHistorical } from "./historical-plan.js";
+import { createJoinResult } from "./key-split.js";
 import { leakageAuditSql } from "./leakage-audit.js";
 import { computeOdfvTable, dropOdfvTable, odfvTableName, resultSelectSql } from "./odfv-columns.js";
 import { checkOutputPath, prepareOutputPath } from "./output-path.js";
@@ -24,6 +25,12 @@ export interface OfflineStoreOptions {
   outputDir: string;
   /** The shared DuckDB instance (or its pending opening). */
   duckdb: DuckDBInstance | Promise<DuckDBInstance>;
+  /**
+   * Rows (entity plus feature rows) one part of a Parquet write's join may
+   * hold before the join is split by key (`key-split.ts`); default: from
+   * DuckDB's memory limit. Tests set it low to exercise the split.
+   */
+  joinRowsPerPart?: number;
 }
 
 /** The outcome of a historical query. */
@@ -178,9 +185,19 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
           const target = await prepareOutputPath(options.outputDir, rel);
           const temp = `${target}.tmp-${randomBytes(6).toString("hex")}`;
           const odfvTable = plan.odfvs.length > 0 ? odfvTableName() : "";
+          let removeJoinFiles = () => {};
           try {
-            // Materialized once, unsorted (in parallel): the audit reads it, then COPY sorts and writes.
-            await run(() => connection.run(`CREATE TEMP TABLE __result AS ${plan.unsortedSql}`));
+            // Materialized once, unsorted (in parallel; split by key when larger than memory):
+            // the audit reads it, then COPY sorts and writes.
+            removeJoinFiles = await run(() =>
+              createJoinResult(
+                connection,
+                plan,
+                "__result",
+                () => signal?.aborted === true,
+                options.joinRowsPerPart,
+              ),
+            );
             const audit = await run(() =>
               connection.runAndReadAll(
                 leakageAuditSql("__result", "event_timestamp", plan.views, query.options.strict),
@@ -209,6 +226,8 @@ export function createOfflineStore(options: OfflineStoreOptions): OfflineStore {
             // Dropped by an async statement: closing the connection would free the 1M-row
             // table synchronously, holding the event loop for tens of milliseconds.
             await connection.run("DROP TABLE IF EXISTS __result").catch(() => {});
+            await connection.run("DROP VIEW IF EXISTS __result").catch(() => {});
+            removeJoinFiles();
             if (odfvTable) await dropOdfvTable(db, odfvTable);
             await rm(temp, { force: true });
           }
