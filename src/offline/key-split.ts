@@ -20,11 +20,15 @@ import type { HistoricalPlan, HistoricalSplit } from "./historical-plan.js";
 import { quoteIdent, quoteString } from "./sql-text.js";
 
 /**
- * DuckDB memory a joined row needs, entity and feature rows counted alike
- * (measured: 11M rows, the scale bench's 1x, peaked at 1.2 GB RSS in memory).
- * A split part holds at most memory limit / this many rows.
+ * DuckDB memory a joined row needs, entity and feature rows counted alike,
+ * with room for both ASOF sorts of a part (measured: 11M rows, the scale
+ * bench's 1x, peaked at 1.2 GB RSS in memory; at 128 bytes the 10x set's 8
+ * parts of ~14M rows ran at the 2 GB limit and took 12.2x the 1x's time, at
+ * 256 its 16 parts took 10.3x, 25.6 s instead of 27.1 s, the 1x itself then
+ * split in 2 and 0.3 s slower). A split part holds at most memory limit /
+ * this many rows.
  */
-export const BYTES_PER_JOIN_ROW = 128;
+export const BYTES_PER_JOIN_ROW = 256;
 
 /** Part files a split write keeps open at once (each holds a row group being built). */
 const SPLIT_OPEN_FILES = 8;
