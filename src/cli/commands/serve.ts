@@ -49,7 +49,11 @@ async function initRepo(repoPath: string, logger: Logger): Promise<void> {
  * materialized (a fresh checkout), materialize incrementally up to now so the
  * first GetOnlineFeatures finds values. Later starts leave the store alone.
  */
-async function materializeIfNeverMaterialized(running: RunningServer, logger: Logger): Promise<void> {
+async function materializeIfNeverMaterialized(
+  running: RunningServer,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
   const { registry } = running.deps;
   const views = [...registry.snapshot().featureViews.values()].filter((v) => v.online);
   if (views.length === 0) return;
@@ -59,6 +63,7 @@ async function materializeIfNeverMaterialized(running: RunningServer, logger: Lo
     for await (const event of materialize(materializeContextOf(running.deps), {
       end: new Date(),
       incremental: true,
+      signal,
     })) {
       if (event.kind === "summary") {
         logger.info(
@@ -71,6 +76,7 @@ async function materializeIfNeverMaterialized(running: RunningServer, logger: Lo
       }
     }
   } catch (err) {
+    if (signal.aborted) return logger.info("first start: materialization stopped by the shutdown");
     // Serving goes on; the user can materialize by hand.
     const e = FstoreError.from(err);
     logger.error({ code: e.code, error: e.message }, "first start: materialization failed");
@@ -94,8 +100,24 @@ export async function runServe(options: ServeOptions): Promise<void> {
       ...(options.uiPort !== undefined ? { uiPort: options.uiPort } : {}),
       ...(delay > 0 ? { handlerDelayMs: delay } : {}),
     });
-    stopOnSignals(running, logger);
-    if (options.init) await materializeIfNeverMaterialized(running, logger);
+    // A shutdown stops the first start's materialization and waits for it before the server closes
+    // its stores (closing DuckDB under a running query could crash the process).
+    const firstRun = new AbortController();
+    let materializing: Promise<void> = Promise.resolve();
+    stopOnSignals(
+      {
+        shutdown: async () => {
+          firstRun.abort();
+          await materializing;
+          await running.shutdown();
+        },
+      },
+      logger,
+    );
+    if (options.init) {
+      materializing = materializeIfNeverMaterialized(running, logger, firstRun.signal);
+      await materializing;
+    }
   } catch (err) {
     const e = FstoreError.from(err);
     logger.error({ code: e.code, error: e.message }, "fstore serve failed to start");
