@@ -5,11 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import { Code, FstoreError } from "../errors/index.js";
-import { fromDuckDbError } from "../offline/index.js";
+import { duckDbTempDirectory, fromDuckDbError } from "../offline/index.js";
 import type { EncodedRows, OnlineRow } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { appendChunkRows, rowConvertersOf } from "./chunk-rows.js";
@@ -169,7 +168,7 @@ export async function latestRowsPlan(
     return { queries: [latestRowsSql(view, o.files, o.start, o.end, packing)], close: () => {} };
   }
   // Beside DuckDB's spill folder, not in it: DuckDB makes that one on its first spill and removes it.
-  const folder = `${await tempDirectoryOf(conn)}-parts-${randomUUID()}`;
+  const folder = `${await duckDbTempDirectory(conn)}-parts-${randomUUID()}`;
   const close = () => rmSync(folder, { recursive: true, force: true });
   try {
     mkdirSync(dirname(folder), { recursive: true });
@@ -202,13 +201,6 @@ export async function latestRowsPlan(
     close();
     throw err;
   }
-}
-
-/** DuckDB's spill folder, or one in the OS temp folder when it has none. */
-async function tempDirectoryOf(conn: DuckDBConnection): Promise<string> {
-  const r = await conn.runAndReadAll("SELECT current_setting('temp_directory')");
-  const dir = r.getRows()[0]?.[0];
-  return typeof dir === "string" && dir !== "" ? dir : join(tmpdir(), `fstore-duckdb-${process.pid}`);
 }
 
 /**

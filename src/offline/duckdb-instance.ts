@@ -78,3 +78,10 @@ export async function withConnection<T>(
 function cancelled(cause?: unknown): FstoreError {
   return new FstoreError(Code.Cancelled, "the query was cancelled", { cause });
 }
+
+/** DuckDB's spill folder, or one in the OS temp folder when it has none (where temp parts go beside it). */
+export async function duckDbTempDirectory(connection: DuckDBConnection): Promise<string> {
+  const r = await connection.runAndReadAll("SELECT current_setting('temp_directory')");
+  const dir = r.getRows()[0]?.[0];
+  return typeof dir === "string" && dir !== "" ? dir : join(tmpdir(), `fstore-duckdb-${process.pid}`);
+}

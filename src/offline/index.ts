@@ -3,7 +3,7 @@
 // For other modules (materialization, validation) that read the same sources.
 export { fromDuckDbError } from "./duckdb-errors.js";
 export type { DuckDbOptions } from "./duckdb-instance.js";
-export { openDuckDb, withConnection } from "./duckdb-instance.js";
+export { duckDbTempDirectory, openDuckDb, withConnection } from "./duckdb-instance.js";
 export { sqlTypeOf, valueTypeOfDuckType } from "./duckdb-types.js";
 export type { EntityInput, InlineEntities, SourceEntities } from "./entity-input.js";
 export { timestampMicros } from "./entity-timestamps.js";

@@ -13,9 +13,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { duckDbTempDirectory } from "./duckdb-instance.js";
 import type { HistoricalPlan, HistoricalSplit } from "./historical-plan.js";
 import { quoteIdent, quoteString } from "./sql-text.js";
 
@@ -125,7 +125,7 @@ export async function createJoinResult(
     return () => {};
   }
   // Beside DuckDB's spill folder, not in it: DuckDB makes that one on its first spill and removes it.
-  const folder = `${await tempDirectoryOf(connection)}-join-parts-${randomUUID()}`;
+  const folder = `${await duckDbTempDirectory(connection)}-join-parts-${randomUUID()}`;
   const close = () => rmSync(folder, { recursive: true, force: true });
   try {
     mkdirSync(join(folder, "result"), { recursive: true });
@@ -190,11 +190,4 @@ function safePartFiles(folder: string): Map<number, string[]> {
   } catch {
     return new Map();
   }
-}
-
-/** DuckDB's spill folder, or one in the OS temp folder when it has none. */
-async function tempDirectoryOf(connection: DuckDBConnection): Promise<string> {
-  const r = await connection.runAndReadAll("SELECT current_setting('temp_directory')");
-  const dir = r.getRows()[0]?.[0];
-  return typeof dir === "string" && dir !== "" ? dir : join(tmpdir(), `fstore-duckdb-${process.pid}`);
 }
