@@ -4,11 +4,11 @@
  * result nor JS ever holds the whole window.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import { Code, FstoreError } from "../errors/index.js";
-import { duckDbTempDirectory, fromDuckDbError } from "../offline/index.js";
+import { duckDbTempDirectory, fromDuckDbError, partFilesOf } from "../offline/index.js";
 import type { EncodedRows, OnlineRow } from "../online/online-store.js";
 import type { FeatureViewDef } from "../registry/model.js";
 import { appendChunkRows, rowConvertersOf } from "./chunk-rows.js";
@@ -186,16 +186,9 @@ export async function latestRowsPlan(
       await conn.run("RESET SESSION partitioned_write_max_open_files");
     }
     // `part=<n>` folders, in part order (a part without rows has none).
-    const partDirs = readdirSync(folder)
-      .map((name) => ({ name, n: Number(name.replace(/^part=/, "")) }))
-      .sort((a, b) => a.n - b.n);
-    const queries = partDirs.map(({ name }) => {
-      const files = readdirSync(join(folder, name))
-        .filter((f) => f.endsWith(".parquet"))
-        .sort()
-        .map((f) => join(folder, name, f));
-      return partLatestRowsSql(view, files, packing !== null);
-    });
+    const queries = [...partFilesOf(folder, "part")]
+      .sort((a, b) => a[0] - b[0])
+      .map(([, files]) => partLatestRowsSql(view, files, packing !== null));
     return { queries, close };
   } catch (err) {
     close();

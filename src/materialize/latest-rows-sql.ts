@@ -4,6 +4,7 @@
  * from the repository, never from a request, but both are still quoted.
  */
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
+import { splitPartCount } from "../offline/key-split.js";
 import { quoteIdent as sqlIdent, quoteString as sqlString } from "../offline/sql-text.js";
 import type { FeatureViewDef, FileSourceDef } from "../registry/model.js";
 import { listElementType } from "../values/index.js";
@@ -233,9 +234,7 @@ export function partCountOf(
   splitAboveRows: number = SPLIT_ABOVE_ROWS,
 ): number {
   if (rows <= BigInt(Math.max(0, Math.floor(splitAboveRows)))) return 1;
-  let parts = 1;
-  while (parts < 256 && rows > BigInt(parts) * BigInt(Math.max(1, Math.floor(rowsPerPart)))) parts *= 2;
-  return parts;
+  return splitPartCount(rows, rowsPerPart);
 }
 
 /**

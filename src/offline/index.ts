@@ -10,6 +10,7 @@ export { timestampMicros } from "./entity-timestamps.js";
 export { EVENT_TIMESTAMP, featureTimestampColumn, planFeatures } from "./feature-plan.js";
 export type { HistoricalInputs, HistoricalQuery, RegisteredEntities } from "./historical-plan.js";
 export { planHistorical } from "./historical-plan.js";
+export { partFilesOf, splitPartCount } from "./key-split.js";
 export { auditMatches, countLeakage, leakageAuditSql } from "./leakage-audit.js";
 export { computeOdfvTable, dropOdfvTable, odfvTableName, resultSelectSql } from "./odfv-columns.js";
 export type {

@@ -75,10 +75,10 @@ export function splitCopySql(
 }
 
 /** The Parquet files of each part written by `splitCopySql` into `folder` (a part without rows has none). */
-export function partFilesOf(folder: string): Map<number, string[]> {
+export function partFilesOf(folder: string, column = "__part"): Map<number, string[]> {
   const byPart = new Map<number, string[]>();
   for (const name of readdirSync(folder)) {
-    const m = name.match(/^__part=(\d+)$/);
+    const m = name.startsWith(`${column}=`) ? name.slice(column.length + 1).match(/^(\d+)$/) : null;
     if (!m) continue;
     const files = readdirSync(join(folder, name))
       .filter((f) => f.endsWith(".parquet"))
