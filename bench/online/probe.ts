@@ -93,6 +93,8 @@ interface GcCounts {
   maxScavengeMs: number;
   promoted: number;
   survived: number;
+  /** Of the scavenges' pauses: sweeping the young ArrayBuffers (each typed array that owns one). */
+  sweepMs: number;
   compacts: number[];
 }
 class GcTally {
@@ -107,7 +109,15 @@ class GcTally {
     const isolate = m[1] as string;
     let t = this.#byIsolate.get(isolate);
     if (!t) {
-      t = { scavenges: 0, scavengeMs: 0, maxScavengeMs: 0, promoted: 0, survived: 0, compacts: [] };
+      t = {
+        scavenges: 0,
+        scavengeMs: 0,
+        maxScavengeMs: 0,
+        promoted: 0,
+        survived: 0,
+        sweepMs: 0,
+        compacts: [],
+      };
       this.#byIsolate.set(isolate, t);
     }
     if (m[3] === "s") {
@@ -116,6 +126,7 @@ class GcTally {
       t.maxScavengeMs = Math.max(t.maxScavengeMs, Number(m[2]));
       t.promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
       t.survived += Number(/ new_space_survived=(\d+)/.exec(line)?.[1] ?? 0);
+      t.sweepMs += Number(/ scavenge\.sweep_array_buffers=([\d.]+)/.exec(line)?.[1] ?? 0);
     } else if (m[3] === "mc") t.compacts.push(Number(m[2]));
     return true;
   }
@@ -124,7 +135,8 @@ class GcTally {
     if (!t) return undefined;
     const kb = (n: number) => (n / 1024).toFixed(0);
     return (
-      `gc: ${t.scavenges} scavenges (${t.scavengeMs.toFixed(0)} ms, max ${t.maxScavengeMs.toFixed(1)}), ` +
+      `gc: ${t.scavenges} scavenges (${t.scavengeMs.toFixed(0)} ms, max ${t.maxScavengeMs.toFixed(1)}, ` +
+      `${t.sweepMs.toFixed(0)} ms sweeping array buffers), ` +
       `promoted ${kb(t.promoted / seconds)} KB/s, ${kb(t.survived / Math.max(1, t.scavenges))} KB survive a scavenge, ` +
       `${t.compacts.length} mark-compacts${t.compacts.length ? ` (${t.compacts.map((p) => p.toFixed(0)).join(", ")} ms)` : ""}`
     );

@@ -315,10 +315,12 @@ function encodeTimestamps(times: Float64Array | undefined, rows: number): Buffer
 }
 
 /**
- * Scratch arrays of the encoder, reused from call to call (it is synchronous):
- * per-request typed arrays of this size would each be an external allocation,
- * which pushes V8 towards full GCs. It calls nothing that could re-enter it. Slot 0: the value columns' sizes; slot g:
- * packed group g's value sizes.
+ * Scratch arrays of the encoder, reused from call to call (it is synchronous
+ * and calls nothing that could re-enter it): per-request typed arrays of these
+ * sizes would each be an ArrayBuffer outside V8's heap, swept at every
+ * scavenge (see pooled-arrays.ts). `scratch`: slot 0, the value columns'
+ * sizes; slot g, packed group g's value sizes. `columnScratch`: per output
+ * column, what the two passes share.
  */
 const scratchArrays: Int32Array[] = [];
 function scratch(slot: number, n: number): Int32Array {
@@ -328,6 +330,31 @@ function scratch(slot: number, n: number): Int32Array {
     scratchArrays[slot] = a;
   }
   return a;
+}
+const entryBytesScratch: Float64Array[] = [];
+/** Packed group g's entry bytes per feature (`packedValueSizes`). */
+function entryBytesOf(group: number, width: number): Float64Array {
+  let a = entryBytesScratch[group];
+  if (a === undefined || a.length < width) {
+    a = new Float64Array(Math.max(width, 1024));
+    entryBytesScratch[group] = a;
+  }
+  return a;
+}
+let columnArrays: Int32Array[] = [];
+/** Per column: body bytes, value bytes, packed cursor and end, and status position. */
+function columnScratch(cols: number): Int32Array[] {
+  if ((columnArrays[0]?.length ?? 0) < cols) {
+    const size = Math.max(cols, 1024);
+    columnArrays = Array.from({ length: 5 }, () => new Int32Array(size));
+  }
+  return columnArrays;
+}
+let stringLengths = new Int32Array(0);
+/** The UTF-8 length of each string value (cols x rows). */
+function stringLengthScratch(cells: number): Int32Array {
+  if (stringLengths.length < cells) stringLengths = new Int32Array(Math.max(cells, 1024));
+  return stringLengths;
 }
 
 /** Whether `rowToKey` maps every row i to entity i of `keys` (each entity requested once, in order). */
@@ -362,10 +389,15 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
   const cols = columns.length;
   const metadata = result.metadata ?? encodeResponseMetadata(columns.map((c) => c.name));
   let valueSizes: Int32Array | undefined;
-  const bodies = new Int32Array(cols);
-  const valuesBytes = new Int32Array(cols);
-  const timestamps = new Array<Buffer>(cols);
+  const [bodies, valuesBytes, cursors, ends, statusAt] = columnScratch(cols) as [
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+  ];
   let strLens: Int32Array | undefined;
+  const timestamps = new Array<Buffer>(cols);
   let listBytes: Map<number, Uint8Array> | undefined;
   let groups: Map<PackedCells, PackedGroup> | undefined;
   let total = metadata.length;
@@ -382,7 +414,7 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
       let g = groups.get(c.packed);
       if (g === undefined) {
         const sizes = scratch(groups.size + 1, c.packed.offsets.length);
-        const entryBytes = packedValueSizes(c.packed, sizes);
+        const entryBytes = packedValueSizes(c.packed, sizes, entryBytesOf(groups.size, c.packed.width));
         const identity = isIdentity(c.packed.rowToKey, c.packed.rows.length);
         g = {
           cells: c.packed,
@@ -415,7 +447,7 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
         else if (v === null) size = 3;
         else if (fixed > 0) size = fixed;
         else if (c.dtype === ValueType.STRING) {
-          strLens ??= new Int32Array(cols * n);
+          strLens ??= stringLengthScratch(cols * n);
           const len = utf8Length(v as string);
           strLens[base + i] = len;
           size = 1 + varintSize(len) + len;
@@ -451,10 +483,6 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
   const o = new Out(into ? into.take(total) : Buffer.allocUnsafe(total));
   const buf = o.buf;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  // Where each packed column's values go (written below, row by row).
-  const cursors = groups ? new Int32Array(cols) : undefined;
-  const ends = groups ? new Int32Array(cols) : undefined;
-  const statusAt = groups ? new Int32Array(cols) : undefined;
   buf.set(metadata, 0);
   o.pos = metadata.length;
   for (let ci = 0; ci < cols; ci++) {
@@ -464,9 +492,9 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
     o.byte(0x12);
     o.varint(bodies[ci] as number);
     if (c.packed !== undefined) {
-      (cursors as Int32Array)[ci] = o.pos;
+      cursors[ci] = o.pos;
       o.pos += valuesBytes[ci] as number;
-      (ends as Int32Array)[ci] = o.pos;
+      ends[ci] = o.pos;
     } else if (values !== undefined) {
       const sizes = valueSizes as Int32Array;
       for (let i = 0; i < n; i++) {
@@ -523,7 +551,7 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
       const statuses = c.statuses;
       if (statuses === undefined) {
         // A packed column: written with its values, below.
-        (statusAt as Int32Array)[ci] = o.pos;
+        statusAt[ci] = o.pos;
         o.pos += n;
       } else if (statuses instanceof Uint8Array) {
         buf.set(statuses.length === n ? statuses : statuses.subarray(0, n), o.pos);
@@ -539,11 +567,11 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
     o.pos += block.length;
   }
   if (groups !== undefined) {
-    const cur = cursors as Int32Array;
-    for (const g of groups.values()) writePackedEntries(buf, dv, g, cur, statusAt as Int32Array, n);
+    const cur = cursors;
+    for (const g of groups.values()) writePackedEntries(buf, dv, g, cur, statusAt, n);
     // Each packed column's cursor must end exactly where its statuses begin.
     for (let ci = 0; ci < cols; ci++) {
-      const end = (ends as Int32Array)[ci];
+      const end = ends[ci];
       if ((columns[ci] as ResultColumn).packed !== undefined && cur[ci] !== end)
         throw new Error(`online response encoder: packed column ${ci} ended at ${cur[ci]}, expected ${end}`);
     }

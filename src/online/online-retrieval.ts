@@ -29,6 +29,7 @@ import {
 import type { EntityKeyValues, OnlineStore, ViewLookup } from "./online-store.js";
 import { countServingStatuses, type PackedCells, type ServingStatusCount } from "./packed-cells.js";
 import { packedReadPlan } from "./packed-row.js";
+import { pooledFloat64Array, pooledInt32Array, pooledUint8Array } from "./pooled-arrays.js";
 import { type PlannedRead, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
 
 export interface OnlineRetrievalOptions {
@@ -176,7 +177,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
         name: k.name,
         dtype: k.dtype,
         values: joinValues[i] as NativeValue[],
-        statuses: new Uint8Array(rows).fill(FieldStatus.PRESENT),
+        statuses: pooledUint8Array(rows).fill(FieldStatus.PRESENT),
         eventTimesUs: undefined,
       }));
 
@@ -205,7 +206,7 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
           const values = (odfvOutputs[out.source.step] as Map<string, NativeValue[]>).get(
             out.source.feature,
           ) as NativeValue[];
-          const statuses = new Uint8Array(rows);
+          const statuses = pooledUint8Array(rows);
           for (let i = 0; i < rows; i++) {
             statuses[i] = values[i] === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
           }
@@ -325,7 +326,7 @@ function requestColumns(
 
 /** Groups identical entity rows so each distinct entity is read once. */
 function distinctEntities(columns: NativeValue[][], rows: number): Distinct {
-  const rowToKey = new Int32Array(rows);
+  const rowToKey = pooledInt32Array(rows);
   const keys: EntityKeyValues[] = [];
   const seen = new Map<unknown, number>();
   const single = columns.length === 1 ? (columns[0] as NativeValue[]) : undefined;
@@ -372,7 +373,7 @@ function emptyRead(): ReadOutput {
 
 /** Event time per request row, from event time per distinct entity. */
 function perRowTimes(d: Distinct, perKey: Float64Array, rows: number): Float64Array {
-  const perRow = new Float64Array(rows);
+  const perRow = pooledFloat64Array(rows);
   for (let i = 0; i < rows; i++) perRow[i] = perKey[d.rowToKey[i] as number] as number;
   return perRow;
 }
@@ -401,7 +402,7 @@ function locateRead(
     const nowUs = nowMs * 1000;
     for (let u = 0; u < keys; u++) {
       if (found[u] !== undefined && nowUs - (eventTimeUs[u] as number) > ttlUs) {
-        stale ??= new Uint8Array(keys);
+        stale ??= pooledUint8Array(keys);
         stale[u] = 1;
       }
     }

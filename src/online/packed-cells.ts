@@ -13,6 +13,7 @@ import { FieldStatus } from "../../gen/fstore/v1/feature_service_pb.js";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import { listElementType, type NativeValue } from "../values/index.js";
 import { locatePackedValues, type PackedReadPlan, packedValueAt } from "./packed-row.js";
+import { pooledFloat64Array, pooledInt32Array } from "./pooled-arrays.js";
 
 /** The features of one read located in its stored rows. */
 export interface PackedCells {
@@ -44,9 +45,9 @@ export function gatherPackedCells(
 ): { cells: PackedCells; eventTimeUs: Float64Array } {
   const keys = found.length;
   const width = plan.features.length;
-  const offsets = new Int32Array(keys * width).fill(-1);
+  const offsets = pooledInt32Array(keys * width).fill(-1);
   const views = new Array<DataView | undefined>(keys);
-  const eventTimeUs = new Float64Array(keys);
+  const eventTimeUs = pooledFloat64Array(keys);
   for (let u = 0; u < keys; u++) {
     const b = found[u];
     if (b === undefined) continue;
@@ -143,12 +144,17 @@ const TWO_32 = 4294967296;
 /**
  * The encoded size of every located value's protobuf `Value` (0: absent, an
  * empty Value) into `sizes[u * width + j]`, in one pass over the rows in storage order. Returns per feature
- * the bytes of its `values` entries over the distinct entities.
+ * the bytes of its `values` entries over the distinct entities, in `entryBytes` when given (its
+ * first `width` entries; the encoder passes scratch).
  */
-export function packedValueSizes(cells: PackedCells, sizes: Int32Array): Float64Array {
+export function packedValueSizes(
+  cells: PackedCells,
+  sizes: Int32Array,
+  entryBytes: Float64Array = new Float64Array(cells.width),
+): Float64Array {
   const { rows, views, offsets, width } = cells;
   // Per feature, the bytes of its entries over the distinct entities (absent ones are 2 bytes).
-  const entryBytes = new Float64Array(width);
+  entryBytes.fill(0, 0, width);
   for (let u = 0, k = 0; u < rows.length; u++) {
     const data = rows[u];
     if (data === undefined) {
