@@ -21,7 +21,12 @@ import type { Value } from "../gen/fstore/v1/value_pb.js";
 import { Entity, FeatureService, FeatureView, Field, FileSource, Int64 } from "../src/definitions/index.js";
 import { createFeatureLogger } from "../src/feature-logging/index.js";
 import { createRawClient } from "../src/fuzz/raw-client.js";
-import { createOnlineStore, encodeOnlineResponse, writeOnlineRows } from "../src/online/index.js";
+import {
+  createOnlineStore,
+  encodeOnlineResponse,
+  onlineResult,
+  writeOnlineRows,
+} from "../src/online/index.js";
 import type { FeatureServiceDef, RepoDefinitions } from "../src/registry/model.js";
 import { serverFeatureLogger } from "../src/server/handlers/online.js";
 import { featureView, field, ValueType } from "./support/online-fixtures.js";
@@ -257,25 +262,22 @@ describe("feature logging's queue", () => {
       featureLogging: { queueCapacity: 10, writeToDiskIntervalSecs: 3600 },
     });
     try {
-      const result = {
-        rows: 2,
-        columns: [
-          {
-            name: "vehicle_id",
-            dtype: ValueType.INT64,
-            values: [7n, 8n],
-            statuses: [1, 1],
-            eventTimesUs: undefined,
-          },
-          ...FEATURES.map((f, i) => ({
-            name: f,
-            dtype: vehicles.features[i]?.dtype as ValueType,
-            values: [["a", 1n, 2.5, true][i], null],
-            statuses: [1, 2],
-            eventTimesUs: new Float64Array([1_700_000_000_000_000, 1_700_000_000_000_000]),
-          })),
-        ],
-      };
+      const result = onlineResult(2, [
+        {
+          name: "vehicle_id",
+          dtype: ValueType.INT64,
+          values: [7n, 8n],
+          statuses: [1, 1],
+          eventTimesUs: undefined,
+        },
+        ...FEATURES.map((f, i) => ({
+          name: f,
+          dtype: vehicles.features[i]?.dtype as ValueType,
+          values: [["a", 1n, 2.5, true][i], null],
+          statuses: [1, 2],
+          eventTimesUs: new Float64Array([1_700_000_000_000_000, 1_700_000_000_000_000]),
+        })),
+      ]);
       const bytes = encodeOnlineResponse(result);
       const req = create(GetOnlineFeaturesRequestSchema, { selection: { featureServices: ["logged_v1"] } });
       // One synchronous burst: the worker cannot take anything meanwhile.
@@ -307,25 +309,22 @@ describe("feature logging's batches", () => {
     const response = (rows: number, first: number) => {
       const ids = Array.from({ length: rows }, (_, r) => BigInt(first + r));
       const times = new Float64Array(rows).fill(1_700_000_000_000_000);
-      return {
-        rows,
-        columns: [
-          {
-            name: "vehicle_id",
-            dtype: ValueType.INT64,
-            values: ids,
-            statuses: ids.map(() => 1),
-            eventTimesUs: undefined,
-          },
-          ...FEATURES.map((f, i) => ({
-            name: f,
-            dtype: vehicles.features[i]?.dtype as ValueType,
-            values: ids.map((id) => [`tech-${id}-${"x".repeat(50)}`, id, Number(id) / 4, id % 2n === 0n][i]),
-            statuses: ids.map(() => 1),
-            eventTimesUs: times,
-          })),
-        ],
-      };
+      return onlineResult(rows, [
+        {
+          name: "vehicle_id",
+          dtype: ValueType.INT64,
+          values: ids,
+          statuses: ids.map(() => 1),
+          eventTimesUs: undefined,
+        },
+        ...FEATURES.map((f, i) => ({
+          name: f,
+          dtype: vehicles.features[i]?.dtype as ValueType,
+          values: ids.map((id) => [`tech-${id}-${"x".repeat(50)}`, id, Number(id) / 4, id % 2n === 0n][i]),
+          statuses: ids.map(() => 1),
+          eventTimesUs: times,
+        })),
+      ]);
     };
     try {
       const req = create(GetOnlineFeaturesRequestSchema, { selection: { featureServices: ["logged_v1"] } });

@@ -3,6 +3,8 @@ import { ValueType } from "../../gen/fstore/v1/value_pb.js";
 import {
   encodeOnlineResponse,
   type OnlineResult,
+  onlineResult,
+  type StandaloneColumn,
   toOnlineResponseMessage,
 } from "../online/online-response.js";
 import { fromValue } from "../values/index.js";
@@ -13,62 +15,60 @@ const T1 = new Float64Array([1_700_000_000_123_456, 0, -5_000_000]);
 const T2 = new Float64Array([1_600_000_000_000_000, 1_600_000_001_000_000, 0]);
 
 /** Three rows of every scalar type and a list, over two views (shared time arrays) and a key. */
-const result: OnlineResult = {
-  rows: 3,
-  columns: [
-    {
-      name: "id",
-      dtype: ValueType.INT64,
-      values: [1n, -2n, 2n ** 62n],
-      statuses: [1, 1, 1],
-      eventTimesUs: undefined,
-    },
-    {
-      name: "a",
-      dtype: ValueType.DOUBLE,
-      values: [1.5, null, undefined],
-      statuses: [1, 2, 3],
-      eventTimesUs: T1,
-    },
-    {
-      name: "b",
-      dtype: ValueType.INT32,
-      values: [-7, 2_000_000_000, undefined],
-      statuses: [1, 1, 3],
-      eventTimesUs: T1,
-    },
-    {
-      name: "c",
-      dtype: ValueType.STRING,
-      values: ["é long string past thirty-two bytes", "x", undefined],
-      statuses: [1, 4, 3],
-      eventTimesUs: T1,
-    },
-    { name: "d", dtype: ValueType.FLOAT, values: [0.25, -1, null], statuses: [1, 1, 2], eventTimesUs: T2 },
-    { name: "e", dtype: ValueType.BOOL, values: [true, false, null], statuses: [1, 1, 2], eventTimesUs: T2 },
-    {
-      name: "f",
-      dtype: ValueType.UNIX_TIMESTAMP,
-      values: [new Date(1_000_000), new Date(-3000), null],
-      statuses: [1, 1, 2],
-      eventTimesUs: T2,
-    },
-    {
-      name: "g",
-      dtype: ValueType.BYTES,
-      values: [new Uint8Array([0, 255]), new Uint8Array(0), null],
-      statuses: [1, 1, 2],
-      eventTimesUs: T2,
-    },
-    {
-      name: "h",
-      dtype: ValueType.INT64_LIST,
-      values: [[1n, -1n], [], null],
-      statuses: [1, 1, 2],
-      eventTimesUs: T2,
-    },
-  ],
-};
+const columns: StandaloneColumn[] = [
+  {
+    name: "id",
+    dtype: ValueType.INT64,
+    values: [1n, -2n, 2n ** 62n],
+    statuses: [1, 1, 1],
+    eventTimesUs: undefined,
+  },
+  {
+    name: "a",
+    dtype: ValueType.DOUBLE,
+    values: [1.5, null, undefined],
+    statuses: [1, 2, 3],
+    eventTimesUs: T1,
+  },
+  {
+    name: "b",
+    dtype: ValueType.INT32,
+    values: [-7, 2_000_000_000, undefined],
+    statuses: [1, 1, 3],
+    eventTimesUs: T1,
+  },
+  {
+    name: "c",
+    dtype: ValueType.STRING,
+    values: ["é long string past thirty-two bytes", "x", undefined],
+    statuses: [1, 4, 3],
+    eventTimesUs: T1,
+  },
+  { name: "d", dtype: ValueType.FLOAT, values: [0.25, -1, null], statuses: [1, 1, 2], eventTimesUs: T2 },
+  { name: "e", dtype: ValueType.BOOL, values: [true, false, null], statuses: [1, 1, 2], eventTimesUs: T2 },
+  {
+    name: "f",
+    dtype: ValueType.UNIX_TIMESTAMP,
+    values: [new Date(1_000_000), new Date(-3000), null],
+    statuses: [1, 1, 2],
+    eventTimesUs: T2,
+  },
+  {
+    name: "g",
+    dtype: ValueType.BYTES,
+    values: [new Uint8Array([0, 255]), new Uint8Array(0), null],
+    statuses: [1, 1, 2],
+    eventTimesUs: T2,
+  },
+  {
+    name: "h",
+    dtype: ValueType.INT64_LIST,
+    values: [[1n, -1n], [], null],
+    statuses: [1, 1, 2],
+    eventTimesUs: T2,
+  },
+];
+const result: OnlineResult = onlineResult(3, columns);
 const schema: LogColumn[] = result.columns.map((c, i) => ({
   name: c.name,
   dtype: c.dtype,
@@ -115,18 +115,19 @@ describe("decodeResponseRows", () => {
     const staged = new StagedRows(schema, 2);
     // Each row of `result` as its own response, appended in order.
     for (let r = 0; r < result.rows; r++) {
-      const one: OnlineResult = {
-        rows: 1,
-        columns: result.columns.map((c) => {
-          const v = c as unknown as { values: unknown[]; statuses: number[]; eventTimesUs?: Float64Array };
+      const one: OnlineResult = onlineResult(
+        1,
+        columns.map((c): StandaloneColumn => {
+          const v = c as { values: unknown[]; statuses: ArrayLike<number>; eventTimesUs?: Float64Array };
           return {
-            ...c,
-            values: [v.values[r]],
+            name: c.name,
+            dtype: c.dtype,
+            values: [v.values[r] as never],
             statuses: [v.statuses[r] as number],
             eventTimesUs: v.eventTimesUs ? Float64Array.of(v.eventTimesUs[r] as number) : undefined,
-          } as OnlineResult["columns"][number];
+          };
         }),
-      };
+      );
       const bytes = encodeOnlineResponse(one);
       staged.reserve(responseRowCount(bytes, 0, bytes.length));
       expect(decodeResponseRows(bytes, 0, bytes.length, 7, staged)).toBe(1);

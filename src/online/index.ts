@@ -15,8 +15,14 @@ export {
 } from "./feast-fields.js";
 export { murmur3_32, murmur3_32String } from "./murmur3.js";
 export { decodeOnlineRequest } from "./online-request-decoder.js";
-export type { OnlineResult, ResultColumn } from "./online-response.js";
-export { encodeOnlineResponse, toOnlineResponseMessage } from "./online-response.js";
+export type {
+  ColumnValues,
+  OnlineResult,
+  PackedRead,
+  ResultColumn,
+  StandaloneColumn,
+} from "./online-response.js";
+export { encodeOnlineResponse, onlineResult, toOnlineResponseMessage } from "./online-response.js";
 export { onlineResponseMessage } from "./online-response-message.js";
 // GetOnlineFeatures.
 export type { OnlineRetrieval, OnlineRetrievalOptions, ServingObserver } from "./online-retrieval.js";

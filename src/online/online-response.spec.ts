@@ -8,7 +8,8 @@ import {
   encodeOnlineResponse,
   gatherPackedCells,
   type OnlineResult,
-  type ResultColumn,
+  onlineResult,
+  type StandaloneColumn,
   toOnlineResponseMessage,
 } from "./online-response.js";
 import { encodePackedRows, packedReadPlan } from "./packed-row.js";
@@ -67,9 +68,9 @@ function randomResult(seed: number, rows: number): OnlineResult {
   const r = rng(seed);
   // Event times in µs, before and after 1970, with sub-millisecond parts.
   const times = new Float64Array(rows).map(() => (r() < 0.2 ? 0 : Math.floor(r() * 4e15) - 1e15));
-  return {
+  return onlineResult(
     rows,
-    columns: generators.map(([dtype, gen], c) => {
+    generators.map(([dtype, gen], c) => {
       const statuses = new Uint8Array(rows);
       const values = Array.from({ length: rows }, (_, i) => {
         const p = r();
@@ -86,7 +87,7 @@ function randomResult(seed: number, rows: number): OnlineResult {
       });
       return { name: `col_${c}_ü`, dtype, values, statuses, eventTimesUs: c % 3 === 0 ? undefined : times };
     }),
-  };
+  );
 }
 
 describe("encodeOnlineResponse", () => {
@@ -101,7 +102,7 @@ describe("encodeOnlineResponse", () => {
   });
 
   it("encodes an empty response and zero rows", () => {
-    const empty: OnlineResult = { rows: 0, columns: [] };
+    const empty: OnlineResult = onlineResult(0, []);
     expect([...encodeOnlineResponse(empty)]).toEqual([
       ...toBinary(GetOnlineFeaturesResponseSchema, toOnlineResponseMessage(empty)),
     ]);
@@ -112,18 +113,15 @@ describe("encodeOnlineResponse", () => {
   });
 
   it("writes known bytes for a one-value response", () => {
-    const result: OnlineResult = {
-      rows: 1,
-      columns: [
-        {
-          name: "a",
-          dtype: ValueType.INT64,
-          values: [1001n],
-          statuses: Uint8Array.of(FieldStatus.PRESENT),
-          eventTimesUs: Float64Array.of(1_700_000_000_500_000),
-        },
-      ],
-    };
+    const result: OnlineResult = onlineResult(1, [
+      {
+        name: "a",
+        dtype: ValueType.INT64,
+        values: [1001n],
+        statuses: Uint8Array.of(FieldStatus.PRESENT),
+        eventTimesUs: Float64Array.of(1_700_000_000_500_000),
+      },
+    ]);
     // metadata{feature_names{val:"a"}} then results{values{int64_val:1001} statuses[1] event_timestamps{s,n}}
     expect(encodeOnlineResponse(result).toString("hex")).toBe(
       "0a050a030a0161" + "1216" + "0a0320e907" + "120101" + "1a0c0880e2cfaa061080cab5ee01",
@@ -211,7 +209,7 @@ describe("encodeOnlineResponse of packed columns", () => {
       // Some seeds mark some entities as older than the view's ttl.
       const stale = seed % 2 === 0 ? Uint8Array.from({ length: keys }, () => (r() < 0.4 ? 1 : 0)) : undefined;
 
-      const packedColumns: ResultColumn[] = wanted.map((w, j) => ({
+      const packedColumns: StandaloneColumn[] = wanted.map((w, j) => ({
         name: `${w.f}_ü`,
         dtype: (view.features[w.i] as { dtype: ValueType }).dtype,
         packed: cells,
@@ -221,7 +219,7 @@ describe("encodeOnlineResponse of packed columns", () => {
       }));
       // The oracle: the values as written (none for a missing row or a feature the older row lacks),
       // and their statuses from the rules (no value, stored null, outside max age, present).
-      const valueColumns: ResultColumn[] = wanted.map((w) => {
+      const valueColumns: StandaloneColumn[] = wanted.map((w) => {
         const values = Array.from(rowToKey, (u) =>
           kinds[u] === "none" || (kinds[u] === "older" && w.i >= older.features.length)
             ? undefined
@@ -244,7 +242,7 @@ describe("encodeOnlineResponse of packed columns", () => {
         };
       });
       // A join-key column (plain values) first and another in the middle, between packed columns.
-      const keyColumn: ResultColumn = {
+      const keyColumn: StandaloneColumn = {
         name: "item_id",
         dtype: ValueType.INT64,
         values: Array.from(rowToKey, (u) => BigInt(u) - 3n),
@@ -258,9 +256,9 @@ describe("encodeOnlineResponse of packed columns", () => {
       valueColumns.unshift(keyColumn);
       const expected = toBinary(
         GetOnlineFeaturesResponseSchema,
-        toOnlineResponseMessage({ rows, columns: valueColumns }),
+        toOnlineResponseMessage(onlineResult(rows, valueColumns)),
       );
-      const result = { rows, columns: packedColumns };
+      const result = onlineResult(rows, packedColumns);
       expect(Buffer.from(encodeOnlineResponse(result)).toString("hex")).toBe(
         Buffer.from(expected).toString("hex"),
       );

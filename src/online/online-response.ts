@@ -31,64 +31,134 @@ import {
 
 export { gatherPackedCells, type PackedCells } from "./packed-cells.js";
 
-/** One output column: its values as JS values, or still in the stored packed rows. */
+/**
+ * An output column as the request's plan fixes it, shared by every call of
+ * the plan: its name, its type, and where a call's result holds its values
+ * (so a call allocates nothing per column: a 250-feature response made 250
+ * column objects per call, a third of the garbage its server made).
+ */
 export type ResultColumn = ValueColumn | PackedColumn;
 
-interface ColumnBase {
+/** A column whose values are JS values: `result.values[data]`. */
+export interface ValueColumn {
   name: string;
   dtype: ValueType;
-  /** Per row event time in ms (0 = unset); shared by the columns of one view. Undefined: all unset. */
-  /** Event time per row in µs since the epoch (0: none, the zero timestamp). */
-  eventTimesUs: Float64Array | undefined;
+  data: number;
+  read?: undefined;
 }
 
-export interface ValueColumn extends ColumnBase {
+/** A feature still in its read's packed rows: `result.reads[read]`, feature `feature` of it. */
+export interface PackedColumn {
+  name: string;
+  dtype: ValueType;
+  data?: undefined;
+  read: number;
+  /** The feature's position in the read's feature list (a column of the cells' `offsets`). */
+  feature: number;
+}
+
+/** A column's values as JS values (join keys, on-demand and aggregated features). */
+export interface ColumnValues {
   /** Per row; `undefined` is "no value" (an empty Value, status NOT_FOUND). */
   values: (NativeValue | undefined)[];
   /** Per row, FieldStatus numbers. */
   statuses: ArrayLike<number>;
-  packed?: undefined;
+  /** Event time per row in µs since the epoch (0: none, the zero timestamp). Undefined: all none. */
+  eventTimesUs: Float64Array | undefined;
 }
 
 /**
- * A feature's values left in their packed rows (the serving fast path: no
- * value objects). Its statuses follow from the cells (`columnStatuses`); the
- * encoder writes them in the same pass as the values.
+ * One read's values left in their packed rows (the serving fast path: no
+ * value objects). Statuses follow from the cells and `stale`; the encoder
+ * writes them in the same pass as the values.
  */
-export interface PackedColumn extends ColumnBase {
-  values?: undefined;
-  statuses?: undefined;
-  packed: PackedCells;
-  /** The feature's position in the read's feature list (a column of `packed.offsets`). */
-  feature: number;
+export interface PackedRead {
+  cells: PackedCells;
   /** Per distinct entity, 1 when its row is older than the view's ttl (OUTSIDE_MAX_AGE); undefined: none. */
   stale: Uint8Array | undefined;
-}
-
-/** A column's per-row FieldStatus numbers. */
-export function columnStatuses(c: ResultColumn, rows: number): ArrayLike<number> {
-  if (c.packed === undefined) return c.statuses;
-  const out = new Uint8Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = packedCellStatus(c.packed, c.feature, i, c.stale);
-  return out;
-}
-
-/** The values of a column as JS values (`undefined`: no value). */
-export function columnValues(
-  c: Pick<ValueColumn, "values" | "packed"> | Pick<PackedColumn, "values" | "packed" | "feature">,
-  rows: number,
-): (NativeValue | undefined)[] {
-  if (c.packed === undefined) return c.values;
-  const out = new Array<NativeValue | undefined>(rows);
-  for (let i = 0; i < rows; i++) out[i] = packedCellValue(c.packed, c.feature, i);
-  return out;
+  /** Event time per request row in µs (0: none). */
+  eventTimesUs: Float64Array;
 }
 
 export interface OnlineResult {
   rows: number;
-  columns: ResultColumn[];
+  /** The output columns in order (the plan's: the same array for every call of a plan). */
+  columns: readonly ResultColumn[];
+  /** Value columns' data, by `ValueColumn.data`. */
+  values: readonly ColumnValues[];
+  /** Packed reads, by `PackedColumn.read` (undefined where no column takes packed values). */
+  reads: readonly (PackedRead | undefined)[];
   /** The encoded metadata field (column names), when cached by the caller; see `encodeResponseMetadata`. */
   metadata?: Buffer;
+}
+
+/** A column with its own data, for building a result by hand (`onlineResult`). */
+export type StandaloneColumn =
+  | ({ name: string; dtype: ValueType } & ColumnValues & { packed?: undefined })
+  | {
+      name: string;
+      dtype: ValueType;
+      packed: PackedCells;
+      feature: number;
+      stale: Uint8Array | undefined;
+      eventTimesUs: Float64Array;
+    };
+
+/**
+ * A result from columns that each carry their data (tests, tools): packed
+ * columns over the same cells become one read.
+ */
+export function onlineResult(rows: number, standalone: readonly StandaloneColumn[]): OnlineResult {
+  const values: ColumnValues[] = [];
+  const reads: PackedRead[] = [];
+  const readOf = new Map<PackedCells, number>();
+  const columns = standalone.map((c): ResultColumn => {
+    if (c.packed === undefined) {
+      values.push({ values: c.values, statuses: c.statuses, eventTimesUs: c.eventTimesUs });
+      return { name: c.name, dtype: c.dtype, data: values.length - 1 };
+    }
+    let read = readOf.get(c.packed);
+    if (read === undefined) {
+      read = reads.length;
+      readOf.set(c.packed, read);
+      reads.push({ cells: c.packed, stale: c.stale, eventTimesUs: c.eventTimesUs });
+    }
+    return { name: c.name, dtype: c.dtype, read, feature: c.feature };
+  });
+  return { rows, columns, values, reads };
+}
+
+/** A column's per-row FieldStatus numbers. */
+export function columnStatuses(result: OnlineResult, c: ResultColumn): ArrayLike<number> {
+  if (c.read === undefined) return (result.values[c.data] as ColumnValues).statuses;
+  const { cells, stale } = result.reads[c.read] as PackedRead;
+  const out = new Uint8Array(result.rows);
+  for (let i = 0; i < result.rows; i++) out[i] = packedCellStatus(cells, c.feature, i, stale);
+  return out;
+}
+
+/** The values of a column as JS values (`undefined`: no value). */
+export function columnValues(result: OnlineResult, c: ResultColumn): (NativeValue | undefined)[] {
+  if (c.read === undefined) return (result.values[c.data] as ColumnValues).values;
+  return packedColumnValues((result.reads[c.read] as PackedRead).cells, c.feature, result.rows);
+}
+
+/** Feature `feature` of packed cells as JS values, per request row (`undefined`: no value). */
+export function packedColumnValues(
+  cells: PackedCells,
+  feature: number,
+  rows: number,
+): (NativeValue | undefined)[] {
+  const out = new Array<NativeValue | undefined>(rows);
+  for (let i = 0; i < rows; i++) out[i] = packedCellValue(cells, feature, i);
+  return out;
+}
+
+/** A column's event times per row in µs (undefined: all none). */
+export function columnEventTimes(result: OnlineResult, c: ResultColumn): Float64Array | undefined {
+  return c.read === undefined
+    ? (result.values[c.data] as ColumnValues).eventTimesUs
+    : (result.reads[c.read] as PackedRead).eventTimesUs;
 }
 
 const EMPTY_VALUE: Value = create(ValueSchema);
@@ -100,12 +170,10 @@ export function toOnlineResponseMessage(result: OnlineResult): GetOnlineFeatures
     results: result.columns.map(
       (c): FeatureVector =>
         create(FeatureVectorSchema, {
-          values: columnValues(c, result.rows).map((v) =>
-            v === undefined ? EMPTY_VALUE : toValue(v, c.dtype),
-          ),
-          statuses: Array.from(columnStatuses(c, result.rows)),
+          values: columnValues(result, c).map((v) => (v === undefined ? EMPTY_VALUE : toValue(v, c.dtype))),
+          statuses: Array.from(columnStatuses(result, c)),
           eventTimestamps: Array.from({ length: result.rows }, (_, i) =>
-            timestampFromMicros(c.eventTimesUs?.[i] ?? 0),
+            timestampFromMicros(columnEventTimes(result, c)?.[i] ?? 0),
           ),
         }),
     ),
@@ -364,14 +432,49 @@ function isIdentity(rowToKey: Int32Array, keys: number): boolean {
   return true;
 }
 
+/** Per read, the output columns that take features from it, and which: fixed by the columns. */
+interface ReadColumns {
+  read: number;
+  columns: number[];
+  features: number[];
+}
+
+interface ColumnGroups {
+  groups: ReadColumns[];
+  /** Per read, its index in `groups`. */
+  groupOfRead: number[];
+}
+
+/** `columnGroupsOf`'s answers, per columns array (a plan's columns are one array for all its calls). */
+const columnGroupsCache = new WeakMap<readonly ResultColumn[], ColumnGroups>();
+function columnGroupsOf(columns: readonly ResultColumn[]): ColumnGroups {
+  let cached = columnGroupsCache.get(columns);
+  if (cached === undefined) {
+    const groups: ReadColumns[] = [];
+    const groupOfRead: number[] = [];
+    columns.forEach((c, ci) => {
+      if (c.read === undefined) return;
+      let g = groupOfRead[c.read];
+      if (g === undefined) {
+        g = groups.length;
+        groupOfRead[c.read] = g;
+        groups.push({ read: c.read, columns: [], features: [] });
+      }
+      (groups[g] as ReadColumns).columns.push(ci);
+      (groups[g] as ReadColumns).features.push(c.feature);
+    });
+    cached = { groups, groupOfRead };
+    columnGroupsCache.set(columns, cached);
+  }
+  return cached;
+}
+
 /** The located values of one read and the output columns that take features from it. */
 interface PackedGroup extends PackedColumnGroup {
   /** Entry bytes per feature over the distinct entities (`packedValueSizes`). */
   entryBytes: Float64Array;
   /** Whether request row i is distinct entity i, for every row (no repeated entity). */
   identity: boolean;
-  columns: number[];
-  features: number[];
 }
 
 /**
@@ -397,44 +500,42 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
     Int32Array,
   ];
   let strLens: Int32Array | undefined;
-  const timestamps = new Array<Buffer>(cols);
   let listBytes: Map<number, Uint8Array> | undefined;
-  let groups: Map<PackedCells, PackedGroup> | undefined;
+  // Packed groups by read; their sizes and entry bytes are scratch (slot g + 1).
+  const { groups: readColumns, groupOfRead } = columnGroupsOf(columns);
+  const groups = readColumns.map((rc, g): PackedGroup => {
+    const { cells, stale } = result.reads[rc.read] as PackedRead;
+    const sizes = scratch(g + 1, cells.offsets.length);
+    return {
+      cells,
+      sizes,
+      entryBytes: packedValueSizes(cells, sizes, entryBytesOf(g, cells.width)),
+      identity: isIdentity(cells.rowToKey, cells.rows.length),
+      columns: rc.columns,
+      features: rc.features,
+      stale,
+    };
+  });
+  // The columns' event times: one encoded block per run of columns sharing a time array (a view's).
+  const timeBlocks: Buffer[] = [];
   let total = metadata.length;
   let lastTimes: Float64Array | undefined | null = null;
-  let lastBlock: Buffer | undefined;
 
   for (let ci = 0; ci < cols; ci++) {
     const c = columns[ci] as ResultColumn;
-    const values = c.values;
+    const data = c.read === undefined ? (result.values[c.data] as ColumnValues) : undefined;
+    const values = data?.values;
     const base = ci * n;
     let body = 0;
-    if (c.packed !== undefined) {
-      groups ??= new Map();
-      let g = groups.get(c.packed);
-      if (g === undefined) {
-        const sizes = scratch(groups.size + 1, c.packed.offsets.length);
-        const entryBytes = packedValueSizes(c.packed, sizes, entryBytesOf(groups.size, c.packed.width));
-        const identity = isIdentity(c.packed.rowToKey, c.packed.rows.length);
-        g = {
-          cells: c.packed,
-          sizes,
-          entryBytes,
-          identity,
-          columns: [],
-          features: [],
-          stale: c.stale,
-        };
-        groups.set(c.packed, g);
-      }
-      g.columns.push(ci);
-      g.features.push(c.feature);
-      const { sizes } = g;
-      const { rowToKey, width } = c.packed;
+    if (c.read !== undefined) {
       const f = c.feature;
+      const g = groups[groupOfRead[c.read] as number] as PackedGroup;
       if (g.identity) body = g.entryBytes[f] as number;
-      else
+      else {
+        const { rowToKey, width } = g.cells;
+        const sizes = g.sizes;
         for (let i = 0; i < n; i++) body += entrySize(sizes[(rowToKey[i] as number) * width + f] as number);
+      }
     }
     const fixed =
       c.dtype === ValueType.DOUBLE ? 9 : c.dtype === ValueType.FLOAT ? 5 : c.dtype === ValueType.BOOL ? 2 : 0;
@@ -469,13 +570,13 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
     }
     valuesBytes[ci] = body;
     // Columns of one view share their time array (and follow each other): encode it once.
-    if (c.eventTimesUs !== lastTimes) {
-      lastTimes = c.eventTimesUs;
-      lastBlock = encodeTimestamps(c.eventTimesUs, n);
+    const times = columnEventTimes(result, c);
+    if (times !== lastTimes) {
+      lastTimes = times;
+      timeBlocks.push(encodeTimestamps(times, n));
     }
-    timestamps[ci] = lastBlock as Buffer;
     // Statuses are FieldStatus numbers < 128: one byte each, packed.
-    body += (lastBlock as Buffer).length + (n > 0 ? 1 + varintSize(n) + n : 0);
+    body += (timeBlocks.at(-1) as Buffer).length + (n > 0 ? 1 + varintSize(n) + n : 0);
     bodies[ci] = body;
     total += 1 + varintSize(body) + body;
   }
@@ -485,13 +586,17 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   buf.set(metadata, 0);
   o.pos = metadata.length;
+  lastTimes = null;
+  let block = -1;
   for (let ci = 0; ci < cols; ci++) {
     const c = columns[ci] as ResultColumn;
-    const values = c.values;
+    const data = c.read === undefined ? (result.values[c.data] as ColumnValues) : undefined;
+    const values = data?.values;
     const base = ci * n;
     o.byte(0x12);
     o.varint(bodies[ci] as number);
-    if (c.packed !== undefined) {
+    if (c.read !== undefined) {
+      // Where this packed column's values go (written below, row by row).
       cursors[ci] = o.pos;
       o.pos += valuesBytes[ci] as number;
       ends[ci] = o.pos;
@@ -548,32 +653,39 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
     if (n > 0) {
       buf[o.pos++] = 0x12;
       o.varint(n);
-      const statuses = c.statuses;
-      if (statuses === undefined) {
+      if (data === undefined) {
         // A packed column: written with its values, below.
         statusAt[ci] = o.pos;
         o.pos += n;
-      } else if (statuses instanceof Uint8Array) {
+      } else if (data.statuses instanceof Uint8Array) {
+        const statuses = data.statuses;
         buf.set(statuses.length === n ? statuses : statuses.subarray(0, n), o.pos);
         o.pos += n;
       } else {
+        const statuses = data.statuses;
         let p = o.pos;
         for (let i = 0; i < n; i++) buf[p++] = statuses[i] as number;
         o.pos = p;
       }
     }
-    const block = timestamps[ci] as Buffer;
-    buf.set(block, o.pos);
-    o.pos += block.length;
+    const times =
+      data === undefined ? (result.reads[c.read as number] as PackedRead).eventTimesUs : data.eventTimesUs;
+    if (times !== lastTimes) {
+      lastTimes = times;
+      block++;
+    }
+    const timeBlock = timeBlocks[block] as Buffer;
+    buf.set(timeBlock, o.pos);
+    o.pos += timeBlock.length;
   }
-  if (groups !== undefined) {
-    const cur = cursors;
-    for (const g of groups.values()) writePackedEntries(buf, dv, g, cur, statusAt, n);
-    // Each packed column's cursor must end exactly where its statuses begin.
-    for (let ci = 0; ci < cols; ci++) {
-      const end = ends[ci];
-      if ((columns[ci] as ResultColumn).packed !== undefined && cur[ci] !== end)
-        throw new Error(`online response encoder: packed column ${ci} ended at ${cur[ci]}, expected ${end}`);
+  for (const g of groups) writePackedEntries(buf, dv, g, cursors, statusAt, n);
+  // Each packed column's cursor must end exactly where its statuses begin.
+  for (const g of groups) {
+    for (const ci of g.columns) {
+      if (cursors[ci] !== ends[ci])
+        throw new Error(
+          `online response encoder: packed column ${ci} ended at ${cursors[ci]}, expected ${ends[ci]}`,
+        );
     }
   }
   if (o.pos !== total) throw new Error(`online response encoder wrote ${o.pos} bytes, expected ${total}`);

@@ -4,8 +4,9 @@
  * entity up once and fans the rows back out, computes on-demand features,
  * and assigns statuses (PRESENT / NOT_FOUND / NULL_VALUE / OUTSIDE_MAX_AGE).
  * Values stay in the stored packed rows (located, not decoded) until the
- * response encoder copies them out. Serving metrics are reported from the
- * same located cells (`ServingObserver`), so no store wrapper counts them again.
+ * response encoder copies them out, and the output columns are the plan's
+ * (a call allocates nothing per feature). Serving metrics are reported from
+ * the same located cells (`ServingObserver`), so no store wrapper counts them again.
  */
 import { FieldStatus, type GetOnlineFeaturesRequest } from "../../gen/fstore/v1/feature_service_pb.js";
 import { type RepeatedValue, ValueType } from "../../gen/fstore/v1/value_pb.js";
@@ -20,17 +21,19 @@ import { tileFeatures, tileStorageView, tilesOfStoredRow } from "../streaming/ti
 import { valuesAt } from "../streaming/tiles.js";
 import { fromRepeatedValue, type NativeValue } from "../values/index.js";
 import {
-  columnValues,
+  type ColumnValues,
   encodeResponseMetadata,
   gatherPackedCells,
   type OnlineResult,
+  type PackedRead,
+  packedColumnValues,
   type ResultColumn,
 } from "./online-response.js";
 import type { EntityKeyValues, OnlineStore, ViewLookup } from "./online-store.js";
 import { countServingStatuses, type PackedCells, type ServingStatusCount } from "./packed-cells.js";
 import { packedReadPlan } from "./packed-row.js";
 import { pooledFloat64Array, pooledInt32Array, pooledUint8Array } from "./pooled-arrays.js";
-import { type PlannedRead, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
+import { type PlannedOutput, type PlannedRead, planRetrieval, type RetrievalPlan } from "./retrieval-plan.js";
 
 export interface OnlineRetrievalOptions {
   registry: Pick<Registry, "snapshot">;
@@ -144,18 +147,23 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
       }));
       const store = storeOf();
       const t = now();
-      // Per read: where its values are, event time per request row, and freshness per entity.
-      let reads: ReadOutput[];
-      if (rows === 0) reads = plan.reads.map(() => emptyRead());
-      else {
-        const observer = observerOf();
-        const started = observer ? performance.now() : 0;
-        const packed = await store.read(lookups, storeSignal);
-        const located = lookups.map((lookup, i) =>
+      // Per read: the packed rows of each distinct entity (none are read for zero rows).
+      let found: readonly (readonly (Buffer | undefined)[])[];
+      let located: (LocatedRead | undefined)[];
+      const locate = (rowsOf: readonly (readonly (Buffer | undefined)[])[]) =>
+        lookups.map((lookup, i) =>
           isStreamView((plan.reads[i] as PlannedRead).view)
             ? undefined
-            : locateRead(lookup, packed[i] ?? [], distinct[i] as Distinct, t),
+            : locateRead(lookup, rowsOf[i] ?? [], distinct[i] as Distinct, t),
         );
+      if (rows === 0) {
+        found = plan.reads.map(() => []);
+        located = locate(found);
+      } else {
+        const observer = observerOf();
+        const started = observer ? performance.now() : 0;
+        found = await store.read(lookups, storeSignal);
+        located = locate(found);
         observer?.servedRead(
           store.type,
           (performance.now() - started) / 1000,
@@ -166,61 +174,102 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
                 { view: (lookups[i] as ViewLookup).view.name, notFound: 0, outsideMaxAge: 0 },
           ),
         );
-        reads = located.map((r, i) =>
-          r
-            ? packedRead(r, distinct[i] as Distinct, rows)
-            : aggregateRead(plan.reads[i] as PlannedRead, packed[i] ?? [], distinct[i] as Distinct, rows, t),
-        );
       }
+      // Packed reads keep their values in the stored rows; a stream view's give aggregates.
+      const packedReads = located.map((r, i) =>
+        r ? packedRead(r, distinct[i] as Distinct, rows) : undefined,
+      );
+      const aggregates = located.map((r, i) =>
+        r
+          ? undefined
+          : aggregateRead(plan.reads[i] as PlannedRead, found[i] ?? [], distinct[i] as Distinct, rows, t),
+      );
 
-      const columns: ResultColumn[] = plan.joinKeys.map((k, i) => ({
-        name: k.name,
-        dtype: k.dtype,
-        values: joinValues[i] as NativeValue[],
-        statuses: pooledUint8Array(rows).fill(FieldStatus.PRESENT),
-        eventTimesUs: undefined,
-      }));
+      const planned = plannedColumnsOf(plan);
+      const values = new Array<ColumnValues>(planned.values);
+      plan.joinKeys.forEach((_, i) => {
+        values[i] = {
+          values: joinValues[i] as NativeValue[],
+          statuses: pooledUint8Array(rows).fill(FieldStatus.PRESENT),
+          eventTimesUs: undefined,
+        };
+      });
 
       const odfvOutputs = plan.odfvs.map((step) => {
         const inputs: Record<string, NativeValue[]> = {};
         for (const input of step.inputs) {
           if (input.kind === "request") inputs[input.name] = requestData.get(input.name) as NativeValue[];
           else {
+            const packedInput = packedReads[input.read];
+            const column = packedInput
+              ? packedColumnValues(packedInput.cells, input.feature, rows)
+              : (aggregates[input.read] as AggregateRead).column(input.feature, ValueType.UNSPECIFIED).values;
             // Not found is null to the udf, like a stored null.
-            const col = (reads[input.read] as ReadOutput).column(
-              input.feature,
-              input.name,
-              ValueType.UNSPECIFIED,
-            );
-            inputs[input.name] = columnValues(col, rows).map((v) => (v === undefined ? null : v));
+            inputs[input.name] = column.map((v) => (v === undefined ? null : v));
           }
         }
         return evaluateOdfv(step.odfv, inputs, rows);
       });
 
-      for (const out of plan.outputs) {
+      for (const { out, data } of planned.computed) {
         if (out.source.kind === "view") {
-          const read = reads[out.source.read] as ReadOutput;
-          columns.push(read.column(out.source.feature, out.name, out.dtype));
+          values[data] = (aggregates[out.source.read] as AggregateRead).column(out.source.feature, out.dtype);
         } else {
-          const values = (odfvOutputs[out.source.step] as Map<string, NativeValue[]>).get(
+          const outputValues = (odfvOutputs[out.source.step] as Map<string, NativeValue[]>).get(
             out.source.feature,
           ) as NativeValue[];
           const statuses = pooledUint8Array(rows);
           for (let i = 0; i < rows; i++) {
-            statuses[i] = values[i] === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
+            statuses[i] = outputValues[i] === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
           }
-          columns.push({ name: out.name, dtype: out.dtype, values, statuses, eventTimesUs: undefined });
+          values[data] = { values: outputValues, statuses, eventTimesUs: undefined };
         }
       }
-      return { rows, columns, metadata: metadataOf(plan, columns) };
+      return {
+        rows,
+        columns: planned.columns,
+        values,
+        reads: packedReads,
+        metadata: metadataOf(plan, planned.columns),
+      };
     },
   };
 }
 
+/** A plan's output columns (one array for every call of the plan) and how many value columns a call fills. */
+interface PlannedColumns {
+  columns: ResultColumn[];
+  /** Value columns: the join keys first, then aggregated and on-demand features. */
+  values: number;
+  /** The outputs a call computes (aggregated and on-demand features), with their value column. */
+  computed: { out: PlannedOutput; data: number }[];
+}
+
+const plannedColumns = new WeakMap<RetrievalPlan, PlannedColumns>();
+function plannedColumnsOf(plan: RetrievalPlan): PlannedColumns {
+  let p = plannedColumns.get(plan);
+  if (!p) {
+    const columns: ResultColumn[] = plan.joinKeys.map((k, i) => ({ name: k.name, dtype: k.dtype, data: i }));
+    const computed: PlannedColumns["computed"] = [];
+    let values = plan.joinKeys.length;
+    for (const out of plan.outputs) {
+      const { name, dtype, source } = out;
+      if (source.kind === "view" && !isStreamView((plan.reads[source.read] as PlannedRead).view))
+        columns.push({ name, dtype, read: source.read, feature: source.feature });
+      else {
+        computed.push({ out, data: values });
+        columns.push({ name, dtype, data: values++ });
+      }
+    }
+    p = { columns, values, computed };
+    plannedColumns.set(plan, p);
+  }
+  return p;
+}
+
 /** The response's encoded column names, computed once per plan. */
 const metadataCache = new WeakMap<RetrievalPlan, Buffer>();
-function metadataOf(plan: RetrievalPlan, columns: ResultColumn[]): Buffer {
+function metadataOf(plan: RetrievalPlan, columns: readonly ResultColumn[]): Buffer {
   let m = metadataCache.get(plan);
   if (!m) {
     m = encodeResponseMetadata(columns.map((c) => c.name));
@@ -353,24 +402,6 @@ function mapKey(v: NativeValue): unknown {
   return `j${String(v)}`;
 }
 
-/** One read's result, ready to become output columns. */
-interface ReadOutput {
-  /** A feature's output column (values or packed cells, statuses, event times). */
-  column(feature: number, name: string, dtype: ValueType): ResultColumn;
-}
-
-function emptyRead(): ReadOutput {
-  return {
-    column: (_feature, name, dtype) => ({
-      name,
-      dtype,
-      values: [],
-      statuses: new Uint8Array(0),
-      eventTimesUs: new Float64Array(0),
-    }),
-  };
-}
-
 /** Event time per request row, from event time per distinct entity. */
 function perRowTimes(d: Distinct, perKey: Float64Array, rows: number): Float64Array {
   const perRow = pooledFloat64Array(rows);
@@ -410,10 +441,15 @@ function locateRead(
   return { cells, eventTimeUs, stale };
 }
 
+/** A stream view's read: its aggregates per feature, as columns of JS values. */
+interface AggregateRead {
+  column(feature: number, dtype: ValueType): ColumnValues;
+}
+
 /**
- * A stream view's read as output columns: each distinct entity's tiles give
- * its aggregates at the request time (`now`, in ms); statuses are PRESENT,
- * or NULL_VALUE for mean/min/max/last over an empty window.
+ * A stream view's read: each distinct entity's tiles give its aggregates at
+ * the request time (`now`, in ms); statuses are PRESENT, or NULL_VALUE for
+ * mean/min/max/last over an empty window.
  */
 function aggregateRead(
   read: PlannedRead,
@@ -421,12 +457,12 @@ function aggregateRead(
   d: Distinct,
   rows: number,
   nowMs: number,
-): ReadOutput {
+): AggregateRead {
   const layout = tileLayoutOf(read.view);
   const tUs = nowMs * 1000;
   const keys = d.keys.length;
   const perKey: (number | null)[][] = new Array(keys);
-  const newest = new Float64Array(keys);
+  const newest = pooledFloat64Array(keys);
   for (let u = 0; u < keys; u++) {
     const tiles = tilesOfStoredRow(read.view, found[u]);
     perKey[u] = valuesAt(layout, tiles, tUs);
@@ -435,27 +471,22 @@ function aggregateRead(
   const eventTimesUs = perRowTimes(d, newest, rows);
   const outputIndex = new Map(layout.outputs.map((o, i) => [o.aggregation.name, i]));
   return {
-    column: (feature, name, dtype) => {
+    column: (feature, dtype) => {
       const o = outputIndex.get(read.features[feature] as string) ?? -1;
       const outDtype = layout.outputs[o]?.dtype ?? dtype;
       const values = new Array<NativeValue>(rows);
-      const statuses = new Uint8Array(rows);
+      const statuses = pooledUint8Array(rows);
       for (let i = 0; i < rows; i++) {
         const v = (perKey[d.rowToKey[i] as number] as (number | null)[])[o] ?? null;
         values[i] = aggregateValue(outDtype, v);
         statuses[i] = v === null ? FieldStatus.NULL_VALUE : FieldStatus.PRESENT;
       }
-      return { name, dtype, values, statuses, eventTimesUs };
+      return { values, statuses, eventTimesUs };
     },
   };
 }
 
-/** A located read as output columns: the response encoder copies values out of the stored bytes. */
-function packedRead(r: LocatedRead, d: Distinct, rows: number): ReadOutput {
-  const eventTimesUs = perRowTimes(d, r.eventTimeUs, rows);
-  const { cells, stale } = r;
-  return {
-    // Statuses follow from the cells and `stale`; the encoder writes them with the values.
-    column: (feature, name, dtype) => ({ name, dtype, packed: cells, feature, stale, eventTimesUs }),
-  };
+/** A located read, its values left in the stored rows (the response encoder copies them out). */
+function packedRead(r: LocatedRead, d: Distinct, rows: number): PackedRead {
+  return { cells: r.cells, stale: r.stale, eventTimesUs: perRowTimes(d, r.eventTimeUs, rows) };
 }
