@@ -239,6 +239,44 @@ describe("RedisReadConnection's reply parser", () => {
     expect(closed).toBe(1);
     server.close();
   });
+
+  it("times a short request after a long one on time (one timer serves both)", async () => {
+    // Answers the setup and the first HMGET, then nothing.
+    let commands = 0;
+    const server = createServer((socket) => {
+      socket.on("data", (d) => {
+        for (let n = d.toString("latin1").split("*").length - 1; n > 0; n--) {
+          commands++;
+          if (commands === 1) socket.write("+OK\r\n");
+          else if (commands === 2) socket.write("*1\r\n$1\r\nx\r\n");
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const addr = server.address();
+    const conn = await RedisReadConnection.open(
+      {
+        host: "127.0.0.1",
+        port: typeof addr === "object" && addr ? addr.port : 0,
+        tls: false,
+        username: undefined,
+        password: undefined,
+        db: 0,
+        connectTimeoutMs: 1000,
+      },
+      () => {},
+    );
+    // The first request arms the timer for 20 s; its reply comes at once.
+    expect(await conn.request(encodeCommand(["HMGET", "k", "f"]), 20_000)).toEqual([Buffer.from("x")]);
+    const started = Date.now();
+    await expect(conn.request(encodeCommand(["HMGET", "k", "f"]), 150)).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+    });
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(140);
+    expect(waited).toBeLessThan(5000);
+    server.close();
+  });
 });
 
 describe("the Redis store's reads over the read connection (real redis-server)", () => {

@@ -126,18 +126,17 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
       const requestData = requestColumns(plan, request, rows);
 
       // Distinct entities per read; reads over the same join keys share the work.
-      const distinctBySignature = new Map<string, Distinct>();
-      const distinct = plan.readKeyColumns.map((cols) => {
-        const sig = cols.join(",");
-        let d = distinctBySignature.get(sig);
-        if (!d) {
-          d = distinctEntities(
-            cols.map((k) => joinValues[k] as NativeValue[]),
-            rows,
-          );
-          distinctBySignature.set(sig, d);
-        }
-        return d;
+      const firstReadOf = readsSharingKeys(plan);
+      const distinct: Distinct[] = [];
+      plan.readKeyColumns.forEach((cols, i) => {
+        const first = firstReadOf[i] as number;
+        distinct[i] =
+          first < i
+            ? (distinct[first] as Distinct)
+            : distinctEntities(
+                cols.map((k) => joinValues[k] as NativeValue[]),
+                rows,
+              );
       });
       // A stream view's row holds its tiles; it is read in the same store call as the others.
       const lookups = plan.reads.map((r, i) => ({
@@ -373,9 +372,23 @@ function requestColumns(
   return out;
 }
 
+/** Per read, the first read over the same join key columns (itself if none before it), once per plan. */
+const sharedKeyReads = new WeakMap<RetrievalPlan, number[]>();
+function readsSharingKeys(plan: RetrievalPlan): number[] {
+  let first = sharedKeyReads.get(plan);
+  if (!first) {
+    const signatures = plan.readKeyColumns.map((cols) => cols.join(","));
+    first = signatures.map((sig) => signatures.indexOf(sig));
+    sharedKeyReads.set(plan, first);
+  }
+  return first;
+}
+
 /** Groups identical entity rows so each distinct entity is read once. */
 function distinctEntities(columns: NativeValue[][], rows: number): Distinct {
   const rowToKey = pooledInt32Array(rows);
+  // One row (most serving requests) is one entity.
+  if (rows === 1) return { keys: [columns.map((c) => c[0] as NativeValue)], rowToKey };
   const keys: EntityKeyValues[] = [];
   const seen = new Map<unknown, number>();
   const single = columns.length === 1 ? (columns[0] as NativeValue[]) : undefined;

@@ -240,7 +240,8 @@ class RedisOnlineStore implements OnlineStore {
       const field = onlyFields[0] as string | Buffer;
       const count = only.entityKeys.length;
       const budget = this.#readBudget(count);
-      const waited = await this.#readReady(signal, budget);
+      const ready = this.#readReady(signal, budget);
+      const waited = typeof ready === "number" ? ready : await ready;
       const reader = count < READ_ARGS_PER_CALL ? this.#openReader() : undefined;
       const viaClient = () => this.#fetchField(only.entityKeys.map(this.#encoder(only.view)), field);
       const flat = reader
@@ -276,8 +277,9 @@ class RedisOnlineStore implements OnlineStore {
     }
     if (list.length === 0) return out;
     const budget = this.#readBudget(list.length);
-    const waited = await this.#readReady(signal, budget);
-    const replies = await withTimeout(this.#fetch(list), budget - waited, this.#address, budget);
+    const ready = this.#readReady(signal, budget);
+    const waited = typeof ready === "number" ? ready : await ready;
+    const replies = await this.#fetch(list, budget - waited, budget);
     list.forEach((r, ri) => {
       const reply = replies[ri] as ArrayReply;
       for (let s = 0; s < r.sinks.length; s += 3) {
@@ -299,19 +301,25 @@ class RedisOnlineStore implements OnlineStore {
    * so no argument list grows with the request (a spread of ~100k arguments
    * overflows the stack).
    */
-  async #fetch(list: KeyRead[]): Promise<(Buffer | null)[][]> {
+  async #fetch(list: KeyRead[], timeoutMs: number, budget: number): Promise<(Buffer | null)[][]> {
+    // The read connection bounds its requests with its own timer; reads through ioredis get `timeoutMs`.
+    const viaClient = <T>(read: Promise<T>) => withTimeout(read, timeoutMs, this.#address, budget);
     if (list.length === 1 && !this.#cluster) {
       const only = list[0] as KeyRead;
       const reader = this.#openReader();
-      try {
-        if (reader) {
-          const frame = encodeCommand(["HMGET", only.key, ...only.fields]);
-          return [await reader.request(frame, this.#readTimeoutMs)];
+      if (reader) {
+        try {
+          return [
+            await reader.request(encodeCommand(["HMGET", only.key, ...only.fields]), this.#readTimeoutMs),
+          ];
+        } catch (err) {
+          throw this.#error(err, "read");
         }
-        return [await (this.#client as Redis).hmgetBuffer(only.key, ...only.fields)];
-      } catch (err) {
-        throw this.#error(err, "read");
       }
+      const read = (this.#client as Redis).hmgetBuffer(only.key, ...only.fields).catch((err: unknown) => {
+        throw this.#error(err, "read");
+      });
+      return [await viaClient(read)];
     }
     const replies = new Array<(Buffer | null)[]>(list.length);
     const calls: Promise<void>[] = [];
@@ -329,9 +337,9 @@ class RedisOnlineStore implements OnlineStore {
               reader,
               encodeCommand(["EVALSHA", this.#readSha.read, "1", ...args]),
               args.length,
-              () => this.#readScript(args),
+              () => viaClient(this.#readScript(args)),
             )
-          : this.#readScript(args)
+          : viaClient(this.#readScript(args))
         ).then((flat) => {
           let at = 0;
           for (let k = from; k < to; k++) {
@@ -542,14 +550,19 @@ class RedisOnlineStore implements OnlineStore {
   /**
    * A serving read's wait for the connection, within the read's `budget` even before the first
    * connect (a Redis that never answers fails every read within the bound, not the connect wait's
-   * seconds); resolves with the ms waited, which the reply's timeout then has less.
+   * seconds); the ms waited, which the reply's timeout then has less: 0 at once when the
+   * connection is ready (the serving path then costs no await).
    */
-  async #readReady(signal: AbortSignal | undefined, budget: number): Promise<number> {
+  #readReady(signal: AbortSignal | undefined, budget: number): number | Promise<number> {
     if (signal?.aborted) throw this.#error(signal.reason, "read (cancelled)");
     if (this.#client.status === "ready" && !this.#readerOpening) {
       this.#everReady = true;
       return 0;
     }
+    return this.#waitReady(signal, budget);
+  }
+
+  async #waitReady(signal: AbortSignal | undefined, budget: number): Promise<number> {
     const started = performance.now();
     if (this.#client.status !== "ready") {
       await this.#ready(Math.min(this.#everReady ? this.#readyWaitMs : budget, budget), signal);
