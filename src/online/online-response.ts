@@ -364,6 +364,7 @@ function utf8Length(s: string): number {
 }
 
 const SAFE = 2n ** 53n;
+const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
 
 /** The `event_timestamps` entries (tag, length, Timestamp) of all rows, encoded once per time array. */
 function encodeTimestamps(times: Float64Array | undefined, rows: number): Buffer {
@@ -520,6 +521,8 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
   const timeBlocks: Buffer[] = [];
   let total = metadata.length;
   let lastTimes: Float64Array | undefined | null = null;
+  let lastBlock: Buffer = EMPTY_BUFFER;
+  const statusBytes = n > 0 ? 1 + varintSize(n) + n : 0;
 
   for (let ci = 0; ci < cols; ci++) {
     const c = columns[ci] as ResultColumn;
@@ -570,13 +573,15 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
     }
     valuesBytes[ci] = body;
     // Columns of one view share their time array (and follow each other): encode it once.
-    const times = columnEventTimes(result, c);
+    const times =
+      data !== undefined ? data.eventTimesUs : (result.reads[c.read as number] as PackedRead).eventTimesUs;
     if (times !== lastTimes) {
       lastTimes = times;
-      timeBlocks.push(encodeTimestamps(times, n));
+      lastBlock = encodeTimestamps(times, n);
+      timeBlocks.push(lastBlock);
     }
     // Statuses are FieldStatus numbers < 128: one byte each, packed.
-    body += (timeBlocks.at(-1) as Buffer).length + (n > 0 ? 1 + varintSize(n) + n : 0);
+    body += lastBlock.length + statusBytes;
     bodies[ci] = body;
     total += 1 + varintSize(body) + body;
   }
@@ -675,8 +680,15 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
       block++;
     }
     const timeBlock = timeBlocks[block] as Buffer;
-    buf.set(timeBlock, o.pos);
-    o.pos += timeBlock.length;
+    // A one-row block is a dozen bytes: a loop copies it faster than `set`.
+    if (timeBlock.length <= 32) {
+      let p = o.pos;
+      for (let k = 0; k < timeBlock.length; k++) buf[p++] = timeBlock[k] as number;
+      o.pos = p;
+    } else {
+      buf.set(timeBlock, o.pos);
+      o.pos += timeBlock.length;
+    }
   }
   for (const g of groups) writePackedEntries(buf, dv, g, cursors, statusAt, n);
   // Each packed column's cursor must end exactly where its statuses begin.
