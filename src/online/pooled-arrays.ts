@@ -12,6 +12,8 @@
  */
 
 const SLAB_BYTES = 128 * 1024;
+/** Up to this size V8 keeps a typed array's bytes in its heap (no ArrayBuffer), cheaper than a view. */
+const MAX_IN_HEAP_BYTES = 64;
 /** Larger arrays get their own buffer: a few of them would use a slab up. */
 const MAX_POOLED_BYTES = 16 * 1024;
 
@@ -20,7 +22,7 @@ let used = 0;
 
 /** Byte offset of `bytes` bytes in the current slab (8-byte aligned), or -1 when they are not pooled. */
 function carve(bytes: number): number {
-  if (bytes > MAX_POOLED_BYTES) return -1;
+  if (bytes <= MAX_IN_HEAP_BYTES || bytes > MAX_POOLED_BYTES) return -1;
   if (used + bytes > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     used = 0;
