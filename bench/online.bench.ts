@@ -35,19 +35,18 @@ import {
   createOnlineStore,
   feastFeatureField,
   feastTimestampField,
-  writeOnlineRows,
 } from "../src/online/index.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
 import { repoConfig } from "../test/support/online-fixtures.js";
 import { startRedis } from "../test/support/redis.js";
 import {
-  benchRows,
   ENTITIES,
   fv50,
   fv250,
   type Scenario,
   scenarioRequests,
   scenarios,
+  writeBenchRows,
 } from "./online/synthetic-repo.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -248,11 +247,7 @@ async function stopServerProcess(proc: ChildProcess): Promise<void> {
 async function fill(config: RepoConfig): Promise<void> {
   const store = createOnlineStore(config);
   const ts = new Date();
-  for (const v of [fv50, fv250]) {
-    for (let from = 0; from < ENTITIES; from += 500) {
-      await writeOnlineRows(store, v, benchRows(v, from, Math.min(ENTITIES, from + 500), ts));
-    }
-  }
+  await writeBenchRows(store, ts);
   await store.close();
 }
 

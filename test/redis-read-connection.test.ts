@@ -20,6 +20,23 @@ import {
 import { featureView, field, redisStoreConfig, repoConfig, ValueType } from "./support/online-fixtures.js";
 import { type StartedRedis, startRedis } from "./support/redis.js";
 
+/** A read connection to a fake server listening on loopback; `onClose` as `RedisReadConnection.open` takes it. */
+function openOn(server: Server, onClose: () => void = () => {}): Promise<RedisReadConnection> {
+  const addr = server.address();
+  return RedisReadConnection.open(
+    {
+      host: "127.0.0.1",
+      port: typeof addr === "object" && addr ? addr.port : 0,
+      tls: false,
+      username: undefined,
+      password: undefined,
+      db: 0,
+      connectTimeoutMs: 1000,
+    },
+    onClose,
+  );
+}
+
 describe("encodeCommand", () => {
   it("writes RESP arrays of bulk strings, byte for byte", () => {
     expect(encodeCommand(["HMGET", Buffer.from([0, 255]), "vü"]).toString("latin1")).toBe(
@@ -51,7 +68,7 @@ describe("encodeCommand", () => {
 });
 
 /** A server that answers each command with the next canned reply, written in pieces of `cut` bytes. */
-async function fakeRedis(replies: Buffer[], cut: number): Promise<{ server: Server; port: number }> {
+async function fakeRedis(replies: Buffer[], cut: number): Promise<Server> {
   const server = createServer((socket: Socket) => {
     let next = 0;
     socket.on("data", async (d) => {
@@ -67,8 +84,7 @@ async function fakeRedis(replies: Buffer[], cut: number): Promise<{ server: Serv
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const addr = server.address();
-  return { server, port: typeof addr === "object" && addr ? addr.port : 0 };
+  return server;
 }
 
 describe("RedisReadConnection's reply parser", () => {
@@ -83,19 +99,8 @@ describe("RedisReadConnection's reply parser", () => {
         Buffer.concat([Buffer.from(`*2\r\n$${big.length}\r\n`), big, Buffer.from("\r\n$2\r\n\r\n\r\n")]),
         Buffer.from("*0\r\n"),
       ];
-      const { server, port } = await fakeRedis(replies, cut);
-      const conn = await RedisReadConnection.open(
-        {
-          host: "127.0.0.1",
-          port,
-          tls: false,
-          username: undefined,
-          password: undefined,
-          db: 0,
-          connectTimeoutMs: 1000,
-        },
-        () => {},
-      );
+      const server = await fakeRedis(replies, cut);
+      const conn = await openOn(server);
       try {
         // Pipelined: all sent before any reply arrives; answered in order.
         const a = conn.request(encodeCommand(["HMGET", "k", "a", "b", "c"]), 5000);
@@ -143,19 +148,7 @@ describe("RedisReadConnection's reply parser", () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const addr = server.address();
-    const conn = await RedisReadConnection.open(
-      {
-        host: "127.0.0.1",
-        port: typeof addr === "object" && addr ? addr.port : 0,
-        tls: false,
-        username: undefined,
-        password: undefined,
-        db: 0,
-        connectTimeoutMs: 1000,
-      },
-      () => {},
-    );
+    const conn = await openOn(server);
     try {
       const started = Date.now();
       const replies = await Promise.all(
@@ -179,19 +172,7 @@ describe("RedisReadConnection's reply parser", () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const addr = server.address();
-    const conn = await RedisReadConnection.open(
-      {
-        host: "127.0.0.1",
-        port: typeof addr === "object" && addr ? addr.port : 0,
-        tls: false,
-        username: undefined,
-        password: undefined,
-        db: 0,
-        connectTimeoutMs: 1000,
-      },
-      () => {},
-    );
+    const conn = await openOn(server);
     try {
       // Requests made, then the event loop kept busy for 3 timeouts before their bytes are flushed
       // (as when a big read builds many commands on a loaded machine).
@@ -214,20 +195,8 @@ describe("RedisReadConnection's reply parser", () => {
       socket.once("data", () => socket.write("+OK\r\n"));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const addr = server.address();
     let closed = 0;
-    const conn = await RedisReadConnection.open(
-      {
-        host: "127.0.0.1",
-        port: typeof addr === "object" && addr ? addr.port : 0,
-        tls: false,
-        username: undefined,
-        password: undefined,
-        db: 0,
-        connectTimeoutMs: 1000,
-      },
-      () => closed++,
-    );
+    const conn = await openOn(server, () => closed++);
     const started = Date.now();
     const waits = [1, 2].map(() => conn.request(encodeCommand(["HMGET", "k", "f"]), 150));
     for (const r of await Promise.allSettled(waits)) {
@@ -253,19 +222,7 @@ describe("RedisReadConnection's reply parser", () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const addr = server.address();
-    const conn = await RedisReadConnection.open(
-      {
-        host: "127.0.0.1",
-        port: typeof addr === "object" && addr ? addr.port : 0,
-        tls: false,
-        username: undefined,
-        password: undefined,
-        db: 0,
-        connectTimeoutMs: 1000,
-      },
-      () => {},
-    );
+    const conn = await openOn(server);
     // The first request arms the timer for 20 s; its reply comes at once.
     expect(await conn.request(encodeCommand(["HMGET", "k", "f"]), 20_000)).toEqual([Buffer.from("x")]);
     const started = Date.now();

@@ -22,21 +22,12 @@ import {
   createOnlineStore,
   decodeOnlineRequest,
   encodeOnlineResponse,
-  writeOnlineRows,
 } from "../../src/online/index.js";
 import { encodeCommand, RedisReadConnection } from "../../src/online/redis-read-connection.js";
 import { repoConfig } from "../../test/support/online-fixtures.js";
 import { startRedis } from "../../test/support/redis.js";
 import { createMemoryRegistry } from "../../test/support/server.js";
-import {
-  benchDefinitions,
-  benchRows,
-  ENTITIES,
-  fv50,
-  fv250,
-  scenarioRequests,
-  scenarios,
-} from "./synthetic-repo.js";
+import { benchDefinitions, fv50, scenarioRequests, scenarios, writeBenchRows } from "./synthetic-repo.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const ROUNDS = Number(process.argv[2] ?? 5);
@@ -61,10 +52,7 @@ const config = repoConfig(
 config.server.maxEntitiesPerRequest = 1000;
 const store = createOnlineStore(config);
 const now = new Date();
-for (const v of [fv50, fv250]) {
-  for (let from = 0; from < ENTITIES; from += 500)
-    await writeOnlineRows(store, v, benchRows(v, from, from + 500, now));
-}
+await writeBenchRows(store, now);
 const retrieval = createOnlineRetrieval({
   registry: createMemoryRegistry(project, benchDefinitions()),
   store,

@@ -12,21 +12,12 @@ import {
   createOnlineStore,
   decodeOnlineRequest,
   encodeOnlineResponse,
-  writeOnlineRows,
 } from "../../src/online/index.js";
 import type { ViewLookup } from "../../src/online/online-store.js";
 import { repoConfig } from "../../test/support/online-fixtures.js";
 import { startRedis } from "../../test/support/redis.js";
 import { createMemoryRegistry } from "../../test/support/server.js";
-import {
-  benchDefinitions,
-  benchRows,
-  ENTITIES,
-  fv50,
-  fv250,
-  scenarioRequests,
-  scenarios,
-} from "./synthetic-repo.js";
+import { benchDefinitions, fv50, scenarioRequests, scenarios, writeBenchRows } from "./synthetic-repo.js";
 
 const N = Number(process.argv[2] ?? 3000);
 
@@ -62,10 +53,7 @@ try {
   );
   const store = createOnlineStore(config);
   const ts = new Date();
-  for (const v of [fv50, fv250]) {
-    for (let from = 0; from < ENTITIES; from += 500)
-      await writeOnlineRows(store, v, benchRows(v, from, from + 500, ts));
-  }
+  await writeBenchRows(store, ts);
   const registry = createMemoryRegistry(project, benchDefinitions());
   const retrieval = createOnlineRetrieval({ registry, store, maxEntitiesPerRequest: 1000 });
   const raw = new Redis({ port: redis.port, host: "127.0.0.1" });

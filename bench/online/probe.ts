@@ -18,10 +18,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createOnlineStore, writeOnlineRows } from "../../src/online/index.js";
+import { createOnlineStore } from "../../src/online/index.js";
 import { repoConfig } from "../../test/support/online-fixtures.js";
 import { startRedis } from "../../test/support/redis.js";
-import { benchRows, ENTITIES, fv50, fv250, scenarioRequests, scenarios } from "./synthetic-repo.js";
+import { scenarioRequests, scenarios, writeBenchRows } from "./synthetic-repo.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const layout = process.argv[2] ?? "packed";
@@ -168,10 +168,7 @@ try {
   config.server.maxEntitiesPerRequest = 1000;
   const store = createOnlineStore(config);
   const ts = new Date();
-  for (const v of [fv50, fv250]) {
-    for (let from = 0; from < ENTITIES; from += 500)
-      await writeOnlineRows(store, v, benchRows(v, from, from + 500, ts));
-  }
+  await writeBenchRows(store, ts);
   await store.close();
   const file = join(dir, "config.json");
   writeFileSync(file, JSON.stringify(config));

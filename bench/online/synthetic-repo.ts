@@ -6,7 +6,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { GetOnlineFeaturesRequestSchema } from "../../gen/fstore/v1/feature_service_pb.js";
 import { ValueType } from "../../gen/fstore/v1/value_pb.js";
-import type { OnlineRow } from "../../src/online/index.js";
+import { type OnlineRow, type OnlineStore, writeOnlineRows } from "../../src/online/index.js";
 import type { FeatureViewDef, FieldDef, RepoDefinitions } from "../../src/registry/model.js";
 import type { NativeValue } from "../../src/values/index.js";
 
@@ -42,6 +42,15 @@ function view(name: string, n: number): FeatureViewDef {
 
 export const fv50 = view("fv50", 50);
 export const fv250 = view("fv250", 250);
+
+/** Writes every entity's row of both views into `store`, stamped `at`. */
+export async function writeBenchRows(store: OnlineStore, at: Date): Promise<void> {
+  for (const v of [fv50, fv250]) {
+    for (let from = 0; from < ENTITIES; from += 500) {
+      await writeOnlineRows(store, v, benchRows(v, from, Math.min(ENTITIES, from + 500), at));
+    }
+  }
+}
 
 export function benchDefinitions(): RepoDefinitions {
   return {
