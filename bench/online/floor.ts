@@ -9,11 +9,9 @@
  *   node bin/run-ts.js bench/online/floor.ts [rounds]
  * Prints each round's p50 / p99 and the medians of the ratios per scenario.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Redis } from "ioredis";
 import {
@@ -24,12 +22,12 @@ import {
   encodeOnlineResponse,
 } from "../../src/online/index.js";
 import { encodeCommand, RedisReadConnection } from "../../src/online/redis-read-connection.js";
-import { repoConfig } from "../../test/support/online-fixtures.js";
+import { redisStoreConfig, repoConfig } from "../../test/support/online-fixtures.js";
 import { startRedis } from "../../test/support/redis.js";
 import { createMemoryRegistry } from "../../test/support/server.js";
+import { runLoadgen } from "./run-loadgen.js";
 import { benchDefinitions, fv50, scenarioRequests, scenarios, writeBenchRows } from "./synthetic-repo.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const ROUNDS = Number(process.argv[2] ?? 5);
 const RATE = 500;
 const SECONDS = 4;
@@ -39,16 +37,7 @@ const dir = mkdtempSync(join(tmpdir(), "fstore-floor-"));
 const redis = await startRedis();
 const [host, portText] = redis.connectionString.split(":") as [string, string];
 const port = Number(portText);
-const config = repoConfig(
-  {
-    type: "redis",
-    connectionString: redis.connectionString,
-    redisType: "redis",
-    keyTtlSeconds: null,
-    layout: "packed",
-  },
-  project,
-);
+const config = repoConfig(redisStoreConfig(redis.connectionString, "packed"), project);
 config.server.maxEntitiesPerRequest = 1000;
 const store = createOnlineStore(config);
 const now = new Date();
@@ -100,23 +89,10 @@ const grpcPort = await new Promise<number>((resolve, reject) =>
   ),
 );
 
-/** Runs the load generator (asynchronously: the server it measures runs in this process). */
-function loadgen(method: string, file: string): Promise<{ p50: number; p99: number }> {
-  const args = [join(root, "bench/online/loadgen.py"), "open", `127.0.0.1:${grpcPort}`, method, file];
-  const child = spawn("/usr/bin/python3", [...args, String(RATE), String(SECONDS), "1"]);
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  return new Promise((resolve, reject) =>
-    child.on("close", (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1) as string)) : reject(new Error(err)),
-    ),
-  );
+/** One open-loop measurement of `method` against the server in this process. */
+async function loadgen(method: string, file: string): Promise<{ p50: number; p99: number }> {
+  const args = ["open", `127.0.0.1:${grpcPort}`, method, file, String(RATE), String(SECONDS), "1"];
+  return (await runLoadgen(args)) as unknown as { p50: number; p99: number };
 }
 
 async function rawRead(keys: Buffer[][], field: string): Promise<{ p50: number; p99: number }> {

@@ -14,7 +14,7 @@ import {
   encodeOnlineResponse,
 } from "../../src/online/index.js";
 import type { ViewLookup } from "../../src/online/online-store.js";
-import { repoConfig } from "../../test/support/online-fixtures.js";
+import { redisStoreConfig, repoConfig } from "../../test/support/online-fixtures.js";
 import { startRedis } from "../../test/support/redis.js";
 import { createMemoryRegistry } from "../../test/support/server.js";
 import { benchDefinitions, fv50, scenarioRequests, scenarios, writeBenchRows } from "./synthetic-repo.js";
@@ -41,16 +41,7 @@ async function time(label: string, op: (i: number) => Promise<unknown> | unknown
 const redis = await startRedis();
 try {
   const project = "micro";
-  const config = repoConfig(
-    {
-      type: "redis",
-      connectionString: redis.connectionString,
-      redisType: "redis",
-      keyTtlSeconds: null,
-      layout: "packed",
-    },
-    project,
-  );
+  const config = repoConfig(redisStoreConfig(redis.connectionString, "packed"), project);
   const store = createOnlineStore(config);
   const ts = new Date();
   await writeBenchRows(store, ts);

@@ -19,8 +19,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createOnlineStore } from "../../src/online/index.js";
-import { repoConfig } from "../../test/support/online-fixtures.js";
+import { redisStoreConfig, repoConfig } from "../../test/support/online-fixtures.js";
 import { startRedis } from "../../test/support/redis.js";
+import { runLoadgen } from "./run-loadgen.js";
 import { scenarioRequests, scenarios, writeBenchRows } from "./synthetic-repo.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -31,30 +32,6 @@ const withMax = process.argv[5] === "max";
 const warmup = process.env.PROBE_WARMUP ?? "1";
 const rate = process.env.PROBE_RATE ?? "500";
 
-/**
- * Runs the load generator. Asynchronously: while it runs, this process keeps reading the server's
- * output (a blocked read would fill the pipe and stall a server that prints GC traces).
- */
-function loadgen(args: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/python3", [join(root, "bench/online/loadgen.py"), ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(err));
-      else resolve(JSON.parse(out.trim().split("\n").at(-1) as string));
-    });
-  });
-}
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
@@ -74,7 +51,7 @@ async function measured(
   const before = pids.map(cpuSeconds);
   gc.reset();
   const start = performance.now();
-  const r = await loadgen(args);
+  const r = await runLoadgen(args);
   r.gc = gc.summary((performance.now() - start) / 1000);
   const used = pids.map((p, i) => cpuSeconds(p) - (before[i] as number));
   r.cpu = used.map((u) => ((u * 1e6) / requests).toFixed(0)).join("+");
@@ -156,13 +133,10 @@ try {
     layout === "sqlite"
       ? repoConfig({ type: "sqlite", path: join(dir, "online.db") }, "probe")
       : repoConfig(
-          {
-            type: "redis",
-            connectionString: (redis as { connectionString: string }).connectionString,
-            redisType: "redis",
-            keyTtlSeconds: null,
-            layout: layout as "packed" | "feast",
-          },
+          redisStoreConfig(
+            (redis as { connectionString: string }).connectionString,
+            layout as "packed" | "feast",
+          ),
           "probe",
         );
   config.server.maxEntitiesPerRequest = 1000;
@@ -245,8 +219,8 @@ try {
         `${s.name}: get ${show(get)}   noop ${show(noop)}   p50 diff ${((get.p50 as number) - (noop.p50 as number)).toFixed(3)}`,
       );
       if (withMax && k === 0) {
-        const mn = await loadgen(["max", address, "/grpc.health.v1.Health/Check", "-", "16", seconds]);
-        const mg = await loadgen([
+        const mn = await runLoadgen(["max", address, "/grpc.health.v1.Health/Check", "-", "16", seconds]);
+        const mg = await runLoadgen([
           "max",
           address,
           "/fstore.v1.FeatureService/GetOnlineFeatures",

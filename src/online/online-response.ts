@@ -573,8 +573,7 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
     }
     valuesBytes[ci] = body;
     // Columns of one view share their time array (and follow each other): encode it once.
-    const times =
-      data !== undefined ? data.eventTimesUs : (result.reads[c.read as number] as PackedRead).eventTimesUs;
+    const times = columnEventTimes(result, c);
     if (times !== lastTimes) {
       lastTimes = times;
       lastBlock = encodeTimestamps(times, n);
@@ -673,8 +672,7 @@ export function encodeOnlineResponse(result: OnlineResult, into?: ReusableOutput
         o.pos = p;
       }
     }
-    const times =
-      data === undefined ? (result.reads[c.read as number] as PackedRead).eventTimesUs : data.eventTimesUs;
+    const times = columnEventTimes(result, c);
     if (times !== lastTimes) {
       lastTimes = times;
       block++;

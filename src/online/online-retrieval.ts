@@ -146,34 +146,25 @@ export function createOnlineRetrieval(options: OnlineRetrievalOptions): OnlineRe
       }));
       const store = storeOf();
       const t = now();
-      // Per read: the packed rows of each distinct entity (none are read for zero rows).
-      let found: readonly (readonly (Buffer | undefined)[])[];
-      let located: (LocatedRead | undefined)[];
-      const locate = (rowsOf: readonly (readonly (Buffer | undefined)[])[]) =>
-        lookups.map((lookup, i) =>
-          isStreamView((plan.reads[i] as PlannedRead).view)
-            ? undefined
-            : locateRead(lookup, rowsOf[i] ?? [], distinct[i] as Distinct, t),
-        );
-      if (rows === 0) {
-        found = plan.reads.map(() => []);
-        located = locate(found);
-      } else {
-        const observer = observerOf();
-        const started = observer ? performance.now() : 0;
-        found = await store.read(lookups, storeSignal);
-        located = locate(found);
-        observer?.servedRead(
-          store.type,
-          (performance.now() - started) / 1000,
-          located.map((r, i) =>
-            r
-              ? countServingStatuses((lookups[i] as ViewLookup).view.name, r.cells, r.stale)
-              : // Aggregates are always served (count 0, sum 0, or NULL over an empty window).
-                { view: (lookups[i] as ViewLookup).view.name, notFound: 0, outsideMaxAge: 0 },
-          ),
-        );
-      }
+      // Per read: the packed rows of each distinct entity (none are read for zero rows), located.
+      const observer = rows === 0 ? undefined : observerOf();
+      const started = observer ? performance.now() : 0;
+      const found = rows === 0 ? plan.reads.map(() => []) : await store.read(lookups, storeSignal);
+      const located = lookups.map((lookup, i) =>
+        isStreamView((plan.reads[i] as PlannedRead).view)
+          ? undefined
+          : locateRead(lookup, found[i] ?? [], distinct[i] as Distinct, t),
+      );
+      observer?.servedRead(
+        store.type,
+        (performance.now() - started) / 1000,
+        located.map((r, i) =>
+          r
+            ? countServingStatuses((lookups[i] as ViewLookup).view.name, r.cells, r.stale)
+            : // Aggregates are always served (count 0, sum 0, or NULL over an empty window).
+              { view: (lookups[i] as ViewLookup).view.name, notFound: 0, outsideMaxAge: 0 },
+        ),
+      );
       // Packed reads keep their values in the stored rows; a stream view's give aggregates.
       const packedReads = located.map((r, i) =>
         r ? packedRead(r, distinct[i] as Distinct, rows) : undefined,
