@@ -90,9 +90,13 @@ const grpcPort = await new Promise<number>((resolve, reject) =>
 );
 
 /** One open-loop measurement of `method` against the server in this process. */
-async function loadgen(method: string, file: string): Promise<{ p50: number; p99: number }> {
+async function loadgen(method: string, file: string): Promise<{ p50: number; p99: number; cpu: number }> {
   const args = ["open", `127.0.0.1:${grpcPort}`, method, file, String(RATE), String(SECONDS), "1"];
-  return (await runLoadgen(args)) as unknown as { p50: number; p99: number };
+  const before = process.cpuUsage();
+  const r = (await runLoadgen(args)) as unknown as { p50: number; p99: number };
+  const used = process.cpuUsage(before);
+  // This process's CPU per request while only the server in it works (the raw read runs after).
+  return { ...r, cpu: (used.user + used.system) / ((SECONDS + 1) * RATE) };
 }
 
 async function rawRead(keys: Buffer[][], field: string): Promise<{ p50: number; p99: number }> {
@@ -120,7 +124,8 @@ async function rawRead(keys: Buffer[][], field: string): Promise<{ p50: number; 
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const f = (l: { p50: number; p99: number }) => `${l.p50.toFixed(3)} / ${l.p99.toFixed(3)}`;
+const f = (l: { p50: number; p99: number; cpu?: number }) =>
+  `${l.p50.toFixed(3)} / ${l.p99.toFixed(3)}${l.cpu === undefined ? "" : ` (cpu ${l.cpu.toFixed(0)} µs/req)`}`;
 try {
   for (const s of scenarios) {
     const { ids, bytes } = scenarioRequests(s, 256);

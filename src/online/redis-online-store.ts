@@ -243,10 +243,9 @@ class RedisOnlineStore implements OnlineStore {
       const ready = this.#readReady(signal, budget);
       const waited = typeof ready === "number" ? ready : await ready;
       const reader = count < READ_ARGS_PER_CALL ? this.#openReader() : undefined;
-      const viaClient = () => this.#fetchField(only.entityKeys.map(this.#encoder(only.view)), field);
       const flat = reader
-        ? await this.#readFieldOn(reader, only, field, viaClient)
-        : await withTimeout(viaClient(), budget - waited, this.#address, budget);
+        ? await this.#readFieldOn(reader, only, field, () => this.#fetchField(only, field))
+        : await withTimeout(this.#fetchField(only, field), budget - waited, this.#address, budget);
       const row = out[0] as (Buffer | undefined)[];
       for (let i = 0; i < count; i++) row[i] = layout.toPacked(only.view, flat, i);
       return out;
@@ -303,7 +302,6 @@ class RedisOnlineStore implements OnlineStore {
    */
   async #fetch(list: KeyRead[], timeoutMs: number, budget: number): Promise<(Buffer | null)[][]> {
     // The read connection bounds its requests with its own timer; reads through ioredis get `timeoutMs`.
-    const viaClient = <T>(read: Promise<T>) => withTimeout(read, timeoutMs, this.#address, budget);
     if (list.length === 1 && !this.#cluster) {
       const only = list[0] as KeyRead;
       const reader = this.#openReader();
@@ -319,8 +317,11 @@ class RedisOnlineStore implements OnlineStore {
       const read = (this.#client as Redis).hmgetBuffer(only.key, ...only.fields).catch((err: unknown) => {
         throw this.#error(err, "read");
       });
-      return [await viaClient(read)];
+      return [await withTimeout(read, timeoutMs, this.#address, budget)];
     }
+    // Made only here: tsx (esbuild's keepNames) names a function bound to a name with
+    // Object.defineProperty when it is made, about 1 µs and a map of its own, too much per request.
+    const viaClient = <T>(read: Promise<T>) => withTimeout(read, timeoutMs, this.#address, budget);
     const replies = new Array<(Buffer | null)[]>(list.length);
     const calls: Promise<void>[] = [];
     const call = (indices: number[], from: number, to: number) => {
@@ -370,10 +371,11 @@ class RedisOnlineStore implements OnlineStore {
   }
 
   /**
-   * One field of many keys, in one round trip: script calls of at most
-   * READ_ARGS_PER_CALL keys (per node in a cluster), sent together.
+   * One field of many entities of one view through ioredis, in one round trip: script calls of
+   * at most READ_ARGS_PER_CALL keys (per node in a cluster), sent together.
    */
-  async #fetchField(keys: Buffer[], field: string | Buffer): Promise<(Buffer | null)[]> {
+  async #fetchField(lookup: ViewLookup, field: string | Buffer): Promise<(Buffer | null)[]> {
+    const keys = lookup.entityKeys.map(this.#encoder(lookup.view));
     const read = (args: (Buffer | string)[]) =>
       (this.#client as unknown as ReadCommand).fstoreReadFieldBuffer(1, ...args).catch((err: unknown) => {
         throw this.#error(err, "read");
