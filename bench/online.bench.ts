@@ -37,6 +37,7 @@ import {
   feastTimestampField,
 } from "../src/online/index.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
+import { SERVING_NODE_FLAGS } from "../src/server/index.js";
 import { repoConfig } from "../test/support/online-fixtures.js";
 import { startRedis } from "../test/support/redis.js";
 import {
@@ -216,9 +217,10 @@ async function startServerProcess(
 ): Promise<{ address: string; proc: ChildProcess }> {
   const file = join(dir, `${config.project}.json`);
   writeFileSync(file, JSON.stringify(config));
+  // With the node flags `npm start` serves with.
   const proc = spawn(
     process.execPath,
-    [join(root, "bin/run-ts.js"), join(root, "bench/online/server-process.ts"), file],
+    [...SERVING_NODE_FLAGS, join(root, "bin/run-ts.js"), join(root, "bench/online/server-process.ts"), file],
     {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],

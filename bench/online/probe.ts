@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createOnlineStore } from "../../src/online/index.js";
+import { SERVING_NODE_FLAGS } from "../../src/server/index.js";
 import { redisStoreConfig, repoConfig } from "../../test/support/online-fixtures.js";
 import { startRedis } from "../../test/support/redis.js";
 import { runLoadgen } from "./run-loadgen.js";
@@ -156,6 +157,7 @@ try {
   // V8's GC traces go through C stdio, block-buffered on a pipe and partly lost when the server
   // exits: with node flags, run it line-buffered (stdbuf) so the trace arrives whole and in order.
   const serverArgs = [
+    ...SERVING_NODE_FLAGS,
     ...prof,
     join(root, "bin/run-ts.js"),
     join(root, "bench/online/server-process.ts"),

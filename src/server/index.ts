@@ -12,6 +12,7 @@ export { featureViewFreshness } from "./freshness.js";
 export { toGrpcCode, toServiceError } from "./grpc-status.js";
 export type { LoggerOptions } from "./logger.js";
 export { createLogger } from "./logger.js";
+export { SERVING_NODE_FLAGS } from "./node-flags.js";
 export type { RunningServer, StartServerOptions } from "./server.js";
 export { startServer } from "./server.js";
 export type { CallContext, CallObservation, CallObserver, ServiceImpl } from "./service-adapter.js";
