@@ -37,7 +37,7 @@ import {
   feastTimestampField,
 } from "../src/online/index.js";
 import type { FeatureViewDef } from "../src/registry/model.js";
-import { SERVING_NODE_FLAGS } from "../src/server/index.js";
+import { SERVING_NODE_FLAGS } from "../src/server/node-flags.js";
 import { repoConfig } from "../test/support/online-fixtures.js";
 import { startRedis } from "../test/support/redis.js";
 import {

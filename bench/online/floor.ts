@@ -31,6 +31,7 @@ import { benchDefinitions, fv50, scenarioRequests, scenarios, writeBenchRows } f
 const ROUNDS = Number(process.argv[2] ?? 5);
 const RATE = 500;
 const SECONDS = 4;
+const WARMUP_SECONDS = 1;
 const project = "floor";
 
 const dir = mkdtempSync(join(tmpdir(), "fstore-floor-"));
@@ -91,12 +92,20 @@ const grpcPort = await new Promise<number>((resolve, reject) =>
 
 /** One open-loop measurement of `method` against the server in this process. */
 async function loadgen(method: string, file: string): Promise<{ p50: number; p99: number; cpu: number }> {
-  const args = ["open", `127.0.0.1:${grpcPort}`, method, file, String(RATE), String(SECONDS), "1"];
+  const args = [
+    "open",
+    `127.0.0.1:${grpcPort}`,
+    method,
+    file,
+    String(RATE),
+    String(SECONDS),
+    String(WARMUP_SECONDS),
+  ];
   const before = process.cpuUsage();
   const r = (await runLoadgen(args)) as unknown as { p50: number; p99: number };
   const used = process.cpuUsage(before);
   // This process's CPU per request while only the server in it works (the raw read runs after).
-  return { ...r, cpu: (used.user + used.system) / ((SECONDS + 1) * RATE) };
+  return { ...r, cpu: (used.user + used.system) / ((SECONDS + WARMUP_SECONDS) * RATE) };
 }
 
 async function rawRead(keys: Buffer[][], field: string): Promise<{ p50: number; p99: number }> {

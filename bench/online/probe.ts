@@ -5,7 +5,8 @@
  * e.g. --cpu-prof), and measures the no-op RPC and GetOnlineFeatures for the
  * chosen scenarios at 500 req/s.
  *   node bin/run-ts.js bench/online/probe.ts [packed|feast|sqlite] [seconds] [scenario indices, e.g. 0,1] [max]
- * Environment: PROBE_PROF_DIR (server CPU profile), PROBE_NODE_ARGS (e.g. "--trace-gc"; with
+ * The server gets the flags `npm start` serves with (SERVING_NODE_FLAGS; PROBE_NODE_ARGS="--memory-reducer"
+ * turns the memory reducer back on). Environment: PROBE_PROF_DIR (server CPU profile), PROBE_NODE_ARGS (e.g. "--trace-gc"; with
  * "--trace-gc-nvp" each run also shows what the server promoted to old space and its mark-compacts),
  * PROBE_HEAP_MS (the server prints heap and GC figures that often), PROBE_HEAP_PROFILE=FILE (SIGUSR2
  * to the server starts the sampling heap profiler, the next SIGUSR2 writes what is still live to FILE),
@@ -19,7 +20,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createOnlineStore } from "../../src/online/index.js";
-import { SERVING_NODE_FLAGS } from "../../src/server/index.js";
+import { SERVING_NODE_FLAGS } from "../../src/server/node-flags.js";
 import { redisStoreConfig, repoConfig } from "../../test/support/online-fixtures.js";
 import { startRedis } from "../../test/support/redis.js";
 import { runLoadgen } from "./run-loadgen.js";

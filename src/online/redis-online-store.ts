@@ -243,8 +243,12 @@ class RedisOnlineStore implements OnlineStore {
       const ready = this.#readReady(signal, budget);
       const waited = typeof ready === "number" ? ready : await ready;
       const reader = count < READ_ARGS_PER_CALL ? this.#openReader() : undefined;
+      // Through ioredis without the read connection, or when Redis lost the script. An anonymous
+      // arrow, not a named function made per read (see #fetch).
       const flat = reader
-        ? await this.#readFieldOn(reader, only, field, () => this.#fetchField(only, field))
+        ? await this.#readFieldOn(reader, only, field, () =>
+            withTimeout(this.#fetchField(only, field), budget - waited, this.#address, budget),
+          )
         : await withTimeout(this.#fetchField(only, field), budget - waited, this.#address, budget);
       const row = out[0] as (Buffer | undefined)[];
       for (let i = 0; i < count; i++) row[i] = layout.toPacked(only.view, flat, i);

@@ -9,16 +9,13 @@ describe("SERVING_NODE_FLAGS", () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")) as {
       scripts: Record<string, string>;
     };
-    expect(pkg.scripts.start).toBe(
-      `exec node ${SERVING_NODE_FLAGS.join(" ")} bin/fstore.js serve --repo feature_repo --init`,
-    );
+    expect(pkg.scripts.start).toContain(`node ${SERVING_NODE_FLAGS.join(" ")} bin/fstore.js serve `);
   });
 
-  it("are accepted by this node", () => {
+  it("are accepted by this node (an unknown flag exits 9)", () => {
     const r = spawnSync(process.execPath, [...SERVING_NODE_FLAGS, "-e", "process.exit(0)"], {
-      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: "" },
     });
-    expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   });
 });
