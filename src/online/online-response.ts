@@ -129,7 +129,7 @@ export function onlineResult(rows: number, standalone: readonly StandaloneColumn
 }
 
 /** A column's per-row FieldStatus numbers. */
-export function columnStatuses(result: OnlineResult, c: ResultColumn): ArrayLike<number> {
+function columnStatuses(result: OnlineResult, c: ResultColumn): ArrayLike<number> {
   if (c.read === undefined) return (result.values[c.data] as ColumnValues).statuses;
   const { cells, stale } = result.reads[c.read] as PackedRead;
   const out = new Uint8Array(result.rows);
@@ -155,7 +155,7 @@ export function packedColumnValues(
 }
 
 /** A column's event times per row in µs (undefined: all none). */
-export function columnEventTimes(result: OnlineResult, c: ResultColumn): Float64Array | undefined {
+function columnEventTimes(result: OnlineResult, c: ResultColumn): Float64Array | undefined {
   return c.read === undefined
     ? (result.values[c.data] as ColumnValues).eventTimesUs
     : (result.reads[c.read] as PackedRead).eventTimesUs;
